@@ -1,0 +1,45 @@
+package io.easyremote.protocol;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A snapshot of one connected compute node, as the gateway sees it.
+ *
+ * @param id the node id (defaults to {@code hostname-pid} on the node)
+ * @param state {@code HEALTHY}, {@code SUSPECT} or {@code DRAINING}
+ * @param labels owner-set labels such as {@code gpu=rtx4090}
+ * @param resources the latest heartbeat's resource figures
+ * @param maxConcurrency the most calls the node runs at once
+ * @param inFlight calls running on the node now
+ * @param functions names of the functions it offers
+ * @param connectedAt when its current session started
+ * @param lastHeartbeat when the gateway last heard from it
+ * @param callsServed calls it answered with a result
+ * @param callsFailed calls that ended in an error on it
+ * @param ewmaLatencyMillis exponentially weighted service time, in milliseconds
+ * @param cost the declared cost per call
+ * @param version the node's EasyRemote version
+ */
+public record NodeInfo(
+    String id,
+    String state,
+    Map<String, String> labels,
+    NodeResources resources,
+    int maxConcurrency,
+    int inFlight,
+    List<String> functions,
+    Instant connectedAt,
+    Instant lastHeartbeat,
+    long callsServed,
+    long callsFailed,
+    double ewmaLatencyMillis,
+    double cost,
+    String version) {
+
+  public NodeInfo {
+    labels = Map.copyOf(labels);
+    functions = List.copyOf(functions);
+  }
+}

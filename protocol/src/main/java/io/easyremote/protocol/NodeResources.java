@@ -1,0 +1,32 @@
+package io.easyremote.protocol;
+
+import java.util.List;
+
+/**
+ * Machine resources a node reports in its heartbeats.
+ *
+ * @param cpuLoad whole-machine CPU use, 0..1
+ * @param memoryTotalBytes physical memory
+ * @param memoryFreeBytes available physical memory
+ * @param cpuCores logical processors
+ * @param gpus the machine's GPUs; empty when it has none (never faked)
+ */
+public record NodeResources(double cpuLoad, long memoryTotalBytes, long memoryFreeBytes, int cpuCores, List<Gpu> gpus) {
+
+  /** No figures known yet. */
+  public static final NodeResources UNKNOWN = new NodeResources(0, 0, 0, 0, List.of());
+
+  public NodeResources {
+    gpus = List.copyOf(gpus);
+  }
+
+  /**
+   * One GPU.
+   *
+   * @param name the device name
+   * @param utilisation 0..1
+   * @param memoryTotalBytes device memory
+   * @param memoryFreeBytes free device memory
+   */
+  public record Gpu(String name, double utilisation, long memoryTotalBytes, long memoryFreeBytes) {}
+}
