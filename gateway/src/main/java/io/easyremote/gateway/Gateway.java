@@ -1,0 +1,288 @@
+package io.easyremote.gateway;
+
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.grpc.GrpcService;
+import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.SchedulerSettings;
+import io.easyremote.gateway.internal.core.StatusViews;
+import io.easyremote.gateway.internal.grpc.CallService;
+import io.easyremote.gateway.internal.grpc.NodeLinkService;
+import io.easyremote.protocol.FunctionInfo;
+import io.easyremote.protocol.NodeInfo;
+import io.easyremote.protocol.internal.Wire;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The EasyRemote gateway: nodes dial in and register functions, callers call them by name, and
+ * the gateway routes each call to a node with a free slot. It never runs user code.
+ *
+ * <pre>{@code
+ * try (Gateway gateway = Gateway.builder().port(0).build().start()) {
+ *   System.out.println("listening on " + gateway.address());
+ *   gateway.awaitTermination();
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: {@link #builder()} → {@link Builder#build()} (new) → {@link #start()} (serving)
+ * → {@link #close()} (drained and stopped). A gateway is started at most once. All methods are
+ * thread-safe.
+ *
+ * <p>Defaults: listens on 127.0.0.1:8080; 16 MiB payload limit; 1,000 queued calls per function;
+ * 30 s deadline for calls that carry none; nodes heartbeat every second; close() waits up to
+ * 10 s for in-flight calls.
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final Builder config;
+  private final CallScheduler scheduler;
+  private final StatusViews status;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile Server server;
+
+  private Gateway(Builder config) {
+    this.config = config;
+    this.scheduler = new CallScheduler(new SchedulerSettings(
+        config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval));
+    this.status = new StatusViews(scheduler);
+  }
+
+  /** A builder with the defaults above. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds the port and starts serving; returns once the port is bound.
+   *
+   * @throws IllegalStateException if already started, or the port cannot be bound
+   */
+  public Gateway start() {
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("Gateway already started");
+    }
+    long frameLimit = config.maxPayloadBytes + (1L << 20);
+    GrpcService grpc = GrpcService.builder()
+        .addService(new NodeLinkService(scheduler))
+        .addService(new CallService(scheduler, status, config.defaultDeadline))
+        .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
+        .maxResponseMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
+        .build();
+    Server s = Server.builder()
+        .http(new InetSocketAddress(config.host, config.port))
+        // A node link is one long request: the whole-request limit would cut it. Messages are capped above.
+        .maxRequestLength(0)
+        .requestTimeout(Duration.ZERO)
+        .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1))
+        .service(grpc)
+        .service("/healthz", (ctx, req) -> HttpResponse.of(MediaType.PLAIN_TEXT_UTF_8, "ok"))
+        .build();
+    try {
+      s.start().join();
+    } catch (CompletionException e) {
+      throw new IllegalStateException("Cannot listen on " + config.host + ":" + config.port + ": " + e.getCause().getMessage(), e.getCause());
+    }
+    server = s;
+    if (config.insecure && !isLoopback(config.host)) {
+      log.warn("INSECURE: listening on {} without node tokens or client keys: anyone who can reach this port can register and call functions.", address());
+    }
+    log.info("EasyRemote gateway listening on {}", address());
+    return this;
+  }
+
+  /** The bound port (the real one when built with {@code port(0)}). */
+  public int port() {
+    Server s = server;
+    if (s == null) {
+      throw new IllegalStateException("Gateway not started");
+    }
+    return s.activeLocalPort();
+  }
+
+  /** {@code host:port} for nodes and clients on this machine to dial. */
+  public String address() {
+    String host = config.host.equals("0.0.0.0") || config.host.equals("::") ? "127.0.0.1" : config.host;
+    return host + ":" + port();
+  }
+
+  /** The nodes connected now. */
+  public List<NodeInfo> nodes() {
+    return status.nodes().stream().map(Wire::fromWire).toList();
+  }
+
+  /** The functions registered now, sorted by name. */
+  public List<FunctionInfo> functions() {
+    return status.functions().stream().map(Wire::fromWire).toList();
+  }
+
+  /** Calls sent to nodes and not yet answered. */
+  public int inFlightCalls() {
+    return scheduler.inFlight();
+  }
+
+  /** Calls waiting for a free node. */
+  public int queuedCalls() {
+    return scheduler.queued();
+  }
+
+  /** Blocks until the gateway has been closed. */
+  public void awaitTermination() throws InterruptedException {
+    Server s = server;
+    if (s != null) {
+      try {
+        s.whenClosed().join();
+      } catch (CompletionException e) {
+        // closed with an error: still terminated
+      }
+    }
+  }
+
+  /**
+   * Drains and stops: new calls are refused with UNAVAILABLE, queued calls fail with UNAVAILABLE
+   * (never run, safe to retry), in-flight calls get up to the drain timeout to finish, then node
+   * streams are closed and the port is released. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    scheduler.shutdown(config.drainTimeout);
+    Server s = server;
+    if (s != null) {
+      s.stop().join();
+    }
+    log.info("EasyRemote gateway stopped");
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** Configures a {@link Gateway}. Every setter rejects bad values; nothing is clamped silently. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 8080;
+    private int maxPayloadBytes = 16 << 20;
+    private int maxQueuedCallsPerFunction = 1000;
+    private int maxFunctionsPerNode = 1000;
+    private Duration defaultDeadline = Duration.ofSeconds(30);
+    private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private Duration drainTimeout = Duration.ofSeconds(10);
+    private boolean insecure;
+
+    private Builder() {}
+
+    /** The address to listen on; default {@code 127.0.0.1}. Anything beyond loopback needs credentials or {@link #insecure}. */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** The port; 0 picks a free one (read it back with {@link Gateway#port()}). Default 8080. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** The largest request or result payload in bytes; default 16 MiB. */
+    public Builder maxPayloadBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxPayloadBytes must be > 0: " + bytes);
+      }
+      this.maxPayloadBytes = bytes;
+      return this;
+    }
+
+    /** How many calls may wait per function when all its nodes are busy; default 1,000. A full queue answers OVERLOADED. */
+    public Builder maxQueuedCallsPerFunction(int calls) {
+      if (calls < 0) {
+        throw new IllegalArgumentException("maxQueuedCallsPerFunction must be >= 0: " + calls);
+      }
+      this.maxQueuedCallsPerFunction = calls;
+      return this;
+    }
+
+    /** How many functions one node may register; default 1,000. */
+    public Builder maxFunctionsPerNode(int functions) {
+      if (functions < 1) {
+        throw new IllegalArgumentException("maxFunctionsPerNode must be > 0: " + functions);
+      }
+      this.maxFunctionsPerNode = functions;
+      return this;
+    }
+
+    /** The deadline for calls that arrive without one; default 30 s. */
+    public Builder defaultDeadline(Duration deadline) {
+      this.defaultDeadline = positive(deadline, "defaultDeadline");
+      return this;
+    }
+
+    /** How often nodes send heartbeats; default 1 s. */
+    public Builder heartbeatInterval(Duration interval) {
+      this.heartbeatInterval = positive(interval, "heartbeatInterval");
+      return this;
+    }
+
+    /** How long {@link Gateway#close()} waits for in-flight calls; default 10 s. */
+    public Builder drainTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "drainTimeout");
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("drainTimeout must be >= 0: " + timeout);
+      }
+      this.drainTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Allows listening beyond loopback without node tokens and client keys. Anyone who reaches
+     * the port can then register functions and call them; the gateway warns loudly.
+     */
+    public Builder insecure(boolean insecure) {
+      this.insecure = insecure;
+      return this;
+    }
+
+    /**
+     * Builds a gateway that is not yet listening.
+     *
+     * @throws IllegalStateException when the host is not loopback and no credentials are configured
+     *     and {@link #insecure(boolean)} was not set
+     */
+    public Gateway build() {
+      if (!isLoopback(host) && !insecure) {
+        throw new IllegalStateException("Refusing to listen on " + host + " without node tokens and client keys: "
+            + "anyone who can reach it could register functions under your names or call your nodes. "
+            + "Listen on 127.0.0.1 (the default), or pass --insecure (Gateway.builder().insecure(true)) to run an open gateway knowingly.");
+      }
+      return new Gateway(this);
+    }
+
+    private static Duration positive(Duration d, String name) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(name + " must be > 0: " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,531 @@
+package io.easyremote.gateway.internal.core;
+
+import io.easyremote.gateway.internal.balance.Balancer;
+import io.easyremote.gateway.internal.balance.RoundRobinBalancer;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.Names;
+import io.easyremote.protocol.internal.Version;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.Cancel;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.FunctionSpec;
+import io.easyremote.protocol.wire.GatewayFrame;
+import io.easyremote.protocol.wire.Hello;
+import io.easyremote.protocol.wire.Invoke;
+import io.easyremote.protocol.wire.Result;
+import io.easyremote.protocol.wire.Welcome;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's core: the function directory, per-function call queues, dispatch to nodes with
+ * a free slot, deadlines, cancellation and node loss. Every front end goes through here.
+ *
+ * <p>One lock guards all routing state, held only for short, non-blocking sections. Callers'
+ * sinks are completed outside the lock. {@code Invoke} frames are written under the lock so a
+ * node always sees a call's {@code Invoke} before any {@code Cancel} for it.
+ */
+public final class CallScheduler {
+  private static final Logger log = LoggerFactory.getLogger(CallScheduler.class);
+  private static final double EWMA_WEIGHT = 0.2;
+
+  private final SchedulerSettings settings;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition idle = lock.newCondition();
+  private final Map<String, NodeSession> nodes = new LinkedHashMap<>();
+  private final Map<String, List<NodeSession>> byFunction = new HashMap<>();
+  private final Map<String, CallQueue> queues = new HashMap<>();
+  private final Balancer<NodeSession> balancer = new RoundRobinBalancer<>();
+  private final ScheduledThreadPoolExecutor timer;
+  private final AtomicLong callIds = new AtomicLong();
+  private final AtomicLong unknownResults = new AtomicLong();
+  private int inFlight;
+  private int queued;
+  private boolean closing;
+
+  public CallScheduler(SchedulerSettings settings) {
+    this.settings = settings;
+    this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+      Thread t = Executors.defaultThreadFactory().newThread(runnable);
+      t.setName("easyremote-gateway-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    this.timer.setRemoveOnCancelPolicy(true);
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  /**
+   * Routes a call: dispatches it to a node with a free slot, queues it, or fails it at once.
+   * Always returns the call; its sink is completed exactly once, possibly before this returns.
+   */
+  public PendingCall submit(CallRequestSpec request, CallSink sink) {
+    PendingCall call = new PendingCall(callIds.incrementAndGet(), request, sink);
+    Error early = validate(request);
+    if (early != null) {
+      call.fail(early);
+      return call;
+    }
+    Error error;
+    lock.lock();
+    try {
+      error = route(call);
+      if (error == null) {
+        long delay = request.deadlineNanos() - System.nanoTime();
+        call.deadlineTimer = timer.schedule(() -> expire(call), Math.max(0, delay), TimeUnit.NANOSECONDS);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (error != null) {
+      call.fail(error);
+    }
+    return call;
+  }
+
+  private Error validate(CallRequestSpec request) {
+    String problem = Names.functionNameProblem(request.function());
+    if (problem != null) {
+      return Errors.of(ErrorCode.INVALID_REQUEST, "Invalid call: " + problem + ".");
+    }
+    int size = request.payload().getData().size();
+    if (size > settings.maxPayloadBytes()) {
+      return Errors.of(ErrorCode.PAYLOAD_TOO_LARGE, "Arguments of '" + request.function() + "' are " + Errors.bytes(size)
+          + "; the gateway accepts at most " + Errors.bytes(settings.maxPayloadBytes()) + ".");
+    }
+    if (request.deadlineNanos() - System.nanoTime() <= 0) {
+      return Errors.of(ErrorCode.DEADLINE_EXCEEDED, "The deadline of the call to '" + request.function() + "' had passed on arrival.");
+    }
+    return null;
+  }
+
+  /** Under the lock: dispatches or queues the call, or returns why it cannot be served. */
+  private Error route(PendingCall call) {
+    String function = call.function();
+    if (closing) {
+      return Errors.of(ErrorCode.UNAVAILABLE, "The gateway is shutting down; retry on another gateway or later.");
+    }
+    List<NodeSession> offering = byFunction.get(function);
+    if (offering == null || offering.isEmpty()) {
+      return Errors.functionNotFound(function, byFunction.keySet());
+    }
+    String pinned = call.request.pinnedNode();
+    if (pinned != null) {
+      NodeSession node = nodes.get(pinned);
+      if (node == null || !node.functions.containsKey(function)) {
+        String why = node == null ? "is not connected" : "does not offer '" + function + "'";
+        return Errors.of(ErrorCode.NO_NODE_AVAILABLE, "Node '" + pinned + "' " + why + ". Nodes offering '" + function
+            + "': " + Errors.list(offering.stream().map(NodeSession::nodeId).toList()) + ".");
+      }
+    }
+    List<NodeSession> free = new ArrayList<>(offering.size());
+    for (NodeSession node : offering) {
+      if (node.hasFreeSlot() && (pinned == null || pinned.equals(node.nodeId))) {
+        free.add(node);
+      }
+    }
+    if (!free.isEmpty()) {
+      dispatch(call, balancer.pick(function, free));
+      return null;
+    }
+    CallQueue queue = queues.computeIfAbsent(function, f -> new CallQueue(settings.maxQueuedCallsPerFunction()));
+    if (!queue.offer(call)) {
+      return Errors.overloaded(function, queue.size(), retryAfterMillis(offering));
+    }
+    queued++;
+    return null;
+  }
+
+  private static long retryAfterMillis(List<NodeSession> offering) {
+    double latency = 0;
+    for (NodeSession node : offering) {
+      latency = Math.max(latency, node.ewmaLatencyMillis);
+    }
+    return Math.max(100, Math.min(10_000, Math.round(latency)));
+  }
+
+  /** Under the lock: sends the call to the node and counts it in flight. */
+  private void dispatch(PendingCall call, NodeSession node) {
+    long now = System.nanoTime();
+    call.state = PendingCall.State.DISPATCHED;
+    call.node = node;
+    call.dispatchedNanos = now;
+    node.inFlight++;
+    node.calls.put(call.id, call);
+    inFlight++;
+    long remainingMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(call.request.deadlineNanos() - now));
+    Invoke invoke = Invoke.newBuilder()
+        .setCallId(call.id)
+        .setFunction(call.function())
+        .setPayload(call.request.payload())
+        .setDeadlineMs(remainingMillis)
+        .setCaller(call.request.caller())
+        .build();
+    node.send(GatewayFrame.newBuilder().setInvoke(invoke).build());
+  }
+
+  /** Under the lock: fills the node's free slots from the queues of the functions it offers, oldest call first. */
+  private void fillSlots(NodeSession node) {
+    while (node.hasFreeSlot() && queued > 0) {
+      CallQueue best = null;
+      PendingCall oldest = null;
+      for (String function : node.functions.keySet()) {
+        CallQueue queue = queues.get(function);
+        if (queue == null || queue.isEmpty()) {
+          continue;
+        }
+        PendingCall head = queue.peekFirst(c -> c.request.pinnedNode() == null || c.request.pinnedNode().equals(node.nodeId));
+        if (head != null && (oldest == null || head.arrivedNanos < oldest.arrivedNanos)) {
+          oldest = head;
+          best = queue;
+        }
+      }
+      if (oldest == null) {
+        return;
+      }
+      best.remove(oldest);
+      queued--;
+      dispatch(oldest, node);
+    }
+  }
+
+  /** The caller went away: forget a queued call, or cancel a running one on its node. */
+  public void cancel(PendingCall call, ErrorCode code, String reason) {
+    Error error = abandon(call, code, reason);
+    if (error != null) {
+      call.fail(error);
+    }
+  }
+
+  private void expire(PendingCall call) {
+    Error error = abandon(call, ErrorCode.DEADLINE_EXCEEDED, null);
+    if (error != null) {
+      call.fail(error);
+    }
+  }
+
+  private Error abandon(PendingCall call, ErrorCode code, String reason) {
+    NodeSession node = null;
+    long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - call.arrivedNanos);
+    Error.Builder error = Error.newBuilder().setCode(Wire.toWire(code));
+    lock.lock();
+    try {
+      switch (call.state) {
+        case QUEUED -> {
+          CallQueue queue = queues.get(call.function());
+          if (queue != null && queue.remove(call)) {
+            queued--;
+          }
+          call.state = PendingCall.State.DONE;
+          error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
+              + "' waited in the queue: every node offering it stayed busy.");
+        }
+        case DISPATCHED -> {
+          // The node keeps the slot until it answers: it may still be running the method.
+          call.state = PendingCall.State.ABANDONED;
+          node = call.node;
+          error.setReachedNode(true).setNodeId(node.nodeId);
+          error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
+              + "' ran on node '" + node.nodeId + "'; the node was told to cancel it.");
+        }
+        default -> {
+          return null;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (node != null) {
+      String why = code == ErrorCode.DEADLINE_EXCEEDED ? "deadline exceeded" : "caller cancelled";
+      node.send(GatewayFrame.newBuilder().setCancel(Cancel.newBuilder().setCallId(call.id).setReason(why)).build());
+    }
+    return error.build();
+  }
+
+  /** A node answered a call. Results for calls the node was never sent are ignored and counted. */
+  public void onResult(NodeSession node, Result result) {
+    PendingCall call;
+    PendingCall.State previous;
+    lock.lock();
+    try {
+      call = node.calls.remove(result.getCallId());
+      if (call == null) {
+        unknownResults.incrementAndGet();
+        log.debug("Ignored a result from {} for call {} it was not running", node, result.getCallId());
+        return;
+      }
+      previous = call.state;
+      call.state = PendingCall.State.DONE;
+      node.inFlight--;
+      releaseInFlight();
+      double millis = (System.nanoTime() - call.dispatchedNanos) / 1e6;
+      node.ewmaLatencyMillis = node.ewmaLatencyMillis == 0 ? millis : node.ewmaLatencyMillis + EWMA_WEIGHT * (millis - node.ewmaLatencyMillis);
+      if (result.hasError()) {
+        node.callsFailed++;
+      } else {
+        node.callsServed++;
+      }
+      fillSlots(node);
+    } finally {
+      lock.unlock();
+    }
+    if (previous != PendingCall.State.DISPATCHED) {
+      return; // already answered with a deadline or cancellation
+    }
+    if (result.hasError()) {
+      Error error = result.getError();
+      call.fail(error.getNodeId().isEmpty() ? error.toBuilder().setNodeId(node.nodeId).setReachedNode(true).build() : error);
+    } else if (result.getPayload().getData().size() > settings.maxPayloadBytes()) {
+      call.fail(Error.newBuilder().setCode(Wire.toWire(ErrorCode.PAYLOAD_TOO_LARGE)).setReachedNode(true).setNodeId(node.nodeId)
+          .setMessage("The result of '" + call.function() + "' is " + Errors.bytes(result.getPayload().getData().size())
+              + "; the gateway accepts at most " + Errors.bytes(settings.maxPayloadBytes()) + ".").build());
+    } else {
+      call.succeed(result.getPayload(), node.nodeId);
+    }
+  }
+
+  private void releaseInFlight() {
+    inFlight--;
+    if (inFlight == 0) {
+      idle.signalAll();
+    }
+  }
+
+  // ------------------------------------------------------------------ nodes
+
+  /**
+   * Registers a node from its Hello, replacing a stale session with the same id, and sends
+   * Welcome. Queued calls it can serve are dispatched right after.
+   *
+   * @throws RegistrationException if the Hello is not acceptable
+   */
+  public NodeSession register(Hello hello, StreamObserver<GatewayFrame> out) throws RegistrationException {
+    checkHello(hello);
+    NodeSession session = new NodeSession(UUID.randomUUID().toString(), hello, out);
+    NodeSession replaced;
+    lock.lock();
+    try {
+      if (closing) {
+        throw new RegistrationException(ErrorCode.UNAVAILABLE, "The gateway is shutting down.");
+      }
+      replaced = nodes.put(session.nodeId, session);
+      if (replaced != null) {
+        detach(replaced);
+      }
+      for (String function : session.functions.keySet()) {
+        byFunction.computeIfAbsent(function, f -> new ArrayList<>()).add(session);
+      }
+      session.send(GatewayFrame.newBuilder().setWelcome(Welcome.newBuilder()
+          .setSessionId(session.sessionId)
+          .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis())
+          .setGatewayVersion(Version.CURRENT)
+          .setMaxPayloadBytes(settings.maxPayloadBytes())).build());
+      fillSlots(session);
+    } finally {
+      lock.unlock();
+    }
+    if (replaced != null) {
+      log.info("Node '{}' reconnected; replacing its previous session", session.nodeId);
+      failCalls(replaced, "it reconnected with a new session");
+      replaced.closeStream();
+    }
+    log.info("Node '{}' registered {} function(s): {}", session.nodeId, session.functions.size(), session.functions.keySet());
+    return session;
+  }
+
+  private void checkHello(Hello hello) throws RegistrationException {
+    String problem = Names.nodeIdProblem(hello.getNodeId());
+    if (problem != null) {
+      throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Invalid node id: " + problem + ".");
+    }
+    if (hello.getMaxConcurrency() < 1) {
+      throw new RegistrationException(ErrorCode.INVALID_REQUEST, "max_concurrency must be at least 1.");
+    }
+    if (hello.getFunctionsCount() == 0) {
+      throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Node '" + hello.getNodeId() + "' offers no functions.");
+    }
+    if (hello.getFunctionsCount() > settings.maxFunctionsPerNode()) {
+      throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Node '" + hello.getNodeId() + "' offers "
+          + hello.getFunctionsCount() + " functions; the limit is " + settings.maxFunctionsPerNode() + ".");
+    }
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (FunctionSpec spec : hello.getFunctionsList()) {
+      String nameProblem = Names.functionNameProblem(spec.getName());
+      if (nameProblem != null) {
+        throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Invalid function: " + nameProblem + ".");
+      }
+      if (!seen.add(spec.getName())) {
+        throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Function '" + spec.getName() + "' is declared twice.");
+      }
+    }
+  }
+
+  /** The node's stream ended: it stops receiving calls at once and its in-flight calls fail with NODE_LOST. */
+  public void onNodeGone(NodeSession session, String reason) {
+    lock.lock();
+    try {
+      if (session.removed) {
+        return;
+      }
+      if (nodes.get(session.nodeId) == session) {
+        nodes.remove(session.nodeId);
+      }
+      detach(session);
+    } finally {
+      lock.unlock();
+    }
+    log.info("Node '{}' disconnected: {}", session.nodeId, reason);
+    failCalls(session, reason);
+    session.closeStream();
+  }
+
+  /** Under the lock: takes the session out of routing; its calls are collected by {@link #failCalls}. */
+  private void detach(NodeSession session) {
+    session.removed = true;
+    for (String function : session.functions.keySet()) {
+      List<NodeSession> offering = byFunction.get(function);
+      if (offering != null) {
+        offering.remove(session);
+        if (offering.isEmpty()) {
+          byFunction.remove(function);
+        }
+      }
+    }
+  }
+
+  private void failCalls(NodeSession session, String reason) {
+    List<PendingCall> lost;
+    lock.lock();
+    try {
+      lost = new ArrayList<>(session.calls.values());
+      session.calls.clear();
+      for (int i = 0; i < lost.size(); i++) {
+        releaseInFlight();
+      }
+      session.inFlight = 0;
+      for (PendingCall call : lost) {
+        call.state = PendingCall.State.DONE;
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (PendingCall call : lost) {
+      call.fail(Errors.nodeLost(session.nodeId, call.function(), call.id, reason));
+    }
+  }
+
+  // ------------------------------------------------------------------ status and lifecycle
+
+  /** Runs {@code reader} under the lock over a consistent view of the routing state. */
+  public <T> T read(java.util.function.Function<View, T> reader) {
+    lock.lock();
+    try {
+      return reader.apply(new View());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** A read-only view of the routing state, valid only inside {@link #read}. */
+  public final class View {
+    private View() {}
+
+    /** Connected nodes in registration order. */
+    public java.util.Collection<NodeSession> nodes() {
+      return nodes.values();
+    }
+
+    /** Names of all registered functions mapped to the nodes offering each. */
+    public Map<String, List<NodeSession>> functions() {
+      return byFunction;
+    }
+
+    /** Calls waiting for {@code function}. */
+    public int queued(String function) {
+      CallQueue queue = queues.get(function);
+      return queue == null ? 0 : queue.size();
+    }
+  }
+
+  /** Calls dispatched to nodes and not yet answered (including abandoned ones still running). */
+  public int inFlight() {
+    lock.lock();
+    try {
+      return inFlight;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Calls waiting in queues. */
+  public int queued() {
+    lock.lock();
+    try {
+      return queued;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Results that arrived for calls the node was not running (late, duplicate or forged). */
+  public long unknownResults() {
+    return unknownResults.get();
+  }
+
+  /**
+   * Stops taking calls, fails queued ones with UNAVAILABLE (never reached a node), waits up to
+   * {@code drainTimeout} for in-flight calls, then closes every node stream.
+   */
+  public void shutdown(Duration drainTimeout) {
+    List<PendingCall> waiting = new ArrayList<>();
+    List<NodeSession> sessions;
+    lock.lock();
+    try {
+      closing = true;
+      for (CallQueue queue : queues.values()) {
+        waiting.addAll(queue.drainAll());
+      }
+      queued = 0;
+      for (PendingCall call : waiting) {
+        call.state = PendingCall.State.DONE;
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (PendingCall call : waiting) {
+      call.fail(Errors.of(ErrorCode.UNAVAILABLE, "The gateway shut down before '" + call.function() + "' reached a node; retry."));
+    }
+    lock.lock();
+    try {
+      long remaining = drainTimeout.toNanos();
+      while (inFlight > 0 && remaining > 0) {
+        remaining = idle.awaitNanos(remaining);
+      }
+      sessions = new ArrayList<>(nodes.values());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      sessions = new ArrayList<>(nodes.values());
+    } finally {
+      lock.unlock();
+    }
+    for (NodeSession session : sessions) {
+      onNodeGone(session, "the gateway shut down");
+    }
+    timer.shutdownNow();
+  }
+}

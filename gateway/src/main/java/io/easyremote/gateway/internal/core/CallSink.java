@@ -1,0 +1,16 @@
+package io.easyremote.gateway.internal.core;
+
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.Payload;
+
+/**
+ * Where the outcome of one call goes: implemented by each front end (gRPC, HTTP, ...). Exactly
+ * one of the methods is called, once, from any thread.
+ */
+public interface CallSink {
+  /** The function answered. {@code nodeId} names the node that served it. */
+  void onResult(Payload payload, String nodeId);
+
+  /** The call failed; {@code error} carries the code and a message. */
+  void onError(Error error);
+}

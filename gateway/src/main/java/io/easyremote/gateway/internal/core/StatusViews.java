@@ -1,0 +1,78 @@
+package io.easyremote.gateway.internal.core;
+
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.FunctionInfo;
+import io.easyremote.protocol.wire.FunctionSpec;
+import io.easyremote.protocol.wire.NodeInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Builds the wire status messages (ListNodes, ListFunctions) from a consistent scheduler view. */
+public final class StatusViews {
+  private final CallScheduler scheduler;
+
+  public StatusViews(CallScheduler scheduler) {
+    this.scheduler = scheduler;
+  }
+
+  /** Every connected node, in registration order. */
+  public List<NodeInfo> nodes() {
+    return scheduler.read(view -> {
+      List<NodeInfo> out = new ArrayList<>();
+      for (NodeSession node : view.nodes()) {
+        out.add(toWire(node));
+      }
+      return out;
+    });
+  }
+
+  /** One node, or null when it is not connected. */
+  public NodeInfo node(String nodeId) {
+    return scheduler.read(view -> {
+      for (NodeSession node : view.nodes()) {
+        if (node.nodeId.equals(nodeId)) {
+          return toWire(node);
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Every registered function, sorted by name. */
+  public List<FunctionInfo> functions() {
+    return scheduler.read(view -> {
+      List<FunctionInfo> out = new ArrayList<>();
+      for (Map.Entry<String, List<NodeSession>> e : new TreeMap<>(view.functions()).entrySet()) {
+        List<NodeSession> offering = e.getValue();
+        FunctionSpec spec = offering.get(0).functions.get(e.getKey());
+        FunctionInfo.Builder info = FunctionInfo.newBuilder().setSpec(spec).setQueued(view.queued(e.getKey()));
+        for (NodeSession node : offering) {
+          info.addNodeIds(node.nodeId);
+        }
+        out.add(info.build());
+      }
+      return out;
+    });
+  }
+
+  private static NodeInfo toWire(NodeSession node) {
+    return NodeInfo.newBuilder()
+        .setNodeId(node.nodeId)
+        .setState("HEALTHY")
+        .putAllLabels(node.labels)
+        .setResources(Wire.toWire(node.resources))
+        .setMaxConcurrency(node.maxConcurrency)
+        .setInFlight(node.inFlight)
+        .addAllFunctions(node.functionNames())
+        .setConnectedAtMs(node.connectedAtMillis)
+        .setLastHeartbeatMs(node.lastHeartbeatMillis)
+        .setCallsServed(node.callsServed)
+        .setCallsFailed(node.callsFailed)
+        .setEwmaLatencyMs(node.ewmaLatencyMillis)
+        .setCost(node.cost)
+        .setVersion(node.version)
+        .build();
+  }
+}

@@ -1,0 +1,124 @@
+package io.easyremote.gateway.internal.grpc;
+
+import com.linecorp.armeria.server.ServiceRequestContext;
+import io.easyremote.gateway.internal.core.CallRequestSpec;
+import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.CallSink;
+import io.easyremote.gateway.internal.core.PendingCall;
+import io.easyremote.gateway.internal.core.StatusViews;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.Metadata;
+import io.easyremote.protocol.wire.CallReply;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.GatewayGrpc;
+import io.easyremote.protocol.wire.GetNodeRequest;
+import io.easyremote.protocol.wire.ListFunctionsReply;
+import io.easyremote.protocol.wire.ListFunctionsRequest;
+import io.easyremote.protocol.wire.ListNodesReply;
+import io.easyremote.protocol.wire.ListNodesRequest;
+import io.easyremote.protocol.wire.NodeInfo;
+import io.easyremote.protocol.wire.Payload;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The caller-facing gRPC service: translates {@code Gateway} RPCs into scheduler calls and status views. */
+public final class CallService extends GatewayGrpc.GatewayImplBase {
+  private static final Logger log = LoggerFactory.getLogger(CallService.class);
+
+  private final CallScheduler scheduler;
+  private final StatusViews status;
+  private final Duration defaultDeadline;
+
+  public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline) {
+    this.scheduler = scheduler;
+    this.status = status;
+    this.defaultDeadline = defaultDeadline;
+  }
+
+  @Override
+  public void call(CallRequest request, StreamObserver<CallReply> responses) {
+    long start = System.nanoTime();
+    ServerCallStreamObserver<CallReply> out = (ServerCallStreamObserver<CallReply>) responses;
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    long deadline = Deadlines.deadlineNanos(ctx.request().headers().get("grpc-timeout"), start, defaultDeadline);
+    String caller = ctx.request().headers().get(Metadata.CALLER.name());
+    if (caller == null || caller.isEmpty()) {
+      caller = String.valueOf(ctx.remoteAddress());
+    }
+    AtomicReference<PendingCall> pending = new AtomicReference<>();
+    out.setOnCancelHandler(() -> {
+      PendingCall call = pending.get();
+      if (call != null) {
+        scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call.");
+      }
+    });
+    String pinned = request.getNodeId().isEmpty() ? null : request.getNodeId();
+    PendingCall call = scheduler.submit(
+        new CallRequestSpec(request.getFunction(), pinned, request.getPayload(), caller, deadline), new UnaryReply(out));
+    pending.set(call);
+    if (out.isCancelled()) {
+      scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call.");
+    }
+  }
+
+  @Override
+  public void listNodes(ListNodesRequest request, StreamObserver<ListNodesReply> responses) {
+    responses.onNext(ListNodesReply.newBuilder().addAllNodes(status.nodes()).build());
+    responses.onCompleted();
+  }
+
+  @Override
+  public void getNode(GetNodeRequest request, StreamObserver<NodeInfo> responses) {
+    NodeInfo node = status.node(request.getNodeId());
+    if (node == null) {
+      responses.onError(Status.NOT_FOUND.withDescription("No node '" + request.getNodeId() + "' is connected.").asRuntimeException());
+      return;
+    }
+    responses.onNext(node);
+    responses.onCompleted();
+  }
+
+  @Override
+  public void listFunctions(ListFunctionsRequest request, StreamObserver<ListFunctionsReply> responses) {
+    responses.onNext(ListFunctionsReply.newBuilder().addAllFunctions(status.functions()).build());
+    responses.onCompleted();
+  }
+
+  /** Completes one unary gRPC call; a caller that already left is ignored. */
+  private static final class UnaryReply implements CallSink {
+    private final ServerCallStreamObserver<CallReply> out;
+
+    UnaryReply(ServerCallStreamObserver<CallReply> out) {
+      this.out = out;
+    }
+
+    @Override
+    public void onResult(Payload payload, String nodeId) {
+      send(CallReply.newBuilder().setPayload(payload).setNodeId(nodeId).build());
+    }
+
+    @Override
+    public void onError(Error error) {
+      CallReply.Builder reply = CallReply.newBuilder().setError(error);
+      if (!error.getNodeId().isEmpty()) {
+        reply.setNodeId(error.getNodeId());
+      }
+      send(reply.build());
+    }
+
+    private void send(CallReply reply) {
+      try {
+        out.onNext(reply);
+        out.onCompleted();
+      } catch (RuntimeException e) {
+        log.debug("Caller left before its reply: {}", e.toString());
+      }
+    }
+  }
+}
