@@ -1,0 +1,131 @@
+package io.easyremote.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.easyremote.client.Client;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Spreading calls across nodes, honouring each node's concurrency, queueing, and deadlines. */
+class RoutingTest {
+  private final SampleFunctions one = new SampleFunctions("one");
+  private final SampleFunctions two = new SampleFunctions("two");
+
+  @RegisterExtension
+  final TestCluster cluster = TestCluster.builder()
+      .gateway(g -> g.maxQueuedCallsPerFunction(3))
+      .node("one", node -> node.register(one).maxConcurrency(1))
+      .node("two", node -> node.register(two).maxConcurrency(4))
+      .build();
+
+  @Test
+  void whoami_hundredCalls_servedByBothNodes() {
+    Map<String, Long> servedBy = new java.util.HashMap<>();
+    for (int i = 0; i < 100; i++) {
+      servedBy.merge(cluster.client().call("whoami", String.class), 1L, Long::sum);
+    }
+    assertThat(servedBy.keySet()).containsExactlyInAnyOrder("one", "two");
+    assertThat(servedBy.values()).allSatisfy(count -> assertThat(count).isGreaterThanOrEqualTo(30));
+  }
+
+  @Test
+  void maxConcurrencyOne_fiveConcurrentCalls_queueAndNeverOverlap() throws Exception {
+    cluster.stopNode("two");
+    long start = System.nanoTime();
+    List<CompletableFuture<String>> calls = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      calls.add(cluster.client().callAsync("sleep", String.class, 200));
+    }
+    for (CompletableFuture<String> call : calls) {
+      assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("one");
+    }
+    long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(one.maxRunning.get()).isEqualTo(1);
+    assertThat(elapsedMillis).as("five 200 ms calls run one after another").isGreaterThanOrEqualTo(950);
+  }
+
+  @Test
+  void fullQueue_nextCall_failsFastWithOverloaded() throws Exception {
+    cluster.stopNode("two");
+    List<CompletableFuture<String>> accepted = new ArrayList<>();
+    accepted.add(cluster.client().callAsync("await", String.class)); // runs on the only slot
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().inFlightCalls() == 1);
+    for (int i = 0; i < 3; i++) {
+      accepted.add(cluster.client().callAsync("await", String.class)); // fill the queue of 3
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().queuedCalls() == 3);
+
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> cluster.client().call("await", String.class))
+        .isInstanceOfSatisfying(RemoteException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.OVERLOADED);
+          assertThat(e.retryAfterMillis()).isPositive();
+          assertThat(e.reachedNode()).isFalse();
+          assertThat(e.getMessage()).contains("'await'").contains("queue is full");
+        });
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(1000);
+
+    one.gate.countDown();
+    for (CompletableFuture<String> call : accepted) {
+      assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("one");
+    }
+  }
+
+  @Test
+  void deadline_onLongCall_failsInTimeAndInterruptsTheNode() {
+    cluster.stopNode("two");
+    Client hurried = cluster.client().withDeadline(Duration.ofMillis(100));
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> hurried.call("sleep", String.class, 2000))
+        .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
+    Awaitility.await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(one.interrupted.get()).isEqualTo(1));
+    assertThat(cluster.client().call("add", Integer.class, 1, 1)).isEqualTo(2);
+  }
+
+  @Test
+  void cancelledFuture_cancelsTheCallOnTheNode() {
+    cluster.stopNode("two");
+    CompletableFuture<String> call = cluster.client().callAsync("sleep", String.class, 5000);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> one.running.get() == 1);
+    call.cancel(true);
+    Awaitility.await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> assertThat(one.interrupted.get()).isEqualTo(1));
+    Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> cluster.gateway().inFlightCalls() == 0);
+  }
+
+  @Test
+  void callNode_pinsTheNode() {
+    List<String> servers = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      servers.add(cluster.client().callNode("two", "whoami", String.class));
+    }
+    assertThat(servers.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting())))
+        .containsExactly(Map.entry("two", 10L));
+    assertThatThrownBy(() -> cluster.client().callNode("nope", "whoami", String.class))
+        .isInstanceOfSatisfying(RemoteException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.NO_NODE_AVAILABLE);
+          assertThat(e.getMessage()).contains("'nope'").contains("one").contains("two");
+        });
+  }
+
+  @Test
+  void nodes_reportsConnectedNodesAndCounters() {
+    cluster.client().callNode("one", "add", Integer.class, 1, 2);
+    assertThat(cluster.client().nodes()).extracting(n -> n.id()).containsExactly("one", "two");
+    assertThat(cluster.client().node("one").maxConcurrency()).isEqualTo(1);
+    assertThat(cluster.client().node("one").callsServed()).isEqualTo(1);
+    assertThat(cluster.client().node("two").functions()).contains("whoami", "add");
+  }
+}
