@@ -76,7 +76,7 @@ public final class Gateway implements AutoCloseable {
     long frameLimit = config.maxPayloadBytes + (1L << 20);
     GrpcService grpc = GrpcService.builder()
         .addService(new NodeLinkService(scheduler))
-        .addService(new CallService(scheduler, status, config.defaultDeadline))
+        .addService(new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems))
         .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .maxResponseMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .build();
@@ -137,6 +137,11 @@ public final class Gateway implements AutoCloseable {
     return scheduler.queued();
   }
 
+  /** Stream items waiting in the gateway for callers that are not ready to receive them (bounded per stream). */
+  public int bufferedStreamItems() {
+    return scheduler.bufferedStreamItems().get();
+  }
+
   /** Blocks until the gateway has been closed. */
   public void awaitTermination() throws InterruptedException {
     Server s = server;
@@ -185,6 +190,7 @@ public final class Gateway implements AutoCloseable {
     private Duration defaultDeadline = Duration.ofSeconds(30);
     private Duration heartbeatInterval = Duration.ofSeconds(1);
     private Duration drainTimeout = Duration.ofSeconds(10);
+    private int streamBufferItems = 128;
     private boolean insecure;
 
     private Builder() {}
@@ -250,6 +256,18 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalArgumentException("drainTimeout must be >= 0: " + timeout);
       }
       this.drainTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The most items the gateway holds per stream for a caller that is not reading; beyond it the
+     * caller's credits are not passed on, so the node's producer waits. Default 128.
+     */
+    public Builder streamBufferItems(int items) {
+      if (items < 1) {
+        throw new IllegalArgumentException("streamBufferItems must be > 0: " + items);
+      }
+      this.streamBufferItems = items;
       return this;
     }
 

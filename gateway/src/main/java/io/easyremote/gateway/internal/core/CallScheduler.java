@@ -7,12 +7,15 @@ import io.easyremote.protocol.internal.Names;
 import io.easyremote.protocol.internal.Version;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Cancel;
+import io.easyremote.protocol.wire.Credit;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
 import io.easyremote.protocol.wire.Hello;
 import io.easyremote.protocol.wire.Invoke;
 import io.easyremote.protocol.wire.Result;
+import io.easyremote.protocol.wire.StreamEnd;
+import io.easyremote.protocol.wire.StreamItem;
 import io.easyremote.protocol.wire.Welcome;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -53,6 +56,7 @@ public final class CallScheduler {
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicLong callIds = new AtomicLong();
   private final AtomicLong unknownResults = new AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger bufferedStreamItems = new java.util.concurrent.atomic.AtomicInteger();
   private int inFlight;
   private int queued;
   private boolean closing;
@@ -124,6 +128,11 @@ public final class CallScheduler {
     if (offering == null || offering.isEmpty()) {
       return Errors.functionNotFound(function, byFunction.keySet());
     }
+    FunctionSpec spec = offering.get(0).functions.get(function);
+    if (spec.getStreaming() && !call.request.stream()) {
+      return Errors.of(ErrorCode.INVALID_REQUEST, "'" + function + "' is a streaming function: call it as a stream "
+          + "(Client.stream, gRPC CallStream, or Server-Sent Events over HTTP).");
+    }
     String pinned = call.request.pinnedNode();
     if (pinned != null) {
       NodeSession node = nodes.get(pinned);
@@ -175,6 +184,7 @@ public final class CallScheduler {
         .setPayload(call.request.payload())
         .setDeadlineMs(remainingMillis)
         .setCaller(call.request.caller())
+        .setStreamCredits((int) Math.min(Integer.MAX_VALUE, call.credits))
         .build();
     node.send(GatewayFrame.newBuilder().setInvoke(invoke).build());
   }
@@ -251,7 +261,7 @@ public final class CallScheduler {
       lock.unlock();
     }
     if (node != null) {
-      String why = code == ErrorCode.DEADLINE_EXCEEDED ? "deadline exceeded" : "caller cancelled";
+      String why = code == ErrorCode.DEADLINE_EXCEEDED ? "deadline exceeded" : code == ErrorCode.CANCELLED ? "caller cancelled" : reason;
       node.send(GatewayFrame.newBuilder().setCancel(Cancel.newBuilder().setCallId(call.id).setReason(why)).build());
     }
     return error.build();
@@ -296,6 +306,100 @@ public final class CallScheduler {
               + "; the gateway accepts at most " + Errors.bytes(settings.maxPayloadBytes()) + ".").build());
     } else {
       call.succeed(result.getPayload(), node.nodeId);
+    }
+  }
+
+
+  /** A streaming call's next item. Items beyond the caller's credits, or for unknown calls, are refused. */
+  public void onStreamItem(NodeSession node, StreamItem item) {
+    PendingCall call;
+    Error violation = null;
+    lock.lock();
+    try {
+      call = node.calls.get(item.getCallId());
+      if (call == null) {
+        unknownResults.incrementAndGet();
+        return;
+      }
+      if (call.state != PendingCall.State.DISPATCHED || !call.request.stream()) {
+        return; // abandoned: the node was told to cancel
+      }
+      if (call.credits <= 0) {
+        violation = Errors.of(ErrorCode.INTERNAL, "Node '" + node.nodeId + "' sent more items of '" + call.function()
+            + "' than the caller granted; the stream was stopped.");
+      } else if (item.getPayload().getData().size() > settings.maxPayloadBytes()) {
+        violation = Errors.of(ErrorCode.PAYLOAD_TOO_LARGE, "An item of '" + call.function() + "' is "
+            + Errors.bytes(item.getPayload().getData().size()) + "; the gateway accepts at most " + Errors.bytes(settings.maxPayloadBytes()) + ".");
+      } else {
+        call.credits--;
+        call.items++;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (violation != null) {
+      Error error = abandon(call, ErrorCode.INTERNAL, violation.getMessage());
+      if (error != null) {
+        call.fail(violation.toBuilder().setReachedNode(true).setNodeId(node.nodeId).build());
+      }
+      return;
+    }
+    call.item(item.getPayload(), node.nodeId);
+  }
+
+  /** A streaming call ended on its node, normally or with an error. */
+  public void onStreamEnd(NodeSession node, StreamEnd end) {
+    PendingCall call;
+    PendingCall.State previous;
+    lock.lock();
+    try {
+      call = node.calls.remove(end.getCallId());
+      if (call == null) {
+        unknownResults.incrementAndGet();
+        return;
+      }
+      previous = call.state;
+      call.state = PendingCall.State.DONE;
+      node.inFlight--;
+      releaseInFlight();
+      if (end.hasError()) {
+        node.callsFailed++;
+      } else {
+        node.callsServed++;
+      }
+      fillSlots(node);
+    } finally {
+      lock.unlock();
+    }
+    if (previous != PendingCall.State.DISPATCHED) {
+      return;
+    }
+    if (end.hasError()) {
+      Error error = end.getError();
+      call.fail(error.toBuilder().setNodeId(node.nodeId).setReachedNode(true).build());
+    } else if (end.getCount() != call.items) {
+      call.fail(Errors.of(ErrorCode.INTERNAL, "The stream of '" + call.function() + "' from node '" + node.nodeId + "' ended after "
+          + call.items + " items but the node counted " + end.getCount() + ".").toBuilder().setNodeId(node.nodeId).setReachedNode(true).build());
+    } else {
+      call.end(end.getCount(), node.nodeId);
+    }
+  }
+
+  /** The caller of a stream is ready for {@code n} more items: forwarded to the node, or kept for dispatch. */
+  public void credit(PendingCall call, int n) {
+    if (n <= 0) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (call.state == PendingCall.State.QUEUED) {
+        call.credits += n;
+      } else if (call.state == PendingCall.State.DISPATCHED) {
+        call.credits += n;
+        call.node.send(GatewayFrame.newBuilder().setCredit(Credit.newBuilder().setCallId(call.id).setN(n)).build());
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -480,6 +584,11 @@ public final class CallScheduler {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Stream items held by front ends for callers that are not ready yet; front ends keep it up to date. */
+  public java.util.concurrent.atomic.AtomicInteger bufferedStreamItems() {
+    return bufferedStreamItems;
   }
 
   /** Results that arrived for calls the node was not running (late, duplicate or forged). */

@@ -23,11 +23,16 @@ public final class PendingCall {
   NodeSession node;
   long dispatchedNanos;
   ScheduledFuture<?> deadlineTimer;
+  /** Streams: credits granted by the caller and not yet used by items (sent with Invoke when queued). */
+  long credits;
+  /** Streams: items forwarded to the caller. */
+  long items;
 
   PendingCall(long id, CallRequestSpec request, CallSink sink) {
     this.id = id;
     this.request = request;
     this.sink = sink;
+    this.credits = request.initialCredits();
   }
 
   /** The gateway-wide call id. */
@@ -62,6 +67,23 @@ public final class PendingCall {
     cancelTimer();
     sink.onError(error);
     return true;
+  }
+
+  /** Streams: completes normally after {@code count} items; false if already completed. */
+  boolean end(long count, String nodeId) {
+    if (!completed.compareAndSet(false, true)) {
+      return false;
+    }
+    cancelTimer();
+    ((StreamSink) sink).onEnd(count, nodeId);
+    return true;
+  }
+
+  /** Streams: forwards one item unless the call already completed. */
+  void item(Payload payload, String nodeId) {
+    if (!completed.get()) {
+      ((StreamSink) sink).onItem(payload, nodeId);
+    }
   }
 
   private void cancelTimer() {

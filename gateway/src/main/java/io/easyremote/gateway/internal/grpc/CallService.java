@@ -19,6 +19,8 @@ import io.easyremote.protocol.wire.ListNodesReply;
 import io.easyremote.protocol.wire.ListNodesRequest;
 import io.easyremote.protocol.wire.NodeInfo;
 import io.easyremote.protocol.wire.Payload;
+import io.easyremote.protocol.wire.StreamReply;
+import io.easyremote.protocol.wire.StreamRequest;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -31,26 +33,26 @@ import org.slf4j.LoggerFactory;
 public final class CallService extends GatewayGrpc.GatewayImplBase {
   private static final Logger log = LoggerFactory.getLogger(CallService.class);
 
+  private static final int DEFAULT_STREAM_CREDITS = 64;
+
   private final CallScheduler scheduler;
   private final StatusViews status;
   private final Duration defaultDeadline;
+  private final int streamBufferItems;
 
-  public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline) {
+  public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline, int streamBufferItems) {
     this.scheduler = scheduler;
     this.status = status;
     this.defaultDeadline = defaultDeadline;
+    this.streamBufferItems = streamBufferItems;
   }
 
   @Override
   public void call(CallRequest request, StreamObserver<CallReply> responses) {
-    long start = System.nanoTime();
     ServerCallStreamObserver<CallReply> out = (ServerCallStreamObserver<CallReply>) responses;
     ServiceRequestContext ctx = ServiceRequestContext.current();
-    long deadline = Deadlines.deadlineNanos(ctx.request().headers().get("grpc-timeout"), start, defaultDeadline);
-    String caller = ctx.request().headers().get(Metadata.CALLER.name());
-    if (caller == null || caller.isEmpty()) {
-      caller = String.valueOf(ctx.remoteAddress());
-    }
+    long deadline = deadlineOf(ctx);
+    String caller = callerOf(ctx);
     AtomicReference<PendingCall> pending = new AtomicReference<>();
     out.setOnCancelHandler(() -> {
       PendingCall call = pending.get();
@@ -60,11 +62,57 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     });
     String pinned = request.getNodeId().isEmpty() ? null : request.getNodeId();
     PendingCall call = scheduler.submit(
-        new CallRequestSpec(request.getFunction(), pinned, request.getPayload(), caller, deadline), new UnaryReply(out));
+        CallRequestSpec.unary(request.getFunction(), pinned, request.getPayload(), caller, deadline), new UnaryReply(out));
     pending.set(call);
     if (out.isCancelled()) {
       scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call.");
     }
+  }
+
+  @Override
+  public StreamObserver<StreamRequest> callStream(StreamObserver<StreamReply> responses) {
+    ServerCallStreamObserver<StreamReply> out = (ServerCallStreamObserver<StreamReply>) responses;
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    long deadline = deadlineOf(ctx);
+    String caller = callerOf(ctx);
+    GrpcStreamReply sink = new GrpcStreamReply(out, scheduler, streamBufferItems);
+    out.setOnCancelHandler(sink::callerGone);
+    out.setOnReadyHandler(sink::drain);
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(StreamRequest request) {
+        if (request.hasCall() && !sink.started()) {
+          CallRequest call = request.getCall();
+          int credits = call.getStreamCredits() > 0 ? call.getStreamCredits() : DEFAULT_STREAM_CREDITS;
+          String pinned = call.getNodeId().isEmpty() ? null : call.getNodeId();
+          sink.start(scheduler.submit(
+              new CallRequestSpec(call.getFunction(), pinned, call.getPayload(), caller, deadline, true, credits), sink));
+        } else if (request.getKindCase() == StreamRequest.KindCase.CREDIT && sink.started()) {
+          sink.grant(request.getCredit());
+        } else {
+          sink.protocolError("Expected a call first, then credits; got " + request.getKindCase() + ".");
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        sink.callerGone();
+      }
+
+      @Override
+      public void onCompleted() {
+        // The caller sends no more credits; items already granted still flow.
+      }
+    };
+  }
+
+  private long deadlineOf(ServiceRequestContext ctx) {
+    return Deadlines.deadlineNanos(ctx.request().headers().get("grpc-timeout"), System.nanoTime(), defaultDeadline);
+  }
+
+  private static String callerOf(ServiceRequestContext ctx) {
+    String caller = ctx.request().headers().get(Metadata.CALLER.name());
+    return caller == null || caller.isEmpty() ? String.valueOf(ctx.remoteAddress()) : caller;
   }
 
   @Override
