@@ -4,6 +4,7 @@ import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
+import io.easyremote.gateway.internal.core.CallListener;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.SchedulerSettings;
 import io.easyremote.gateway.internal.core.StatusViews;
@@ -11,6 +12,7 @@ import io.easyremote.gateway.internal.grpc.CallService;
 import io.easyremote.gateway.internal.grpc.NodeLinkService;
 import io.easyremote.protocol.FunctionInfo;
 import io.easyremote.protocol.NodeInfo;
+import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Wire;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -55,7 +57,9 @@ public final class Gateway implements AutoCloseable {
   private Gateway(Builder config) {
     this.config = config;
     this.scheduler = new CallScheduler(new SchedulerSettings(
-        config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval));
+        config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval,
+        config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff),
+        CallListener.NONE);
     this.status = new StatusViews(scheduler);
   }
 
@@ -191,6 +195,10 @@ public final class Gateway implements AutoCloseable {
     private Duration heartbeatInterval = Duration.ofSeconds(1);
     private Duration drainTimeout = Duration.ofSeconds(10);
     private int streamBufferItems = 128;
+    private Strategy defaultStrategy = Strategy.SMART;
+    private Duration warmup = Duration.ofSeconds(3);
+    private int ejectAfterFailures = 5;
+    private Duration ejectBackoff = Duration.ofSeconds(1);
     private boolean insecure;
 
     private Builder() {}
@@ -256,6 +264,37 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalArgumentException("drainTimeout must be >= 0: " + timeout);
       }
       this.drainTimeout = timeout;
+      return this;
+    }
+
+    /** The strategy for calls that name none; default {@link Strategy#SMART}. */
+    public Builder defaultStrategy(Strategy strategy) {
+      this.defaultStrategy = Objects.requireNonNull(strategy, "strategy");
+      return this;
+    }
+
+    /** How long a newly connected node gets a ramped share of traffic (10% rising to 100%); default 3 s, zero = none. */
+    public Builder warmup(Duration warmup) {
+      Objects.requireNonNull(warmup, "warmup");
+      if (warmup.isNegative()) {
+        throw new IllegalArgumentException("warmup must be >= 0: " + warmup);
+      }
+      this.warmup = warmup;
+      return this;
+    }
+
+    /**
+     * Outlier ejection: after {@code failures} consecutive failed calls (the function threw or the
+     * node failed) a node gets no new calls for {@code backoff}, doubling on each repeat up to
+     * 30 s. Defaults: 5 and 1 s; 0 failures disables ejection. A call is never starved: when every
+     * node that could run it is ejected, ejection is ignored.
+     */
+    public Builder ejection(int failures, Duration backoff) {
+      if (failures < 0) {
+        throw new IllegalArgumentException("failures must be >= 0: " + failures);
+      }
+      this.ejectAfterFailures = failures;
+      this.ejectBackoff = positive(backoff, "backoff");
       return this;
     }
 

@@ -8,7 +8,8 @@ import java.util.Map;
  * A snapshot of one connected compute node, as the gateway sees it.
  *
  * @param id the node id (defaults to {@code hostname-pid} on the node)
- * @param state {@code HEALTHY}, {@code SUSPECT} or {@code DRAINING}
+ * @param state {@code HEALTHY}, {@code WARMING} (new, given a ramped share), {@code SUSPECT} (heartbeats late: no new
+ *     calls), {@code EJECTED} (failing: no new calls until a back-off passes) or {@code DRAINING}
  * @param labels owner-set labels such as {@code gpu=rtx4090}
  * @param resources the latest heartbeat's resource figures
  * @param maxConcurrency the most calls the node runs at once
@@ -19,6 +20,7 @@ import java.util.Map;
  * @param callsServed calls it answered with a result
  * @param callsFailed calls that ended in an error on it
  * @param ewmaLatencyMillis exponentially weighted service time, in milliseconds
+ * @param errorRate exponentially weighted share of failed calls, 0..1
  * @param cost the declared cost per call
  * @param version the node's EasyRemote version
  */
@@ -35,6 +37,7 @@ public record NodeInfo(
     long callsServed,
     long callsFailed,
     double ewmaLatencyMillis,
+    double errorRate,
     double cost,
     String version) {
 

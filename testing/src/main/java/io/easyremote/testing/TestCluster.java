@@ -167,7 +167,7 @@ public final class TestCluster implements BeforeAllCallback, AfterAllCallback, B
   }
 
   private Gateway newGateway(int onPort) {
-    Gateway.Builder builder = Gateway.builder().host("127.0.0.1").port(onPort).drainTimeout(Duration.ofSeconds(2));
+    Gateway.Builder builder = Gateway.builder().host("127.0.0.1").port(onPort).drainTimeout(Duration.ofSeconds(2)).warmup(Duration.ZERO);
     config.gateway.accept(builder);
     return builder.build().start();
   }

@@ -108,6 +108,7 @@ public final class Wire {
         n.getCallsServed(),
         n.getCallsFailed(),
         n.getEwmaLatencyMs(),
+        n.getErrorRate(),
         n.getCost(),
         n.getVersion());
   }

@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param <N> the node type
  */
-public interface Balancer<N> {
+public interface Balancer<N extends Candidate> {
   /** Picks one of {@code candidates} (never empty) for a call to {@code function}. */
-  N pick(String function, List<N> candidates);
+  N pick(String function, List<N> candidates, long nowNanos);
 }

@@ -1,5 +1,6 @@
 package io.easyremote.gateway.internal.core;
 
+import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.wire.Payload;
 
 /**
@@ -12,12 +13,21 @@ import io.easyremote.protocol.wire.Payload;
  * @param deadlineNanos the absolute {@link System#nanoTime()} deadline
  * @param stream whether the caller reads a stream of items (its sink is a {@link StreamSink})
  * @param initialCredits for a stream: the items the caller is ready for before it grants more
+ * @param strategy how to choose the node, or null for the gateway's default
+ * @param requirements what the node must offer
  */
 public record CallRequestSpec(
-    String function, String pinnedNode, Payload payload, String caller, long deadlineNanos, boolean stream, int initialCredits) {
+    String function, String pinnedNode, Payload payload, String caller, long deadlineNanos, boolean stream, int initialCredits,
+    Strategy strategy, Requirements requirements) {
+
+  /** A call with the gateway's default strategy and no requirements. */
+  public CallRequestSpec(
+      String function, String pinnedNode, Payload payload, String caller, long deadlineNanos, boolean stream, int initialCredits) {
+    this(function, pinnedNode, payload, caller, deadlineNanos, stream, initialCredits, null, Requirements.NONE);
+  }
 
   /** A unary call. */
   public static CallRequestSpec unary(String function, String pinnedNode, Payload payload, String caller, long deadlineNanos) {
-    return new CallRequestSpec(function, pinnedNode, payload, caller, deadlineNanos, false, 0);
+    return new CallRequestSpec(function, pinnedNode, payload, caller, deadlineNanos, false, 0, null, Requirements.NONE);
   }
 }

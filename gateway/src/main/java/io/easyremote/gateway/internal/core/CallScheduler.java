@@ -1,8 +1,8 @@
 package io.easyremote.gateway.internal.core;
 
-import io.easyremote.gateway.internal.balance.Balancer;
-import io.easyremote.gateway.internal.balance.RoundRobinBalancer;
+import io.easyremote.gateway.internal.balance.Balancers;
 import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Names;
 import io.easyremote.protocol.internal.Version;
 import io.easyremote.protocol.internal.Wire;
@@ -11,6 +11,7 @@ import io.easyremote.protocol.wire.Credit;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
+import io.easyremote.protocol.wire.Heartbeat;
 import io.easyremote.protocol.wire.Hello;
 import io.easyremote.protocol.wire.Invoke;
 import io.easyremote.protocol.wire.Result;
@@ -44,7 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CallScheduler {
   private static final Logger log = LoggerFactory.getLogger(CallScheduler.class);
-  private static final double EWMA_WEIGHT = 0.2;
 
   private final SchedulerSettings settings;
   private final ReentrantLock lock = new ReentrantLock();
@@ -52,7 +52,7 @@ public final class CallScheduler {
   private final Map<String, NodeSession> nodes = new LinkedHashMap<>();
   private final Map<String, List<NodeSession>> byFunction = new HashMap<>();
   private final Map<String, CallQueue> queues = new HashMap<>();
-  private final Balancer<NodeSession> balancer = new RoundRobinBalancer<>();
+  private final Balancers<NodeSession> balancers = new Balancers<>();
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicLong callIds = new AtomicLong();
   private final AtomicLong unknownResults = new AtomicLong();
@@ -61,8 +61,11 @@ public final class CallScheduler {
   private int queued;
   private boolean closing;
 
-  public CallScheduler(SchedulerSettings settings) {
+  private final CallListener listener;
+
+  public CallScheduler(SchedulerSettings settings, CallListener listener) {
     this.settings = settings;
+    this.listener = listener;
     this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread t = Executors.defaultThreadFactory().newThread(runnable);
       t.setName("easyremote-gateway-timer");
@@ -70,6 +73,8 @@ public final class CallScheduler {
       return t;
     });
     this.timer.setRemoveOnCancelPolicy(true);
+    long checkEvery = Math.max(10, settings.heartbeatInterval().toMillis() / 2);
+    this.timer.scheduleAtFixedRate(this::checkHealth, checkEvery, checkEvery, TimeUnit.MILLISECONDS);
   }
 
   // ------------------------------------------------------------------ calls
@@ -79,7 +84,7 @@ public final class CallScheduler {
    * Always returns the call; its sink is completed exactly once, possibly before this returns.
    */
   public PendingCall submit(CallRequestSpec request, CallSink sink) {
-    PendingCall call = new PendingCall(callIds.incrementAndGet(), request, sink);
+    PendingCall call = new PendingCall(callIds.incrementAndGet(), request, sink, listener);
     Error early = validate(request);
     if (early != null) {
       call.fail(early);
@@ -142,14 +147,26 @@ public final class CallScheduler {
             + "': " + Errors.list(offering.stream().map(NodeSession::nodeId).toList()) + ".");
       }
     }
+    Requirements requirements = call.request.requirements();
+    if (!requirements.isEmpty() && offering.stream().noneMatch(node -> requirements.mismatch(node) == null)) {
+      StringBuilder why = new StringBuilder("No node offering '" + function + "' meets the call's requirements:");
+      for (NodeSession node : offering) {
+        why.append(' ').append(node.nodeId).append(" (").append(requirements.mismatch(node)).append(");");
+      }
+      why.setLength(why.length() - 1);
+      return Errors.of(ErrorCode.NO_NODE_AVAILABLE, why.append('.').toString());
+    }
+    long now = System.nanoTime();
+    boolean panic = allEjected(offering, call, now);
     List<NodeSession> free = new ArrayList<>(offering.size());
     for (NodeSession node : offering) {
-      if (node.hasFreeSlot() && (pinned == null || pinned.equals(node.nodeId))) {
+      if (node.hasFreeSlot() && node.accepts(now, panic) && qualifies(call, node)) {
         free.add(node);
       }
     }
     if (!free.isEmpty()) {
-      dispatch(call, balancer.pick(function, free));
+      Strategy strategy = call.request.strategy() != null ? call.request.strategy() : settings.defaultStrategy();
+      dispatch(call, balancers.get(strategy).pick(function, free, now));
       return null;
     }
     CallQueue queue = queues.computeIfAbsent(function, f -> new CallQueue(settings.maxQueuedCallsPerFunction()));
@@ -160,10 +177,26 @@ public final class CallScheduler {
     return null;
   }
 
+  /** Whether the node may run the call: the pin and the requirements allow it. */
+  private static boolean qualifies(PendingCall call, NodeSession node) {
+    String pinned = call.request.pinnedNode();
+    return (pinned == null || pinned.equals(node.nodeId)) && call.request.requirements().mismatch(node) == null;
+  }
+
+  /** True when every node that could run the call is ejected: then ejection is ignored rather than starving the call. */
+  private static boolean allEjected(List<NodeSession> offering, PendingCall call, long now) {
+    for (NodeSession node : offering) {
+      if (qualifies(call, node) && !node.removed && !node.suspect && !node.draining && !node.isEjected(now)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static long retryAfterMillis(List<NodeSession> offering) {
     double latency = 0;
     for (NodeSession node : offering) {
-      latency = Math.max(latency, node.ewmaLatencyMillis);
+      latency = Math.max(latency, node.latency.displayMillis());
     }
     return Math.max(100, Math.min(10_000, Math.round(latency)));
   }
@@ -189,9 +222,13 @@ public final class CallScheduler {
     node.send(GatewayFrame.newBuilder().setInvoke(invoke).build());
   }
 
-  /** Under the lock: fills the node's free slots from the queues of the functions it offers, oldest call first. */
+  /**
+   * Under the lock: fills the node's free slots from the queues of the functions it offers. Each
+   * queue offers its next call in fair order; across functions the longest-waiting offer wins.
+   */
   private void fillSlots(NodeSession node) {
-    while (node.hasFreeSlot() && queued > 0) {
+    long now = System.nanoTime();
+    while (node.hasFreeSlot() && queued > 0 && !node.removed && !node.suspect && !node.draining) {
       CallQueue best = null;
       PendingCall oldest = null;
       for (String function : node.functions.keySet()) {
@@ -199,16 +236,17 @@ public final class CallScheduler {
         if (queue == null || queue.isEmpty()) {
           continue;
         }
-        PendingCall head = queue.peekFirst(c -> c.request.pinnedNode() == null || c.request.pinnedNode().equals(node.nodeId));
-        if (head != null && (oldest == null || head.arrivedNanos < oldest.arrivedNanos)) {
-          oldest = head;
+        PendingCall next = queue.next(c -> qualifies(c, node)
+            && (!node.isEjected(now) || allEjected(byFunction.getOrDefault(function, List.of()), c, now)));
+        if (next != null && (oldest == null || next.arrivedNanos < oldest.arrivedNanos)) {
+          oldest = next;
           best = queue;
         }
       }
       if (oldest == null) {
         return;
       }
-      best.remove(oldest);
+      best.take(oldest);
       queued--;
       dispatch(oldest, node);
     }
@@ -283,13 +321,7 @@ public final class CallScheduler {
       call.state = PendingCall.State.DONE;
       node.inFlight--;
       releaseInFlight();
-      double millis = (System.nanoTime() - call.dispatchedNanos) / 1e6;
-      node.ewmaLatencyMillis = node.ewmaLatencyMillis == 0 ? millis : node.ewmaLatencyMillis + EWMA_WEIGHT * (millis - node.ewmaLatencyMillis);
-      if (result.hasError()) {
-        node.callsFailed++;
-      } else {
-        node.callsServed++;
-      }
+      recordOutcome(node, call, result.hasError() ? result.getError() : null);
       fillSlots(node);
     } finally {
       lock.unlock();
@@ -362,11 +394,7 @@ public final class CallScheduler {
       call.state = PendingCall.State.DONE;
       node.inFlight--;
       releaseInFlight();
-      if (end.hasError()) {
-        node.callsFailed++;
-      } else {
-        node.callsServed++;
-      }
+      recordOutcome(node, call, end.hasError() ? end.getError() : null);
       fillSlots(node);
     } finally {
       lock.unlock();
@@ -403,6 +431,38 @@ public final class CallScheduler {
     }
   }
 
+  /** Under the lock: feeds a finished call's latency and outcome to the node's statistics and ejection. */
+  private void recordOutcome(NodeSession node, PendingCall call, Error error) {
+    long now = System.nanoTime();
+    boolean failed = error != null
+        && (error.getCode() == io.easyremote.protocol.wire.ErrorCode.FUNCTION_FAILED
+            || error.getCode() == io.easyremote.protocol.wire.ErrorCode.INTERNAL);
+    if (error == null) {
+      node.callsServed++;
+    } else {
+      node.callsFailed++;
+    }
+    boolean ejected = node.recordOutcome((now - call.dispatchedNanos) / 1e6, failed, now,
+        settings.ejectAfterFailures(), settings.ejectBackoff().toNanos());
+    if (ejected) {
+      long backoff = node.ejectedUntilNanos - now;
+      log.warn("Node '{}' ejected for {} ms after {} consecutive failures", node.nodeId, backoff / 1_000_000, settings.ejectAfterFailures());
+      timer.schedule(() -> readmit(node), backoff, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void readmit(NodeSession node) {
+    lock.lock();
+    try {
+      if (!node.removed && !node.isEjected(System.nanoTime())) {
+        log.info("Node '{}' re-admitted after its ejection", node.nodeId);
+        fillSlots(node);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void releaseInFlight() {
     inFlight--;
     if (inFlight == 0) {
@@ -420,7 +480,7 @@ public final class CallScheduler {
    */
   public NodeSession register(Hello hello, StreamObserver<GatewayFrame> out) throws RegistrationException {
     checkHello(hello);
-    NodeSession session = new NodeSession(UUID.randomUUID().toString(), hello, out);
+    NodeSession session = new NodeSession(UUID.randomUUID().toString(), hello, out, settings.warmup().toNanos());
     NodeSession replaced;
     lock.lock();
     try {
@@ -476,6 +536,50 @@ public final class CallScheduler {
       if (!seen.add(spec.getName())) {
         throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Function '" + spec.getName() + "' is declared twice.");
       }
+    }
+  }
+
+  /** A heartbeat arrived: fresh resources, and a suspect node is trusted again. */
+  public void onHeartbeat(NodeSession node, Heartbeat heartbeat) {
+    node.heartbeat(Wire.fromWire(heartbeat.getResources()));
+    if (node.suspect) {
+      lock.lock();
+      try {
+        if (node.suspect && !node.removed) {
+          node.suspect = false;
+          log.info("Node '{}' is heartbeating again", node.nodeId);
+          fillSlots(node);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Runs every half heartbeat interval: a node silent for two intervals becomes SUSPECT (no new
+   * calls); silent for three, it is removed as if its stream had closed.
+   */
+  private void checkHealth() {
+    long now = System.currentTimeMillis();
+    long interval = settings.heartbeatInterval().toMillis();
+    List<NodeSession> silent = new ArrayList<>();
+    lock.lock();
+    try {
+      for (NodeSession node : nodes.values()) {
+        long silence = now - node.lastHeartbeatMillis();
+        if (silence > 3 * interval) {
+          silent.add(node);
+        } else if (silence > 2 * interval && !node.suspect) {
+          node.suspect = true;
+          log.warn("Node '{}' missed its heartbeats for {} ms: no new calls until it is heard again", node.nodeId, silence);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (NodeSession node : silent) {
+      onNodeGone(node, "no heartbeat for " + (now - node.lastHeartbeatMillis()) + " ms");
     }
   }
 

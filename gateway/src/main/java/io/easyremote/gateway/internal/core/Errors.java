@@ -52,6 +52,9 @@ final class Errors {
   }
 
   static String bytes(long n) {
+    if (n >= 1L << 30) {
+      return String.format("%.1f GiB", n / (double) (1L << 30));
+    }
     if (n >= 1 << 20) {
       return String.format("%.1f MiB", n / (double) (1 << 20));
     }

@@ -1,5 +1,7 @@
 package io.easyremote.gateway.internal.core;
 
+import io.easyremote.gateway.internal.balance.Candidate;
+import io.easyremote.gateway.internal.balance.LatencyEstimator;
 import io.easyremote.protocol.NodeResources;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.FunctionSpec;
@@ -20,7 +22,13 @@ import org.slf4j.LoggerFactory;
  * lock; writes to the stream are serialised here because a {@link StreamObserver} is not
  * thread-safe.
  */
-public final class NodeSession {
+public final class NodeSession implements Candidate {
+  /** Health states, as reported in NodeInfo. */
+  enum State { HEALTHY, WARMING, SUSPECT, EJECTED, DRAINING }
+
+  private static final double ERROR_RATE_WEIGHT = 0.1;
+  private static final long MAX_EJECTION_NANOS = 30_000_000_000L;
+
   private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
 
   final String nodeId;
@@ -40,14 +48,26 @@ public final class NodeSession {
   int inFlight;
   final Map<Long, PendingCall> calls = new HashMap<>();
   boolean removed;
+  boolean suspect;
+  boolean draining;
   long callsServed;
   long callsFailed;
-  double ewmaLatencyMillis;
+  double errorRate;
+  int consecutiveFailures;
+  int ejections;
+  long ejectedUntilNanos;
+  final LatencyEstimator latency = new LatencyEstimator(PENALTY_MILLIS);
+  private final long startedNanos = System.nanoTime();
+  private final long warmupNanos;
 
   volatile NodeResources resources;
   volatile long lastHeartbeatMillis = System.currentTimeMillis();
 
-  NodeSession(String sessionId, Hello hello, StreamObserver<GatewayFrame> out) {
+  /** The latency a failed call counts as, at least: a node that fails fast must not look fast. */
+  static final double PENALTY_MILLIS = 1000;
+
+  NodeSession(String sessionId, Hello hello, StreamObserver<GatewayFrame> out, long warmupNanos) {
+    this.warmupNanos = warmupNanos;
     this.nodeId = hello.getNodeId();
     this.sessionId = sessionId;
     this.maxConcurrency = hello.getMaxConcurrency();
@@ -68,6 +88,11 @@ public final class NodeSession {
     return nodeId;
   }
 
+  /** When the gateway last heard a heartbeat from it. */
+  long lastHeartbeatMillis() {
+    return lastHeartbeatMillis;
+  }
+
   /** Function names in declaration order. */
   List<String> functionNames() {
     return List.copyOf(functions.keySet());
@@ -75,6 +100,97 @@ public final class NodeSession {
 
   boolean hasFreeSlot() {
     return inFlight < maxConcurrency;
+  }
+
+  boolean isEjected(long nowNanos) {
+    return ejectedUntilNanos != 0 && nowNanos < ejectedUntilNanos;
+  }
+
+  /** Healthy enough for new calls; an ejected node only when {@code allowEjected} (every alternative is ejected too). */
+  boolean accepts(long nowNanos, boolean allowEjected) {
+    return !removed && !suspect && !draining && (allowEjected || !isEjected(nowNanos));
+  }
+
+  State state(long nowNanos) {
+    if (draining) {
+      return State.DRAINING;
+    }
+    if (suspect) {
+      return State.SUSPECT;
+    }
+    if (isEjected(nowNanos)) {
+      return State.EJECTED;
+    }
+    return weight(nowNanos) < 1 ? State.WARMING : State.HEALTHY;
+  }
+
+  /**
+   * Records a finished call's latency and outcome. Returns true when this failure ejects the node.
+   *
+   * @param failed the node's fault: the function threw or the node failed internally
+   */
+  boolean recordOutcome(double millis, boolean failed, long nowNanos, int ejectAfter, long backoffNanos) {
+    latency.observe(millis, failed, nowNanos);
+    errorRate += ERROR_RATE_WEIGHT * ((failed ? 1 : 0) - errorRate);
+    if (!failed) {
+      consecutiveFailures = 0;
+      return false;
+    }
+    consecutiveFailures++;
+    if (ejectAfter > 0 && consecutiveFailures >= ejectAfter && !isEjected(nowNanos)) {
+      long length = Math.min(MAX_EJECTION_NANOS, backoffNanos << Math.min(ejections, 10));
+      ejections++;
+      ejectedUntilNanos = nowNanos + length;
+      consecutiveFailures = 0;
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- Candidate
+
+  @Override
+  public String id() {
+    return nodeId;
+  }
+
+  @Override
+  public int inFlight() {
+    return inFlight;
+  }
+
+  @Override
+  public int capacity() {
+    return maxConcurrency;
+  }
+
+  @Override
+  public double latencyMillis(long nowNanos) {
+    return latency.estimate(nowNanos);
+  }
+
+  @Override
+  public double errorRate() {
+    return errorRate;
+  }
+
+  @Override
+  public double cost() {
+    return cost;
+  }
+
+  @Override
+  public NodeResources resources() {
+    return resources;
+  }
+
+  @Override
+  public double weight(long nowNanos) {
+    if (warmupNanos <= 0) {
+      return 1;
+    }
+    double ramp = (nowNanos - startedNanos) / (double) warmupNanos;
+    return ramp >= 1 ? 1 : Math.max(0.1, ramp);
   }
 
   /** Records a heartbeat. */

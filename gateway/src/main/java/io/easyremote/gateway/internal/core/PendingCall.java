@@ -16,6 +16,7 @@ public final class PendingCall {
   final CallRequestSpec request;
   final long arrivedNanos = System.nanoTime();
   private final CallSink sink;
+  private final CallListener listener;
   private final AtomicBoolean completed = new AtomicBoolean();
 
   // Guarded by the scheduler lock.
@@ -28,10 +29,11 @@ public final class PendingCall {
   /** Streams: items forwarded to the caller. */
   long items;
 
-  PendingCall(long id, CallRequestSpec request, CallSink sink) {
+  PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener) {
     this.id = id;
     this.request = request;
     this.sink = sink;
+    this.listener = listener;
     this.credits = request.initialCredits();
   }
 
@@ -56,6 +58,7 @@ public final class PendingCall {
     }
     cancelTimer();
     sink.onResult(payload, nodeId);
+    record(nodeId, null);
     return true;
   }
 
@@ -66,6 +69,7 @@ public final class PendingCall {
     }
     cancelTimer();
     sink.onError(error);
+    record(error.getNodeId().isEmpty() ? null : error.getNodeId(), io.easyremote.protocol.internal.Wire.fromWire(error.getCode()));
     return true;
   }
 
@@ -76,6 +80,7 @@ public final class PendingCall {
     }
     cancelTimer();
     ((StreamSink) sink).onEnd(count, nodeId);
+    record(nodeId, null);
     return true;
   }
 
@@ -83,6 +88,18 @@ public final class PendingCall {
   void item(Payload payload, String nodeId) {
     if (!completed.get()) {
       ((StreamSink) sink).onItem(payload, nodeId);
+    }
+  }
+
+  private void record(String nodeId, io.easyremote.protocol.ErrorCode error) {
+    long now = System.nanoTime();
+    long dispatched = dispatchedNanos;
+    long queuedFor = (dispatched == 0 ? now : dispatched) - arrivedNanos;
+    try {
+      listener.onCompleted(new CallRecord(id, request.function(), nodeId, request.caller(), error, queuedFor, now - arrivedNanos,
+          request.stream(), items));
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(PendingCall.class).warn("A call listener failed", e);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.easyremote.gateway.internal.core;
 
+import io.easyremote.protocol.Strategy;
 import java.time.Duration;
 
 /**
@@ -9,6 +10,11 @@ import java.time.Duration;
  * @param maxQueuedCallsPerFunction calls that may wait for a free node, per function
  * @param maxFunctionsPerNode functions one node may register
  * @param heartbeatInterval the interval nodes are told to heartbeat at
+ * @param defaultStrategy the strategy of calls that name none
+ * @param warmup how long a new node gets a ramped share of traffic; zero = none
+ * @param ejectAfterFailures consecutive failures that eject a node for a back-off period; 0 = never
+ * @param ejectBackoff the first ejection's length; it doubles on each repeat, up to 30 s
  */
 public record SchedulerSettings(
-    int maxPayloadBytes, int maxQueuedCallsPerFunction, int maxFunctionsPerNode, Duration heartbeatInterval) {}
+    int maxPayloadBytes, int maxQueuedCallsPerFunction, int maxFunctionsPerNode, Duration heartbeatInterval,
+    Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff) {}

@@ -60,7 +60,7 @@ public final class StatusViews {
   private static NodeInfo toWire(NodeSession node) {
     return NodeInfo.newBuilder()
         .setNodeId(node.nodeId)
-        .setState("HEALTHY")
+        .setState(node.state(System.nanoTime()).name())
         .putAllLabels(node.labels)
         .setResources(Wire.toWire(node.resources))
         .setMaxConcurrency(node.maxConcurrency)
@@ -70,7 +70,9 @@ public final class StatusViews {
         .setLastHeartbeatMs(node.lastHeartbeatMillis)
         .setCallsServed(node.callsServed)
         .setCallsFailed(node.callsFailed)
-        .setEwmaLatencyMs(node.ewmaLatencyMillis)
+        .setEwmaLatencyMs(node.latency.displayMillis())
+        .setErrorRate(node.errorRate)
+        .setConsecutiveFailures(node.consecutiveFailures)
         .setCost(node.cost)
         .setVersion(node.version)
         .build();

@@ -5,8 +5,10 @@ import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.PendingCall;
+import io.easyremote.gateway.internal.core.Requirements;
 import io.easyremote.gateway.internal.core.StatusViews;
 import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Metadata;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
@@ -60,9 +62,15 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
         scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call.");
       }
     });
-    String pinned = request.getNodeId().isEmpty() ? null : request.getNodeId();
-    PendingCall call = scheduler.submit(
-        CallRequestSpec.unary(request.getFunction(), pinned, request.getPayload(), caller, deadline), new UnaryReply(out));
+    UnaryReply reply = new UnaryReply(out);
+    CallRequestSpec spec;
+    try {
+      spec = toSpec(request, caller, deadline, false);
+    } catch (IllegalArgumentException e) {
+      reply.onError(io.easyremote.protocol.internal.Wire.error(ErrorCode.INVALID_REQUEST, e.getMessage()));
+      return;
+    }
+    PendingCall call = scheduler.submit(spec, reply);
     pending.set(call);
     if (out.isCancelled()) {
       scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call.");
@@ -82,11 +90,14 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
       @Override
       public void onNext(StreamRequest request) {
         if (request.hasCall() && !sink.started()) {
-          CallRequest call = request.getCall();
-          int credits = call.getStreamCredits() > 0 ? call.getStreamCredits() : DEFAULT_STREAM_CREDITS;
-          String pinned = call.getNodeId().isEmpty() ? null : call.getNodeId();
-          sink.start(scheduler.submit(
-              new CallRequestSpec(call.getFunction(), pinned, call.getPayload(), caller, deadline, true, credits), sink));
+          CallRequestSpec spec;
+          try {
+            spec = toSpec(request.getCall(), caller, deadline, true);
+          } catch (IllegalArgumentException e) {
+            sink.protocolError(e.getMessage());
+            return;
+          }
+          sink.start(scheduler.submit(spec, sink));
         } else if (request.getKindCase() == StreamRequest.KindCase.CREDIT && sink.started()) {
           sink.grant(request.getCredit());
         } else {
@@ -104,6 +115,15 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
         // The caller sends no more credits; items already granted still flow.
       }
     };
+  }
+
+  /** @throws IllegalArgumentException for an unknown strategy name */
+  private static CallRequestSpec toSpec(CallRequest call, String caller, long deadline, boolean stream) {
+    String pinned = call.getNodeId().isEmpty() ? null : call.getNodeId();
+    Strategy strategy = call.getStrategy().isEmpty() ? null : Strategy.fromWireName(call.getStrategy());
+    int credits = stream ? (call.getStreamCredits() > 0 ? call.getStreamCredits() : DEFAULT_STREAM_CREDITS) : 0;
+    return new CallRequestSpec(call.getFunction(), pinned, call.getPayload(), caller, deadline, stream, credits, strategy,
+        Requirements.fromWire(call.getRequirements()));
   }
 
   private long deadlineOf(ServiceRequestContext ctx) {

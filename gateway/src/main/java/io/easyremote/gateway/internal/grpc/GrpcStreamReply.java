@@ -72,6 +72,11 @@ final class GrpcStreamReply implements StreamSink {
   }
 
   void protocolError(String message) {
+    if (call == null) {
+      // Nothing started: answer directly.
+      enqueue(StreamReply.newBuilder().setEnd(StreamEnd.newBuilder().setError(Wire.error(ErrorCode.INVALID_REQUEST, message))).build(), true);
+      return;
+    }
     onError(Wire.error(ErrorCode.INVALID_REQUEST, message));
     PendingCall c = call;
     if (c != null) {

@@ -61,7 +61,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
         case RESULT -> scheduler.onResult(session, frame.getResult());
         case STREAM_ITEM -> scheduler.onStreamItem(session, frame.getStreamItem());
         case STREAM_END -> scheduler.onStreamEnd(session, frame.getStreamEnd());
-        case HEARTBEAT -> session.heartbeat(Wire.fromWire(frame.getHeartbeat().getResources()));
+        case HEARTBEAT -> scheduler.onHeartbeat(session, frame.getHeartbeat());
         case HELLO -> log.debug("Ignored a second Hello from {}", session);
         default -> log.debug("Ignored a {} frame from {}", frame.getKindCase(), session);
       }
