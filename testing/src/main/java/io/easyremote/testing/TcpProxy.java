@@ -23,6 +23,8 @@ public final class TcpProxy implements AutoCloseable {
   private final ServerSocket server;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  private final Object stallLock = new Object();
+  private boolean upstreamStalled;
 
   /** Starts a proxy to {@code host:port} on a free loopback port. */
   public static TcpProxy start(String targetAddress) {
@@ -60,6 +62,25 @@ public final class TcpProxy implements AutoCloseable {
     sockets.clear();
   }
 
+  /**
+   * Stops forwarding bytes from the dialer to the target while keeping every connection open,
+   * like a stalled proxy or a silently dead network: no FIN, no RST, nothing arrives. The other
+   * direction keeps flowing. Undo with {@link #resume()}.
+   */
+  public void stallUpstream() {
+    synchronized (stallLock) {
+      upstreamStalled = true;
+    }
+  }
+
+  /** Forwards again after {@link #stallUpstream()}. */
+  public void resume() {
+    synchronized (stallLock) {
+      upstreamStalled = false;
+      stallLock.notifyAll();
+    }
+  }
+
   /** Connections currently open, counting both sides. */
   public int openSockets() {
     return sockets.size();
@@ -68,6 +89,7 @@ public final class TcpProxy implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    resume();
     closeQuietly(server);
     cut();
   }
@@ -88,8 +110,8 @@ public final class TcpProxy implements AutoCloseable {
         outbound.setTcpNoDelay(true);
         sockets.add(inbound);
         sockets.add(outbound);
-        pump(inbound, outbound);
-        pump(outbound, inbound);
+        pump(inbound, outbound, true);
+        pump(outbound, inbound, false);
       } catch (IOException e) {
         if (!closed) {
           continue;
@@ -99,12 +121,15 @@ public final class TcpProxy implements AutoCloseable {
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to, boolean upstream) {
     Thread t = new Thread(() -> {
       byte[] buffer = new byte[64 * 1024];
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
         int n;
         while ((n = in.read(buffer)) >= 0) {
+          if (upstream) {
+            awaitNotStalled();
+          }
           out.write(buffer, 0, n);
           out.flush();
         }
@@ -119,6 +144,19 @@ public final class TcpProxy implements AutoCloseable {
     }, "tcp-proxy-pump");
     t.setDaemon(true);
     t.start();
+  }
+
+  private void awaitNotStalled() throws IOException {
+    synchronized (stallLock) {
+      while (upstreamStalled && !closed) {
+        try {
+          stallLock.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while stalled", e);
+        }
+      }
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -36,8 +36,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * call in flight or queued and fails the test otherwise: a leaked call is a bug. Everything it
  * started (gateway, nodes, clients, proxies) is closed afterwards. Not thread-safe for
  * configuration; the objects it hands out are.
+ *
+ * <p>Outside JUnit, use it directly: {@code try (TestCluster c = TestCluster.builder()...build().start()) {...}}.
  */
-public final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
+public final class TestCluster implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, AutoCloseable {
   private final Builder config;
   private final Map<String, ComputeNode> nodes = new LinkedHashMap<>();
   private final List<AutoCloseable> extras = new ArrayList<>();
@@ -160,10 +162,18 @@ public final class TestCluster implements BeforeAllCallback, AfterAllCallback, B
 
   // ------------------------------------------------------------------ lifecycle
 
-  private void start() {
+  /** Starts the gateway and the declared nodes (done for you when used as a JUnit extension). */
+  public TestCluster start() {
     gateway = newGateway(0);
     port = gateway.port();
     config.nodes.forEach((id, configure) -> startNode(id, configure));
+    return this;
+  }
+
+  /** Closes everything this cluster started. */
+  @Override
+  public void close() {
+    stop();
   }
 
   private Gateway newGateway(int onPort) {

@@ -1,0 +1,95 @@
+package io.easyremote.client.internal.transport;
+
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/** Starts unary RPCs on a {@link GatewayChannel}, each with a deadline, completing an {@link RpcFuture}. */
+public final class Rpc {
+  private Rpc() {}
+
+  /**
+   * Starts {@code method} with {@code request} and a deadline of {@code deadline} from now.
+   *
+   * @param what what is being done, for error messages: {@code 'add'} or {@code ListNodes}
+   * @param onReply turns the reply into the future's value; may throw a {@link RemoteException}
+   * @param onStatus maps a failed status first; returns null to fall back to the standard table
+   * @return a future completed on a gRPC callback thread with the value or a {@link RemoteException}
+   */
+  public static <Q, R, T> RpcFuture<T> unary(
+      GatewayChannel gateway,
+      MethodDescriptor<Q, R> method,
+      Q request,
+      Duration deadline,
+      String what,
+      Function<R, T> onReply,
+      Function<io.grpc.Status, RemoteException> onStatus) {
+    RpcFuture<T> future = new RpcFuture<>();
+    if (gateway.isClosed()) {
+      future.completeExceptionally(new RemoteException(ErrorCode.CANCELLED,
+          "The client for gateway " + gateway.address() + " is closed; " + what + " was not sent."));
+      return future;
+    }
+    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    try {
+      ClientCalls.asyncUnaryCall(gateway.channel().newCall(method, options), request, observer(gateway, deadline, what,
+          future, onReply, onStatus));
+    } catch (RuntimeException e) {
+      // The stub cancels the call itself; only the future is left to complete.
+      future.completeExceptionally(StatusErrors.toException(gateway, what, deadline, e));
+    }
+    return future;
+  }
+
+  private static <Q, R, T> ClientResponseObserver<Q, R> observer(
+      GatewayChannel gateway,
+      Duration deadline,
+      String what,
+      RpcFuture<T> future,
+      Function<R, T> onReply,
+      Function<io.grpc.Status, RemoteException> onStatus) {
+    return new ClientResponseObserver<Q, R>() {
+      private boolean replied;
+
+      @Override
+      public void beforeStart(ClientCallStreamObserver<Q> rpc) {
+        future.attach(rpc);
+      }
+
+      @Override
+      public void onNext(R reply) {
+        replied = true;
+        try {
+          future.complete(onReply.apply(reply));
+        } catch (RemoteException e) {
+          future.completeExceptionally(e);
+        } catch (RuntimeException e) {
+          future.completeExceptionally(new RemoteException(ErrorCode.INTERNAL,
+              "Reading the reply to " + what + " failed: " + e, true, 0, null, e));
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        RemoteException mapped = onStatus == null ? null : onStatus.apply(io.grpc.Status.fromThrowable(t));
+        future.completeExceptionally(
+            mapped != null && !gateway.isClosed() ? mapped : StatusErrors.toException(gateway, what, deadline, t));
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!replied) {
+          future.completeExceptionally(new RemoteException(ErrorCode.INTERNAL,
+              "Gateway " + gateway.address() + " completed " + what + " without a reply.", true, 0, null, null));
+        }
+      }
+    };
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Calls functions on an EasyRemote network: start with {@link io.easyremote.client.Client}
+ * ({@link io.easyremote.client.Client#connect(String)} or
+ * {@link io.easyremote.client.Client#builder()}).
+ *
+ * <p>Call by name ({@code client.call("add", Integer.class, 1, 2)}), asynchronously
+ * ({@code callAsync}), on a chosen node ({@code callNode}), with details
+ * ({@link io.easyremote.client.CallResult}), or through a typed interface
+ * ({@code client.proxy(Calculator.class)}). Every failure is an
+ * {@link io.easyremote.protocol.RemoteException} whose {@link io.easyremote.protocol.ErrorCode}
+ * says what happened and whether to retry.
+ *
+ * <p>Everything outside this package ({@code io.easyremote.client.internal.*}) is an
+ * implementation detail and may change without notice.
+ */
+package io.easyremote.client;
