@@ -15,10 +15,24 @@ import io.easyremote.protocol.wire.Payload;
  * @param initialCredits for a stream: the items the caller is ready for before it grants more
  * @param strategy how to choose the node, or null for the gateway's default
  * @param requirements what the node must offer
+ * @param idempotencyKey a caller-chosen key that de-duplicates repeats of this call, or null
+ * @param maxAttempts how many nodes may be tried when one is lost mid-call (at least 1)
+ * @param retryNonIdempotent whether a lost call may be re-run even though the function is not idempotent
  */
 public record CallRequestSpec(
     String function, String pinnedNode, Payload payload, String caller, long deadlineNanos, boolean stream, int initialCredits,
-    Strategy strategy, Requirements requirements) {
+    Strategy strategy, Requirements requirements, String idempotencyKey, int maxAttempts, boolean retryNonIdempotent) {
+
+  /** Attempts for an idempotent call whose node is lost, when the caller did not say. */
+  public static final int DEFAULT_FAILOVER_ATTEMPTS = 3;
+
+  /** A call with routing options and the default failover behaviour. */
+  public CallRequestSpec(
+      String function, String pinnedNode, Payload payload, String caller, long deadlineNanos, boolean stream, int initialCredits,
+      Strategy strategy, Requirements requirements) {
+    this(function, pinnedNode, payload, caller, deadlineNanos, stream, initialCredits, strategy, requirements, null,
+        DEFAULT_FAILOVER_ATTEMPTS, false);
+  }
 
   /** A call with the gateway's default strategy and no requirements. */
   public CallRequestSpec(

@@ -8,6 +8,7 @@ import io.easyremote.protocol.internal.Version;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Cancel;
 import io.easyremote.protocol.wire.Credit;
+import io.easyremote.protocol.wire.Drain;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
@@ -56,6 +57,8 @@ public final class CallScheduler {
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicLong callIds = new AtomicLong();
   private final AtomicLong unknownResults = new AtomicLong();
+  private final RetryBudget retryBudget = new RetryBudget(0.2, 10, 100);
+  private final IdempotencyCache idempotency = new IdempotencyCache(TimeUnit.MINUTES.toNanos(10), 10_000);
   private final java.util.concurrent.atomic.AtomicInteger bufferedStreamItems = new java.util.concurrent.atomic.AtomicInteger();
   private int inFlight;
   private int queued;
@@ -90,13 +93,24 @@ public final class CallScheduler {
       call.fail(early);
       return call;
     }
+    String key = request.idempotencyKey();
+    if (key != null && !request.stream()) {
+      PendingCall follower = call;
+      follower.state = PendingCall.State.FOLLOWING;
+      CallSink leaderSink = idempotency.leadOrFollow(request.function(), key, sink, follower.asSink());
+      if (leaderSink == null) {
+        scheduleDeadline(follower);
+        return follower;
+      }
+      call = new PendingCall(call.id, request, leaderSink, listener);
+    }
     Error error;
     lock.lock();
     try {
+      retryBudget.onCall();
       error = route(call);
       if (error == null) {
-        long delay = request.deadlineNanos() - System.nanoTime();
-        call.deadlineTimer = timer.schedule(() -> expire(call), Math.max(0, delay), TimeUnit.NANOSECONDS);
+        scheduleDeadline(call);
       }
     } finally {
       lock.unlock();
@@ -105,6 +119,11 @@ public final class CallScheduler {
       call.fail(error);
     }
     return call;
+  }
+
+  private void scheduleDeadline(PendingCall call) {
+    long delay = call.request.deadlineNanos() - System.nanoTime();
+    call.deadlineTimer = timer.schedule(() -> expire(call), Math.max(0, delay), TimeUnit.NANOSECONDS);
   }
 
   private Error validate(CallRequestSpec request) {
@@ -207,6 +226,7 @@ public final class CallScheduler {
     call.state = PendingCall.State.DISPATCHED;
     call.node = node;
     call.dispatchedNanos = now;
+    call.attempts++;
     node.inFlight++;
     node.calls.put(call.id, call);
     inFlight++;
@@ -218,6 +238,7 @@ public final class CallScheduler {
         .setDeadlineMs(remainingMillis)
         .setCaller(call.request.caller())
         .setStreamCredits((int) Math.min(Integer.MAX_VALUE, call.credits))
+        .setAttempt(call.attempts)
         .build();
     node.send(GatewayFrame.newBuilder().setInvoke(invoke).build());
   }
@@ -254,6 +275,9 @@ public final class CallScheduler {
 
   /** The caller went away: forget a queued call, or cancel a running one on its node. */
   public void cancel(PendingCall call, ErrorCode code, String reason) {
+    if (call.request.idempotencyKey() != null && call.state != PendingCall.State.FOLLOWING) {
+      return; // keep running: a repeat with the same key will want the outcome
+    }
     Error error = abandon(call, code, reason);
     if (error != null) {
       call.fail(error);
@@ -290,6 +314,11 @@ public final class CallScheduler {
           error.setReachedNode(true).setNodeId(node.nodeId);
           error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
               + "' ran on node '" + node.nodeId + "'; the node was told to cancel it.");
+        }
+        case FOLLOWING -> {
+          call.state = PendingCall.State.DONE;
+          error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis
+              + " ms while waiting for the first call with the same idempotency key.");
         }
         default -> {
           return null;
@@ -583,6 +612,43 @@ public final class CallScheduler {
     }
   }
 
+  /** The node announced a drain: no new calls go to it; its running calls finish, then it closes its stream. */
+  public void onNodeDraining(NodeSession node) {
+    lock.lock();
+    try {
+      node.draining = true;
+    } finally {
+      lock.unlock();
+    }
+    log.info("Node '{}' is draining: no new calls are routed to it", node.nodeId);
+  }
+
+  /**
+   * Asks a node to drain for good: no new calls go to it, and it disconnects once its calls
+   * finish (within {@code graceMillis}, 0 = the node's default).
+   *
+   * @return the calls still running on it, or -1 when no such node is connected
+   */
+  public int drainNode(String nodeId, long graceMillis) {
+    NodeSession node;
+    int running;
+    lock.lock();
+    try {
+      node = nodes.get(nodeId);
+      if (node == null) {
+        return -1;
+      }
+      node.draining = true;
+      running = node.inFlight;
+    } finally {
+      lock.unlock();
+    }
+    log.info("Draining node '{}' on request ({} call(s) running)", nodeId, running);
+    node.send(GatewayFrame.newBuilder().setDrain(Drain.newBuilder()
+        .setReason("drain requested at the gateway").setGraceMs(graceMillis).setReconnect(false)).build());
+    return running;
+  }
+
   /** The node's stream ended: it stops receiving calls at once and its in-flight calls fail with NODE_LOST. */
   public void onNodeGone(NodeSession session, String reason) {
     lock.lock();
@@ -616,25 +682,67 @@ public final class CallScheduler {
     }
   }
 
+  /**
+   * The session's calls lost their node. A call that may safely run again (the function is
+   * idempotent, or the caller allowed it), has attempts and deadline left, has streamed nothing
+   * yet, and fits the retry budget goes back to routing; it waits in the queue if no node offers
+   * the function right now. Every other call fails with NODE_LOST.
+   */
   private void failCalls(NodeSession session, String reason) {
-    List<PendingCall> lost;
+    List<PendingCall> lost = new ArrayList<>();
+    int movedOn = 0;
     lock.lock();
     try {
-      lost = new ArrayList<>(session.calls.values());
-      session.calls.clear();
-      for (int i = 0; i < lost.size(); i++) {
+      long now = System.nanoTime();
+      for (PendingCall call : session.calls.values()) {
         releaseInFlight();
-      }
-      session.inFlight = 0;
-      for (PendingCall call : lost) {
+        if (call.state == PendingCall.State.DISPATCHED && mayFailOver(call, session, now)) {
+          call.state = PendingCall.State.QUEUED;
+          call.node = null;
+          if (requeue(call)) {
+            movedOn++;
+            continue;
+          }
+        }
         call.state = PendingCall.State.DONE;
+        lost.add(call);
       }
+      session.calls.clear();
+      session.inFlight = 0;
     } finally {
       lock.unlock();
+    }
+    if (movedOn > 0) {
+      log.info("{} call(s) of node '{}' moved to other nodes after it was lost", movedOn, session.nodeId);
     }
     for (PendingCall call : lost) {
       call.fail(Errors.nodeLost(session.nodeId, call.function(), call.id, reason));
     }
+  }
+
+  private boolean mayFailOver(PendingCall call, NodeSession lostNode, long now) {
+    FunctionSpec spec = lostNode.functions.get(call.function());
+    boolean safe = call.request.retryNonIdempotent() || (spec != null && spec.getIdempotent());
+    return safe
+        && call.request.pinnedNode() == null
+        && call.attempts < Math.max(1, call.request.maxAttempts())
+        && call.items == 0
+        && call.request.deadlineNanos() - now > 0
+        && !closing
+        && retryBudget.tryRetry(now);
+  }
+
+  /** Under the lock: routes a lost call again; when no node offers its function now, it waits in the queue. */
+  private boolean requeue(PendingCall call) {
+    if (route(call) == null) {
+      return true;
+    }
+    CallQueue queue = queues.computeIfAbsent(call.function(), f -> new CallQueue(settings.maxQueuedCallsPerFunction()));
+    if (queue.offer(call)) {
+      queued++;
+      return true;
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ status and lifecycle
@@ -722,6 +830,11 @@ public final class CallScheduler {
     }
     for (PendingCall call : waiting) {
       call.fail(Errors.of(ErrorCode.UNAVAILABLE, "The gateway shut down before '" + call.function() + "' reached a node; retry."));
+    }
+    GatewayFrame goingAway = GatewayFrame.newBuilder().setDrain(Drain.newBuilder()
+        .setReason("the gateway is shutting down").setGraceMs(drainTimeout.toMillis()).setReconnect(true)).build();
+    for (NodeSession node : read(view -> new ArrayList<>(view.nodes()))) {
+      node.send(goingAway);
     }
     lock.lock();
     try {

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * completion is once-only and safe from any thread.
  */
 public final class PendingCall {
-  enum State { QUEUED, DISPATCHED, ABANDONED, DONE }
+  enum State { QUEUED, DISPATCHED, ABANDONED, FOLLOWING, DONE }
 
   final long id;
   final CallRequestSpec request;
@@ -28,6 +28,8 @@ public final class PendingCall {
   long credits;
   /** Streams: items forwarded to the caller. */
   long items;
+  /** Nodes this call was dispatched to so far. */
+  int attempts;
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener) {
     this.id = id;
@@ -49,6 +51,21 @@ public final class PendingCall {
 
   boolean isCompleted() {
     return completed.get();
+  }
+
+  /** A sink that completes this call: how a repeat of an idempotency key follows the first call. */
+  CallSink asSink() {
+    return new CallSink() {
+      @Override
+      public void onResult(Payload payload, String nodeId) {
+        succeed(payload, nodeId);
+      }
+
+      @Override
+      public void onError(Error error) {
+        fail(error);
+      }
+    };
   }
 
   /** Completes with a result; false if the call was already completed. */

@@ -12,6 +12,8 @@ import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Metadata;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.DrainNodeReply;
+import io.easyremote.protocol.wire.DrainNodeRequest;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.GatewayGrpc;
 import io.easyremote.protocol.wire.GetNodeRequest;
@@ -122,8 +124,10 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     String pinned = call.getNodeId().isEmpty() ? null : call.getNodeId();
     Strategy strategy = call.getStrategy().isEmpty() ? null : Strategy.fromWireName(call.getStrategy());
     int credits = stream ? (call.getStreamCredits() > 0 ? call.getStreamCredits() : DEFAULT_STREAM_CREDITS) : 0;
+    String key = call.getIdempotencyKey().isEmpty() ? null : call.getIdempotencyKey();
+    int attempts = call.getRetry().getMaxAttempts() > 0 ? call.getRetry().getMaxAttempts() : CallRequestSpec.DEFAULT_FAILOVER_ATTEMPTS;
     return new CallRequestSpec(call.getFunction(), pinned, call.getPayload(), caller, deadline, stream, credits, strategy,
-        Requirements.fromWire(call.getRequirements()));
+        Requirements.fromWire(call.getRequirements()), key, attempts, call.getRetry().getRetryNonIdempotent());
   }
 
   private long deadlineOf(ServiceRequestContext ctx) {
@@ -149,6 +153,17 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
       return;
     }
     responses.onNext(node);
+    responses.onCompleted();
+  }
+
+  @Override
+  public void drainNode(DrainNodeRequest request, StreamObserver<DrainNodeReply> responses) {
+    int running = scheduler.drainNode(request.getNodeId(), request.getGraceMs());
+    if (running < 0) {
+      responses.onError(Status.NOT_FOUND.withDescription("No node '" + request.getNodeId() + "' is connected.").asRuntimeException());
+      return;
+    }
+    responses.onNext(DrainNodeReply.newBuilder().setInFlight(running).build());
     responses.onCompleted();
   }
 

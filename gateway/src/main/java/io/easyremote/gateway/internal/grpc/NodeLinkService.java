@@ -62,6 +62,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
         case STREAM_ITEM -> scheduler.onStreamItem(session, frame.getStreamItem());
         case STREAM_END -> scheduler.onStreamEnd(session, frame.getStreamEnd());
         case HEARTBEAT -> scheduler.onHeartbeat(session, frame.getHeartbeat());
+        case DRAIN -> scheduler.onNodeDraining(session);
         case HELLO -> log.debug("Ignored a second Hello from {}", session);
         default -> log.debug("Ignored a {} frame from {}", frame.getKindCase(), session);
       }
