@@ -52,7 +52,7 @@ public final class CallScheduler {
   private final Condition idle = lock.newCondition();
   private final Map<String, NodeSession> nodes = new LinkedHashMap<>();
   private final Map<String, List<NodeSession>> byFunction = new HashMap<>();
-  private final Map<String, CallQueue> queues = new HashMap<>();
+  private final CallQueues queues;
   private final Balancers<NodeSession> balancers = new Balancers<>();
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicLong callIds = new AtomicLong();
@@ -61,7 +61,6 @@ public final class CallScheduler {
   private final IdempotencyCache idempotency = new IdempotencyCache(TimeUnit.MINUTES.toNanos(10), 10_000);
   private final java.util.concurrent.atomic.AtomicInteger bufferedStreamItems = new java.util.concurrent.atomic.AtomicInteger();
   private int inFlight;
-  private int queued;
   private boolean closing;
 
   private final CallListener listener;
@@ -69,6 +68,7 @@ public final class CallScheduler {
   public CallScheduler(SchedulerSettings settings, CallListener listener) {
     this.settings = settings;
     this.listener = listener;
+    this.queues = new CallQueues(settings.maxQueuedCallsPerFunction());
     this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread t = Executors.defaultThreadFactory().newThread(runnable);
       t.setName("easyremote-gateway-timer");
@@ -188,11 +188,9 @@ public final class CallScheduler {
       dispatch(call, balancers.get(strategy).pick(function, free, now));
       return null;
     }
-    CallQueue queue = queues.computeIfAbsent(function, f -> new CallQueue(settings.maxQueuedCallsPerFunction()));
-    if (!queue.offer(call)) {
-      return Errors.overloaded(function, queue.size(), retryAfterMillis(offering));
+    if (!queues.offer(call)) {
+      return Errors.overloaded(function, queues.size(function), retryAfterMillis(offering));
     }
-    queued++;
     return null;
   }
 
@@ -249,27 +247,13 @@ public final class CallScheduler {
    */
   private void fillSlots(NodeSession node) {
     long now = System.nanoTime();
-    while (node.hasFreeSlot() && queued > 0 && !node.removed && !node.suspect && !node.draining) {
-      CallQueue best = null;
-      PendingCall oldest = null;
-      for (String function : node.functions.keySet()) {
-        CallQueue queue = queues.get(function);
-        if (queue == null || queue.isEmpty()) {
-          continue;
-        }
-        PendingCall next = queue.next(c -> qualifies(c, node)
-            && (!node.isEjected(now) || allEjected(byFunction.getOrDefault(function, List.of()), c, now)));
-        if (next != null && (oldest == null || next.arrivedNanos < oldest.arrivedNanos)) {
-          oldest = next;
-          best = queue;
-        }
-      }
-      if (oldest == null) {
+    while (node.hasFreeSlot() && !node.removed && !node.suspect && !node.draining) {
+      PendingCall next = queues.takeNextFor(node, (function, c) -> qualifies(c, node)
+          && (!node.isEjected(now) || allEjected(byFunction.getOrDefault(function, List.of()), c, now)));
+      if (next == null) {
         return;
       }
-      best.take(oldest);
-      queued--;
-      dispatch(oldest, node);
+      dispatch(next, node);
     }
   }
 
@@ -299,10 +283,7 @@ public final class CallScheduler {
     try {
       switch (call.state) {
         case QUEUED -> {
-          CallQueue queue = queues.get(call.function());
-          if (queue != null && queue.remove(call)) {
-            queued--;
-          }
+          queues.remove(call);
           call.state = PendingCall.State.DONE;
           error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
               + "' waited in the queue: every node offering it stayed busy.");
@@ -508,7 +489,7 @@ public final class CallScheduler {
    * @throws RegistrationException if the Hello is not acceptable
    */
   public NodeSession register(Hello hello, StreamObserver<GatewayFrame> out) throws RegistrationException {
-    checkHello(hello);
+    HelloChecks.check(hello, settings.maxFunctionsPerNode());
     NodeSession session = new NodeSession(UUID.randomUUID().toString(), hello, out, settings.warmup().toNanos());
     NodeSession replaced;
     lock.lock();
@@ -539,33 +520,6 @@ public final class CallScheduler {
     }
     log.info("Node '{}' registered {} function(s): {}", session.nodeId, session.functions.size(), session.functions.keySet());
     return session;
-  }
-
-  private void checkHello(Hello hello) throws RegistrationException {
-    String problem = Names.nodeIdProblem(hello.getNodeId());
-    if (problem != null) {
-      throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Invalid node id: " + problem + ".");
-    }
-    if (hello.getMaxConcurrency() < 1) {
-      throw new RegistrationException(ErrorCode.INVALID_REQUEST, "max_concurrency must be at least 1.");
-    }
-    if (hello.getFunctionsCount() == 0) {
-      throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Node '" + hello.getNodeId() + "' offers no functions.");
-    }
-    if (hello.getFunctionsCount() > settings.maxFunctionsPerNode()) {
-      throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Node '" + hello.getNodeId() + "' offers "
-          + hello.getFunctionsCount() + " functions; the limit is " + settings.maxFunctionsPerNode() + ".");
-    }
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    for (FunctionSpec spec : hello.getFunctionsList()) {
-      String nameProblem = Names.functionNameProblem(spec.getName());
-      if (nameProblem != null) {
-        throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Invalid function: " + nameProblem + ".");
-      }
-      if (!seen.add(spec.getName())) {
-        throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Function '" + spec.getName() + "' is declared twice.");
-      }
-    }
   }
 
   /** A heartbeat arrived: fresh resources, and a suspect node is trusted again. */
@@ -737,12 +691,7 @@ public final class CallScheduler {
     if (route(call) == null) {
       return true;
     }
-    CallQueue queue = queues.computeIfAbsent(call.function(), f -> new CallQueue(settings.maxQueuedCallsPerFunction()));
-    if (queue.offer(call)) {
-      queued++;
-      return true;
-    }
-    return false;
+    return queues.offer(call);
   }
 
   // ------------------------------------------------------------------ status and lifecycle
@@ -773,8 +722,7 @@ public final class CallScheduler {
 
     /** Calls waiting for {@code function}. */
     public int queued(String function) {
-      CallQueue queue = queues.get(function);
-      return queue == null ? 0 : queue.size();
+      return queues.size(function);
     }
   }
 
@@ -792,7 +740,7 @@ public final class CallScheduler {
   public int queued() {
     lock.lock();
     try {
-      return queued;
+      return queues.size();
     } finally {
       lock.unlock();
     }
@@ -818,10 +766,7 @@ public final class CallScheduler {
     lock.lock();
     try {
       closing = true;
-      for (CallQueue queue : queues.values()) {
-        waiting.addAll(queue.drainAll());
-      }
-      queued = 0;
+      waiting.addAll(queues.drainAll());
       for (PendingCall call : waiting) {
         call.state = PendingCall.State.DONE;
       }

@@ -1,0 +1,419 @@
+package io.easyremote.node.internal.link;
+
+import io.easyremote.node.internal.exec.CallRunner;
+import io.easyremote.node.internal.exec.FrameSink;
+import io.easyremote.node.internal.probe.OshiResourceProbe;
+import io.easyremote.node.internal.probe.ResourceProbe;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.Drain;
+import io.easyremote.protocol.wire.GatewayFrame;
+import io.easyremote.protocol.wire.Heartbeat;
+import io.easyremote.protocol.wire.Hello;
+import io.easyremote.protocol.wire.NodeFrame;
+import io.easyremote.protocol.wire.NodeLinkGrpc;
+import io.easyremote.protocol.wire.Welcome;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's side of {@code NodeLink.Connect}: dials the gateway (the next address of the list on
+ * each attempt), says Hello, serves frames, heartbeats, and reconnects with jittered exponential
+ * backoff whenever the stream breaks, until closed. Thread-safe.
+ */
+public final class GatewayLink {
+  private static final Logger log = LoggerFactory.getLogger(GatewayLink.class);
+  private static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+  /** What the node must hear about. */
+  public interface Events {
+    /** The gateway asked this node to drain for good (an operator's drain). */
+    void drainRequested(String reason);
+  }
+
+  private final List<String> addresses;
+  private final Hello hello;
+  private final CallRunner runner;
+  private final ScheduledExecutorService scheduler;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final Events events;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private ResourceProbe probe;
+  private Connection current;
+  private ScheduledFuture<?> heartbeat;
+  private int attempt;
+  private boolean closed;
+  private CompletableFuture<Welcome> firstWelcome;
+
+  public GatewayLink(List<String> addresses, Hello hello, CallRunner runner, ScheduledExecutorService scheduler,
+      Duration initialBackoff, Duration maxBackoff, Events events) {
+    this.addresses = List.copyOf(addresses);
+    this.hello = hello;
+    this.runner = runner;
+    this.scheduler = scheduler;
+    this.initialBackoff = initialBackoff;
+    this.maxBackoff = maxBackoff;
+    this.events = events;
+  }
+
+  /**
+   * Connects and waits for the first Welcome, retrying refused connections until
+   * {@code timeout}. A Rejected answer ends the attempt at once.
+   *
+   * @throws RemoteException the gateway's rejection, or UNAVAILABLE naming the addresses
+   */
+  public Welcome start(Duration timeout) {
+    CompletableFuture<Welcome> welcome = new CompletableFuture<>();
+    lock.lock();
+    try {
+      firstWelcome = welcome;
+    } finally {
+      lock.unlock();
+    }
+    dial();
+    try {
+      return welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      close();
+      throw e.getCause() instanceof RemoteException r ? r : new RemoteException(ErrorCode.INTERNAL, String.valueOf(e.getCause()));
+    } catch (java.util.concurrent.TimeoutException e) {
+      close();
+      throw new RemoteException(ErrorCode.UNAVAILABLE, "Could not register with the gateway at " + String.join(", ", addresses)
+          + " within " + timeout.toMillis() + " ms: is it running and reachable?");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new RemoteException(ErrorCode.CANCELLED, "Interrupted while connecting to the gateway");
+    }
+  }
+
+  /** Whether a gateway stream is open and welcomed now. */
+  public boolean isConnected() {
+    lock.lock();
+    try {
+      return current != null && current.welcomed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Tells the gateway to stop routing calls here (the first step of a graceful drain). */
+  public void announceDrain(String reason) {
+    Connection c = connection();
+    if (c != null) {
+      c.send(NodeFrame.newBuilder().setDrain(Drain.newBuilder().setReason(reason)).build());
+    }
+  }
+
+  /** Stops reconnecting, completes the stream and shuts the channels down. Idempotent. */
+  public void close() {
+    Connection c;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      c = current;
+      current = null;
+      if (heartbeat != null) {
+        heartbeat.cancel(false);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (c != null) {
+      c.complete();
+    }
+    for (ManagedChannel channel : channels.values()) {
+      channel.shutdown();
+    }
+    for (ManagedChannel channel : channels.values()) {
+      try {
+        if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+          channel.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        channel.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private Connection connection() {
+    lock.lock();
+    try {
+      return current;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void dial() {
+    String address;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      address = addresses.get(attempt % addresses.size());
+    } finally {
+      lock.unlock();
+    }
+    ManagedChannel channel = channels.computeIfAbsent(address, a -> ManagedChannelBuilder.forTarget(a)
+        .usePlaintext()
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .keepAliveTime(20, TimeUnit.SECONDS)
+        .keepAliveTimeout(10, TimeUnit.SECONDS)
+        .build());
+    Connection connection = new Connection(address);
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      current = connection;
+    } finally {
+      lock.unlock();
+    }
+    try {
+      connection.open(NodeLinkGrpc.newStub(channel));
+      connection.send(NodeFrame.newBuilder().setHello(hello.toBuilder().setResources(Wire.toWire(sample()))).build());
+    } catch (RuntimeException e) {
+      connection.lost(Status.fromThrowable(e));
+    }
+  }
+
+  private void scheduleReconnect() {
+    long delay;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      long ceiling = Math.min(maxBackoff.toMillis(), initialBackoff.toMillis() << Math.min(attempt, 20));
+      delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+      attempt++;
+    } finally {
+      lock.unlock();
+    }
+    scheduler.schedule(this::dial, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private io.easyremote.protocol.NodeResources sample() {
+    lock.lock();
+    try {
+      if (probe == null) {
+        probe = new OshiResourceProbe();
+      }
+      return probe.sample();
+    } catch (RuntimeException | LinkageError e) {
+      log.debug("Resource probe failed: {}", e.toString());
+      return io.easyremote.protocol.NodeResources.UNKNOWN;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void welcomed(Connection connection, Welcome welcome) {
+    CompletableFuture<Welcome> first;
+    lock.lock();
+    try {
+      if (current != connection) {
+        return;
+      }
+      connection.welcomed = true;
+      attempt = 0;
+      first = firstWelcome;
+      firstWelcome = null;
+      if (heartbeat != null) {
+        heartbeat.cancel(false);
+      }
+      long every = welcome.getHeartbeatIntervalMs() > 0 ? welcome.getHeartbeatIntervalMs() : 1000;
+      heartbeat = scheduler.scheduleAtFixedRate(() -> beat(connection), every, every, TimeUnit.MILLISECONDS);
+    } finally {
+      lock.unlock();
+    }
+    runner.maxPayloadBytes(welcome.getMaxPayloadBytes());
+    if (first != null) {
+      first.complete(welcome);
+    } else {
+      log.info("Node '{}' registered again with the gateway at {}", hello.getNodeId(), connection.address);
+    }
+  }
+
+  private void beat(Connection connection) {
+    if (connection.isOpen()) {
+      connection.send(NodeFrame.newBuilder().setHeartbeat(Heartbeat.newBuilder()
+          .setResources(Wire.toWire(sample())).setInFlight(runner.inFlight())).build());
+    }
+  }
+
+  private void connectionLost(Connection connection, Status status) {
+    CompletableFuture<Welcome> first;
+    lock.lock();
+    try {
+      if (current != connection) {
+        return;
+      }
+      current = null;
+      first = firstWelcome;
+      if (heartbeat != null) {
+        heartbeat.cancel(false);
+        heartbeat = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    runner.cancelAll();
+    if (connection.welcomed) {
+      log.warn("Lost the gateway at {} ({}); reconnecting", connection.address, status.getCode());
+    } else if (first == null) {
+      log.debug("Connecting to {} failed: {}", connection.address, status);
+    }
+    scheduleReconnect();
+  }
+
+  private void rejected(Connection connection, io.easyremote.protocol.wire.Error error) {
+    CompletableFuture<Welcome> first;
+    lock.lock();
+    try {
+      first = firstWelcome;
+      firstWelcome = null;
+      if (first != null) {
+        closed = true;
+        current = null;
+      }
+    } finally {
+      lock.unlock();
+    }
+    connection.complete();
+    if (first != null) {
+      first.completeExceptionally(Wire.toException(error));
+    } else {
+      log.error("The gateway at {} rejected node '{}': {} {}", connection.address, hello.getNodeId(),
+          Wire.fromWire(error.getCode()), error.getMessage());
+    }
+  }
+
+  /** One attempt's stream. Writes are serialised; frames arrive on gRPC's thread one at a time. */
+  private final class Connection implements FrameSink, StreamObserver<GatewayFrame> {
+    final String address;
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private StreamObserver<NodeFrame> out;
+    private boolean open = true;
+    volatile boolean welcomed;
+
+    Connection(String address) {
+      this.address = address;
+    }
+
+    void open(NodeLinkGrpc.NodeLinkStub stub) {
+      writeLock.lock();
+      try {
+        out = stub.connect(this);
+      } finally {
+        writeLock.unlock();
+      }
+    }
+
+    boolean isOpen() {
+      writeLock.lock();
+      try {
+        return open;
+      } finally {
+        writeLock.unlock();
+      }
+    }
+
+    @Override
+    public boolean send(NodeFrame frame) {
+      writeLock.lock();
+      try {
+        if (!open || out == null) {
+          return false;
+        }
+        out.onNext(frame);
+        return true;
+      } catch (RuntimeException e) {
+        log.debug("Send to the gateway failed: {}", e.toString());
+        return false;
+      } finally {
+        writeLock.unlock();
+      }
+    }
+
+    void complete() {
+      writeLock.lock();
+      try {
+        if (open && out != null) {
+          open = false;
+          out.onCompleted();
+        }
+        open = false;
+      } catch (RuntimeException e) {
+        log.debug("Completing the gateway stream failed: {}", e.toString());
+      } finally {
+        writeLock.unlock();
+      }
+    }
+
+    void lost(Status status) {
+      writeLock.lock();
+      try {
+        open = false;
+      } finally {
+        writeLock.unlock();
+      }
+      connectionLost(this, status);
+    }
+
+    @Override
+    public void onNext(GatewayFrame frame) {
+      switch (frame.getKindCase()) {
+        case WELCOME -> welcomed(this, frame.getWelcome());
+        case REJECTED -> rejected(this, frame.getRejected().getError());
+        case INVOKE -> runner.invoke(frame.getInvoke(), this);
+        case CANCEL -> runner.cancel(frame.getCancel().getCallId(),
+            frame.getCancel().getReason().contains("deadline") ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED);
+        case CREDIT -> runner.credit(frame.getCredit().getCallId(), frame.getCredit().getN());
+        case DRAIN -> {
+          if (frame.getDrain().getReconnect()) {
+            log.info("The gateway at {} is going away ({}); will reconnect", address, frame.getDrain().getReason());
+          } else {
+            events.drainRequested(frame.getDrain().getReason());
+          }
+        }
+        default -> log.trace("Ignored a {} frame", frame.getKindCase());
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      lost(Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      complete();
+      lost(Status.UNAVAILABLE.withDescription("the gateway closed the stream"));
+    }
+  }
+}
