@@ -19,7 +19,7 @@ public enum Strategy {
   RESOURCE_AWARE("resource_aware"),
   /** The cheapest node by declared cost (under the call's cost limit), then the least loaded. */
   COST_AWARE("cost_aware"),
-  /** The default: power of two choices on {@code latency × (in_flight + 1) / capacity}, penalising recent errors. */
+  /** The default: power of two choices on {@code latency × (1 + in_flight / capacity)}, penalising recent errors. */
   SMART("smart");
 
   private final String wireName;

@@ -40,7 +40,8 @@ class BalancingTest {
       outcomes.put(strategy, heterogeneous(strategy));
     }
     Outcome rr = outcomes.get(Strategy.ROUND_ROBIN);
-    assertThat(rr.slowShare()).as("round robin: %s", outcomes).isBetween(0.25, 0.42);
+    // Round robin skips a busy node, so the slow node (busy longer) gets somewhat less than a third.
+    assertThat(rr.slowShare()).as("round robin: %s", outcomes).isBetween(0.12, 0.42);
     for (Strategy smart : new Strategy[] {Strategy.LATENCY, Strategy.SMART}) {
       Outcome o = outcomes.get(smart);
       assertThat(o.failures()).isZero();

@@ -44,6 +44,9 @@ final class Load {
             } catch (RemoteException e) {
               synchronized (failures) {
                 failures[0]++;
+                if (failures[0] <= 3) {
+                  System.err.println("Load: call failed: " + e);
+                }
               }
             }
             latencies[i] = (System.nanoTime() - start) / 1e6;

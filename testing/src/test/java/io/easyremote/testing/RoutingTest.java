@@ -25,7 +25,7 @@ class RoutingTest {
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
-      .gateway(g -> g.maxQueuedCallsPerFunction(3))
+      .gateway(g -> g.maxQueuedCallsPerFunction(4))
       .node("one", node -> node.register(one).maxConcurrency(1))
       .node("two", node -> node.register(two).maxConcurrency(4))
       .build();
@@ -62,10 +62,10 @@ class RoutingTest {
     List<CompletableFuture<String>> accepted = new ArrayList<>();
     accepted.add(cluster.client().callAsync("await", String.class)); // runs on the only slot
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().inFlightCalls() == 1);
-    for (int i = 0; i < 3; i++) {
-      accepted.add(cluster.client().callAsync("await", String.class)); // fill the queue of 3
+    for (int i = 0; i < 4; i++) {
+      accepted.add(cluster.client().callAsync("await", String.class)); // fill the queue of 4
     }
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().queuedCalls() == 3);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().queuedCalls() == 4);
 
     long start = System.nanoTime();
     assertThatThrownBy(() -> cluster.client().call("await", String.class))

@@ -12,8 +12,8 @@ public final class Balancers<N extends Candidate> {
     byStrategy.put(Strategy.ROUND_ROBIN, new RoundRobinBalancer<>());
     byStrategy.put(Strategy.LEAST_LOADED, new PowerOfTwoBalancer<N>(Scores::leastLoaded, 1.0, 1e-9));
     // Latency scores are in milliseconds: sub-millisecond differences are noise, not signal.
-    byStrategy.put(Strategy.LATENCY, new PowerOfTwoBalancer<N>(Scores::latency, 1.5, 1.0));
-    byStrategy.put(Strategy.SMART, new PowerOfTwoBalancer<N>(Scores::smart, 1.5, 0.5));
+    byStrategy.put(Strategy.LATENCY, new PowerOfTwoBalancer<N>(Scores::latency, 1.1, 0.5));
+    byStrategy.put(Strategy.SMART, new PowerOfTwoBalancer<N>(Scores::smart, 1.25, 1.0));
     byStrategy.put(Strategy.RESOURCE_AWARE, new PowerOfTwoBalancer<N>(Scores::resources, 1.0, 0.02));
     byStrategy.put(Strategy.COST_AWARE, new CheapestBalancer<>());
   }

@@ -3,8 +3,9 @@ package io.easyremote.gateway.internal.balance;
 import java.util.Arrays;
 
 /**
- * A node's service-time estimate, robust to the noise of real machines. The first samples
- * (JIT warm-up, cold caches) are summarised by their median; after that an EWMA follows, with
+ * A node's service-time estimate, robust to the noise of real machines. The estimate is unknown
+ * (balancers treat it as a tie, so the node keeps getting a fair share) until the first samples
+ * are in; those (JIT warm-up, cold caches) are summarised by their median; after that an EWMA follows, with
  * successful samples clipped to a few times the current estimate so one GC pause does not make a
  * node look slow, while failures enter at a penalty latency so a node that fails fast does not
  * attract traffic. An estimate nobody refreshed for a while decays, so an avoided node is probed
@@ -12,7 +13,7 @@ import java.util.Arrays;
  */
 public final class LatencyEstimator {
   static final int LEARNING_SAMPLES = 5;
-  static final int TRUSTED_AFTER = 3;
+  static final int TRUSTED_AFTER = LEARNING_SAMPLES;
   private static final double ALPHA = 0.3;
   private static final double IDLE_GRACE_NANOS = 1e9;
   private static final double DECAY_NANOS = 2e9;

@@ -16,9 +16,14 @@ final class Scores {
     return node.latencyMillis(now) * (node.inFlight() + 1) / node.weight(now);
   }
 
-  /** latency × load, with an error-rate penalty, scaled up while warming. NaN while unknown. */
+  /**
+   * latency × (1 + utilisation), with an error-rate penalty, scaled up while warming. NaN while
+   * unknown. Utilisation rather than {@code (in_flight + 1) / capacity}: two idle nodes serve the
+   * next call equally fast whatever their capacity, so capacity only counts once work piles up.
+   */
   static double smart(Candidate node, long now) {
-    return node.latencyMillis(now) * load(node) * (1 + 8 * node.errorRate()) / node.weight(now);
+    double utilisation = (double) node.inFlight() / node.capacity();
+    return node.latencyMillis(now) * (1 + utilisation) * (1 + 8 * node.errorRate()) / node.weight(now);
   }
 
   /** Busy CPU, used memory and busy GPU, plus occupancy. */

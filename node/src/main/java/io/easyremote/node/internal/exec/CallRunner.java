@@ -96,13 +96,13 @@ public final class CallRunner {
       call.fail(error(ErrorCode.OVERLOADED, "Node '" + nodeId + "' is running its maximum number of calls."));
       return;
     }
+    call.holdsSlot = true;
     if (invoke.getDeadlineMs() > 0) {
       call.deadline = timer.schedule(() -> cancel(call.id, ErrorCode.DEADLINE_EXCEEDED), invoke.getDeadlineMs(), TimeUnit.MILLISECONDS);
     }
     try {
       call.future = executor.submit(() -> run(call, fn, invoke.getPayload()));
     } catch (RuntimeException rejected) {
-      slots.release();
       call.fail(error(ErrorCode.UNAVAILABLE, "Node '" + nodeId + "' is shutting down."));
     }
   }
@@ -148,13 +148,12 @@ public final class CallRunner {
 
   private void run(RunningCall call, RemoteFunction fn, Payload payload) {
     Semaphore limit = functionLimits.get(fn.name());
-    boolean limited = false;
     long start = System.nanoTime();
     try {
       Object[] args = fn.bind(payload);
       if (limit != null) {
         limit.acquire();
-        limited = true;
+        call.functionLimit = limit;
       }
       Object result = fn.run(args, call::emit);
       if (call.streaming) {
@@ -181,10 +180,6 @@ public final class CallRunner {
         call.fail(functionFailed(t));
       }
     } finally {
-      if (limited) {
-        limit.release();
-      }
-      slots.release();
       if (Thread.interrupted()) {
         log.trace("Cleared the interrupt of call {}", call.id);
       }
@@ -244,6 +239,8 @@ public final class CallRunner {
     volatile Future<?> future;
     volatile ScheduledFuture<?> deadline;
     volatile ErrorCode cancelReason;
+    volatile boolean holdsSlot;
+    volatile Semaphore functionLimit;
     long items;
 
     RunningCall(long id, String function, boolean streaming, FrameSink out, long credits) {
@@ -327,6 +324,14 @@ public final class CallRunner {
         timer.cancel(false);
       }
       running.remove(id);
+      // Free the slot before answering: the gateway may send the next call the moment it reads this frame.
+      Semaphore limit = functionLimit;
+      if (limit != null) {
+        limit.release();
+      }
+      if (holdsSlot) {
+        slots.release();
+      }
       out.send(frame);
     }
   }
