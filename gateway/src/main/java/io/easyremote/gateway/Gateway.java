@@ -89,7 +89,8 @@ public final class Gateway implements AutoCloseable {
         // A node link is one long request: the whole-request limit would cut it. Messages are capped above.
         .maxRequestLength(0)
         .requestTimeout(Duration.ZERO)
-        .gracefulShutdownTimeout(Duration.ZERO, Duration.ofSeconds(1))
+        // Calls are drained by the scheduler before the server stops.
+        .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO)
         .service(grpc)
         .service("/healthz", (ctx, req) -> HttpResponse.of(MediaType.PLAIN_TEXT_UTF_8, "ok"))
         .build();
