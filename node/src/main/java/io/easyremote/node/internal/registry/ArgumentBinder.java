@@ -87,6 +87,10 @@ final class ArgumentBinder {
     for (int i = 0; i < args.length; i++) {
       ParameterInfo p = parameters.get(i);
       if (!tree.has(p.name())) {
+        if (p.type().getRawClass() == java.util.Optional.class) {
+          args[i] = java.util.Optional.empty();
+          continue;
+        }
         throw new InvalidArgumentsException(function + ": missing argument '" + p.name() + "' (" + p.typeName() + "); expects "
             + signature() + ".");
       }
@@ -101,7 +105,7 @@ final class ArgumentBinder {
       if (p.type().isPrimitive()) {
         throw mismatch(index, value, null);
       }
-      return null;
+      return p.type().getRawClass() == java.util.Optional.class ? java.util.Optional.empty() : null;
     }
     try {
       return Json.mapper().treeToValue(value, p.type());
