@@ -168,8 +168,8 @@ public final class ComputeNode implements AutoCloseable {
       return;
     }
     try {
-      if (started.get() && runner.inFlight() > 0) {
-        link.announceDrain("node closing");
+      if (started.get() && link.isConnected()) {
+        link.announceDrain("node closing", Duration.ofSeconds(2));
         if (!runner.awaitIdle(config.drainTimeout)) {
           log.warn("Node '{}': {} call(s) still running after the drain timeout; interrupting them", config.id, runner.inFlight());
           runner.cancelAll();

@@ -574,6 +574,8 @@ public final class CallScheduler {
     } finally {
       lock.unlock();
     }
+    // The acknowledgement: frames are ordered, so the node knows no Invoke can follow this one.
+    node.send(GatewayFrame.newBuilder().setDrain(Drain.newBuilder().setReason("drain acknowledged")).build());
     log.info("Node '{}' is draining: no new calls are routed to it", node.nodeId);
   }
 

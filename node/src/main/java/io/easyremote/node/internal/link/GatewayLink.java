@@ -61,6 +61,7 @@ public final class GatewayLink {
   private int attempt;
   private boolean closed;
   private CompletableFuture<Welcome> firstWelcome;
+  private volatile CompletableFuture<Void> drainAck;
 
   public GatewayLink(List<String> addresses, Hello hello, CallRunner runner, ScheduledExecutorService scheduler,
       Duration initialBackoff, Duration maxBackoff, Events events) {
@@ -114,11 +115,23 @@ public final class GatewayLink {
     }
   }
 
-  /** Tells the gateway to stop routing calls here (the first step of a graceful drain). */
-  public void announceDrain(String reason) {
+  /**
+   * Tells the gateway to stop routing calls here (the first step of a graceful drain) and waits,
+   * up to {@code timeout}, for its acknowledgement: after it, no new call can arrive.
+   */
+  public void announceDrain(String reason, Duration timeout) throws InterruptedException {
     Connection c = connection();
-    if (c != null) {
-      c.send(NodeFrame.newBuilder().setDrain(Drain.newBuilder().setReason(reason)).build());
+    if (c == null) {
+      return;
+    }
+    CompletableFuture<Void> acked = new CompletableFuture<>();
+    drainAck = acked;
+    if (c.send(NodeFrame.newBuilder().setDrain(Drain.newBuilder().setReason(reason)).build())) {
+      try {
+        acked.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        log.debug("No drain acknowledgement from the gateway: {}", e.toString());
+      }
     }
   }
 
@@ -395,7 +408,10 @@ public final class GatewayLink {
             frame.getCancel().getReason().contains("deadline") ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED);
         case CREDIT -> runner.credit(frame.getCredit().getCallId(), frame.getCredit().getN());
         case DRAIN -> {
-          if (frame.getDrain().getReconnect()) {
+          CompletableFuture<Void> ack = drainAck;
+          if (ack != null) {
+            ack.complete(null); // our own drain, acknowledged
+          } else if (frame.getDrain().getReconnect()) {
             log.info("The gateway at {} is going away ({}); will reconnect", address, frame.getDrain().getReason());
           } else {
             events.drainRequested(frame.getDrain().getReason());
