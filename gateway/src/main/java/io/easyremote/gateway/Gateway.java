@@ -10,6 +10,8 @@ import io.easyremote.gateway.internal.core.SchedulerSettings;
 import io.easyremote.gateway.internal.core.StatusViews;
 import io.easyremote.gateway.internal.grpc.CallService;
 import io.easyremote.gateway.internal.grpc.NodeLinkService;
+import io.easyremote.gateway.internal.security.CallerAuthentication;
+import io.easyremote.gateway.internal.security.NodeAdmission;
 import io.easyremote.protocol.FunctionInfo;
 import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.Strategy;
@@ -79,8 +81,9 @@ public final class Gateway implements AutoCloseable {
     }
     long frameLimit = config.maxPayloadBytes + (1L << 20);
     GrpcService grpc = GrpcService.builder()
-        .addService(new NodeLinkService(scheduler))
-        .addService(new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems))
+        .addService(new NodeLinkService(scheduler, new NodeAdmission(config.access)))
+        .addService(new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems,
+            new CallerAuthentication(config.access)))
         .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .maxResponseMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .build();
@@ -100,7 +103,7 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("Cannot listen on " + config.host + ":" + config.port + ": " + e.getCause().getMessage(), e.getCause());
     }
     server = s;
-    if (config.insecure && !isLoopback(config.host)) {
+    if (!config.access.isClosed() && !isLoopback(config.host)) {
       log.warn("INSECURE: listening on {} without node tokens or client keys: anyone who can reach this port can register and call functions.", address());
     }
     log.info("EasyRemote gateway listening on {}", address());
@@ -140,6 +143,11 @@ public final class Gateway implements AutoCloseable {
   /** Calls waiting for a free node. */
   public int queuedCalls() {
     return scheduler.queued();
+  }
+
+  /** Frames from nodes that were ignored: results or items for calls that node was not running (late, duplicate or forged). */
+  public long ignoredFrames() {
+    return scheduler.unknownResults();
   }
 
   /** Stream items waiting in the gateway for callers that are not ready to receive them (bounded per stream). */
@@ -201,8 +209,18 @@ public final class Gateway implements AutoCloseable {
     private int ejectAfterFailures = 5;
     private Duration ejectBackoff = Duration.ofSeconds(1);
     private boolean insecure;
+    private Access access = Access.open();
 
     private Builder() {}
+
+    /**
+     * Who may register and call: node tokens, client keys, public functions. Default
+     * {@link Access#open()}, which is only accepted on loopback or with {@link #insecure}.
+     */
+    public Builder access(Access access) {
+      this.access = Objects.requireNonNull(access, "access");
+      return this;
+    }
 
     /** The address to listen on; default {@code 127.0.0.1}. Anything beyond loopback needs credentials or {@link #insecure}. */
     public Builder host(String host) {
@@ -327,10 +345,11 @@ public final class Gateway implements AutoCloseable {
      *     and {@link #insecure(boolean)} was not set
      */
     public Gateway build() {
-      if (!isLoopback(host) && !insecure) {
+      if (!isLoopback(host) && !insecure && !access.isClosed()) {
         throw new IllegalStateException("Refusing to listen on " + host + " without node tokens and client keys: "
             + "anyone who can reach it could register functions under your names or call your nodes. "
-            + "Listen on 127.0.0.1 (the default), or pass --insecure (Gateway.builder().insecure(true)) to run an open gateway knowingly.");
+            + "Configure both (easyremote keygen prints the entries for gateway.yaml; start with --config gateway.yaml), "
+            + "listen on 127.0.0.1 (the default), or pass --insecure (Gateway.builder().insecure(true)) to run an open gateway knowingly.");
       }
       return new Gateway(this);
     }

@@ -18,10 +18,26 @@ import io.easyremote.protocol.wire.Payload;
  * @param idempotencyKey a caller-chosen key that de-duplicates repeats of this call, or null
  * @param maxAttempts how many nodes may be tried when one is lost mid-call (at least 1)
  * @param retryNonIdempotent whether a lost call may be re-run even though the function is not idempotent
+ * @param grant what the authenticated caller may do
  */
 public record CallRequestSpec(
     String function, String pinnedNode, Payload payload, String caller, long deadlineNanos, boolean stream, int initialCredits,
-    Strategy strategy, Requirements requirements, String idempotencyKey, int maxAttempts, boolean retryNonIdempotent) {
+    Strategy strategy, Requirements requirements, String idempotencyKey, int maxAttempts, boolean retryNonIdempotent,
+    CallGrant grant) {
+
+  /** A call with every option, from an open gateway. */
+  public CallRequestSpec(
+      String function, String pinnedNode, Payload payload, String caller, long deadlineNanos, boolean stream, int initialCredits,
+      Strategy strategy, Requirements requirements, String idempotencyKey, int maxAttempts, boolean retryNonIdempotent) {
+    this(function, pinnedNode, payload, caller, deadlineNanos, stream, initialCredits, strategy, requirements, idempotencyKey,
+        maxAttempts, retryNonIdempotent, CallGrant.OPEN);
+  }
+
+  /** The same call made by a caller with this grant. */
+  public CallRequestSpec withGrant(CallGrant newGrant) {
+    return new CallRequestSpec(function, pinnedNode, payload, caller, deadlineNanos, stream, initialCredits, strategy, requirements,
+        idempotencyKey, maxAttempts, retryNonIdempotent, newGrant);
+  }
 
   /** Attempts for an idempotent call whose node is lost, when the caller did not say. */
   public static final int DEFAULT_FAILOVER_ATTEMPTS = 3;

@@ -157,6 +157,13 @@ public final class CallScheduler {
       return Errors.of(ErrorCode.INVALID_REQUEST, "'" + function + "' is a streaming function: call it as a stream "
           + "(Client.stream, gRPC CallStream, or Server-Sent Events over HTTP).");
     }
+    if (!call.admitted) {
+      Error denied = call.request.grant().admit(function, spec);
+      if (denied != null) {
+        return denied;
+      }
+      call.admitted = true;
+    }
     String pinned = call.request.pinnedNode();
     if (pinned != null) {
       NodeSession node = nodes.get(pinned);
@@ -489,13 +496,46 @@ public final class CallScheduler {
    * @throws RegistrationException if the Hello is not acceptable
    */
   public NodeSession register(Hello hello, StreamObserver<GatewayFrame> out) throws RegistrationException {
+    return register(hello, out, null, (function, owner, newcomer) -> true);
+  }
+
+  /** Decides whether a function served under one token may also be served under another. */
+  @FunctionalInterface
+  public interface Sharing {
+    boolean allowed(String function, String ownerPrincipal, String newcomerPrincipal);
+  }
+
+  /**
+   * Registers a node admitted under {@code principal} (its token's name, or null on an open
+   * gateway). A function already served under another principal is refused unless
+   * {@code sharing} allows it: no node can take over another owner's function names.
+   *
+   * @throws RegistrationException if the Hello is not acceptable or a name belongs to someone else
+   */
+  public NodeSession register(Hello hello, StreamObserver<GatewayFrame> out, String principal, Sharing sharing)
+      throws RegistrationException {
     HelloChecks.check(hello, settings.maxFunctionsPerNode());
     NodeSession session = new NodeSession(UUID.randomUUID().toString(), hello, out, settings.warmup().toNanos());
+    session.principal = principal;
     NodeSession replaced;
     lock.lock();
     try {
       if (closing) {
         throw new RegistrationException(ErrorCode.UNAVAILABLE, "The gateway is shutting down.");
+      }
+      for (String function : session.functions.keySet()) {
+        for (NodeSession other : byFunction.getOrDefault(function, List.of())) {
+          if (!other.nodeId.equals(session.nodeId) && !java.util.Objects.equals(other.principal, principal)
+              && !sharing.allowed(function, other.principal, principal)) {
+            throw new RegistrationException(ErrorCode.PERMISSION_DENIED, "Function '" + function + "' is already served under token '"
+                + other.principal + "'; a node with token '" + principal + "' may not take it over.");
+          }
+        }
+      }
+      NodeSession previous = nodes.get(session.nodeId);
+      if (previous != null && !java.util.Objects.equals(previous.principal, principal)) {
+        throw new RegistrationException(ErrorCode.PERMISSION_DENIED,
+            "Node id '" + session.nodeId + "' is connected under another token; it cannot be replaced by this one.");
       }
       replaced = nodes.put(session.nodeId, session);
       if (replaced != null) {

@@ -44,6 +44,9 @@ public final class NodeSession implements Candidate {
   private final ReentrantLock sendLock = new ReentrantLock();
   private boolean outClosed;
 
+  /** The name of the token the node registered with, or null on an open gateway. */
+  String principal;
+
   // Scheduler lock.
   int inFlight;
   final Map<Long, PendingCall> calls = new HashMap<>();

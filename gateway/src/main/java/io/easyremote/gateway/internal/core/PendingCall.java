@@ -30,6 +30,8 @@ public final class PendingCall {
   long items;
   /** Nodes this call was dispatched to so far. */
   int attempts;
+  /** Whether the caller's grant admitted it (and must be released on completion). */
+  boolean admitted;
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener) {
     this.id = id;
@@ -109,6 +111,9 @@ public final class PendingCall {
   }
 
   private void record(String nodeId, io.easyremote.protocol.ErrorCode error) {
+    if (admitted) {
+      request.grant().release();
+    }
     long now = System.nanoTime();
     long dispatched = dispatchedNanos;
     long queuedFor = (dispatched == 0 ? now : dispatched) - arrivedNanos;

@@ -1,7 +1,9 @@
 package io.easyremote.gateway.internal.grpc;
 
 import com.linecorp.armeria.server.ServiceRequestContext;
+import io.easyremote.gateway.internal.core.CallGrant;
 import io.easyremote.gateway.internal.core.CallRequestSpec;
+import io.easyremote.gateway.internal.security.CallerAuthentication;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.PendingCall;
@@ -43,8 +45,11 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
   private final StatusViews status;
   private final Duration defaultDeadline;
   private final int streamBufferItems;
+  private final CallerAuthentication authentication;
 
-  public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline, int streamBufferItems) {
+  public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline, int streamBufferItems,
+      CallerAuthentication authentication) {
+    this.authentication = authentication;
     this.scheduler = scheduler;
     this.status = status;
     this.defaultDeadline = defaultDeadline;
@@ -64,12 +69,15 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
         scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call.");
       }
     });
-    UnaryReply reply = new UnaryReply(out);
+    UnaryReply reply = new UnaryReply(out, ctx.eventLoop());
     CallRequestSpec spec;
     try {
-      spec = toSpec(request, caller, deadline, false);
+      spec = toSpec(request, caller, deadline, false).withGrant(grantOf(ctx));
     } catch (IllegalArgumentException e) {
       reply.onError(io.easyremote.protocol.internal.Wire.error(ErrorCode.INVALID_REQUEST, e.getMessage()));
+      return;
+    } catch (CallerAuthentication.InvalidKeyException e) {
+      reply.onError(io.easyremote.protocol.internal.Wire.error(ErrorCode.UNAUTHENTICATED, e.getMessage()));
       return;
     }
     PendingCall call = scheduler.submit(spec, reply);
@@ -85,7 +93,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     ServiceRequestContext ctx = ServiceRequestContext.current();
     long deadline = deadlineOf(ctx);
     String caller = callerOf(ctx);
-    GrpcStreamReply sink = new GrpcStreamReply(out, scheduler, streamBufferItems);
+    GrpcStreamReply sink = new GrpcStreamReply(out, scheduler, streamBufferItems, ctx.eventLoop());
     out.setOnCancelHandler(sink::callerGone);
     out.setOnReadyHandler(sink::drain);
     return new StreamObserver<>() {
@@ -94,9 +102,12 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
         if (request.hasCall() && !sink.started()) {
           CallRequestSpec spec;
           try {
-            spec = toSpec(request.getCall(), caller, deadline, true);
+            spec = toSpec(request.getCall(), caller, deadline, true).withGrant(grantOf(ctx));
           } catch (IllegalArgumentException e) {
             sink.protocolError(e.getMessage());
+            return;
+          } catch (CallerAuthentication.InvalidKeyException e) {
+            sink.refuse(ErrorCode.UNAUTHENTICATED, e.getMessage());
             return;
           }
           sink.start(scheduler.submit(spec, sink));
@@ -128,6 +139,10 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     int attempts = call.getRetry().getMaxAttempts() > 0 ? call.getRetry().getMaxAttempts() : CallRequestSpec.DEFAULT_FAILOVER_ATTEMPTS;
     return new CallRequestSpec(call.getFunction(), pinned, call.getPayload(), caller, deadline, stream, credits, strategy,
         Requirements.fromWire(call.getRequirements()), key, attempts, call.getRetry().getRetryNonIdempotent());
+  }
+
+  private CallGrant grantOf(ServiceRequestContext ctx) throws CallerAuthentication.InvalidKeyException {
+    return authentication.authenticate(ctx.request().headers().get("authorization"), String.valueOf(ctx.remoteAddress()));
   }
 
   private long deadlineOf(ServiceRequestContext ctx) {
@@ -173,12 +188,17 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     responses.onCompleted();
   }
 
-  /** Completes one unary gRPC call; a caller that already left is ignored. */
+  /**
+   * Completes one unary gRPC call on its own request's event loop (outcomes arrive on a node's
+   * thread, where another request's context is current); a caller that already left is ignored.
+   */
   private static final class UnaryReply implements CallSink {
     private final ServerCallStreamObserver<CallReply> out;
+    private final java.util.concurrent.Executor executor;
 
-    UnaryReply(ServerCallStreamObserver<CallReply> out) {
+    UnaryReply(ServerCallStreamObserver<CallReply> out, java.util.concurrent.Executor executor) {
       this.out = out;
+      this.executor = executor;
     }
 
     @Override
@@ -196,12 +216,14 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     }
 
     private void send(CallReply reply) {
-      try {
-        out.onNext(reply);
-        out.onCompleted();
-      } catch (RuntimeException e) {
-        log.debug("Caller left before its reply: {}", e.toString());
-      }
+      executor.execute(() -> {
+        try {
+          out.onNext(reply);
+          out.onCompleted();
+        } catch (RuntimeException e) {
+          log.debug("Caller left before its reply: {}", e.toString());
+        }
+      });
     }
   }
 }

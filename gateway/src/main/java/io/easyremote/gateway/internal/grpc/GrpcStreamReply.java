@@ -33,7 +33,12 @@ final class GrpcStreamReply implements StreamSink {
   private boolean ending;
   private boolean closed;
 
-  GrpcStreamReply(ServerCallStreamObserver<StreamReply> out, CallScheduler scheduler, int maxBuffered) {
+  private final java.util.concurrent.Executor executor;
+
+  /** @param executor the request's own event loop: writes happen there, never on a node's thread */
+  GrpcStreamReply(ServerCallStreamObserver<StreamReply> out, CallScheduler scheduler, int maxBuffered,
+      java.util.concurrent.Executor executor) {
+    this.executor = executor;
     this.out = out;
     this.scheduler = scheduler;
     this.maxBuffered = maxBuffered;
@@ -71,10 +76,14 @@ final class GrpcStreamReply implements StreamSink {
     }
   }
 
+  /** Ends a stream that never started with an error. */
+  void refuse(ErrorCode code, String message) {
+    enqueue(StreamReply.newBuilder().setEnd(StreamEnd.newBuilder().setError(Wire.error(code, message))).build(), true);
+  }
+
   void protocolError(String message) {
     if (call == null) {
-      // Nothing started: answer directly.
-      enqueue(StreamReply.newBuilder().setEnd(StreamEnd.newBuilder().setError(Wire.error(ErrorCode.INVALID_REQUEST, message))).build(), true);
+      refuse(ErrorCode.INVALID_REQUEST, message);
       return;
     }
     onError(Wire.error(ErrorCode.INVALID_REQUEST, message));
@@ -140,10 +149,10 @@ final class GrpcStreamReply implements StreamSink {
     } finally {
       lock.unlock();
     }
-    drain();
+    executor.execute(this::drain);
   }
 
-  /** Writes what the caller's transport is ready for; runs on every new item and on onReady. */
+  /** Writes what the caller's transport is ready for; runs on the request's event loop after new items and on onReady. */
   void drain() {
     long release = 0;
     lock.lock();

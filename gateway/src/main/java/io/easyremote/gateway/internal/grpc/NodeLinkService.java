@@ -3,6 +3,8 @@ package io.easyremote.gateway.internal.grpc;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.NodeSession;
 import io.easyremote.gateway.internal.core.RegistrationException;
+import io.easyremote.gateway.internal.security.NodeAdmission;
+import com.linecorp.armeria.server.ServiceRequestContext;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.GatewayFrame;
@@ -19,9 +21,11 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
   private static final Logger log = LoggerFactory.getLogger(NodeLinkService.class);
 
   private final CallScheduler scheduler;
+  private final NodeAdmission admission;
 
-  public NodeLinkService(CallScheduler scheduler) {
+  public NodeLinkService(CallScheduler scheduler, NodeAdmission admission) {
     this.scheduler = scheduler;
+    this.admission = admission;
   }
 
   @Override
@@ -49,8 +53,12 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
           reject(ErrorCode.INVALID_REQUEST, "The first frame on a node link must be Hello, got " + frame.getKindCase() + ".");
           return;
         }
+        String remote = String.valueOf(ServiceRequestContext.current().remoteAddress());
         try {
-          session = scheduler.register(frame.getHello(), out);
+          String principal = admission.admit(frame.getHello(), remote);
+          session = scheduler.register(frame.getHello(), out, principal, admission::mayShare);
+          NodeAdmission.audit().info("REGISTER node '{}' from {} with token '{}': {} function(s)", session.nodeId(), remote,
+              principal == null ? "-" : principal, frame.getHello().getFunctionsCount());
         } catch (RegistrationException e) {
           log.warn("Rejected node '{}': {}", frame.getHello().getNodeId(), e.getMessage());
           reject(e.code(), e.getMessage());

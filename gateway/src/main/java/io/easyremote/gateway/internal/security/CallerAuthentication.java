@@ -1,0 +1,159 @@
+package io.easyremote.gateway.internal.security;
+
+import io.easyremote.gateway.Access;
+import io.easyremote.gateway.internal.core.CallGrant;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.FunctionSpec;
+import io.easyremote.protocol.wire.Visibility;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+
+/**
+ * Turns an {@code Authorization: Bearer <key>} header into what the caller may do. Without client
+ * keys configured every call is allowed; with keys, a caller without one may only call functions
+ * that are public (marked so by the node and allowed by a public-function glob), and a key may
+ * call what its scope covers, within its rate and concurrency limits. Thread-safe.
+ */
+public final class CallerAuthentication {
+  private final List<KeyGrant> keys;
+  private final List<Glob> publicGlobs;
+  private final CallGrant anonymous;
+
+  public CallerAuthentication(Access access) {
+    this.publicGlobs = access.publicFunctions().stream().map(Glob::of).collect(Collectors.toList());
+    this.keys = access.clientKeys().stream().map(KeyGrant::new).collect(Collectors.toList());
+    this.anonymous = new Anonymous();
+  }
+
+  /** Thrown for a key that is present but not valid. */
+  public static final class InvalidKeyException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    InvalidKeyException() {
+      super("The client key is not valid for this gateway.", null, false, false);
+    }
+  }
+
+  /**
+   * The grant for a request's Authorization header (null or empty when absent).
+   *
+   * @throws InvalidKeyException when a key is presented that is not known
+   */
+  public CallGrant authenticate(String authorization, String remote) throws InvalidKeyException {
+    if (keys.isEmpty()) {
+      return CallGrant.OPEN;
+    }
+    if (authorization == null || authorization.isBlank()) {
+      return anonymous;
+    }
+    String key = authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : authorization.trim();
+    String presented = Secrets.hash(key);
+    KeyGrant found = null;
+    for (KeyGrant grant : keys) {
+      if (Secrets.sameHash(grant.key.hash(), presented)) {
+        found = grant;
+      }
+    }
+    if (found == null) {
+      NodeAdmission.audit.warn("DENY call from {}: unknown client key", remote);
+      throw new InvalidKeyException();
+    }
+    return found;
+  }
+
+  private boolean isPublic(String function, FunctionSpec spec) {
+    return spec.getVisibility() == Visibility.PUBLIC && Glob.anyMatches(publicGlobs, function);
+  }
+
+  /** A caller without a key. */
+  private final class Anonymous implements CallGrant {
+    @Override
+    public Error admit(String function, FunctionSpec spec) {
+      if (isPublic(function, spec)) {
+        return null;
+      }
+      return Wire.error(ErrorCode.UNAUTHENTICATED, "'" + function + "' needs a client key: send Authorization: Bearer <key>.");
+    }
+
+    @Override
+    public void release() {}
+
+    @Override
+    public String principal() {
+      return null;
+    }
+  }
+
+  /** A client key's scope and limits. */
+  private final class KeyGrant implements CallGrant {
+    final Access.ClientKey key;
+    private final List<Glob> functions;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final ReentrantLock bucketLock = new ReentrantLock();
+    private double tokens;
+    private long refilledNanos = System.nanoTime();
+
+    KeyGrant(Access.ClientKey key) {
+      this.key = key;
+      this.functions = key.functions().stream().map(Glob::of).collect(Collectors.toList());
+      this.tokens = Math.max(1, key.ratePerSecond());
+    }
+
+    @Override
+    public Error admit(String function, FunctionSpec spec) {
+      if (!Glob.anyMatches(functions, function) && !isPublic(function, spec)) {
+        NodeAdmission.audit.warn("DENY call of '{}' with key '{}': outside its scope", function, key.name());
+        return Wire.error(ErrorCode.PERMISSION_DENIED, "Key '" + key.name() + "' may not call '" + function + "' (allowed: "
+            + key.functions() + ").");
+      }
+      long retryAfter = takeRateToken();
+      if (retryAfter > 0) {
+        return Wire.error(ErrorCode.OVERLOADED, "Key '" + key.name() + "' is over its rate of " + key.ratePerSecond()
+            + " calls/s; retry after " + retryAfter + " ms.").toBuilder().setRetryAfterMs(retryAfter).build();
+      }
+      if (key.maxConcurrent() > 0 && inFlight.incrementAndGet() > key.maxConcurrent()) {
+        inFlight.decrementAndGet();
+        return Wire.error(ErrorCode.OVERLOADED, "Key '" + key.name() + "' already has " + key.maxConcurrent()
+            + " calls running; retry when one finishes.").toBuilder().setRetryAfterMs(100).build();
+      }
+      if (key.maxConcurrent() <= 0) {
+        inFlight.incrementAndGet();
+      }
+      return null;
+    }
+
+    /** 0 when a call may start now, else milliseconds until one may. */
+    private long takeRateToken() {
+      if (key.ratePerSecond() <= 0) {
+        return 0;
+      }
+      bucketLock.lock();
+      try {
+        long now = System.nanoTime();
+        tokens = Math.min(Math.max(1, key.ratePerSecond()), tokens + (now - refilledNanos) / 1e9 * key.ratePerSecond());
+        refilledNanos = now;
+        if (tokens >= 1) {
+          tokens -= 1;
+          return 0;
+        }
+        return Math.max(1, (long) Math.ceil((1 - tokens) / key.ratePerSecond() * 1000));
+      } finally {
+        bucketLock.unlock();
+      }
+    }
+
+    @Override
+    public void release() {
+      inFlight.decrementAndGet();
+    }
+
+    @Override
+    public String principal() {
+      return key.name();
+    }
+  }
+}
