@@ -194,7 +194,7 @@ public final class ComputeNode implements AutoCloseable {
   /** Configures a {@link ComputeNode}. Setters reject bad values; nothing is clamped silently. */
   public static final class Builder {
     private List<String> gateways;
-    private String id = defaultId();
+    private String id = ComputeNode.defaultId();
     private String token;
     private int maxConcurrency = 16;
     private final Map<String, String> labels = new LinkedHashMap<>();
@@ -353,18 +353,19 @@ public final class ComputeNode implements AutoCloseable {
       }
       return d;
     }
+  }
 
-    private static String defaultId() {
-      String host;
-      try {
-        host = InetAddress.getLocalHost().getHostName();
-      } catch (Exception e) {
-        host = "node";
-      }
-      String pid = String.valueOf(ProcessHandle.current().pid());
-      String id = (host + "-" + pid).replaceAll("[^A-Za-z0-9_.\\-:@]", "-");
-      return Names.nodeIdProblem(id) == null ? id : "node-" + pid;
+  /** The id a node gets when none is set: {@code hostname-pid}. */
+  public static String defaultId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      host = "node";
     }
+    String pid = String.valueOf(ProcessHandle.current().pid());
+    String id = (host + "-" + pid).replaceAll("[^A-Za-z0-9_.\\-:@]", "-");
+    return Names.nodeIdProblem(id) == null ? id : "node-" + pid;
   }
 
   @Override

@@ -1,0 +1,44 @@
+package io.easyremote.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.easyremote.client.Client;
+import io.easyremote.protocol.internal.Json;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code easyremote call}: calls a function and prints its JSON result. */
+@Command(name = "call", description = "Calls a function; prints the JSON result, or CODE: message on stderr (exit 1).")
+final class CallCommand implements Callable<Integer> {
+  @Mixin
+  GatewayAddress gateway;
+
+  @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
+  String function;
+
+  @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON (1, \"text\", [1,2], {\"x\":1}); non-JSON is a string.")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = "--node", paramLabel = "ID", description = "Run it on this node.")
+  String node;
+
+  @Option(names = "--timeout", defaultValue = "30s", converter = Durations.class, description = "Deadline (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Client client = ClientFactory.connect(gateway, timeout)) {
+      Object[] values = JsonArgs.parse(args);
+      JsonNode result = node == null
+          ? client.call(function, JsonNode.class, values)
+          : client.callNode(node, function, JsonNode.class, values);
+      System.out.println(result == null ? "null" : Json.mapper().writeValueAsString(result));
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.easyremote.cli;
+
+import io.easyremote.protocol.wire.DrainNodeRequest;
+import io.easyremote.protocol.wire.GatewayGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code easyremote drain NODE}: takes a node out of service gracefully. */
+@Command(name = "drain", description = "Drains a node: no new calls go to it, running ones finish, then it disconnects.")
+final class DrainCommand implements Callable<Integer> {
+  @Mixin
+  GatewayAddress gateway;
+
+  @Parameters(index = "0", paramLabel = "NODE", description = "The node id.")
+  String node;
+
+  @Option(names = "--grace", defaultValue = "30s", converter = Durations.class, description = "How long running calls may take (default: ${DEFAULT-VALUE}).")
+  Duration grace;
+
+  @Override
+  public Integer call() throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(gateway.address()).usePlaintext().build();
+    try {
+      GatewayGrpc.GatewayBlockingStub stub = GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+      if (gateway.key() != null) {
+        Metadata headers = new Metadata();
+        headers.put(io.easyremote.protocol.internal.Metadata.AUTHORIZATION, "Bearer " + gateway.key());
+        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+      }
+      int running = stub.drainNode(DrainNodeRequest.newBuilder().setNodeId(node).setGraceMs(grace.toMillis()).build()).getInFlight();
+      System.out.println("Draining " + node + ": " + running + " call(s) still running; it disconnects when they finish.");
+      return 0;
+    } catch (StatusRuntimeException e) {
+      System.err.println(e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      return Main.REMOTE_ERROR;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+}

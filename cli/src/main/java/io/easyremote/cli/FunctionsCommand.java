@@ -1,0 +1,45 @@
+package io.easyremote.cli;
+
+import io.easyremote.client.Client;
+import io.easyremote.protocol.FunctionInfo;
+import io.easyremote.protocol.internal.Json;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code easyremote functions}: what can be called. */
+@Command(name = "functions", description = "Lists the registered functions and the nodes offering them.")
+final class FunctionsCommand implements Callable<Integer> {
+  @Mixin
+  GatewayAddress gateway;
+
+  @Option(names = "--json", description = "Print JSON instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Client client = ClientFactory.connect(gateway, Duration.ofSeconds(10))) {
+      List<FunctionInfo> functions = client.functions();
+      if (json) {
+        System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(functions));
+        return 0;
+      }
+      Tables table = new Tables("FUNCTION", "PARAMETERS", "KIND", "NODES", "DESCRIPTION");
+      for (FunctionInfo f : functions) {
+        String params = f.parameters().stream().map(p -> p.name() + ": " + simple(p.type())).collect(Collectors.joining(", "));
+        String kind = (f.streaming() ? "stream" : "unary") + (f.idempotent() ? ", idempotent" : "") + (f.isPublic() ? ", public" : "");
+        table.row(f.name(), "(" + params + ")", kind, String.join(",", f.nodeIds()), f.description());
+      }
+      table.print(System.out);
+      return 0;
+    }
+  }
+
+  private static String simple(String typeName) {
+    return typeName.replaceAll("[a-z][a-z0-9_]*\\.", "").replaceAll("\\$", ".");
+  }
+}

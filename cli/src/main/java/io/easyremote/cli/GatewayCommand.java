@@ -1,0 +1,35 @@
+package io.easyremote.cli;
+
+import io.easyremote.gateway.Access;
+import io.easyremote.gateway.Gateway;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code easyremote gateway}: runs a gateway until interrupted. */
+@Command(name = "gateway", description = "Runs a gateway until Ctrl-C (then drains and stops).")
+final class GatewayCommand implements Callable<Integer> {
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML with nodeTokens, clientKeys and publicFunctions (see easyremote keygen).")
+  Path config;
+
+  @Option(names = "--insecure", description = "Allow listening beyond loopback without node tokens and client keys.")
+  boolean insecure;
+
+  @Override
+  public Integer call() throws Exception {
+    Access access = config == null ? Access.open() : Access.fromYaml(config);
+    Gateway gateway = Gateway.builder().host(host).port(port).access(access).insecure(insecure).build().start();
+    Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "easyremote-shutdown"));
+    System.out.println("EasyRemote gateway listening on " + gateway.address() + (host.equals(gateway.address().split(":")[0]) ? "" : " (bound to " + host + ")"));
+    System.out.flush();
+    gateway.awaitTermination();
+    return 0;
+  }
+}

@@ -1,0 +1,38 @@
+package io.easyremote.cli;
+
+import io.easyremote.gateway.internal.security.Secrets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code easyremote keygen}: a new secret and the hashed entry for gateway.yaml. */
+@Command(name = "keygen", description = "Generates a node token or client key: prints the secret once, and the hashed entry for gateway.yaml.")
+final class KeygenCommand implements Callable<Integer> {
+  @Option(names = "--name", required = true, description = "A label for logs and ownership, e.g. gpu-box.")
+  String name;
+
+  @Option(names = "--node", description = "Generate a node token (default: a client key).")
+  boolean node;
+
+  @Option(names = "--functions", split = ",", defaultValue = "*", description = "Function globs it covers (default: ${DEFAULT-VALUE}).")
+  List<String> functions;
+
+  @Override
+  public Integer call() {
+    String secret = Secrets.newSecret();
+    String globs = functions.stream().map(f -> "\"" + f + "\"").collect(Collectors.joining(", ", "[", "]"));
+    System.out.println("# Secret for " + name + " (shown once; give it to the " + (node ? "node owner" : "caller") + "):");
+    System.out.println("#   " + secret);
+    System.out.println("# Entry for gateway.yaml:");
+    System.out.println(node ? "nodeTokens:" : "clientKeys:");
+    System.out.println("  - name: " + name);
+    System.out.println("    hash: " + Secrets.hash(secret));
+    System.out.println("    functions: " + globs);
+    if (node) {
+      System.out.println("    nodeIds: [\"*\"]");
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,46 @@
+package io.easyremote.cli;
+
+import io.easyremote.client.Client;
+import io.easyremote.protocol.NodeInfo;
+import io.easyremote.protocol.internal.Json;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code easyremote nodes}: who is connected and how loaded. */
+@Command(name = "nodes", description = "Lists the connected nodes with their state, load and resources.")
+final class NodesCommand implements Callable<Integer> {
+  @Mixin
+  GatewayAddress gateway;
+
+  @Option(names = "--json", description = "Print JSON instead of a table.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Client client = ClientFactory.connect(gateway, Duration.ofSeconds(10))) {
+      List<NodeInfo> nodes = client.nodes();
+      if (json) {
+        System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(nodes));
+        return 0;
+      }
+      Tables table = new Tables("NODE", "STATE", "IN-FLIGHT", "CPU", "MEM FREE", "GPUS", "SERVED", "FAILED", "LATENCY", "LABELS", "FUNCTIONS");
+      for (NodeInfo n : nodes) {
+        table.row(n.id(), n.state(), n.inFlight() + "/" + n.maxConcurrency(),
+            String.format("%.0f%%", n.resources().cpuLoad() * 100), gib(n.resources().memoryFreeBytes()),
+            n.resources().gpus().isEmpty() ? "-" : n.resources().gpus().size() + "", n.callsServed(), n.callsFailed(),
+            String.format("%.1f ms", n.ewmaLatencyMillis()), n.labels().isEmpty() ? "-" : n.labels().toString(),
+            String.join(",", n.functions()));
+      }
+      table.print(System.out);
+      return 0;
+    }
+  }
+
+  private static String gib(long bytes) {
+    return String.format("%.1f GiB", bytes / (double) (1L << 30));
+  }
+}

@@ -1,0 +1,56 @@
+package io.easyremote.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.easyremote.client.Client;
+import io.easyremote.protocol.internal.Json;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code easyremote stream}: calls a streaming function and prints items as they arrive, one JSON value per line. */
+@Command(name = "stream", description = "Calls a streaming function; prints each item as it arrives, one JSON value per line.")
+final class StreamCommand implements Callable<Integer> {
+  @Mixin
+  GatewayAddress gateway;
+
+  @Parameters(index = "0", paramLabel = "FUNCTION", description = "The streaming function.")
+  String function;
+
+  @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON; non-JSON is a string.")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = "--timeout", defaultValue = "5m", converter = Durations.class, description = "Deadline for the whole stream (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Client client = ClientFactory.connect(gateway, timeout)) {
+      Iterable<JsonNode> items = StreamSupport.open(client, function, JsonArgs.parse(args));
+      for (JsonNode item : items) {
+        System.out.println(Json.mapper().writeValueAsString(item));
+        System.out.flush();
+      }
+      if (items instanceof AutoCloseable closeable) {
+        closeable.close();
+      }
+      return 0;
+    }
+  }
+
+  /** Opens the stream through {@code Client.stream}. */
+  static final class StreamSupport {
+    private StreamSupport() {}
+
+    @SuppressWarnings("unchecked")
+    static Iterable<JsonNode> open(Client client, String function, Object[] args) throws Exception {
+      Method stream = Client.class.getMethod("stream", String.class, Class.class, Object[].class);
+      return (Iterable<JsonNode>) stream.invoke(client, function, JsonNode.class, args);
+    }
+  }
+}
