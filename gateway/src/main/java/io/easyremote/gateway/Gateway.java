@@ -87,8 +87,14 @@ public final class Gateway implements AutoCloseable {
         .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .maxResponseMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .build();
-    Server s = Server.builder()
-        .http(new InetSocketAddress(config.host, config.port))
+    com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
+    InetSocketAddress address = new InetSocketAddress(config.host, config.port);
+    if (config.tlsCertChain != null) {
+      builder.https(address).tls(config.tlsCertChain.toFile(), config.tlsPrivateKey.toFile());
+    } else {
+      builder.http(address);
+    }
+    Server s = builder
         // A node link is one long request: the whole-request limit would cut it. Messages are capped above.
         .maxRequestLength(0)
         .requestTimeout(Duration.ZERO)
@@ -210,6 +216,8 @@ public final class Gateway implements AutoCloseable {
     private Duration ejectBackoff = Duration.ofSeconds(1);
     private boolean insecure;
     private Access access = Access.open();
+    private java.nio.file.Path tlsCertChain;
+    private java.nio.file.Path tlsPrivateKey;
 
     private Builder() {}
 
@@ -326,6 +334,21 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalArgumentException("streamBufferItems must be > 0: " + items);
       }
       this.streamBufferItems = items;
+      return this;
+    }
+
+    /**
+     * Serves TLS only (gRPC and HTTP alike) with a PEM certificate chain and its PEM private key
+     * (PKCS#8). Nodes and clients then dial with TLS and verify the chain.
+     */
+    public Builder tls(java.nio.file.Path certChainPem, java.nio.file.Path privateKeyPem) {
+      for (java.nio.file.Path file : new java.nio.file.Path[] {certChainPem, privateKeyPem}) {
+        if (!java.nio.file.Files.isReadable(Objects.requireNonNull(file, "tls file"))) {
+          throw new IllegalArgumentException("TLS file is not readable: " + file);
+        }
+      }
+      this.tlsCertChain = certChainPem;
+      this.tlsPrivateKey = privateKeyPem;
       return this;
     }
 

@@ -89,7 +89,7 @@ public final class ComputeNode implements AutoCloseable {
       hello.setToken(config.token);
     }
     config.functions.values().forEach(fn -> hello.addFunctions(fn.spec()));
-    this.link = new GatewayLink(config.gateways, hello.build(), runner, scheduler, config.initialBackoff, config.maxBackoff,
+    this.link = new GatewayLink(config.gateways, config.credentials(), hello.build(), runner, scheduler, config.initialBackoff, config.maxBackoff,
         reason -> {
           log.info("The gateway asked node '{}' to drain: {}", config.id, reason);
           Thread closer = new Thread(this::close, "easyremote-node-drain");
@@ -204,8 +204,40 @@ public final class ComputeNode implements AutoCloseable {
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = Duration.ofSeconds(5);
     private Duration drainTimeout = Duration.ofSeconds(30);
+    private boolean tls;
+    private java.nio.file.Path trustedCa;
 
     private Builder() {}
+
+    /** Dials the gateway over TLS, trusting the system's certificate authorities. */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
+
+    /** Dials the gateway over TLS, trusting only the certificate authority in this PEM file (e.g. your own CA). */
+    public Builder tls(java.nio.file.Path trustedCaPem) {
+      if (!java.nio.file.Files.isReadable(Objects.requireNonNull(trustedCaPem, "trustedCaPem"))) {
+        throw new IllegalArgumentException("CA file is not readable: " + trustedCaPem);
+      }
+      this.tls = true;
+      this.trustedCa = trustedCaPem;
+      return this;
+    }
+
+    io.grpc.ChannelCredentials credentials() {
+      if (!tls) {
+        return io.grpc.InsecureChannelCredentials.create();
+      }
+      if (trustedCa == null) {
+        return io.grpc.TlsChannelCredentials.create();
+      }
+      try {
+        return io.grpc.TlsChannelCredentials.newBuilder().trustManager(trustedCa.toFile()).build();
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("Cannot read CA file " + trustedCa + ": " + e.getMessage(), e);
+      }
+    }
 
     /**
      * The gateway's {@code host:port}; several separated by commas are tried in turn on each

@@ -15,7 +15,8 @@ import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.NodeLinkGrpc;
 import io.easyremote.protocol.wire.Welcome;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -62,9 +63,13 @@ public final class GatewayLink {
   private boolean closed;
   private CompletableFuture<Welcome> firstWelcome;
   private volatile CompletableFuture<Void> drainAck;
+  private volatile Status lastFailure;
 
-  public GatewayLink(List<String> addresses, Hello hello, CallRunner runner, ScheduledExecutorService scheduler,
-      Duration initialBackoff, Duration maxBackoff, Events events) {
+  private final ChannelCredentials credentials;
+
+  public GatewayLink(List<String> addresses, ChannelCredentials credentials, Hello hello, CallRunner runner,
+      ScheduledExecutorService scheduler, Duration initialBackoff, Duration maxBackoff, Events events) {
+    this.credentials = credentials;
     this.addresses = List.copyOf(addresses);
     this.hello = hello;
     this.runner = runner;
@@ -96,8 +101,11 @@ public final class GatewayLink {
       throw e.getCause() instanceof RemoteException r ? r : new RemoteException(ErrorCode.INTERNAL, String.valueOf(e.getCause()));
     } catch (java.util.concurrent.TimeoutException e) {
       close();
+      Status last = lastFailure;
       throw new RemoteException(ErrorCode.UNAVAILABLE, "Could not register with the gateway at " + String.join(", ", addresses)
-          + " within " + timeout.toMillis() + " ms: is it running and reachable?");
+          + " within " + timeout.toMillis() + " ms: is it running and reachable?"
+          + (last == null ? "" : " Last error: " + last.getCode() + (last.getDescription() == null ? "" : " " + last.getDescription())
+              + (last.getCause() == null ? "" : " (" + rootMessage(last.getCause()) + ")")));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
@@ -190,8 +198,7 @@ public final class GatewayLink {
     } finally {
       lock.unlock();
     }
-    ManagedChannel channel = channels.computeIfAbsent(address, a -> ManagedChannelBuilder.forTarget(a)
-        .usePlaintext()
+    ManagedChannel channel = channels.computeIfAbsent(address, a -> Grpc.newChannelBuilder(a, credentials)
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .keepAliveTime(20, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
@@ -228,6 +235,14 @@ public final class GatewayLink {
       lock.unlock();
     }
     scheduler.schedule(this::dial, delay, TimeUnit.MILLISECONDS);
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 
   private io.easyremote.protocol.NodeResources sample() {
@@ -296,6 +311,7 @@ public final class GatewayLink {
       lock.unlock();
     }
     runner.cancelAll();
+    lastFailure = status;
     if (connection.welcomed) {
       log.warn("Lost the gateway at {} ({}); reconnecting", connection.address, status.getCode());
     } else if (first == null) {

@@ -1,0 +1,82 @@
+package io.easyremote.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.easyremote.gateway.Gateway;
+import io.easyremote.node.ComputeNode;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.wire.CallReply;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.GatewayGrpc;
+import io.easyremote.protocol.wire.Payload;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TLS end to end with a test CA made by openssl: gateway, node and a gRPC caller verify it; strangers are refused. */
+class TlsTest {
+  @TempDir
+  static Path dir;
+
+  @BeforeAll
+  static void makeCertificates() throws Exception {
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=EasyRemote Test CA");
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key.pem", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+    Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+        "-days", "2", "-extfile", "san.ext");
+    openssl("pkcs8", "-topk8", "-nocrypt", "-in", "server.key.pem", "-out", "server.key");
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other.key", "-out", "other.pem", "-days", "2",
+        "-subj", "/CN=Some Other CA");
+  }
+
+  private static void openssl(String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("openssl"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("openssl %s: %s", args[0], output).isZero();
+  }
+
+  @Test
+  void tlsEndToEnd_withTheTestCa_works_andAnUntrustingPeerGetsAClearError() throws Exception {
+    try (Gateway gateway = Gateway.builder().port(0).tls(dir.resolve("server.pem"), dir.resolve("server.key")).build().start();
+         ComputeNode node = ComputeNode.builder().gateway(gateway.address()).id("tls-node").tls(dir.resolve("ca.pem"))
+             .register(new SampleFunctions("tls-node")).build().start()) {
+      ManagedChannel channel = Grpc.newChannelBuilder(gateway.address(),
+          TlsChannelCredentials.newBuilder().trustManager(dir.resolve("ca.pem").toFile()).build()).build();
+      try {
+        CallReply reply = GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).call(CallRequest.newBuilder()
+            .setFunction("add").setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("[40, 2]"))).build());
+        assertThat(reply.getPayload().getData().toStringUtf8()).isEqualTo("42");
+        assertThat(reply.getNodeId()).isEqualTo("tls-node");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+
+      assertThatThrownBy(() -> ComputeNode.builder().gateway(gateway.address()).id("stranger").tls(dir.resolve("other.pem"))
+          .connectTimeout(Duration.ofSeconds(2)).register(new SampleFunctions("stranger")).build().start())
+          .isInstanceOfSatisfying(RemoteException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+            assertThat(e.getMessage()).containsIgnoringCase("certif");
+          });
+      assertThatThrownBy(() -> ComputeNode.builder().gateway(gateway.address()).id("plain")
+          .connectTimeout(Duration.ofSeconds(2)).register(new SampleFunctions("plain")).build().start())
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+      assertThat(gateway.nodes()).extracting(n -> n.id()).containsExactly("tls-node");
+    }
+  }
+}
