@@ -1,15 +1,17 @@
 package io.easyremote.gateway;
 
-import com.linecorp.armeria.common.HttpResponse;
-import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.grpc.GrpcService;
-import io.easyremote.gateway.internal.core.CallListener;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.SchedulerSettings;
 import io.easyremote.gateway.internal.core.StatusViews;
 import io.easyremote.gateway.internal.grpc.CallService;
 import io.easyremote.gateway.internal.grpc.NodeLinkService;
+import io.easyremote.gateway.internal.http.HttpFrontEnd;
+import io.easyremote.gateway.internal.http.RecentCalls;
+import io.easyremote.gateway.internal.http.RestCalls;
+import io.easyremote.gateway.internal.metrics.CallMetrics;
+import java.util.concurrent.atomic.AtomicReference;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
 import io.easyremote.gateway.internal.security.NodeAdmission;
 import io.easyremote.protocol.FunctionInfo;
@@ -56,13 +58,23 @@ public final class Gateway implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Server server;
 
+  private final RecentCalls recentCalls = new RecentCalls();
+  private final AtomicReference<CallMetrics> metrics = new AtomicReference<>();
+
   private Gateway(Builder config) {
     this.config = config;
     this.scheduler = new CallScheduler(new SchedulerSettings(
         config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval,
         config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff),
-        CallListener.NONE);
+        record -> {
+          recentCalls.onCompleted(record);
+          CallMetrics m = metrics.get();
+          if (m != null) {
+            m.onCompleted(record);
+          }
+        });
     this.status = new StatusViews(scheduler);
+    this.metrics.set(new CallMetrics(scheduler, status));
   }
 
   /** A builder with the defaults above. */
@@ -80,10 +92,11 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("Gateway already started");
     }
     long frameLimit = config.maxPayloadBytes + (1L << 20);
+    CallerAuthentication authentication = new CallerAuthentication(config.access);
     GrpcService grpc = GrpcService.builder()
         .addService(new NodeLinkService(scheduler, new NodeAdmission(config.access)))
         .addService(new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems,
-            new CallerAuthentication(config.access)))
+            authentication))
         .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .maxResponseMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .build();
@@ -94,6 +107,8 @@ public final class Gateway implements AutoCloseable {
     } else {
       builder.http(address);
     }
+    new HttpFrontEnd(new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, 16), status,
+        metrics.get(), recentCalls).addTo(builder);
     Server s = builder
         // A node link is one long request: the whole-request limit would cut it. Messages are capped above.
         .maxRequestLength(0)
@@ -101,7 +116,6 @@ public final class Gateway implements AutoCloseable {
         // Calls are drained by the scheduler before the server stops.
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO)
         .service(grpc)
-        .service("/healthz", (ctx, req) -> HttpResponse.of(MediaType.PLAIN_TEXT_UTF_8, "ok"))
         .build();
     try {
       s.start().join();
