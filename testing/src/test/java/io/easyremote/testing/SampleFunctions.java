@@ -152,4 +152,56 @@ public final class SampleFunctions {
   public String fail(String message) {
     throw new IllegalStateException(message);
   }
+
+  /** Items produced by streaming functions, and whether a stream saw its cancellation. */
+  final AtomicInteger produced = new AtomicInteger();
+  final AtomicInteger streamsCancelled = new AtomicInteger();
+
+  @Remote(description = "Streams 1..n, one every delayMs")
+  public void count(int n, long delayMs, io.easyremote.node.Emitter<Integer> out) throws InterruptedException {
+    try {
+      for (int i = 1; i <= n; i++) {
+        if (i > 1 && delayMs > 0) {
+          Thread.sleep(delayMs);
+        }
+        out.emit(i);
+        produced.incrementAndGet();
+      }
+    } catch (InterruptedException e) {
+      streamsCancelled.incrementAndGet();
+      throw e;
+    }
+  }
+
+  @Remote(description = "Streams integers 0..n-1 as fast as the caller takes them")
+  public java.util.stream.Stream<Integer> numbers(int n) {
+    return java.util.stream.IntStream.range(0, n).peek(i -> produced.incrementAndGet()).boxed();
+  }
+
+  @Remote(description = "Streams 1 KiB strings without end, counting them")
+  public java.util.Iterator<String> firehose() {
+    String kib = "x".repeat(1024);
+    return new java.util.Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return true;
+      }
+
+      @Override
+      public String next() {
+        produced.incrementAndGet();
+        return kib;
+      }
+    };
+  }
+
+  @Remote(description = "Streams n items then throws")
+  public java.util.stream.Stream<Integer> breaksAfter(int n) {
+    return java.util.stream.IntStream.rangeClosed(1, n + 1).mapToObj(i -> {
+      if (i > n) {
+        throw new IllegalStateException("broken after " + n);
+      }
+      return i;
+    });
+  }
 }

@@ -24,6 +24,8 @@ import java.util.stream.Collectors;
  * everything else stay in the scheduler.
  */
 public final class HttpFrontEnd {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(HttpFrontEnd.class);
+
   private final RestCalls calls;
   private final StatusViews status;
   private final CallMetrics metrics;
@@ -38,6 +40,16 @@ public final class HttpFrontEnd {
 
   /** Adds every route to the server being built. */
   public void addTo(ServerBuilder server) {
+    server.errorHandler(new JsonErrors());
+    // A bug in a handler answers with the usual JSON error instead of Armeria's bare text 500.
+    server.decorator((delegate, ctx, req) -> {
+      try {
+        return delegate.serve(ctx, req);
+      } catch (RuntimeException e) {
+        log.warn("Unexpected failure serving {}", ctx.path(), e);
+        return HttpErrors.response(ErrorCode.INTERNAL, "The gateway failed to serve " + ctx.path() + ": " + e);
+      }
+    });
     server.service("/api/nodes/{node}/{function}", (ctx, req) -> post(req.method().name(),
         () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), false)));
     server.service("/api/{function}/stream", (ctx, req) -> post(req.method().name(),
@@ -67,6 +79,31 @@ public final class HttpFrontEnd {
         .put("nodes", status.nodes().size())));
     server.serviceUnder("/", FileService.builder(HttpFrontEnd.class.getClassLoader(), "io/easyremote/gateway/dashboard")
         .cacheControl("no-cache").build());
+  }
+
+  /** Errors Armeria raises itself (a body over the limit, say) still answer in our JSON shape on /api routes. */
+  private static final class JsonErrors implements com.linecorp.armeria.server.ServerErrorHandler {
+    @Override
+    public HttpResponse onServiceException(com.linecorp.armeria.server.ServiceRequestContext ctx, Throwable cause) {
+      if (cause instanceof com.linecorp.armeria.common.ContentTooLargeException) {
+        return HttpErrors.response(ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than the gateway's limit.");
+      }
+      return null;
+    }
+
+    @Override
+    public com.linecorp.armeria.common.AggregatedHttpResponse renderStatus(com.linecorp.armeria.server.ServiceRequestContext ctx,
+        com.linecorp.armeria.server.ServiceConfig config, com.linecorp.armeria.common.RequestHeaders headers, HttpStatus status,
+        String description, Throwable cause) {
+      if (ctx == null || !ctx.path().startsWith("/api/")) {
+        return null;
+      }
+      ErrorCode code = status.code() == 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status.code() == 404 ? ErrorCode.FUNCTION_NOT_FOUND
+          : status.code() == 503 ? ErrorCode.UNAVAILABLE : status.code() < 500 ? ErrorCode.INVALID_REQUEST : ErrorCode.INTERNAL;
+      String message = code == ErrorCode.PAYLOAD_TOO_LARGE ? "The request body is larger than the gateway's limit."
+          : description != null ? description : status.reasonPhrase();
+      return HttpErrors.response(code, message).aggregate().join();
+    }
   }
 
   private interface Handler {

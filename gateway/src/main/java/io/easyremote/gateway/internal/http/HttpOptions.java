@@ -23,7 +23,7 @@ record HttpOptions(Duration timeout, Strategy strategy, Requirements requirement
 
   /** @throws IllegalArgumentException naming the option that is malformed */
   static HttpOptions parse(RequestHeaders headers, QueryParams query) {
-    String timeoutText = query.get("timeout", headers.get("x-easyremote-timeout"));
+    String timeoutText = firstOf(query.get("timeout"), headers.get("x-easyremote-timeout"));
     Duration timeout = null;
     if (timeoutText != null) {
       timeout = DurationText.parse(timeoutText);
@@ -51,7 +51,11 @@ record HttpOptions(Duration timeout, Strategy strategy, Requirements requirement
       }
     }
     Requirements requirements = labels.isEmpty() && maxCost == 0 ? Requirements.NONE : new Requirements(labels, 0, 0, maxCost);
-    String key = query.get("idempotencyKey", headers.get("idempotency-key"));
+    String key = firstOf(query.get("idempotencyKey"), headers.get("idempotency-key"));
     return new HttpOptions(timeout, strategy, requirements, key);
+  }
+
+  private static String firstOf(String a, String b) {
+    return a != null ? a : b;
   }
 }
