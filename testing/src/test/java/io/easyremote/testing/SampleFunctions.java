@@ -157,6 +157,16 @@ public final class SampleFunctions {
   final AtomicInteger produced = new AtomicInteger();
   final AtomicInteger streamsCancelled = new AtomicInteger();
 
+  /** Items produced so far by the streaming functions. */
+  public int produced() {
+    return produced.get();
+  }
+
+  /** Streams that observed their cancellation. */
+  public int streamsCancelled() {
+    return streamsCancelled.get();
+  }
+
   @Remote(description = "Streams 1..n, one every delayMs")
   public void count(int n, long delayMs, io.easyremote.node.Emitter<Integer> out) throws InterruptedException {
     try {
