@@ -24,7 +24,7 @@ final class SchemaGenerator {
   private static com.github.victools.jsonschema.generator.SchemaGenerator create() {
     SchemaGeneratorConfigBuilder config =
         new SchemaGeneratorConfigBuilder(Json.mapper(), SchemaVersion.DRAFT_2020_12, OptionPreset.PLAIN_JSON)
-            .with(Option.INLINE_ALL_SCHEMAS, Option.NULLABLE_FIELDS_BY_DEFAULT)
+            .with(Option.INLINE_ALL_SCHEMAS)
             .without(Option.SCHEMA_VERSION_INDICATOR);
     return new com.github.victools.jsonschema.generator.SchemaGenerator(config.build());
   }

@@ -1,0 +1,89 @@
+package io.easyremote.testing.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.easyremote.protocol.Remote;
+import io.easyremote.protocol.internal.Json;
+import io.easyremote.testing.SampleFunctions;
+import io.easyremote.testing.TestCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** /openapi.json is valid OpenAPI 3.1 (checked by a real validator), typed from the Java signatures, and follows nodes. */
+class OpenApiTest {
+  @RegisterExtension
+  final TestCluster cluster = TestCluster.builder().node("api", n -> n.register(new SampleFunctions("api"))).build();
+
+  /** Joins later with a function of its own. */
+  public static final class Extra {
+    /** Nested value types. */
+    public record Inner(String label, List<Integer> values) {}
+
+    /** An outer value with a nested one. */
+    public record Outer(String name, Inner inner) {}
+
+    @Remote(description = "Wraps a value")
+    public Outer wrap(String name, Inner inner) {
+      return new Outer(name, inner);
+    }
+  }
+
+  private JsonNode document() throws Exception {
+    return Json.mapper().readTree(Http.get(cluster.address(), "/openapi.json").body());
+  }
+
+  private static void validate(JsonNode document) throws Exception {
+    Path root = Path.of("..").toAbsolutePath().normalize();
+    Path validator = root.resolve(".tools/node_modules/@readme/openapi-parser");
+    assertThat(validator).as("run scripts/install-test-deps.sh first: it installs the OpenAPI validator").exists();
+    Path file = Files.createTempFile("openapi", ".json");
+    Files.write(file, Json.mapper().writeValueAsBytes(document));
+    Process p = new ProcessBuilder("node", "scripts/validate-openapi.mjs", file.toString()).directory(root.toFile())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).startsWith("valid OpenAPI 3.1.0");
+  }
+
+  @Test
+  void document_isValidAndTypedFromTheJavaSignatures() throws Exception {
+    JsonNode doc = document();
+    validate(doc);
+    assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");
+    JsonNode add = doc.at("/paths/~1api~1add/post");
+    assertThat(add.get("summary").asText()).isEqualTo("Adds two integers");
+    JsonNode named = add.at("/requestBody/content/application~1json/schema/oneOf/0");
+    assertThat(named.at("/properties/a/type").asText()).isEqualTo("integer");
+    assertThat(named.at("/required").toString()).isEqualTo("[\"a\",\"b\"]");
+    assertThat(add.at("/responses/200/content/application~1json/schema/type").asText()).isEqualTo("integer");
+    assertThat(doc.at("/paths/~1api~1echo/post/requestBody/content/application~1json/schema/oneOf/0/properties/text/type").asText())
+        .isEqualTo("string");
+    JsonNode points = doc.at("/paths/~1api~1points/post/responses/200/content/application~1json/schema");
+    assertThat(points.get("type").asText()).isEqualTo("array");
+    assertThat(points.at("/items/properties/x/type").asText()).isEqualTo("integer");
+    assertThat(doc.at("/paths/~1api~1count/post/responses/200/content").has("text/event-stream")).isTrue();
+    assertThat(add.at("/responses/404/$ref").asText()).isEqualTo("#/components/responses/Error");
+  }
+
+  @Test
+  void document_followsNodesJoiningAndLeaving() throws Exception {
+    assertThat(document().at("/paths").has("/api/wrap")).isFalse();
+    cluster.startNode("extra", n -> n.register(new Extra()));
+    JsonNode doc = document();
+    validate(doc);
+    JsonNode inner = doc.at("/paths/~1api~1wrap/post/requestBody/content/application~1json/schema/oneOf/0/properties/inner");
+    assertThat(inner.at("/properties/values/type").asText()).isEqualTo("array");
+    assertThat(inner.at("/properties/values/items/type").asText()).isEqualTo("integer");
+    assertThat(doc.at("/paths/~1api~1wrap/post/responses/200/content/application~1json/schema/properties/inner/properties/label/type").asText())
+        .isEqualTo("string");
+    cluster.stopNode("extra");
+    Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> !document().at("/paths").has("/api/wrap"));
+  }
+}
