@@ -2,8 +2,8 @@ package io.easyremote.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.client.Client;
+import io.easyremote.client.ResultStream;
 import io.easyremote.protocol.internal.Json;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,26 +31,13 @@ final class StreamCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (Client client = ClientFactory.connect(gateway, timeout)) {
-      Iterable<JsonNode> items = StreamSupport.open(client, function, JsonArgs.parse(args));
-      for (JsonNode item : items) {
-        System.out.println(Json.mapper().writeValueAsString(item));
-        System.out.flush();
-      }
-      if (items instanceof AutoCloseable closeable) {
-        closeable.close();
+      try (ResultStream<JsonNode> items = client.stream(function, JsonNode.class, JsonArgs.parse(args))) {
+        for (JsonNode item : items) {
+          System.out.println(Json.mapper().writeValueAsString(item));
+          System.out.flush();
+        }
       }
       return 0;
-    }
-  }
-
-  /** Opens the stream through {@code Client.stream}. */
-  static final class StreamSupport {
-    private StreamSupport() {}
-
-    @SuppressWarnings("unchecked")
-    static Iterable<JsonNode> open(Client client, String function, Object[] args) throws Exception {
-      Method stream = Client.class.getMethod("stream", String.class, Class.class, Object[].class);
-      return (Iterable<JsonNode>) stream.invoke(client, function, JsonNode.class, args);
     }
   }
 }

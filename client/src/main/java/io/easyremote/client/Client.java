@@ -2,6 +2,9 @@ package io.easyremote.client;
 
 import io.easyremote.client.internal.call.Await;
 import io.easyremote.client.internal.call.Invoker;
+import io.easyremote.client.internal.call.Retrier;
+import io.easyremote.client.internal.stream.StreamCall;
+import io.easyremote.protocol.Strategy;
 import io.easyremote.client.internal.codec.ResultReader;
 import io.easyremote.client.internal.proxy.ProxyFactory;
 import io.easyremote.client.internal.transport.GatewayChannel;
@@ -76,14 +79,19 @@ public final class Client implements AutoCloseable {
 
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
+  /** Items a stream may run ahead of its consumer by default. */
+  public static final int DEFAULT_STREAM_WINDOW = 64;
+
   private final Invoker invoker;
   private final String callerId;
   private final boolean root;
+  private final int streamWindow;
 
-  private Client(Invoker invoker, String callerId, boolean root) {
+  private Client(Invoker invoker, String callerId, boolean root, int streamWindow) {
     this.invoker = invoker;
     this.callerId = callerId;
     this.root = root;
+    this.streamWindow = streamWindow;
   }
 
   /**
@@ -230,7 +238,8 @@ public final class Client implements AutoCloseable {
    *     as {@code Stream<T>}, an invalid function name, a default method of a non-public interface)
    */
   public <T> T proxy(Class<T> iface) {
-    return ProxyFactory.create(iface, invoker, "via gateway " + gateway() + " (deadline " + deadline().toMillis() + " ms)");
+    return ProxyFactory.create(iface, invoker, "via gateway " + gateway() + " (deadline " + deadline().toMillis() + " ms)",
+        (function, reader, args) -> openStream(null, function, reader, args));
   }
 
   /**
@@ -242,7 +251,61 @@ public final class Client implements AutoCloseable {
    * @throws IllegalArgumentException when {@code deadline} is out of range
    */
   public Client withDeadline(Duration deadline) {
-    return new Client(invoker.withDeadline(checkDeadline(deadline)), callerId, false);
+    return new Client(invoker.withDeadline(checkDeadline(deadline)), callerId, false, streamWindow);
+  }
+
+  /**
+   * Calls a streaming function; its items arrive through the returned stream as they are
+   * produced. Close it (try-with-resources) to stop early. The deadline covers the whole stream.
+   *
+   * @throws RemoteException at once for a malformed name or arguments that cannot be encoded;
+   *     failures of the call itself surface while reading
+   */
+  public <T> ResultStream<T> stream(String function, Class<T> itemType, Object... args) {
+    return openStream(null, function, ResultReader.of(itemType), args);
+  }
+
+  /** As {@link #stream(String, Class, Object...)} with a generic item type. */
+  public <T> ResultStream<T> stream(String function, TypeRef<T> itemType, Object... args) {
+    return openStream(null, function, ResultReader.of(itemType), args);
+  }
+
+  /** As {@link #stream(String, Class, Object...)}, on the node {@code nodeId}. */
+  public <T> ResultStream<T> streamNode(String nodeId, String function, Class<T> itemType, Object... args) {
+    return openStream(requireNodeId(nodeId), function, ResultReader.of(itemType), args);
+  }
+
+  private <T> ResultStream<T> openStream(String nodeId, String function, ResultReader<T> reader, Object[] args) {
+    return new ResultStream<>(StreamCall.start(invoker.gateway(), invoker.request(nodeId, function, args), reader, deadline(),
+        streamWindow));
+  }
+
+  /**
+   * A copy of this client whose calls carry {@code options}: strategy, requirements, idempotency
+   * key, retry policy. Shares the connection and the retry budget, like {@link #withDeadline}.
+   */
+  public Client withOptions(CallOptions options) {
+    return new Client(invoker.withOptions(java.util.Objects.requireNonNull(options, "options")), callerId, false, streamWindow);
+  }
+
+  /** A copy of this client whose calls use {@code strategy}; shorthand for {@link #withOptions}. */
+  public Client withStrategy(Strategy strategy) {
+    return withOptions(invoker.options().toBuilder().strategy(strategy).build());
+  }
+
+  /** Calls, attempts and retries made by this client and its copies so far. */
+  public ClientStats stats() {
+    return invoker.retrier().stats();
+  }
+
+  /** Fetches the function list in the background to learn which functions are idempotent (for retries). */
+  private void learnIdempotentFunctions() {
+    Rpc.unary(invoker.gateway(), GatewayGrpc.getListFunctionsMethod(), ListFunctionsRequest.getDefaultInstance(), deadline(),
+        "ListFunctions", reply -> {
+          reply.getFunctionsList().stream().filter(f -> f.getSpec().getIdempotent())
+              .forEach(f -> invoker.retrier().learnIdempotent(f.getSpec().getName()));
+          return null;
+        }, null);
   }
 
   // ------------------------------------------------------------------ the network
@@ -292,7 +355,11 @@ public final class Client implements AutoCloseable {
     Await.checkNotInterrupted("ListFunctions");
     return Await.result(
         Rpc.unary(invoker.gateway(), GatewayGrpc.getListFunctionsMethod(), ListFunctionsRequest.getDefaultInstance(),
-            deadline(), "ListFunctions", reply -> reply.getFunctionsList().stream().map(Wire::fromWire).toList(), null),
+            deadline(), "ListFunctions", reply -> {
+              reply.getFunctionsList().stream().filter(f -> f.getSpec().getIdempotent())
+                  .forEach(f -> invoker.retrier().learnIdempotent(f.getSpec().getName()));
+              return reply.getFunctionsList().stream().map(Wire::fromWire).toList();
+            }, null),
         "ListFunctions");
   }
 
@@ -327,6 +394,7 @@ public final class Client implements AutoCloseable {
   @Override
   public void close() {
     if (root) {
+      invoker.retrier().close();
       invoker.gateway().close(CLOSE_WAIT);
     }
   }
@@ -375,8 +443,43 @@ public final class Client implements AutoCloseable {
     private String callerId;
     private String apiKey;
     private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+    private RetryPolicy retry = RetryPolicy.NONE;
+    private int streamWindow = DEFAULT_STREAM_WINDOW;
+
+    /** How many items a stream may run ahead of its consumer (default 64); the node blocks beyond it. */
+    public Builder streamWindow(int items) {
+      if (items < 1) {
+        throw new IllegalArgumentException("streamWindow must be > 0: " + items);
+      }
+      this.streamWindow = items;
+      return this;
+    }
+    private TlsTrust tls;
 
     private Builder() {}
+
+    /** Retries failed calls by this policy (default {@link RetryPolicy#NONE}: no retries). */
+    public Builder retry(RetryPolicy retry) {
+      this.retry = java.util.Objects.requireNonNull(retry, "retry");
+      return this;
+    }
+
+    /** Dials the gateway over TLS, trusting the system's certificate authorities. */
+    public Builder tls() {
+      this.tls = new TlsTrust(null);
+      return this;
+    }
+
+    /** Dials the gateway over TLS, trusting only the certificate authority in this PEM file. */
+    public Builder tls(java.nio.file.Path trustedCaPem) {
+      if (!java.nio.file.Files.isReadable(java.util.Objects.requireNonNull(trustedCaPem, "trustedCaPem"))) {
+        throw new IllegalArgumentException("CA file is not readable: " + trustedCaPem);
+      }
+      this.tls = new TlsTrust(trustedCaPem);
+      return this;
+    }
+
+    private record TlsTrust(java.nio.file.Path ca) {}
 
     /**
      * The gateway to call. Required.
@@ -459,8 +562,13 @@ public final class Client implements AutoCloseable {
         throw new IllegalStateException("gateway is required: Client.builder().gateway(\"host:port\")");
       }
       String caller = callerId != null ? callerId : "client-" + UUID.randomUUID();
-      GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey);
-      return new Client(new Invoker(channel, deadline, maxPayloadBytes), caller, true);
+      GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls == null ? null : new GatewayChannel.Tls(tls.ca()));
+      Client client = new Client(new Invoker(channel, deadline, maxPayloadBytes, CallOptions.DEFAULT, retry, new Retrier()), caller, true,
+          streamWindow);
+      if (retry.maxAttempts() > 1) {
+        client.learnIdempotentFunctions();
+      }
+      return client;
     }
 
     private static String checkGateway(String hostPort) {

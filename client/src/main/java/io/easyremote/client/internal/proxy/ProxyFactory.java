@@ -23,7 +23,7 @@ public final class ProxyFactory {
    * @param description how the proxy names itself in {@code toString()}
    * @throws IllegalArgumentException when {@code iface} is not an interface or a method cannot be served
    */
-  public static <T> T create(Class<T> iface, Invoker invoker, String description) {
+  public static <T> T create(Class<T> iface, Invoker invoker, String description, StreamOpener streams) {
     if (iface == null) {
       throw new NullPointerException("iface");
     }
@@ -41,14 +41,14 @@ public final class ProxyFactory {
       if (Modifier.isStatic(method.getModifiers()) || isObjectMethod(method)) {
         continue;
       }
-      plans.put(method, plan(method));
+      plans.put(method, plan(method, streams));
     }
     Object proxy = Proxy.newProxyInstance(
         iface.getClassLoader(), new Class<?>[] {iface}, new ProxyHandler(invoker, plans, iface.getSimpleName() + " proxy " + description));
     return iface.cast(proxy);
   }
 
-  private static MethodPlan plan(Method method) {
+  private static MethodPlan plan(Method method, StreamOpener streams) {
     if (method.isDefault()) {
       if (!Modifier.isPublic(method.getDeclaringClass().getModifiers())) {
         throw ReturnKinds.invalid(method, "is a default method of a non-public interface; make "
@@ -62,7 +62,7 @@ public final class ProxyFactory {
     if (problem != null) {
       throw ReturnKinds.invalid(method, "calls an invalid function name: " + problem + "; rename it with @Remote(name = ...)");
     }
-    return MethodPlan.remote(method, function, ReturnKinds.of(method));
+    return MethodPlan.remote(method, function, ReturnKinds.of(method, streams));
   }
 
   /** equals, hashCode and toString, which the proxy answers itself even when the interface redeclares them. */

@@ -23,7 +23,7 @@ final class ReturnKinds {
    *
    * @throws IllegalArgumentException naming {@code Interface.method} when the return type cannot be served
    */
-  static ReturnKind of(Method method) {
+  static ReturnKind of(Method method, StreamOpener streams) {
     Type type = method.getGenericReturnType();
     Class<?> raw = method.getReturnType();
     if (raw == CompletableFuture.class) {
@@ -37,10 +37,21 @@ final class ReturnKinds {
     if (Future.class.isAssignableFrom(raw) || CompletionStage.class.isAssignableFrom(raw)) {
       throw invalid(method, "returns " + raw.getSimpleName() + "; declare CompletableFuture<T> for an asynchronous call");
     }
-    if (BaseStream.class.isAssignableFrom(raw) || Iterator.class.isAssignableFrom(raw)
-        || Flow.Publisher.class.isAssignableFrom(raw)) {
-      throw invalid(method, "returns " + type.getTypeName() + ": streaming return types are not supported yet;"
-          + " return a List, or call a streaming function by name once streams are available");
+    StreamReturn.Shape shape = raw == java.util.stream.Stream.class ? StreamReturn.Shape.STREAM
+        : raw == Iterator.class ? StreamReturn.Shape.ITERATOR
+        : raw == Flow.Publisher.class ? StreamReturn.Shape.PUBLISHER
+        : raw == io.easyremote.client.ResultStream.class ? StreamReturn.Shape.RESULT_STREAM : null;
+    if (shape != null) {
+      if (!(type instanceof ParameterizedType p)) {
+        throw invalid(method, "returns raw " + raw.getSimpleName() + "; declare its item type, e.g. " + raw.getSimpleName() + "<String>");
+      }
+      Type item = p.getActualTypeArguments()[0];
+      requireConcrete(method, item);
+      return new StreamReturn(ResultReader.ofType(item), shape, streams);
+    }
+    if (BaseStream.class.isAssignableFrom(raw) || Iterator.class.isAssignableFrom(raw) || Flow.Publisher.class.isAssignableFrom(raw)) {
+      throw invalid(method, "returns " + type.getTypeName() + "; a streaming method must return Stream<T>, Iterator<T>,"
+          + " Flow.Publisher<T> or ResultStream<T>");
     }
     requireConcrete(method, type);
     return new SyncReturn(ResultReader.ofType(type));

@@ -26,11 +26,28 @@ public final class GatewayChannel {
     this.channel = managed;
   }
 
-  /** Opens a plaintext channel to {@code address} ({@code host:port}); connects lazily, on the first call. */
-  public static GatewayChannel open(String address, String callerId, String apiKey) {
+  /** TLS settings: {@code ca} is a PEM file of trusted authorities, or null for the system's. */
+  public record Tls(java.nio.file.Path ca) {}
+
+  /**
+   * Opens a channel to {@code address} ({@code host:port}), plaintext when {@code tls} is null;
+   * connects lazily, on the first call.
+   */
+  public static GatewayChannel open(String address, String callerId, String apiKey, Tls tls) {
+    io.grpc.ChannelCredentials credentials;
+    if (tls == null) {
+      credentials = io.grpc.InsecureChannelCredentials.create();
+    } else if (tls.ca() == null) {
+      credentials = io.grpc.TlsChannelCredentials.create();
+    } else {
+      try {
+        credentials = io.grpc.TlsChannelCredentials.newBuilder().trustManager(tls.ca().toFile()).build();
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("Cannot read CA file " + tls.ca() + ": " + e.getMessage(), e);
+      }
+    }
     ManagedChannel managed =
-        ManagedChannelBuilder.forTarget(address)
-            .usePlaintext()
+        io.grpc.Grpc.newChannelBuilder(address, credentials)
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .intercept(new HeadersInterceptor(callerId, apiKey))
             .build();
