@@ -32,6 +32,7 @@ final class GrpcStreamReply implements StreamSink {
   private long seq;
   private boolean ending;
   private boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
 
   private final java.util.concurrent.Executor executor;
 
@@ -149,7 +150,12 @@ final class GrpcStreamReply implements StreamSink {
     } finally {
       lock.unlock();
     }
-    executor.execute(this::drain);
+    if (drainScheduled.compareAndSet(false, true)) { // one pending drain task writes every item queued before it runs
+      executor.execute(() -> {
+        drainScheduled.set(false);
+        drain();
+      });
+    }
   }
 
   /** Writes what the caller's transport is ready for; runs on the request's event loop after new items and on onReady. */

@@ -1,0 +1,193 @@
+package io.easyremote.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.easyremote.client.ResultStream;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.RemoteFunctionException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Streaming functions end to end: order, backpressure on every leg, cancellation, failures and load. */
+class StreamingTest {
+  private final SampleFunctions one = new SampleFunctions("one");
+
+  @RegisterExtension
+  final TestCluster cluster = TestCluster.builder()
+      .node("one", n -> n.register(one).maxConcurrency(64))
+      .node("two", n -> n.register(new SampleFunctions("two")).maxConcurrency(64))
+      .build();
+
+  /** The typed view of the streaming functions. */
+  public interface Streams {
+    Stream<Integer> numbers(int n);
+
+    Iterator<Integer> breaksAfter(int n);
+  }
+
+  private static final List<Integer> TEN_THOUSAND = IntStream.range(0, 10_000).boxed().collect(Collectors.toList());
+
+  @Test
+  void tenThousandItems_arriveCompleteAndInOrder_throughEveryApi() throws Exception {
+    try (ResultStream<Integer> items = cluster.client().stream("numbers", Integer.class, 10_000)) {
+      List<Integer> seen = new ArrayList<>();
+      items.forEach(seen::add);
+      assertThat(seen).isEqualTo(TEN_THOUSAND);
+      assertThat(items.count()).isEqualTo(10_000);
+      assertThat(items.nodeId()).isIn("one", "two");
+    }
+    try (Stream<Integer> items = cluster.client().stream("numbers", Integer.class, 10_000).stream()) {
+      assertThat(items.collect(Collectors.toList())).isEqualTo(TEN_THOUSAND);
+    }
+    List<Integer> published = new ArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    cluster.client().stream("numbers", Integer.class, 10_000).publisher().subscribe(new Flow.Subscriber<Integer>() {
+      private Flow.Subscription subscription;
+
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        s.request(7);
+      }
+
+      @Override
+      public void onNext(Integer item) {
+        published.add(item);
+        if (published.size() % 7 == 0) {
+          subscription.request(7);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        done.countDown();
+      }
+
+      @Override
+      public void onComplete() {
+        done.countDown();
+      }
+    });
+    assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(published).isEqualTo(TEN_THOUSAND);
+    try (Stream<Integer> viaProxy = cluster.client().proxy(Streams.class).numbers(100)) {
+      assertThat(viaProxy.mapToInt(Integer::intValue).sum()).isEqualTo(4950);
+    }
+  }
+
+  @Test
+  void slowConsumer_throttlesTheProducer_andTheGatewayBufferStaysBounded() throws Exception {
+    cluster.stopNode("two");
+    int maxBuffered = 0;
+    try (ResultStream<String> items = cluster.client().stream("firehose", String.class)) {
+      Iterator<String> it = items.iterator();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      int consumed = 0;
+      while (System.nanoTime() < end) {
+        assertThat(it.next()).hasSize(1024);
+        consumed++;
+        maxBuffered = Math.max(maxBuffered, cluster.gateway().bufferedStreamItems());
+        Thread.sleep(10); // a deliberately slow consumer
+      }
+      int produced = one.produced();
+      assertThat(produced).as("produced %d, consumed %d", produced, consumed).isLessThanOrEqualTo(consumed + 256);
+      assertThat(consumed).isGreaterThan(50);
+    }
+    assertThat(maxBuffered).isLessThanOrEqualTo(128);
+    Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> cluster.gateway().bufferedStreamItems() == 0);
+  }
+
+  @Test
+  void closingAfterFiveItems_stopsTheProducerWithinASecond() throws Exception {
+    cluster.stopNode("two");
+    try (ResultStream<Integer> items = cluster.client().stream("count", Integer.class, 1_000_000, 5)) {
+      Iterator<Integer> it = items.iterator();
+      for (int i = 1; i <= 5; i++) {
+        assertThat(it.next()).isEqualTo(i);
+      }
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(1)).until(() -> one.streamsCancelled() == 1);
+    int producedAtStop = one.produced();
+    Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> one.produced() == producedAtStop);
+  }
+
+  @Test
+  void exceptionAfterThreeItems_deliversThemThenFunctionFailed() {
+    Iterator<Integer> items = cluster.client().proxy(Streams.class).breaksAfter(3);
+    assertThat(items.next()).isEqualTo(1);
+    assertThat(items.next()).isEqualTo(2);
+    assertThat(items.next()).isEqualTo(3);
+    assertThatThrownBy(items::hasNext).isInstanceOfSatisfying(RemoteFunctionException.class, e -> {
+      assertThat(e.getMessage()).isEqualTo("broken after 3");
+      assertThat(e.remoteType()).isEqualTo("java.lang.IllegalStateException");
+    });
+  }
+
+  @Test
+  void nodeKilledMidStream_deliversItemsSoFarThenNodeLost() throws Exception {
+    cluster.stopNode("one");
+    cluster.stopNode("two");
+    SampleFunctions fragile = new SampleFunctions("fragile");
+    TcpProxy proxy = cluster.startNodeBehindProxy("fragile", n -> n.register(fragile));
+    try (ResultStream<Integer> items = cluster.client().stream("count", Integer.class, 1_000, 20)) {
+      Iterator<Integer> it = items.iterator();
+      for (int i = 1; i <= 3; i++) {
+        assertThat(it.next()).isEqualTo(i);
+      }
+      proxy.cut();
+      List<Integer> rest = new ArrayList<>();
+      assertThatThrownBy(() -> it.forEachRemaining(rest::add)).isInstanceOfSatisfying(RemoteException.class, e -> {
+        assertThat(e.code()).isEqualTo(ErrorCode.NODE_LOST);
+        assertThat(e.nodeId()).isEqualTo("fragile");
+      });
+      assertThat(3 + rest.size()).isLessThan(1000);
+      for (int i = 0; i < rest.size(); i++) {
+        assertThat(rest.get(i)).isEqualTo(4 + i);
+      }
+    }
+  }
+
+  @Test
+  void hundredConcurrentStreams_ofThousandItems_allComplete() throws Exception {
+    List<CompletableFuture<List<Integer>>> streams = new ArrayList<>();
+    java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(100);
+    CountDownLatch allOpen = new CountDownLatch(100);
+    for (int s = 0; s < 100; s++) {
+      streams.add(CompletableFuture.supplyAsync(() -> {
+        try (ResultStream<Integer> items = cluster.client().withDeadline(Duration.ofSeconds(50)).stream("numbers", Integer.class, 1_000)) {
+          Iterator<Integer> it = items.iterator();
+          List<Integer> seen = new ArrayList<>();
+          seen.add(it.next());
+          allOpen.countDown(); // every stream is open and running before any finishes
+          allOpen.await(30, TimeUnit.SECONDS);
+          it.forEachRemaining(seen::add);
+          return seen;
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      }, readers));
+    }
+    List<Integer> expected = IntStream.range(0, 1_000).boxed().collect(Collectors.toList());
+    try {
+      for (CompletableFuture<List<Integer>> stream : streams) {
+        assertThat(stream.get(60, TimeUnit.SECONDS)).isEqualTo(expected);
+      }
+    } finally {
+      readers.shutdownNow();
+    }
+  }
+}
