@@ -27,7 +27,7 @@ final class CallCommand implements Callable<Integer> {
   @Option(names = "--node", paramLabel = "ID", description = "Run it on this node.")
   String node;
 
-  @Option(names = "--timeout", defaultValue = "30s", converter = Durations.class, description = "Deadline (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class, description = "Deadline: 500ms, 5s, 1m or ISO-8601 such as PT5S (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Override

@@ -34,7 +34,8 @@ final class DemoCommand implements Callable<Integer> {
   static int run(PrintStream out) {
     Map<String, Integer> servedBy = new TreeMap<>();
     // Round robin so the demo shows both nodes at work; real gateways default to the smart strategy.
-    try (Gateway gateway = Gateway.builder().port(0).defaultStrategy(Strategy.ROUND_ROBIN).build().start();
+    try (Gateway gateway = Gateway.builder().port(0).defaultStrategy(Strategy.ROUND_ROBIN)
+        .registrationGrace(java.time.Duration.ZERO).build().start();
          ComputeNode a = ComputeNode.builder().gateway(gateway.address()).id("node-a")
              .register(new SampleFunctions("node-a"))
              .register("uppercase", String.class, s -> s.toUpperCase(java.util.Locale.ROOT))

@@ -24,7 +24,7 @@ final class DrainCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NODE", description = "The node id.")
   String node;
 
-  @Option(names = "--grace", defaultValue = "30s", converter = Durations.class, description = "How long running calls may take (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class, description = "How long running calls may take (default: ${DEFAULT-VALUE}).")
   Duration grace;
 
   @Override

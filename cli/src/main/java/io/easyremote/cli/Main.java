@@ -1,22 +1,43 @@
 package io.easyremote.cli;
 
 import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.RemoteFunctionException;
 import io.easyremote.protocol.internal.Version;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.ScopeType;
 
-/** The {@code easyremote} command. */
-@Command(name = "easyremote", mixinStandardHelpOptions = true, version = "EasyRemote " + Version.CURRENT,
+/**
+ * The {@code easyremote} command: {@code demo}, {@code gateway}, {@code node}, {@code call},
+ * {@code stream}, {@code nodes}, {@code functions}, {@code drain}, {@code keygen}.
+ *
+ * <p>Exit codes: {@value #OK} success, {@value #REMOTE_ERROR} the gateway or a function answered
+ * with an error (printed as {@code CODE: message} on stderr), {@value #USAGE} bad usage or
+ * configuration (the message says which option).
+ */
+@Command(name = "easyremote", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+    version = "EasyRemote " + Version.CURRENT,
     description = "A private Function-as-a-Service network: run a gateway, serve functions from a node, call them.",
     subcommands = {DemoCommand.class, GatewayCommand.class, NodeCommand.class, CallCommand.class, StreamCommand.class,
-        NodesCommand.class, FunctionsCommand.class, DrainCommand.class, KeygenCommand.class})
+        NodesCommand.class, FunctionsCommand.class, DrainCommand.class, KeygenCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
+  /** Exit code for success. */
+  static final int OK = 0;
   /** Exit code for a remote error (the call failed). */
   static final int REMOTE_ERROR = 1;
+  /** Exit code for bad usage or configuration (picocli's own default for parameter errors). */
+  static final int USAGE = 2;
 
+  /** Commands whose own output is the point: library INFO logs would only get in the way. */
+  private static final Set<String> QUIET = Set.of("demo", "call", "stream", "nodes", "functions", "drain", "keygen");
+
+  private Main() {}
+
+  /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
-    if (args.length > 0 && (args[0].equals("demo") || args[0].equals("call") || args[0].equals("stream")
-        || args[0].equals("nodes") || args[0].equals("functions") || args[0].equals("keygen") || args[0].equals("drain"))) {
+    if (args.length > 0 && QUIET.contains(args[0]) && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
     System.exit(commandLine().execute(args));
@@ -27,16 +48,25 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof RemoteException r) {
-        commandLine.getErr().println(r.code() + ": " + r.getMessage());
+        commandLine.getErr().println(describe(r));
         return REMOTE_ERROR;
       }
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
         commandLine.getErr().println("error: " + e.getMessage());
-        return 2;
+        return USAGE;
       }
       throw e;
     });
     return cli;
+  }
+
+  /** {@code CODE: message}, plus the remote type and node when the function itself threw. */
+  static String describe(RemoteException e) {
+    String line = e.code() + ": " + e.getMessage();
+    if (e instanceof RemoteFunctionException f) {
+      line += " (" + f.remoteType() + (f.nodeId() == null || f.nodeId().isEmpty() ? "" : " on " + f.nodeId()) + ")";
+    }
+    return line;
   }
 
   @Override

@@ -25,7 +25,7 @@ final class StreamCommand implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON; non-JSON is a string.")
   List<String> args = new ArrayList<>();
 
-  @Option(names = "--timeout", defaultValue = "5m", converter = Durations.class, description = "Deadline for the whole stream (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", converter = Durations.class, description = "Deadline for the whole stream (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Override

@@ -65,7 +65,7 @@ public final class Gateway implements AutoCloseable {
     this.config = config;
     this.scheduler = new CallScheduler(new SchedulerSettings(
         config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval,
-        config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff),
+        config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff, config.registrationGrace),
         record -> {
           recentCalls.onCompleted(record);
           CallMetrics m = metrics.get();
@@ -228,6 +228,7 @@ public final class Gateway implements AutoCloseable {
     private Duration warmup = Duration.ofSeconds(3);
     private int ejectAfterFailures = 5;
     private Duration ejectBackoff = Duration.ofSeconds(1);
+    private Duration registrationGrace = Duration.ofSeconds(3);
     private boolean insecure;
     private Access access = Access.open();
     private java.nio.file.Path tlsCertChain;
@@ -305,6 +306,20 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalArgumentException("drainTimeout must be >= 0: " + timeout);
       }
       this.drainTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * For this long after start, a call to a function no node offers waits for one to register
+     * instead of failing with FUNCTION_NOT_FOUND: after a gateway restart, nodes need a moment to
+     * reconnect. Default 3 s; zero answers at once.
+     */
+    public Builder registrationGrace(Duration grace) {
+      Objects.requireNonNull(grace, "grace");
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("registrationGrace must be >= 0: " + grace);
+      }
+      this.registrationGrace = grace;
       return this;
     }
 

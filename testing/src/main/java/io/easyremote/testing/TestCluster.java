@@ -177,7 +177,8 @@ public final class TestCluster implements BeforeAllCallback, AfterAllCallback, B
   }
 
   private Gateway newGateway(int onPort) {
-    Gateway.Builder builder = Gateway.builder().host("127.0.0.1").port(onPort).drainTimeout(Duration.ofSeconds(2)).warmup(Duration.ZERO);
+    Gateway.Builder builder = Gateway.builder().host("127.0.0.1").port(onPort).drainTimeout(Duration.ofSeconds(2)).warmup(Duration.ZERO)
+        .registrationGrace(onPort == 0 ? Duration.ZERO : Duration.ofSeconds(5));
     config.gateway.accept(builder);
     return builder.build().start();
   }

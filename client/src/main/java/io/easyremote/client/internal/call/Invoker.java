@@ -105,15 +105,15 @@ public final class Invoker {
     retrier.onCall(policy);
     if (policy.maxAttempts() == 1) {
       retrier.onAttempt();
-      return once(request, function, reader, handler, deadline);
+      return once(request, function, reader, handler, deadline, false);
     }
     Retrying<R> call = new Retrying<>();
-    attempt(call, 1, System.nanoTime() + deadline.toNanos(), policy, request, function, reader, handler);
+    attempt(call, 1, System.nanoTime() + deadline.toNanos(), policy, request, function, reader, handler, false);
     return call;
   }
 
   private <T, R> void attempt(Retrying<R> call, int number, long deadlineNanos, RetryPolicy policy, CallRequest request,
-      String function, ResultReader<T> reader, ReplyHandler<T, R> handler) {
+      String function, ResultReader<T> reader, ReplyHandler<T, R> handler, boolean waitForReady) {
     if (call.isDone()) {
       return;
     }
@@ -121,7 +121,7 @@ public final class Invoker {
     retrier.onAttempt();
     RpcFuture<R> current = once(request.toBuilder().setRetry(io.easyremote.protocol.wire.RetryPolicy.newBuilder()
         .setMaxAttempts(policy.maxAttempts()).setRetryNonIdempotent(policy.retryNonIdempotent())).build(),
-        function, reader, handler, Duration.ofNanos(Math.max(1, remaining)));
+        function, reader, handler, Duration.ofNanos(Math.max(1, remaining)), waitForReady);
     call.current = current;
     current.whenComplete((value, failure) -> {
       if (failure == null) {
@@ -138,7 +138,9 @@ public final class Invoker {
         call.completeExceptionally(remote);
         return;
       }
-      retrier.schedule(() -> attempt(call, number + 1, deadlineNanos, policy, request, function, reader, handler), delay);
+      // After UNAVAILABLE the next attempt waits for the channel to reconnect rather than burning the budget.
+      boolean waitNext = remote.code() == io.easyremote.protocol.ErrorCode.UNAVAILABLE;
+      retrier.schedule(() -> attempt(call, number + 1, deadlineNanos, policy, request, function, reader, handler, waitNext), delay);
     });
   }
 
@@ -158,7 +160,7 @@ public final class Invoker {
   }
 
   private <T, R> RpcFuture<R> once(CallRequest request, String function, ResultReader<T> reader, ReplyHandler<T, R> handler,
-      Duration deadline) {
+      Duration deadline, boolean waitForReady) {
     long start = System.nanoTime();
     return Rpc.unary(gateway, GatewayGrpc.getCallMethod(), request, deadline, "'" + function + "'",
         reply -> {
@@ -167,7 +169,7 @@ public final class Invoker {
           Payload payload = payloadOf(function, reply, servedBy);
           return handler.apply(reader.read(function, payload, servedBy), servedBy, latency);
         },
-        null);
+        null, waitForReady);
   }
 
   /** The wire request for a call: name and node checked, arguments encoded, options applied. @throws RemoteException for bad input */

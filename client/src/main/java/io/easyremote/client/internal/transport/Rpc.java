@@ -31,6 +31,23 @@ public final class Rpc {
       String what,
       Function<R, T> onReply,
       Function<io.grpc.Status, RemoteException> onStatus) {
+    return unary(gateway, method, request, deadline, what, onReply, onStatus, false);
+  }
+
+  /**
+   * As above; with {@code waitForReady} the RPC waits (within its deadline) for the channel to
+   * reconnect instead of failing at once while the gateway is unreachable — what a retry after
+   * {@code UNAVAILABLE} wants.
+   */
+  public static <Q, R, T> RpcFuture<T> unary(
+      GatewayChannel gateway,
+      MethodDescriptor<Q, R> method,
+      Q request,
+      Duration deadline,
+      String what,
+      Function<R, T> onReply,
+      Function<io.grpc.Status, RemoteException> onStatus,
+      boolean waitForReady) {
     RpcFuture<T> future = new RpcFuture<>();
     if (gateway.isClosed()) {
       future.completeExceptionally(new RemoteException(ErrorCode.CANCELLED,
@@ -38,6 +55,9 @@ public final class Rpc {
       return future;
     }
     CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    if (waitForReady) {
+      options = options.withWaitForReady();
+    }
     try {
       ClientCalls.asyncUnaryCall(gateway.channel().newCall(method, options), request, observer(gateway, deadline, what,
           future, onReply, onStatus));

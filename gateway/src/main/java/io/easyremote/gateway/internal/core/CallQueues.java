@@ -74,6 +74,22 @@ final class CallQueues {
     return size;
   }
 
+  /** Removes and returns the waiting calls {@code doomed} selects. */
+  List<PendingCall> removeWhere(java.util.function.Predicate<PendingCall> doomed) {
+    List<PendingCall> removed = new ArrayList<>();
+    for (CallQueue queue : byFunction.values()) {
+      for (PendingCall call : queue.drainAll()) {
+        if (doomed.test(call)) {
+          removed.add(call);
+        } else {
+          queue.offer(call);
+        }
+      }
+    }
+    size -= removed.size();
+    return removed;
+  }
+
   /** Removes and returns every waiting call. */
   List<PendingCall> drainAll() {
     List<PendingCall> all = new ArrayList<>(size);

@@ -64,10 +64,12 @@ public final class CallScheduler {
   private boolean closing;
 
   private final CallListener listener;
+  private final long graceEndsNanos;
 
   public CallScheduler(SchedulerSettings settings, CallListener listener) {
     this.settings = settings;
     this.listener = listener;
+    this.graceEndsNanos = System.nanoTime() + settings.registrationGrace().toNanos();
     this.queues = new CallQueues(settings.maxQueuedCallsPerFunction());
     this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread t = Executors.defaultThreadFactory().newThread(runnable);
@@ -76,6 +78,9 @@ public final class CallScheduler {
       return t;
     });
     this.timer.setRemoveOnCancelPolicy(true);
+    if (!settings.registrationGrace().isZero()) {
+      timer.schedule(this::endGrace, settings.registrationGrace().toNanos(), TimeUnit.NANOSECONDS);
+    }
     long checkEvery = Math.max(10, settings.heartbeatInterval().toMillis() / 2);
     this.timer.scheduleAtFixedRate(this::checkHealth, checkEvery, checkEvery, TimeUnit.MILLISECONDS);
   }
@@ -150,6 +155,9 @@ public final class CallScheduler {
     }
     List<NodeSession> offering = byFunction.get(function);
     if (offering == null || offering.isEmpty()) {
+      if (System.nanoTime() < graceEndsNanos && call.request.pinnedNode() == null && queues.offer(call)) {
+        return null; // just started: its node is probably still reconnecting
+      }
       return Errors.functionNotFound(function, byFunction.keySet());
     }
     FunctionSpec spec = offering.get(0).functions.get(function);
@@ -261,6 +269,23 @@ public final class CallScheduler {
         return;
       }
       dispatch(next, node);
+    }
+  }
+
+  /** The start-up grace is over: calls still waiting for a function nobody offers fail as unknown. */
+  private void endGrace() {
+    List<PendingCall> unknown = new ArrayList<>();
+    java.util.Set<String> registered;
+    lock.lock();
+    try {
+      unknown.addAll(queues.removeWhere(call -> !byFunction.containsKey(call.function())));
+      unknown.forEach(call -> call.state = PendingCall.State.DONE);
+      registered = new java.util.TreeSet<>(byFunction.keySet());
+    } finally {
+      lock.unlock();
+    }
+    for (PendingCall call : unknown) {
+      call.fail(Errors.functionNotFound(call.function(), registered));
     }
   }
 
