@@ -37,7 +37,7 @@ class RoutingTest {
       servedBy.merge(cluster.client().call("whoami", String.class), 1L, Long::sum);
     }
     assertThat(servedBy.keySet()).containsExactlyInAnyOrder("one", "two");
-    assertThat(servedBy.values()).allSatisfy(count -> assertThat(count).isGreaterThanOrEqualTo(30));
+    assertThat(servedBy.values()).as("served %s; nodes %s", servedBy, cluster.gateway().nodes()).allSatisfy(count -> assertThat(count).isGreaterThanOrEqualTo(30));
   }
 
   @Test
