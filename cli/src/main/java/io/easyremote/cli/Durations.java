@@ -14,7 +14,11 @@ final class Durations implements ITypeConverter<Duration> {
 
   static Duration parse(String value) {
     try {
-      return DurationText.parse(value);
+      Duration duration = DurationText.parse(value);
+      if (duration.isNegative() || duration.isZero()) {
+        throw new TypeConversionException("'" + value + "' is not a positive duration");
+      }
+      return duration;
     } catch (IllegalArgumentException e) {
       throw new TypeConversionException(e.getMessage());
     }

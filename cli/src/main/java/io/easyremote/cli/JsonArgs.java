@@ -1,13 +1,20 @@
 package io.easyremote.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.easyremote.protocol.internal.Json;
 import java.util.List;
 
-/** Command-line arguments as JSON values: {@code 1}, {@code "text"}, {@code [1,2]}; anything that is not JSON is a plain string. */
+/**
+ * Command-line arguments as JSON values: {@code 1}, {@code "text"}, {@code [1,2]}, {@code {"x":1}}.
+ * Anything that is not exactly one JSON value ({@code hello}, {@code 1 2}, {@code {broken}) is a plain string.
+ */
 final class JsonArgs {
+  private static final ObjectReader READER = Json.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private JsonArgs() {}
 
   static Object[] parse(List<String> args) {
@@ -23,7 +30,7 @@ final class JsonArgs {
 
   static JsonNode parse(String arg) {
     try {
-      JsonNode node = Json.mapper().readTree(arg);
+      JsonNode node = READER.readTree(arg);
       return node == null || node.isMissingNode() ? TextNode.valueOf(arg) : node;
     } catch (JsonProcessingException e) {
       return TextNode.valueOf(arg);

@@ -5,7 +5,9 @@ import java.io.File;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -27,7 +29,7 @@ final class NodeCommand implements Callable<Integer> {
   int maxConcurrency;
 
   @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label callers can require, e.g. gpu=rtx4090.")
-  java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+  Map<String, String> labels = new LinkedHashMap<>();
 
   @Option(names = "--cost", defaultValue = "0", description = "Declared cost per call.")
   double cost;
@@ -58,7 +60,8 @@ final class NodeCommand implements Callable<Integer> {
     }
     ComputeNode node = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "easyremote-shutdown"));
-    System.out.println("Node " + node.id() + " serving " + node.functions().size() + " functions " + node.functions() + " via " + gateway.address());
+    List<String> names = node.functions().stream().sorted().toList();
+    System.out.println("Node " + node.id() + " serving " + names.size() + " functions (" + String.join(", ", names) + ") via " + gateway.address());
     System.out.flush();
     node.awaitTermination();
     return 0;

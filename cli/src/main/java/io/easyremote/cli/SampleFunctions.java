@@ -3,15 +3,20 @@ package io.easyremote.cli;
 import io.easyremote.node.Emitter;
 import io.easyremote.protocol.Remote;
 
-/** The functions {@code easyremote node} serves when no {@code --functions} class is given. */
+/**
+ * The functions {@code easyremote node} serves when no {@code --functions} class is given:
+ * {@code echo}, {@code add}, {@code sleep}, {@code fail}, {@code whoami}, and the streams
+ * {@code count} and {@code tokens}. Thread-safe: it holds no mutable state.
+ */
 public final class SampleFunctions {
   private final String nodeId;
 
-  /** Needs a no-arg constructor too, so it can be named with --functions. */
+  /** For {@code --functions io.easyremote.cli.SampleFunctions}; {@code whoami} then answers {@code sample}. */
   public SampleFunctions() {
     this("sample");
   }
 
+  /** Functions whose {@code whoami} answers {@code nodeId}. */
   public SampleFunctions(String nodeId) {
     this.nodeId = nodeId;
   }

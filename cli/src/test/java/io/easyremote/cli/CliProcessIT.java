@@ -2,98 +2,128 @@ package io.easyremote.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The real jar across separate processes: gateway, node, then call/nodes/functions against them. */
+/**
+ * The real shaded jar across separate processes: a gateway, a node, then call / nodes / functions /
+ * stream against them. Runs in failsafe's integration-test phase, after package built the jar.
+ */
 class CliProcessIT {
+  private static final Pattern LISTENING = Pattern.compile("EasyRemote gateway listening on (127\\.0\\.0\\.1:\\d+)");
+
   private final List<Process> processes = new ArrayList<>();
 
-  private static String jar() {
-    return System.getProperty("easyremote.jar", "target/easyremote.jar");
+  private record Run(int exit, String out, String err) {}
+
+  private static List<String> java(String... args) {
+    String jar = System.getProperty("easyremote.jar", "target/easyremote.jar");
+    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m"));
+    if (Runtime.version().feature() >= 24) {
+      command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+    }
+    command.addAll(List.of("-jar", jar));
+    command.addAll(List.of(args));
+    return command;
   }
 
+  /** Starts a long-running command with stdout and stderr going to {@code log}. */
   private Process start(Path log, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m", "-jar", jar()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p = new ProcessBuilder(java(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     processes.add(p);
     return p;
   }
 
-  private record Run(int exit, String out, String err) {}
-
+  /** Runs a short command to completion (bounded). */
   private static Run run(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar()));
-    command.addAll(List.of(args));
-    File out = File.createTempFile("er-out", ".txt");
-    File err = File.createTempFile("er-err", ".txt");
-    Process p = new ProcessBuilder(command).redirectOutput(out).redirectError(err).start();
-    if (!p.waitFor(60, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish");
+    File out = File.createTempFile("easyremote-out", ".txt");
+    File err = File.createTempFile("easyremote-err", ".txt");
+    try {
+      Process p = new ProcessBuilder(java(args)).redirectOutput(out).redirectError(err).start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 60 s");
+      }
+      return new Run(p.exitValue(), Files.readString(out.toPath()).trim(), Files.readString(err.toPath()).trim());
+    } finally {
+      out.delete();
+      err.delete();
     }
-    return new Run(p.exitValue(), Files.readString(out.toPath()).trim(), Files.readString(err.toPath()).trim());
   }
 
   @AfterEach
   void stop() throws InterruptedException {
     for (Process p : processes) {
-      p.destroy();
+      p.destroy();   // SIGTERM: the shutdown hook drains and closes
     }
     for (Process p : processes) {
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
+      if (!p.waitFor(15, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
   }
 
   @Test
-  void gatewayNodeAndClient_inSeparateProcesses_workTogether() throws Exception {
-    Path gatewayLog = Files.createTempFile("gateway", ".log");
-    start(gatewayLog, "gateway", "--port", "0");
-    Pattern listening = Pattern.compile("listening on (127\\.0\\.0\\.1:\\d+)");
-    String[] address = new String[1];
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-      Matcher m = listening.matcher(Files.readString(gatewayLog));
-      if (m.find()) {
-        address[0] = m.group(1);
-      }
-      return address[0] != null;
+  void gatewayNodeAndCalls_inSeparateProcesses_workTogether() throws Exception {
+    Path gatewayLog = Files.createTempFile("easyremote-gateway", ".log");
+    Process gateway = start(gatewayLog, "gateway", "--port", "0");
+    AtomicReference<String> address = new AtomicReference<>();
+    Awaitility.await("the gateway's startup line").atMost(Duration.ofSeconds(30)).until(() -> {
+      assertThat(gateway.isAlive()).as(Files.readString(gatewayLog)).isTrue();
+      Matcher m = LISTENING.matcher(Files.readString(gatewayLog));
+      return m.find() && address.compareAndSet(null, m.group(1));
     });
-    Path nodeLog = Files.createTempFile("node", ".log");
-    start(nodeLog, "node", "--gateway", address[0], "--id", "cli-node");
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(nodeLog).contains("serving"));
+    String gw = address.get();
 
-    Run add = run("call", "add", "1", "2", "--gateway", address[0]);
+    Path nodeLog = Files.createTempFile("easyremote-node", ".log");
+    Process node = start(nodeLog, "node", "--gateway", gw, "--id", "cli-node", "--label", "zone=test");
+    Awaitility.await("whoami listed by functions").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> {
+          assertThat(node.isAlive()).as(Files.readString(nodeLog)).isTrue();
+          return run("functions", "--gateway", gw).out().contains("whoami");
+        });
+    Awaitility.await("the node's startup line").atMost(Duration.ofSeconds(10)).until(() -> Files.readString(nodeLog)
+        .contains("Node cli-node serving 7 functions (add, count, echo, fail, sleep, tokens, whoami) via " + gw));
+
+    Run add = run("call", "add", "1", "2", "--gateway", gw);
     assertThat(add.exit()).as(add.err()).isZero();
     assertThat(add.out()).isEqualTo("3");
-    Run echo = run("call", "echo", "hello", "--gateway", address[0], "--node", "cli-node");
-    assertThat(echo.out()).isEqualTo("\"hello\"");
-    Run missing = run("call", "nope", "--gateway", address[0]);
-    assertThat(missing.exit()).isEqualTo(1);
-    assertThat(missing.err()).startsWith("FUNCTION_NOT_FOUND:");
-    Run nodes = run("nodes", "--gateway", address[0]);
-    assertThat(nodes.out()).contains("cli-node").contains("HEALTHY");
-    Run functions = run("functions", "--gateway", address[0], "--json");
-    assertThat(functions.out()).contains("\"whoami\"");
-    Run stream = run("stream", "count", "5", "100", "--gateway", address[0]);
-    assertThat(stream.exit()).as(stream.err()).isZero();
-    assertThat(stream.out().split("\\R")).containsExactly("1", "2", "3", "4", "5");
-  }
 
+    Run echo = run("call", "echo", "hello", "--gateway", gw, "--node", "cli-node", "--timeout", "5s");
+    assertThat(echo.exit()).as(echo.err()).isZero();
+    assertThat(echo.out()).isEqualTo("\"hello\"");
+
+    Run missing = run("call", "nope", "--gateway", gw);
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.out()).isEmpty();
+    assertThat(missing.err()).startsWith("FUNCTION_NOT_FOUND: Unknown function 'nope'. Registered: add,");
+
+    Run failed = run("call", "fail", "boom", "--gateway", gw);
+    assertThat(failed.exit()).isEqualTo(1);
+    assertThat(failed.err()).isEqualTo("FUNCTION_FAILED: boom (java.lang.IllegalStateException on cli-node)");
+
+    Run nodes = run("nodes", "--gateway", gw);
+    assertThat(nodes.exit()).as(nodes.err()).isZero();
+    assertThat(nodes.out()).startsWith("NODE").contains("cli-node").contains("HEALTHY").contains("zone=test");
+
+    Run functions = run("functions", "--gateway", gw, "--json");
+    assertThat(functions.exit()).as(functions.err()).isZero();
+    assertThat(functions.out()).startsWith("[").contains("\"name\" : \"whoami\"");
+
+    Run stream = run("stream", "count", "3", "50", "--gateway", gw);
+    assertThat(stream.exit()).as(stream.err()).isZero();
+    assertThat(stream.out().split("\\R")).containsExactly("1", "2", "3");
+  }
 }

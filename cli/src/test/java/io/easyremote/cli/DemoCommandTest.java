@@ -13,11 +13,18 @@ class DemoCommandTest {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     int exit = DemoCommand.run(new PrintStream(buffer, true, StandardCharsets.UTF_8));
     String out = buffer.toString(StandardCharsets.UTF_8);
-    assertThat(exit).isZero();
-    assertThat(out).contains("served by node-a").contains("served by node-b");
-    assertThat(out).contains("add(2, 3)").contains("= 5");
-    assertThat(out).contains("FUNCTION_FAILED: boom (java.lang.IllegalStateException on node-");
-    assertThat(out).contains("FUNCTION_NOT_FOUND: Unknown function 'ad'. Registered: add,");
+
+    assertThat(exit).as(out).isZero();
+    assertThat(out).containsPattern("add\\(2, 3\\) += 5 +served by node-[ab] in \\d+\\.\\d ms");
+    assertThat(out).containsPattern("whoami\\(\\) += \"node-a\" +served by node-a");
+    assertThat(out).containsPattern("whoami\\(\\) += \"node-b\" +served by node-b");
+    assertThat(out).containsPattern("uppercase\\(\"only node-a has me\"\\) += \"ONLY NODE-A HAS ME\" +served by node-a");
+    assertThat(out).containsPattern("reverse\\(\"stressed\"\\) += \"desserts\" +served by node-b");
+    assertThat(out).containsPattern("callAsync add\\(40, 2\\) += 42 ");
+    assertThat(out).containsPattern("calculator.add\\(20, 22\\) += 42 ");
+    assertThat(out).containsPattern("calculator.echo\\(\"later\"\\) += \"later\" ");
+    assertThat(out).containsPattern("fail\\(\"boom\"\\) +-> FUNCTION_FAILED: boom \\(java.lang.IllegalStateException on node-[ab]\\)");
+    assertThat(out).contains("-> FUNCTION_NOT_FOUND: Unknown function 'ad'. Registered: add, count, echo, fail, reverse, sleep, tokens, uppercase, whoami.");
     assertThat(out).containsPattern("Calls served: node-a \\d+, node-b \\d+");
   }
 }

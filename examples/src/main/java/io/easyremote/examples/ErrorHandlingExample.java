@@ -5,6 +5,7 @@ import io.easyremote.gateway.Gateway;
 import io.easyremote.node.ComputeNode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,6 +13,7 @@ import java.util.List;
 public final class ErrorHandlingExample {
   private ErrorHandlingExample() {}
 
+  /** Runs the example and prints one line per failure. */
   public static void main(String[] args) {
     run().forEach(System.out::println);
   }
@@ -19,7 +21,8 @@ public final class ErrorHandlingExample {
   /** Makes three failing calls and describes each failure. */
   public static List<String> run() {
     List<String> seen = new ArrayList<>();
-    try (Gateway gateway = Gateway.builder().port(0).build().start();
+    // registrationGrace(ZERO): answer FUNCTION_NOT_FOUND at once instead of waiting for nodes to reconnect.
+    try (Gateway gateway = Gateway.builder().port(0).registrationGrace(Duration.ZERO).build().start();
          ComputeNode node = ComputeNode.builder().gateway(gateway.address()).register(new MathFunctions()).build().start();
          Client client = Client.connect(gateway.address())) {
       for (Runnable call : List.<Runnable>of(

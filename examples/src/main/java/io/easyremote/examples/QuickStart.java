@@ -19,6 +19,7 @@ public final class QuickStart {
 
   private QuickStart() {}
 
+  /** Runs the example and prints its results. */
   public static void main(String[] args) {
     System.out.println(run());
   }
