@@ -172,7 +172,7 @@ public final class CallRunner {
       ErrorCode reason = call.cancelReason;
       if (reason != null) {
         call.fail(error(reason, reason == ErrorCode.DEADLINE_EXCEEDED
-            ? "'" + fn.name() + "' ran past its deadline on node '" + nodeId + "' and was interrupted."
+            ? "Deadline exceeded: '" + fn.name() + "' ran past its deadline on node '" + nodeId + "' and was interrupted."
             : "'" + fn.name() + "' was cancelled on node '" + nodeId + "'."));
       } else if (t instanceof EncodingException) {
         call.fail(error(ErrorCode.INTERNAL, fn.name() + ": " + t.getMessage()));
