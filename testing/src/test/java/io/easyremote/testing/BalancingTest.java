@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /** Strategies send calls where they will be served best, and never to a node that keeps failing. */
 class BalancingTest {
 
-  private record Outcome(double slowShare, double p99, int failures) {}
+  private record Outcome(double slowShare, double p50, double p99, int failures) {}
 
   private static Outcome heterogeneous(Strategy strategy) throws Exception {
     Worker fast1 = Worker.slowedBy(1);
@@ -29,7 +29,7 @@ class BalancingTest {
       int slowBefore = slow.served.get();
       Load.Result result = Load.run(cluster.client(), 8, 40, c -> c.call("work", Integer.class, 10));
       int total = fast1.served.get() + fast2.served.get() + slow.served.get() - before;
-      return new Outcome((slow.served.get() - slowBefore) / (double) total, result.percentile(99), result.failures());
+      return new Outcome((slow.served.get() - slowBefore) / (double) total, result.percentile(50), result.percentile(99), result.failures());
     }
   }
 
@@ -39,6 +39,8 @@ class BalancingTest {
     for (Strategy strategy : new Strategy[] {Strategy.ROUND_ROBIN, Strategy.LATENCY, Strategy.SMART}) {
       outcomes.put(strategy, heterogeneous(strategy));
     }
+    outcomes.forEach((strategy, o) -> System.out.printf("SLOW NODE %s: slow share %.1f%%, p50 %.1f ms, p99 %.1f ms, failures %d%n",
+        strategy.wireName(), o.slowShare() * 100, o.p50(), o.p99(), o.failures()));
     Outcome rr = outcomes.get(Strategy.ROUND_ROBIN);
     // Round robin skips a busy node, so the slow node (busy longer) gets somewhat less than a third.
     assertThat(rr.slowShare()).as("round robin: %s", outcomes).isBetween(0.12, 0.42);
