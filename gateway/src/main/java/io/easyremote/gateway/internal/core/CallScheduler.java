@@ -349,27 +349,9 @@ public final class CallScheduler {
 
   /** A node answered a call. Results for calls the node was never sent are ignored and counted. */
   public void onResult(NodeSession node, Result result) {
-    PendingCall call;
-    PendingCall.State previous;
-    lock.lock();
-    try {
-      call = node.calls.remove(result.getCallId());
-      if (call == null) {
-        unknownResults.incrementAndGet();
-        log.debug("Ignored a result from {} for call {} it was not running", node, result.getCallId());
-        return;
-      }
-      previous = call.state;
-      call.state = PendingCall.State.DONE;
-      node.inFlight--;
-      releaseInFlight();
-      recordOutcome(node, call, result.hasError() ? result.getError() : null);
-      fillSlots(node);
-    } finally {
-      lock.unlock();
-    }
-    if (previous != PendingCall.State.DISPATCHED) {
-      return; // already answered with a deadline or cancellation
+    PendingCall call = finish(node, result.getCallId(), result.hasError() ? result.getError() : null);
+    if (call == null) {
+      return; // unknown, or already answered with a deadline or cancellation
     }
     if (result.hasError()) {
       Error error = result.getError();
@@ -383,6 +365,32 @@ public final class CallScheduler {
     }
   }
 
+
+  /**
+   * The node's final frame for a call arrived: frees its slot, records the outcome and refills
+   * the slot from the queues. Returns the call when its caller still awaits the answer; null when
+   * the node was not running it (late, duplicate or forged: counted) or it was already answered.
+   */
+  private PendingCall finish(NodeSession node, long callId, Error error) {
+    lock.lock();
+    try {
+      PendingCall call = node.calls.remove(callId);
+      if (call == null) {
+        unknownResults.incrementAndGet();
+        log.debug("Ignored a final frame from {} for call {} it was not running", node, callId);
+        return null;
+      }
+      PendingCall.State previous = call.state;
+      call.state = PendingCall.State.DONE;
+      node.inFlight--;
+      releaseInFlight();
+      recordOutcome(node, call, error);
+      fillSlots(node);
+      return previous == PendingCall.State.DISPATCHED ? call : null;
+    } finally {
+      lock.unlock();
+    }
+  }
 
   /** A streaming call's next item. Items beyond the caller's credits, or for unknown calls, are refused. */
   public void onStreamItem(NodeSession node, StreamItem item) {
@@ -423,25 +431,8 @@ public final class CallScheduler {
 
   /** A streaming call ended on its node, normally or with an error. */
   public void onStreamEnd(NodeSession node, StreamEnd end) {
-    PendingCall call;
-    PendingCall.State previous;
-    lock.lock();
-    try {
-      call = node.calls.remove(end.getCallId());
-      if (call == null) {
-        unknownResults.incrementAndGet();
-        return;
-      }
-      previous = call.state;
-      call.state = PendingCall.State.DONE;
-      node.inFlight--;
-      releaseInFlight();
-      recordOutcome(node, call, end.hasError() ? end.getError() : null);
-      fillSlots(node);
-    } finally {
-      lock.unlock();
-    }
-    if (previous != PendingCall.State.DISPATCHED) {
+    PendingCall call = finish(node, end.getCallId(), end.hasError() ? end.getError() : null);
+    if (call == null) {
       return;
     }
     if (end.hasError()) {
