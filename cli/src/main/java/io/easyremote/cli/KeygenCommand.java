@@ -1,6 +1,6 @@
 package io.easyremote.cli;
 
-import io.easyremote.gateway.internal.security.Secrets;
+import io.easyremote.gateway.Access;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -21,14 +21,14 @@ final class KeygenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String secret = Secrets.newSecret();
+    String secret = Access.newSecret();
     String globs = functions.stream().map(f -> "\"" + f + "\"").collect(Collectors.joining(", ", "[", "]"));
     System.out.println("# Secret for " + name + " (shown once; give it to the " + (node ? "node owner" : "caller") + "):");
     System.out.println("#   " + secret);
     System.out.println("# Entry for gateway.yaml:");
     System.out.println(node ? "nodeTokens:" : "clientKeys:");
     System.out.println("  - name: " + name);
-    System.out.println("    hash: " + Secrets.hash(secret));
+    System.out.println("    hash: " + Access.hash(secret));
     System.out.println("    functions: " + globs);
     if (node) {
       System.out.println("    nodeIds: [\"*\"]");

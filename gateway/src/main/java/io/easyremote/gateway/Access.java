@@ -136,6 +136,16 @@ public final class Access {
     return out.toString();
   }
 
+  /** A new random secret for a node token or client key (256 bits, URL-safe). Show it once; store only {@link #hash}. */
+  public static String newSecret() {
+    return Secrets.newSecret();
+  }
+
+  /** The stored form of a secret: {@code sha256:<hex>}, what gateway.yaml holds. */
+  public static String hash(String secret) {
+    return Secrets.hash(secret);
+  }
+
   /** Node tokens; empty means nodes register without one. */
   public List<NodeToken> nodeTokens() {
     return nodeTokens;

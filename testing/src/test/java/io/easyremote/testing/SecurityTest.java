@@ -68,22 +68,15 @@ class SecurityTest {
   @RegisterExtension
   static final TestCluster cluster = TestCluster.builder()
       .gateway(g -> g.access(Access.builder()
-          .nodeToken("math", Secretsless.hashOf(MATH_TOKEN), List.of("add", "status", "math.*"), List.of("math-*"))
+          .nodeToken("math", Access.hash(MATH_TOKEN), List.of("add", "status", "math.*"), List.of("math-*"))
           .nodeToken("other", OTHER_TOKEN, List.of("admin.*", "add"), List.of("*"))
-          .clientKey("math-reader", Secretsless.hashOf(MATH_KEY), List.of("math.*", "add"), 0, 0)
+          .clientKey("math-reader", Access.hash(MATH_KEY), List.of("math.*", "add"), 0, 0)
           .clientKey("admin", ADMIN_KEY, List.of("*"), 0, 0)
           .publicFunctions("status")
           .build()))
       .node("math-1", n -> n.token(MATH_TOKEN).register(new MathFunctions()))
       .node("admin-1", n -> n.token(OTHER_TOKEN).register(new AdminFunctions()))
       .build();
-
-  /** Hashes without importing the gateway's internals into the test's public surface. */
-  static final class Secretsless {
-    static String hashOf(String secret) {
-      return io.easyremote.gateway.internal.security.Secrets.hash(secret);
-    }
-  }
 
   @BeforeAll
   static void captureLogs() {
