@@ -1,26 +1,50 @@
 #!/usr/bin/env bash
-# Installs what the HTTP tests need, idempotently: Chromium (dashboard screenshots), promtool
-# (Prometheus text-format checks) and an OpenAPI 3.1 validator from npm into .tools/.
+# Installs what the HTTP end-to-end tests need, idempotently (a second run changes nothing):
+#   - chromium  (Debian package): renders the dashboard and /docs headless, saves screenshots
+#   - promtool  (Debian package prometheus): checks /metrics as Prometheus text
+#   - @readme/openapi-parser (npm, pinned) into .tools/node_modules (gitignored): validates /openapi.json
+# Needs root (or sudo) for apt-get, and npm with access to its registry. The tests fail with a
+# message naming this script when something is missing; they never skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_apt=()
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-  else
-    echo "install-test-deps: need ${need_apt[*]} (run as root, or install them yourself)" >&2
-  fi
-fi
-# prometheus starts a service on install; the tests only need promtool.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus >/dev/null 2>&1 || true; fi
-pkill -x prometheus >/dev/null 2>&1 || true
+OPENAPI_PARSER_VERSION=9.0.0
 
-if command -v npm >/dev/null 2>&1 && [ ! -d .tools/node_modules/@readme/openapi-parser ]; then
-  mkdir -p .tools
-  (cd .tools && npm install --silent --no-audit --no-fund --prefix . @readme/openapi-parser@9.0.0 >/dev/null)
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "install-test-deps: need the Debian packages ${missing[*]}: run as root or install them yourself" >&2
+    exit 1
+  fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool) another way" >&2
+    exit 1
+  fi
+  # Only promtool is wanted from the prometheus package: keep its server from being started
+  # (policy-rc.d exit 101 = "do not start services"), and leave an existing policy alone.
+  policy=/usr/sbin/policy-rc.d
+  added_policy=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    added_policy=true
+  fi
+  trap '[ "$added_policy" = true ] && $sudo rm -f "$policy"' EXIT
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "install-test-deps: chromium $(command -v chromium || echo missing), promtool $(command -v promtool || echo missing), openapi-parser $( [ -d .tools/node_modules/@readme/openapi-parser ] && echo ok || echo missing)"
+
+parser=.tools/node_modules/@readme/openapi-parser
+if [ ! -f "$parser/package.json" ] || ! grep -q "\"version\": \"$OPENAPI_PARSER_VERSION\"" "$parser/package.json"; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-test-deps: npm is missing: install Node.js and npm (Debian: nodejs npm)" >&2
+    exit 1
+  fi
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --save-exact --prefix .tools "@readme/openapi-parser@$OPENAPI_PARSER_VERSION" >/dev/null
+fi
+
+echo "install-test-deps: chromium $(command -v chromium), promtool $(command -v promtool)," \
+  "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")"

@@ -1,28 +1,22 @@
 package io.easyremote.client;
 
 import io.easyremote.client.internal.call.Await;
+import io.easyremote.client.internal.call.GatewayQueries;
 import io.easyremote.client.internal.call.Invoker;
-import io.easyremote.client.internal.call.Retrier;
-import io.easyremote.client.internal.stream.StreamCall;
-import io.easyremote.protocol.Strategy;
 import io.easyremote.client.internal.codec.ResultReader;
 import io.easyremote.client.internal.proxy.ProxyFactory;
+import io.easyremote.client.internal.stream.StreamCall;
 import io.easyremote.client.internal.transport.GatewayChannel;
-import io.easyremote.client.internal.transport.Rpc;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.FunctionInfo;
 import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.Remote;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
+import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.TypeRef;
-import io.easyremote.protocol.internal.Names;
-import io.easyremote.protocol.internal.Wire;
-import io.easyremote.protocol.wire.GatewayGrpc;
-import io.easyremote.protocol.wire.GetNodeRequest;
-import io.easyremote.protocol.wire.ListFunctionsRequest;
-import io.easyremote.protocol.wire.ListNodesRequest;
-import io.grpc.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -31,15 +25,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * Calls remote functions through an EasyRemote gateway, by name or through typed interface proxies.
+ * Calls remote functions through an EasyRemote gateway: by name, asynchronously, as streams, or
+ * through typed interface proxies.
  *
  * <pre>{@code
  * try (Client client = Client.connect("127.0.0.1:8080")) {
  *   int sum = client.call("add", Integer.class, 1, 2);
  *   List<Point> points = client.call("points", new TypeRef<List<Point>>() {}, 3);
  *   CompletableFuture<Integer> later = client.callAsync("add", Integer.class, 1, 2);
+ *   try (ResultStream<String> tokens = client.stream("tokens", String.class, "hello world")) {
+ *     tokens.forEach(System.out::println);
+ *   }
  *   Calculator calc = client.proxy(Calculator.class);
  *   Client hurried = client.withDeadline(Duration.ofMillis(500));
+ *   Client gpu = client.withOptions(CallOptions.builder().require("gpu", "*").build());
  * }
  * }</pre>
  *
@@ -59,15 +58,20 @@ import java.util.function.Supplier;
  * {@link ErrorCode#DEADLINE_EXCEEDED} or {@link ErrorCode#UNAVAILABLE}; only
  * {@code reachedNode() == false} guarantees it did not.
  *
- * <p><b>Deadlines.</b> Every call carries a deadline: {@link Builder#deadline} by default (30 s),
- * per copy with {@link #withDeadline}. The gateway cancels the call on its node when it passes.
+ * <p><b>Deadlines, options and retries.</b> Every call carries a deadline: {@link Builder#deadline}
+ * by default (30 s), per copy with {@link #withDeadline}; for a stream it covers the whole stream.
+ * The gateway cancels the call on its node when it passes. {@link #withOptions} makes a copy whose
+ * calls carry a strategy, node requirements, a pinned node or a retry policy. No call is retried
+ * unless a {@link RetryPolicy} is set ({@link Builder#retry}, or in the options); retries never
+ * outlive the deadline and share one {@link RetryBudget} per root client ({@link #stats()}).
  *
  * <p><b>Thread-safety and lifecycle.</b> A client is thread-safe and meant to be shared: create one
  * per gateway and reuse it. It connects lazily, on the first call, and reconnects by itself after a
- * broken connection. {@link #close()} shuts the connection down and fails calls still in flight
- * with {@link ErrorCode#CANCELLED}; calls after that fail the same way. Copies made by
- * {@link #withDeadline} share the root client's connection: closing a copy does nothing, closing
- * the root closes them all.
+ * broken connection. {@link #close()} shuts the connection down and fails calls and streams still
+ * in flight, and calls waiting to retry, with {@link ErrorCode#CANCELLED}; calls after that fail
+ * the same way. Copies made by {@link #withDeadline}, {@link #withOptions} and
+ * {@link #withStrategy} share the root client's connection, retry budget and counters: closing a
+ * copy does nothing, closing the root closes them all.
  */
 public final class Client implements AutoCloseable {
   /** The deadline of every call unless configured otherwise: 30 seconds. */
@@ -77,21 +81,21 @@ public final class Client implements AutoCloseable {
   /** The longest deadline accepted: 365 days. */
   public static final Duration MAX_DEADLINE = Duration.ofDays(365);
 
-  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
-
-  /** Items a stream may run ahead of its consumer by default. */
+  /** Items a stream may run ahead of its reader unless configured otherwise: 64. */
   public static final int DEFAULT_STREAM_WINDOW = 64;
+  /** The largest stream window accepted: 65,536 items. */
+  public static final int MAX_STREAM_WINDOW = 1 << 16;
+
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
   private final Invoker invoker;
   private final String callerId;
   private final boolean root;
-  private final int streamWindow;
 
-  private Client(Invoker invoker, String callerId, boolean root, int streamWindow) {
+  private Client(Invoker invoker, String callerId, boolean root) {
     this.invoker = invoker;
     this.callerId = callerId;
     this.root = root;
-    this.streamWindow = streamWindow;
   }
 
   /**
@@ -106,7 +110,10 @@ public final class Client implements AutoCloseable {
     return builder().gateway(gateway).build();
   }
 
-  /** A builder with the defaults: deadline 30 s, a random caller id, no API key, 16 MiB arguments. */
+  /**
+   * A builder with the defaults: deadline 30 s, a random caller id, no API key, 16 MiB arguments,
+   * no retries, a stream window of 64 items, plaintext.
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -160,7 +167,8 @@ public final class Client implements AutoCloseable {
 
   /**
    * Calls {@code function} on the node {@code nodeId} only, bypassing the balancer (but not the
-   * node's queue or the gateway's authorisation), and waits for its result.
+   * node's queue or the gateway's authorisation), and waits for its result. {@code nodeId}
+   * overrides a node pinned by {@link CallOptions.Builder#node}.
    *
    * @throws RemoteException {@link ErrorCode#NO_NODE_AVAILABLE} when that node is not connected or
    *     does not offer the function, or any other failure as for {@link #call(String, Class, Object...)}
@@ -184,10 +192,12 @@ public final class Client implements AutoCloseable {
   /**
    * Starts a call of {@code function} and returns at once.
    *
-   * <p>The future completes on a gRPC callback thread, with the result or exceptionally with a
-   * {@link RemoteException}; do not block in stages that run there (use the {@code *Async}
-   * variants). Cancelling this future cancels the call, and the gateway stops it on its node;
-   * futures derived from it ({@code thenApply} ...) do not carry cancellation back.
+   * <p>The future completes on a gRPC callback thread (or the client's retry thread), with the
+   * result or exceptionally with a {@link RemoteException}; do not block in stages that run there
+   * (use the {@code *Async} variants). Under a {@link RetryPolicy} it waits between attempts
+   * without holding any thread. Cancelling this future cancels the call (and any retry), and the
+   * gateway stops it on its node; futures derived from it ({@code thenApply} ...) do not carry
+   * cancellation back.
    *
    * @return the future result; never null, and it never throws here for remote failures
    */
@@ -219,93 +229,160 @@ public final class Client implements AutoCloseable {
     return invoker.call(requireNodeId(nodeId), function, ResultReader.of(resultType), args);
   }
 
-  // ------------------------------------------------------------------ typed proxies and copies
+  // ------------------------------------------------------------------ streams
 
   /**
-   * A proxy that implements {@code iface} by calling remote functions, with this client's deadline.
+   * Calls a streaming function; its items arrive through the returned stream as the node produces
+   * them, flow-controlled (see {@link ResultStream}). Close it to stop early (try-with-resources);
+   * the deadline covers the whole stream.
    *
-   * <p>Each abstract method calls the function of its name, or of {@link Remote#name()} when the
-   * method is annotated. Its arguments are the call's arguments. A method returning a plain type
-   * (anything JSON can represent, or {@code void}) waits for the result and throws
-   * {@link RemoteException}s as {@link #call(String, Class, Object...)} does; a method returning
-   * {@code CompletableFuture<T>} returns at once, as {@link #callAsync(String, Class, Object...)}
-   * does. Default methods run locally, as written. {@code equals} is identity, {@code hashCode} the
-   * identity hash, {@code toString} names the interface and gateway. The proxy is thread-safe.
+   * <pre>{@code
+   * try (ResultStream<String> tokens = client.stream("tokens", String.class, "hello streaming world")) {
+   *   for (String token : tokens) System.out.println(token);
+   * }
+   * }</pre>
    *
-   * @throws IllegalArgumentException naming {@code Interface.method} when {@code iface} is not an
-   *     interface or one of its methods cannot be served (a raw {@code CompletableFuture}, a
-   *     {@code Future} other than {@code CompletableFuture}, a type variable, a streaming type such
-   *     as {@code Stream<T>}, an invalid function name, a default method of a non-public interface)
-   */
-  public <T> T proxy(Class<T> iface) {
-    return ProxyFactory.create(iface, invoker, "via gateway " + gateway() + " (deadline " + deadline().toMillis() + " ms)",
-        (function, reader, args) -> openStream(null, function, reader, args));
-  }
-
-  /**
-   * A copy of this client whose calls have {@code deadline} by default. The copy shares this
-   * client's connection, caller id and API key; closing it does nothing, closing the root client
-   * closes it too. Cheap: make one per use if needed.
+   * <p>A plain (non-streaming) function called this way yields its one result as a single item.
+   * Streams are not retried by the client.
    *
-   * @param deadline more than zero and at most {@link #MAX_DEADLINE}
-   * @throws IllegalArgumentException when {@code deadline} is out of range
-   */
-  public Client withDeadline(Duration deadline) {
-    return new Client(invoker.withDeadline(checkDeadline(deadline)), callerId, false, streamWindow);
-  }
-
-  /**
-   * Calls a streaming function; its items arrive through the returned stream as they are
-   * produced. Close it (try-with-resources) to stop early. The deadline covers the whole stream.
-   *
-   * @throws RemoteException at once for a malformed name or arguments that cannot be encoded;
-   *     failures of the call itself surface while reading
+   * @param itemType the type to read each item as
+   * @return the open stream; never null
+   * @throws RemoteException at once, without sending anything, for a malformed name or arguments
+   *     that cannot be encoded or are too large; failures of the call itself (including
+   *     {@link ErrorCode#FUNCTION_NOT_FOUND}) surface while reading, after any items that arrived
    */
   public <T> ResultStream<T> stream(String function, Class<T> itemType, Object... args) {
     return openStream(null, function, ResultReader.of(itemType), args);
   }
 
-  /** As {@link #stream(String, Class, Object...)} with a generic item type. */
+  /**
+   * As {@link #stream(String, Class, Object...)}, reading each item as a generic type such as
+   * {@code new TypeRef<List<Point>>() {}}.
+   *
+   * @throws RemoteException as for {@link #stream(String, Class, Object...)}
+   */
   public <T> ResultStream<T> stream(String function, TypeRef<T> itemType, Object... args) {
     return openStream(null, function, ResultReader.of(itemType), args);
   }
 
-  /** As {@link #stream(String, Class, Object...)}, on the node {@code nodeId}. */
+  /**
+   * As {@link #stream(String, Class, Object...)}, on the node {@code nodeId} only.
+   *
+   * @throws RemoteException as for {@link #stream(String, Class, Object...)}; the stream fails with
+   *     {@link ErrorCode#NO_NODE_AVAILABLE} when that node is not connected or lacks the function
+   */
   public <T> ResultStream<T> streamNode(String nodeId, String function, Class<T> itemType, Object... args) {
     return openStream(requireNodeId(nodeId), function, ResultReader.of(itemType), args);
   }
 
+  /**
+   * As {@link #streamNode(String, String, Class, Object...)}, reading each item as a generic type.
+   *
+   * @throws RemoteException as for {@link #streamNode(String, String, Class, Object...)}
+   */
+  public <T> ResultStream<T> streamNode(String nodeId, String function, TypeRef<T> itemType, Object... args) {
+    return openStream(requireNodeId(nodeId), function, ResultReader.of(itemType), args);
+  }
+
   private <T> ResultStream<T> openStream(String nodeId, String function, ResultReader<T> reader, Object[] args) {
-    return new ResultStream<>(StreamCall.start(invoker.gateway(), invoker.request(nodeId, function, args), reader, deadline(),
-        streamWindow));
+    return new ResultStream<>(invoker.prepareStream(nodeId, function, reader, args).get());
+  }
+
+  // ------------------------------------------------------------------ typed proxies and copies
+
+  /**
+   * A proxy that implements {@code iface} by calling remote functions, with this client's deadline
+   * and options.
+   *
+   * <p>Each abstract method calls the function of its name, or of {@link Remote#name()} when the
+   * method is annotated. Its arguments are the call's arguments. By return type:
+   * <ul>
+   *   <li>a plain type (anything JSON can represent, or {@code void}): waits for the result and
+   *       throws {@link RemoteException}s as {@link #call(String, Class, Object...)} does;
+   *   <li>{@code CompletableFuture<T>}: returns at once, as {@link #callAsync(String, Class, Object...)};
+   *   <li>{@code Stream<T>}, {@code Iterator<T>}, {@code ResultStream<T>}: opens a stream at once,
+   *       as {@link #stream(String, Class, Object...)} (close the {@code Stream} or
+   *       {@code ResultStream} to stop early; an {@code Iterator} abandoned early runs on until
+   *       its deadline);
+   *   <li>{@code Flow.Publisher<T>}: a cold publisher, opening one stream per subscriber when it
+   *       subscribes.
+   * </ul>
+   * Default methods run locally, as written. {@code equals} is identity, {@code hashCode} the
+   * identity hash, {@code toString} names the interface and gateway. The proxy is thread-safe.
+   *
+   * <pre>{@code
+   * interface Tokens {
+   *   Stream<String> tokens(String text);
+   *   CompletableFuture<Integer> count(String text);
+   * }
+   * try (Stream<String> words = client.proxy(Tokens.class).tokens("a b c")) { ... }
+   * }</pre>
+   *
+   * @throws IllegalArgumentException naming {@code Interface.method} when {@code iface} is not an
+   *     interface or one of its methods cannot be served (a raw {@code CompletableFuture},
+   *     {@code Stream}, {@code Iterator} or {@code Flow.Publisher}, a {@code Future} other than
+   *     {@code CompletableFuture}, another stream or iterator type, a type variable or wildcard,
+   *     an invalid function name, a default method of a non-public interface)
+   */
+  public <T> T proxy(Class<T> iface) {
+    return ProxyFactory.create(iface, invoker, "via gateway " + gateway() + " (deadline " + deadline().toMillis() + " ms)",
+        (function, reader, args) -> streamOpener(function, reader, args));
+  }
+
+  private <T> Supplier<ResultStream<?>> streamOpener(String function, ResultReader<T> reader, Object[] args) {
+    Supplier<StreamCall<T>> open = invoker.prepareStream(null, function, reader, args);
+    return () -> new ResultStream<>(open.get());
   }
 
   /**
-   * A copy of this client whose calls carry {@code options}: strategy, requirements, idempotency
-   * key, retry policy. Shares the connection and the retry budget, like {@link #withDeadline}.
+   * A copy of this client whose calls have {@code deadline} by default. The copy shares this
+   * client's connection, caller id, API key, options, retry budget and counters; closing it does
+   * nothing, closing the root client closes it too. Cheap: make one per use if needed.
+   *
+   * @param deadline more than zero and at most {@link #MAX_DEADLINE}
+   * @throws IllegalArgumentException when {@code deadline} is out of range
    */
-  public Client withOptions(CallOptions options) {
-    return new Client(invoker.withOptions(java.util.Objects.requireNonNull(options, "options")), callerId, false, streamWindow);
+  public Client withDeadline(Duration deadline) {
+    return new Client(invoker.withDeadline(checkDeadline(deadline)), callerId, false);
   }
 
-  /** A copy of this client whose calls use {@code strategy}; shorthand for {@link #withOptions}. */
+  /**
+   * A copy of this client whose calls, streams and proxies carry {@code options} (replacing this
+   * client's options): balancing strategy, node requirements, pinned node, deadline, retry policy
+   * and idempotency key. Shares the connection, retry budget and counters like
+   * {@link #withDeadline}; cheap.
+   *
+   * <pre>{@code
+   * Client gpu = client.withOptions(CallOptions.builder().strategy(Strategy.LEAST_LOADED).require("gpu", "*").build());
+   * }</pre>
+   *
+   * @throws NullPointerException when {@code options} is null
+   */
+  public Client withOptions(CallOptions options) {
+    return new Client(invoker.withOptions(Objects.requireNonNull(options, "options")), callerId, false);
+  }
+
+  /**
+   * A copy of this client whose calls use {@code strategy}, keeping its other options; shorthand
+   * for {@code withOptions(options().toBuilder().strategy(strategy).build())}.
+   *
+   * @param strategy the strategy, or null for the gateway's default
+   */
   public Client withStrategy(Strategy strategy) {
     return withOptions(invoker.options().toBuilder().strategy(strategy).build());
   }
 
-  /** Calls, attempts and retries made by this client and its copies so far. */
-  public ClientStats stats() {
-    return invoker.retrier().stats();
+  /** The options this client's calls carry; {@link CallOptions#DEFAULT} for a root client. */
+  public CallOptions options() {
+    return invoker.options();
   }
 
-  /** Fetches the function list in the background to learn which functions are idempotent (for retries). */
-  private void learnIdempotentFunctions() {
-    Rpc.unary(invoker.gateway(), GatewayGrpc.getListFunctionsMethod(), ListFunctionsRequest.getDefaultInstance(), deadline(),
-        "ListFunctions", reply -> {
-          reply.getFunctionsList().stream().filter(f -> f.getSpec().getIdempotent())
-              .forEach(f -> invoker.retrier().learnIdempotent(f.getSpec().getName()));
-          return null;
-        }, null);
+  /**
+   * What this client, its root and every copy of the root have done so far: calls, attempts,
+   * retries and retries the budget refused.
+   */
+  public ClientStats stats() {
+    return invoker.retries().stats();
   }
 
   // ------------------------------------------------------------------ the network
@@ -316,11 +393,7 @@ public final class Client implements AutoCloseable {
    * @throws RemoteException when the gateway cannot answer within the deadline, or refuses
    */
   public List<NodeInfo> nodes() {
-    Await.checkNotInterrupted("ListNodes");
-    return Await.result(
-        Rpc.unary(invoker.gateway(), GatewayGrpc.getListNodesMethod(), ListNodesRequest.getDefaultInstance(), deadline(),
-            "ListNodes", reply -> reply.getNodesList().stream().map(Wire::fromWire).toList(), null),
-        "ListNodes");
+    return GatewayQueries.nodes(invoker);
   }
 
   /**
@@ -331,36 +404,17 @@ public final class Client implements AutoCloseable {
    *     {@link #nodes()}
    */
   public NodeInfo node(String nodeId) {
-    String id = requireNodeId(nodeId);
-    String problem = Names.nodeIdProblem(id);
-    if (problem != null) {
-      throw new RemoteException(ErrorCode.INVALID_REQUEST, "Invalid node id: " + problem + ".");
-    }
-    Await.checkNotInterrupted("GetNode");
-    return Await.result(
-        Rpc.unary(invoker.gateway(), GatewayGrpc.getGetNodeMethod(), GetNodeRequest.newBuilder().setNodeId(id).build(),
-            deadline(), "GetNode '" + id + "'", Wire::fromWire,
-            status -> status.getCode() != Status.Code.NOT_FOUND ? null
-                : new RemoteException(ErrorCode.NO_NODE_AVAILABLE, status.getDescription() != null
-                    ? status.getDescription() : "No node '" + id + "' is connected.")),
-        "GetNode");
+    return GatewayQueries.node(invoker, requireNodeId(nodeId));
   }
 
   /**
-   * The functions registered at the gateway now, with the nodes offering each.
+   * The functions registered at the gateway now, with the nodes offering each. Also refreshes
+   * what the client knows of idempotent functions, for retries.
    *
    * @throws RemoteException when the gateway cannot answer within the deadline, or refuses
    */
   public List<FunctionInfo> functions() {
-    Await.checkNotInterrupted("ListFunctions");
-    return Await.result(
-        Rpc.unary(invoker.gateway(), GatewayGrpc.getListFunctionsMethod(), ListFunctionsRequest.getDefaultInstance(),
-            deadline(), "ListFunctions", reply -> {
-              reply.getFunctionsList().stream().filter(f -> f.getSpec().getIdempotent())
-                  .forEach(f -> invoker.retrier().learnIdempotent(f.getSpec().getName()));
-              return reply.getFunctionsList().stream().map(Wire::fromWire).toList();
-            }, null),
-        "ListFunctions");
+    return GatewayQueries.functions(invoker);
   }
 
   // ------------------------------------------------------------------ settings and lifecycle
@@ -385,24 +439,32 @@ public final class Client implements AutoCloseable {
     return invoker.maxPayloadBytes();
   }
 
+  /** How many items a stream may run ahead of its reader ({@link Builder#streamWindow}). */
+  public int streamWindow() {
+    return invoker.streamWindow();
+  }
+
   /**
-   * Closes the connection to the gateway, waiting at most 5 seconds for it to terminate. Calls in
-   * flight fail with {@link ErrorCode#CANCELLED} (the gateway cancels them on their nodes); later
-   * calls fail the same way without being sent. Idempotent. On a copy made by
-   * {@link #withDeadline}, does nothing: only the root client owns the connection.
+   * Closes the connection to the gateway, waiting at most 5 seconds for it to terminate. Calls and
+   * streams in flight fail with {@link ErrorCode#CANCELLED} (the gateway cancels them on their
+   * nodes), as do calls waiting to retry; later calls fail the same way without being sent. Stops
+   * the retry timer thread. Idempotent. On a copy, does nothing: only the root client owns the
+   * connection.
    */
   @Override
   public void close() {
     if (root) {
-      invoker.retrier().close();
+      invoker.retries().close();
       invoker.gateway().close(CLOSE_WAIT);
     }
   }
 
   @Override
   public String toString() {
+    CallOptions options = invoker.options();
     return "Client{gateway=" + gateway() + ", deadline=" + deadline() + ", callerId=" + callerId
-        + (root ? "" : ", derived") + (invoker.gateway().isClosed() ? ", closed" : "") + "}";
+        + (options.equals(CallOptions.DEFAULT) ? "" : ", " + options) + (root ? "" : ", derived")
+        + (invoker.gateway().isClosed() ? ", closed" : "") + "}";
   }
 
   private static <T> CallResult<T> detailed(T value, String nodeId, long latencyNanos) {
@@ -445,41 +507,60 @@ public final class Client implements AutoCloseable {
     private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
     private RetryPolicy retry = RetryPolicy.NONE;
     private int streamWindow = DEFAULT_STREAM_WINDOW;
-
-    /** How many items a stream may run ahead of its consumer (default 64); the node blocks beyond it. */
-    public Builder streamWindow(int items) {
-      if (items < 1) {
-        throw new IllegalArgumentException("streamWindow must be > 0: " + items);
-      }
-      this.streamWindow = items;
-      return this;
-    }
-    private TlsTrust tls;
+    private Path trustedCa;
+    private boolean tls;
 
     private Builder() {}
 
-    /** Retries failed calls by this policy (default {@link RetryPolicy#NONE}: no retries). */
+    /**
+     * Retries failed calls by {@code retry} (default {@link RetryPolicy#NONE}: no retries). Copies
+     * may override it with {@link CallOptions.Builder#retry}.
+     *
+     * <pre>{@code
+     * Client client = Client.builder().gateway("gw:8080").retry(RetryPolicy.builder().maxAttempts(4).build()).build();
+     * }</pre>
+     */
     public Builder retry(RetryPolicy retry) {
-      this.retry = java.util.Objects.requireNonNull(retry, "retry");
+      this.retry = Objects.requireNonNull(retry, "retry");
+      return this;
+    }
+
+    /**
+     * How many items a stream's producer may run ahead of its reader (default 64): at most that
+     * many wait in the client, and credits for half a window are granted each time the reader has
+     * taken half a window. Larger windows hide network latency on fast streams; smaller ones bound
+     * memory for large items.
+     *
+     * @throws IllegalArgumentException unless 1 to {@link Client#MAX_STREAM_WINDOW}
+     */
+    public Builder streamWindow(int items) {
+      if (items < 1 || items > MAX_STREAM_WINDOW) {
+        throw new IllegalArgumentException("streamWindow must be 1 to " + MAX_STREAM_WINDOW + ": " + items);
+      }
+      this.streamWindow = items;
       return this;
     }
 
     /** Dials the gateway over TLS, trusting the system's certificate authorities. */
     public Builder tls() {
-      this.tls = new TlsTrust(null);
+      this.tls = true;
+      this.trustedCa = null;
       return this;
     }
 
-    /** Dials the gateway over TLS, trusting only the certificate authority in this PEM file. */
-    public Builder tls(java.nio.file.Path trustedCaPem) {
-      if (!java.nio.file.Files.isReadable(java.util.Objects.requireNonNull(trustedCaPem, "trustedCaPem"))) {
+    /**
+     * Dials the gateway over TLS, trusting only the certificate authority in this PEM file.
+     *
+     * @throws IllegalArgumentException when the file is not readable
+     */
+    public Builder tls(Path trustedCaPem) {
+      if (!Files.isReadable(Objects.requireNonNull(trustedCaPem, "trustedCaPem"))) {
         throw new IllegalArgumentException("CA file is not readable: " + trustedCaPem);
       }
-      this.tls = new TlsTrust(trustedCaPem);
+      this.tls = true;
+      this.trustedCa = trustedCaPem;
       return this;
     }
-
-    private record TlsTrust(java.nio.file.Path ca) {}
 
     /**
      * The gateway to call. Required.
@@ -489,7 +570,7 @@ public final class Client implements AutoCloseable {
      * @throws IllegalArgumentException when it is not {@code host:port}
      */
     public Builder gateway(String hostPort) {
-      this.gateway = checkGateway(hostPort);
+      this.gateway = GatewayChannel.checkAddress(hostPort);
       return this;
     }
 
@@ -512,7 +593,7 @@ public final class Client implements AutoCloseable {
      */
     public Builder callerId(String callerId) {
       Objects.requireNonNull(callerId, "callerId");
-      if (!visibleAscii(callerId, MAX_CALLER_ID_LENGTH)) {
+      if (!GatewayChannel.isHeaderValue(callerId, MAX_CALLER_ID_LENGTH)) {
         throw new IllegalArgumentException(
             "callerId must be 1 to " + MAX_CALLER_ID_LENGTH + " visible ASCII characters (no spaces): '" + callerId + "'");
       }
@@ -529,7 +610,7 @@ public final class Client implements AutoCloseable {
      */
     public Builder apiKey(String apiKey) {
       Objects.requireNonNull(apiKey, "apiKey");
-      if (!visibleAscii(apiKey, MAX_API_KEY_LENGTH)) {
+      if (!GatewayChannel.isHeaderValue(apiKey, MAX_API_KEY_LENGTH)) {
         throw new IllegalArgumentException("apiKey must be 1 to " + MAX_API_KEY_LENGTH
             + " visible ASCII characters (no spaces); got " + apiKey.length() + " characters");
       }
@@ -562,49 +643,8 @@ public final class Client implements AutoCloseable {
         throw new IllegalStateException("gateway is required: Client.builder().gateway(\"host:port\")");
       }
       String caller = callerId != null ? callerId : "client-" + UUID.randomUUID();
-      GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls == null ? null : new GatewayChannel.Tls(tls.ca()));
-      Client client = new Client(new Invoker(channel, deadline, maxPayloadBytes, CallOptions.DEFAULT, retry, new Retrier()), caller, true,
-          streamWindow);
-      if (retry.maxAttempts() > 1) {
-        client.learnIdempotentFunctions();
-      }
-      return client;
-    }
-
-    private static String checkGateway(String hostPort) {
-      Objects.requireNonNull(hostPort, "gateway");
-      int colon = hostPort.lastIndexOf(':');
-      String problem = null;
-      if (colon <= 0 || colon == hostPort.length() - 1) {
-        problem = "missing host or port";
-      } else {
-        String host = hostPort.substring(0, colon);
-        String port = hostPort.substring(colon + 1);
-        boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
-        if (!bracketed && !host.matches("[A-Za-z0-9._-]+")) {
-          problem = "bad host '" + host + "'";
-        } else if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
-          problem = "port must be 1 to 65535";
-        }
-      }
-      if (problem != null) {
-        throw new IllegalArgumentException(
-            "gateway must be host:port, e.g. 127.0.0.1:8080 (" + problem + "): '" + hostPort + "'");
-      }
-      return hostPort;
-    }
-
-    private static boolean visibleAscii(String s, int maxLength) {
-      if (s.isEmpty() || s.length() > maxLength) {
-        return false;
-      }
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (c < 0x21 || c > 0x7e) {
-          return false;
-        }
-      }
-      return true;
+      GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls ? new GatewayChannel.Tls(trustedCa) : null);
+      return new Client(Invoker.root(channel, deadline, maxPayloadBytes, retry, streamWindow), caller, true);
     }
   }
 }

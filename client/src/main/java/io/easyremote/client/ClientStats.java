@@ -1,11 +1,19 @@
 package io.easyremote.client;
 
 /**
- * What a client did, counted over its lifetime (shared by derived copies).
+ * What a client has done since it was built, from {@link Client#stats()}: counted once for a root
+ * client and every copy derived from it. A snapshot; the counters only grow.
  *
- * @param calls calls made
- * @param attempts attempts sent, retries included
+ * <pre>{@code
+ * ClientStats s = client.stats();
+ * double amplification = (double) s.attempts() / s.calls();   // 1.0 = no retries
+ * }</pre>
+ *
+ * @param calls calls and streams made (not counting those refused before sending for bad input,
+ *     such as a malformed name or oversized arguments)
+ * @param attempts requests sent to the gateway for them, retries included
  * @param retries attempts that were retries
- * @param retriesDeniedByBudget retries the budget refused (the call failed instead)
+ * @param retriesDeniedByBudget retries the {@link RetryBudget} refused (those calls failed with
+ *     their last error instead)
  */
 public record ClientStats(long calls, long attempts, long retries, long retriesDeniedByBudget) {}

@@ -5,8 +5,12 @@
  *
  * <p>Call by name ({@code client.call("add", Integer.class, 1, 2)}), asynchronously
  * ({@code callAsync}), on a chosen node ({@code callNode}), with details
- * ({@link io.easyremote.client.CallResult}), or through a typed interface
- * ({@code client.proxy(Calculator.class)}). Every failure is an
+ * ({@link io.easyremote.client.CallResult}), as a flow-controlled stream of items
+ * ({@link io.easyremote.client.ResultStream}, from {@code client.stream(...)}), or through a typed
+ * interface ({@code client.proxy(Calculator.class)}). Route, limit and retry calls per client copy
+ * with {@link io.easyremote.client.CallOptions} and {@link io.easyremote.client.RetryPolicy}
+ * (bounded by a {@link io.easyremote.client.RetryBudget}; see
+ * {@link io.easyremote.client.ClientStats}). Every failure is an
  * {@link io.easyremote.protocol.RemoteException} whose {@link io.easyremote.protocol.ErrorCode}
  * says what happened and whether to retry.
  *

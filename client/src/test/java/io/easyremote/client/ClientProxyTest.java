@@ -75,6 +75,33 @@ public class ClientProxyTest {
     Flow.Publisher<? extends java.util.List<?>> tokens(String prompt);
   }
 
+  public interface Streams {
+    Stream<Integer> numbers(int n);
+
+    @Remote(name = "numbers")
+    Iterator<Integer> iterate(int n);
+
+    @Remote(name = "numbers")
+    Flow.Publisher<Integer> publish(int n);
+
+    @Remote(name = "numbers")
+    ResultStream<Integer> open(int n);
+  }
+
+  @SuppressWarnings("rawtypes")
+  interface RawPublisher {
+    Flow.Publisher tokens(String prompt);
+  }
+
+  @SuppressWarnings("rawtypes")
+  interface RawResultStream {
+    ResultStream tokens(String prompt);
+  }
+
+  interface OtherStream {
+    java.util.stream.IntStream tokens(String prompt);
+  }
+
   interface Generic {
     <T> T any(String x);
   }
@@ -179,6 +206,49 @@ public class ClientProxyTest {
   }
 
   @Test
+  void proxy_streamingMethods_streamThroughEveryShape() throws Exception {
+    gateway.onStream = FakeGateway.numbers();
+    Streams streams = client.proxy(Streams.class);
+    try (Stream<Integer> numbers = streams.numbers(100)) {
+      assertThat(numbers.mapToInt(Integer::intValue).sum()).isEqualTo(4950);
+    }
+    Iterator<Integer> it = streams.iterate(3);
+    assertThat(it.next()).isZero();
+    assertThat(it.next()).isEqualTo(1);
+    assertThat(it.next()).isEqualTo(2);
+    assertThat(it.hasNext()).isFalse();
+    try (ResultStream<Integer> open = streams.open(2)) {
+      assertThat(open.stream().toList()).containsExactly(0, 1);
+      assertThat(open.nodeId()).isEqualTo("node-1");
+    }
+    assertThat(gateway.streamRequests).hasSize(3).allSatisfy(r -> assertThat(r.getFunction()).isEqualTo("numbers"));
+
+    Flow.Publisher<Integer> publisher = streams.publish(5);
+    assertThat(gateway.streamRequests).as("a publisher is cold: nothing starts before a subscriber").hasSize(3);
+    for (int round = 0; round < 2; round++) {
+      ClientStreamTest.Recorder recorder = new ClientStreamTest.Recorder(2);
+      publisher.subscribe(recorder);
+      recorder.done.get(5, TimeUnit.SECONDS);
+      assertThat(recorder.items).containsExactly(0, 1, 2, 3, 4);
+    }
+    assertThat(gateway.streamRequests).as("one call per subscriber").hasSize(5);
+  }
+
+  @Test
+  void proxy_streamingMethod_badArgumentsFailWhenCalled() {
+    Streams streams = client.withDeadline(Duration.ofSeconds(1)).proxy(Streams.class);
+    try (Client tiny = Client.builder().gateway(gateway.address()).maxPayloadBytes(1).build()) {
+      Streams small = tiny.proxy(Streams.class);
+      assertThatThrownBy(() -> small.numbers(100))
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE));
+      assertThatThrownBy(() -> small.publish(100))
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE));
+    }
+    assertThat(streams.toString()).contains("Streams");
+    assertThat(gateway.streamRequests).isEmpty();
+  }
+
+  @Test
   void proxy_invalidInterfaces_failNamingTheMethod() {
     assertThatThrownBy(() -> client.proxy(String.class))
         .isInstanceOf(IllegalArgumentException.class)
@@ -195,6 +265,15 @@ public class ClientProxyTest {
     assertThatThrownBy(() -> client.proxy(Iterating.class))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("Iterating.tokens returns raw Iterator; declare its item type, e.g. Iterator<String>");
+    assertThatThrownBy(() -> client.proxy(RawPublisher.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("RawPublisher.tokens returns raw Flow.Publisher; declare its item type, e.g. Flow.Publisher<String>");
+    assertThatThrownBy(() -> client.proxy(RawResultStream.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("RawResultStream.tokens returns raw ResultStream; declare its item type, e.g. ResultStream<String>");
+    assertThatThrownBy(() -> client.proxy(OtherStream.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("OtherStream.tokens returns java.util.stream.IntStream; a streaming method must return Stream<T>");
     assertThatThrownBy(() -> client.proxy(Publishing.class))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Publishing.tokens returns a wildcard type");

@@ -16,6 +16,10 @@ import io.easyremote.protocol.wire.ListNodesReply;
 import io.easyremote.protocol.wire.ListNodesRequest;
 import io.easyremote.protocol.wire.NodeInfo;
 import io.easyremote.protocol.wire.Payload;
+import io.easyremote.protocol.wire.StreamEnd;
+import io.easyremote.protocol.wire.StreamItem;
+import io.easyremote.protocol.wire.StreamReply;
+import io.easyremote.protocol.wire.StreamRequest;
 import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -36,13 +40,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
  * A scriptable stand-in for the gateway's caller-facing gRPC service, served by grpc-java on
- * 127.0.0.1 and an ephemeral port. Records what it receives; each test sets {@link #onCall}.
+ * 127.0.0.1 and an ephemeral port. Records what it receives; each test sets {@link #onCall} (unary
+ * calls) or {@link #onStream} (streams, produced on a thread of their own under the caller's
+ * credits, like a node behind the gateway).
  */
 final class FakeGateway implements AutoCloseable {
   /** How the fake answers one {@code Call}. */
@@ -51,7 +59,22 @@ final class FakeGateway implements AutoCloseable {
     void handle(CallRequest request, ServerCallStreamObserver<CallReply> out);
   }
 
+  /** How the fake produces one {@code CallStream}; runs on its own thread and may block for credits. */
+  @FunctionalInterface
+  interface StreamHandler {
+    void produce(CallRequest request, FakeStream out) throws InterruptedException;
+  }
+
   final List<CallRequest> requests = new CopyOnWriteArrayList<>();
+  /** {@code System.nanoTime()} as each call arrived. */
+  final List<Long> arrivalNanos = new CopyOnWriteArrayList<>();
+  final List<CallRequest> streamRequests = new CopyOnWriteArrayList<>();
+  /** Every credit message received, in order, over all streams. */
+  final List<Integer> credits = new CopyOnWriteArrayList<>();
+  final AtomicInteger streamsCancelled = new AtomicInteger();
+  /** Items sent, over all streams. */
+  final AtomicLong produced = new AtomicLong();
+  final AtomicInteger listFunctionsCalls = new AtomicInteger();
   final List<Metadata> headers = new CopyOnWriteArrayList<>();
   /** Remaining deadline in milliseconds as each call arrived, -1 for none. */
   final List<Long> deadlinesMillis = new CopyOnWriteArrayList<>();
@@ -59,6 +82,7 @@ final class FakeGateway implements AutoCloseable {
   final AtomicInteger transports = new AtomicInteger();
 
   volatile CallHandler onCall = replyValue(null);
+  volatile StreamHandler onStream = countTo(0);
   volatile List<NodeInfo> nodes = List.of();
   volatile ListFunctionsReply functions = ListFunctionsReply.getDefaultInstance();
 
@@ -180,6 +204,133 @@ final class FakeGateway implements AutoCloseable {
     return (request, out) -> { };
   }
 
+  /** Answers the nth call (from 0) with {@code handlers[n]}, and later ones with the last. */
+  static CallHandler sequence(CallHandler... handlers) {
+    AtomicInteger n = new AtomicInteger();
+    return (request, out) -> handlers[Math.min(n.getAndIncrement(), handlers.length - 1)].handle(request, out);
+  }
+
+  /** Answers every call with an error of {@code code} (reached_node as given), served by node-1. */
+  static CallHandler replyError(io.easyremote.protocol.ErrorCode code, boolean reachedNode, long retryAfterMs) {
+    return replyError(Error.newBuilder().setCode(io.easyremote.protocol.internal.Wire.toWire(code))
+        .setMessage(code + " from the fake").setReachedNode(reachedNode).setRetryAfterMs(retryAfterMs).build());
+  }
+
+  // ------------------------------------------------------------------ canned streams
+
+  /** Streams the integers 0 .. n-1, then a normal end. */
+  static StreamHandler countTo(int n) {
+    return (request, out) -> {
+      for (int i = 0; i < n; i++) {
+        out.item(i);
+      }
+      out.end();
+    };
+  }
+
+  /** Streams 0 .. n-1 where n is the first argument, then a normal end. */
+  static StreamHandler numbers() {
+    return (request, out) -> countTo(args(request).get(0).asInt()).produce(request, out);
+  }
+
+  /** Streams 1 .. k, then ends with {@code error}. */
+  static StreamHandler itemsThenError(int k, Error error) {
+    return (request, out) -> {
+      for (int i = 1; i <= k; i++) {
+        out.item(i);
+      }
+      out.fail(error);
+    };
+  }
+
+  /** Streams 1 .. k, then completes the gRPC stream without an end message. */
+  static StreamHandler itemsThenNoEnd(int k) {
+    return (request, out) -> {
+      for (int i = 1; i <= k; i++) {
+        out.item(i);
+      }
+      out.completeWithoutEnd();
+    };
+  }
+
+  /** Streams 1 .. k, then fails the gRPC stream with {@code status}. */
+  static StreamHandler itemsThenStatus(int k, Status status) {
+    return (request, out) -> {
+      for (int i = 1; i <= k; i++) {
+        out.item(i);
+      }
+      out.abort(status);
+    };
+  }
+
+  /** Streams 1 .. k, then produces nothing more until cancelled. */
+  static StreamHandler itemsThenHang(int k) {
+    return (request, out) -> {
+      for (int i = 1; i <= k; i++) {
+        out.item(i);
+      }
+      while (!out.cancelled) {
+        Thread.sleep(10);
+      }
+    };
+  }
+
+  /** One stream on the fake's side: sends items only against the caller's credits. */
+  final class FakeStream {
+    private final ServerCallStreamObserver<StreamReply> out;
+    private final Semaphore available = new Semaphore(0);
+    volatile boolean cancelled;
+    private long seq;
+
+    FakeStream(ServerCallStreamObserver<StreamReply> out) {
+      this.out = out;
+    }
+
+    /** Waits for a credit, then sends {@code value} as JSON; stops quietly (by exception) once cancelled. */
+    void item(Object value) throws InterruptedException {
+      while (!available.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+        if (cancelled) {
+          throw new InterruptedException("cancelled by the caller");
+        }
+      }
+      send(value);
+    }
+
+    /** Sends {@code value} whether or not the caller granted a credit. */
+    void send(Object value) {
+      out.onNext(StreamReply.newBuilder().setNodeId("node-1")
+          .setItem(StreamItem.newBuilder().setSeq(++seq).setPayload(Payload.newBuilder()
+              .setData(ByteString.copyFromUtf8(json(value))))).build());
+      produced.incrementAndGet();
+    }
+
+    void end() {
+      end(seq);
+    }
+
+    void end(long count) {
+      out.onNext(StreamReply.newBuilder().setNodeId("node-1").setEnd(StreamEnd.newBuilder().setCount(count)).build());
+      out.onCompleted();
+    }
+
+    void fail(Error error) {
+      out.onNext(StreamReply.newBuilder().setEnd(StreamEnd.newBuilder().setCount(seq).setError(error)).build());
+      out.onCompleted();
+    }
+
+    void completeWithoutEnd() {
+      out.onCompleted();
+    }
+
+    void abort(Status status) {
+      out.onError(status.asRuntimeException());
+    }
+
+    void grant(int n) {
+      available.release(n);
+    }
+  }
+
   static JsonNode args(CallRequest request) {
     try {
       return Json.mapper().readTree(request.getPayload().getData().toByteArray());
@@ -203,8 +354,54 @@ final class FakeGateway implements AutoCloseable {
       out.setOnCancelHandler(cancelled::incrementAndGet);
       Deadline deadline = Context.current().getDeadline();
       deadlinesMillis.add(deadline == null ? -1 : deadline.timeRemaining(TimeUnit.MILLISECONDS));
+      arrivalNanos.add(System.nanoTime());
       requests.add(request);
       onCall.handle(request, out);
+    }
+
+    @Override
+    public StreamObserver<StreamRequest> callStream(StreamObserver<StreamReply> responses) {
+      ServerCallStreamObserver<StreamReply> out = (ServerCallStreamObserver<StreamReply>) responses;
+      FakeStream stream = new FakeStream(out);
+      out.setOnCancelHandler(() -> {
+        stream.cancelled = true;
+        streamsCancelled.incrementAndGet();
+      });
+      Deadline deadline = Context.current().getDeadline();
+      return new StreamObserver<>() {
+        private boolean started;
+
+        @Override
+        public void onNext(StreamRequest request) {
+          if (request.hasCall() && !started) {
+            started = true;
+            deadlinesMillis.add(deadline == null ? -1 : deadline.timeRemaining(TimeUnit.MILLISECONDS));
+            streamRequests.add(request.getCall());
+            stream.grant(request.getCall().getStreamCredits());
+            StreamHandler handler = onStream;
+            Thread producer = new Thread(() -> {
+              try {
+                handler.produce(request.getCall(), stream);
+              } catch (InterruptedException | RuntimeException e) {
+                // cancelled by the caller, or the call is gone
+              }
+            }, "fake-stream-producer");
+            producer.setDaemon(true);
+            producer.start();
+          } else if (request.getKindCase() == StreamRequest.KindCase.CREDIT) {
+            credits.add(request.getCredit());
+            stream.grant(request.getCredit());
+          }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          stream.cancelled = true;
+        }
+
+        @Override
+        public void onCompleted() {}
+      };
     }
 
     @Override
@@ -228,6 +425,7 @@ final class FakeGateway implements AutoCloseable {
 
     @Override
     public void listFunctions(ListFunctionsRequest request, StreamObserver<ListFunctionsReply> responses) {
+      listFunctionsCalls.incrementAndGet();
       responses.onNext(functions);
       responses.onCompleted();
     }

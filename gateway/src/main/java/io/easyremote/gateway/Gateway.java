@@ -1,17 +1,19 @@
 package io.easyremote.gateway;
 
 import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.SchedulerSettings;
 import io.easyremote.gateway.internal.core.StatusViews;
 import io.easyremote.gateway.internal.grpc.CallService;
 import io.easyremote.gateway.internal.grpc.NodeLinkService;
+import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
+import io.easyremote.gateway.internal.dashboard.FunctionStats;
+import io.easyremote.gateway.internal.dashboard.RecentCalls;
 import io.easyremote.gateway.internal.http.HttpFrontEnd;
-import io.easyremote.gateway.internal.http.RecentCalls;
 import io.easyremote.gateway.internal.http.RestCalls;
 import io.easyremote.gateway.internal.metrics.CallMetrics;
-import java.util.concurrent.atomic.AtomicReference;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
 import io.easyremote.gateway.internal.security.NodeAdmission;
 import io.easyremote.protocol.FunctionInfo;
@@ -58,8 +60,9 @@ public final class Gateway implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Server server;
 
+  private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
-  private final AtomicReference<CallMetrics> metrics = new AtomicReference<>();
+  private final FunctionStats functionStats = new FunctionStats();
 
   private Gateway(Builder config) {
     this.config = config;
@@ -67,14 +70,12 @@ public final class Gateway implements AutoCloseable {
         config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval,
         config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff, config.registrationGrace),
         record -> {
+          metrics.onCompleted(record);
           recentCalls.onCompleted(record);
-          CallMetrics m = metrics.get();
-          if (m != null) {
-            m.onCompleted(record);
-          }
+          functionStats.onCompleted(record);
         });
     this.status = new StatusViews(scheduler);
-    this.metrics.set(new CallMetrics(scheduler, status));
+    metrics.bind(scheduler, status);
   }
 
   /** A builder with the defaults above. */
@@ -100,15 +101,14 @@ public final class Gateway implements AutoCloseable {
         .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .maxResponseMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .build();
-    com.linecorp.armeria.server.ServerBuilder builder = Server.builder();
+    ServerBuilder builder = Server.builder();
     InetSocketAddress address = new InetSocketAddress(config.host, config.port);
     if (config.tlsCertChain != null) {
       builder.https(address).tls(config.tlsCertChain.toFile(), config.tlsPrivateKey.toFile());
     } else {
       builder.http(address);
     }
-    new HttpFrontEnd(new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, 16), status,
-        metrics.get(), recentCalls).addTo(builder);
+    addHttpRoutes(builder, authentication);
     Server s = builder
         // A node link is one long request: the whole-request limit would cut it. Messages are capped above.
         .maxRequestLength(0)
@@ -128,6 +128,13 @@ public final class Gateway implements AutoCloseable {
     }
     log.info("EasyRemote gateway listening on {}", address());
     return this;
+  }
+
+  /** REST, SSE, status, OpenAPI, metrics and the dashboard, on the same port as gRPC. */
+  private void addHttpRoutes(ServerBuilder builder, CallerAuthentication authentication) {
+    RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems);
+    DashboardSnapshot dashboard = new DashboardSnapshot(scheduler, status, functionStats, recentCalls);
+    new HttpFrontEnd(calls, status, metrics, dashboard, recentCalls).addTo(builder);
   }
 
   /** The bound port (the real one when built with {@code port(0)}). */
@@ -355,8 +362,9 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * The most items the gateway holds per stream for a caller that is not reading; beyond it the
-     * caller's credits are not passed on, so the node's producer waits. Default 128.
+     * The most items the gateway holds per stream for a caller that is not reading (gRPC streams
+     * and Server-Sent Events alike); beyond it no credits are passed on, so the node's producer
+     * waits. Default 128.
      */
     public Builder streamBufferItems(int items) {
       if (items < 1) {

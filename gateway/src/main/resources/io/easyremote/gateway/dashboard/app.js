@@ -1,29 +1,34 @@
-// The live dashboard: polls the gateway's JSON API every second and redraws. No framework, no build step.
+// The live dashboard: polls /api/dashboard every second and redraws. No framework, no build step.
 "use strict";
-const history = { total: [], nodes: {} };
-let lastServed = null;
+
+const HISTORY = 60; // points per sparkline: one a second
+const history = { rate: [], latency: [], nodes: {} };
+let previous = null; // { at, total, nodes: {id: served} }
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-const pct = (x) => `${Math.round(x * 100)}%`;
-const gib = (b) => (b / 2 ** 30).toFixed(1) + " GiB";
+const pct = (x) => `${Math.round((x || 0) * 100)}%`;
+const gib = (b) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
-function spark(points, max) {
+function push(list, value) {
+  list.push(value);
+  if (list.length > HISTORY) list.shift();
+}
+
+/** An SVG sparkline over the last minute: a filled area under a line, scaled to the series' maximum. */
+function spark(points) {
   if (points.length < 2) return "";
-  const top = Math.max(max ?? 0, ...points, 1);
+  const top = Math.max(...points, 1e-9);
   const step = 120 / (points.length - 1);
-  return `<polyline points="${points.map((v, i) => `${(i * step).toFixed(1)},${(29 - (v / top) * 27).toFixed(1)}`).join(" ")}"/>`;
+  const xy = points.map((v, i) => `${(i * step).toFixed(1)},${(28 - (v / top) * 25).toFixed(1)}`);
+  return `<polygon class="area" points="0,30 ${xy.join(" ")} 120,30"/><polyline points="${xy.join(" ")}"/>`;
 }
 
 function bar(label, fraction, text) {
   const f = Math.max(0, Math.min(1, fraction || 0));
-  const cls = f >= 0.95 ? "full" : f >= 0.75 ? "hot" : "";
-  return `<div class="bar"><span>${label}</span><div class="track"><div class="fill ${cls}" style="width:${(f * 100).toFixed(1)}%"></div></div><span class="v">${text}</span></div>`;
-}
-
-function push(list, value, size = 60) {
-  list.push(value);
-  if (list.length > size) list.shift();
+  const level = f >= 0.95 ? "full" : f >= 0.75 ? "hot" : "";
+  return `<div class="bar"><span class="k">${label}</span><div class="track"><div class="fill ${level}" style="width:${(f * 100).toFixed(1)}%"></div></div><span class="v">${text}</span></div>`;
 }
 
 function renderNodes(nodes) {
@@ -35,66 +40,102 @@ function renderNodes(nodes) {
   el.innerHTML = nodes.map((n) => {
     const r = n.resources || {};
     const memUsed = r.memoryTotalBytes ? 1 - r.memoryFreeBytes / r.memoryTotalBytes : 0;
-    const gpus = (r.gpus || []).map((g) => bar("GPU " + esc(g.name).slice(0, 10), g.utilisation, pct(g.utilisation))).join("");
+    const gpus = (r.gpus || []).map((g, i) => bar(`GPU ${i}`, g.utilisation, pct(g.utilisation))).join("");
     const labels = Object.entries(n.labels || {}).map(([k, v]) => `<span class="label">${esc(k)}=${esc(v)}</span>`).join("");
     const total = n.callsServed + n.callsFailed;
     const errorRate = total ? n.callsFailed / total : 0;
-    return `<div class="card node" data-node="${esc(n.id)}">
-      <div class="title"><span class="name">${esc(n.id)}</span><span class="badge ${esc(n.state)}">${esc(n.state)}</span></div>
-      <div class="labels">${labels || '<span class="label">no labels</span>'}</div>
-      ${bar("in flight", n.inFlight / Math.max(1, n.maxConcurrency), `${n.inFlight}/${n.maxConcurrency}`)}
-      ${bar("CPU", r.cpuLoad, pct(r.cpuLoad || 0))}
-      ${bar("memory", memUsed, r.memoryTotalBytes ? gib(r.memoryFreeBytes) + " free" : "–")}
-      ${gpus || bar("GPU", 0, "none")}
-      <svg class="spark" viewBox="0 0 120 30" preserveAspectRatio="none">${spark(history.nodes[n.id] || [])}</svg>
-      <div class="meta"><span><b>${n.callsServed}</b> served</span><span class="${errorRate > 0.05 ? "err" : ""}"><b>${pct(errorRate)}</b> errors</span><span><b>${n.ewmaLatencyMillis.toFixed(1)}</b> ms</span></div>
-      <div class="meta"><span>${(n.functions || []).length} functions</span><span>v${esc(n.version)}</span></div>
-    </div>`;
+    return `<article class="card node" data-node="${esc(n.id)}">
+      <div class="title"><span class="name">${esc(n.id)}</span><span class="badge ${esc(n.state)}">${esc(n.state.toLowerCase())}</span></div>
+      <div class="labels">${labels || '<span class="label none">no labels</span>'}</div>
+      ${bar("load", n.inFlight / Math.max(1, n.maxConcurrency), `${n.inFlight} / ${n.maxConcurrency}`)}
+      ${bar("CPU", r.cpuLoad, `${pct(r.cpuLoad)}${r.cpuCores ? ` of ${r.cpuCores}` : ""}`)}
+      ${bar("memory", memUsed, r.memoryTotalBytes ? `${gib(r.memoryFreeBytes)} free` : "–")}
+      ${gpus}
+      <svg class="spark" viewBox="0 0 120 30" preserveAspectRatio="none" aria-label="calls per second">${spark(history.nodes[n.id] || [])}</svg>
+      <div class="meta">
+        <span><b>${total.toLocaleString()}</b> calls</span>
+        <span class="${errorRate > 0.05 ? "err" : ""}"><b>${pct(errorRate)}</b> errors</span>
+        <span><b>${ms(n.ewmaLatencyMillis)}</b> ms</span>
+      </div>
+      <div class="meta dim"><span>${(n.functions || []).length} functions</span><span>v${esc(n.version)}</span></div>
+    </article>`;
   }).join("");
 }
 
 function renderFunctions(functions) {
-  $("functions").tBodies[0].innerHTML = functions.map((f) => `<tr data-function="${esc(f.name)}">
-      <td><code>${esc(f.name)}</code></td><td>${f.nodeIds.map(esc).join(", ")}</td>
-      <td>${f.streaming ? "stream" : "unary"}${f.idempotent ? " · idempotent" : ""}${f.isPublic ? " · public" : ""}</td>
-      <td class="num">${f.queued}</td><td>${esc(f.description)}</td></tr>`).join("") ||
-    `<tr><td colspan="5" class="empty">No functions registered.</td></tr>`;
+  $("functions").tBodies[0].innerHTML = functions.map((f) => {
+    const errorRate = f.calls ? f.failed / f.calls : 0;
+    const kinds = [f.streaming ? "stream" : "", f.idempotent ? "idempotent" : "", f.isPublic ? "public" : ""]
+      .filter(Boolean).map((k) => `<span class="tag">${k}</span>`).join("");
+    return `<tr data-function="${esc(f.name)}" title="${esc(f.description)}">
+      <td><code>${esc(f.name)}</code>${kinds}${f.description ? `<div class="desc">${esc(f.description)}</div>` : ""}</td>
+      <td class="nodes">${f.nodeIds.map((id) => `<span class="chip">${esc(id)}</span>`).join("")}</td>
+      <td class="num">${f.calls.toLocaleString()}</td>
+      <td class="num ${errorRate > 0.05 ? "err" : ""}">${f.calls ? pct(errorRate) : "–"}</td>
+      <td class="num">${f.calls ? ms(f.p50Millis) : "–"}</td>
+      <td class="num">${f.calls ? ms(f.p95Millis) : "–"}</td>
+      <td class="num ${f.queued > 0 ? "warn" : ""}">${f.queued}</td></tr>`;
+  }).join("") || `<tr><td colspan="7" class="empty">No functions registered.</td></tr>`;
 }
 
 function renderCalls(calls) {
-  $("calls").tBodies[0].innerHTML = calls.slice(0, 14).map((c) => `<tr>
-      <td>${new Date(c.at).toLocaleTimeString()}</td><td><code>${esc(c.function)}</code></td><td>${esc(c.node ?? "–")}</td>
-      <td class="${c.outcome === "OK" ? "ok" : "err"}">${esc(c.outcome)}</td><td class="num">${c.millis.toFixed(1)}</td></tr>`).join("") ||
+  $("calls").tBodies[0].innerHTML = calls.slice(0, 16).map((c) => `<tr>
+      <td class="dim">${new Date(c.at).toLocaleTimeString()}</td><td><code>${esc(c.function)}</code>${c.stream ? `<span class="tag">${c.items} items</span>` : ""}</td>
+      <td>${esc(c.node ?? "–")}</td>
+      <td><span class="outcome ${c.outcome === "OK" ? "ok" : "err"}">${esc(c.outcome)}</span></td><td class="num">${ms(c.millis)}</td></tr>`).join("") ||
     `<tr><td colspan="5" class="empty">No calls yet.</td></tr>`;
+}
+
+function median(values) {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+function render(snapshot) {
+  const { gateway, nodes, functions, calls } = snapshot;
+  const served = {};
+  let total = 0, failed = 0;
+  for (const n of nodes) {
+    served[n.id] = n.callsServed + n.callsFailed;
+    total += served[n.id];
+    failed += n.callsFailed;
+  }
+  if (previous) {
+    const seconds = Math.max(0.001, (snapshot.at - previous.at) / 1000);
+    for (const n of nodes) {
+      push(history.nodes[n.id] ??= [], Math.max(0, served[n.id] - (previous.nodes[n.id] ?? served[n.id])) / seconds);
+    }
+    let delta = 0;
+    for (const n of nodes) delta += Math.max(0, served[n.id] - (previous.nodes[n.id] ?? served[n.id]));
+    push(history.rate, delta / seconds);
+    const fresh = calls.filter((c) => c.at > previous.at && c.outcome === "OK").map((c) => c.millis);
+    push(history.latency, fresh.length ? median(fresh) : history.latency.at(-1) ?? 0);
+  }
+  for (const id of Object.keys(history.nodes)) if (!(id in served)) delete history.nodes[id];
+  previous = { at: snapshot.at, nodes: served };
+
+  $("kpi-nodes").textContent = nodes.length;
+  $("kpi-functions").textContent = functions.length;
+  $("kpi-inflight").textContent = gateway.inFlight;
+  $("kpi-queued").textContent = gateway.queued;
+  $("kpi-rate").textContent = history.rate.length ? Math.round(history.rate.at(-1)) : 0;
+  $("kpi-latency").textContent = history.latency.length ? ms(history.latency.at(-1)) : "–";
+  $("kpi-errors").textContent = total ? pct(failed / total) : "0%";
+  $("spark-rate").innerHTML = spark(history.rate);
+  $("spark-latency").innerHTML = spark(history.latency);
+  renderNodes(nodes);
+  renderFunctions(functions);
+  renderCalls(calls);
 }
 
 async function refresh() {
   try {
-    const [nodes, functions, calls] = await Promise.all(["/api/nodes", "/api/functions", "/api/calls"].map((u) => fetch(u).then((r) => r.json())));
-    const served = {};
-    let totalServed = 0, failed = 0, inFlight = 0;
-    for (const n of nodes) {
-      served[n.id] = n.callsServed + n.callsFailed;
-      totalServed += served[n.id];
-      failed += n.callsFailed;
-      inFlight += n.inFlight;
-    }
-    if (lastServed) {
-      for (const n of nodes) push(history.nodes[n.id] ??= [], Math.max(0, served[n.id] - (lastServed.nodes[n.id] ?? served[n.id])));
-      push(history.total, Math.max(0, totalServed - lastServed.total));
-    }
-    lastServed = { total: totalServed, nodes: served };
-    $("kpi-nodes").textContent = nodes.length;
-    $("kpi-functions").textContent = functions.length;
-    $("kpi-inflight").textContent = inFlight;
-    $("kpi-rate").textContent = history.total.length ? history.total[history.total.length - 1] : 0;
-    $("kpi-errors").textContent = failed;
-    $("spark-total").innerHTML = spark(history.total);
-    renderNodes(nodes);
-    renderFunctions(functions);
-    renderCalls(calls);
+    const response = await fetch("/api/dashboard", { cache: "no-store" });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    render(await response.json());
     $("status").className = "status live";
-    $("status").textContent = "live · " + new Date().toLocaleTimeString();
+    $("status").textContent = `live · ${new Date().toLocaleTimeString()}`;
   } catch (e) {
     $("status").className = "status down";
     $("status").textContent = "gateway unreachable";

@@ -12,57 +12,105 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The dashboard in headless Chromium: it shows the nodes and functions, follows them, and looks right (target/dashboard.png). */
+/**
+ * The dashboard and the API docs page in headless Chromium: they show the nodes and functions,
+ * follow joins and leaves, and render (screenshots in target/dashboard.png, target/dashboard-light.png
+ * and target/docs.png, kept as test artifacts).
+ */
 class DashboardTest {
   @RegisterExtension
-  final TestCluster cluster = TestCluster.builder()
-      .node("gpu-box", n -> n.register(new SampleFunctions("gpu-box")).label("gpu", "rtx4090").maxConcurrency(4))
-      .node("laptop", n -> n.register(new SampleFunctions("laptop")).label("region", "eu"))
+  static final TestCluster cluster = TestCluster.builder()
+      .node("gpu-box", n -> n.register(new SampleFunctions("gpu-box")).label("gpu", "rtx4090").label("region", "eu-west").maxConcurrency(8))
+      .node("laptop", n -> n.register(new SampleFunctions("laptop")).label("region", "home").maxConcurrency(4))
       .build();
 
-  private List<String> chromium(String... extra) throws Exception {
+  private static List<String> chromium(String page, String... extra) throws Exception {
     Path profile = Files.createTempDirectory("chromium-profile");
     List<String> command = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile, "--virtual-time-budget=4000", "--window-size=1400,900"));
+        "--user-data-dir=" + profile, "--virtual-time-budget=3500", "--window-size=1400,900"));
     command.addAll(List.of(extra));
-    command.add("http://" + cluster.address() + "/");
+    command.add("http://" + cluster.address() + page);
     return command;
   }
 
-  private String dumpDom() throws Exception {
-    Process p;
+  private static Process start(List<String> command) throws Exception {
     try {
-      p = new ProcessBuilder(chromium("--dump-dom")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     } catch (java.io.IOException e) {
-      throw new AssertionError("chromium is missing: run scripts/install-test-deps.sh (Debian package chromium)", e);
+      throw new AssertionError("chromium is missing: run scripts/install-test-deps.sh (it installs Debian's chromium package)", e);
     }
+  }
+
+  /** Loads the page, lets it refresh for a few (virtual) seconds, and returns its DOM; saves a screenshot when {@code png} is set. */
+  private static String render(String page, String png, String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--dump-dom"));
+    if (png != null) {
+      Path file = Path.of("target", png).toAbsolutePath();
+      Files.deleteIfExists(file);
+      args.addAll(List.of("--screenshot=" + file, "--hide-scrollbars"));
+    }
+    args.addAll(List.of(extra));
+    Process p = start(chromium(page, args.toArray(String[]::new)));
     String dom = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    if (png != null) {
+      Path file = Path.of("target", png);
+      assertThat(file).exists();
+      assertThat(Files.size(file)).isGreaterThan(20_000);
+    }
     return dom;
   }
 
   @Test
-  void dashboard_showsNodesAndFunctions_followsJoinsAndLeaves_andRendersAScreenshot() throws Exception {
-    for (int i = 0; i < 20; i++) {
-      cluster.client().call("add", Integer.class, i, i);
+  void dashboard_showsNodesAndFunctions_followsJoinsAndLeaves_andRenders() throws Exception {
+    for (int i = 0; i < 30; i++) {
+      assertThat(Http.post(cluster.address(), "/api/add", "[" + i + ", " + i + "]").statusCode()).isEqualTo(200);
     }
-    String dom = dumpDom();
-    assertThat(dom).contains("data-node=\"gpu-box\"").contains("data-node=\"laptop\"").contains("gpu=rtx4090");
-    assertThat(dom).contains("data-function=\"add\"").contains("data-function=\"whoami\"");
+    assertThat(Http.post(cluster.address(), "/api/fail", "[\"boom\"]").statusCode()).isEqualTo(500);
+    cluster.startNode("newcomer", n -> n.register(new SampleFunctions("newcomer")).maxConcurrency(2));
+    // Traffic while the page watches, so the load bars and sparklines have something to show.
+    Thread traffic = new Thread(() -> {
+      for (int i = 0; i < 2000 && !Thread.currentThread().isInterrupted(); i++) {
+        try {
+          Http.post(cluster.address(), "/api/sleep", "[" + (i % 5) + "]");
+        } catch (InterruptedException e) {
+          return;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    });
+    traffic.start();
+    String dom;
+    try {
+      dom = render("/", "dashboard.png", "--blink-settings=preferredColorScheme=0");
+      render("/", "dashboard-light.png", "--blink-settings=preferredColorScheme=1");
+    } finally {
+      traffic.interrupt();
+      traffic.join();
+    }
+    assertThat(dom).contains("data-node=\"gpu-box\"").contains("data-node=\"laptop\"").contains("data-node=\"newcomer\"");
+    assertThat(dom).contains("gpu=rtx4090").contains("region=home");
+    assertThat(dom).contains("data-function=\"add\"").contains("data-function=\"whoami\"").contains("data-function=\"count\"");
     assertThat(dom).contains("live ·");
+    java.util.regex.Matcher fail = java.util.regex.Pattern.compile("<tr data-function=\"fail\".*?</tr>", java.util.regex.Pattern.DOTALL)
+        .matcher(dom);
+    assertThat(fail.find()).isTrue();
+    assertThat(fail.group()).as("the failing function's row: 1 call, 100%% errors").contains(">1</td>").contains("100%");
+    assertThat(dom).contains("<span id=\"kpi-nodes\">3</span>").contains("<span id=\"kpi-functions\">21</span>");
 
-    cluster.startNode("newcomer", n -> n.register(new SampleFunctions("newcomer")));
-    assertThat(dumpDom()).contains("data-node=\"newcomer\"");
-    cluster.stopNode("laptop");
-    assertThat(dumpDom()).doesNotContain("data-node=\"laptop\"").contains("data-node=\"gpu-box\"");
+    cluster.stopNode("newcomer");
+    String after = render("/", null);
+    assertThat(after).doesNotContain("data-node=\"newcomer\"").contains("data-node=\"gpu-box\"").contains("<span id=\"kpi-nodes\">2</span>");
+  }
 
-    Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
-    Files.deleteIfExists(screenshot);
-    Process p = new ProcessBuilder(chromium("--screenshot=" + screenshot, "--hide-scrollbars"))
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(screenshot).exists();
-    assertThat(Files.size(screenshot)).isGreaterThan(20_000);
+  @Test
+  void docsPage_rendersEveryFunctionFromOpenApi() throws Exception {
+    String dom = render("/docs", "docs.png", "--blink-settings=preferredColorScheme=0");
+    assertThat(dom).contains("data-path=\"/api/add\"").contains("data-path=\"/api/box\"").contains("data-path=\"/api/count\"");
+    assertThat(dom).contains("Adds two integers").contains("(a: integer, b: integer) → integer");
+    assertThat(dom).contains("(label: string, corners: array of {x: integer, y: integer})");
+    assertThat(dom).contains("<b>21</b> functions registered now");
   }
 }

@@ -40,10 +40,12 @@ class DocsSnippetsTest {
   @Test
   void curlSnippets_work() throws Exception {
     List<String> curls = blocks("bash");
-    assertThat(curls).hasSize(3);
+    assertThat(curls).hasSize(4);
     assertThat(run("bash", "-c", curls.get(0))).isEqualTo("5");
     assertThat(run("bash", "-c", curls.get(1))).isEqualTo("42");
-    assertThat(run("bash", "-c", curls.get(2))).contains("event: item\ndata: 1").contains("event: end");
+    assertThat(run("bash", "-c", curls.get(2))).startsWith("{\"code\":\"DEADLINE_EXCEEDED\"").endsWith("} HTTP 504");
+    assertThat(run("bash", "-c", curls.get(3))).isEqualTo("event: item\ndata: 1\n\nevent: item\ndata: 2\n\nevent: item\ndata: 3\n\n"
+        + "event: end\ndata: {\"count\":3,\"nodeId\":\"docs\"}");
   }
 
   @Test
@@ -51,6 +53,7 @@ class DocsSnippetsTest {
     List<String> python = blocks("python");
     assertThat(python).hasSize(1);
     String out = run("python3", "-c", python.get(0));
-    assertThat(out).startsWith("5\nFUNCTION_NOT_FOUND: Unknown function 'ad'.");
+    assertThat(out.lines().toList()).hasSize(3);
+    assertThat(out).startsWith("5\n[1, 2, 3]\nFUNCTION_NOT_FOUND: Unknown function 'ad'.");
   }
 }

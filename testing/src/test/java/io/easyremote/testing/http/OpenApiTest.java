@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** /openapi.json is valid OpenAPI 3.1 (checked by a real validator), typed from the Java signatures, and follows nodes. */
 class OpenApiTest {
   @RegisterExtension
-  final TestCluster cluster = TestCluster.builder().node("api", n -> n.register(new SampleFunctions("api"))).build();
+  static final TestCluster cluster = TestCluster.builder().node("api", n -> n.register(new SampleFunctions("api"))).build();
 
   /** Joins later with a function of its own. */
   public static final class Extra {
@@ -34,7 +34,7 @@ class OpenApiTest {
     }
   }
 
-  private JsonNode document() throws Exception {
+  private static JsonNode document() throws Exception {
     return Json.mapper().readTree(Http.get(cluster.address(), "/openapi.json").body());
   }
 
@@ -68,14 +68,44 @@ class OpenApiTest {
     JsonNode points = doc.at("/paths/~1api~1points/post/responses/200/content/application~1json/schema");
     assertThat(points.get("type").asText()).isEqualTo("array");
     assertThat(points.at("/items/properties/x/type").asText()).isEqualTo("integer");
-    assertThat(doc.at("/paths/~1api~1count/post/responses/200/content").has("text/event-stream")).isTrue();
+    JsonNode box = doc.at("/paths/~1api~1box/post/requestBody/content/application~1json/schema/oneOf/0/properties");
+    assertThat(box.at("/label/type").asText()).isEqualTo("string");
+    assertThat(box.at("/corners/type").asText()).isEqualTo("array");
+    assertThat(box.at("/corners/items/type").asText()).isEqualTo("object");
+    assertThat(box.at("/corners/items/properties/x/type").asText()).isEqualTo("integer");
+    assertThat(box.at("/corners/items/properties/y/type").asText()).isEqualTo("integer");
+    assertThat(doc.at("/paths/~1api~1lengths/post/responses/200/content/application~1json/schema/type").asText()).isEqualTo("object");
+    assertThat(doc.at("/paths/~1api~1half/post/requestBody/content/application~1json/schema/oneOf/0/properties/value/type").asText())
+        .isEqualTo("number");
+    assertThat(doc.at("/paths/~1api~1not/post/responses/200/content/application~1json/schema/type").asText()).isEqualTo("boolean");
+    JsonNode count = doc.at("/paths/~1api~1count/post/responses/200/content");
+    assertThat(count.has("text/event-stream")).isTrue();
+    assertThat(count.at("/text~1event-stream/x-item-schema/type").asText()).isEqualTo("integer");
     assertThat(add.at("/responses/404/$ref").asText()).isEqualTo("#/components/responses/Error");
+    assertThat(add.at("/responses/429/$ref").asText()).isEqualTo("#/components/responses/Error");
+    assertThat(doc.at("/components/schemas/Error/required").toString()).isEqualTo("[\"code\",\"message\"]");
+    List<String> paths = new java.util.ArrayList<>();
+    doc.get("paths").fieldNames().forEachRemaining(paths::add);
+    List<String> expected = cluster.gateway().functions().stream().map(f -> "/api/" + f.name()).toList();
+    assertThat(paths).containsExactlyInAnyOrderElementsOf(expected);
+  }
+
+  @Test
+  void schemasWithLocalDefinitions_stayValidOnceEmbedded() throws Exception {
+    // Nodes written in other languages may send $defs and $ref; the document hoists them into components.
+    String tree = "{\"$ref\":\"#/$defs/Node\",\"$defs\":{\"Node\":{\"type\":\"object\",\"properties\":"
+        + "{\"name\":{\"type\":\"string\"},\"children\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Node\"}}}}}}";
+    var spec = io.easyremote.protocol.wire.FunctionSpec.newBuilder().setName("walk").setResultSchema(tree)
+        .addParameters(io.easyremote.protocol.wire.Parameter.newBuilder().setName("root").setType("Node").setSchema(tree));
+    validate(io.easyremote.gateway.internal.openapi.OpenApiDocument.of(
+        List.of(io.easyremote.protocol.wire.FunctionInfo.newBuilder().setSpec(spec).addNodeIds("py-1").build())));
   }
 
   @Test
   void document_followsNodesJoiningAndLeaving() throws Exception {
     assertThat(document().at("/paths").has("/api/wrap")).isFalse();
     cluster.startNode("extra", n -> n.register(new Extra()));
+    Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> document().at("/paths").has("/api/wrap"));
     JsonNode doc = document();
     validate(doc);
     JsonNode inner = doc.at("/paths/~1api~1wrap/post/requestBody/content/application~1json/schema/oneOf/0/properties/inner");

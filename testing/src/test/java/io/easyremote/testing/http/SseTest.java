@@ -13,16 +13,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Streaming functions over Server-Sent Events. */
+/** Streaming functions over Server-Sent Events: order, end and error events, cancellation, backpressure, no timeout cut. */
 class SseTest {
-  private final SampleFunctions functions = new SampleFunctions("sse");
+  private static final SampleFunctions functions = new SampleFunctions("sse");
 
   @RegisterExtension
-  final TestCluster cluster = TestCluster.builder().node("sse", n -> n.register(functions)).build();
+  static final TestCluster cluster = TestCluster.builder().node("sse", n -> n.register(functions)).build();
 
   private HttpResponse<java.io.InputStream> open(String path, String body) throws Exception {
     return Http.CLIENT.send(HttpRequest.newBuilder(URI.create("http://" + cluster.address() + path))
@@ -64,6 +65,8 @@ class SseTest {
 
   @Test
   void closingTheConnectionEarly_cancelsTheProducerOnTheNode() throws Exception {
+    int cancelledBefore = functions.streamsCancelled();
+    int producedBefore = functions.produced();
     HttpResponse<java.io.InputStream> response = open("/api/count", "[1000, 20]");
     BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
     int items = 0;
@@ -74,17 +77,59 @@ class SseTest {
       }
     }
     in.close();
-    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(functions.streamsCancelled()).isEqualTo(1));
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(functions.streamsCancelled()).isEqualTo(cancelledBefore + 1));
     int producedAtCancel = functions.produced();
     Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> functions.produced() == producedAtCancel);
-    assertThat(producedAtCancel).isLessThan(100);
+    assertThat(producedAtCancel - producedBefore).isLessThan(100);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().inFlightCalls() == 0);
   }
 
   @Test
   void longStream_isNotCutByAnyRequestTimeout() throws Exception {
+    // 13 items a second apart, with the gateway's defaults: Armeria's own 10 s request timeout must not cut it.
     long start = System.nanoTime();
-    List<String> events = events(open("/api/count?timeout=1m", "[13, 1000]"));
-    assertThat(events).hasSize(14).last().asString().startsWith("end:");
+    List<String> events = events(open("/api/count", "[13, 1000]"));
+    assertThat(events).hasSize(14).last().asString().startsWith("end:{\"count\":13");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofSeconds(12));
+  }
+
+  @Test
+  void plainFunctionAsEventStream_yieldsOneItemThenEnd() throws Exception {
+    assertThat(events(open("/api/add", "[2, 3]"))).containsExactly("item:5", "end:{\"count\":1,\"nodeId\":\"sse\"}");
+    assertThat(events(open("/api/nodes/sse/points/stream", "[2]")))
+        .containsExactly("item:[{\"x\":0,\"y\":0},{\"x\":1,\"y\":1}]", "end:{\"count\":1,\"nodeId\":\"sse\"}");
+  }
+
+  @Test
+  void streamErrorsBeforeAnyItem_areErrorEvents() throws Exception {
+    List<String> events = events(open("/api/count", "[\"three\"]"));
+    assertThat(events).hasSize(1);
+    assertThat(events.get(0)).startsWith("error:").contains("\"code\":\"INVALID_ARGUMENTS\"");
+    assertThat(events(open("/api/nope/stream", "[]")).get(0)).startsWith("error:").contains("\"code\":\"FUNCTION_NOT_FOUND\"");
+  }
+
+  @Test
+  void aClientThatStopsReading_stopsTheProducer_andTheGatewayBufferStaysBounded() throws Exception {
+    int producedBefore = functions.produced();
+    HttpResponse<java.io.InputStream> response = open("/api/firehose", "[]");
+    BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+    for (int items = 0; items < 10; ) {
+      if (in.readLine().startsWith("event: item")) {
+        items++;
+      }
+    }
+    // Stop reading. Once the socket buffers fill, the node must stop producing: no more credits reach it.
+    AtomicInteger last = new AtomicInteger(-1);
+    Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250))
+        .until(() -> last.getAndSet(functions.produced()) == functions.produced());
+    int stalledAt = functions.produced();
+    Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> functions.produced() == stalledAt);
+    assertThat(cluster.gateway().bufferedStreamItems()).isLessThanOrEqualTo(128);
+    // 1 KiB items: what a stalled stream holds is the window plus the loopback socket buffers, never more.
+    assertThat(stalledAt - producedBefore).isLessThan(40_000);
+    in.close();
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().bufferedStreamItems() == 0);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().inFlightCalls() == 0);
   }
 }

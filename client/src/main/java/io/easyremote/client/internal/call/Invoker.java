@@ -1,10 +1,13 @@
 package io.easyremote.client.internal.call;
 
+import io.easyremote.client.CallOptions;
+import io.easyremote.client.RetryPolicy;
 import io.easyremote.client.internal.codec.Arguments;
 import io.easyremote.client.internal.codec.ResultReader;
+import io.easyremote.client.internal.retry.Retries;
+import io.easyremote.client.internal.stream.StreamCall;
 import io.easyremote.client.internal.transport.GatewayChannel;
 import io.easyremote.client.internal.transport.Rpc;
-import io.easyremote.client.internal.transport.RpcFuture;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.Names;
@@ -12,57 +15,60 @@ import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
 import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.FunctionInfo;
 import io.easyremote.protocol.wire.GatewayGrpc;
+import io.easyremote.protocol.wire.ListFunctionsRequest;
 import io.easyremote.protocol.wire.Payload;
-import io.easyremote.client.CallOptions;
-import io.easyremote.client.RetryPolicy;
+import io.easyremote.protocol.wire.Requirements;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
- * Performs calls for a client: checks names, encodes arguments, applies the deadline, sends
- * {@code Gateway.Call} and turns the reply into a value or a {@link RemoteException}. Immutable
- * and thread-safe; {@link #withDeadline} derives a copy on the same channel.
+ * Performs calls for one client copy: checks names, encodes arguments, applies the options and
+ * the deadline, sends {@code Gateway.Call} (through {@link Retries} when a retry policy is in
+ * force) or opens {@code Gateway.CallStream}, and turns replies into values or
+ * {@link RemoteException}s. Immutable and thread-safe; copies share the channel and the
+ * {@link Retries} of their root.
  */
 public final class Invoker {
   private final GatewayChannel gateway;
   private final Duration deadline;
   private final int maxPayloadBytes;
   private final CallOptions options;
-  private final RetryPolicy retry;
-  private final Retrier retrier;
+  private final RetryPolicy clientRetry;
+  private final int streamWindow;
+  private final Retries retries;
 
-  public Invoker(GatewayChannel gateway, Duration deadline, int maxPayloadBytes, CallOptions options, RetryPolicy retry,
-      Retrier retrier) {
+  private Invoker(GatewayChannel gateway, Duration deadline, int maxPayloadBytes, CallOptions options, RetryPolicy clientRetry,
+      int streamWindow, Retries retries) {
     this.gateway = gateway;
     this.deadline = deadline;
     this.maxPayloadBytes = maxPayloadBytes;
     this.options = options;
-    this.retry = retry;
-    this.retrier = retrier;
+    this.clientRetry = clientRetry;
+    this.streamWindow = streamWindow;
+    this.retries = retries;
   }
 
-  /** A copy with another default deadline, sharing the channel. */
+  /** The invoker of a root client, with its own {@link Retries}. */
+  public static Invoker root(GatewayChannel gateway, Duration deadline, int maxPayloadBytes, RetryPolicy retry, int streamWindow) {
+    Retries retries = new Retries(timeLeft -> listIdempotent(gateway, timeLeft));
+    return new Invoker(gateway, deadline, maxPayloadBytes, CallOptions.DEFAULT, retry, streamWindow, retries);
+  }
+
+  /** A copy with another default deadline (also in its options, when they carry one). */
   public Invoker withDeadline(Duration newDeadline) {
-    return new Invoker(gateway, newDeadline, maxPayloadBytes, options, retry, retrier);
+    CallOptions o = options.deadline() == null ? options : options.toBuilder().deadline(newDeadline).build();
+    return new Invoker(gateway, newDeadline, maxPayloadBytes, o, clientRetry, streamWindow, retries);
   }
 
-  /** A copy with other call options, sharing the channel and the retry budget. */
+  /** A copy with other options; their deadline, when set, becomes the copy's deadline. */
   public Invoker withOptions(CallOptions newOptions) {
-    return new Invoker(gateway, deadline, maxPayloadBytes, newOptions, retry, retrier);
-  }
-
-  public CallOptions options() {
-    return options;
-  }
-
-  public Retrier retrier() {
-    return retrier;
-  }
-
-  /** The retry policy in force: the options' or else the client's. */
-  public RetryPolicy retryPolicy() {
-    return options.retry() != null ? options.retry() : retry;
+    Duration d = newOptions.deadline() != null ? newOptions.deadline() : deadline;
+    return new Invoker(gateway, d, maxPayloadBytes, newOptions, clientRetry, streamWindow, retries);
   }
 
   public GatewayChannel gateway() {
@@ -77,6 +83,23 @@ public final class Invoker {
     return maxPayloadBytes;
   }
 
+  public CallOptions options() {
+    return options;
+  }
+
+  public int streamWindow() {
+    return streamWindow;
+  }
+
+  public Retries retries() {
+    return retries;
+  }
+
+  /** The retry policy in force: the options' or else the client's. */
+  public RetryPolicy retryPolicy() {
+    return options.retry() != null ? options.retry() : clientRetry;
+  }
+
   /** What a successful reply becomes: the decoded value plus where and how fast it was served. */
   @FunctionalInterface
   public interface ReplyHandler<T, R> {
@@ -89,9 +112,10 @@ public final class Invoker {
   }
 
   /**
-   * Calls {@code function}, pinned to {@code nodeId} when it is not null, and completes with what
-   * {@code handler} makes of the decoded value. Never throws: every failure, including bad input
-   * found before sending, completes the future with a {@link RemoteException}.
+   * Calls {@code function}, pinned to {@code nodeId} when it is not null (else to the options'
+   * node, if any), and completes with what {@code handler} makes of the decoded value. Never
+   * throws: every failure, including bad input found before sending, completes the future with a
+   * {@link RemoteException}. Cancelling the future cancels the call.
    */
   public <T, R> CompletableFuture<R> call(
       String nodeId, String function, ResultReader<T> reader, Object[] args, ReplyHandler<T, R> handler) {
@@ -99,70 +123,33 @@ public final class Invoker {
     try {
       request = request(nodeId, function, args);
     } catch (RemoteException e) {
-      return RpcFuture.failed(e);
+      return CompletableFuture.failedFuture(e);
     }
-    RetryPolicy policy = retryPolicy();
-    retrier.onCall(policy);
-    if (policy.maxAttempts() == 1) {
-      retrier.onAttempt();
-      return once(request, function, reader, handler, deadline, false);
-    }
-    Retrying<R> call = new Retrying<>();
-    attempt(call, 1, System.nanoTime() + deadline.toNanos(), policy, request, function, reader, handler, false);
-    return call;
+    Duration callDeadline = deadline;
+    return retries.call(function, retryPolicy(), options.idempotencyKey() != null, callDeadline,
+        (timeLeft, waitForReady) -> once(request, function, reader, handler, timeLeft, callDeadline, waitForReady));
   }
 
-  private <T, R> void attempt(Retrying<R> call, int number, long deadlineNanos, RetryPolicy policy, CallRequest request,
-      String function, ResultReader<T> reader, ReplyHandler<T, R> handler, boolean waitForReady) {
-    if (call.isDone()) {
-      return;
-    }
-    long remaining = deadlineNanos - System.nanoTime();
-    retrier.onAttempt();
-    RpcFuture<R> current = once(request.toBuilder().setRetry(io.easyremote.protocol.wire.RetryPolicy.newBuilder()
-        .setMaxAttempts(policy.maxAttempts()).setRetryNonIdempotent(policy.retryNonIdempotent())).build(),
-        function, reader, handler, Duration.ofNanos(Math.max(1, remaining)), waitForReady);
-    call.current = current;
-    current.whenComplete((value, failure) -> {
-      if (failure == null) {
-        call.complete(value);
-        return;
-      }
-      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-      if (!(cause instanceof RemoteException remote) || call.isCancelled()) {
-        call.completeExceptionally(cause);
-        return;
-      }
-      long delay = retrier.nextDelayNanos(policy, function, remote, number, deadlineNanos);
-      if (delay < 0) {
-        call.completeExceptionally(remote);
-        return;
-      }
-      // After UNAVAILABLE the next attempt waits for the channel to reconnect rather than burning the budget.
-      boolean waitNext = remote.code() == io.easyremote.protocol.ErrorCode.UNAVAILABLE;
-      retrier.schedule(() -> attempt(call, number + 1, deadlineNanos, policy, request, function, reader, handler, waitNext), delay);
-    });
+  /**
+   * Checks and encodes a streaming call now; each {@code get()} of the result opens it (and
+   * counts a call). Streams are not retried by the client.
+   *
+   * @throws RemoteException at once for a malformed name or node id, or arguments that cannot be
+   *     encoded or are too large
+   */
+  public <T> Supplier<StreamCall<T>> prepareStream(String nodeId, String function, ResultReader<T> reader, Object[] args) {
+    CallRequest request = request(nodeId, function, args);
+    Duration streamDeadline = deadline;
+    return () -> {
+      retries.onSingleAttemptCall();
+      return StreamCall.start(gateway, request, reader, streamDeadline, streamWindow);
+    };
   }
 
-  /** A call made of attempts: cancelling it cancels the attempt in progress. */
-  private static final class Retrying<R> extends CompletableFuture<R> {
-    volatile CompletableFuture<R> current;
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      CompletableFuture<R> attempt = current;
-      if (cancelled && attempt != null) {
-        attempt.cancel(mayInterruptIfRunning);
-      }
-      return cancelled;
-    }
-  }
-
-  private <T, R> RpcFuture<R> once(CallRequest request, String function, ResultReader<T> reader, ReplyHandler<T, R> handler,
-      Duration deadline, boolean waitForReady) {
+  private <T, R> CompletableFuture<R> once(CallRequest request, String function, ResultReader<T> reader,
+      ReplyHandler<T, R> handler, Duration timeLeft, Duration callDeadline, boolean waitForReady) {
     long start = System.nanoTime();
-    return Rpc.unary(gateway, GatewayGrpc.getCallMethod(), request, deadline, "'" + function + "'",
+    return Rpc.unary(gateway, GatewayGrpc.getCallMethod(), request, timeLeft, callDeadline, "'" + function + "'",
         reply -> {
           long latency = System.nanoTime() - start;
           String servedBy = reply.getNodeId().isEmpty() ? null : reply.getNodeId();
@@ -172,37 +159,46 @@ public final class Invoker {
         null, waitForReady);
   }
 
-  /** The wire request for a call: name and node checked, arguments encoded, options applied. @throws RemoteException for bad input */
-  public CallRequest request(String nodeId, String function, Object[] args) {
+  /**
+   * The wire request: name and node checked, arguments encoded, options and retry policy applied.
+   *
+   * @throws RemoteException {@link ErrorCode#INVALID_REQUEST}, {@link ErrorCode#INVALID_ARGUMENTS}
+   *     or {@link ErrorCode#PAYLOAD_TOO_LARGE} for bad input; nothing was sent
+   */
+  CallRequest request(String nodeId, String function, Object[] args) {
     String problem = Names.functionNameProblem(function);
     if (problem != null) {
       throw new RemoteException(ErrorCode.INVALID_REQUEST, "Invalid function name: " + problem + ".");
     }
     CallRequest.Builder request = CallRequest.newBuilder().setFunction(function);
-    if (nodeId != null) {
-      String nodeProblem = Names.nodeIdProblem(nodeId);
+    String node = nodeId != null ? nodeId : options.node();
+    if (node != null) {
+      String nodeProblem = Names.nodeIdProblem(node);
       if (nodeProblem != null) {
         throw new RemoteException(ErrorCode.INVALID_REQUEST, "Invalid node id: " + nodeProblem + ".");
       }
-      request.setNodeId(nodeId);
+      request.setNodeId(node);
     }
-    applyOptions(request);
-    return request.setPayload(Arguments.encode(function, Arguments.orNone(args), maxPayloadBytes)).build();
-  }
-
-  /** Puts the routing options on a request. */
-  public void applyOptions(CallRequest.Builder request) {
     if (options.strategy() != null) {
       request.setStrategy(options.strategy().wireName());
     }
-    if (!options.labels().isEmpty() || options.minMemoryFreeBytes() > 0 || options.minGpuMemoryFreeBytes() > 0 || options.maxCost() > 0) {
-      request.setRequirements(io.easyremote.protocol.wire.Requirements.newBuilder().putAllLabels(options.labels())
-          .setMinMemoryFreeBytes(options.minMemoryFreeBytes()).setMinGpuMemoryFreeBytes(options.minGpuMemoryFreeBytes())
+    if (options.hasRequirements()) {
+      request.setRequirements(Requirements.newBuilder()
+          .putAllLabels(options.labels())
+          .setMinMemoryFreeBytes(options.minMemoryFreeBytes())
+          .setMinGpuMemoryFreeBytes(options.minGpuMemoryFreeBytes())
           .setMaxCost(options.maxCost()));
     }
     if (options.idempotencyKey() != null) {
       request.setIdempotencyKey(options.idempotencyKey());
     }
+    RetryPolicy retry = retryPolicy();
+    if (retry.maxAttempts() > 1) {
+      request.setRetry(io.easyremote.protocol.wire.RetryPolicy.newBuilder()
+          .setMaxAttempts(retry.maxAttempts())
+          .setRetryNonIdempotent(retry.retryNonIdempotent()));
+    }
+    return request.setPayload(Arguments.encode(function, Arguments.orNone(args), maxPayloadBytes)).build();
   }
 
   private Payload payloadOf(String function, CallReply reply, String servedBy) {
@@ -220,5 +216,17 @@ public final class Invoker {
             "Gateway " + gateway.address() + " answered '" + function + "' with neither a result nor an error.",
             true, 0, servedBy, null);
     }
+  }
+
+  /** The names of the functions the gateway declares idempotent; for retry decisions. */
+  private static CompletableFuture<Set<String>> listIdempotent(GatewayChannel gateway, Duration timeLeft) {
+    return Rpc.unary(gateway, GatewayGrpc.getListFunctionsMethod(), ListFunctionsRequest.getDefaultInstance(), timeLeft,
+        "ListFunctions", reply -> idempotentNames(reply.getFunctionsList()), null);
+  }
+
+  /** The idempotent functions' names in a function list. */
+  public static Set<String> idempotentNames(java.util.List<FunctionInfo> functions) {
+    return functions.stream().filter(f -> f.getSpec().getIdempotent()).map(f -> f.getSpec().getName())
+        .collect(Collectors.toUnmodifiableSet());
   }
 }

@@ -43,7 +43,8 @@ final class ReturnKinds {
         : raw == io.easyremote.client.ResultStream.class ? StreamReturn.Shape.RESULT_STREAM : null;
     if (shape != null) {
       if (!(type instanceof ParameterizedType p)) {
-        throw invalid(method, "returns raw " + raw.getSimpleName() + "; declare its item type, e.g. " + raw.getSimpleName() + "<String>");
+        String name = raw == Flow.Publisher.class ? "Flow.Publisher" : raw.getSimpleName();
+        throw invalid(method, "returns raw " + name + "; declare its item type, e.g. " + name + "<String>");
       }
       Type item = p.getActualTypeArguments()[0];
       requireConcrete(method, item);

@@ -2,10 +2,15 @@ package io.easyremote.client.internal.proxy;
 
 import io.easyremote.client.ResultStream;
 import io.easyremote.client.internal.codec.ResultReader;
+import java.util.function.Supplier;
 
-/** Opens a streaming call for a proxy method; the client supplies it. */
+/** Prepares streaming calls for proxy methods; the client supplies it, as only it can make a {@link ResultStream}. */
 @FunctionalInterface
 public interface StreamOpener {
-  /** Starts {@code function} with {@code args} and returns its items. */
-  ResultStream<?> open(String function, ResultReader<?> reader, Object[] args);
+  /**
+   * Checks and encodes a call of {@code function} now; each {@code get()} of the result opens it.
+   *
+   * @throws io.easyremote.protocol.RemoteException for a bad name or arguments, before anything is sent
+   */
+  Supplier<ResultStream<?>> prepare(String function, ResultReader<?> reader, Object[] args);
 }

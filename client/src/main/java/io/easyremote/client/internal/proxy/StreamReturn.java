@@ -3,8 +3,16 @@ package io.easyremote.client.internal.proxy;
 import io.easyremote.client.ResultStream;
 import io.easyremote.client.internal.call.Invoker;
 import io.easyremote.client.internal.codec.ResultReader;
+import io.easyremote.client.internal.stream.StreamSubscription;
+import io.easyremote.protocol.RemoteException;
+import java.util.concurrent.Flow;
+import java.util.function.Supplier;
 
-/** {@code Stream<T>}, {@code Iterator<T>}, {@code Flow.Publisher<T>} or {@code ResultStream<T>}: a streaming call. */
+/**
+ * {@code Stream<T>}, {@code Iterator<T>}, {@code ResultStream<T>}: opens the streaming call at
+ * once. {@code Flow.Publisher<T>}: a cold publisher, opening its own call for each subscriber when
+ * it subscribes. Arguments are checked and encoded when the method is called, in every case.
+ */
 final class StreamReturn implements ReturnKind {
   /** The shape handed to the caller. */
   enum Shape { STREAM, ITERATOR, PUBLISHER, RESULT_STREAM }
@@ -21,12 +29,29 @@ final class StreamReturn implements ReturnKind {
 
   @Override
   public Object invoke(Invoker invoker, String function, Object[] args) {
-    ResultStream<?> items = opener.open(function, reader, args);
+    Supplier<ResultStream<?>> open = opener.prepare(function, reader, args);
     return switch (shape) {
-      case STREAM -> items.stream();
-      case ITERATOR -> items.iterator();
-      case PUBLISHER -> items.publisher();
-      case RESULT_STREAM -> items;
+      case STREAM -> open.get().stream();
+      case ITERATOR -> open.get().iterator();
+      case RESULT_STREAM -> open.get();
+      case PUBLISHER -> publisher(open);
+    };
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Flow.Publisher<Object> publisher(Supplier<ResultStream<?>> open) {
+    return subscriber -> {
+      if (subscriber == null) {
+        throw new NullPointerException("subscriber");
+      }
+      ResultStream<?> items;
+      try {
+        items = open.get();
+      } catch (RemoteException e) {
+        StreamSubscription.reject(subscriber, e);
+        return;
+      }
+      ((ResultStream) items).publisher().subscribe(subscriber);
     };
   }
 }

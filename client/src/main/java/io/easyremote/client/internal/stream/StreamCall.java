@@ -7,7 +7,10 @@ import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.GatewayGrpc;
+import io.easyremote.protocol.wire.Payload;
+import io.easyremote.protocol.wire.StreamEnd;
 import io.easyremote.protocol.wire.StreamReply;
 import io.easyremote.protocol.wire.StreamRequest;
 import io.grpc.CallOptions;
@@ -15,37 +18,57 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.NoSuchElementException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One streaming call on the wire ({@code Gateway.CallStream}): buffers at most {@code window}
- * items, and grants the producer more credit as the consumer takes them (half a window at a
- * time), so a slow consumer throttles the node. The end of the stream is explicit: a normal end,
- * an error after the items so far, or a broken transport reported with the count that arrived.
- * Thread-safe; one consumer at a time.
+ * One streaming call on the wire ({@code Gateway.CallStream}, bidirectional) and its client-side
+ * buffer.
+ *
+ * <p><b>Flow control.</b> The call opens with {@code stream_credits = window}; the buffer holds at
+ * most {@code window} items (a gateway sending more than it was granted breaks the stream); each
+ * time the consumer has taken {@code max(1, window / 2)} items, that many more credits are sent. So
+ * the producer is never more than {@code window} items ahead of the consumer.
+ *
+ * <p><b>Ends.</b> A {@code StreamEnd} without error (whose count matches the items received)
+ * completes the stream; one with an error delivers the items before it, then that error. A gRPC
+ * stream that ends without {@code StreamEnd}, or breaks, fails with the count of items that
+ * arrived: never a silent truncation.
+ *
+ * <p>Items are decoded as the consumer takes them. Requests to the gateway (the call, credits,
+ * half-close, cancel) are serialised under one lock. Thread-safe; meant for one consumer at a
+ * time, which either blocks ({@link #hasNext}, {@link #next}) or is pushed to through
+ * {@link #onSignal} and the non-blocking {@link #ready}.
+ *
+ * @param <T> the item type
  */
 public final class StreamCall<T> {
-  private static final Object END = new Object();
-
   private final GatewayChannel gateway;
   private final String function;
   private final ResultReader<T> reader;
   private final Duration deadline;
   private final int window;
-  private final LinkedBlockingQueue<Object> signals = new LinkedBlockingQueue<>();
-  private final ReentrantLock writeLock = new ReentrantLock();
-  private volatile ClientCallStreamObserver<StreamRequest> requests;
-  private volatile String nodeId;
-  private volatile boolean closed;
-  private boolean ended;
-  private int taken;
-  private long delivered;
-  private Object next;
+  private final int creditBatch;
 
-  private record Failure(RemoteException error) {}
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<Payload> buffer = new ArrayDeque<>();
+  /** Set once, under {@link #lock}: the stream ended (normally when {@link #failure} is null). */
+  private boolean ended;
+  private RemoteException failure;
+  private boolean closed;
+  private long received;
+  private long granted;
+  private int takenSinceCredit;
+  private volatile long delivered;
+  private volatile String nodeId;
+  private volatile Runnable onSignal = () -> { };
+
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private ClientCallStreamObserver<StreamRequest> requests;
 
   private StreamCall(GatewayChannel gateway, String function, ResultReader<T> reader, Duration deadline, int window) {
     this.gateway = gateway;
@@ -53,24 +76,43 @@ public final class StreamCall<T> {
     this.reader = reader;
     this.deadline = deadline;
     this.window = window;
+    this.creditBatch = Math.max(1, window / 2);
+    this.granted = window;
   }
 
-  /** Starts the call; items begin to arrive in the background. */
-  public static <T> StreamCall<T> start(GatewayChannel gateway, CallRequest request, ResultReader<T> reader, Duration deadline,
-      int window) {
+  /**
+   * Opens the call; items begin to arrive in the background. Never throws for the call's own
+   * failures: they surface while reading.
+   *
+   * @param request the call, without {@code stream_credits} (set here to {@code window})
+   * @param deadline for the whole stream
+   * @param window items the producer may run ahead of the consumer, at least 1
+   */
+  public static <T> StreamCall<T> start(GatewayChannel gateway, CallRequest request, ResultReader<T> reader,
+      Duration deadline, int window) {
     StreamCall<T> call = new StreamCall<>(gateway, request.getFunction(), reader, deadline, window);
     if (gateway.isClosed()) {
-      call.signals.add(new Failure(new RemoteException(ErrorCode.CANCELLED, "The client is closed; the stream was not opened.")));
+      call.end(new RemoteException(ErrorCode.CANCELLED, "The client for gateway " + gateway.address()
+          + " is closed; the stream of '" + call.function + "' was not opened."));
       return call;
     }
-    ClientResponseObserver<StreamRequest, StreamReply> responses = call.new Responses();
-    io.grpc.stub.StreamObserver<StreamRequest> out = ClientCalls.asyncBidiStreamingCall(gateway.channel().newCall(
-        GatewayGrpc.getCallStreamMethod(), CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)), responses);
-    call.send(StreamRequest.newBuilder().setCall(request.toBuilder().setStreamCredits(window)).build());
+    try {
+      ClientCalls.asyncBidiStreamingCall(gateway.channel().newCall(GatewayGrpc.getCallStreamMethod(),
+          CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)), call.new Responses());
+      call.write(StreamRequest.newBuilder().setCall(request.toBuilder().setStreamCredits(window)).build());
+    } catch (RuntimeException e) {
+      call.end(StatusErrors.toException(gateway, "the stream of '" + call.function + "'", deadline, e));
+      call.cancelRpc("The stream could not be started.");
+    }
     return call;
   }
 
-  /** The node serving the stream, once known; else null. */
+  /** The function streaming, for messages. */
+  public String function() {
+    return function;
+  }
+
+  /** The node serving the stream, once the gateway said; else null. */
   public String nodeId() {
     return nodeId;
   }
@@ -80,77 +122,218 @@ public final class StreamCall<T> {
     return delivered;
   }
 
-  /** Whether another item is coming; blocks until it is known. @throws RemoteException when the stream failed */
-  public boolean hasNext() {
-    if (next == null && !ended) {
-      try {
-        next = signals.take();
-      } catch (InterruptedException e) {
-        close();
-        Thread.currentThread().interrupt();
-        throw new RemoteException(ErrorCode.CANCELLED, "Interrupted while reading the stream of '" + function + "'; it was cancelled.");
-      }
-    }
-    if (next instanceof Failure f) {
-      ended = true;
-      f.error().fillInStackTrace();
-      throw f.error();
-    }
-    if (next == END) {
-      ended = true;
-    }
-    return !ended;
+  /** Runs {@code signal} (on a gRPC thread) whenever an item or the end arrives; for a push consumer. */
+  public void onSignal(Runnable signal) {
+    this.onSignal = signal;
+    signal.run();
   }
 
-  /** The next item. @throws NoSuchElementException after the end */
-  @SuppressWarnings("unchecked")
+  /** Whether {@link #close} stopped the stream before it ended normally. */
+  public boolean closedBeforeEnd() {
+    lock.lock();
+    try {
+      return closed && !(ended && failure == null);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether {@link #hasNext} would answer at once: an item, the end, a failure or closed. Never blocks. */
+  public boolean ready() {
+    lock.lock();
+    try {
+      return closed || !buffer.isEmpty() || ended;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Whether another item comes; blocks until that is known. False after a normal end or after
+   * {@link #close}.
+   *
+   * @throws RemoteException the stream's failure, after every item that arrived before it (again
+   *     on every later call); {@link ErrorCode#CANCELLED} when the thread is interrupted while
+   *     waiting, which also cancels the stream and keeps the interrupt flag set
+   */
+  public boolean hasNext() {
+    lock.lock();
+    try {
+      while (!closed && buffer.isEmpty() && !ended) {
+        try {
+          changed.await();
+        } catch (InterruptedException e) {
+          lock.unlock();
+          try {
+            close();
+          } finally {
+            lock.lock();
+          }
+          Thread.currentThread().interrupt();
+          throw new RemoteException(ErrorCode.CANCELLED, "Interrupted while reading the stream of '" + function
+              + "' after " + items(delivered) + "; the stream was cancelled.", true, 0, nodeId, e);
+        }
+      }
+      if (closed) {
+        return false;
+      }
+      if (!buffer.isEmpty()) {
+        return true;
+      }
+      if (failure != null) {
+        failure.fillInStackTrace(); // the reader's stack, not the gRPC thread's
+        throw failure;
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The next item, blocking until it arrives.
+   *
+   * @throws NoSuchElementException after the end or {@link #close}
+   * @throws RemoteException as {@link #hasNext} does, or when the item cannot be read as the
+   *     item type (which ends the stream)
+   */
   public T next() {
     if (!hasNext()) {
-      throw new NoSuchElementException("The stream of '" + function + "' has ended");
+      throw new NoSuchElementException("The stream of '" + function + "' has ended after " + items(delivered) + ".");
     }
-    T item = (T) ((Item) next).value();
-    next = null;
+    Payload payload;
+    int credit = 0;
+    lock.lock();
+    try {
+      payload = buffer.pollFirst();
+      if (++takenSinceCredit >= creditBatch) {
+        credit = takenSinceCredit;
+        takenSinceCredit = 0;
+        granted += credit;
+      }
+    } finally {
+      lock.unlock();
+    }
+    T item;
+    try {
+      item = reader.read(function, payload, nodeId);
+    } catch (RemoteException e) {
+      lock.lock();
+      try {
+        buffer.clear(); // nothing after an unreadable item is delivered
+      } finally {
+        lock.unlock();
+      }
+      end(e);
+      cancelRpc("The caller cannot read an item.");
+      throw e;
+    }
     delivered++;
-    if (++taken >= Math.max(1, window / 2)) {
-      send(StreamRequest.newBuilder().setCredit(taken).build());
-      taken = 0;
+    if (credit > 0) {
+      write(StreamRequest.newBuilder().setCredit(credit).build());
     }
     return item;
   }
 
-  private record Item(Object value) {}
-
-  /** Cancels the stream if it is still running; the gateway then stops the producer. Idempotent. */
+  /**
+   * Stops reading: cancels the call if it is still running (the gateway then stops the producer
+   * on its node) and drops what was buffered; {@link #hasNext} answers false from now on.
+   * Idempotent; any thread.
+   */
   public void close() {
-    if (closed) {
-      return;
+    boolean running;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      running = !ended;
+      buffer.clear();
+      changed.signalAll();
+    } finally {
+      lock.unlock();
     }
-    closed = true;
-    ClientCallStreamObserver<StreamRequest> r = requests;
-    if (r != null && !ended) {
-      r.cancel("The consumer closed the stream.", null);
+    if (running) {
+      cancelRpc("The caller closed the stream.");
     }
-    signals.add(END);
+    onSignal.run();
   }
 
-  private void send(StreamRequest request) {
+  /** Ends the stream, normally when {@code error} is null, unless it already ended; wakes the consumer. */
+  private void end(RemoteException error) {
+    lock.lock();
+    try {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      failure = error;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    onSignal.run();
+  }
+
+  private void write(StreamRequest request) {
     writeLock.lock();
     try {
-      ClientCallStreamObserver<StreamRequest> r = requests;
-      if (r != null && !closed) {
-        r.onNext(request);
+      if (requests != null && !isClosedOrEnded()) {
+        requests.onNext(request);
       }
     } catch (RuntimeException e) {
-      // the call already ended; its end signal tells the consumer
+      // The call already ended; its outcome reaches the consumer through the response observer.
     } finally {
       writeLock.unlock();
     }
   }
 
-  private final class Responses implements ClientResponseObserver<StreamRequest, StreamReply> {
-    private long received;
-    private boolean sawEnd;
+  private void halfClose() {
+    writeLock.lock();
+    try {
+      if (requests != null) {
+        requests.onCompleted();
+      }
+    } catch (RuntimeException e) {
+      // already cancelled or completed
+    } finally {
+      writeLock.unlock();
+    }
+  }
 
+  private void cancelRpc(String why) {
+    writeLock.lock();
+    try {
+      if (requests != null) {
+        requests.cancel(why, null);
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private boolean isClosedOrEnded() {
+    lock.lock();
+    try {
+      return closed || ended;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  static String items(long n) {
+    return n == 1 ? "1 item" : n + " items";
+  }
+
+  private RemoteException broken(RemoteException cause) {
+    return new RemoteException(cause.code(), "The stream of '" + function + "' broke after " + items(received) + ": "
+        + cause.getMessage(), received > 0 || cause.reachedNode(), cause.retryAfterMillis(),
+        cause.nodeId() != null ? cause.nodeId() : nodeId, cause);
+  }
+
+  /** Receives the gateway's replies; gRPC calls it serially. */
+  private final class Responses implements ClientResponseObserver<StreamRequest, StreamReply> {
     @Override
     public void beforeStart(ClientCallStreamObserver<StreamRequest> stream) {
       requests = stream;
@@ -162,47 +345,64 @@ public final class StreamCall<T> {
         nodeId = reply.getNodeId();
       }
       if (reply.hasItem()) {
-        received++;
-        try {
-          signals.add(new Item(reader.read(function, reply.getItem().getPayload(), nodeId)));
-        } catch (RemoteException e) {
-          signals.add(new Failure(e));
-          close();
-        }
+        onItem(reply.getItem().getPayload());
       } else if (reply.hasEnd()) {
-        sawEnd = true;
-        if (reply.getEnd().hasError()) {
-          signals.add(new Failure(Wire.toException(reply.getEnd().getError())));
-        } else {
-          signals.add(END);
-        }
-        writeLock.lock();
-        try {
-          requests.onCompleted();
-        } catch (RuntimeException e) {
-          // already closed
-        } finally {
-          writeLock.unlock();
-        }
+        onEnd(reply.getEnd());
       }
+    }
+
+    private void onItem(Payload payload) {
+      RemoteException violation = null;
+      lock.lock();
+      try {
+        if (closed || ended) {
+          return;
+        }
+        received++;
+        if (received > granted) {
+          violation = new RemoteException(ErrorCode.INTERNAL, "Gateway " + gateway.address() + " sent item " + received
+              + " of the stream of '" + function + "' with only " + granted + " granted; the stream was cancelled.",
+              true, 0, nodeId, null);
+        } else {
+          buffer.addLast(payload);
+          changed.signalAll();
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (violation != null) {
+        end(violation);
+        cancelRpc("Flow control violated.");
+      }
+      onSignal.run();
+    }
+
+    private void onEnd(StreamEnd streamEnd) {
+      RemoteException error = null;
+      if (streamEnd.hasError()) {
+        Error e = streamEnd.getError();
+        if (e.getNodeId().isEmpty() && nodeId != null) {
+          e = e.toBuilder().setNodeId(nodeId).build();
+        }
+        error = Wire.toException(e);
+      } else if (streamEnd.getCount() != received) {
+        error = new RemoteException(ErrorCode.INTERNAL, "The stream of '" + function + "' ended saying it sent "
+            + items(streamEnd.getCount()) + ", but " + received + " arrived; it is incomplete.", true, 0, nodeId, null);
+      }
+      end(error);
+      halfClose();
     }
 
     @Override
     public void onError(Throwable t) {
-      if (sawEnd || closed) {
-        return;
-      }
-      RemoteException cause = StatusErrors.toException(gateway, "the stream of '" + function + "'", deadline, t);
-      signals.add(new Failure(new RemoteException(cause.code(), "The stream of '" + function + "' broke after " + received
-          + " item(s): " + cause.getMessage(), received > 0 || cause.reachedNode(), cause.retryAfterMillis(), nodeId, cause)));
+      end(broken(StatusErrors.toException(gateway, "the stream of '" + function + "'", deadline, t)));
     }
 
     @Override
     public void onCompleted() {
-      if (!sawEnd && !closed) {
-        signals.add(new Failure(new RemoteException(ErrorCode.INTERNAL, "The stream of '" + function + "' ended after " + received
-            + " item(s) without saying it was complete.", true, 0, nodeId, null)));
-      }
+      end(new RemoteException(ErrorCode.INTERNAL, "The stream of '" + function + "' broke after " + items(received)
+          + ": gateway " + gateway.address() + " ended it without an end message, so it is incomplete.",
+          true, 0, nodeId, null));
     }
   }
 }

@@ -54,6 +54,49 @@ public final class GatewayChannel {
     return new GatewayChannel(address, managed);
   }
 
+  /**
+   * {@code hostPort} when it is {@code host:port}: a host name, an IPv4 address or a bracketed
+   * IPv6 address, and a port from 1 to 65535.
+   *
+   * @throws IllegalArgumentException naming the problem otherwise
+   */
+  public static String checkAddress(String hostPort) {
+    java.util.Objects.requireNonNull(hostPort, "gateway");
+    int colon = hostPort.lastIndexOf(':');
+    String problem = null;
+    if (colon <= 0 || colon == hostPort.length() - 1) {
+      problem = "missing host or port";
+    } else {
+      String host = hostPort.substring(0, colon);
+      String port = hostPort.substring(colon + 1);
+      boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
+      if (!bracketed && !host.matches("[A-Za-z0-9._-]+")) {
+        problem = "bad host '" + host + "'";
+      } else if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+        problem = "port must be 1 to 65535";
+      }
+    }
+    if (problem != null) {
+      throw new IllegalArgumentException(
+          "gateway must be host:port, e.g. 127.0.0.1:8080 (" + problem + "): '" + hostPort + "'");
+    }
+    return hostPort;
+  }
+
+  /** Whether {@code s} can travel as a header value here: 1 to {@code maxLength} visible ASCII characters. */
+  public static boolean isHeaderValue(String s, int maxLength) {
+    if (s.isEmpty() || s.length() > maxLength) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x21 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The gateway address as configured, for messages. */
   public String address() {
     return address;

@@ -48,13 +48,30 @@ public final class Rpc {
       Function<R, T> onReply,
       Function<io.grpc.Status, RemoteException> onStatus,
       boolean waitForReady) {
+    return unary(gateway, method, request, deadline, deadline, what, onReply, onStatus, waitForReady);
+  }
+
+  /**
+   * As above, for one attempt of a longer call: the RPC runs with {@code timeLeft}, while a
+   * deadline failure names the whole call's {@code deadline}.
+   */
+  public static <Q, R, T> RpcFuture<T> unary(
+      GatewayChannel gateway,
+      MethodDescriptor<Q, R> method,
+      Q request,
+      Duration timeLeft,
+      Duration deadline,
+      String what,
+      Function<R, T> onReply,
+      Function<io.grpc.Status, RemoteException> onStatus,
+      boolean waitForReady) {
     RpcFuture<T> future = new RpcFuture<>();
     if (gateway.isClosed()) {
       future.completeExceptionally(new RemoteException(ErrorCode.CANCELLED,
           "The client for gateway " + gateway.address() + " is closed; " + what + " was not sent."));
       return future;
     }
-    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(timeLeft.toNanos(), TimeUnit.NANOSECONDS);
     if (waitForReady) {
       options = options.withWaitForReady();
     }

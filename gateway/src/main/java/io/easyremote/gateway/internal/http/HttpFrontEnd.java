@@ -2,13 +2,18 @@ package io.easyremote.gateway.internal.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.linecorp.armeria.common.HttpData;
+import com.linecorp.armeria.common.HttpMethod;
 import com.linecorp.armeria.common.HttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.server.HttpService;
 import com.linecorp.armeria.server.ServerBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.file.FileService;
-import io.easyremote.gateway.internal.core.CallScheduler;
+import com.linecorp.armeria.server.file.HttpFile;
 import io.easyremote.gateway.internal.core.StatusViews;
+import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
+import io.easyremote.gateway.internal.dashboard.RecentCalls;
 import io.easyremote.gateway.internal.metrics.CallMetrics;
 import io.easyremote.gateway.internal.openapi.OpenApiDocument;
 import io.easyremote.protocol.ErrorCode;
@@ -16,102 +21,119 @@ import io.easyremote.protocol.internal.Json;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.NodeInfo;
 import java.time.Duration;
-import java.util.stream.Collectors;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP surface on the gateway's one port: REST calls, SSE streams, status JSON, OpenAPI,
- * Prometheus metrics, health, and the dashboard's static assets. It only translates; routing and
- * everything else stay in the scheduler.
+ * The HTTP surface on the gateway's one port. It only translates; routing, queueing and health
+ * stay in the scheduler.
+ *
+ * <table>
+ *   <caption>Routes</caption>
+ *   <tr><td>{@code POST /api/{function}}, {@code POST /api/nodes/{node}/{function}}</td><td>a call ({@link RestCalls})</td></tr>
+ *   <tr><td>{@code POST /api/{function}/stream}, {@code .../{function}/stream} pinned</td><td>a stream as SSE</td></tr>
+ *   <tr><td>{@code GET /api/functions}, {@code /api/nodes}, {@code /api/nodes/{id}}</td><td>the status API as JSON</td></tr>
+ *   <tr><td>{@code GET /api/calls/recent}, {@code /api/dashboard}</td><td>what the dashboard shows</td></tr>
+ *   <tr><td>{@code GET /openapi.json}, {@code /docs}</td><td>OpenAPI 3.1 of the registered functions, and a page rendering it</td></tr>
+ *   <tr><td>{@code GET /metrics}, {@code /healthz}, {@code /}</td><td>Prometheus, health, the dashboard</td></tr>
+ * </table>
+ *
+ * <p>Every HTTP route has its own request-size limit and timeout (the server-wide ones are off,
+ * because a node link is one long gRPC request): calls accept bodies up to the gateway's payload
+ * limit and run until their deadline; everything else accepts {@value #SMALL_BODY_BYTES} bytes and
+ * answers within {@link #STATUS_TIMEOUT}.
  */
 public final class HttpFrontEnd {
-  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(HttpFrontEnd.class);
+  private static final Logger log = LoggerFactory.getLogger(HttpFrontEnd.class);
+  private static final int SMALL_BODY_BYTES = 64 * 1024;
+  private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(10);
+  private static final String ASSETS = "io/easyremote/gateway/dashboard";
+  private static final MediaType PROMETHEUS_TEXT = MediaType.parse("text/plain; version=0.0.4; charset=utf-8");
 
   private final RestCalls calls;
   private final StatusViews status;
   private final CallMetrics metrics;
+  private final DashboardSnapshot dashboard;
   private final RecentCalls recent;
 
-  public HttpFrontEnd(RestCalls calls, StatusViews status, CallMetrics metrics, RecentCalls recent) {
+  public HttpFrontEnd(RestCalls calls, StatusViews status, CallMetrics metrics, DashboardSnapshot dashboard, RecentCalls recent) {
     this.calls = calls;
     this.status = status;
     this.metrics = metrics;
+    this.dashboard = dashboard;
     this.recent = recent;
   }
 
-  /** Adds every route to the server being built. */
+  /** Adds every HTTP route, its limits and the JSON error handler to the server being built. */
   public void addTo(ServerBuilder server) {
-    server.errorHandler(new JsonErrors());
-    // A bug in a handler answers with the usual JSON error instead of Armeria's bare text 500.
-    server.decorator((delegate, ctx, req) -> {
-      try {
-        return delegate.serve(ctx, req);
-      } catch (RuntimeException e) {
-        log.warn("Unexpected failure serving {}", ctx.path(), e);
-        return HttpErrors.response(ErrorCode.INTERNAL, "The gateway failed to serve " + ctx.path() + ": " + e);
-      }
-    });
-    server.service("/api/nodes/{node}/{function}", (ctx, req) -> post(req.method().name(),
-        () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), false)));
-    server.service("/api/{function}/stream", (ctx, req) -> post(req.method().name(),
-        () -> calls.serve(ctx, req, ctx.pathParam("function"), null, true)));
-    server.service("/api/{function}", (ctx, req) -> {
+    server.errorHandler(new JsonErrorHandler(calls.maxPayloadBytes()));
+    Function<HttpService, HttpService> call = limits(calls.maxPayloadBytes(), null);
+    Function<HttpService, HttpService> small = limits(SMALL_BODY_BYTES, STATUS_TIMEOUT);
+
+    server.service("/api/nodes/{node}/{function}", call.apply((ctx, req) -> post(req.method(),
+        () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), false))));
+    server.service("/api/nodes/{node}/{function}/stream", call.apply((ctx, req) -> post(req.method(),
+        () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), true))));
+    server.service("/api/{function}/stream", call.apply((ctx, req) -> post(req.method(),
+        () -> calls.serve(ctx, req, ctx.pathParam("function"), null, true))));
+    server.service("/api/{function}", call.apply((ctx, req) -> {
       String function = ctx.pathParam("function");
-      if (req.method().name().equals("GET")) {
+      if (req.method() == HttpMethod.GET) {
+        ctx.setRequestTimeout(STATUS_TIMEOUT);
         return switch (function) {
-          case "functions" -> json(status.functions().stream().map(Wire::fromWire).collect(Collectors.toList()));
-          case "nodes" -> json(status.nodes().stream().map(Wire::fromWire).collect(Collectors.toList()));
-          case "calls" -> json(recent.toJson());
-          default -> HttpErrors.response(ErrorCode.INVALID_REQUEST, "Call functions with POST /api/" + function + ".");
+          case "functions" -> json(status.functions().stream().map(Wire::fromWire).toList());
+          case "nodes" -> json(status.nodes().stream().map(Wire::fromWire).toList());
+          case "dashboard" -> json(dashboard.toJson());
+          default -> HttpErrors.response(ErrorCode.INVALID_REQUEST,
+              "GET /api/" + function + " is not a resource: call functions with POST /api/" + function + ".");
         };
       }
-      return post(req.method().name(), () -> calls.serve(ctx, req, function, null, false));
-    });
-    server.service("/api/nodes/{node}", (ctx, req) -> {
+      return post(req.method(), () -> calls.serve(ctx, req, function, null, false));
+    }));
+    server.service("/api/nodes/{node}", small.apply((ctx, req) -> {
       NodeInfo node = status.node(ctx.pathParam("node"));
       return node == null
           ? HttpErrors.response(ErrorCode.NO_NODE_AVAILABLE, "No node '" + ctx.pathParam("node") + "' is connected.")
           : json(Wire.fromWire(node));
-    });
-    server.service("/openapi.json", (ctx, req) -> json(OpenApiDocument.of(status.functions())));
-    server.service("/metrics", (ctx, req) -> HttpResponse.of(HttpStatus.OK,
-        MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape()));
-    server.service("/healthz", (ctx, req) -> json(Json.mapper().createObjectNode().put("status", "ok")
-        .put("nodes", status.nodes().size())));
-    server.serviceUnder("/", FileService.builder(HttpFrontEnd.class.getClassLoader(), "io/easyremote/gateway/dashboard")
-        .cacheControl("no-cache").build());
+    }));
+    server.service("/api/calls/recent", small.apply((ctx, req) -> json(recent.toJson(RecentCalls.CAPACITY))));
+    server.service("/openapi.json", small.apply((ctx, req) -> json(OpenApiDocument.of(status.functions()))));
+    server.service("/metrics", small.apply((ctx, req) -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, metrics.scrape())));
+    server.service("/healthz", small.apply((ctx, req) -> json(Json.mapper().createObjectNode().put("status", "ok")
+        .put("nodes", status.nodes().size()))));
+    server.serviceUnder("/api/", small.apply((ctx, req) -> HttpErrors.response(ErrorCode.FUNCTION_NOT_FOUND,
+        "No route for " + req.method() + " " + ctx.path() + ": call functions with POST /api/{function}.")));
+    server.service("/docs", small.apply(HttpFile.of(HttpFrontEnd.class.getClassLoader(), ASSETS + "/docs.html").asService()));
+    server.serviceUnder("/", small.apply(FileService.builder(HttpFrontEnd.class.getClassLoader(), ASSETS)
+        .cacheControl("no-cache").build()));
   }
 
-  /** Errors Armeria raises itself (a body over the limit, say) still answer in our JSON shape on /api routes. */
-  private static final class JsonErrors implements com.linecorp.armeria.server.ServerErrorHandler {
-    @Override
-    public HttpResponse onServiceException(com.linecorp.armeria.server.ServiceRequestContext ctx, Throwable cause) {
-      if (cause instanceof com.linecorp.armeria.common.ContentTooLargeException) {
-        return HttpErrors.response(ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than the gateway's limit.");
+  /**
+   * Per-route limits (null timeout = the route sets its own) and a JSON 500 instead of Armeria's
+   * bare one when a handler throws.
+   */
+  private static Function<HttpService, HttpService> limits(long maxRequestBytes, Duration timeout) {
+    return service -> service.decorate((delegate, ctx, req) -> {
+      ctx.setMaxRequestLength(maxRequestBytes);
+      if (timeout != null) {
+        ctx.setRequestTimeout(timeout);
       }
-      return null;
-    }
-
-    @Override
-    public com.linecorp.armeria.common.AggregatedHttpResponse renderStatus(com.linecorp.armeria.server.ServiceRequestContext ctx,
-        com.linecorp.armeria.server.ServiceConfig config, com.linecorp.armeria.common.RequestHeaders headers, HttpStatus status,
-        String description, Throwable cause) {
-      if (ctx == null || !ctx.path().startsWith("/api/")) {
-        return null;
+      try {
+        return delegate.serve(ctx, req);
+      } catch (RuntimeException e) {
+        log.warn("Unexpected failure serving {} {}", req.method(), ctx.path(), e);
+        return HttpErrors.response(ErrorCode.INTERNAL, "The gateway failed to serve " + ctx.path() + ": " + e);
       }
-      ErrorCode code = status.code() == 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status.code() == 404 ? ErrorCode.FUNCTION_NOT_FOUND
-          : status.code() == 503 ? ErrorCode.UNAVAILABLE : status.code() < 500 ? ErrorCode.INVALID_REQUEST : ErrorCode.INTERNAL;
-      String message = code == ErrorCode.PAYLOAD_TOO_LARGE ? "The request body is larger than the gateway's limit."
-          : description != null ? description : status.reasonPhrase();
-      return HttpErrors.response(code, message).aggregate().join();
-    }
+    });
   }
 
   private interface Handler {
     HttpResponse handle();
   }
 
-  private static HttpResponse post(String method, Handler handler) {
-    if (!method.equals("POST")) {
+  private static HttpResponse post(HttpMethod method, Handler handler) {
+    if (method != HttpMethod.POST) {
       return HttpErrors.response(ErrorCode.INVALID_REQUEST, "Use POST to call a function (got " + method + ").");
     }
     return handler.handle();
@@ -124,5 +146,4 @@ public final class HttpFrontEnd {
       return HttpErrors.response(ErrorCode.INTERNAL, "Cannot encode the response: " + e.getOriginalMessage());
     }
   }
-
 }

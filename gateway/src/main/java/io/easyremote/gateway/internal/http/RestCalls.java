@@ -2,7 +2,6 @@ package io.easyremote.gateway.internal.http;
 
 import com.google.protobuf.UnsafeByteOperations;
 import com.linecorp.armeria.common.AggregatedHttpRequest;
-import com.linecorp.armeria.common.ContentTooLargeException;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -22,21 +21,35 @@ import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.Payload;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * {@code POST /api/{function}} and {@code POST /api/nodes/{node}/{function}}: the body is the
- * payload, forwarded untouched (JSON array = positional, object = named, empty = no arguments);
- * the answer is the JSON result, or an error as {@link HttpErrors} describes. Streaming functions
- * (or {@code Accept: text/event-stream}, or a {@code /stream} suffix) answer with Server-Sent Events.
+ * payload, forwarded untouched as JSON (array = positional, object = named, empty = no
+ * arguments; {@code Content-Type: application/octet-stream} = raw bytes for a {@code byte[]}
+ * parameter); the answer is {@code 200} with the JSON result and {@code X-EasyRemote-Node}, or
+ * an error as {@link HttpErrors} describes. With {@code Accept: text/event-stream} or the
+ * {@code /stream} routes the call is a stream answered by {@link SseStreamReply}.
+ *
+ * <p>The deadline ({@link HttpOptions}, else the gateway's default) runs from the request's
+ * arrival, body upload included. Unary requests keep an Armeria request timeout a little beyond
+ * it as a backstop; an event stream has none once it starts, since a live stream is bounded by
+ * its own deadline.
  */
 public final class RestCalls {
+  /** How long past the call's deadline Armeria's own timeout fires, as a backstop only. */
+  private static final Duration BACKSTOP = Duration.ofSeconds(5);
+
   private final CallScheduler scheduler;
   private final CallerAuthentication authentication;
   private final Duration defaultDeadline;
   private final int maxPayloadBytes;
   private final int streamWindow;
 
+  /**
+   * @param defaultDeadline the deadline of calls that name none
+   * @param maxPayloadBytes the largest request body accepted (413 beyond)
+   * @param streamWindow items a stream may have in flight toward a client that is not reading
+   */
   public RestCalls(CallScheduler scheduler, CallerAuthentication authentication, Duration defaultDeadline, int maxPayloadBytes,
       int streamWindow) {
     this.scheduler = scheduler;
@@ -46,8 +59,14 @@ public final class RestCalls {
     this.streamWindow = streamWindow;
   }
 
-  /** Serves one request; {@code stream} when the route asked for SSE explicitly. */
-  public HttpResponse serve(ServiceRequestContext ctx, HttpRequest req, String function, String node, boolean stream) {
+  /** The largest request body accepted, in bytes. */
+  int maxPayloadBytes() {
+    return maxPayloadBytes;
+  }
+
+  /** Serves one call; {@code stream} when the route asked for Server-Sent Events explicitly. */
+  HttpResponse serve(ServiceRequestContext ctx, HttpRequest req, String function, String node, boolean stream) {
+    long arrivedNanos = System.nanoTime();
     ctx.setMaxRequestLength(maxPayloadBytes);
     HttpOptions options;
     CallGrant grant;
@@ -59,35 +78,25 @@ public final class RestCalls {
     } catch (CallerAuthentication.InvalidKeyException e) {
       return HttpErrors.response(ErrorCode.UNAUTHENTICATED, e.getMessage());
     }
+    Duration timeout = options.timeoutOr(defaultDeadline);
+    ctx.setRequestTimeout(timeout.plus(BACKSTOP));
     boolean sse = stream || acceptsEventStream(req);
-    if (sse) {
-      ctx.clearRequestTimeout(); // a live stream is bounded by the call's own deadline, not Armeria's
-    }
+    long deadlineNanos = arrivedNanos + timeout.toNanos();
     CompletableFuture<HttpResponse> response = req.aggregate().handle((body, failure) -> {
       if (failure != null) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof ContentTooLargeException) {
-          return HttpErrors.response(ErrorCode.PAYLOAD_TOO_LARGE,
-              "The request body of '" + function + "' is larger than the gateway's limit of " + maxPayloadBytes + " bytes.");
-        }
-        return HttpErrors.response(ErrorCode.INVALID_REQUEST, "Could not read the request body: " + cause.getMessage());
+        return HttpErrors.response(HttpErrors.ofFailure(failure, maxPayloadBytes));
       }
-      CallRequestSpec spec = spec(ctx, function, node, body, options, grant, sse);
-      return sse ? SseReply.start(ctx, scheduler, spec) : unary(ctx, spec);
+      String caller = grant.principal() != null ? grant.principal() : String.valueOf(ctx.clientAddress());
+      CallRequestSpec spec = new CallRequestSpec(function, node, payload(body), caller, deadlineNanos, sse, sse ? streamWindow : 0,
+          options.strategy(), options.requirements(), options.idempotencyKey(), CallRequestSpec.DEFAULT_FAILOVER_ATTEMPTS, false,
+          grant);
+      if (sse) {
+        ctx.clearRequestTimeout(); // a live stream is bounded by its own deadline, never by Armeria's timeout
+        return SseStreamReply.start(scheduler, spec, ctx.eventLoop());
+      }
+      return unary(ctx, spec);
     });
     return HttpResponse.of(response);
-  }
-
-  private CallRequestSpec spec(ServiceRequestContext ctx, String function, String node, AggregatedHttpRequest body,
-      HttpOptions options, CallGrant grant, boolean stream) {
-    Payload payload = Payload.newBuilder()
-        .setData(UnsafeByteOperations.unsafeWrap(body.content().array()))
-        .setEncoding(isBinary(body) ? Encoding.BINARY : Encoding.JSON)
-        .build();
-    Duration timeout = options.timeout() != null ? options.timeout() : defaultDeadline;
-    String caller = grant.principal() != null ? grant.principal() : String.valueOf(ctx.clientAddress());
-    return new CallRequestSpec(function, node, payload, caller, System.nanoTime() + timeout.toNanos(), stream, streamWindow,
-        options.strategy(), options.requirements(), options.idempotencyKey(), CallRequestSpec.DEFAULT_FAILOVER_ATTEMPTS, false, grant);
   }
 
   private HttpResponse unary(ServiceRequestContext ctx, CallRequestSpec spec) {
@@ -109,13 +118,17 @@ public final class RestCalls {
     return HttpResponse.of(done);
   }
 
+  private static Payload payload(AggregatedHttpRequest body) {
+    MediaType type = body.contentType();
+    boolean binary = type != null && type.is(MediaType.OCTET_STREAM);
+    return Payload.newBuilder()
+        .setData(UnsafeByteOperations.unsafeWrap(body.content().array()))
+        .setEncoding(binary ? Encoding.BINARY : Encoding.JSON)
+        .build();
+  }
+
   private static boolean acceptsEventStream(HttpRequest req) {
     String accept = req.headers().get("accept");
     return accept != null && accept.contains("text/event-stream");
-  }
-
-  private static boolean isBinary(AggregatedHttpRequest body) {
-    MediaType type = body.contentType();
-    return type != null && type.is(MediaType.OCTET_STREAM);
   }
 }

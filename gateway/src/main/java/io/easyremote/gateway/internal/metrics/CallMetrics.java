@@ -4,71 +4,187 @@ import io.easyremote.gateway.internal.core.CallListener;
 import io.easyremote.gateway.internal.core.CallRecord;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.StatusViews;
+import io.easyremote.protocol.wire.FunctionInfo;
+import io.easyremote.protocol.wire.Gpu;
 import io.easyremote.protocol.wire.NodeInfo;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
- * Prometheus metrics through Micrometer: calls by function, node and outcome; call latency and
- * queue wait as histograms; in-flight, queued and connected nodes; each node's CPU, free memory
- * and load from its heartbeats (refreshed at every scrape, so departed nodes disappear).
+ * The gateway's Prometheus metrics, through Micrometer.
+ *
+ * <ul>
+ *   <li>{@code easyremote_calls_total{function,node,outcome}}: finished calls; {@code outcome} is
+ *       {@code ok} or the {@code ErrorCode}.
+ *   <li>{@code easyremote_call_duration_seconds{function,node}}: arrival to answer, as a histogram
+ *       over a fixed set of buckets (1 ms to 60 s); {@code easyremote_queue_wait_seconds{function}}:
+ *       time spent waiting for a free node.
+ *   <li>{@code easyremote_stream_items_total{function}}: items relayed by streaming calls.
+ *   <li>Gauges reading live state: calls in flight, queued (in all and per function), connected
+ *       nodes, items buffered for slow stream readers; per node its CPU load, free and total
+ *       memory, in-flight calls, capacity, health, heartbeat age, and per GPU its utilisation and
+ *       free memory.
+ * </ul>
+ *
+ * <p>Per-node gauges disappear as soon as their node leaves; the node's call counters and latency
+ * histograms are kept for {@link #DEPARTED_RETENTION} (so a scrape still sees its final counts,
+ * and a reconnect continues them), then removed, so node churn cannot grow the registry without
+ * bound. Calls to names no node ever offered are counted under {@code function="(unregistered)"}
+ * for the same reason. Node and function gauges are brought up to date at each {@link #scrape()}.
+ * Thread-safe.
  */
 public final class CallMetrics implements CallListener {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final StatusViews status;
-  private final MultiGauge nodeCpu;
-  private final MultiGauge nodeMemoryFree;
-  private final MultiGauge nodeInFlight;
+  /** How long a departed node's call counters and histograms are kept. */
+  static final Duration DEPARTED_RETENTION = Duration.ofMinutes(5);
 
-  public CallMetrics(CallScheduler scheduler, StatusViews status) {
+  static final String UNREGISTERED = "(unregistered)";
+  static final String NO_NODE = "(none)";
+
+  private static final Duration[] LATENCY_BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final LongSupplier nanoClock;
+  private final Set<String> knownFunctions = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> departedAtNanos = new HashMap<>();
+  private final GaugeSet<NodeInfo> nodeGauges;
+  private final GaugeSet<Gpu> gpuGauges;
+  private final GaugeSet<FunctionInfo> functionGauges;
+  private volatile StatusViews status;
+
+  /** Metrics with no gauges bound yet; see {@link #bind}. */
+  public CallMetrics() {
+    this(System::nanoTime);
+  }
+
+  CallMetrics(LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
+    nodeGauges = new GaugeSet<>(registry, List.of(
+        new GaugeSet.Definition<>("easyremote.node.cpu.load", "Whole-machine CPU use of the node, 0..1", null,
+            n -> n.getResources().getCpuLoad()),
+        new GaugeSet.Definition<>("easyremote.node.memory.free", "Available memory on the node", "bytes",
+            n -> n.getResources().getMemoryFreeBytes()),
+        new GaugeSet.Definition<>("easyremote.node.memory.total", "Physical memory of the node", "bytes",
+            n -> n.getResources().getMemoryTotalBytes()),
+        new GaugeSet.Definition<>("easyremote.node.in.flight", "Calls running on the node", null, NodeInfo::getInFlight),
+        new GaugeSet.Definition<>("easyremote.node.capacity", "Calls the node runs at once at most", null,
+            NodeInfo::getMaxConcurrency),
+        new GaugeSet.Definition<>("easyremote.node.healthy", "1 when the node gets new calls (HEALTHY or WARMING), else 0", null,
+            n -> n.getState().equals("HEALTHY") || n.getState().equals("WARMING") ? 1 : 0),
+        new GaugeSet.Definition<>("easyremote.node.heartbeat.age", "Time since the node's last heartbeat", "seconds",
+            n -> Math.max(0, System.currentTimeMillis() - n.getLastHeartbeatMs()) / 1000.0)));
+    gpuGauges = new GaugeSet<>(registry, List.of(
+        new GaugeSet.Definition<>("easyremote.node.gpu.utilisation", "GPU use, 0..1", null, Gpu::getUtilisation),
+        new GaugeSet.Definition<>("easyremote.node.gpu.memory.free", "Free GPU memory", "bytes", Gpu::getMemoryFreeBytes)));
+    functionGauges = new GaugeSet<>(registry, List.of(
+        new GaugeSet.Definition<>("easyremote.function.queued", "Calls waiting for a free node, per function", null,
+            FunctionInfo::getQueued),
+        new GaugeSet.Definition<>("easyremote.function.nodes", "Nodes offering the function", null,
+            FunctionInfo::getNodeIdsCount)));
+  }
+
+  /** Registers the gauges that read the scheduler's live state. Call once, before the first scrape. */
+  public CallMetrics bind(CallScheduler scheduler, StatusViews status) {
     this.status = status;
-    Gauge.builder("easyremote_calls_in_flight", scheduler, CallScheduler::inFlight).description("Calls running on nodes").register(registry);
-    Gauge.builder("easyremote_calls_queued", scheduler, CallScheduler::queued).description("Calls waiting for a free node").register(registry);
-    Gauge.builder("easyremote_nodes_connected", status, s -> s.nodes().size()).description("Connected nodes").register(registry);
-    Gauge.builder("easyremote_frames_ignored", scheduler, CallScheduler::unknownResults)
-        .description("Frames from nodes for calls they were not running").register(registry);
-    nodeCpu = MultiGauge.builder("easyremote_node_cpu_load").description("Node CPU use, 0..1").register(registry);
-    nodeMemoryFree = MultiGauge.builder("easyremote_node_memory_free_bytes").description("Node free memory").baseUnit("bytes").register(registry);
-    nodeInFlight = MultiGauge.builder("easyremote_node_in_flight").description("Calls running on the node").register(registry);
+    Gauge.builder("easyremote.calls.in.flight", scheduler, CallScheduler::inFlight).description("Calls running on nodes")
+        .register(registry);
+    Gauge.builder("easyremote.calls.queued", scheduler, CallScheduler::queued).description("Calls waiting for a free node")
+        .register(registry);
+    Gauge.builder("easyremote.stream.buffered.items", scheduler, s -> s.bufferedStreamItems().get())
+        .description("Stream items held for callers that are not reading yet").register(registry);
+    Gauge.builder("easyremote.nodes.connected", status, s -> s.nodes().size()).description("Connected nodes").register(registry);
+    FunctionCounter.builder("easyremote.frames.ignored", scheduler, CallScheduler::unknownResults)
+        .description("Frames from nodes for calls they were not running (late, duplicate or forged)").register(registry);
+    return this;
   }
 
   @Override
   public void onCompleted(CallRecord record) {
+    if (record.nodeId() != null) {
+      knownFunctions.add(record.function());
+    }
+    String function = knownFunctions.contains(record.function()) ? record.function() : UNREGISTERED;
+    String node = record.nodeId() == null ? NO_NODE : record.nodeId();
     String outcome = record.error() == null ? "ok" : record.error().name();
-    String node = record.nodeId() == null ? "none" : record.nodeId();
-    Counter.builder("easyremote_calls").description("Finished calls").tags("function", record.function(), "node", node, "outcome", outcome)
-        .register(registry).increment();
-    Timer.builder("easyremote_call_duration").description("Time from arrival to answer").tags("function", record.function())
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+    Counter.builder("easyremote.calls").description("Finished calls by function, node and outcome")
+        .tags("function", function, "node", node, "outcome", outcome).register(registry).increment();
+    Timer.builder("easyremote.call.duration").description("Time from a call's arrival to its answer")
+        .tags("function", function, "node", node).serviceLevelObjectives(LATENCY_BUCKETS)
         .register(registry).record(record.totalNanos(), TimeUnit.NANOSECONDS);
-    Timer.builder("easyremote_queue_wait").description("Time waiting for a free node").tags("function", record.function())
-        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
-        .register(registry).record(record.queuedNanos(), TimeUnit.NANOSECONDS);
+    Timer.builder("easyremote.queue.wait").description("Time a call waited for a free node").tags("function", function)
+        .serviceLevelObjectives(LATENCY_BUCKETS).register(registry).record(record.queuedNanos(), TimeUnit.NANOSECONDS);
+    if (record.stream()) {
+      Counter.builder("easyremote.stream.items").description("Items relayed by streaming calls").tags("function", function)
+          .register(registry).increment(record.items());
+    }
   }
 
-  /** The Prometheus text exposition, with node gauges refreshed. */
+  /** Brings node and function gauges up to date, then renders the Prometheus text exposition. */
   public String scrape() {
-    List<MultiGauge.Row<?>> cpu = new ArrayList<>();
-    List<MultiGauge.Row<?>> memory = new ArrayList<>();
-    List<MultiGauge.Row<?>> inFlight = new ArrayList<>();
-    for (NodeInfo node : status.nodes()) {
-      Tags tags = Tags.of("node", node.getNodeId());
-      cpu.add(MultiGauge.Row.of(tags, node.getResources().getCpuLoad()));
-      memory.add(MultiGauge.Row.of(tags, node.getResources().getMemoryFreeBytes()));
-      inFlight.add(MultiGauge.Row.of(tags, node.getInFlight()));
+    if (status != null) {
+      refresh(status.nodes(), status.functions());
     }
-    nodeCpu.register(cpu, true);
-    nodeMemoryFree.register(memory, true);
-    nodeInFlight.register(inFlight, true);
     return registry.scrape();
+  }
+
+  /** Makes the gauges read these snapshots; forgets departed nodes' call meters after the retention. */
+  synchronized void refresh(List<NodeInfo> nodes, List<FunctionInfo> functions) {
+    Map<Tags, NodeInfo> byNode = new LinkedHashMap<>();
+    Map<Tags, Gpu> byGpu = new LinkedHashMap<>();
+    for (NodeInfo node : nodes) {
+      byNode.put(Tags.of("node", node.getNodeId()), node);
+      for (int i = 0; i < node.getResources().getGpusCount(); i++) {
+        Gpu gpu = node.getResources().getGpus(i);
+        byGpu.put(Tags.of("node", node.getNodeId(), "gpu", String.valueOf(i), "name", gpu.getName()), gpu);
+      }
+    }
+    Map<Tags, FunctionInfo> byFunction = new LinkedHashMap<>();
+    for (FunctionInfo function : functions) {
+      knownFunctions.add(function.getSpec().getName());
+      byFunction.put(Tags.of("function", function.getSpec().getName()), function);
+    }
+    long now = nanoClock.getAsLong();
+    for (Tags gone : nodeGauges.update(byNode)) {
+      departedAtNanos.put(gone.stream().findFirst().map(Tag::getValue).orElseThrow(), now);
+    }
+    gpuGauges.update(byGpu);
+    functionGauges.update(byFunction);
+    for (NodeInfo node : nodes) {
+      departedAtNanos.remove(node.getNodeId());
+    }
+    List<String> expired = new ArrayList<>();
+    departedAtNanos.forEach((node, at) -> {
+      if (now - at >= DEPARTED_RETENTION.toNanos()) {
+        expired.add(node);
+      }
+    });
+    for (String node : expired) {
+      departedAtNanos.remove(node);
+      for (Meter meter : registry.find("easyremote.calls").tag("node", node).meters()) {
+        registry.remove(meter);
+      }
+      for (Meter meter : registry.find("easyremote.call.duration").tag("node", node).meters()) {
+        registry.remove(meter);
+      }
+    }
   }
 }

@@ -5,87 +5,128 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Json;
 import io.easyremote.protocol.internal.Version;
 import io.easyremote.protocol.wire.FunctionInfo;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.Parameter;
+import io.easyremote.protocol.wire.Visibility;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * An OpenAPI 3.1 document of the functions registered now: one {@code POST /api/{name}} per
- * function, with the parameters' and result's JSON Schemas as the nodes declared them, the
- * description from {@code @Remote}, and the error responses of the {@link ErrorCode} table.
+ * An OpenAPI 3.1 document of the functions registered now, built as a Jackson tree: one
+ * {@code POST /api/{name}} per function whose request body is an object of the named parameters
+ * (or, via {@code oneOf}, the same arguments as an array by position), each parameter's schema
+ * being the JSON Schema its node declared; the {@code 200} response carries the result schema
+ * (or {@code text/event-stream} for a streaming function); every error status of the
+ * {@link ErrorCode} table refers to one shared {@code Error} schema. Call options (timeout,
+ * strategy, requirements, idempotency key) are shared parameters. Stateless; build one per request.
  */
 public final class OpenApiDocument {
   private static final ObjectMapper JSON = Json.mapper();
+  private static final String ERROR_RESPONSE = "#/components/responses/Error";
 
   private OpenApiDocument() {}
 
-  /** Builds the document for these functions. */
+  /** Builds the document for these functions (as {@code ListFunctions} reports them). */
   public static ObjectNode of(List<FunctionInfo> functions) {
     ObjectNode doc = JSON.createObjectNode();
     doc.put("openapi", "3.1.0");
     doc.putObject("info").put("title", "EasyRemote gateway").put("version", Version.CURRENT)
-        .put("description", "Functions served by the nodes connected to this gateway. Arguments are a JSON array "
-            + "(by position) or object (by name); the answer is the JSON result.");
+        .put("description", "Functions served by the compute nodes connected to this gateway, as of this request. "
+            + "Send the arguments as a JSON object by name (or an array by position); the answer is the JSON result. "
+            + "Errors are JSON objects whose code is an EasyRemote ErrorCode.");
+    ObjectNode components = JSON.createObjectNode();
+    ObjectNode schemas = components.putObject("schemas");
+    schemas.set("Error", errorSchema());
     ObjectNode paths = doc.putObject("paths");
     for (FunctionInfo info : functions) {
-      paths.set("/api/" + info.getSpec().getName(), JSON.createObjectNode().set("post", operation(info)));
+      paths.putObject("/api/" + info.getSpec().getName()).set("post", operation(info, new SchemaImport(schemas, info.getSpec().getName())));
     }
-    ObjectNode components = doc.putObject("components");
-    components.putObject("schemas").set("Error", errorSchema());
     components.putObject("responses").set("Error", JSON.createObjectNode()
-        .put("description", "The call failed; code says why (see the ErrorCode table).")
-        .set("content", jsonContent(JSON.createObjectNode().put("$ref", "#/components/schemas/Error"))));
-    components.putObject("securitySchemes").putObject("clientKey").put("type", "http").put("scheme", "bearer");
+        .put("description", "The call failed; `code` says why and whether a retry can help.")
+        .set("content", jsonContent(ref("#/components/schemas/Error"))));
+    components.set("parameters", optionParameters());
+    components.putObject("securitySchemes").putObject("clientKey").put("type", "http").put("scheme", "bearer")
+        .put("description", "A client key, when the gateway requires one (public functions need none).");
+    doc.set("components", components);
     return doc;
   }
 
-  private static ObjectNode operation(FunctionInfo info) {
+  private static ObjectNode operation(FunctionInfo info, SchemaImport schemas) {
     FunctionSpec spec = info.getSpec();
     ObjectNode op = JSON.createObjectNode();
     op.put("operationId", spec.getName().replaceAll("[^A-Za-z0-9_]", "_"));
     op.put("summary", spec.getDescription().isEmpty() ? spec.getName() : spec.getDescription());
-    op.put("description", "Served by " + String.join(", ", info.getNodeIdsList()) + (spec.getIdempotent() ? "; idempotent" : "")
-        + (spec.getStreaming() ? "; streams its results as Server-Sent Events" : "") + ".");
-    op.putArray("tags").add(spec.getStreaming() ? "streaming" : "functions");
+    StringBuilder description = new StringBuilder("Served by ").append(String.join(", ", info.getNodeIdsList())).append('.');
+    if (spec.getIdempotent()) {
+      description.append(" Idempotent: safe to retry.");
+    }
+    if (spec.getVisibility() == Visibility.PUBLIC) {
+      description.append(" Public: callable without a client key.");
+    }
+    if (spec.getStreaming()) {
+      description.append(" Streams its results as Server-Sent Events: send `Accept: text/event-stream` (or POST to /api/")
+          .append(spec.getName()).append("/stream); `item` events carry the items, then `end` or `error`.");
+    }
+    op.put("description", description.toString());
+    op.putArray("tags").add(spec.getStreaming() ? "streaming functions" : "functions");
+    ArrayNode parameters = op.putArray("parameters");
+    for (String option : new String[] {"timeout", "timeoutHeader", "strategy", "require", "maxCost", "idempotencyKey"}) {
+      parameters.add(ref("#/components/parameters/" + option));
+    }
     ObjectNode request = op.putObject("requestBody");
     request.put("required", spec.getParametersCount() > 0);
-    request.set("content", jsonContent(arguments(spec)));
+    ObjectNode requestContent = request.putObject("content");
+    requestContent.putObject("application/json").set("schema", arguments(spec, schemas));
+    if (spec.getParametersCount() == 1 && spec.getParameters(0).getType().equals("byte[]")) {
+      requestContent.putObject("application/octet-stream").putObject("schema").put("type", "string").put("contentMediaType",
+          "application/octet-stream");
+    }
     ObjectNode responses = op.putObject("responses");
     ObjectNode ok = responses.putObject("200");
     if (spec.getStreaming()) {
-      ok.put("description", "Items as Server-Sent Events: 'item' events, then 'end' or 'error'.");
-      ok.putObject("content").putObject("text/event-stream").putObject("schema").put("type", "string");
+      ok.put("description", "Server-Sent Events: one `item` event per item (data = the item's JSON, described by "
+          + "x-item-schema), then `end` (data {\"count\": N}) or `error` (data = an Error).");
+      ObjectNode events = ok.putObject("content").putObject("text/event-stream");
+      events.putObject("schema").put("type", "string");
+      events.set("x-item-schema", schemas.parse(spec.getResultSchema()));
     } else {
       ok.put("description", "The result.");
-      ok.set("content", jsonContent(schema(spec.getResultSchema())));
+      if (spec.getResultType().equals("byte[]")) {
+        ok.putObject("content").putObject("application/octet-stream").putObject("schema").put("type", "string")
+            .put("contentMediaType", "application/octet-stream");
+      } else {
+        ok.set("content", jsonContent(schemas.parse(spec.getResultSchema())));
+      }
+      ok.putObject("headers").putObject("X-EasyRemote-Node").put("description", "The node that served the call.")
+          .putObject("schema").put("type", "string");
     }
     Set<Integer> statuses = new TreeSet<>();
     for (ErrorCode code : ErrorCode.values()) {
       statuses.add(code.httpStatus());
     }
     for (int status : statuses) {
-      responses.putObject(String.valueOf(status)).put("$ref", "#/components/responses/Error");
+      responses.set(String.valueOf(status), ref(ERROR_RESPONSE));
     }
     return op;
   }
 
-  /** Named arguments as an object, or positional ones as an array. */
-  private static ObjectNode arguments(FunctionSpec spec) {
-    ObjectNode named = JSON.createObjectNode().put("type", "object");
+  /** The arguments: an object by name (preferred), or an array by position. */
+  private static ObjectNode arguments(FunctionSpec spec, SchemaImport schemas) {
+    ObjectNode named = JSON.createObjectNode().put("type", "object").put("title", "arguments by name");
     ObjectNode properties = named.putObject("properties");
     ArrayNode required = named.putArray("required");
-    ObjectNode positional = JSON.createObjectNode().put("type", "array");
+    ObjectNode positional = JSON.createObjectNode().put("type", "array").put("title", "arguments by position");
     ArrayNode items = positional.putArray("prefixItems");
     for (Parameter p : spec.getParametersList()) {
-      JsonNode schema = schema(p.getSchema());
+      JsonNode schema = schemas.parse(p.getSchema());
       properties.set(p.getName(), schema);
       required.add(p.getName());
-      items.add(schema);
+      items.add(schema.deepCopy());
     }
     named.put("additionalProperties", false);
     positional.put("minItems", spec.getParametersCount()).put("maxItems", spec.getParametersCount());
@@ -94,22 +135,35 @@ public final class OpenApiDocument {
     return either;
   }
 
-  private static JsonNode schema(String text) {
-    if (text == null || text.isBlank()) {
-      return JSON.createObjectNode();
+  private static ObjectNode optionParameters() {
+    ObjectNode parameters = JSON.createObjectNode();
+    String durations = "500ms, 5s, 1m, 1h or ISO-8601 (PT5S)";
+    parameters.set("timeout", parameter("timeout", "query", "The call's deadline: " + durations + ". Default: the gateway's.",
+        stringWithExample("5s")));
+    parameters.set("timeoutHeader", parameter("X-EasyRemote-Timeout", "header", "The deadline, as a header (" + durations + ").",
+        JSON.createObjectNode().put("type", "string")));
+    ObjectNode strategy = JSON.createObjectNode().put("type", "string");
+    ArrayNode names = strategy.putArray("enum");
+    for (Strategy s : Strategy.values()) {
+      names.add(s.wireName());
     }
-    try {
-      JsonNode node = JSON.readTree(text);
-      return node != null && node.isObject() ? node : JSON.createObjectNode();
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      return JSON.createObjectNode();
-    }
+    parameters.set("strategy", parameter("strategy", "query", "How to choose the node.", strategy));
+    ObjectNode require = JSON.createObjectNode().put("type", "array");
+    require.putObject("items").put("type", "string").put("pattern", "^[^=]+=.*$");
+    parameters.set("require", parameter("require", "query", "Node labels required, as label=value (value * = present); repeatable.",
+        require).put("explode", true));
+    parameters.set("maxCost", parameter("maxCost", "query", "The most a node may cost per call.",
+        JSON.createObjectNode().put("type", "number").put("minimum", 0)));
+    parameters.set("idempotencyKey", parameter("idempotencyKey", "query",
+        "Repeats with the same key within 10 minutes get the first call's outcome (also as header Idempotency-Key).",
+        JSON.createObjectNode().put("type", "string")));
+    return parameters;
   }
 
-  private static ObjectNode jsonContent(JsonNode schema) {
-    ObjectNode content = JSON.createObjectNode();
-    content.putObject("application/json").set("schema", schema);
-    return content;
+  private static ObjectNode parameter(String name, String in, String description, ObjectNode schema) {
+    ObjectNode p = JSON.createObjectNode().put("name", name).put("in", in).put("required", false).put("description", description);
+    p.set("schema", schema);
+    return p;
   }
 
   private static ObjectNode errorSchema() {
@@ -120,11 +174,27 @@ public final class OpenApiDocument {
       codes.add(code.name());
     }
     props.putObject("message").put("type", "string");
-    props.putObject("nodeId").put("type", "string");
-    props.putObject("retryAfterMs").put("type", "integer");
-    props.putObject("remoteType").put("type", "string");
-    props.putObject("reachedNode").put("type", "boolean");
+    props.putObject("nodeId").put("type", "string").put("description", "The node involved, when one was.");
+    props.putObject("retryAfterMs").put("type", "integer").put("description", "For OVERLOADED: when to try again.");
+    props.putObject("remoteType").put("type", "string").put("description", "For FUNCTION_FAILED: the exception's class.");
+    props.putObject("reachedNode").put("type", "boolean").put("description", "Whether the function may have run.");
     error.putArray("required").add("code").add("message");
     return error;
+  }
+
+  private static ObjectNode stringWithExample(String example) {
+    ObjectNode schema = JSON.createObjectNode().put("type", "string");
+    schema.putArray("examples").add(example);
+    return schema;
+  }
+
+  private static ObjectNode ref(String target) {
+    return JSON.createObjectNode().put("$ref", target);
+  }
+
+  private static ObjectNode jsonContent(JsonNode schema) {
+    ObjectNode content = JSON.createObjectNode();
+    content.putObject("application/json").set("schema", schema);
+    return content;
   }
 }

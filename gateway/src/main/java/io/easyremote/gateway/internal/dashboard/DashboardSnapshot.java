@@ -1,0 +1,59 @@
+package io.easyremote.gateway.internal.dashboard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.StatusViews;
+import io.easyremote.protocol.FunctionInfo;
+import io.easyremote.protocol.internal.Json;
+import io.easyremote.protocol.internal.Wire;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the dashboard shows, in one JSON document ({@code GET /api/dashboard}): gateway
+ * totals, the nodes and functions as the status API reports them (functions with their call
+ * counts and latency percentiles added), and the newest calls. Built per request from live state.
+ */
+public final class DashboardSnapshot {
+  private static final int CALLS_SHOWN = 50;
+
+  private final CallScheduler scheduler;
+  private final StatusViews status;
+  private final FunctionStats functionStats;
+  private final RecentCalls recentCalls;
+
+  public DashboardSnapshot(CallScheduler scheduler, StatusViews status, FunctionStats functionStats, RecentCalls recentCalls) {
+    this.scheduler = scheduler;
+    this.status = status;
+    this.functionStats = functionStats;
+    this.recentCalls = recentCalls;
+  }
+
+  /** The snapshot as of now. */
+  public ObjectNode toJson() {
+    ObjectMapper json = Json.mapper();
+    ObjectNode out = json.createObjectNode();
+    out.put("at", System.currentTimeMillis());
+    out.putObject("gateway")
+        .put("inFlight", scheduler.inFlight())
+        .put("queued", scheduler.queued())
+        .put("bufferedStreamItems", scheduler.bufferedStreamItems().get());
+    out.set("nodes", json.valueToTree(status.nodes().stream().map(Wire::fromWire).toList()));
+    List<FunctionInfo> functions = status.functions().stream().map(Wire::fromWire).toList();
+    List<String> names = new ArrayList<>();
+    ArrayNode functionsJson = out.putArray("functions");
+    for (FunctionInfo function : functions) {
+      names.add(function.name());
+      ObjectNode entry = json.valueToTree(function);
+      FunctionStats.Figures figures = functionStats.of(function.name());
+      entry.put("calls", figures.calls()).put("failed", figures.failed())
+          .put("p50Millis", figures.p50Millis()).put("p95Millis", figures.p95Millis());
+      functionsJson.add(entry);
+    }
+    functionStats.retainOnly(names);
+    out.set("calls", recentCalls.toJson(CALLS_SHOWN));
+    return out;
+  }
+}
