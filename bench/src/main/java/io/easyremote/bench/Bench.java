@@ -1,0 +1,135 @@
+package io.easyremote.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The benchmark command ({@code scripts/bench}): starts a gateway, nodes and baselines on
+ * 127.0.0.1, runs the scenarios, prints one Markdown report and writes it, with the same figures
+ * as JSON, to {@code bench/results/<timestamp>.{md,json}}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Runs the EasyRemote benchmarks on 127.0.0.1 with same-run baselines (direct gRPC, NATS).")
+public final class Bench implements Callable<Integer> {
+  private static final List<String> ORDER = List.of("footprint", "latency", "throughput", "payload", "rest", "scale", "concurrency");
+
+  @Option(names = "--quick", description = "A short smoke run (about 2 minutes): fewer rounds, 1,000 simulated nodes.")
+  boolean quick;
+
+  @Option(names = "--only", split = ",", paramLabel = "SCENARIO",
+      description = "Run only these: footprint, latency, throughput, payload, rest, scale, concurrency.")
+  List<String> only = new ArrayList<>();
+
+  @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench/results", description = "Where the report goes (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".", description = "The repository root, for the CLI jar (default: ${DEFAULT-VALUE}).")
+  Path repo;
+
+  @Option(names = "--warmup", paramLabel = "SECONDS", description = "Warm-up per path before each scenario (default: 3, quick: 1).")
+  Double warmupSeconds;
+
+  @Option(names = "--gateway-jvm-option", paramLabel = "OPTION",
+      description = "Extra JVM option for gateway processes (repeatable), e.g. -XX:StartFlightRecording=filename=gw.jfr.")
+  List<String> gatewayJvmOptions = new ArrayList<>();
+
+  @Option(names = "--node-jvm-option", paramLabel = "OPTION", description = "Extra JVM option for node processes (repeatable).")
+  List<String> nodeJvmOptions = new ArrayList<>();
+
+  /** Runs the command line and exits with its status. */
+  public static void main(String[] args) {
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+    System.exit(new CommandLine(new Bench()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    for (String id : only) {
+      if (!ORDER.contains(id)) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "Unknown scenario '" + id + "'; choose from " + ORDER + ".");
+      }
+    }
+    Instant started = Instant.now();
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
+    Settings settings = Settings.of(quick, repo.toAbsolutePath().normalize(), out.resolve("logs-" + stamp), gatewayJvmOptions, nodeJvmOptions);
+    if (warmupSeconds != null) {
+      settings = settings.withWarmup(java.time.Duration.ofMillis((long) (warmupSeconds * 1000)));
+    }
+    Map<String, Object> machine = Machine.describe();
+    String command = "scripts/bench" + (quick ? " --quick" : "") + (only.isEmpty() ? "" : " --only " + String.join(",", only));
+    System.out.println("# EasyRemote benchmarks\n\n" + DateTimeFormatter.ISO_INSTANT.format(started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+        + " · " + Machine.line(machine) + " · `" + command + "`\n");
+
+    List<Scenario> scenarios = new ArrayList<>(List.of(new FootprintScenario(), new LatencyScenario(), new ThroughputScenario(),
+        new PayloadScenario(), new RestScenario(), new ScaleScenario(), new ConcurrencyScenario()));
+    scenarios.removeIf(s -> !only.isEmpty() && !only.contains(s.id()));
+    List<Section> sections = new ArrayList<>();
+    try (Lab lab = Lab.start(settings)) {
+      if (scenarios.stream().anyMatch(s -> !s.id().equals("scale") && !s.id().equals("concurrency"))) {
+        System.out.printf("Warming up the JIT of every process (%d s on the relayed path)...%n%n", settings.jitWarmup().toSeconds());
+        lab.warmUp(settings);
+      }
+      for (Scenario scenario : scenarios) {
+        long t0 = System.nanoTime();
+        Section section;
+        try {
+          section = scenario.run(lab, settings);
+        } catch (Exception e) {
+          section = new Section(scenario.id(), scenario.id() + ": FAILED").note(e.toString());
+          e.printStackTrace();
+        }
+        section.note(String.format(java.util.Locale.ROOT, "(took %.0f s)", (System.nanoTime() - t0) / 1e9));
+        sections.add(section);
+        System.out.print(section.markdown());
+        System.out.flush();
+      }
+    }
+    double seconds = java.time.Duration.between(started, Instant.now()).toMillis() / 1000.0;
+    writeResults(stamp, started, machine, command, sections, seconds);
+    System.out.printf(java.util.Locale.ROOT, "Done in %.0f s: %s.{md,json}%n", seconds, out.resolve(stamp));
+    return sections.stream().anyMatch(s -> s.title.endsWith("FAILED")) ? 1 : 0;
+  }
+
+  private void writeResults(String stamp, Instant started, Map<String, Object> machine, String command, List<Section> sections,
+      double seconds) throws Exception {
+    Files.createDirectories(out);
+    StringBuilder md = new StringBuilder("# EasyRemote benchmarks\n\n")
+        .append(DateTimeFormatter.ISO_INSTANT.format(started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
+        .append(" · ").append(Machine.line(machine)).append(" · `").append(command).append("`\n\n");
+    sections.forEach(s -> md.append(s.markdown()));
+    Files.writeString(out.resolve(stamp + ".md"), md);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("date", started.toString());
+    json.put("command", command);
+    json.put("mode", quick ? "quick" : "default");
+    json.put("seconds", seconds);
+    json.put("machine", machine);
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (Section s : sections) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", s.id);
+      m.put("title", s.title);
+      m.put("columns", s.columns);
+      m.put("rows", s.rows);
+      m.put("notes", s.notes);
+      list.add(m);
+    }
+    json.put("scenarios", list);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve(stamp + ".json").toFile(), json);
+  }
+}

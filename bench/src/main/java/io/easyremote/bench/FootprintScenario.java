@@ -1,0 +1,77 @@
+package io.easyremote.bench;
+
+import io.easyremote.bench.target.Caller;
+import io.easyremote.bench.target.RelayedCaller;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Scenario 6: idle memory and CPU of the gateway and node processes after a short warm-up, and
+ * the cold start of the CLI {@code call} path (process start to printed result) next to the
+ * JVM's own start ({@code java -version}).
+ */
+final class FootprintScenario implements Scenario {
+  @Override
+  public String id() {
+    return "footprint";
+  }
+
+  @Override
+  public Section run(Lab lab, Settings settings) throws Exception {
+    Section section = new Section(id(), "6. Footprint: idle processes and CLI cold start",
+        "what", "RSS MB", "heap MB", "idle CPU %", "ms (median)", "÷ JVM start");
+    Caller echo = RelayedCaller.text("relayed", lab.client(), LatencyScenario.SMALL);
+    Load.sequential(echo, 500);
+    Thread.sleep(1000);
+    section.row("gateway (1 node, idle)", Procs.rssBytes(lab.gateway.pid()) / 1e6, lab.gateway.heapAfterGc() / 1e6,
+        ScaleScenario.idleCpu(lab.gateway, settings), Double.NaN, Double.NaN);
+    section.row("node (idle)", Procs.rssBytes(lab.node.pid()) / 1e6, lab.node.heapAfterGc() / 1e6,
+        ScaleScenario.idleCpu(lab.node, settings), Double.NaN, Double.NaN);
+    if (lab.nats != null) {
+      section.row("nats-server (reference)", Procs.rssBytes(lab.nats.pid()) / 1e6, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    }
+    String java = ProcessHandle.current().info().command().orElse("java");
+    double jvm = coldStart(settings, List.of(java, "-version"), null);
+    section.row("JVM start (java -version)", Double.NaN, Double.NaN, Double.NaN, jvm, 1.0);
+    Path jar = settings.repo().resolve("cli/target/easyremote.jar");
+    Path launcher = settings.repo().resolve("easyremote");
+    if (Files.isRegularFile(jar)) {
+      List<String> call = new ArrayList<>(List.of(java));
+      if (Runtime.version().feature() >= 24) {
+        call.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+      }
+      call.addAll(List.of("-jar", jar.toString(), "call", "--gateway", lab.gatewayAddress(), "echo", "hi"));
+      double cli = coldStart(settings, call, "\"hi\"");
+      section.row("java -jar easyremote.jar call echo hi", Double.NaN, Double.NaN, Double.NaN, cli, cli / jvm);
+      if (Files.isExecutable(launcher)) {
+        double script = coldStart(settings, List.of(launcher.toString(), "call", "--gateway", lab.gatewayAddress(), "echo", "hi"), "\"hi\"");
+        section.row("./easyremote call echo hi", Double.NaN, Double.NaN, Double.NaN, script, script / jvm);
+      }
+    } else {
+      section.note("CLI cold start skipped: " + jar + " is missing (scripts/bench builds it).");
+    }
+    section.note("Idle: after 500 calls and 1 s of rest, CPU over " + settings.idleWindow().toSeconds()
+        + " s in % of one core; heap is live heap after a full GC; default JVM options.");
+    section.note("Cold start: process start to exit with the result printed, median of " + settings.coldStarts() + " runs.");
+    return section;
+  }
+
+  /** The median wall time in ms of running {@code command}, checking its output contains {@code expect}. */
+  private static double coldStart(Settings settings, List<String> command, String expect) throws Exception {
+    double[] millis = new double[settings.coldStarts()];
+    for (int i = 0; i < millis.length; i++) {
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || (expect != null && !out.contains(expect))) {
+        throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+      }
+      millis[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    return Medians.of(millis);
+  }
+}

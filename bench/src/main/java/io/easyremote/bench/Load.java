@@ -1,0 +1,77 @@
+package io.easyremote.bench;
+
+import io.easyremote.bench.target.Caller;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
+
+/** Drives a {@link Caller}: a fixed number of sequential calls, or closed-loop callers for a while. */
+final class Load {
+  private Load() {}
+
+  /** {@code calls} calls one after another on this thread. */
+  static Sample sequential(Caller caller, int calls) throws Exception {
+    Histogram nanos = Sample.histogram();
+    long start = System.nanoTime();
+    for (int i = 0; i < calls; i++) {
+      long t0 = System.nanoTime();
+      caller.call();
+      nanos.recordValue(System.nanoTime() - t0);
+    }
+    return Sample.of(nanos, 0, (System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * {@code callers} threads each calling in a loop for {@code duration}; a call that fails is
+   * counted, not timed. Fails if every call failed (a broken path is not a fast one).
+   */
+  static Sample closedLoop(Caller caller, int callers, Duration duration) throws Exception {
+    List<Histogram> perThread = new ArrayList<>();
+    AtomicLong errors = new AtomicLong();
+    AtomicReference<Exception> firstError = new AtomicReference<>();
+    CountDownLatch go = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(callers);
+    long[] window = new long[2];
+    for (int t = 0; t < callers; t++) {
+      Histogram nanos = Sample.histogram();
+      perThread.add(nanos);
+      Thread thread = new Thread(() -> {
+        try {
+          go.await();
+          long end = window[1];
+          long now;
+          while ((now = System.nanoTime()) < end) {
+            try {
+              caller.call();
+              nanos.recordValue(System.nanoTime() - now);
+            } catch (Exception e) {
+              errors.incrementAndGet();
+              firstError.compareAndSet(null, e);
+            }
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          done.countDown();
+        }
+      }, "bench-caller-" + t);
+      thread.setDaemon(true);
+      thread.start();
+    }
+    window[0] = System.nanoTime();
+    window[1] = window[0] + duration.toNanos();
+    go.countDown();
+    done.await();
+    double seconds = (System.nanoTime() - window[0]) / 1e9;
+    Histogram all = Sample.histogram();
+    perThread.forEach(all::add);
+    if (all.getTotalCount() == 0 && firstError.get() != null) {
+      throw firstError.get();
+    }
+    return Sample.of(all, errors.get(), seconds);
+  }
+}

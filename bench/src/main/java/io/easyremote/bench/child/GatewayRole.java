@@ -1,0 +1,48 @@
+package io.easyremote.bench.child;
+
+import io.easyremote.gateway.Gateway;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A gateway on 127.0.0.1 and a free port. Args: {@code [maxPayloadBytes] [heartbeatMillis]}.
+ * Commands: {@code nodes} answers the number of connected nodes, {@code inflight} the calls in flight.
+ */
+final class GatewayRole implements ChildRole {
+  private final int maxPayloadBytes;
+  private final Duration heartbeat;
+  private Gateway gateway;
+
+  GatewayRole(String[] args) {
+    this.maxPayloadBytes = args.length > 0 ? Integer.parseInt(args[0]) : 32 << 20;
+    this.heartbeat = Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 1000);
+  }
+
+  @Override
+  public Map<String, String> start() {
+    gateway = Gateway.builder()
+        .host("127.0.0.1")
+        .port(0)
+        .maxPayloadBytes(maxPayloadBytes)
+        .maxQueuedCallsPerFunction(100_000)
+        .heartbeatInterval(heartbeat)
+        .registrationGrace(Duration.ZERO)
+        .build()
+        .start();
+    return Map.of("port", Integer.toString(gateway.port()));
+  }
+
+  @Override
+  public String command(String line) {
+    return switch (line) {
+      case "nodes" -> "nodes " + gateway.nodes().size();
+      case "inflight" -> "inflight " + gateway.inFlightCalls();
+      default -> "error unknown command " + line;
+    };
+  }
+
+  @Override
+  public void close() {
+    gateway.close();
+  }
+}
