@@ -1,11 +1,11 @@
 package io.easyremote.bench;
 
 import com.linecorp.armeria.common.SessionProtocol;
-import io.easyremote.bench.target.Caller;
-import io.easyremote.bench.target.DirectGrpcCaller;
-import io.easyremote.bench.target.NatsCaller;
-import io.easyremote.bench.target.RelayedCaller;
-import io.easyremote.bench.target.RestCaller;
+import io.easyremote.bench.callers.Caller;
+import io.easyremote.bench.callers.DirectGrpcCaller;
+import io.easyremote.bench.callers.NatsCaller;
+import io.easyremote.bench.callers.RelayedCaller;
+import io.easyremote.bench.callers.RestCaller;
 import io.easyremote.client.Client;
 import java.io.IOException;
 import java.nio.file.Path;

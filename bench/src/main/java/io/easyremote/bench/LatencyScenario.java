@@ -1,9 +1,9 @@
 package io.easyremote.bench;
 
-import io.easyremote.bench.target.Caller;
-import io.easyremote.bench.target.DirectGrpcCaller;
-import io.easyremote.bench.target.NatsCaller;
-import io.easyremote.bench.target.RelayedCaller;
+import io.easyremote.bench.callers.Caller;
+import io.easyremote.bench.callers.DirectGrpcCaller;
+import io.easyremote.bench.callers.NatsCaller;
+import io.easyremote.bench.callers.RelayedCaller;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.easyremote.bench;
 
-import io.easyremote.bench.target.Caller;
+import io.easyremote.bench.callers.Caller;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.easyremote.bench;
 
-import io.easyremote.bench.target.Caller;
-import io.easyremote.bench.target.DirectGrpcCaller;
-import io.easyremote.bench.target.RelayedCaller;
+import io.easyremote.bench.callers.Caller;
+import io.easyremote.bench.callers.DirectGrpcCaller;
+import io.easyremote.bench.callers.RelayedCaller;
 import io.easyremote.client.Client;
 import java.util.List;
 import java.util.Locale;

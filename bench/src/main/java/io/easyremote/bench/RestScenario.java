@@ -1,9 +1,9 @@
 package io.easyremote.bench;
 
 import com.linecorp.armeria.common.SessionProtocol;
-import io.easyremote.bench.target.Caller;
-import io.easyremote.bench.target.RelayedCaller;
-import io.easyremote.bench.target.RestCaller;
+import io.easyremote.bench.callers.Caller;
+import io.easyremote.bench.callers.RelayedCaller;
+import io.easyremote.bench.callers.RestCaller;
 import java.util.List;
 import java.util.Locale;
 

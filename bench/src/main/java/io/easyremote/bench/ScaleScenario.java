@@ -1,7 +1,7 @@
 package io.easyremote.bench;
 
-import io.easyremote.bench.target.Caller;
-import io.easyremote.bench.target.RelayedCaller;
+import io.easyremote.bench.callers.Caller;
+import io.easyremote.bench.callers.RelayedCaller;
 import io.easyremote.client.Client;
 import java.time.Duration;
 import java.util.ArrayList;
