@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -132,7 +133,7 @@ public final class Client implements AutoCloseable {
    * @throws RemoteFunctionException when the function itself threw
    */
   public <T> T call(String function, Class<T> resultType, Object... args) {
-    return await(function, () -> invoker.call(null, function, ResultReader.of(resultType), args));
+    return await(function, inv -> inv.call(null, function, ResultReader.of(resultType), args));
   }
 
   /**
@@ -143,7 +144,7 @@ public final class Client implements AutoCloseable {
    * @throws RemoteException when the call fails; see {@link #call(String, Class, Object...)}
    */
   public <T> T call(String function, TypeRef<T> resultType, Object... args) {
-    return await(function, () -> invoker.call(null, function, ResultReader.of(resultType), args));
+    return await(function, inv -> inv.call(null, function, ResultReader.of(resultType), args));
   }
 
   /**
@@ -152,7 +153,7 @@ public final class Client implements AutoCloseable {
    * @throws RemoteException when the call fails; see {@link #call(String, Class, Object...)}
    */
   public <T> CallResult<T> callDetailed(String function, Class<T> resultType, Object... args) {
-    return await(function, () -> invoker.call(null, function, ResultReader.of(resultType), args, Client::detailed));
+    return await(function, inv -> inv.call(null, function, ResultReader.of(resultType), args, Client::detailed));
   }
 
   /**
@@ -162,7 +163,7 @@ public final class Client implements AutoCloseable {
    * @throws RemoteException when the call fails; see {@link #call(String, Class, Object...)}
    */
   public <T> CallResult<T> callDetailed(String function, TypeRef<T> resultType, Object... args) {
-    return await(function, () -> invoker.call(null, function, ResultReader.of(resultType), args, Client::detailed));
+    return await(function, inv -> inv.call(null, function, ResultReader.of(resultType), args, Client::detailed));
   }
 
   /**
@@ -174,7 +175,7 @@ public final class Client implements AutoCloseable {
    *     does not offer the function, or any other failure as for {@link #call(String, Class, Object...)}
    */
   public <T> T callNode(String nodeId, String function, Class<T> resultType, Object... args) {
-    return await(function, () -> invoker.call(requireNodeId(nodeId), function, ResultReader.of(resultType), args));
+    return await(function, inv -> inv.call(requireNodeId(nodeId), function, ResultReader.of(resultType), args));
   }
 
   /**
@@ -184,7 +185,7 @@ public final class Client implements AutoCloseable {
    * @throws RemoteException as for {@link #callNode(String, String, Class, Object...)}
    */
   public <T> T callNode(String nodeId, String function, TypeRef<T> resultType, Object... args) {
-    return await(function, () -> invoker.call(requireNodeId(nodeId), function, ResultReader.of(resultType), args));
+    return await(function, inv -> inv.call(requireNodeId(nodeId), function, ResultReader.of(resultType), args));
   }
 
   // ------------------------------------------------------------------ by name, asynchronous
@@ -471,10 +472,8 @@ public final class Client implements AutoCloseable {
     return new CallResult<>(value, nodeId, Duration.ofNanos(latencyNanos));
   }
 
-  private static <T> T await(String function, Supplier<CompletableFuture<T>> start) {
-    String what = "'" + function + "'";
-    Await.checkNotInterrupted(what);
-    return Await.result(start.get(), what);
+  private <T> T await(String function, Function<Invoker, CompletableFuture<T>> start) {
+    return Await.blocking(invoker, "'" + function + "'", start);
   }
 
   private static String requireNodeId(String nodeId) {

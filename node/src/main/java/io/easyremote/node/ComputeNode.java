@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
@@ -73,11 +73,16 @@ public final class ComputeNode implements AutoCloseable {
     this.config = config;
     this.functions = Map.copyOf(config.functions);
     this.executor = FunctionExecutors.create(config.maxConcurrency);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread t = new Thread(runnable, "easyremote-node-" + config.id);
       t.setDaemon(true);
       return t;
     });
+    // Every call schedules its deadline here and cancels it when it ends: without this, a busy
+    // node would keep each cancelled timer queued until its deadline (300,000 of them at 10,000
+    // calls/s with 30 s deadlines).
+    timer.setRemoveOnCancelPolicy(true);
+    this.scheduler = timer;
     this.runner = new CallRunner(config.id, functions, config.maxConcurrency, executor, scheduler);
     Hello.Builder hello = Hello.newBuilder()
         .setNodeId(config.id)

@@ -5,6 +5,7 @@ import io.easyremote.protocol.RemoteException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 
 /** Waits for a call on the caller's thread, the way every synchronous client method does. */
 public final class Await {
@@ -21,7 +22,25 @@ public final class Await {
    * @param what what is being waited for, for messages: {@code 'add'} or {@code ListNodes}
    */
   public static <T> T result(CompletableFuture<T> future, String what) {
+    return result(future, what, null);
+  }
+
+  /**
+   * Makes a blocking call: {@code start} begins it on a copy of {@code invoker} whose callbacks
+   * run on this thread while it waits (see {@link WaitingThreadExecutor}); then as
+   * {@link #result(CompletableFuture, String)}.
+   */
+  public static <T> T blocking(Invoker invoker, String what, Function<Invoker, CompletableFuture<T>> start) {
+    checkNotInterrupted(what);
+    WaitingThreadExecutor callbacks = new WaitingThreadExecutor();
+    return result(start.apply(invoker.withCallbacksOn(callbacks)), what, callbacks);
+  }
+
+  private static <T> T result(CompletableFuture<T> future, String what, WaitingThreadExecutor callbacks) {
     try {
+      if (callbacks != null) {
+        callbacks.await(future);
+      }
       return future.get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();

@@ -23,6 +23,7 @@ import io.easyremote.protocol.wire.Requirements;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -41,9 +42,10 @@ public final class Invoker {
   private final RetryPolicy clientRetry;
   private final int streamWindow;
   private final Retries retries;
+  private final Executor callbacks;
 
   private Invoker(GatewayChannel gateway, Duration deadline, int maxPayloadBytes, CallOptions options, RetryPolicy clientRetry,
-      int streamWindow, Retries retries) {
+      int streamWindow, Retries retries, Executor callbacks) {
     this.gateway = gateway;
     this.deadline = deadline;
     this.maxPayloadBytes = maxPayloadBytes;
@@ -51,24 +53,33 @@ public final class Invoker {
     this.clientRetry = clientRetry;
     this.streamWindow = streamWindow;
     this.retries = retries;
+    this.callbacks = callbacks;
   }
 
   /** The invoker of a root client, with its own {@link Retries}. */
   public static Invoker root(GatewayChannel gateway, Duration deadline, int maxPayloadBytes, RetryPolicy retry, int streamWindow) {
     Retries retries = new Retries(timeLeft -> listIdempotent(gateway, timeLeft));
-    return new Invoker(gateway, deadline, maxPayloadBytes, CallOptions.DEFAULT, retry, streamWindow, retries);
+    return new Invoker(gateway, deadline, maxPayloadBytes, CallOptions.DEFAULT, retry, streamWindow, retries, null);
   }
 
   /** A copy with another default deadline (also in its options, when they carry one). */
   public Invoker withDeadline(Duration newDeadline) {
     CallOptions o = options.deadline() == null ? options : options.toBuilder().deadline(newDeadline).build();
-    return new Invoker(gateway, newDeadline, maxPayloadBytes, o, clientRetry, streamWindow, retries);
+    return new Invoker(gateway, newDeadline, maxPayloadBytes, o, clientRetry, streamWindow, retries, callbacks);
   }
 
   /** A copy with other options; their deadline, when set, becomes the copy's deadline. */
   public Invoker withOptions(CallOptions newOptions) {
     Duration d = newOptions.deadline() != null ? newOptions.deadline() : deadline;
-    return new Invoker(gateway, d, maxPayloadBytes, newOptions, clientRetry, streamWindow, retries);
+    return new Invoker(gateway, d, maxPayloadBytes, newOptions, clientRetry, streamWindow, retries, callbacks);
+  }
+
+  /**
+   * A copy whose unary calls deliver their gRPC callbacks through {@code executor} (null: the
+   * channel's own threads); a blocking call passes a {@link WaitingThreadExecutor}.
+   */
+  public Invoker withCallbacksOn(Executor executor) {
+    return new Invoker(gateway, deadline, maxPayloadBytes, options, clientRetry, streamWindow, retries, executor);
   }
 
   public GatewayChannel gateway() {
@@ -156,7 +167,7 @@ public final class Invoker {
           Payload payload = payloadOf(function, reply, servedBy);
           return handler.apply(reader.read(function, payload, servedBy), servedBy, latency);
         },
-        null, waitForReady);
+        null, waitForReady, callbacks);
   }
 
   /**

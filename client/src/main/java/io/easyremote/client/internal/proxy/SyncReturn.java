@@ -14,8 +14,6 @@ final class SyncReturn implements ReturnKind {
 
   @Override
   public Object invoke(Invoker invoker, String function, Object[] args) {
-    String what = "'" + function + "'";
-    Await.checkNotInterrupted(what);
-    return Await.result(invoker.call(null, function, reader, args), what);
+    return Await.blocking(invoker, "'" + function + "'", inv -> inv.call(null, function, reader, args));
   }
 }

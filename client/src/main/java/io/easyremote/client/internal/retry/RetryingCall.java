@@ -46,6 +46,10 @@ final class RetryingCall<R> extends CompletableFuture<R> {
       return;
     }
     long left = deadlineNanos - System.nanoTime();
+    if (left <= 0 && lastFailure != null) {
+      completeExceptionally(lastFailure); // the timer fired late: no time is left for this retry
+      return;
+    }
     attemptsMade++;
     retries.onAttempt();
     CompletableFuture<R> f;

@@ -8,6 +8,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -48,12 +49,13 @@ public final class Rpc {
       Function<R, T> onReply,
       Function<io.grpc.Status, RemoteException> onStatus,
       boolean waitForReady) {
-    return unary(gateway, method, request, deadline, deadline, what, onReply, onStatus, waitForReady);
+    return unary(gateway, method, request, deadline, deadline, what, onReply, onStatus, waitForReady, null);
   }
 
   /**
    * As above, for one attempt of a longer call: the RPC runs with {@code timeLeft}, while a
-   * deadline failure names the whole call's {@code deadline}.
+   * deadline failure names the whole call's {@code deadline}; its callbacks run on
+   * {@code callbacks} (null: the channel's executor).
    */
   public static <Q, R, T> RpcFuture<T> unary(
       GatewayChannel gateway,
@@ -64,7 +66,8 @@ public final class Rpc {
       String what,
       Function<R, T> onReply,
       Function<io.grpc.Status, RemoteException> onStatus,
-      boolean waitForReady) {
+      boolean waitForReady,
+      Executor callbacks) {
     RpcFuture<T> future = new RpcFuture<>();
     if (gateway.isClosed()) {
       future.completeExceptionally(new RemoteException(ErrorCode.CANCELLED,
@@ -74,6 +77,9 @@ public final class Rpc {
     CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(timeLeft.toNanos(), TimeUnit.NANOSECONDS);
     if (waitForReady) {
       options = options.withWaitForReady();
+    }
+    if (callbacks != null) {
+      options = options.withExecutor(callbacks);
     }
     try {
       ClientCalls.asyncUnaryCall(gateway.channel().newCall(method, options), request, observer(gateway, deadline, what,

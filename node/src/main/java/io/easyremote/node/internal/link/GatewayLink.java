@@ -198,7 +198,11 @@ public final class GatewayLink {
     } finally {
       lock.unlock();
     }
+    // directExecutor: frames are handled on the transport thread. Each handler only hands work
+    // off (Invoke goes to the function executor) or records state, so nothing blocks there, and
+    // an Invoke reaches its function with one thread hand-off instead of two.
     ManagedChannel channel = channels.computeIfAbsent(address, a -> Grpc.newChannelBuilder(a, credentials)
+        .directExecutor()
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .keepAliveTime(20, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
