@@ -90,7 +90,7 @@ public final class Bench implements Callable<Integer> {
         try {
           section = scenario.run(lab, settings);
         } catch (Exception e) {
-          section = new Section(scenario.id(), scenario.id() + ": FAILED").note(e.toString());
+          section = new Section(scenario.id(), scenario.id() + ": FAILED").fail(e.toString());
           e.printStackTrace();
         }
         section.note(String.format(java.util.Locale.ROOT, "(took %.0f s)", (System.nanoTime() - t0) / 1e9));
@@ -102,7 +102,7 @@ public final class Bench implements Callable<Integer> {
     double seconds = java.time.Duration.between(started, Instant.now()).toMillis() / 1000.0;
     writeResults(stamp, started, machine, command, sections, seconds);
     System.out.printf(java.util.Locale.ROOT, "Done in %.0f s: %s.{md,json}%n", seconds, out.resolve(stamp));
-    return sections.stream().anyMatch(s -> s.title.endsWith("FAILED")) ? 1 : 0;
+    return sections.stream().anyMatch(s -> s.failed) ? 1 : 0;
   }
 
   private void writeResults(String stamp, Instant started, Map<String, Object> machine, String command, List<Section> sections,
@@ -127,6 +127,7 @@ public final class Bench implements Callable<Integer> {
       m.put("columns", s.columns);
       m.put("rows", s.rows);
       m.put("notes", s.notes);
+      m.put("failed", s.failed);
       list.add(m);
     }
     json.put("scenarios", list);

@@ -34,7 +34,7 @@ final class ScaleScenario implements Scenario {
          ChildJvm node = ChildJvm.start(settings.logDir(), settings.nodeJvmOptions(), "node", "127.0.0.1:" + gateway.ready("port"), "scale-node", "64");
          Client client = Client.builder().gateway("127.0.0.1:" + gateway.ready("port")).deadline(Duration.ofSeconds(30)).build()) {
       Caller echo = RelayedCaller.text("echo", client, LatencyScenario.SMALL);
-      Rounds.warmUp(List.of(echo), settings.warmup());
+      Rounds.warmUp(List.of(echo), settings.jitWarmup().dividedBy(2)); // a fresh gateway JVM
       long baseHeap = gateway.heapAfterGc();
       Sample one = Load.sequential(echo, settings.latencyCalls());
       section.row(1, Double.NaN, baseHeap / 1e6, Double.NaN, Procs.rssBytes(gateway.pid()) / 1e6, idleCpu(gateway, settings),

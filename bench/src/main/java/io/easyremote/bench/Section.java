@@ -12,6 +12,7 @@ final class Section {
   final List<String> columns;
   final List<Map<String, Object>> rows = new ArrayList<>();
   final List<String> notes = new ArrayList<>();
+  boolean failed;
 
   Section(String id, String title, String... columns) {
     this.id = id;
@@ -36,6 +37,12 @@ final class Section {
   Section note(String note) {
     notes.add(note);
     return this;
+  }
+
+  /** Marks the scenario as failed (the command then exits with 1) and says why under the table. */
+  Section fail(String why) {
+    failed = true;
+    return note("FAILED: " + why);
   }
 
   /** The section as Markdown: a heading, the table, the notes. */

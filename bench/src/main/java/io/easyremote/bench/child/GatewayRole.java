@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * A gateway on 127.0.0.1 and a free port. Args: {@code [maxPayloadBytes] [heartbeatMillis]}.
- * Commands: {@code nodes} answers the number of connected nodes, {@code inflight} the calls in flight.
+ * Commands: {@code nodes} answers the number of connected nodes, {@code inflight} the calls in flight and queued.
  */
 final class GatewayRole implements ChildRole {
   private final int maxPayloadBytes;
@@ -36,7 +36,7 @@ final class GatewayRole implements ChildRole {
   public String command(String line) {
     return switch (line) {
       case "nodes" -> "nodes " + gateway.nodes().size();
-      case "inflight" -> "inflight " + gateway.inFlightCalls();
+      case "inflight" -> "inflight " + gateway.inFlightCalls() + " " + gateway.queuedCalls();
       default -> "error unknown command " + line;
     };
   }

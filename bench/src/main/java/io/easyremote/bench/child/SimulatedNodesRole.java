@@ -17,6 +17,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -40,7 +42,7 @@ final class SimulatedNodesRole implements ChildRole {
   private final String prefix;
   private final int count;
   private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<SimulatedNode> nodes = new ArrayList<>();
+  private final Queue<SimulatedNode> nodes = new ConcurrentLinkedQueue<>();
   private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor();
   private final AtomicInteger rejected = new AtomicInteger();
   private final AtomicLong heartbeatMillis = new AtomicLong();
@@ -58,6 +60,9 @@ final class SimulatedNodesRole implements ChildRole {
     for (int i = 0; i < (count + NODES_PER_CHANNEL - 1) / NODES_PER_CHANNEL; i++) {
       channels.add(NettyChannelBuilder.forAddress(host, port).usePlaintext().build());
     }
+    // Heartbeats start now, not once every node is welcomed: connecting thousands takes seconds,
+    // and the gateway drops a node that stays silent for three intervals after its Welcome.
+    heartbeats.scheduleWithFixedDelay(() -> nodes.forEach(SimulatedNode::heartbeat), 200, 200, TimeUnit.MILLISECONDS);
     return Map.of("count", Integer.toString(count));
   }
 
@@ -77,8 +82,6 @@ final class SimulatedNodesRole implements ChildRole {
       return "error only " + (count - welcomed.getCount()) + " of " + count + " nodes were welcomed in 120 s";
     }
     long millis = (System.nanoTime() - start) / 1_000_000;
-    long interval = Math.max(100, heartbeatMillis.get());
-    heartbeats.scheduleAtFixedRate(() -> nodes.forEach(SimulatedNode::heartbeat), interval / 2, interval, TimeUnit.MILLISECONDS);
     return "connected " + (count - rejected.get()) + " " + millis;
   }
 
@@ -94,6 +97,8 @@ final class SimulatedNodesRole implements ChildRole {
     private final String id;
     private final CountDownLatch welcomed;
     private StreamObserver<NodeFrame> out;
+    private long welcomedAt;
+    private long lastBeat;
 
     SimulatedNode(String id, CountDownLatch welcomed) {
       this.id = id;
@@ -114,8 +119,11 @@ final class SimulatedNodesRole implements ChildRole {
       }
     }
 
+    /** Beats once per interval the gateway asked for, counted from its Welcome. */
     synchronized void heartbeat() {
-      if (out != null) {
+      long interval = heartbeatMillis.get() * 1_000_000;
+      if (out != null && welcomedAt != 0 && System.nanoTime() - lastBeat >= interval - 150_000_000L) {
+        lastBeat = System.nanoTime();
         out.onNext(NodeFrame.newBuilder().setHeartbeat(Heartbeat.newBuilder().setResources(Resources.newBuilder().setCpuCores(1))).build());
       }
     }
@@ -132,6 +140,10 @@ final class SimulatedNodesRole implements ChildRole {
       switch (frame.getKindCase()) {
         case WELCOME -> {
           heartbeatMillis.compareAndSet(0, frame.getWelcome().getHeartbeatIntervalMs());
+          synchronized (this) {
+            welcomedAt = System.nanoTime();
+            lastBeat = welcomedAt;
+          }
           welcomed.countDown();
         }
         case REJECTED -> {

@@ -52,6 +52,7 @@ public final class CallScheduler {
   private final Condition idle = lock.newCondition();
   private final Map<String, NodeSession> nodes = new LinkedHashMap<>();
   private final Map<String, List<NodeSession>> byFunction = new HashMap<>();
+  private final FunctionOwners owners = new FunctionOwners();
   private final CallQueues queues;
   private final Balancers<NodeSession> balancers = new Balancers<>();
   private final ScheduledThreadPoolExecutor timer;
@@ -539,16 +540,16 @@ public final class CallScheduler {
       if (closing) {
         throw new RegistrationException(ErrorCode.UNAVAILABLE, "The gateway is shutting down.");
       }
+      NodeSession previous = nodes.get(session.nodeId);
       for (String function : session.functions.keySet()) {
-        for (NodeSession other : byFunction.getOrDefault(function, List.of())) {
-          if (!other.nodeId.equals(session.nodeId) && !java.util.Objects.equals(other.principal, principal)
-              && !sharing.allowed(function, other.principal, principal)) {
+        for (String owner : owners.of(function)) {
+          if (!java.util.Objects.equals(owner, principal) && !onlyServedBy(previous, function, owner)
+              && !sharing.allowed(function, owner, principal)) {
             throw new RegistrationException(ErrorCode.PERMISSION_DENIED, "Function '" + function + "' is already served under token '"
-                + other.principal + "'; a node with token '" + principal + "' may not take it over.");
+                + owner + "'; a node with token '" + principal + "' may not take it over.");
           }
         }
       }
-      NodeSession previous = nodes.get(session.nodeId);
       if (previous != null && !java.util.Objects.equals(previous.principal, principal)) {
         throw new RegistrationException(ErrorCode.PERMISSION_DENIED,
             "Node id '" + session.nodeId + "' is connected under another token; it cannot be replaced by this one.");
@@ -559,6 +560,7 @@ public final class CallScheduler {
       }
       for (String function : session.functions.keySet()) {
         byFunction.computeIfAbsent(function, f -> new ArrayList<>()).add(session);
+        owners.add(function, principal);
       }
       session.send(GatewayFrame.newBuilder().setWelcome(Welcome.newBuilder()
           .setSessionId(session.sessionId)
@@ -618,7 +620,10 @@ public final class CallScheduler {
       lock.unlock();
     }
     for (NodeSession node : silent) {
-      onNodeGone(node, "no heartbeat for " + (now - node.lastHeartbeatMillis()) + " ms");
+      long silence = System.currentTimeMillis() - node.lastHeartbeatMillis();
+      if (silence > 3 * interval) { // not heard from since the check above
+        onNodeGone(node, "no heartbeat for " + silence + " ms");
+      }
     }
   }
 
@@ -680,13 +685,27 @@ public final class CallScheduler {
     session.closeStream();
   }
 
+  /** Whether {@code owner}'s only node offering {@code function} is {@code previous} (the session a reconnect replaces). */
+  private boolean onlyServedBy(NodeSession previous, String function, String owner) {
+    if (previous == null || previous.removed || !java.util.Objects.equals(previous.principal, owner)
+        || !previous.functions.containsKey(function)) {
+      return false;
+    }
+    for (NodeSession other : byFunction.getOrDefault(function, List.of())) {
+      if (other != previous && java.util.Objects.equals(other.principal, owner)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Under the lock: takes the session out of routing; its calls are collected by {@link #failCalls}. */
   private void detach(NodeSession session) {
     session.removed = true;
     for (String function : session.functions.keySet()) {
       List<NodeSession> offering = byFunction.get(function);
-      if (offering != null) {
-        offering.remove(session);
+      if (offering != null && offering.remove(session)) {
+        owners.remove(function, session.principal);
         if (offering.isEmpty()) {
           byFunction.remove(function);
         }

@@ -198,11 +198,11 @@ public final class GatewayLink {
     } finally {
       lock.unlock();
     }
-    // directExecutor: frames are handled on the transport thread. Each handler only hands work
-    // off (Invoke goes to the function executor) or records state, so nothing blocks there, and
-    // an Invoke reaches its function with one thread hand-off instead of two.
+    // Not directExecutor: handing an Invoke to the function executor may start a thread (always,
+    // on Java 17, until the pool is full), and a burst of 10,000 calls doing that on the transport
+    // thread held back heartbeats for over 3 s, so the gateway dropped the node (scripts/bench
+    // --only concurrency). The extra hand-off costs little by comparison.
     ManagedChannel channel = channels.computeIfAbsent(address, a -> Grpc.newChannelBuilder(a, credentials)
-        .directExecutor()
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .keepAliveTime(20, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
