@@ -88,8 +88,8 @@ final class ChildJvm implements AutoCloseable {
     return process.pid();
   }
 
-  /** Sends one command and returns the words of its reply (without the echoed command word). */
-  String[] ask(String command, Duration timeout) throws IOException, InterruptedException {
+  /** Sends one command and returns the words of its reply (without the echoed command word); one at a time. */
+  synchronized String[] ask(String command, Duration timeout) throws IOException, InterruptedException {
     commands.println(command);
     String reply = next(timeout);
     if (reply == null) {

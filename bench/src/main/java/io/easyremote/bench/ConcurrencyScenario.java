@@ -59,7 +59,11 @@ final class ConcurrencyScenario implements Scenario {
         }
       }, "bench-inflight-poller");
       poller.start();
-      Thread.sleep(300);
+      long settleBy = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sleepMillis / 2);
+      while (System.nanoTime() < settleBy && Integer.parseInt(gateway.ask("inflight", Duration.ofSeconds(10))[0]) < calls * 95 / 100) {
+        Thread.sleep(20);
+      }
+      long inFlightAtHeap = Integer.parseInt(gateway.ask("inflight", Duration.ofSeconds(10))[0]);
       long heapInFlight = gateway.heapAfterGc();
       long rss = Procs.rssBytes(gateway.pid());
       all.get(120, TimeUnit.SECONDS);
@@ -67,13 +71,14 @@ final class ConcurrencyScenario implements Scenario {
       double seconds = (System.nanoTime() - start) / 1e9;
       int completed = (int) futures.stream().filter(f -> !f.isCompletedExceptionally()).count();
       section.row(calls, completed, failed.get(), submitted, seconds, peaks[0], idleHeap / 1e6, heapInFlight / 1e6,
-          (heapInFlight - idleHeap) / 1024.0 / Math.max(1, peaks[0]), rss / 1e6);
+          (heapInFlight - idleHeap) / 1024.0 / Math.max(1, inFlightAtHeap), rss / 1e6);
       section.note("Peak queued at the gateway: " + peaks[1] + " (calls wait there only when every node is full).");
       section.note("Each call sleeps " + sleepMillis + " ms on one node with max concurrency " + String.format("%,d", calls)
           + "; one client connection, async calls sent as fast as one thread can (sent s). Ideal 'all done' is the sleep plus"
           + " the sending time; on Java 17 the node runs each call on a platform thread, on 21+ on a virtual thread.");
       section.note("peak in flight: the gateway's own count, polled every 50 ms until all are done. heap: the gateway's live heap"
-          + " after a full GC, idle and 0.3 s after the last call was sent; RSS then; KB per call = heap growth ÷ peak in flight.");
+          + " after a full GC, idle and once 95% of the calls are in flight (" + inFlightAtHeap + " then); RSS then;"
+          + " KB per call = heap growth ÷ calls in flight then.");
       if (completed != calls || failed.get() > 0) {
         section.fail((calls - completed) + " did not complete (first: " + firstFailure.get()
             + "); see " + settings.logDir());

@@ -70,19 +70,17 @@ final class Lab implements AutoCloseable {
         new RestCaller(gatewayPort(), SessionProtocol.H1C, LatencyScenario.SMALL),
         new RestCaller(gatewayPort(), SessionProtocol.H2C, LatencyScenario.SMALL));
     Duration slice = settings.jitWarmup().dividedBy(6);
-    for (int i = 0; i < 3; i++) { // small calls get half the time, the rest a sixth each
-      Load.closedLoop(relayed.get(0), 4, slice);
-    }
+    Rounds.warmUp(List.of(relayed.get(0)), slice.multipliedBy(3)); // small calls get half the time, the rest a sixth each
     for (int i = 1; i < relayed.size(); i++) {
-      Load.closedLoop(relayed.get(i), 4, slice);
+      Rounds.warmUp(List.of(relayed.get(i)), slice);
       relayed.get(i).close();
     }
     try (Caller direct = new DirectGrpcCaller(echoPort(), LatencyScenario.SMALL)) {
-      Load.closedLoop(direct, 4, settings.jitWarmup().dividedBy(3));
+      Rounds.warmUp(List.of(direct), settings.jitWarmup().dividedBy(3));
     }
     if (nats != null) {
       try (Caller natsCaller = new NatsCaller(nats.url(), LatencyScenario.SMALL)) {
-        Load.closedLoop(natsCaller, 4, settings.jitWarmup().dividedBy(3));
+        Rounds.warmUp(List.of(natsCaller), settings.jitWarmup().dividedBy(3));
       }
     }
   }

@@ -2,6 +2,7 @@ package io.easyremote.bench;
 
 import com.linecorp.armeria.common.SessionProtocol;
 import io.easyremote.bench.callers.Caller;
+import io.easyremote.bench.callers.RawRelayedCaller;
 import io.easyremote.bench.callers.RelayedCaller;
 import io.easyremote.bench.callers.RestCaller;
 import java.util.List;
@@ -18,6 +19,7 @@ final class RestScenario implements Scenario {
   public Section run(Lab lab, Settings settings) throws Exception {
     List<Caller> callers = List.of(
         RelayedCaller.text("gRPC (Client)", lab.client(), LatencyScenario.SMALL),
+        new RawRelayedCaller(lab.gatewayPort(), LatencyScenario.SMALL),
         new RestCaller(lab.gatewayPort(), SessionProtocol.H1C, LatencyScenario.SMALL),
         new RestCaller(lab.gatewayPort(), SessionProtocol.H2C, LatencyScenario.SMALL));
     try {
@@ -30,7 +32,8 @@ final class RestScenario implements Scenario {
             m.median(c.name(), Sample::meanMicros), m.ratio(c.name(), "gRPC (Client)", Sample::p50Micros));
       }
       section.note(String.format(Locale.ROOT, "%d rounds of %d calls per path, order rotated; REST callers use Armeria's WebClient"
-          + " with a JSON body [\"…\"] and check the JSON answer.", settings.latencyRounds(), settings.latencyCalls()));
+          + " with a JSON body [\"…\"] and check the JSON answer; the plain gRPC stub sends the Client's request without the"
+          + " client library.", settings.latencyRounds(), settings.latencyCalls()));
       return section;
     } finally {
       for (Caller c : callers) {

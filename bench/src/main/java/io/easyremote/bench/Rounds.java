@@ -10,10 +10,14 @@ import java.util.List;
 final class Rounds {
   private Rounds() {}
 
-  /** Warms each caller up with a few concurrent callers for the configured warm-up time. */
+  /**
+   * Warms each caller up for {@code warmup}: half with 4 concurrent callers, half with one, so the
+   * JIT has seen both the concurrent and the sequential path before anything is measured.
+   */
   static void warmUp(List<Caller> callers, Duration warmup) throws Exception {
     for (Caller c : callers) {
-      Load.closedLoop(c, 4, warmup);
+      Load.closedLoop(c, 4, warmup.dividedBy(2));
+      Load.closedLoop(c, 1, warmup.dividedBy(2));
     }
   }
 

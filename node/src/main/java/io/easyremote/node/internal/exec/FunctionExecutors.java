@@ -3,15 +3,12 @@ package io.easyremote.node.internal.exec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The executor user functions run on: a virtual thread per call on Java 21+, looked up at run
- * time so the code still targets Java 17; otherwise a pool of {@code maxConcurrency} daemon
- * threads. The stream callback thread never runs user code.
+ * time so the code still targets Java 17; otherwise a {@link GrowingThreadPool} of up to
+ * {@code maxConcurrency} daemon threads. Submitting never blocks or starts a thread, so the node
+ * may submit from its transport thread; that thread never runs user code.
  */
 public final class FunctionExecutors {
   private FunctionExecutors() {}
@@ -22,15 +19,7 @@ public final class FunctionExecutors {
     if (virtual != null) {
       return virtual;
     }
-    AtomicInteger ids = new AtomicInteger();
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(maxConcurrency, maxConcurrency, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), runnable -> {
-          Thread t = new Thread(runnable, "easyremote-fn-" + ids.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
+    return new GrowingThreadPool(maxConcurrency, "easyremote-fn");
   }
 
   /** Whether calls run on virtual threads on this runtime. */
