@@ -24,6 +24,9 @@ final class NatsServer implements AutoCloseable {
     this.process = process;
     this.port = port;
     this.version = version;
+    // The helper JVMs exit when the benchmark's stdin closes; nats-server would not, so an
+    // interrupted run (Ctrl-C) stops it here.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "nats-server-stop"));
   }
 
   /** The nats-server binary on PATH or where Debian puts it, or null. */
