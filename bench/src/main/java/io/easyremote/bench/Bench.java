@@ -2,6 +2,7 @@ package io.easyremote.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.easyremote.protocol.internal.Version;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
  * 127.0.0.1, runs the scenarios, prints one Markdown report and writes it, with the same figures
  * as JSON, to {@code bench/results/<timestamp>.{md,json}}.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, version = "easyremote bench " + Version.CURRENT,
     description = "Runs the EasyRemote benchmarks on 127.0.0.1 with same-run baselines (direct gRPC, NATS).")
 public final class Bench implements Callable<Integer> {
   private static final List<String> ORDER = List.of("footprint", "latency", "throughput", "payload", "rest", "scale", "concurrency");
