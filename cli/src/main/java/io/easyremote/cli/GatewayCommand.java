@@ -22,10 +22,18 @@ final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--insecure", description = "Allow listening beyond loopback without node tokens and client keys.")
   boolean insecure;
 
+  @Option(names = "--io-threads", paramLabel = "N",
+      description = "Event-loop threads for all connections (default: one per four CPU cores, at least one).")
+  Integer ioThreads;
+
   @Override
   public Integer call() throws Exception {
     Access access = config == null ? Access.open() : Access.fromYaml(config);
-    Gateway gateway = Gateway.builder().host(host).port(port).access(access).insecure(insecure).build().start();
+    Gateway.Builder builder = Gateway.builder().host(host).port(port).access(access).insecure(insecure);
+    if (ioThreads != null) {
+      builder.ioThreads(ioThreads);
+    }
+    Gateway gateway = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "easyremote-shutdown"));
     System.out.println("EasyRemote gateway listening on " + gateway.address() + (host.equals(gateway.address().split(":")[0]) ? "" : " (bound to " + host + ")"));
     System.out.flush();

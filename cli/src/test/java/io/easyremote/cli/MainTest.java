@@ -62,6 +62,12 @@ class MainTest {
     assertThat(gateway.host).isEqualTo("127.0.0.1");
     assertThat(gateway.port).isEqualTo(8080);
     assertThat(gateway.insecure).isFalse();
+    assertThat(gateway.ioThreads).isNull(); // the gateway's own default
+  }
+
+  @Test
+  void gateway_ioThreads_isParsed() {
+    assertThat(parse(GatewayCommand.class, "gateway", "--io-threads", "4").ioThreads).isEqualTo(4);
   }
 
   @Test

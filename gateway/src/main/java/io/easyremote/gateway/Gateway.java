@@ -1,5 +1,6 @@
 package io.easyremote.gateway;
 
+import com.linecorp.armeria.common.util.EventLoopGroups;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.grpc.GrpcService;
@@ -20,6 +21,7 @@ import io.easyremote.protocol.FunctionInfo;
 import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Wire;
+import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -27,6 +29,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +62,7 @@ public final class Gateway implements AutoCloseable {
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Server server;
+  private volatile EventLoopGroup ioLoops;
 
   private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
@@ -68,7 +72,7 @@ public final class Gateway implements AutoCloseable {
     this.config = config;
     this.scheduler = new CallScheduler(new SchedulerSettings(
         config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval,
-        config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff, config.registrationGrace),
+        config.nodeTimeout, config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff, config.registrationGrace),
         record -> {
           metrics.onCompleted(record);
           recentCalls.onCompleted(record);
@@ -109,9 +113,14 @@ public final class Gateway implements AutoCloseable {
       builder.http(address);
     }
     addHttpRoutes(builder, authentication);
+    EventLoopGroup loops = EventLoopGroups.newEventLoopGroup(config.ioThreads, "easyremote-gateway-io", true);
+    ioLoops = loops;
     Server s = builder
         // A node link is one long request: the whole-request limit would cut it. Messages are capped above.
         .maxRequestLength(0)
+        // Ours to stop, after the server: Armeria would stop it before the acceptor, which could
+        // then take a connection (a node reconnecting) that no loop will ever serve.
+        .workerGroup(loops, false)
         .requestTimeout(Duration.ZERO)
         // Calls are drained by the scheduler before the server stops.
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO)
@@ -120,6 +129,7 @@ public final class Gateway implements AutoCloseable {
     try {
       s.start().join();
     } catch (CompletionException e) {
+      stopLoops(loops);
       throw new IllegalStateException("Cannot listen on " + config.host + ":" + config.port + ": " + e.getCause().getMessage(), e.getCause());
     }
     server = s;
@@ -209,7 +219,16 @@ public final class Gateway implements AutoCloseable {
     if (s != null) {
       s.stop().join();
     }
+    EventLoopGroup loops = ioLoops;
+    if (loops != null) {
+      stopLoops(loops);
+    }
     log.info("EasyRemote gateway stopped");
+  }
+
+  /** Stops the event loops without Netty's 2 s quiet period: no connection is left on them. */
+  private static void stopLoops(EventLoopGroup loops) {
+    loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
   }
 
   private static boolean isLoopback(String host) {
@@ -229,8 +248,10 @@ public final class Gateway implements AutoCloseable {
     private int maxFunctionsPerNode = 1000;
     private Duration defaultDeadline = Duration.ofSeconds(30);
     private Duration heartbeatInterval = Duration.ofSeconds(1);
+    private Duration nodeTimeout = Duration.ofSeconds(10);
     private Duration drainTimeout = Duration.ofSeconds(10);
     private int streamBufferItems = 128;
+    private int ioThreads = defaultIoThreads();
     private Strategy defaultStrategy = Strategy.SMART;
     private Duration warmup = Duration.ofSeconds(3);
     private int ejectAfterFailures = 5;
@@ -300,9 +321,28 @@ public final class Gateway implements AutoCloseable {
       return this;
     }
 
-    /** How often nodes send heartbeats; default 1 s. */
+    /**
+     * How often nodes send heartbeats; default 1 s. A node silent for two intervals gets no new
+     * calls until it is heard again.
+     */
     public Builder heartbeatInterval(Duration interval) {
       this.heartbeatInterval = positive(interval, "heartbeatInterval");
+      return this;
+    }
+
+    /**
+     * How long a node may stay silent, its stream still open, before the gateway gives it up as
+     * lost: its calls in flight are then re-queued when they may be retried, and fail with
+     * NODE_LOST otherwise. Default 10 s; never less than three heartbeat intervals. A closed
+     * stream removes a node at once.
+     *
+     * <p>Silence alone already stops new calls after two intervals; giving a node up is kept for
+     * longer because a node that is alive but starved of CPU (a burst of thousands of calls, a
+     * long GC pause, a Raspberry Pi at full load) falls silent for seconds too, and its calls
+     * would mostly still finish.
+     */
+    public Builder nodeTimeout(Duration timeout) {
+      this.nodeTimeout = positive(timeout, "nodeTimeout");
       return this;
     }
 
@@ -372,6 +412,28 @@ public final class Gateway implements AutoCloseable {
       }
       this.streamBufferItems = items;
       return this;
+    }
+
+    /**
+     * The event-loop threads that read and write every connection, callers' and nodes' alike.
+     * Default: one per four CPU cores, at least one (one on a small VPS).
+     *
+     * <p>A relayed call is read on its caller's connection and written to its node's, and back:
+     * when the two connections live on different loops, each direction pays a thread wake-up
+     * (tens of microseconds on a small machine). One loop avoids them all and relays some 25,000
+     * calls/s on one core ({@code docs/benchmarks.md}); add threads when one core of relaying is
+     * not enough.
+     */
+    public Builder ioThreads(int threads) {
+      if (threads < 1) {
+        throw new IllegalArgumentException("ioThreads must be > 0: " + threads);
+      }
+      this.ioThreads = threads;
+      return this;
+    }
+
+    private static int defaultIoThreads() {
+      return Math.max(1, Runtime.getRuntime().availableProcessors() / 4);
     }
 
     /**

@@ -36,7 +36,7 @@ class FaultToleranceTest {
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
-      .gateway(g -> g.heartbeatInterval(Duration.ofMillis(200)))
+      .gateway(g -> g.heartbeatInterval(Duration.ofMillis(200)).nodeTimeout(Duration.ofMillis(600)))
       .leakTimeout(Duration.ofSeconds(10))
       .build();
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HealthTest {
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
-      .gateway(g -> g.heartbeatInterval(Duration.ofMillis(200)))
+      .gateway(g -> g.heartbeatInterval(Duration.ofMillis(200)).nodeTimeout(Duration.ofMillis(600)))
       .build();
 
   @Test
@@ -39,6 +39,29 @@ class HealthTest {
     Awaitility.await().atMost(Duration.ofSeconds(2))
         .until(() -> cluster.gateway().nodes().stream().noneMatch(n -> n.id().equals("silent")));
     proxy.resume();
+  }
+
+  @Test
+  void silentNode_shorterThanTheNodeTimeout_keepsItsCallsInFlight() throws Exception {
+    try (TestCluster patient = TestCluster.builder()
+        .gateway(g -> g.heartbeatInterval(Duration.ofMillis(200)).nodeTimeout(Duration.ofSeconds(10)))
+        .build().start()) {
+      TcpProxy proxy = patient.startNodeBehindProxy("starved", n -> n.register(new SampleFunctions("starved")));
+      CompletableFuture<String> call = patient.client().callAsync("sleep", String.class, 1500); // not idempotent: never re-run
+      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> patient.gateway().inFlightCalls() == 1);
+
+      proxy.stallUpstream(); // like a node starved of CPU: no heartbeats, connection open
+      Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+          .until(() -> patient.gateway().nodes().stream().anyMatch(n -> n.id().equals("starved") && n.state().equals("SUSPECT")));
+      Thread.sleep(1200); // silent for well over three intervals, under the node timeout
+      assertThat(patient.gateway().nodes()).extracting(NodeInfo::id).containsExactly("starved");
+      assertThat(patient.gateway().inFlightCalls()).isEqualTo(1);
+
+      proxy.resume();
+      assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("starved");
+      Awaitility.await().atMost(Duration.ofSeconds(2))
+          .until(() -> patient.gateway().nodes().stream().noneMatch(n -> n.state().equals("SUSPECT")));
+    }
   }
 
   @Test

@@ -635,21 +635,22 @@ public final class CallScheduler {
 
   /**
    * Runs every half heartbeat interval: a node silent for two intervals becomes SUSPECT (no new
-   * calls); silent for three, it is removed as if its stream had closed.
+   * calls); silent for the node timeout, it is removed as if its stream had closed.
    */
   private void checkHealth() {
     long now = System.currentTimeMillis();
-    long interval = settings.heartbeatInterval().toMillis();
+    long limit = settings.silenceLimitMillis();
     List<NodeSession> silent = new ArrayList<>();
     lock.lock();
     try {
       for (NodeSession node : nodes.values()) {
         long silence = now - node.lastHeartbeatMillis();
-        if (silence > 3 * interval) {
+        if (silence > limit) {
           silent.add(node);
-        } else if (silence > 2 * interval && !node.suspect) {
+        } else if (silence > settings.suspectAfterMillis() && !node.suspect) {
           node.suspect = true;
-          log.warn("Node '{}' missed its heartbeats for {} ms: no new calls until it is heard again", node.nodeId, silence);
+          log.warn("Node '{}' missed its heartbeats for {} ms: no new calls until it is heard again (given up after {} ms)",
+              node.nodeId, silence, limit);
         }
       }
     } finally {
@@ -657,7 +658,7 @@ public final class CallScheduler {
     }
     for (NodeSession node : silent) {
       long silence = System.currentTimeMillis() - node.lastHeartbeatMillis();
-      if (silence > 3 * interval) { // not heard from since the check above
+      if (silence > limit) { // not heard from since the check above
         onNodeGone(node, "no heartbeat for " + silence + " ms");
       }
     }

@@ -10,6 +10,8 @@ import java.time.Duration;
  * @param maxQueuedCallsPerFunction calls that may wait for a free node, per function
  * @param maxFunctionsPerNode functions one node may register
  * @param heartbeatInterval the interval nodes are told to heartbeat at
+ * @param nodeTimeout how long an open but silent node is kept before it is given up; at least
+ *     three heartbeat intervals apply (see {@link #silenceLimitMillis()})
  * @param defaultStrategy the strategy of calls that name none
  * @param warmup how long a new node gets a ramped share of traffic; zero = none
  * @param ejectAfterFailures consecutive failures that eject a node for a back-off period; 0 = never
@@ -19,4 +21,16 @@ import java.time.Duration;
  */
 public record SchedulerSettings(
     int maxPayloadBytes, int maxQueuedCallsPerFunction, int maxFunctionsPerNode, Duration heartbeatInterval,
-    Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff, Duration registrationGrace) {}
+    Duration nodeTimeout, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
+    Duration registrationGrace) {
+
+  /** Silence after which a node gets no new calls: two heartbeat intervals. */
+  public long suspectAfterMillis() {
+    return 2 * heartbeatInterval.toMillis();
+  }
+
+  /** Silence after which a node is given up: the node timeout, and never less than three intervals. */
+  public long silenceLimitMillis() {
+    return Math.max(nodeTimeout.toMillis(), 3 * heartbeatInterval.toMillis());
+  }
+}

@@ -343,7 +343,6 @@ public final class GatewayLink {
     }
   }
 
-  /** One attempt's stream. Writes are serialised; frames arrive on gRPC's thread one at a time. */
   /**
    * Gateway frames are handled on the transport thread: an Invoke only queues work on the
    * function executor, which never blocks or starts a thread there (see {@code FunctionExecutors}),
@@ -354,6 +353,7 @@ public final class GatewayLink {
     return builder.directExecutor();
   }
 
+  /** One attempt's stream. Writes are serialised; frames arrive on gRPC's thread one at a time. */
   private final class Connection implements FrameSink, StreamObserver<GatewayFrame> {
     final String address;
     private final ReentrantLock writeLock = new ReentrantLock();
