@@ -2,10 +2,10 @@ package io.easyremote.bench;
 
 import com.linecorp.armeria.common.SessionProtocol;
 import io.easyremote.bench.callers.Caller;
-import io.easyremote.bench.callers.DirectGrpcCaller;
 import io.easyremote.bench.callers.NatsCaller;
 import io.easyremote.bench.callers.RelayedCaller;
 import io.easyremote.bench.callers.RestCaller;
+import io.easyremote.bench.callers.StubCaller;
 import io.easyremote.client.Client;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -75,7 +75,7 @@ final class Lab implements AutoCloseable {
       Rounds.warmUp(List.of(relayed.get(i)), slice);
       relayed.get(i).close();
     }
-    try (Caller direct = new DirectGrpcCaller(echoPort(), LatencyScenario.SMALL)) {
+    try (Caller direct = StubCaller.direct(echoPort(), LatencyScenario.SMALL)) {
       Rounds.warmUp(List.of(direct), settings.jitWarmup().dividedBy(3));
     }
     if (nats != null) {

@@ -1,9 +1,9 @@
 package io.easyremote.bench;
 
 import io.easyremote.bench.callers.Caller;
-import io.easyremote.bench.callers.DirectGrpcCaller;
 import io.easyremote.bench.callers.NatsCaller;
 import io.easyremote.bench.callers.RelayedCaller;
+import io.easyremote.bench.callers.StubCaller;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,7 +48,7 @@ final class LatencyScenario implements Scenario {
   static List<Caller> smallCallers(Lab lab) throws Exception {
     List<Caller> callers = new ArrayList<>();
     callers.add(RelayedCaller.text("relayed", lab.client(), SMALL));
-    callers.add(new DirectGrpcCaller(lab.echoPort(), SMALL));
+    callers.add(StubCaller.direct(lab.echoPort(), SMALL));
     if (lab.nats != null) {
       callers.add(new NatsCaller(lab.nats.url(), SMALL));
     }

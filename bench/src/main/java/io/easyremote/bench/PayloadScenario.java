@@ -1,8 +1,8 @@
 package io.easyremote.bench;
 
 import io.easyremote.bench.callers.Caller;
-import io.easyremote.bench.callers.DirectGrpcCaller;
 import io.easyremote.bench.callers.RelayedCaller;
+import io.easyremote.bench.callers.StubCaller;
 import io.easyremote.client.Client;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +29,7 @@ final class PayloadScenario implements Scenario {
     long budget = settings.quick() ? 16L << 20 : 64L << 20;
     for (int size : SIZES) {
       int calls = (int) Math.min(settings.quick() ? 250 : 1000, Math.max(2, budget / size));
-      List<Caller> callers = List.of(RelayedCaller.bytes("relayed", client, size), new DirectGrpcCaller(lab.echoPort(), size));
+      List<Caller> callers = List.of(RelayedCaller.bytes("relayed", client, size), StubCaller.direct(lab.echoPort(), size));
       try {
         for (Caller c : callers) {
           Load.sequential(c, Math.min(calls, 20)); // warm-up at this size

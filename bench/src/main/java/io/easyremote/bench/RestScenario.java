@@ -2,9 +2,9 @@ package io.easyremote.bench;
 
 import com.linecorp.armeria.common.SessionProtocol;
 import io.easyremote.bench.callers.Caller;
-import io.easyremote.bench.callers.RawRelayedCaller;
 import io.easyremote.bench.callers.RelayedCaller;
 import io.easyremote.bench.callers.RestCaller;
+import io.easyremote.bench.callers.StubCaller;
 import java.util.List;
 import java.util.Locale;
 
@@ -19,7 +19,7 @@ final class RestScenario implements Scenario {
   public Section run(Lab lab, Settings settings) throws Exception {
     List<Caller> callers = List.of(
         RelayedCaller.text("gRPC (Client)", lab.client(), LatencyScenario.SMALL),
-        new RawRelayedCaller(lab.gatewayPort(), LatencyScenario.SMALL),
+        StubCaller.relayed(lab.gatewayPort(), LatencyScenario.SMALL),
         new RestCaller(lab.gatewayPort(), SessionProtocol.H1C, LatencyScenario.SMALL),
         new RestCaller(lab.gatewayPort(), SessionProtocol.H2C, LatencyScenario.SMALL));
     try {

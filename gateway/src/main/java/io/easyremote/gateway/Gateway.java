@@ -420,8 +420,8 @@ public final class Gateway implements AutoCloseable {
      *
      * <p>A relayed call is read on its caller's connection and written to its node's, and back:
      * when the two connections live on different loops, each direction pays a thread wake-up
-     * (tens of microseconds on a small machine). One loop avoids them all and relays some 25,000
-     * calls/s on one core ({@code docs/benchmarks.md}); add threads when one core of relaying is
+     * (tens of microseconds on a small machine). One loop avoids them all and relays over 20,000
+     * small calls/s on one core ({@code docs/benchmarks.md}); add threads when one core of relaying is
      * not enough.
      */
     public Builder ioThreads(int threads) {

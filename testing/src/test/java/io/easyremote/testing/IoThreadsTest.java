@@ -8,8 +8,10 @@ import io.easyremote.gateway.Gateway;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,6 +39,12 @@ class IoThreadsTest {
       for (int i = 0; i < calls.size(); i++) {
         assertThat(calls.get(i).join()).isEqualTo("call-" + i);
       }
+      // Seven connections (five callers, two nodes) round-robin over the gateway's own three loops.
+      Map<String, Long> loopsPerGroup = Thread.getAllStackTraces().keySet().stream()
+          .map(Thread::getName)
+          .filter(name -> name.startsWith("easyremote-gateway-io-"))
+          .collect(Collectors.groupingBy(name -> name.substring(0, name.lastIndexOf('-')), Collectors.counting()));
+      assertThat(loopsPerGroup).as("live gateway event-loop threads by group").containsValue(3L);
     } finally {
       clients.forEach(Client::close);
     }

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -235,7 +236,7 @@ public final class CallScheduler {
    * (scripts/bench, scale scenario); a sample that finds no free node falls back to the full scan.
    */
   private static List<NodeSession> sampleFree(List<NodeSession> offering, long now) {
-    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    ThreadLocalRandom random = ThreadLocalRandom.current();
     List<NodeSession> sample = new ArrayList<>(SAMPLE_SIZE);
     for (int i = 0; i < SAMPLE_SIZE; i++) {
       NodeSession node = offering.get(random.nextInt(offering.size()));
