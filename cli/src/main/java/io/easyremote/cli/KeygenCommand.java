@@ -19,6 +19,19 @@ final class KeygenCommand implements Callable<Integer> {
   @Option(names = "--functions", split = ",", defaultValue = "*", description = "Function globs it covers (default: ${DEFAULT-VALUE}).")
   List<String> functions;
 
+  @Option(names = "--scope", defaultValue = "call", converter = ScopeConverter.class,
+      description = "For a client key: call (default: call its functions, list only those), read (also list every node and "
+          + "function), or admin (also the dashboard, metrics, drain and releasing names). See docs/security.md.")
+  Access.Scope scope;
+
+  /** Parses call, read or admin. */
+  static final class ScopeConverter implements picocli.CommandLine.ITypeConverter<Access.Scope> {
+    @Override
+    public Access.Scope convert(String value) {
+      return Access.Scope.parse(value);
+    }
+  }
+
   @Override
   public Integer call() {
     String secret = Access.newSecret();
@@ -32,6 +45,8 @@ final class KeygenCommand implements Callable<Integer> {
     System.out.println("    functions: " + globs);
     if (node) {
       System.out.println("    nodeIds: [\"*\"]");
+    } else if (scope != Access.Scope.CALL) {
+      System.out.println("    scopes: [" + scope.name().toLowerCase(java.util.Locale.ROOT) + "]");
     }
     return 0;
   }

@@ -15,11 +15,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Who may register functions and who may call them. Node tokens authorise registration, scoped to
- * function names and node ids (globs); client keys authorise calls, scoped to function names, with
- * a rate and a concurrency limit; functions may be callable without a key when their node marks
- * them public <em>and</em> a public-function glob here allows it. Secrets are kept only as
- * {@code sha256:} hashes: generate them with {@code easyremote keygen}.
+ * Who may do what on a gateway. Node tokens authorise registration, scoped to function names and
+ * node ids (globs); client keys authorise calls, scoped to function names, with a rate and a
+ * concurrency limit, and carry {@linkplain Scope scopes} for everything that is not a call:
+ * {@code read} for listings (nodes, node details, every function, OpenAPI), {@code admin} for
+ * operator views (dashboard, recent calls, metrics) and operations (drain, releasing names).
+ * Functions may be called without a key when their node marks them public <em>and</em> a
+ * public-function glob here allows it. Secrets are kept only as {@code sha256:} hashes: generate
+ * them with {@code easyremote keygen}. The full table is in {@code docs/security.md}.
  *
  * <pre>{@code
  * # gateway.yaml
@@ -34,7 +37,12 @@ import java.util.regex.Pattern;
  *     functions: ["math.*"]
  *     ratePerSecond: 50
  *     maxConcurrent: 8
+ *   - name: ops
+ *     hash: sha256:5e8848...
+ *     functions: []
+ *     scopes: [admin]
  * publicFunctions: ["status"]
+ * publicStatus: false        # true: anyone may read listings, the dashboard and metrics (never drain)
  * }</pre>
  *
  * <p>Values may reference environment variables as {@code ${NAME}}. Immutable and thread-safe.
@@ -60,6 +68,35 @@ public final class Access {
   }
 
   /**
+   * What a client key may do besides calling the functions its globs name. Higher scopes include
+   * lower ones: {@code admin} may read too.
+   */
+  public enum Scope {
+    /** Call the functions the key's globs name; list only those. Every key has it. */
+    CALL,
+    /** Also list every node and function, see node details and the whole OpenAPI document. */
+    READ,
+    /** Also the operator views (dashboard, recent calls, metrics) and operations (drain, release names). */
+    ADMIN;
+
+    /** Parses {@code call}, {@code read} or {@code admin} (any case). */
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public static Scope parse(String text) {
+      for (Scope scope : values()) {
+        if (scope.name().equalsIgnoreCase(text == null ? "" : text.trim())) {
+          return scope;
+        }
+      }
+      throw new IllegalArgumentException("Unknown scope '" + text + "': use call, read or admin");
+    }
+
+    /** Whether a key with this scope may do what {@code needed} allows. */
+    public boolean includes(Scope needed) {
+      return compareTo(needed) >= 0;
+    }
+  }
+
+  /**
    * A client key.
    *
    * @param name a label for logs (never the secret)
@@ -67,31 +104,58 @@ public final class Access {
    * @param functions globs of the functions it may call
    * @param ratePerSecond calls per second allowed (bursts up to one second's worth); 0 = unlimited
    * @param maxConcurrent calls at once allowed; 0 = unlimited
+   * @param scopes what else it may do; default {@code [call]}
    */
-  public record ClientKey(String name, String hash, List<String> functions, double ratePerSecond, int maxConcurrent) {
+  public record ClientKey(String name, String hash, List<String> functions, double ratePerSecond, int maxConcurrent,
+      List<Scope> scopes) {
     public ClientKey {
       Objects.requireNonNull(name, "name");
       hash = Secrets.toHash(Objects.requireNonNull(hash, "hash"));
       functions = List.copyOf(functions == null ? List.of("*") : functions);
-      if (ratePerSecond < 0 || maxConcurrent < 0) {
-        throw new IllegalArgumentException("client key '" + name + "': limits must be >= 0");
+      scopes = List.copyOf(scopes == null || scopes.isEmpty() ? List.of(Scope.CALL) : scopes);
+      if (!(ratePerSecond >= 0) || maxConcurrent < 0 || Double.isInfinite(ratePerSecond)) {
+        throw new IllegalArgumentException("client key '" + name + "': limits must be finite and >= 0");
       }
+    }
+
+    /** A key with the {@code call} scope only. */
+    public ClientKey(String name, String hash, List<String> functions, double ratePerSecond, int maxConcurrent) {
+      this(name, hash, functions, ratePerSecond, maxConcurrent, List.of(Scope.CALL));
+    }
+
+    /** The highest scope the key holds. */
+    public Scope scope() {
+      Scope best = Scope.CALL;
+      for (Scope s : scopes) {
+        if (s.includes(best)) {
+          best = s;
+        }
+      }
+      return best;
     }
   }
 
   private final List<NodeToken> nodeTokens;
   private final List<ClientKey> clientKeys;
   private final List<String> publicFunctions;
+  private final boolean publicStatus;
 
-  private Access(List<NodeToken> nodeTokens, List<ClientKey> clientKeys, List<String> publicFunctions) {
+  private Access(List<NodeToken> nodeTokens, List<ClientKey> clientKeys, List<String> publicFunctions, boolean publicStatus) {
     this.nodeTokens = List.copyOf(nodeTokens);
     this.clientKeys = List.copyOf(clientKeys);
     this.publicFunctions = List.copyOf(publicFunctions);
+    this.publicStatus = publicStatus;
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (ClientKey key : clientKeys) {
+      if (!names.add(key.name())) {
+        throw new IllegalArgumentException("Two client keys are named '" + key.name() + "': names must be unique");
+      }
+    }
   }
 
   /** No credentials: anyone who reaches the gateway may register and call. Only allowed on loopback or with insecure. */
   public static Access open() {
-    return new Access(List.of(), List.of(), List.of());
+    return new Access(List.of(), List.of(), List.of(), false);
   }
 
   /** Starts an access configuration. */
@@ -116,10 +180,15 @@ public final class Access {
     if (form == null) {
       return open();
     }
-    return new Access(
-        form.nodeTokens == null ? List.of() : form.nodeTokens,
-        form.clientKeys == null ? List.of() : form.clientKeys,
-        form.publicFunctions == null ? List.of() : form.publicFunctions);
+    try {
+      return new Access(
+          form.nodeTokens == null ? List.of() : form.nodeTokens,
+          form.clientKeys == null ? List.of() : form.clientKeys,
+          form.publicFunctions == null ? List.of() : form.publicFunctions,
+          form.publicStatus);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("Cannot read access configuration " + file + ": " + e.getMessage(), e);
+    }
   }
 
   private static String expandEnvironment(String text) {
@@ -161,6 +230,14 @@ public final class Access {
     return publicFunctions;
   }
 
+  /**
+   * Whether anyone may read the listings, node details, OpenAPI, dashboard and metrics without a
+   * key (never drain or other operations). Without client keys everything is public anyway.
+   */
+  public boolean publicStatus() {
+    return publicStatus;
+  }
+
   /** Whether both nodes and callers must present credentials. */
   public boolean isClosed() {
     return !nodeTokens.isEmpty() && !clientKeys.isEmpty();
@@ -172,6 +249,7 @@ public final class Access {
     public List<NodeToken> nodeTokens;
     public List<ClientKey> clientKeys;
     public List<String> publicFunctions;
+    public boolean publicStatus;
   }
 
   /** Builds an {@link Access}. */
@@ -179,6 +257,7 @@ public final class Access {
     private final List<NodeToken> nodeTokens = new ArrayList<>();
     private final List<ClientKey> clientKeys = new ArrayList<>();
     private final List<String> publicFunctions = new ArrayList<>();
+    private boolean publicStatus;
 
     private Builder() {}
 
@@ -194,14 +273,33 @@ public final class Access {
       return this;
     }
 
+    /** Adds a client key with the given scopes (see {@link Scope}); {@code hashOrSecret} as for {@link #nodeToken}. */
+    public Builder clientKey(String name, String hashOrSecret, List<String> functions, double ratePerSecond, int maxConcurrent,
+        Scope... scopes) {
+      clientKeys.add(new ClientKey(name, hashOrSecret, functions, ratePerSecond, maxConcurrent, List.of(scopes)));
+      return this;
+    }
+
+    /** Adds an operator key: {@code admin} scope, no functions of its own to call (add globs with {@link #clientKey}). */
+    public Builder adminKey(String name, String hashOrSecret) {
+      return clientKey(name, hashOrSecret, List.of(), 0, 0, Scope.ADMIN);
+    }
+
+    /** Lets anyone read listings, node details, OpenAPI, the dashboard and metrics without a key; default false. */
+    public Builder publicStatus(boolean publicStatus) {
+      this.publicStatus = publicStatus;
+      return this;
+    }
+
     /** Allows functions matching these globs to be called without a key (their node must mark them public too). */
     public Builder publicFunctions(String... globs) {
       publicFunctions.addAll(List.of(globs));
       return this;
     }
 
+    /** An immutable {@link Access}; throws IllegalArgumentException for two keys with one name. */
     public Access build() {
-      return new Access(nodeTokens, clientKeys, publicFunctions);
+      return new Access(nodeTokens, clientKeys, publicFunctions, publicStatus);
     }
   }
 }

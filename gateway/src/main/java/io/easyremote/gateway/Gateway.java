@@ -52,11 +52,14 @@ import org.slf4j.LoggerFactory;
  * <p>Defaults: listens on 127.0.0.1:8080; 16 MiB payload limit; 1,000 queued calls per function;
  * 30 s deadline for calls that carry none; nodes heartbeat every second; close() waits up to
  * 10 s for in-flight calls.
+ *
+ * <p>The configuration is frozen by {@link Builder#build()}: changing the builder afterwards
+ * changes nothing in the gateway it built.
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
-  private final Builder config;
+  private final Config config;
   private final CallScheduler scheduler;
   private final StatusViews status;
   private final AtomicBoolean started = new AtomicBoolean();
@@ -68,11 +71,19 @@ public final class Gateway implements AutoCloseable {
   private final RecentCalls recentCalls = new RecentCalls();
   private final FunctionStats functionStats = new FunctionStats();
 
-  private Gateway(Builder config) {
+  /** Everything the builder said, copied at build(): the gateway never reads its builder again. */
+  private record Config(String host, int port, int maxPayloadBytes, int maxQueuedCallsPerFunction, int maxFunctionsPerNode,
+      Duration defaultDeadline, Duration heartbeatInterval, Duration nodeTimeout, Duration drainTimeout, int streamBufferItems,
+      int ioThreads, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
+      Duration registrationGrace, Duration ownershipHold, Duration helloTimeout, boolean insecure, Access access,
+      java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey) {}
+
+  private Gateway(Config config) {
     this.config = config;
     this.scheduler = new CallScheduler(new SchedulerSettings(
         config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval,
-        config.nodeTimeout, config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff, config.registrationGrace),
+        config.nodeTimeout, config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff, config.registrationGrace,
+        config.ownershipHold),
         record -> {
           metrics.onCompleted(record);
           recentCalls.onCompleted(record);
@@ -99,7 +110,7 @@ public final class Gateway implements AutoCloseable {
     long frameLimit = config.maxPayloadBytes + (1L << 20);
     CallerAuthentication authentication = new CallerAuthentication(config.access);
     GrpcService grpc = GrpcService.builder()
-        .addService(new NodeLinkService(scheduler, new NodeAdmission(config.access)))
+        .addService(new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout))
         .addService(new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems,
             authentication))
         .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
@@ -134,7 +145,8 @@ public final class Gateway implements AutoCloseable {
     }
     server = s;
     if (!config.access.isClosed() && !isLoopback(config.host)) {
-      log.warn("INSECURE: listening on {} without node tokens or client keys: anyone who can reach this port can register and call functions.", address());
+      log.warn("INSECURE: listening on {}:{} without node tokens or client keys: anyone who can reach this port can register and call functions.",
+          config.host, port());
     }
     log.info("EasyRemote gateway listening on {}", address());
     return this;
@@ -144,7 +156,7 @@ public final class Gateway implements AutoCloseable {
   private void addHttpRoutes(ServerBuilder builder, CallerAuthentication authentication) {
     RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems);
     DashboardSnapshot dashboard = new DashboardSnapshot(scheduler, status, functionStats, recentCalls);
-    new HttpFrontEnd(calls, status, metrics, dashboard, recentCalls).addTo(builder);
+    new HttpFrontEnd(calls, status, metrics, dashboard, recentCalls, scheduler).addTo(builder);
   }
 
   /** The bound port (the real one when built with {@code port(0)}). */
@@ -160,6 +172,15 @@ public final class Gateway implements AutoCloseable {
   public String address() {
     String host = config.host.equals("0.0.0.0") || config.host.equals("::") ? "127.0.0.1" : config.host;
     return host + ":" + port();
+  }
+
+  /**
+   * Releases a function name or node id held for an owner whose nodes disconnected, so that a
+   * node with another token may take it now (an operator's decision; {@code POST /api/admin/release}
+   * with an admin key does the same). Returns whether anything was held.
+   */
+  public boolean release(String name) {
+    return scheduler.release(Objects.requireNonNull(name, "name"));
   }
 
   /** The nodes connected now. */
@@ -256,7 +277,9 @@ public final class Gateway implements AutoCloseable {
     private Duration warmup = Duration.ofSeconds(3);
     private int ejectAfterFailures = 5;
     private Duration ejectBackoff = Duration.ofSeconds(1);
-    private Duration registrationGrace = Duration.ofSeconds(3);
+    private Duration registrationGrace = Duration.ofSeconds(7);
+    private Duration ownershipHold = Duration.ofHours(24);
+    private Duration helloTimeout = Duration.ofSeconds(5);
     private boolean insecure;
     private Access access = Access.open();
     private java.nio.file.Path tlsCertChain;
@@ -359,7 +382,9 @@ public final class Gateway implements AutoCloseable {
     /**
      * For this long after start, a call to a function no node offers waits for one to register
      * instead of failing with FUNCTION_NOT_FOUND: after a gateway restart, nodes need a moment to
-     * reconnect. Default 3 s; zero answers at once.
+     * reconnect. Default 7 s: longer than a node's longest reconnect backoff (5 s, jittered) plus
+     * a connection and its Hello, so a restart never answers FUNCTION_NOT_FOUND for a function
+     * whose nodes are on their way back. Zero answers at once.
      */
     public Builder registrationGrace(Duration grace) {
       Objects.requireNonNull(grace, "grace");
@@ -367,6 +392,31 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalArgumentException("registrationGrace must be >= 0: " + grace);
       }
       this.registrationGrace = grace;
+      return this;
+    }
+
+    /**
+     * How long function names and node ids stay bound to the token that registered them after
+     * all its nodes disconnected: meanwhile a node with another token cannot take them (unless
+     * both tokens' scopes name the function, or an admin releases it with {@link Gateway#release}).
+     * Default 24 h; zero releases names as soon as their last node leaves.
+     */
+    public Builder ownershipHold(Duration hold) {
+      Objects.requireNonNull(hold, "hold");
+      if (hold.isNegative()) {
+        throw new IllegalArgumentException("ownershipHold must be >= 0: " + hold);
+      }
+      this.ownershipHold = hold;
+      return this;
+    }
+
+    /**
+     * How long a new node link may stay open without sending its Hello; default 5 s. Links that
+     * never introduce themselves are closed with DEADLINE_EXCEEDED, and at most
+     * {@value io.easyremote.gateway.internal.grpc.NodeLinkService#MAX_PENDING_HELLOS} may wait at once.
+     */
+    public Builder helloTimeout(Duration timeout) {
+      this.helloTimeout = positive(timeout, "helloTimeout");
       return this;
     }
 
@@ -473,7 +523,9 @@ public final class Gateway implements AutoCloseable {
             + "Configure both (easyremote keygen prints the entries for gateway.yaml; start with --config gateway.yaml), "
             + "listen on 127.0.0.1 (the default), or pass --insecure (Gateway.builder().insecure(true)) to run an open gateway knowingly.");
       }
-      return new Gateway(this);
+      return new Gateway(new Config(host, port, maxPayloadBytes, maxQueuedCallsPerFunction, maxFunctionsPerNode, defaultDeadline,
+          heartbeatInterval, nodeTimeout, drainTimeout, streamBufferItems, ioThreads, defaultStrategy, warmup, ejectAfterFailures,
+          ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey));
     }
 
     private static Duration positive(Duration d, String name) {

@@ -129,9 +129,31 @@ function render(snapshot) {
   renderCalls(calls);
 }
 
+// A closed gateway shows its dashboard only to an admin key (or to everyone with publicStatus).
+// The key stays in this tab's sessionStorage and travels as a bearer token, never in the URL.
+let askedForKey = false;
+
+function authHeaders() {
+  const key = sessionStorage.getItem("easyremote-key");
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
 async function refresh() {
   try {
-    const response = await fetch("/api/dashboard", { cache: "no-store" });
+    const response = await fetch("/api/dashboard", { cache: "no-store", headers: authHeaders() });
+    if (response.status === 401 || response.status === 403) {
+      $("status").className = "status down";
+      $("status").textContent = response.status === 401 ? "this gateway needs an admin key" : "this key may not see the dashboard";
+      if (!askedForKey) {
+        askedForKey = true;
+        const key = window.prompt("Admin key for this gateway's dashboard (kept in this tab only):");
+        if (key) {
+          sessionStorage.setItem("easyremote-key", key.trim());
+          askedForKey = false;
+        }
+      }
+      return;
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     render(await response.json());
     $("status").className = "status live";

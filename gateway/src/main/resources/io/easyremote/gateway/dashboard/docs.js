@@ -1,3 +1,9 @@
+// The dashboard's key (sessionStorage, this tab only), sent as a bearer token when present.
+function keyHeader() {
+  const key = sessionStorage.getItem("easyremote-key");
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
 // Renders /openapi.json: one panel per function with its arguments, result, a curl line and a "try it" form.
 "use strict";
 
@@ -86,7 +92,7 @@ async function call(button) {
   answer.hidden = false;
   answer.textContent = "…";
   try {
-    const response = await fetch(button.dataset.url, { method: "POST", headers: { "Content-Type": "application/json" }, body: panel.querySelector("textarea").value });
+    const response = await fetch(button.dataset.url, { method: "POST", headers: { "Content-Type": "application/json", ...keyHeader() }, body: panel.querySelector("textarea").value });
     answer.textContent = `HTTP ${response.status}\n${await response.text()}`;
   } catch (e) {
     answer.textContent = String(e);
@@ -95,7 +101,7 @@ async function call(button) {
 
 async function load() {
   try {
-    const doc = await (await fetch("/openapi.json", { cache: "no-store" })).json();
+    const doc = await (await fetch("/openapi.json", { cache: "no-store", headers: keyHeader() })).json();
     components = doc.components || {};
     const paths = Object.entries(doc.paths || {});
     document.getElementById("intro").innerHTML = `${esc(doc.info.description)} <b>${paths.length}</b> function${paths.length === 1 ? "" : "s"} registered now.`;

@@ -4,10 +4,16 @@ import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.FunctionSpec;
 
 /**
- * What an authenticated caller may do. The scheduler asks {@link #admit} once per call, under its
- * lock, before routing; an admitted call is {@link #release}d exactly once when it completes.
+ * What an authenticated caller may do. The scheduler asks {@link #authorize} by name before it
+ * looks anything up (so an error never tells a caller whether a function it may not call exists),
+ * then {@link #admit} once per call, under its lock, with the function's spec; an admitted call is
+ * {@link #release}d exactly once when it completes. Front ends ask {@link #may} before serving
+ * listings and operator views, and filter listings with {@link #maySee}.
  */
 public interface CallGrant {
+  /** Null when the caller may call a function of this name (if it exists), else why not. */
+  Error authorize(String function);
+
   /** Null when the call may proceed (and now counts against the caller's limits), else why not. */
   Error admit(String function, FunctionSpec spec);
 
@@ -17,8 +23,25 @@ public interface CallGrant {
   /** The caller's label for logs and fairness, or null for anonymous callers. */
   String principal();
 
+  /** Whether listings and error messages may show this function to the caller. */
+  boolean maySee(String function, FunctionSpec spec);
+
+  /** Whether the caller may do what {@code permission} covers. */
+  boolean may(Permission permission);
+
+  /**
+   * Whose idempotency keys these are: a repeat of a key is matched only against the same caller's
+   * earlier calls. The key's name for key holders, the remote host for anonymous callers.
+   */
+  String idempotencyScope();
+
   /** Everything is allowed: a gateway without client keys. */
   CallGrant OPEN = new CallGrant() {
+    @Override
+    public Error authorize(String function) {
+      return null;
+    }
+
     @Override
     public Error admit(String function, FunctionSpec spec) {
       return null;
@@ -30,6 +53,21 @@ public interface CallGrant {
     @Override
     public String principal() {
       return null;
+    }
+
+    @Override
+    public boolean maySee(String function, FunctionSpec spec) {
+      return true;
+    }
+
+    @Override
+    public boolean may(Permission permission) {
+      return true;
+    }
+
+    @Override
+    public String idempotencyScope() {
+      return "";
     }
   };
 }

@@ -50,20 +50,24 @@ public final class CallScheduler {
   /** Pools larger than this are sampled rather than scanned when a call is routed; see {@link #sampleFree}. */
   private static final int SAMPLE_ABOVE = 64;
   private static final int SAMPLE_SIZE = 16;
+  /** Longest idempotency key accepted. */
+  static final int MAX_KEY_CHARS = 256;
+  /** Nodes named in a NO_NODE_AVAILABLE message at most. */
+  private static final int MAX_NODES_EXPLAINED = 10;
 
   private final SchedulerSettings settings;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
   private final Map<String, NodeSession> nodes = new LinkedHashMap<>();
   private final Map<String, List<NodeSession>> byFunction = new HashMap<>();
-  private final FunctionOwners owners = new FunctionOwners();
+  private final FunctionOwners owners;
   private final CallQueues queues;
   private final Balancers<NodeSession> balancers = new Balancers<>();
   private final ScheduledThreadPoolExecutor timer;
   private final AtomicLong callIds = new AtomicLong();
   private final AtomicLong unknownResults = new AtomicLong();
   private final RetryBudget retryBudget = new RetryBudget(0.2, 10, 100);
-  private final IdempotencyCache idempotency = new IdempotencyCache(TimeUnit.MINUTES.toNanos(10), 10_000);
+  private final IdempotencyCache idempotency = new IdempotencyCache(IdempotencyCache.Limits.DEFAULT);
   private final java.util.concurrent.atomic.AtomicInteger bufferedStreamItems = new java.util.concurrent.atomic.AtomicInteger();
   private int inFlight;
   private boolean closing;
@@ -76,6 +80,7 @@ public final class CallScheduler {
     this.listener = listener;
     this.graceEndsNanos = System.nanoTime() + settings.registrationGrace().toNanos();
     this.queues = new CallQueues(settings.maxQueuedCallsPerFunction());
+    this.owners = new FunctionOwners(settings.ownershipHold().toNanos());
     this.timer = new ScheduledThreadPoolExecutor(1, runnable -> {
       Thread t = Executors.defaultThreadFactory().newThread(runnable);
       t.setName("easyremote-gateway-timer");
@@ -86,7 +91,7 @@ public final class CallScheduler {
     if (!settings.registrationGrace().isZero()) {
       timer.schedule(this::endGrace, settings.registrationGrace().toNanos(), TimeUnit.NANOSECONDS);
     }
-    long checkEvery = Math.max(10, settings.heartbeatInterval().toMillis() / 2);
+    long checkEvery = Math.max(10, settings.heartbeatInterval().toMillis() / 4);
     this.timer.scheduleAtFixedRate(this::checkHealth, checkEvery, checkEvery, TimeUnit.MILLISECONDS);
   }
 
@@ -99,6 +104,9 @@ public final class CallScheduler {
   public PendingCall submit(CallRequestSpec request, CallSink sink) {
     PendingCall call = new PendingCall(callIds.incrementAndGet(), request, sink, listener);
     Error early = validate(request);
+    if (early == null) {
+      early = request.grant().authorize(request.function()); // before any lookup: an error never tells what exists
+    }
     if (early != null) {
       call.fail(early);
       return call;
@@ -106,13 +114,29 @@ public final class CallScheduler {
     String key = request.idempotencyKey();
     if (key != null && !request.stream()) {
       PendingCall follower = call;
-      follower.state = PendingCall.State.FOLLOWING;
-      CallSink leaderSink = idempotency.leadOrFollow(request.function(), key, sink, follower.asSink());
-      if (leaderSink == null) {
+      lock.lock();
+      try {
+        follower.state = PendingCall.State.FOLLOWING;
+      } finally {
+        lock.unlock();
+      }
+      IdempotencyCache.Decision decision = idempotency.leadOrFollow(request.grant().idempotencyScope(), request.function(), key,
+          request.payload(), sink, follower.asSink());
+      if (decision.refusal() != null) {
+        lock.lock();
+        try {
+          follower.state = PendingCall.State.DONE;
+        } finally {
+          lock.unlock();
+        }
+        follower.fail(decision.refusal());
+        return follower;
+      }
+      if (decision.lead() == null) {
         scheduleDeadline(follower);
         return follower;
       }
-      call = new PendingCall(call.id, request, leaderSink, listener);
+      call = new PendingCall(call.id, request, decision.lead(), listener);
     }
     Error error;
     lock.lock();
@@ -146,6 +170,13 @@ public final class CallScheduler {
       return Errors.of(ErrorCode.PAYLOAD_TOO_LARGE, "Arguments of '" + request.function() + "' are " + Errors.bytes(size)
           + "; the gateway accepts at most " + Errors.bytes(settings.maxPayloadBytes()) + ".");
     }
+    String unfit = request.requirements().problem();
+    if (unfit != null) {
+      return Errors.of(ErrorCode.INVALID_REQUEST, "Invalid requirements: " + unfit + ".");
+    }
+    if (request.idempotencyKey() != null && (request.idempotencyKey().isEmpty() || request.idempotencyKey().length() > MAX_KEY_CHARS)) {
+      return Errors.of(ErrorCode.INVALID_REQUEST, "An idempotency key must be 1 to " + MAX_KEY_CHARS + " characters.");
+    }
     if (request.deadlineNanos() - System.nanoTime() <= 0) {
       return Errors.of(ErrorCode.DEADLINE_EXCEEDED, "The deadline of the call to '" + request.function() + "' had passed on arrival.");
     }
@@ -163,7 +194,7 @@ public final class CallScheduler {
       if (System.nanoTime() < graceEndsNanos && call.request.pinnedNode() == null && queues.offer(call)) {
         return null; // just started: its node is probably still reconnecting
       }
-      return Errors.functionNotFound(function, byFunction.keySet());
+      return Errors.functionNotFound(function, visibleFunctions(call.request.grant()));
     }
     FunctionSpec spec = offering.get(0).functions.get(function);
     if (spec.getStreaming() && !call.request.stream()) {
@@ -189,16 +220,19 @@ public final class CallScheduler {
     Requirements requirements = call.request.requirements();
     if (!requirements.isEmpty() && offering.stream().noneMatch(node -> requirements.mismatch(node) == null)) {
       StringBuilder why = new StringBuilder("No node offering '" + function + "' meets the call's requirements:");
-      for (NodeSession node : offering) {
+      for (NodeSession node : offering.subList(0, Math.min(offering.size(), MAX_NODES_EXPLAINED))) {
         why.append(' ').append(node.nodeId).append(" (").append(requirements.mismatch(node)).append(");");
       }
       why.setLength(why.length() - 1);
+      if (offering.size() > MAX_NODES_EXPLAINED) {
+        why.append(" and ").append(offering.size() - MAX_NODES_EXPLAINED).append(" more");
+      }
       return Errors.of(ErrorCode.NO_NODE_AVAILABLE, why.append('.').toString());
     }
     long now = System.nanoTime();
     Strategy strategy = call.request.strategy() != null ? call.request.strategy() : settings.defaultStrategy();
     if (offering.size() > SAMPLE_ABOVE && pinned == null && requirements.isEmpty() && samplingKeeps(strategy)) {
-      List<NodeSession> sampled = sampleFree(offering, now);
+      List<NodeSession> sampled = sampleFree(offering, call, now);
       if (!sampled.isEmpty()) {
         dispatch(call, balancers.get(strategy).pick(function, sampled, now));
         return null;
@@ -221,6 +255,17 @@ public final class CallScheduler {
     return null;
   }
 
+  /** Under the lock: the registered functions this caller may see (listings and error messages). */
+  private java.util.Set<String> visibleFunctions(CallGrant grant) {
+    java.util.Set<String> visible = new java.util.TreeSet<>();
+    for (Map.Entry<String, List<NodeSession>> e : byFunction.entrySet()) {
+      if (grant.maySee(e.getKey(), e.getValue().get(0).functions.get(e.getKey()))) {
+        visible.add(e.getKey());
+      }
+    }
+    return visible;
+  }
+
   /**
    * Whether a strategy picks the same way from a random sample of the nodes as from all of them:
    * the power-of-two strategies compare two random eligible nodes anyway; round robin (strict
@@ -235,22 +280,27 @@ public final class CallScheduler {
    * take a call now. Scanning 10,000 nodes for every call held the scheduler lock for ~0.7 ms
    * (scripts/bench, scale scenario); a sample that finds no free node falls back to the full scan.
    */
-  private static List<NodeSession> sampleFree(List<NodeSession> offering, long now) {
+  private static List<NodeSession> sampleFree(List<NodeSession> offering, PendingCall call, long now) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     List<NodeSession> sample = new ArrayList<>(SAMPLE_SIZE);
     for (int i = 0; i < SAMPLE_SIZE; i++) {
       NodeSession node = offering.get(random.nextInt(offering.size()));
-      if (node.hasFreeSlot() && node.accepts(now, false) && !sample.contains(node)) {
+      if (node.hasFreeSlot() && node.accepts(now, false) && !sample.contains(node) && !node.calls.containsKey(call.id)) {
         sample.add(node);
       }
     }
     return sample;
   }
 
-  /** Whether the node may run the call: the pin and the requirements allow it. */
+  /**
+   * Whether the node may run the call: the pin and the requirements allow it, and the node is not
+   * still holding an earlier attempt of the same call (given up when it fell silent): a call id is
+   * never sent twice to one node.
+   */
   private static boolean qualifies(PendingCall call, NodeSession node) {
     String pinned = call.request.pinnedNode();
-    return (pinned == null || pinned.equals(node.nodeId)) && call.request.requirements().mismatch(node) == null;
+    return (pinned == null || pinned.equals(node.nodeId)) && call.request.requirements().mismatch(node) == null
+        && !node.calls.containsKey(call.id);
   }
 
   /** True when every node that could run the call is ejected: then ejection is ignored rather than starving the call. */
@@ -313,17 +363,19 @@ public final class CallScheduler {
   /** The start-up grace is over: calls still waiting for a function nobody offers fail as unknown. */
   private void endGrace() {
     List<PendingCall> unknown = new ArrayList<>();
-    java.util.Set<String> registered;
+    List<Error> errors = new ArrayList<>();
     lock.lock();
     try {
       unknown.addAll(queues.removeWhere(call -> !byFunction.containsKey(call.function())));
-      unknown.forEach(call -> call.state = PendingCall.State.DONE);
-      registered = new java.util.TreeSet<>(byFunction.keySet());
+      for (PendingCall call : unknown) {
+        call.state = PendingCall.State.DONE;
+        errors.add(Errors.functionNotFound(call.function(), visibleFunctions(call.request.grant())));
+      }
     } finally {
       lock.unlock();
     }
-    for (PendingCall call : unknown) {
-      call.fail(Errors.functionNotFound(call.function(), registered));
+    for (int i = 0; i < unknown.size(); i++) {
+      unknown.get(i).fail(errors.get(i));
     }
   }
 
@@ -393,7 +445,8 @@ public final class CallScheduler {
     }
     if (result.hasError()) {
       Error error = result.getError();
-      call.fail(error.getNodeId().isEmpty() ? error.toBuilder().setNodeId(node.nodeId).setReachedNode(true).build() : error);
+      boolean refused = error.getCode() == io.easyremote.protocol.wire.ErrorCode.OVERLOADED; // the node did not run it
+      call.fail(error.getNodeId().isEmpty() ? error.toBuilder().setNodeId(node.nodeId).setReachedNode(!refused).build() : error);
     } else if (result.getPayload().getData().size() > settings.maxPayloadBytes()) {
       call.fail(Error.newBuilder().setCode(Wire.toWire(ErrorCode.PAYLOAD_TOO_LARGE)).setReachedNode(true).setNodeId(node.nodeId)
           .setMessage("The result of '" + call.function() + "' is " + Errors.bytes(result.getPayload().getData().size())
@@ -418,11 +471,28 @@ public final class CallScheduler {
         log.debug("Ignored a final frame from {} for call {} it was not running", node, callId);
         return null;
       }
-      PendingCall.State previous = call.state;
-      call.state = PendingCall.State.DONE;
       node.inFlight--;
       releaseInFlight();
-      recordOutcome(node, call, error);
+      if (call.node != node) {
+        fillSlots(node); // the call moved on when this node fell silent; only its slot comes back
+        return null;
+      }
+      boolean refused = error != null && error.getCode() == io.easyremote.protocol.wire.ErrorCode.OVERLOADED;
+      recordOutcome(node, call, error, refused);
+      PendingCall.State previous = call.state;
+      if (refused && previous == PendingCall.State.DISPATCHED) {
+        log.warn("Node '{}' refused call {} with OVERLOADED while the gateway counted {} of its {} slots in use: "
+            + "counted as a node failure", node.nodeId, call.id, node.inFlight + 1, node.maxConcurrency);
+        if (mayFailOver(call, node, System.nanoTime())) {
+          call.state = PendingCall.State.QUEUED;
+          call.node = null;
+          if (requeue(call)) {
+            fillSlots(node);
+            return null;
+          }
+        }
+      }
+      call.state = PendingCall.State.DONE;
       fillSlots(node);
       return previous == PendingCall.State.DISPATCHED ? call : null;
     } finally {
@@ -441,8 +511,8 @@ public final class CallScheduler {
         unknownResults.incrementAndGet();
         return;
       }
-      if (call.state != PendingCall.State.DISPATCHED || !call.request.stream()) {
-        return; // abandoned: the node was told to cancel
+      if (call.state != PendingCall.State.DISPATCHED || call.node != node || !call.request.stream()) {
+        return; // abandoned or moved on: the node was told to cancel
       }
       if (call.credits <= 0) {
         violation = Errors.of(ErrorCode.INTERNAL, "Node '" + node.nodeId + "' sent more items of '" + call.function()
@@ -503,9 +573,9 @@ public final class CallScheduler {
   }
 
   /** Under the lock: feeds a finished call's latency and outcome to the node's statistics and ejection. */
-  private void recordOutcome(NodeSession node, PendingCall call, Error error) {
+  private void recordOutcome(NodeSession node, PendingCall call, Error error, boolean nodeFault) {
     long now = System.nanoTime();
-    boolean failed = error != null
+    boolean failed = nodeFault || error != null
         && (error.getCode() == io.easyremote.protocol.wire.ErrorCode.FUNCTION_FAILED
             || error.getCode() == io.easyremote.protocol.wire.ErrorCode.INTERNAL);
     if (error == null) {
@@ -578,6 +648,13 @@ public final class CallScheduler {
         throw new RegistrationException(ErrorCode.UNAVAILABLE, "The gateway is shutting down.");
       }
       NodeSession previous = nodes.get(session.nodeId);
+      long now = System.nanoTime();
+      String idHolder = owners.nodeIdHeldAgainst(session.nodeId, principal, now);
+      if (idHolder != null) {
+        throw new RegistrationException(ErrorCode.PERMISSION_DENIED, "Node id '" + session.nodeId + "' belongs to token '" + idHolder
+            + "' (its node is reconnecting); it is held for its owner until " + settings.ownershipHold().toMinutes()
+            + " min after it left, or until an admin releases it.");
+      }
       for (String function : session.functions.keySet()) {
         for (String owner : owners.of(function)) {
           if (!java.util.Objects.equals(owner, principal) && !onlyServedBy(previous, function, owner)
@@ -586,12 +663,19 @@ public final class CallScheduler {
                 + owner + "'; a node with token '" + principal + "' may not take it over.");
           }
         }
+        String holder = owners.heldAgainst(function, principal, now);
+        if (holder != null && !sharing.allowed(function, holder, principal)) {
+          throw new RegistrationException(ErrorCode.PERMISSION_DENIED, "Function '" + function + "' belongs to token '" + holder
+              + "', whose nodes are reconnecting; it is held for its owner until " + settings.ownershipHold().toMinutes()
+              + " min after they left, or until an admin releases it.");
+        }
       }
       if (previous != null && !java.util.Objects.equals(previous.principal, principal)) {
         throw new RegistrationException(ErrorCode.PERMISSION_DENIED,
             "Node id '" + session.nodeId + "' is connected under another token; it cannot be replaced by this one.");
       }
       replaced = nodes.put(session.nodeId, session);
+      owners.nodeIdInUse(session.nodeId);
       if (replaced != null) {
         detach(replaced);
       }
@@ -617,14 +701,19 @@ public final class CallScheduler {
     return session;
   }
 
-  /** A heartbeat arrived: fresh resources, and a suspect node is trusted again. */
+  /** A heartbeat arrived: fresh resources (when they are sane), and a suspect node is trusted again. */
   public void onHeartbeat(NodeSession node, Heartbeat heartbeat) {
-    node.heartbeat(Wire.fromWire(heartbeat.getResources()));
+    if (heartbeat.hasResources() && HelloChecks.resourcesProblem(heartbeat.getResources()) == null) {
+      node.heartbeat(Wire.fromWire(heartbeat.getResources()));
+    } else {
+      node.heard();
+    }
     if (node.suspect) {
       lock.lock();
       try {
         if (node.suspect && !node.removed) {
           node.suspect = false;
+          node.callsGivenUp = false;
           log.info("Node '{}' is heartbeating again", node.nodeId);
           fillSlots(node);
         }
@@ -635,35 +724,94 @@ public final class CallScheduler {
   }
 
   /**
-   * Runs every half heartbeat interval: a node silent for two intervals becomes SUSPECT (no new
-   * calls); silent for the node timeout, it is removed as if its stream had closed.
+   * Runs every quarter heartbeat interval. Silence is time since any frame from the node (a node
+   * busy sending results is alive however late its heartbeats). A node silent for one interval is
+   * pinged (it answers with a heartbeat from its transport thread); silent for
+   * {@link SchedulerSettings#suspectAfterMillis()} it is SUSPECT: no new calls, and the calls it
+   * was running are given up, moved to other nodes when they may run again and failed with
+   * NODE_LOST otherwise, each told to cancel; silent for the node timeout, it is removed as if its
+   * stream had closed.
    */
   private void checkHealth() {
     long now = System.currentTimeMillis();
     long limit = settings.silenceLimitMillis();
     List<NodeSession> silent = new ArrayList<>();
+    List<NodeSession> toPing = new ArrayList<>();
+    List<Failure> givenUp = new ArrayList<>();
+    List<CancelOrder> toCancel = new ArrayList<>();
     lock.lock();
     try {
       for (NodeSession node : nodes.values()) {
-        long silence = now - node.lastHeartbeatMillis();
+        long heard = node.lastHeardMillis();
+        long silence = now - heard;
         if (silence > limit) {
           silent.add(node);
         } else if (silence > settings.suspectAfterMillis() && !node.suspect) {
           node.suspect = true;
-          log.warn("Node '{}' missed its heartbeats for {} ms: no new calls until it is heard again (given up after {} ms)",
-              node.nodeId, silence, limit);
+          log.warn("Node '{}' was silent for {} ms and did not answer a ping: no new calls until it is heard again "
+              + "(given up after {} ms)", node.nodeId, silence, limit);
+        } else if (silence > settings.giveUpCallsAfterMillis() && node.suspect && !node.callsGivenUp) {
+          node.callsGivenUp = true;
+          log.warn("Node '{}' still silent after {} ms: its {} running call(s) are moved to other nodes or failed",
+              node.nodeId, silence, node.calls.size());
+          giveUpCalls(node, givenUp, toCancel);
+        } else if (silence > settings.heartbeatInterval().toMillis() && node.pingedAtMillis < heard) {
+          node.pingedAtMillis = now;
+          toPing.add(node);
         }
       }
     } finally {
       lock.unlock();
     }
+    GatewayFrame ping = GatewayFrame.newBuilder().setPing(io.easyremote.protocol.wire.Ping.getDefaultInstance()).build();
+    for (NodeSession node : toPing) {
+      node.send(ping);
+    }
+    for (CancelOrder order : toCancel) {
+      order.node().send(GatewayFrame.newBuilder().setCancel(Cancel.newBuilder().setCallId(order.callId()).setReason("node fell silent")).build());
+    }
+    for (Failure failure : givenUp) {
+      failure.call().fail(failure.error());
+    }
     for (NodeSession node : silent) {
-      long silence = System.currentTimeMillis() - node.lastHeartbeatMillis();
+      long silence = System.currentTimeMillis() - node.lastHeardMillis();
       if (silence > limit) { // not heard from since the check above
-        onNodeGone(node, "no heartbeat for " + silence + " ms");
+        onNodeGone(node, "no frame for " + silence + " ms");
       }
     }
   }
+
+  /**
+   * Under the lock: a suspect node's running calls leave it. The node keeps their slots until it
+   * answers (it may still be running them) or is given up. Calls that may run again go back to
+   * routing; the others are collected in {@code lost} to fail with NODE_LOST.
+   */
+  private void giveUpCalls(NodeSession node, List<Failure> lost, List<CancelOrder> cancels) {
+    long now = System.nanoTime();
+    for (PendingCall call : node.calls.values()) {
+      if (call.state != PendingCall.State.DISPATCHED || call.node != node) {
+        continue;
+      }
+      cancels.add(new CancelOrder(node, call.id));
+      if (mayFailOver(call, node, now)) {
+        call.state = PendingCall.State.QUEUED;
+        call.node = null;
+        if (requeue(call)) {
+          continue;
+        }
+      }
+      call.state = PendingCall.State.ABANDONED;
+      call.node = node;
+      lost.add(new Failure(call, Errors.nodeLost(node.nodeId, call.function(), call.id,
+          "it fell silent (no frame for " + settings.giveUpCallsAfterMillis() + " ms); the call may have run.")));
+    }
+  }
+
+  /** A call to fail once the lock is released. */
+  private record Failure(PendingCall call, Error error) {}
+
+  /** A Cancel to send once the lock is released. */
+  private record CancelOrder(NodeSession node, long callId) {}
 
   /** The node announced a drain: no new calls go to it; its running calls finish, then it closes its stream. */
   public void onNodeDraining(NodeSession node) {
@@ -713,6 +861,7 @@ public final class CallScheduler {
       }
       if (nodes.get(session.nodeId) == session) {
         nodes.remove(session.nodeId);
+        owners.nodeIdLeft(session.nodeId, session.principal, System.nanoTime());
       }
       detach(session);
     } finally {
@@ -721,6 +870,20 @@ public final class CallScheduler {
     log.info("Node '{}' disconnected: {}", session.nodeId, reason);
     failCalls(session, reason);
     session.closeStream();
+  }
+
+  /** Releases the hold on a function name or node id whose owner disconnected; true when one was held. */
+  public boolean release(String name) {
+    lock.lock();
+    try {
+      boolean released = owners.release(name) > 0;
+      if (released) {
+        log.info("Released '{}': it is no longer held for its disconnected owner", name);
+      }
+      return released;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Whether {@code owner}'s only node offering {@code function} is {@code previous} (the session a reconnect replaces). */
@@ -743,7 +906,7 @@ public final class CallScheduler {
     for (String function : session.functions.keySet()) {
       List<NodeSession> offering = byFunction.get(function);
       if (offering != null && offering.remove(session)) {
-        owners.remove(function, session.principal);
+        owners.remove(function, session.principal, System.nanoTime());
         if (offering.isEmpty()) {
           byFunction.remove(function);
         }
@@ -765,6 +928,9 @@ public final class CallScheduler {
       long now = System.nanoTime();
       for (PendingCall call : session.calls.values()) {
         releaseInFlight();
+        if (call.node != session) {
+          continue; // moved on to another node when this one fell silent
+        }
         if (call.state == PendingCall.State.DISPATCHED && mayFailOver(call, session, now)) {
           call.state = PendingCall.State.QUEUED;
           call.node = null;

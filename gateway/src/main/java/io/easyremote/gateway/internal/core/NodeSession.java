@@ -52,6 +52,8 @@ public final class NodeSession implements Candidate {
   final Map<Long, PendingCall> calls = new HashMap<>();
   boolean removed;
   boolean suspect;
+  /** Whether the calls it was running were given up in this spell of silence. */
+  boolean callsGivenUp;
   boolean draining;
   long callsServed;
   long callsFailed;
@@ -65,6 +67,10 @@ public final class NodeSession implements Candidate {
 
   volatile NodeResources resources;
   volatile long lastHeartbeatMillis = System.currentTimeMillis();
+  /** When any frame last arrived from the node: what health checks go by. */
+  private volatile long lastHeardMillis = System.currentTimeMillis();
+  /** Scheduler lock: when the gateway last pinged the silent node (0 = never). */
+  long pingedAtMillis;
 
   /** The latency a failed call counts as, at least: a node that fails fast must not look fast. */
   static final double PENALTY_MILLIS = 1000;
@@ -94,6 +100,19 @@ public final class NodeSession implements Candidate {
   /** When the gateway last heard a heartbeat from it. */
   long lastHeartbeatMillis() {
     return lastHeartbeatMillis;
+  }
+
+  /** When the gateway last received any frame from it. */
+  long lastHeardMillis() {
+    return lastHeardMillis;
+  }
+
+  /** A frame arrived from the node: it is alive, whatever its heartbeats say. */
+  public void heard() {
+    long now = System.currentTimeMillis();
+    if (now != lastHeardMillis) { // a volatile read is cheaper than a write on every frame
+      lastHeardMillis = now;
+    }
   }
 
   /** Function names in declaration order. */
@@ -200,6 +219,7 @@ public final class NodeSession implements Candidate {
   public void heartbeat(NodeResources resources) {
     this.resources = resources;
     this.lastHeartbeatMillis = System.currentTimeMillis();
+    this.lastHeardMillis = lastHeartbeatMillis;
   }
 
   /** Sends a frame; false if the stream is closed or the write failed. */

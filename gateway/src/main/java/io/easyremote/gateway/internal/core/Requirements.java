@@ -28,6 +28,30 @@ public record Requirements(Map<String, String> labels, long minMemoryFreeBytes, 
     return new Requirements(r.getLabelsMap(), r.getMinMemoryFreeBytes(), r.getMinGpuMemoryFreeBytes(), r.getMaxCost());
   }
 
+  /** Most labels a call may require. */
+  static final int MAX_LABELS = 32;
+  /** Longest label key or value a call may require. */
+  static final int MAX_LABEL_CHARS = 256;
+
+  /** Null when the requirements are sane, else why not; never echoes what was sent. */
+  String problem() {
+    if (labels.size() > MAX_LABELS) {
+      return "a call may require at most " + MAX_LABELS + " labels, not " + labels.size();
+    }
+    for (Map.Entry<String, String> label : labels.entrySet()) {
+      if (label.getKey().length() > MAX_LABEL_CHARS || label.getValue().length() > MAX_LABEL_CHARS) {
+        return "required label keys and values are at most " + MAX_LABEL_CHARS + " characters";
+      }
+    }
+    if (!(maxCost >= 0) || Double.isInfinite(maxCost)) {
+      return "max cost must be a finite number >= 0";
+    }
+    if (minMemoryFreeBytes < 0 || minGpuMemoryFreeBytes < 0) {
+      return "minimum free memory must be >= 0";
+    }
+    return null;
+  }
+
   /** Whether there is nothing to check. */
   public boolean isEmpty() {
     return this == NONE || (labels.isEmpty() && minMemoryFreeBytes == 0 && minGpuMemoryFreeBytes == 0 && maxCost == 0);

@@ -18,15 +18,29 @@ import java.time.Duration;
  * @param ejectBackoff the first ejection's length; it doubles on each repeat, up to 30 s
  * @param registrationGrace after start, how long a call to a function no node offers waits for
  *     one to register (nodes reconnecting after a gateway restart) before FUNCTION_NOT_FOUND
+ * @param ownershipHold how long function names and node ids stay bound to the token of an owner
+ *     whose nodes all disconnected; zero = released at once
  */
 public record SchedulerSettings(
     int maxPayloadBytes, int maxQueuedCallsPerFunction, int maxFunctionsPerNode, Duration heartbeatInterval,
     Duration nodeTimeout, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
-    Duration registrationGrace) {
+    Duration registrationGrace, Duration ownershipHold) {
 
-  /** Silence after which a node gets no new calls: two heartbeat intervals. */
+  /**
+   * Silence after which a node is SUSPECT (no new calls; its running calls are moved or failed):
+   * one and a half heartbeat intervals, half an interval after a ping it did not answer.
+   */
   public long suspectAfterMillis() {
-    return 2 * heartbeatInterval.toMillis();
+    return heartbeatInterval.toMillis() * 3 / 2;
+  }
+
+  /**
+   * Silence after which a suspect node's running calls are given up (moved or failed): as soon
+   * as it is suspect, but never under one second, so that a node on a busy machine with a short
+   * heartbeat interval is not robbed of calls it is about to answer.
+   */
+  public long giveUpCallsAfterMillis() {
+    return Math.max(suspectAfterMillis(), 1000);
   }
 
   /** Silence after which a node is given up: the node timeout, and never less than three intervals. */

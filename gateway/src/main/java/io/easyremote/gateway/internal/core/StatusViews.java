@@ -42,11 +42,27 @@ public final class StatusViews {
 
   /** Every registered function, sorted by name. */
   public List<FunctionInfo> functions() {
+    return functions(CallGrant.OPEN);
+  }
+
+  /**
+   * The registered functions {@code grant} may see, sorted by name; node ids only for callers
+   * who may list nodes.
+   */
+  public List<FunctionInfo> functions(CallGrant grant) {
+    boolean showNodes = grant.may(Permission.LIST);
     return scheduler.read(view -> {
       List<FunctionInfo> out = new ArrayList<>();
       for (Map.Entry<String, List<NodeSession>> e : new TreeMap<>(view.functions()).entrySet()) {
         List<NodeSession> offering = e.getValue();
         FunctionSpec spec = offering.get(0).functions.get(e.getKey());
+        if (!grant.maySee(e.getKey(), spec)) {
+          continue;
+        }
+        if (!showNodes) {
+          out.add(FunctionInfo.newBuilder().setSpec(spec).setQueued(view.queued(e.getKey())).build());
+          continue;
+        }
         FunctionInfo.Builder info = FunctionInfo.newBuilder().setSpec(spec).setQueued(view.queued(e.getKey()));
         for (NodeSession node : offering) {
           info.addNodeIds(node.nodeId);

@@ -5,6 +5,9 @@ import io.easyremote.gateway.internal.core.CallGrant;
 import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
 import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.Permission;
+import io.easyremote.gateway.internal.security.Denials;
+import io.easyremote.gateway.internal.security.NodeAdmission;
 import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.PendingCall;
 import io.easyremote.gateway.internal.core.Requirements;
@@ -142,7 +145,29 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
   }
 
   private CallGrant grantOf(ServiceRequestContext ctx) throws CallerAuthentication.InvalidKeyException {
-    return authentication.authenticate(ctx.request().headers().get("authorization"), String.valueOf(ctx.remoteAddress()));
+    return authentication.authenticate(ctx.request().headers().get("authorization"), ctx.clientAddress().getHostAddress());
+  }
+
+  /**
+   * The caller's grant when it may do what {@code permission} covers; otherwise answers the RPC
+   * with UNAUTHENTICATED (no or a bad key) or PERMISSION_DENIED and returns null.
+   */
+  private CallGrant permitted(Permission permission, StreamObserver<?> responses) {
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    CallGrant grant;
+    try {
+      grant = grantOf(ctx);
+    } catch (CallerAuthentication.InvalidKeyException e) {
+      responses.onError(Status.UNAUTHENTICATED.withDescription(e.getMessage()).asRuntimeException());
+      return null;
+    }
+    if (permission != null && !grant.may(permission)) {
+      NodeAdmission.audit().warn("DENY {} from {} with key '{}'", permission, ctx.clientAddress().getHostAddress(),
+          grant.principal() == null ? "-" : grant.principal());
+      responses.onError(Denials.status(grant, permission).asRuntimeException());
+      return null;
+    }
+    return grant;
   }
 
   private long deadlineOf(ServiceRequestContext ctx) {
@@ -156,12 +181,18 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
 
   @Override
   public void listNodes(ListNodesRequest request, StreamObserver<ListNodesReply> responses) {
+    if (permitted(Permission.LIST, responses) == null) {
+      return;
+    }
     responses.onNext(ListNodesReply.newBuilder().addAllNodes(status.nodes()).build());
     responses.onCompleted();
   }
 
   @Override
   public void getNode(GetNodeRequest request, StreamObserver<NodeInfo> responses) {
+    if (permitted(Permission.LIST, responses) == null) {
+      return;
+    }
     NodeInfo node = status.node(request.getNodeId());
     if (node == null) {
       responses.onError(Status.NOT_FOUND.withDescription("No node '" + request.getNodeId() + "' is connected.").asRuntimeException());
@@ -173,6 +204,9 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
 
   @Override
   public void drainNode(DrainNodeRequest request, StreamObserver<DrainNodeReply> responses) {
+    if (permitted(Permission.ADMINISTER, responses) == null) {
+      return;
+    }
     int running = scheduler.drainNode(request.getNodeId(), request.getGraceMs());
     if (running < 0) {
       responses.onError(Status.NOT_FOUND.withDescription("No node '" + request.getNodeId() + "' is connected.").asRuntimeException());
@@ -184,7 +218,11 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
 
   @Override
   public void listFunctions(ListFunctionsRequest request, StreamObserver<ListFunctionsReply> responses) {
-    responses.onNext(ListFunctionsReply.newBuilder().addAllFunctions(status.functions()).build());
+    CallGrant grant = permitted(null, responses);
+    if (grant == null) {
+      return;
+    }
+    responses.onNext(ListFunctionsReply.newBuilder().addAllFunctions(status.functions(grant)).build());
     responses.onCompleted();
   }
 

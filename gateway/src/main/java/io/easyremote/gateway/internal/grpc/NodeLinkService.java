@@ -1,10 +1,10 @@
 package io.easyremote.gateway.internal.grpc;
 
+import com.linecorp.armeria.server.ServiceRequestContext;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.NodeSession;
 import io.easyremote.gateway.internal.core.RegistrationException;
 import io.easyremote.gateway.internal.security.NodeAdmission;
-import com.linecorp.armeria.server.ServiceRequestContext;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.GatewayFrame;
@@ -13,34 +13,102 @@ import io.easyremote.protocol.wire.NodeLinkGrpc;
 import io.easyremote.protocol.wire.Rejected;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The node-facing gRPC service: one {@code Connect} stream per node, translated into scheduler events. */
+/**
+ * The node-facing gRPC service: one {@code Connect} stream per node, translated into scheduler
+ * events. A stream that has not sent its Hello is a stranger: it must introduce itself within the
+ * Hello timeout, and at most {@value #MAX_PENDING_HELLOS} strangers may wait at once; beyond that
+ * new streams are refused at once with OVERLOADED.
+ */
 public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
   private static final Logger log = LoggerFactory.getLogger(NodeLinkService.class);
 
+  /** Node links that may wait for their Hello at once. */
+  public static final int MAX_PENDING_HELLOS = 1024;
+
   private final CallScheduler scheduler;
   private final NodeAdmission admission;
+  private final Duration helloTimeout;
+  private final AtomicInteger pendingHellos = new AtomicInteger();
+  private final AtomicLong refusedStrangers = new AtomicLong();
 
-  public NodeLinkService(CallScheduler scheduler, NodeAdmission admission) {
+  public NodeLinkService(CallScheduler scheduler, NodeAdmission admission, Duration helloTimeout) {
     this.scheduler = scheduler;
     this.admission = admission;
+    this.helloTimeout = helloTimeout;
+  }
+
+  /** Node links waiting for their Hello now. */
+  public int pendingHellos() {
+    return pendingHellos.get();
+  }
+
+  /** Node links refused because too many were waiting for their Hello, or closed for not sending one in time. */
+  public long refusedStrangers() {
+    return refusedStrangers.get();
   }
 
   @Override
   public StreamObserver<NodeFrame> connect(StreamObserver<GatewayFrame> out) {
-    return new Link(out);
+    Link link = new Link(out);
+    if (pendingHellos.incrementAndGet() > MAX_PENDING_HELLOS) {
+      pendingHellos.decrementAndGet();
+      refusedStrangers.incrementAndGet();
+      link.rejectedAtOnce();
+      return link;
+    }
+    link.pending = true;
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    link.helloTimer = ctx.eventLoop().schedule(link::helloTimedOut, helloTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    return link;
   }
 
-  /** One node's stream. Frames of one stream arrive serially. */
+  /** One node's stream. Frames of one stream arrive serially, on the stream's event loop (as does the Hello timer). */
   private final class Link implements StreamObserver<NodeFrame> {
     private final StreamObserver<GatewayFrame> out;
     private NodeSession session;
     private boolean rejected;
+    private boolean pending;
+    private ScheduledFuture<?> helloTimer;
 
     Link(StreamObserver<GatewayFrame> out) {
       this.out = out;
+    }
+
+    void rejectedAtOnce() {
+      log.warn("Refused a node link: {} links are already waiting for their Hello", MAX_PENDING_HELLOS);
+      reject(ErrorCode.OVERLOADED, "Too many node links are waiting to introduce themselves; retry later.");
+    }
+
+    void helloTimedOut() {
+      if (session == null && !rejected) {
+        refusedStrangers.incrementAndGet();
+        log.warn("Closed a node link from {} that sent no Hello within {} ms", remote(), helloTimeout.toMillis());
+        reject(ErrorCode.DEADLINE_EXCEEDED, "No Hello within " + helloTimeout.toMillis() + " ms; the link was closed.");
+      }
+    }
+
+    private String remote() {
+      ServiceRequestContext ctx = ServiceRequestContext.currentOrNull();
+      return ctx == null ? "a node" : String.valueOf(ctx.remoteAddress());
+    }
+
+    /** This link no longer waits for a Hello (it sent one, was rejected, or went away). */
+    private void notPending() {
+      if (pending) {
+        pending = false;
+        pendingHellos.decrementAndGet();
+        if (helloTimer != null) {
+          helloTimer.cancel(false);
+        }
+      }
     }
 
     @Override
@@ -49,6 +117,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
         return;
       }
       if (session == null) {
+        notPending();
         if (frame.getKindCase() != NodeFrame.KindCase.HELLO) {
           reject(ErrorCode.INVALID_REQUEST, "The first frame on a node link must be Hello, got " + frame.getKindCase() + ".");
           return;
@@ -65,6 +134,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
         }
         return;
       }
+      session.heard();
       switch (frame.getKindCase()) {
         case RESULT -> scheduler.onResult(session, frame.getResult());
         case STREAM_ITEM -> scheduler.onStreamItem(session, frame.getStreamItem());
@@ -78,6 +148,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
 
     private void reject(ErrorCode code, String message) {
       rejected = true;
+      notPending();
       try {
         out.onNext(GatewayFrame.newBuilder().setRejected(Rejected.newBuilder().setError(Wire.error(code, message))).build());
         out.onCompleted();
@@ -88,6 +159,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
 
     @Override
     public void onError(Throwable t) {
+      notPending();
       if (session != null) {
         scheduler.onNodeGone(session, "its stream broke (" + Status.fromThrowable(t).getCode() + ")");
       }
@@ -95,6 +167,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
 
     @Override
     public void onCompleted() {
+      notPending();
       if (session != null) {
         scheduler.onNodeGone(session, "it closed its stream");
       } else if (!rejected) {

@@ -63,6 +63,11 @@ public final class HttpErrors {
     return HttpResponse.of(headers.build(), HttpData.ofUtf8(bodyText(error)));
   }
 
+  /** The error's JSON body with an HTTP status of Armeria's choosing (a protocol-level refusal). */
+  static HttpResponse response(Error error, HttpStatus status) {
+    return HttpResponse.of(ResponseHeaders.builder(status).contentType(MediaType.JSON_UTF_8).build(), HttpData.ofUtf8(bodyText(error)));
+  }
+
   /** A response for a code and message. */
   public static HttpResponse response(ErrorCode code, String message) {
     return response(Wire.error(code, message));

@@ -11,7 +11,14 @@ import com.linecorp.armeria.server.ServerBuilder;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import com.linecorp.armeria.server.file.FileService;
 import com.linecorp.armeria.server.file.HttpFile;
+import io.easyremote.gateway.internal.core.CallGrant;
+import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.Permission;
 import io.easyremote.gateway.internal.core.StatusViews;
+import io.easyremote.gateway.internal.security.CallerAuthentication;
+import io.easyremote.gateway.internal.security.Denials;
+import io.easyremote.gateway.internal.security.NodeAdmission;
+import com.linecorp.armeria.common.HttpRequest;
 import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
 import io.easyremote.gateway.internal.dashboard.RecentCalls;
 import io.easyremote.gateway.internal.metrics.CallMetrics;
@@ -39,6 +46,12 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code GET /metrics}, {@code /healthz}, {@code /}</td><td>Prometheus, health, the dashboard</td></tr>
  * </table>
  *
+ * <p>Listings, operator views and operations are authorized like calls ({@code docs/security.md}):
+ * the function list and OpenAPI show only what the caller may call unless it may list everything;
+ * node lists and details need {@link Permission#LIST}, the dashboard, recent calls and metrics
+ * {@link Permission#MONITOR}, releasing a held name {@link Permission#ADMINISTER}. The static
+ * dashboard page itself holds no data; it asks for a key when its data is refused.
+ *
  * <p>Every HTTP route has its own request-size limit and timeout (the server-wide ones are off,
  * because a node link is one long gRPC request): calls accept bodies up to the gateway's payload
  * limit and run until their deadline; everything else accepts {@value #SMALL_BODY_BYTES} bytes and
@@ -56,8 +69,11 @@ public final class HttpFrontEnd {
   private final CallMetrics metrics;
   private final DashboardSnapshot dashboard;
   private final RecentCalls recent;
+  private final CallScheduler scheduler;
 
-  public HttpFrontEnd(RestCalls calls, StatusViews status, CallMetrics metrics, DashboardSnapshot dashboard, RecentCalls recent) {
+  public HttpFrontEnd(RestCalls calls, StatusViews status, CallMetrics metrics, DashboardSnapshot dashboard, RecentCalls recent,
+      CallScheduler scheduler) {
+    this.scheduler = scheduler;
     this.calls = calls;
     this.status = status;
     this.metrics = metrics;
@@ -82,26 +98,36 @@ public final class HttpFrontEnd {
       if (req.method() == HttpMethod.GET) {
         ctx.setRequestTimeout(STATUS_TIMEOUT);
         return switch (function) {
-          case "functions" -> json(status.functions().stream().map(Wire::fromWire).toList());
-          case "nodes" -> json(status.nodes().stream().map(Wire::fromWire).toList());
-          case "dashboard" -> json(dashboard.toJson());
+          case "functions" -> authorized(ctx, req, null, grant -> json(status.functions(grant).stream().map(Wire::fromWire).toList()));
+          case "nodes" -> authorized(ctx, req, Permission.LIST, grant -> json(status.nodes().stream().map(Wire::fromWire).toList()));
+          case "dashboard" -> authorized(ctx, req, Permission.MONITOR, grant -> json(dashboard.toJson()));
           default -> HttpErrors.response(ErrorCode.INVALID_REQUEST,
               "GET /api/" + function + " is not a resource: call functions with POST /api/" + function + ".");
         };
       }
       return post(req.method(), () -> calls.serve(ctx, req, function, null, false));
     }));
-    server.service("/api/nodes/{node}", small.apply((ctx, req) -> {
+    server.service("/api/nodes/{node}", small.apply((ctx, req) -> authorized(ctx, req, Permission.LIST, grant -> {
       NodeInfo node = status.node(ctx.pathParam("node"));
       return node == null
           ? HttpErrors.response(ErrorCode.NO_NODE_AVAILABLE, "No node '" + ctx.pathParam("node") + "' is connected.")
           : json(Wire.fromWire(node));
-    }));
-    server.service("/api/calls/recent", small.apply((ctx, req) -> json(recent.toJson(RecentCalls.CAPACITY))));
-    server.service("/openapi.json", small.apply((ctx, req) -> json(OpenApiDocument.of(status.functions()))));
-    server.service("/metrics", small.apply((ctx, req) -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, metrics.scrape())));
-    server.service("/healthz", small.apply((ctx, req) -> json(Json.mapper().createObjectNode().put("status", "ok")
-        .put("nodes", status.nodes().size()))));
+    })));
+    server.service("/api/calls/recent", small.apply((ctx, req) -> authorized(ctx, req, Permission.MONITOR,
+        grant -> json(recent.toJson(RecentCalls.CAPACITY)))));
+    server.service("/api/admin/release", small.apply((ctx, req) -> authorized(ctx, req, Permission.ADMINISTER,
+        grant -> release(ctx, req))));
+    server.service("/openapi.json", small.apply((ctx, req) -> authorized(ctx, req, null,
+        grant -> json(OpenApiDocument.of(status.functions(grant))))));
+    server.service("/metrics", small.apply((ctx, req) -> authorized(ctx, req, Permission.MONITOR,
+        grant -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, metrics.scrape()))));
+    server.service("/healthz", small.apply((ctx, req) -> authorized(ctx, req, null, grant -> {
+      var health = Json.mapper().createObjectNode().put("status", "ok");
+      if (grant.may(Permission.LIST)) {
+        health.put("nodes", status.nodes().size());
+      }
+      return json(health);
+    })));
     server.serviceUnder("/api/", small.apply((ctx, req) -> HttpErrors.response(ErrorCode.FUNCTION_NOT_FOUND,
         "No route for " + req.method() + " " + ctx.path() + ": call functions with POST /api/{function}.")));
     server.service("/docs", small.apply(HttpFile.of(HttpFrontEnd.class.getClassLoader(), ASSETS + "/docs.html").asService()));
@@ -130,6 +156,46 @@ public final class HttpFrontEnd {
 
   private interface Handler {
     HttpResponse handle();
+  }
+
+  /**
+   * Serves {@code handler} when the caller may do what {@code permission} covers (null: anyone
+   * whose key, if any, is valid); otherwise 401 without a key, 403 with one.
+   */
+  private HttpResponse authorized(ServiceRequestContext ctx, HttpRequest req, Permission permission,
+      Function<CallGrant, HttpResponse> handler) {
+    CallGrant grant;
+    try {
+      grant = calls.grantOf(ctx, req);
+    } catch (CallerAuthentication.InvalidKeyException e) {
+      return HttpErrors.response(ErrorCode.UNAUTHENTICATED, e.getMessage());
+    }
+    if (permission != null && !grant.may(permission)) {
+      NodeAdmission.audit().warn("DENY {} {} from {} with key '{}'", req.method(), ctx.path(), ctx.clientAddress().getHostAddress(),
+          grant.principal() == null ? "-" : grant.principal());
+      return HttpErrors.response(Denials.error(grant, permission));
+    }
+    return handler.apply(grant);
+  }
+
+  /** {@code POST /api/admin/release} with {@code {"name": "..."}}: a held function name or node id is free again. */
+  private HttpResponse release(ServiceRequestContext ctx, HttpRequest req) {
+    if (req.method() != HttpMethod.POST) {
+      return HttpErrors.response(ErrorCode.INVALID_REQUEST, "Use POST /api/admin/release with {\"name\": \"...\"}.");
+    }
+    return HttpResponse.of(req.aggregate().thenApply(body -> {
+      String name;
+      try {
+        name = Json.mapper().readTree(body.contentUtf8()).path("name").asText("");
+      } catch (JsonProcessingException e) {
+        return HttpErrors.response(ErrorCode.INVALID_REQUEST, "The body must be JSON: {\"name\": \"...\"}.");
+      }
+      if (name.isEmpty() || name.length() > 128) {
+        return HttpErrors.response(ErrorCode.INVALID_REQUEST, "Name the function or node id to release: {\"name\": \"...\"}.");
+      }
+      boolean released = scheduler.release(name);
+      return json(Json.mapper().createObjectNode().put("name", name).put("released", released));
+    }));
   }
 
   private static HttpResponse post(HttpMethod method, Handler handler) {

@@ -39,6 +39,17 @@ final class JsonErrorHandler implements ServerErrorHandler {
   @Override
   public AggregatedHttpResponse renderStatus(ServiceRequestContext ctx, ServiceConfig config, RequestHeaders headers,
       HttpStatus status, String description, Throwable cause) {
+    if (ctx == null) {
+      // Refused before any route was chosen (a request line or headers too long, a malformed
+      // request): nothing says which API it was for, and JSON is readable by every client.
+      ErrorCode code = status.code() == 413 ? ErrorCode.PAYLOAD_TOO_LARGE : status.code() < 500 ? ErrorCode.INVALID_REQUEST : ErrorCode.INTERNAL;
+      String message = switch (status.code()) {
+        case 414 -> "The request URI is too long; function names are at most 128 characters.";
+        case 431 -> "The request headers are too large.";
+        default -> "The request was refused: " + status.reasonPhrase() + ".";
+      };
+      return HttpErrors.response(Wire.error(code, message), status).aggregate().join();
+    }
     if (!isHttpApi(ctx)) {
       return null;
     }

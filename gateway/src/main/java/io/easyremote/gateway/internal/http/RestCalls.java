@@ -59,6 +59,15 @@ public final class RestCalls {
     this.streamWindow = streamWindow;
   }
 
+  /**
+   * The caller's grant from the request's Authorization header.
+   *
+   * @throws CallerAuthentication.InvalidKeyException for a key the gateway does not know
+   */
+  CallGrant grantOf(ServiceRequestContext ctx, HttpRequest req) throws CallerAuthentication.InvalidKeyException {
+    return authentication.authenticate(req.headers().get("authorization"), ctx.clientAddress().getHostAddress());
+  }
+
   /** The largest request body accepted, in bytes. */
   int maxPayloadBytes() {
     return maxPayloadBytes;
@@ -72,7 +81,7 @@ public final class RestCalls {
     CallGrant grant;
     try {
       options = HttpOptions.parse(req.headers(), ctx.queryParams());
-      grant = authentication.authenticate(req.headers().get("authorization"), String.valueOf(ctx.remoteAddress()));
+      grant = authentication.authenticate(req.headers().get("authorization"), ctx.clientAddress().getHostAddress());
     } catch (IllegalArgumentException e) {
       return HttpErrors.response(ErrorCode.INVALID_REQUEST, e.getMessage());
     } catch (CallerAuthentication.InvalidKeyException e) {

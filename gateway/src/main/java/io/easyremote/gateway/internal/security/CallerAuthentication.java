@@ -2,6 +2,7 @@ package io.easyremote.gateway.internal.security;
 
 import io.easyremote.gateway.Access;
 import io.easyremote.gateway.internal.core.CallGrant;
+import io.easyremote.gateway.internal.core.Permission;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Error;
@@ -14,19 +15,21 @@ import java.util.stream.Collectors;
 
 /**
  * Turns an {@code Authorization: Bearer <key>} header into what the caller may do. Without client
- * keys configured every call is allowed; with keys, a caller without one may only call functions
- * that are public (marked so by the node and allowed by a public-function glob), and a key may
- * call what its scope covers, within its rate and concurrency limits. Thread-safe.
+ * keys configured everything is allowed; with keys, a caller without one may only call functions
+ * that are public (marked so by the node and allowed by a public-function glob) and sees nothing
+ * else unless the access configuration makes status public; a key may call what its globs cover,
+ * within its rate and concurrency limits, and do what its {@link Access.Scope scope} allows.
+ * Thread-safe.
  */
 public final class CallerAuthentication {
   private final List<KeyGrant> keys;
   private final List<Glob> publicGlobs;
-  private final CallGrant anonymous;
+  private final boolean publicStatus;
 
   public CallerAuthentication(Access access) {
     this.publicGlobs = access.publicFunctions().stream().map(Glob::of).collect(Collectors.toList());
     this.keys = access.clientKeys().stream().map(KeyGrant::new).collect(Collectors.toList());
-    this.anonymous = new Anonymous();
+    this.publicStatus = access.publicStatus();
   }
 
   /** Thrown for a key that is present but not valid. */
@@ -41,14 +44,15 @@ public final class CallerAuthentication {
   /**
    * The grant for a request's Authorization header (null or empty when absent).
    *
+   * @param remoteHost the caller's address, which scopes an anonymous caller's idempotency keys
    * @throws InvalidKeyException when a key is presented that is not known
    */
-  public CallGrant authenticate(String authorization, String remote) throws InvalidKeyException {
+  public CallGrant authenticate(String authorization, String remoteHost) throws InvalidKeyException {
     if (keys.isEmpty()) {
       return CallGrant.OPEN;
     }
     if (authorization == null || authorization.isBlank()) {
-      return anonymous;
+      return new Anonymous(remoteHost);
     }
     String key = authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : authorization.trim();
     String presented = Secrets.hash(key);
@@ -59,23 +63,39 @@ public final class CallerAuthentication {
       }
     }
     if (found == null) {
-      NodeAdmission.audit.warn("DENY call from {}: unknown client key", remote);
+      NodeAdmission.audit.warn("DENY request from {}: unknown client key", remoteHost);
       throw new InvalidKeyException();
     }
     return found;
   }
 
-  private boolean isPublic(String function, FunctionSpec spec) {
-    return spec.getVisibility() == Visibility.PUBLIC && Glob.anyMatches(publicGlobs, function);
+  private boolean publicName(String function) {
+    return Glob.anyMatches(publicGlobs, function);
   }
 
-  /** A caller without a key. */
+  private boolean isPublic(String function, FunctionSpec spec) {
+    return spec.getVisibility() == Visibility.PUBLIC && publicName(function);
+  }
+
+  /** A caller without a key: public functions only; status only when the configuration makes it public. */
   private final class Anonymous implements CallGrant {
+    private final String remoteHost;
+
+    Anonymous(String remoteHost) {
+      this.remoteHost = remoteHost;
+    }
+
+    @Override
+    public Error authorize(String function) {
+      return publicName(function) ? null : needsKey(function);
+    }
+
     @Override
     public Error admit(String function, FunctionSpec spec) {
-      if (isPublic(function, spec)) {
-        return null;
-      }
+      return isPublic(function, spec) ? null : needsKey(function);
+    }
+
+    private Error needsKey(String function) {
       return Wire.error(ErrorCode.UNAUTHENTICATED, "'" + function + "' needs a client key: send Authorization: Bearer <key>.");
     }
 
@@ -86,11 +106,27 @@ public final class CallerAuthentication {
     public String principal() {
       return null;
     }
+
+    @Override
+    public boolean maySee(String function, FunctionSpec spec) {
+      return publicStatus || isPublic(function, spec);
+    }
+
+    @Override
+    public boolean may(Permission permission) {
+      return publicStatus && permission != Permission.ADMINISTER;
+    }
+
+    @Override
+    public String idempotencyScope() {
+      return "anonymous@" + remoteHost;
+    }
   }
 
   /** A client key's scope and limits. */
   private final class KeyGrant implements CallGrant {
     final Access.ClientKey key;
+    private final Access.Scope scope;
     private final List<Glob> functions;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final ReentrantLock bucketLock = new ReentrantLock();
@@ -99,16 +135,30 @@ public final class CallerAuthentication {
 
     KeyGrant(Access.ClientKey key) {
       this.key = key;
+      this.scope = key.scope();
       this.functions = key.functions().stream().map(Glob::of).collect(Collectors.toList());
       this.tokens = Math.max(1, key.ratePerSecond());
+    }
+
+    @Override
+    public Error authorize(String function) {
+      if (Glob.anyMatches(functions, function) || publicName(function)) {
+        return null;
+      }
+      NodeAdmission.audit.warn("DENY call of '{}' with key '{}': outside its scope", function, key.name());
+      return outOfScope(function);
+    }
+
+    private Error outOfScope(String function) {
+      return Wire.error(ErrorCode.PERMISSION_DENIED, "Key '" + key.name() + "' may not call '" + function + "' (allowed: "
+          + key.functions() + ").");
     }
 
     @Override
     public Error admit(String function, FunctionSpec spec) {
       if (!Glob.anyMatches(functions, function) && !isPublic(function, spec)) {
         NodeAdmission.audit.warn("DENY call of '{}' with key '{}': outside its scope", function, key.name());
-        return Wire.error(ErrorCode.PERMISSION_DENIED, "Key '" + key.name() + "' may not call '" + function + "' (allowed: "
-            + key.functions() + ").");
+        return outOfScope(function);
       }
       long retryAfter = takeRateToken();
       if (retryAfter > 0) {
@@ -154,6 +204,25 @@ public final class CallerAuthentication {
     @Override
     public String principal() {
       return key.name();
+    }
+
+    @Override
+    public boolean maySee(String function, FunctionSpec spec) {
+      return scope.includes(Access.Scope.READ) || publicStatus || Glob.anyMatches(functions, function) || isPublic(function, spec);
+    }
+
+    @Override
+    public boolean may(Permission permission) {
+      return switch (permission) {
+        case LIST -> publicStatus || scope.includes(Access.Scope.READ);
+        case MONITOR -> publicStatus || scope.includes(Access.Scope.ADMIN);
+        case ADMINISTER -> scope.includes(Access.Scope.ADMIN);
+      };
+    }
+
+    @Override
+    public String idempotencyScope() {
+      return "key:" + key.name();
     }
   }
 }

@@ -59,6 +59,7 @@ public final class GatewayLink {
   private ResourceProbe probe;
   private Connection current;
   private ScheduledFuture<?> heartbeat;
+  private volatile io.easyremote.protocol.wire.Resources lastResources;
   private int attempt;
   private boolean closed;
   private CompletableFuture<Welcome> firstWelcome;
@@ -294,9 +295,25 @@ public final class GatewayLink {
 
   private void beat(Connection connection) {
     if (connection.isOpen()) {
+      io.easyremote.protocol.wire.Resources resources = Wire.toWire(sample());
+      lastResources = resources;
       connection.send(NodeFrame.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-          .setResources(Wire.toWire(sample())).setInFlight(runner.inFlight())).build());
+          .setResources(resources).setInFlight(runner.inFlight())).build());
     }
+  }
+
+  /**
+   * The gateway heard nothing for a while and pinged: answer at once, on the transport thread,
+   * with the last sampled resources (sampling can be slow, and a node whose heartbeat timer is
+   * starved must still prove it is alive, or the gateway gives its calls up).
+   */
+  private void pong(Connection connection) {
+    io.easyremote.protocol.wire.Resources resources = lastResources;
+    Heartbeat.Builder beat = Heartbeat.newBuilder().setInFlight(runner.inFlight());
+    if (resources != null) {
+      beat.setResources(resources);
+    }
+    connection.send(NodeFrame.newBuilder().setHeartbeat(beat).build());
   }
 
   private void connectionLost(Connection connection, Status status) {
@@ -428,6 +445,7 @@ public final class GatewayLink {
         case CANCEL -> runner.cancel(frame.getCancel().getCallId(),
             frame.getCancel().getReason().contains("deadline") ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED);
         case CREDIT -> runner.credit(frame.getCredit().getCallId(), frame.getCredit().getN());
+        case PING -> pong(this);
         case DRAIN -> {
           CompletableFuture<Void> ack = drainAck;
           if (ack != null) {

@@ -1,0 +1,65 @@
+package io.easyremote.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.easyremote.client.Client;
+import io.easyremote.client.RetryPolicy;
+import io.easyremote.node.ComputeNode;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13, item 6: a gateway killed with SIGKILL and started again on the same port never
+ * answers FUNCTION_NOT_FOUND for a function whose nodes are reconnecting: its registration grace
+ * outlasts their reconnect backoff.
+ */
+class GatewayRestartTest {
+  @Test
+  void gatewayKilledAndRestarted_neverAnswersFunctionNotFound_whileNodesReconnect() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    String address = "127.0.0.1:" + port;
+    Map<ErrorCode, Integer> failures = new EnumMap<>(ErrorCode.class);
+    int succeededAfterRestart = 0;
+    GatewayProcess gateway = GatewayProcess.start(port);
+    try (ComputeNode a = ComputeNode.builder().gateway(address).id("a").register(new SampleFunctions("a")).build().start();
+         ComputeNode b = ComputeNode.builder().gateway(address).id("b").register(new SampleFunctions("b")).build().start();
+         Client client = Client.builder().gateway(address).deadline(Duration.ofSeconds(15)).retry(RetryPolicy.NONE).build()) {
+      assertThat(client.call("echo", String.class, "before")).isEqualTo("before");
+
+      // Let the nodes' backoff grow: the gateway stays down for a few seconds.
+      gateway.kill();
+      long downUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+      while (System.nanoTime() < downUntil) {
+        try {
+          client.withDeadline(Duration.ofMillis(300)).call("echo", String.class, "down");
+        } catch (RemoteException e) {
+          failures.merge(e.code(), 1, Integer::sum);
+        }
+      }
+      gateway = GatewayProcess.start(port);
+      long checkUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(12);
+      while (System.nanoTime() < checkUntil) {
+        try {
+          assertThat(client.call("echo", String.class, "after")).isEqualTo("after");
+          succeededAfterRestart++;
+        } catch (RemoteException e) {
+          failures.merge(e.code(), 1, Integer::sum);
+        }
+      }
+    } finally {
+      gateway.close();
+    }
+    System.out.printf("RESTART succeededAfterRestart=%d failures=%s%n", succeededAfterRestart, failures);
+    assertThat(failures).doesNotContainKey(ErrorCode.FUNCTION_NOT_FOUND);
+    assertThat(succeededAfterRestart).isPositive();
+  }
+}
