@@ -17,6 +17,7 @@ import io.easyremote.gateway.internal.http.RestCalls;
 import io.easyremote.gateway.internal.metrics.CallMetrics;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
 import io.easyremote.gateway.internal.security.NodeAdmission;
+import io.easyremote.gateway.internal.tls.TlsRefusals;
 import io.easyremote.protocol.FunctionInfo;
 import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.Strategy;
@@ -119,7 +120,8 @@ public final class Gateway implements AutoCloseable {
     ServerBuilder builder = Server.builder();
     InetSocketAddress address = new InetSocketAddress(config.host, config.port);
     if (config.tlsCertChain != null) {
-      builder.https(address).tls(config.tlsCertChain.toFile(), config.tlsPrivateKey.toFile());
+      builder.https(address).tls(config.tlsCertChain.toFile(), config.tlsPrivateKey.toFile())
+          .childChannelPipelineCustomizer(new TlsRefusals()::installOn);
     } else {
       builder.http(address);
     }

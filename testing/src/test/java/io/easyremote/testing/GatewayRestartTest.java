@@ -3,7 +3,6 @@ package io.easyremote.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.easyremote.client.Client;
-import io.easyremote.client.RetryPolicy;
 import io.easyremote.node.ComputeNode;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
@@ -32,7 +31,7 @@ class GatewayRestartTest {
     GatewayProcess gateway = GatewayProcess.start(port);
     try (ComputeNode a = ComputeNode.builder().gateway(address).id("a").register(new SampleFunctions("a")).build().start();
          ComputeNode b = ComputeNode.builder().gateway(address).id("b").register(new SampleFunctions("b")).build().start();
-         Client client = Client.builder().gateway(address).deadline(Duration.ofSeconds(15)).retry(RetryPolicy.NONE).build()) {
+         Client client = Client.builder().gateway(address).deadline(Duration.ofSeconds(15)).build()) {
       assertThat(client.call("echo", String.class, "before")).isEqualTo("before");
 
       // Let the nodes' backoff grow: the gateway stays down for a few seconds.
@@ -40,7 +39,7 @@ class GatewayRestartTest {
       long downUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
       while (System.nanoTime() < downUntil) {
         try {
-          client.withDeadline(Duration.ofMillis(300)).call("echo", String.class, "down");
+          client.withDeadline(Duration.ofMillis(500)).call("echo", String.class, "down"); // waits for the channel, then fails
         } catch (RemoteException e) {
           failures.merge(e.code(), 1, Integer::sum);
         }

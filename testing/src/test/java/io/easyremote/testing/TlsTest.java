@@ -79,4 +79,31 @@ class TlsTest {
       assertThat(gateway.nodes()).extracting(n -> n.id()).containsExactly("tls-node");
     }
   }
+
+  /** Issue 13, item 8: a plaintext client knocking on a TLS gateway costs one log line, not a stack trace. */
+  @Test
+  void plaintextConnections_toATlsGateway_logOneLineEach() throws Exception {
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream original = System.err;
+    try (Gateway gateway = Gateway.builder().port(0).tls(dir.resolve("server.pem"), dir.resolve("server.key")).build().start()) {
+      System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+      for (int i = 0; i < 3; i++) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.port())) {
+          socket.setSoTimeout(5000);
+          socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          socket.getOutputStream().flush();
+          assertThat(socket.getInputStream().read()).as("closed by the gateway").isIn(-1, 21); // EOF, or a TLS alert record
+        } catch (java.net.SocketException closed) {
+          // reset by the gateway: closed too
+        }
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+          .until(() -> captured.toString(java.nio.charset.StandardCharsets.UTF_8).split("did not speak TLS", -1).length - 1 == 3);
+    } finally {
+      System.setErr(original);
+    }
+    String logs = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    original.print(logs);
+    assertThat(logs).doesNotContain("\tat ").doesNotContain("Exception");
+  }
 }

@@ -74,6 +74,9 @@ public final class CallScheduler {
 
   private final CallListener listener;
   private final long graceEndsNanos;
+  private final long checkEveryMillis;
+  /** Timer thread only: when the last health check ran, to notice when this process itself was starved. */
+  private long lastCheckMillis;
 
   public CallScheduler(SchedulerSettings settings, CallListener listener) {
     this.settings = settings;
@@ -91,8 +94,8 @@ public final class CallScheduler {
     if (!settings.registrationGrace().isZero()) {
       timer.schedule(this::endGrace, settings.registrationGrace().toNanos(), TimeUnit.NANOSECONDS);
     }
-    long checkEvery = Math.max(10, settings.heartbeatInterval().toMillis() / 4);
-    this.timer.scheduleAtFixedRate(this::checkHealth, checkEvery, checkEvery, TimeUnit.MILLISECONDS);
+    this.checkEveryMillis = Math.max(10, settings.heartbeatInterval().toMillis() / 4);
+    this.timer.scheduleAtFixedRate(this::checkHealth, checkEveryMillis, checkEveryMillis, TimeUnit.MILLISECONDS);
   }
 
   // ------------------------------------------------------------------ calls
@@ -735,6 +738,10 @@ public final class CallScheduler {
   private void checkHealth() {
     long now = System.currentTimeMillis();
     long limit = settings.silenceLimitMillis();
+    // A check that runs late means this process was starved (GC, CPU): silence may be ours, so
+    // no calls are given up in this round.
+    boolean gatewayStarved = lastCheckMillis != 0 && now - lastCheckMillis > 3 * checkEveryMillis;
+    lastCheckMillis = now;
     List<NodeSession> silent = new ArrayList<>();
     List<NodeSession> toPing = new ArrayList<>();
     List<Failure> givenUp = new ArrayList<>();
@@ -746,18 +753,26 @@ public final class CallScheduler {
         long silence = now - heard;
         if (silence > limit) {
           silent.add(node);
-        } else if (silence > settings.suspectAfterMillis() && !node.suspect) {
+          continue;
+        }
+        long interval = settings.heartbeatInterval().toMillis();
+        if (silence > interval && node.pingedAtMillis < heard) {
+          node.pingedAtMillis = now;
+          node.probeLoop();
+          toPing.add(node);
+        }
+        if (silence > settings.suspectAfterMillis() && !node.suspect) {
           node.suspect = true;
           log.warn("Node '{}' was silent for {} ms and did not answer a ping: no new calls until it is heard again "
               + "(given up after {} ms)", node.nodeId, silence, limit);
-        } else if (silence > settings.giveUpCallsAfterMillis() && node.suspect && !node.callsGivenUp) {
+        }
+        boolean pingUnanswered = node.pingedAtMillis >= heard && now - node.pingedAtMillis >= interval / 2
+            && node.loopRanSince(node.pingedAtMillis);
+        if (silence > settings.giveUpCallsAfterMillis() && node.suspect && !node.callsGivenUp && !gatewayStarved && pingUnanswered) {
           node.callsGivenUp = true;
           log.warn("Node '{}' still silent after {} ms: its {} running call(s) are moved to other nodes or failed",
               node.nodeId, silence, node.calls.size());
           giveUpCalls(node, givenUp, toCancel);
-        } else if (silence > settings.heartbeatInterval().toMillis() && node.pingedAtMillis < heard) {
-          node.pingedAtMillis = now;
-          toPing.add(node);
         }
       }
     } finally {

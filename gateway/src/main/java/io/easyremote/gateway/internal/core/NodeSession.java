@@ -71,6 +71,10 @@ public final class NodeSession implements Candidate {
   private volatile long lastHeardMillis = System.currentTimeMillis();
   /** Scheduler lock: when the gateway last pinged the silent node (0 = never). */
   long pingedAtMillis;
+  /** The event loop that reads this node's frames, when known: probed to tell a slow gateway from a silent node. */
+  private volatile java.util.concurrent.Executor loop;
+  /** When the node's event loop last ran a probe: frames that had arrived by then were read. */
+  private volatile long loopAnsweredMillis;
 
   /** The latency a failed call counts as, at least: a node that fails fast must not look fast. */
   static final double PENALTY_MILLIS = 1000;
@@ -105,6 +109,33 @@ public final class NodeSession implements Candidate {
   /** When the gateway last received any frame from it. */
   long lastHeardMillis() {
     return lastHeardMillis;
+  }
+
+  /** The event loop that reads this node's stream. */
+  public void readBy(java.util.concurrent.Executor eventLoop) {
+    this.loop = eventLoop;
+  }
+
+  /**
+   * Asks the node's event loop to note when it gets to run: if it does while the node stays
+   * silent, the silence is the node's, not a gateway too busy to read its frames.
+   */
+  void probeLoop() {
+    java.util.concurrent.Executor l = loop;
+    if (l == null) {
+      loopAnsweredMillis = System.currentTimeMillis();
+      return;
+    }
+    try {
+      l.execute(() -> loopAnsweredMillis = System.currentTimeMillis());
+    } catch (RuntimeException e) {
+      loopAnsweredMillis = System.currentTimeMillis(); // the loop is gone: nothing more will be read
+    }
+  }
+
+  /** Whether the event loop reading this node ran after {@code sinceMillis}. */
+  boolean loopRanSince(long sinceMillis) {
+    return loopAnsweredMillis >= sinceMillis;
   }
 
   /** A frame arrived from the node: it is alive, whatever its heartbeats say. */

@@ -126,6 +126,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
         try {
           String principal = admission.admit(frame.getHello(), remote);
           session = scheduler.register(frame.getHello(), out, principal, admission::mayShare);
+          session.readBy(ServiceRequestContext.current().eventLoop());
           NodeAdmission.audit().info("REGISTER node '{}' from {} with token '{}': {} function(s)", session.nodeId(), remote,
               principal == null ? "-" : principal, frame.getHello().getFunctionsCount());
         } catch (RegistrationException e) {

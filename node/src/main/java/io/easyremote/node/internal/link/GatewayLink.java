@@ -209,6 +209,10 @@ public final class GatewayLink {
         .keepAliveTime(20, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .build());
+    // Our jittered backoff decides when to dial again; gRPC's own connect backoff (up to two
+    // minutes after repeated failures) would otherwise keep a node away from a restarted gateway
+    // long after it is back.
+    channel.resetConnectBackoff();
     Connection connection = new Connection(address);
     lock.lock();
     try {
