@@ -716,7 +716,8 @@ public final class CallScheduler {
       try {
         if (node.suspect && !node.removed) {
           node.suspect = false;
-          node.callsGivenUp = false;
+          node.callsMoved = false;
+          node.callsFailedOver = false;
           log.info("Node '{}' is heartbeating again", node.nodeId);
           fillSlots(node);
         }
@@ -766,13 +767,17 @@ public final class CallScheduler {
           log.warn("Node '{}' was silent for {} ms and did not answer a ping: no new calls until it is heard again "
               + "(given up after {} ms)", node.nodeId, silence, limit);
         }
-        boolean pingUnanswered = node.pingedAtMillis >= heard && now - node.pingedAtMillis >= interval / 2
-            && node.loopRanSince(node.pingedAtMillis);
-        if (silence > settings.giveUpCallsAfterMillis() && node.suspect && !node.callsGivenUp && !gatewayStarved && pingUnanswered) {
-          node.callsGivenUp = true;
-          log.warn("Node '{}' still silent after {} ms: its {} running call(s) are moved to other nodes or failed",
-              node.nodeId, silence, node.calls.size());
-          giveUpCalls(node, givenUp, toCancel);
+        boolean unanswered = node.suspect && !gatewayStarved && node.pingedAtMillis >= heard
+            && now - node.pingedAtMillis >= interval / 2 && node.loopRanSince(node.pingedAtMillis);
+        if (unanswered && silence > settings.moveCallsAfterMillis() && !node.callsMoved) {
+          node.callsMoved = true;
+          int moved = giveUpCalls(node, false, givenUp, toCancel);
+          log.warn("Node '{}' still silent after {} ms: {} of its calls moved to other nodes", node.nodeId, silence, moved);
+        }
+        if (unanswered && silence > settings.failCallsAfterMillis() && !node.callsFailedOver) {
+          node.callsFailedOver = true;
+          int failed = giveUpCalls(node, true, givenUp, toCancel);
+          log.warn("Node '{}' still silent after {} ms: {} of its calls failed with NODE_LOST", node.nodeId, silence, failed);
         }
       }
     } finally {
@@ -797,29 +802,38 @@ public final class CallScheduler {
   }
 
   /**
-   * Under the lock: a suspect node's running calls leave it. The node keeps their slots until it
-   * answers (it may still be running them) or is given up. Calls that may run again go back to
-   * routing; the others are collected in {@code lost} to fail with NODE_LOST.
+   * Under the lock: a suspect node's running calls leave it, each told to cancel; the node keeps
+   * their slots until it answers (it may still be running them) or is given up. Calls that may run
+   * again go back to routing; with {@code failTheRest}, the others are collected in {@code lost}
+   * to fail with NODE_LOST. Returns how many calls left.
    */
-  private void giveUpCalls(NodeSession node, List<Failure> lost, List<CancelOrder> cancels) {
+  private int giveUpCalls(NodeSession node, boolean failTheRest, List<Failure> lost, List<CancelOrder> cancels) {
     long now = System.nanoTime();
+    int left = 0;
     for (PendingCall call : node.calls.values()) {
       if (call.state != PendingCall.State.DISPATCHED || call.node != node) {
         continue;
       }
-      cancels.add(new CancelOrder(node, call.id));
       if (mayFailOver(call, node, now)) {
         call.state = PendingCall.State.QUEUED;
         call.node = null;
         if (requeue(call)) {
+          cancels.add(new CancelOrder(node, call.id));
+          left++;
           continue;
         }
+        call.state = PendingCall.State.DISPATCHED;
+        call.node = node;
       }
-      call.state = PendingCall.State.ABANDONED;
-      call.node = node;
-      lost.add(new Failure(call, Errors.nodeLost(node.nodeId, call.function(), call.id,
-          "it fell silent (no frame for " + settings.giveUpCallsAfterMillis() + " ms); the call may have run.")));
+      if (failTheRest) {
+        call.state = PendingCall.State.ABANDONED;
+        cancels.add(new CancelOrder(node, call.id));
+        lost.add(new Failure(call, Errors.nodeLost(node.nodeId, call.function(), call.id,
+            "it fell silent (no frame for " + settings.failCallsAfterMillis() + " ms); the call may have run.")));
+        left++;
+      }
     }
+    return left;
   }
 
   /** A call to fail once the lock is released. */

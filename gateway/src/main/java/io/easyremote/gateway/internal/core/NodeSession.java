@@ -52,8 +52,10 @@ public final class NodeSession implements Candidate {
   final Map<Long, PendingCall> calls = new HashMap<>();
   boolean removed;
   boolean suspect;
-  /** Whether the calls it was running were given up in this spell of silence. */
-  boolean callsGivenUp;
+  /** Whether, in this spell of silence, the calls it was running that may run again were moved on. */
+  boolean callsMoved;
+  /** Whether, in this spell of silence, the rest of its calls were failed. */
+  boolean callsFailedOver;
   boolean draining;
   long callsServed;
   long callsFailed;

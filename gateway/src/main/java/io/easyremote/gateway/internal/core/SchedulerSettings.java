@@ -35,12 +35,22 @@ public record SchedulerSettings(
   }
 
   /**
-   * Silence after which a suspect node's running calls are given up (moved or failed): as soon
-   * as it is suspect, but never under one second, so that a node on a busy machine with a short
-   * heartbeat interval is not robbed of calls it is about to answer.
+   * Silence after which a suspect node's calls that may run again (idempotent, nothing streamed
+   * yet) move to other nodes: as soon as it is suspect, but never under one second, so that a node
+   * on a busy machine with a short heartbeat interval is not robbed of calls it is about to answer.
+   * A call that runs twice is harmless here; a call that waits for a dead node is not.
    */
-  public long giveUpCallsAfterMillis() {
+  public long moveCallsAfterMillis() {
     return Math.max(suspectAfterMillis(), 1000);
+  }
+
+  /**
+   * Silence after which a suspect node's other calls fail with NODE_LOST: three heartbeat
+   * intervals, and never under three seconds. Later than moving calls because failing a call the
+   * node may still finish costs its caller the answer.
+   */
+  public long failCallsAfterMillis() {
+    return Math.max(3 * heartbeatInterval.toMillis(), 3000);
   }
 
   /** Silence after which a node is given up: the node timeout, and never less than three intervals. */

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.handler.ssl.SslHandler;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
@@ -23,11 +24,16 @@ public final class TlsRefusals extends ChannelInboundHandlerAdapter {
 
   private final AtomicLong refused = new AtomicLong();
 
-  /** Adds this handler after the pipeline's TLS handler, if it has one. */
+  /**
+   * Adds this handler after the pipeline's TLS handler, if it has one: the {@link SslHandler}, or
+   * the SNI handler that replaces itself with one once it has read the client's hello.
+   */
   public void installOn(ChannelPipeline pipeline) {
-    SslHandler ssl = pipeline.get(SslHandler.class);
-    if (ssl != null) {
-      pipeline.addAfter(pipeline.context(ssl).name(), "easyremote-tls-refusals", this);
+    for (java.util.Map.Entry<String, ChannelHandler> entry : pipeline) {
+      if (entry.getValue() instanceof SslHandler || entry.getValue() instanceof SslClientHelloHandler) {
+        pipeline.addAfter(entry.getKey(), "easyremote-tls-refusals", this);
+        return;
+      }
     }
   }
 
