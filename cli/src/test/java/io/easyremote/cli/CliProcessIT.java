@@ -126,4 +126,87 @@ class CliProcessIT {
     assertThat(stream.exit()).as(stream.err()).isZero();
     assertThat(stream.out().split("\\R")).containsExactly("1", "2", "3");
   }
+
+  /** Runs a short command to completion with extra environment variables (secrets never on the command line). */
+  private static Run runWith(java.util.Map<String, String> env, String... args) throws Exception {
+    File out = File.createTempFile("easyremote-out", ".txt");
+    File err = File.createTempFile("easyremote-err", ".txt");
+    try {
+      ProcessBuilder builder = new ProcessBuilder(java(args)).redirectOutput(out).redirectError(err);
+      builder.environment().putAll(env);
+      Process p = builder.start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 60 s");
+      }
+      return new Run(p.exitValue(), Files.readString(out.toPath()).trim(), Files.readString(err.toPath()).trim());
+    } finally {
+      out.delete();
+      err.delete();
+    }
+  }
+
+  /**
+   * Issue 13, item 1, across processes: on a gateway closed with tokens and keys, {@code easyremote
+   * drain} without a key (or with a call-only key) takes no node offline; an admin key does.
+   */
+  @Test
+  void closedGateway_drainWithoutAnAdminKey_isRefused_andTheNodeKeepsServing() throws Exception {
+    String token = "er_cli-node-token-0123456789abcdef";
+    String callKey = "er_cli-call-key-0123456789abcdef";
+    String adminKey = "er_cli-admin-key-0123456789abcdef";
+    Path config = Files.createTempFile("gateway", ".yaml");
+    Files.writeString(config, String.join("\n",
+        "nodeTokens:",
+        "  - name: cli",
+        "    hash: " + io.easyremote.gateway.Access.hash(token),
+        "clientKeys:",
+        "  - name: caller",
+        "    hash: " + io.easyremote.gateway.Access.hash(callKey),
+        "    functions: [\"*\"]",
+        "  - name: ops",
+        "    hash: " + io.easyremote.gateway.Access.hash(adminKey),
+        "    functions: []",
+        "    scopes: [admin]",
+        ""));
+    Path gatewayLog = Files.createTempFile("easyremote-gateway", ".log");
+    Process gateway = start(gatewayLog, "gateway", "--port", "0", "--config", config.toString());
+    AtomicReference<String> address = new AtomicReference<>();
+    Awaitility.await("the gateway's startup line").atMost(Duration.ofSeconds(30)).until(() -> {
+      assertThat(gateway.isAlive()).as(Files.readString(gatewayLog)).isTrue();
+      Matcher m = LISTENING.matcher(Files.readString(gatewayLog));
+      return m.find() && address.compareAndSet(null, m.group(1));
+    });
+    String gw = address.get();
+
+    Path nodeLog = Files.createTempFile("easyremote-node", ".log");
+    ProcessBuilder nodeBuilder = new ProcessBuilder(java("node", "--gateway", gw, "--id", "victim"))
+        .redirectErrorStream(true).redirectOutput(nodeLog.toFile());
+    nodeBuilder.environment().put("EASYREMOTE_TOKEN", token);
+    Process node = nodeBuilder.start();
+    processes.add(node);
+    Awaitility.await("the node registered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> {
+          assertThat(node.isAlive()).as(Files.readString(nodeLog)).isTrue();
+          return runWith(java.util.Map.of("EASYREMOTE_KEY", adminKey), "nodes", "--gateway", gw).out().contains("victim");
+        });
+
+    Run anonymous = run("drain", "victim", "--gateway", gw);
+    assertThat(anonymous.exit()).isNotZero();
+    assertThat(anonymous.err()).contains("UNAUTHENTICATED");
+    Run caller = runWith(java.util.Map.of("EASYREMOTE_KEY", callKey), "drain", "victim", "--gateway", gw);
+    assertThat(caller.exit()).isNotZero();
+    assertThat(caller.err()).contains("PERMISSION_DENIED");
+    Run listing = run("nodes", "--gateway", gw);
+    assertThat(listing.exit()).isNotZero();
+    assertThat(listing.out()).doesNotContain("victim");
+
+    Run add = runWith(java.util.Map.of("EASYREMOTE_KEY", callKey), "call", "add", "1", "2", "--gateway", gw);
+    assertThat(add.out()).as(add.err()).isEqualTo("3");
+    assertThat(node.isAlive()).isTrue();
+
+    Run admin = runWith(java.util.Map.of("EASYREMOTE_KEY", adminKey), "drain", "victim", "--gateway", gw);
+    assertThat(admin.exit()).as(admin.err()).isZero();
+    assertThat(node.waitFor(30, TimeUnit.SECONDS)).as("a drained CLI node exits").isTrue();
+  }
 }

@@ -101,6 +101,10 @@ class ErrorsTest {
   @Test
   void invalidFunctionName_failsWithInvalidRequest() {
     assertThatThrownBy(() -> cluster.client().call("no such/name", String.class))
-        .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isIn(ErrorCode.INVALID_REQUEST, ErrorCode.FUNCTION_NOT_FOUND));
+        .isInstanceOfSatisfying(RemoteException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST);
+          assertThat(e.getMessage()).contains("'no such/name'").contains("letters, digits");
+          assertThat(e.reachedNode()).isFalse();
+        });
   }
 }

@@ -46,11 +46,11 @@ public final class StatusViews {
   }
 
   /**
-   * The registered functions {@code grant} may see, sorted by name; node ids only for callers
-   * who may list nodes.
+   * The registered functions {@code grant} may see, sorted by name. Node ids (which pinned calls
+   * and broadcasts need) go to callers with a key or who may list nodes, never to anonymous ones.
    */
   public List<FunctionInfo> functions(CallGrant grant) {
-    boolean showNodes = grant.may(Permission.LIST);
+    boolean showNodes = grant.may(Permission.LIST) || grant.principal() != null;
     return scheduler.read(view -> {
       List<FunctionInfo> out = new ArrayList<>();
       for (Map.Entry<String, List<NodeSession>> e : new TreeMap<>(view.functions()).entrySet()) {
