@@ -281,7 +281,7 @@ public final class Gateway implements AutoCloseable {
     private Duration ejectBackoff = Duration.ofSeconds(1);
     private Duration registrationGrace = Duration.ofSeconds(7);
     private Duration ownershipHold = Duration.ofHours(24);
-    private Duration helloTimeout = Duration.ofSeconds(5);
+    private Duration helloTimeout = Duration.ofSeconds(10);
     private boolean insecure;
     private Access access = Access.open();
     private java.nio.file.Path tlsCertChain;
@@ -413,7 +413,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * How long a new node link may stay open without sending its Hello; default 5 s. Links that
+     * How long a new node link may stay open without sending its Hello; default 10 s (room for a
+     * Hello of a thousand functions over a slow uplink). Links that
      * never introduce themselves are closed with DEADLINE_EXCEEDED, and at most
      * {@value io.easyremote.gateway.internal.grpc.NodeLinkService#MAX_PENDING_HELLOS} may wait at once.
      */
