@@ -45,12 +45,13 @@ public record SchedulerSettings(
   }
 
   /**
-   * Silence after which a suspect node's other calls fail with NODE_LOST: three heartbeat
-   * intervals, and never under three seconds. Later than moving calls because failing a call the
-   * node may still finish costs its caller the answer.
+   * Silence after which a suspect node's other calls fail with NODE_LOST: five heartbeat
+   * intervals, and never under five seconds (half the default node timeout). Later than moving
+   * calls because failing a call the node may still finish costs its caller the answer, and a
+   * node starved of CPU on a busy machine can stay silent for seconds.
    */
   public long failCallsAfterMillis() {
-    return Math.max(3 * heartbeatInterval.toMillis(), 3000);
+    return Math.max(5 * heartbeatInterval.toMillis(), 5000);
   }
 
   /** Silence after which a node is given up: the node timeout, and never less than three intervals. */
