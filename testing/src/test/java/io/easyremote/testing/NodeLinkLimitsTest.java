@@ -185,6 +185,9 @@ class NodeLinkLimitsTest {
       try {
         while (!Thread.currentThread().isInterrupted()) {
           GatewayFrame frame = liar.received.take();
+          if (frame.hasPing()) { // alive and answering, only lying about its slots
+            liar.out.onNext(NodeFrame.newBuilder().setHeartbeat(io.easyremote.protocol.wire.Heartbeat.getDefaultInstance()).build());
+          }
           if (frame.hasInvoke()) {
             refused.incrementAndGet();
             liar.out.onNext(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(frame.getInvoke().getCallId())
