@@ -3,6 +3,8 @@
 #   - chromium  (Debian package): renders the dashboard and /docs headless, saves screenshots
 #   - promtool  (Debian package prometheus): checks /metrics as Prometheus text
 #   - @readme/openapi-parser (npm, pinned) into .tools/node_modules (gitignored): validates /openapi.json
+#   - postgresql (Debian package): the job store's tests run against a real server, started by
+#     scripts/postgres.sh as the postgres user in a temporary directory (the packaged cluster stays stopped)
 # Needs root (or sudo) for apt-get, and npm with access to its registry. The tests fail with a
 # message naming this script when something is missing; they never skip.
 set -euo pipefail
@@ -13,6 +15,7 @@ OPENAPI_PARSER_VERSION=9.0.0
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
     echo "install-test-deps: need the Debian packages ${missing[*]}: run as root or install them yourself" >&2
@@ -22,7 +25,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool) another way" >&2
     exit 1
   fi
-  # Only promtool is wanted from the prometheus package: keep its server from being started
+  # Only promtool is wanted from the prometheus package, and only the binaries from postgresql: keep
+  # their servers from being started
   # (policy-rc.d exit 101 = "do not start services"), and leave an existing policy alone.
   policy=/usr/sbin/policy-rc.d
   added_policy=false
@@ -47,4 +51,5 @@ if [ ! -f "$parser/package.json" ] || ! grep -q "\"version\": \"$OPENAPI_PARSER_
 fi
 
 echo "install-test-deps: chromium $(command -v chromium), promtool $(command -v promtool)," \
+  "postgresql $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)," \
   "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")"
