@@ -59,6 +59,15 @@ public final class JobTable {
     }
   }
 
+  /** RUNNING → QUEUED: the call never reached a node (the gateway was busy or stopping). False when it is not running. */
+  public boolean requeue(Connection c, String id) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("UPDATE easyremote_jobs SET state = 'QUEUED', attempts = attempts - 1 "
+        + "WHERE id = ? AND state = 'RUNNING'")) {
+      s.setString(1, id);
+      return s.executeUpdate() == 1;
+    }
+  }
+
   /**
    * Finishes a job that has not finished yet: SUCCEEDED with a result, or FAILED / CANCELLED with
    * an error. Drops the stored request. False when it had already finished (the other outcome won).

@@ -69,6 +69,26 @@ public final class CallerAuthentication {
     return found;
   }
 
+  /**
+   * The grant of the client key named {@code principal}, for work that outlives its request (an
+   * async job run after a restart): {@link CallGrant#OPEN} on a gateway without keys, an anonymous
+   * grant for null, and null when no key of that name is configured any more.
+   */
+  public CallGrant forPrincipal(String principal) {
+    if (keys.isEmpty()) {
+      return CallGrant.OPEN;
+    }
+    if (principal == null) {
+      return new Anonymous("job");
+    }
+    for (KeyGrant grant : keys) {
+      if (grant.key.name().equals(principal)) {
+        return grant;
+      }
+    }
+    return null;
+  }
+
   private boolean publicName(String function) {
     return Glob.anyMatches(publicGlobs, function);
   }
