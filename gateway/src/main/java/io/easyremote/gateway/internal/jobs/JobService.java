@@ -62,6 +62,12 @@ import org.slf4j.LoggerFactory;
 public final class JobService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobService.class);
   private static final long MAX_TIMEOUT_MS = Duration.ofDays(365).toMillis();
+  /**
+   * For this long after start, a job whose function no node offers yet waits for one instead of
+   * failing: after a gateway restart its nodes need a while to reconnect (their backoff can exceed
+   * the scheduler's own registration grace), and a recovered job must not fail for that.
+   */
+  private static final long NODE_WAIT_AFTER_START_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Store store;
   private final JobTable table = new JobTable();
@@ -80,6 +86,7 @@ public final class JobService implements AutoCloseable {
   private int running;
   private long nextSeq;
   private volatile boolean closing;
+  private volatile long startedNanos = System.nanoTime();
 
   /**
    * @param grants the grant of a principal (null = anonymous), for jobs recovered after a restart;
@@ -108,6 +115,7 @@ public final class JobService implements AutoCloseable {
 
   /** Recovers this gateway's unfinished jobs from the store (see the class comment) and starts the expiry sweep. */
   public void start() {
+    startedNanos = System.nanoTime();
     stored.set(store.read(table::countLive));
     List<JobRow> rows = store.read(c -> table.unfinished(c, settings.gatewayId()));
     int queued = 0;
@@ -377,6 +385,10 @@ public final class JobService implements AutoCloseable {
       if (neverRan && (code == ErrorCode.OVERLOADED || code == ErrorCode.UNAVAILABLE)) {
         // Busy or stopping: the call never reached a node. Back to QUEUED; a stopping gateway runs it after restart.
         requeueLater(job, Math.max(100, Math.min(10_000, error.getRetryAfterMs())));
+        return;
+      }
+      if (neverRan && code == ErrorCode.FUNCTION_NOT_FOUND && System.nanoTime() - startedNanos < NODE_WAIT_AFTER_START_NANOS) {
+        requeueLater(job, 1000); // nodes still reconnecting after a restart
         return;
       }
       boolean byOwner;
