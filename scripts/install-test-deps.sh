@@ -3,6 +3,7 @@
 #   - chromium  (Debian package): renders the dashboard and /docs headless, saves screenshots
 #   - promtool  (Debian package prometheus): checks /metrics as Prometheus text
 #   - @readme/openapi-parser (npm, pinned) into .tools/node_modules (gitignored): validates /openapi.json
+#   - @modelcontextprotocol/sdk (npm, pinned) into .tools/node_modules: the official MCP client the /mcp tests drive
 #   - postgresql (Debian package): the job store's tests run against a real server, started by
 #     scripts/postgres.sh as the postgres user in a temporary directory (the packaged cluster stays stopped)
 # Needs root (or sudo) for apt-get, and npm with access to its registry. The tests fail with a
@@ -11,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPENAPI_PARSER_VERSION=9.0.0
+MCP_SDK_VERSION=1.32.2
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -50,6 +52,17 @@ if [ ! -f "$parser/package.json" ] || ! grep -q "\"version\": \"$OPENAPI_PARSER_
   npm install --silent --no-audit --no-fund --save-exact --prefix .tools "@readme/openapi-parser@$OPENAPI_PARSER_VERSION" >/dev/null
 fi
 
+mcp_sdk=.tools/node_modules/@modelcontextprotocol/sdk
+if [ ! -f "$mcp_sdk/package.json" ] || ! grep -q "\"version\": \"$MCP_SDK_VERSION\"" "$mcp_sdk/package.json"; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-test-deps: npm is missing: install Node.js and npm (Debian: nodejs npm)" >&2
+    exit 1
+  fi
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --save-exact --prefix .tools "@modelcontextprotocol/sdk@$MCP_SDK_VERSION" >/dev/null
+fi
+
 echo "install-test-deps: chromium $(command -v chromium), promtool $(command -v promtool)," \
   "postgresql $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)," \
-  "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")"
+  "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")," \
+  "@modelcontextprotocol/sdk $(node -p "require('./$mcp_sdk/package.json').version")"

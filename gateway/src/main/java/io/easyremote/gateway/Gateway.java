@@ -18,6 +18,7 @@ import io.easyremote.gateway.internal.http.RestCalls;
 import io.easyremote.gateway.internal.grpc.JobsService;
 import io.easyremote.gateway.internal.jobs.JobService;
 import io.easyremote.gateway.internal.jobs.JobSettings;
+import io.easyremote.gateway.internal.mcp.McpEndpoint;
 import io.easyremote.store.Store;
 import io.easyremote.store.StoreException;
 import io.easyremote.gateway.internal.metrics.CallMetrics;
@@ -74,6 +75,7 @@ public final class Gateway implements AutoCloseable {
   private volatile Server server;
   private volatile EventLoopGroup ioLoops;
   private volatile JobService jobs;
+  private volatile McpEndpoint mcp;
 
   private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
@@ -86,9 +88,9 @@ public final class Gateway implements AutoCloseable {
       Duration registrationGrace, Duration ownershipHold, Duration helloTimeout, boolean insecure, Access access,
       java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs) {}
 
-  /** Where durable state lives and how jobs are kept (null state and URL: no jobs). */
+  /** Where durable state lives and how jobs are kept (null state and URL: no jobs); which origins may use /mcp. */
   private record JobConfig(java.nio.file.Path state, String stateJdbcUrl, Duration jobRetention, Duration jobTimeout,
-      int maxJobResultBytes, int maxStoredJobs, int maxRunningJobs) {}
+      int maxJobResultBytes, int maxStoredJobs, int maxRunningJobs, List<String> mcpAllowedOrigins) {}
 
   private Gateway(Config config) {
     this.config = config;
@@ -183,6 +185,10 @@ public final class Gateway implements AutoCloseable {
     RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems);
     DashboardSnapshot dashboard = new DashboardSnapshot(scheduler, status, functionStats, recentCalls);
     JobService jobService = jobs;
+    McpEndpoint agents = new McpEndpoint(scheduler, status, authentication, config.defaultDeadline, config.maxPayloadBytes,
+        config.streamBufferItems, config.jobs.mcpAllowedOrigins());
+    mcp = agents;
+    agents.addTo(builder);
     new HttpFrontEnd(calls, status, metrics, dashboard, recentCalls, scheduler)
         .withJobs(jobService == null ? null : new JobRoutes(jobService, authentication))
         .addTo(builder);
@@ -284,6 +290,10 @@ public final class Gateway implements AutoCloseable {
     if (jobService != null) {
       jobService.stopStarting();
     }
+    McpEndpoint agents = mcp;
+    if (agents != null) {
+      agents.close();
+    }
     scheduler.shutdown(config.drainTimeout);
     if (jobService != null) {
       jobService.close();
@@ -344,6 +354,7 @@ public final class Gateway implements AutoCloseable {
     private int maxJobResultBytes = 16 << 20;
     private int maxStoredJobs = 100_000;
     private int maxRunningJobs = 256;
+    private List<String> mcpAllowedOrigins = List.of();
 
     private Builder() {}
 
@@ -369,6 +380,17 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalArgumentException("stateJdbcUrl must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db)");
       }
       this.stateJdbcUrl = jdbcUrl;
+      return this;
+    }
+
+    /**
+     * Browser origins ({@code https://app.example.com}) allowed to use {@code /mcp} besides
+     * loopback ones. A request whose {@code Origin} is neither is refused (403), so a web page
+     * cannot reach the gateway through DNS rebinding. Requests without an Origin (agents, CLIs)
+     * are not affected.
+     */
+    public Builder mcpAllowedOrigins(List<String> origins) {
+      this.mcpAllowedOrigins = List.copyOf(Objects.requireNonNull(origins, "origins"));
       return this;
     }
 
@@ -655,7 +677,8 @@ public final class Gateway implements AutoCloseable {
       return new Gateway(new Config(host, port, maxPayloadBytes, maxQueuedCallsPerFunction, maxFunctionsPerNode, defaultDeadline,
           heartbeatInterval, nodeTimeout, drainTimeout, streamBufferItems, ioThreads, defaultStrategy, warmup, ejectAfterFailures,
           ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey,
-          new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs)));
+          new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs,
+              mcpAllowedOrigins)));
     }
 
     private static Duration positive(Duration d, String name) {

@@ -120,6 +120,11 @@ public final class CallerAuthentication {
     }
 
     @Override
+    public boolean mayCall(String function, FunctionSpec spec) {
+      return isPublic(function, spec);
+    }
+
+    @Override
     public void release() {}
 
     @Override
@@ -194,6 +199,11 @@ public final class CallerAuthentication {
         inFlight.incrementAndGet();
       }
       return null;
+    }
+
+    @Override
+    public boolean mayCall(String function, FunctionSpec spec) {
+      return Glob.anyMatches(functions, function) || isPublic(function, spec);
     }
 
     /** 0 when a call may start now, else milliseconds until one may. */
