@@ -33,12 +33,12 @@ import org.junit.jupiter.api.Timeout;
  * The durability promise of async jobs under {@code kill -9}: 1,000 jobs, half of an idempotent
  * function and half of a non-idempotent one, are submitted to a gateway running as its own JVM;
  * once a quarter have run, the gateway is killed with SIGKILL and restarted on the same state.
- * Every accepted job must then be accounted for (succeeded, or failed with JOB_INTERRUPTED when
- * it may have run), none missing, and no non-idempotent job may have run twice: the node, in this
+ * Every accepted job must then be accounted for (succeeded, or failed with JOB_INTERRUPTED, or
+ * NODE_LOST, when it may have run), none missing, and no non-idempotent job may have run twice: the node, in this
  * JVM, counts every execution. Once on SQLite, once on a real PostgreSQL.
  *
- * <p>The node runs at most 16 jobs at once, each for 20 to 60 ms, so that all 1,000 are accepted
- * well before they have all run: the kill then lands with jobs queued, running and finished.
+ * <p>The node runs at most 16 jobs at once, each for 20 to 60 ms, and holds the first ones until
+ * all 1,000 are accepted: the kill then lands with jobs queued, running and finished.
  */
 class JobsCrashIT {
   private static final int JOBS = Integer.getInteger("easyremote.crash.jobs", 1000);
@@ -47,6 +47,8 @@ class JobsCrashIT {
   public static final class Counted {
     final Map<Integer, AtomicInteger> runs = new ConcurrentHashMap<>();
     final AtomicInteger total = new AtomicInteger();
+    /** Opened once every job is accepted, so that the kill finds jobs queued, running and done. */
+    final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
 
     @Remote(idempotent = true)
     public int again(int i) throws InterruptedException {
@@ -61,6 +63,9 @@ class JobsCrashIT {
     private int work(int i) throws InterruptedException {
       runs.computeIfAbsent(i, k -> new AtomicInteger()).incrementAndGet();
       total.incrementAndGet();
+      if (!open.await(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("never opened");
+      }
       Thread.sleep(ThreadLocalRandom.current().nextInt(20, 60)); // simulated work, so that some jobs are mid-run at the kill
       return i;
     }
@@ -111,6 +116,7 @@ class JobsCrashIT {
       }
       CompletableFuture.allOf(submitting.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
       int acceptedBeforeRestart = accepted.size();
+      counted.open.countDown();
       Awaitility.await("a quarter of the jobs run").atMost(Duration.ofSeconds(90)).until(() -> counted.total.get() >= JOBS / 4);
       first.destroyForcibly(); // SIGKILL
       assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -130,6 +136,7 @@ class JobsCrashIT {
       int succeededAgain = 0;
       int succeededOnce = 0;
       int interrupted = 0;
+      int nodeLost = 0;
       int reRun = 0;
       List<String> wrong = new ArrayList<>();
       for (Map.Entry<String, CompletableFuture<Object>> e : outcomes.entrySet()) {
@@ -147,8 +154,14 @@ class JobsCrashIT {
           if (runs < 1 || (!idempotent && runs != 1)) {
             wrong.add(e.getKey() + " (" + i + ") succeeded but ran " + runs + " times");
           }
-        } else if (outcome instanceof RemoteException r && r.code() == ErrorCode.JOB_INTERRUPTED && !idempotent) {
-          interrupted++;
+        } else if (outcome instanceof RemoteException r && !idempotent
+            && (r.code() == ErrorCode.JOB_INTERRUPTED || r.code() == ErrorCode.NODE_LOST)) {
+          // named failures of a job that may have run: the gateway died under it, or judged its node lost
+          if (r.code() == ErrorCode.JOB_INTERRUPTED) {
+            interrupted++;
+          } else {
+            nodeLost++;
+          }
           if (runs > 1) {
             wrong.add(e.getKey() + " (" + i + ") interrupted but ran " + runs + " times");
           }
@@ -163,10 +176,11 @@ class JobsCrashIT {
       }
       System.out.printf("Crash test on %s: %d submitted, %d accepted, %d refused; %d executions before "
               + "the kill -9; after restart: %d idempotent succeeded (%d of them re-run), %d non-idempotent succeeded, %d failed with "
-              + "JOB_INTERRUPTED, %d missing or wrong%n", database, JOBS, acceptedBeforeRestart, refused.get(), runBeforeKill,
-          succeededAgain, reRun, succeededOnce, interrupted, wrong.size());
+              + "JOB_INTERRUPTED, %d failed with NODE_LOST, %d missing or wrong%n", database, JOBS, acceptedBeforeRestart, refused.get(),
+          runBeforeKill, succeededAgain, reRun, succeededOnce, interrupted, nodeLost, wrong.size());
       assertThat(wrong).as("jobs not accounted for").isEmpty();
-      assertThat(succeededAgain + succeededOnce + interrupted).isEqualTo(acceptedBeforeRestart);
+      assertThat(succeededAgain + succeededOnce + interrupted + nodeLost).isEqualTo(acceptedBeforeRestart);
+      assertThat(interrupted).as("the kill found non-idempotent jobs running").isPositive();
       assertThat(acceptedBeforeRestart + refused.get()).isEqualTo(JOBS);
     } finally {
       submitters.shutdownNow();

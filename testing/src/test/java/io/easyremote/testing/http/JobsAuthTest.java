@@ -17,11 +17,12 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Only the key that submitted a job may see or cancel it; anonymous callers may not submit on a closed gateway. */
+/** Only the key that submitted a job (or an admin key) may see or cancel it; anonymous callers may not submit on a closed gateway. */
 class JobsAuthTest {
   static final String NODE_TOKEN = "er_jobs-node-token-0123456789abcdef";
   static final String ALICE = "er_jobs-alice-key-0123456789abcdef";
   static final String BOB = "er_jobs-bob-key-0123456789abcdef";
+  static final String OPS = "er_jobs-ops-key-0123456789abcdef";
 
   @RegisterExtension
   static final TestCluster cluster = TestCluster.builder()
@@ -31,6 +32,7 @@ class JobsAuthTest {
               .nodeToken("node", NODE_TOKEN, List.of("*"), List.of("*"))
               .clientKey("alice", ALICE, List.of("add", "block"), 0, 0)
               .clientKey("bob", BOB, List.of("add"), 0, 0)
+              .clientKey("ops", OPS, List.of(), 0, 0, Access.Scope.ADMIN)
               .build());
         } catch (java.io.IOException e) {
           throw new IllegalStateException(e);
@@ -71,6 +73,8 @@ class JobsAuthTest {
 
     JsonNode mine = Json.mapper().readTree(send("GET", "/api/jobs/" + id, ALICE).body());
     assertThat(mine.get("result").asInt()).isEqualTo(3);
+    HttpResponse<String> adminReads = send("GET", "/api/jobs/" + id, OPS);
+    assertThat(adminReads.statusCode()).as("an admin key sees every job").isEqualTo(200);
   }
 
   @Test
