@@ -3,16 +3,21 @@
 #   - chromium  (Debian package): renders the dashboard and /docs headless, saves screenshots
 #   - promtool  (Debian package prometheus): checks /metrics as Prometheus text
 #   - @readme/openapi-parser (npm, pinned) into .tools/node_modules (gitignored): validates /openapi.json
+#   - @modelcontextprotocol/sdk (npm, pinned) into .tools/node_modules: the official MCP client the /mcp tests drive
+#   - postgresql (Debian package): the job store's tests run against a real server, started by
+#     scripts/postgres.sh as the postgres user in a temporary directory (the packaged cluster stays stopped)
 # Needs root (or sudo) for apt-get, and npm with access to its registry. The tests fail with a
 # message naming this script when something is missing; they never skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPENAPI_PARSER_VERSION=9.0.0
+MCP_SDK_VERSION=1.32.2
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
     echo "install-test-deps: need the Debian packages ${missing[*]}: run as root or install them yourself" >&2
@@ -22,7 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool) another way" >&2
     exit 1
   fi
-  # Only promtool is wanted from the prometheus package: keep its server from being started
+  # Only promtool is wanted from the prometheus package, and only the binaries from postgresql: keep
+  # their servers from being started
   # (policy-rc.d exit 101 = "do not start services"), and leave an existing policy alone.
   policy=/usr/sbin/policy-rc.d
   added_policy=false
@@ -46,5 +52,17 @@ if [ ! -f "$parser/package.json" ] || ! grep -q "\"version\": \"$OPENAPI_PARSER_
   npm install --silent --no-audit --no-fund --save-exact --prefix .tools "@readme/openapi-parser@$OPENAPI_PARSER_VERSION" >/dev/null
 fi
 
+mcp_sdk=.tools/node_modules/@modelcontextprotocol/sdk
+if [ ! -f "$mcp_sdk/package.json" ] || ! grep -q "\"version\": \"$MCP_SDK_VERSION\"" "$mcp_sdk/package.json"; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-test-deps: npm is missing: install Node.js and npm (Debian: nodejs npm)" >&2
+    exit 1
+  fi
+  mkdir -p .tools
+  npm install --silent --no-audit --no-fund --save-exact --prefix .tools "@modelcontextprotocol/sdk@$MCP_SDK_VERSION" >/dev/null
+fi
+
 echo "install-test-deps: chromium $(command -v chromium), promtool $(command -v promtool)," \
-  "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")"
+  "postgresql $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)," \
+  "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")," \
+  "@modelcontextprotocol/sdk $(node -p "require('./$mcp_sdk/package.json').version")"

@@ -26,10 +26,24 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Event-loop threads for all connections (default: one per four CPU cores, at least one).")
   Integer ioThreads;
 
+  @Option(names = "--state", paramLabel = "DIR",
+      description = "Keep durable state (async jobs) in DIR/easyremote.db, an embedded SQLite database; without it the gateway runs no jobs.")
+  Path state;
+
+  @Option(names = "--state-url", paramLabel = "JDBC-URL",
+      description = "Keep durable state in PostgreSQL instead: jdbc:postgresql://host:port/db?user=..&password=.. (or EASYREMOTE_STATE_URL).")
+  String stateUrl;
+
   @Override
   public Integer call() throws Exception {
     Access access = config == null ? Access.open() : Access.fromYaml(config);
     Gateway.Builder builder = Gateway.builder().host(host).port(port).access(access).insecure(insecure);
+    String url = stateUrl != null ? stateUrl : System.getenv("EASYREMOTE_STATE_URL");
+    if (url != null && !url.isBlank()) {
+      builder.stateJdbcUrl(url);
+    } else if (state != null) {
+      builder.state(state);
+    }
     if (ioThreads != null) {
       builder.ioThreads(ioThreads);
     }

@@ -386,6 +386,49 @@ public final class Client implements AutoCloseable {
     return invoker.retries().stats();
   }
 
+  // ------------------------------------------------------------------ async jobs
+
+  /**
+   * Submits {@code function} as an async job and returns once the gateway has stored it. The job
+   * runs as an ordinary call (this client's options apply: node, strategy, requirements), with the
+   * gateway's job timeout (1 h by default) rather than this client's deadline; read its outcome
+   * with {@link Job#result()}, from here or, by {@link Job#id()}, from another process.
+   *
+   * @throws RemoteException when the gateway refuses the job (no state store configured:
+   *     {@link ErrorCode#INVALID_REQUEST}; no key on a gateway with keys:
+   *     {@link ErrorCode#UNAUTHENTICATED}; {@link ErrorCode#PERMISSION_DENIED}; too many stored:
+   *     {@link ErrorCode#OVERLOADED}) or cannot be reached; nothing was stored then
+   */
+  public <T> Job<T> submit(String function, Class<T> resultType, Object... args) {
+    return submit(function, ResultReader.of(resultType), args);
+  }
+
+  /** As {@link #submit(String, Class, Object...)}, for a generic result type. */
+  public <T> Job<T> submit(String function, TypeRef<T> resultType, Object... args) {
+    return submit(function, ResultReader.of(resultType), args);
+  }
+
+  private <T> Job<T> submit(String function, ResultReader<T> reader, Object[] args) {
+    io.easyremote.protocol.wire.CallRequest request = invoker.request(null, function, args);
+    io.easyremote.protocol.wire.JobStatus accepted =
+        Await.result(io.easyremote.client.internal.jobs.JobCalls.submit(invoker.gateway(), request, invoker.deadline()),
+            "submitting '" + function + "'");
+    return new Job<>(invoker.gateway(), accepted.getJobId(), function, reader, invoker.deadline());
+  }
+
+  /**
+   * A handle on job {@code id}, submitted by this process or another with the same key. Nothing
+   * is asked of the gateway until the handle is used.
+   */
+  public <T> Job<T> job(String id, Class<T> resultType) {
+    return new Job<>(invoker.gateway(), Objects.requireNonNull(id, "id"), null, ResultReader.of(resultType), invoker.deadline());
+  }
+
+  /** As {@link #job(String, Class)}, for a generic result type. */
+  public <T> Job<T> job(String id, TypeRef<T> resultType) {
+    return new Job<>(invoker.gateway(), Objects.requireNonNull(id, "id"), null, ResultReader.of(resultType), invoker.deadline());
+  }
+
   // ------------------------------------------------------------------ the network
 
   /**

@@ -13,7 +13,14 @@ import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
 import io.easyremote.gateway.internal.dashboard.FunctionStats;
 import io.easyremote.gateway.internal.dashboard.RecentCalls;
 import io.easyremote.gateway.internal.http.HttpFrontEnd;
+import io.easyremote.gateway.internal.http.JobRoutes;
 import io.easyremote.gateway.internal.http.RestCalls;
+import io.easyremote.gateway.internal.grpc.JobsService;
+import io.easyremote.gateway.internal.jobs.JobService;
+import io.easyremote.gateway.internal.jobs.JobSettings;
+import io.easyremote.gateway.internal.mcp.McpEndpoint;
+import io.easyremote.store.Store;
+import io.easyremote.store.StoreException;
 import io.easyremote.gateway.internal.metrics.CallMetrics;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
 import io.easyremote.gateway.internal.security.NodeAdmission;
@@ -67,6 +74,8 @@ public final class Gateway implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Server server;
   private volatile EventLoopGroup ioLoops;
+  private volatile JobService jobs;
+  private volatile McpEndpoint mcp;
 
   private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
@@ -77,7 +86,11 @@ public final class Gateway implements AutoCloseable {
       Duration defaultDeadline, Duration heartbeatInterval, Duration nodeTimeout, Duration drainTimeout, int streamBufferItems,
       int ioThreads, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
       Duration registrationGrace, Duration ownershipHold, Duration helloTimeout, boolean insecure, Access access,
-      java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey) {}
+      java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs) {}
+
+  /** Where durable state lives and how jobs are kept (null state and URL: no jobs); which origins may use /mcp. */
+  private record JobConfig(java.nio.file.Path state, String stateJdbcUrl, Duration jobRetention, Duration jobTimeout,
+      int maxJobResultBytes, int maxStoredJobs, int maxRunningJobs, List<String> mcpAllowedOrigins) {}
 
   private Gateway(Config config) {
     this.config = config;
@@ -110,7 +123,13 @@ public final class Gateway implements AutoCloseable {
     }
     long frameLimit = config.maxPayloadBytes + (1L << 20);
     CallerAuthentication authentication = new CallerAuthentication(config.access);
-    GrpcService grpc = GrpcService.builder()
+    JobService jobService = openJobs(authentication);
+    jobs = jobService;
+    com.linecorp.armeria.server.grpc.GrpcServiceBuilder grpcBuilder = GrpcService.builder();
+    if (jobService != null) {
+      grpcBuilder.addService(new JobsService(jobService, authentication));
+    }
+    GrpcService grpc = grpcBuilder
         .addService(new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout))
         .addService(new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems,
             authentication))
@@ -143,9 +162,16 @@ public final class Gateway implements AutoCloseable {
       s.start().join();
     } catch (CompletionException e) {
       stopLoops(loops);
+      if (jobService != null) {
+        jobService.close();
+        jobService.store().close();
+      }
       throw new IllegalStateException("Cannot listen on " + config.host + ":" + config.port + ": " + e.getCause().getMessage(), e.getCause());
     }
     server = s;
+    if (jobService != null) {
+      jobService.start(); // recovers jobs left by a previous run; nodes reconnect within the registration grace
+    }
     if (!config.access.isClosed() && !isLoopback(config.host)) {
       log.warn("INSECURE: listening on {}:{} without node tokens or client keys: anyone who can reach this port can register and call functions.",
           config.host, port());
@@ -158,7 +184,30 @@ public final class Gateway implements AutoCloseable {
   private void addHttpRoutes(ServerBuilder builder, CallerAuthentication authentication) {
     RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems);
     DashboardSnapshot dashboard = new DashboardSnapshot(scheduler, status, functionStats, recentCalls);
-    new HttpFrontEnd(calls, status, metrics, dashboard, recentCalls, scheduler).addTo(builder);
+    JobService jobService = jobs;
+    McpEndpoint agents = new McpEndpoint(scheduler, status, authentication, config.defaultDeadline, config.maxPayloadBytes,
+        config.streamBufferItems, config.jobs.mcpAllowedOrigins());
+    mcp = agents;
+    agents.addTo(builder);
+    new HttpFrontEnd(calls, status, metrics, dashboard, recentCalls, scheduler)
+        .withJobs(jobService == null ? null : new JobRoutes(jobService, authentication))
+        .addTo(builder);
+  }
+
+  /** The job service on the configured state store, or null when the gateway keeps no state. */
+  private JobService openJobs(CallerAuthentication authentication) {
+    JobConfig j = config.jobs;
+    if (j.state() == null && j.stateJdbcUrl() == null) {
+      return null;
+    }
+    Store store;
+    try {
+      store = j.stateJdbcUrl() != null ? Store.postgres(j.stateJdbcUrl(), null, null) : Store.sqlite(j.state());
+    } catch (StoreException e) {
+      throw new IllegalStateException("Cannot open the state store: " + e.getMessage(), e);
+    }
+    return new JobService(store, scheduler, status, authentication::forPrincipal, new JobSettings("gateway",
+        j.jobRetention(), j.jobTimeout(), j.maxJobResultBytes(), j.maxStoredJobs(), j.maxRunningJobs()));
   }
 
   /** The bound port (the real one when built with {@code port(0)}). */
@@ -237,7 +286,19 @@ public final class Gateway implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    JobService jobService = jobs;
+    if (jobService != null) {
+      jobService.stopStarting();
+    }
+    McpEndpoint agents = mcp;
+    if (agents != null) {
+      agents.close();
+    }
     scheduler.shutdown(config.drainTimeout);
+    if (jobService != null) {
+      jobService.close();
+      jobService.store().close(); // after the drain: the outcomes of the last calls are written first
+    }
     Server s = server;
     if (s != null) {
       s.stop().join();
@@ -286,8 +347,95 @@ public final class Gateway implements AutoCloseable {
     private Access access = Access.open();
     private java.nio.file.Path tlsCertChain;
     private java.nio.file.Path tlsPrivateKey;
+    private java.nio.file.Path state;
+    private String stateJdbcUrl;
+    private Duration jobRetention = Duration.ofHours(24);
+    private Duration jobTimeout = Duration.ofHours(1);
+    private int maxJobResultBytes = 16 << 20;
+    private int maxStoredJobs = 100_000;
+    private int maxRunningJobs = 256;
+    private List<String> mcpAllowedOrigins = List.of();
 
     private Builder() {}
+
+    /**
+     * Keeps durable state (async jobs) in {@code dir/easyremote.db}, an embedded SQLite database
+     * (WAL), created when missing. Without state (the default) the gateway runs no async jobs.
+     * Jobs accepted survive a crash of the gateway: on the next start on the same directory they
+     * run, run again (idempotent functions) or fail with {@code JOB_INTERRUPTED}.
+     */
+    public Builder state(java.nio.file.Path dir) {
+      this.state = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
+
+    /**
+     * Keeps durable state in PostgreSQL instead of SQLite: {@code jdbc:postgresql://host:port/db},
+     * user and password as URL parameters ({@code ?user=..&password=..}) or from the server's own
+     * configuration. Wins over {@link #state}.
+     */
+    public Builder stateJdbcUrl(String jdbcUrl) {
+      Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+      if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+        throw new IllegalArgumentException("stateJdbcUrl must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db)");
+      }
+      this.stateJdbcUrl = jdbcUrl;
+      return this;
+    }
+
+    /**
+     * Browser origins ({@code https://app.example.com}) allowed to use {@code /mcp} besides
+     * loopback ones. A request whose {@code Origin} is neither is refused (403), so a web page
+     * cannot reach the gateway through DNS rebinding. Requests without an Origin (agents, CLIs)
+     * are not affected.
+     */
+    public Builder mcpAllowedOrigins(List<String> origins) {
+      this.mcpAllowedOrigins = List.copyOf(Objects.requireNonNull(origins, "origins"));
+      return this;
+    }
+
+    /** How long a finished job's result is kept before it expires; default 24 h. */
+    public Builder jobRetention(Duration retention) {
+      this.jobRetention = positive(retention, "jobRetention");
+      return this;
+    }
+
+    /** A job's deadline, from each start, when its submitter names none; default 1 h. */
+    public Builder jobTimeout(Duration timeout) {
+      this.jobTimeout = positive(timeout, "jobTimeout");
+      return this;
+    }
+
+    /** The largest job result stored, in bytes; a larger one fails the job with PAYLOAD_TOO_LARGE. Default 16 MiB. */
+    public Builder maxJobResultBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxJobResultBytes must be > 0: " + bytes);
+      }
+      this.maxJobResultBytes = bytes;
+      return this;
+    }
+
+    /** The most jobs kept until they expire; beyond it submissions get OVERLOADED. Default 100,000. */
+    public Builder maxStoredJobs(int jobs) {
+      if (jobs < 1) {
+        throw new IllegalArgumentException("maxStoredJobs must be > 0: " + jobs);
+      }
+      this.maxStoredJobs = jobs;
+      return this;
+    }
+
+    /**
+     * The most jobs running at once (handed to the scheduler); the others wait, stored, in order.
+     * Default 256. After a crash, running jobs of non-idempotent functions fail with
+     * JOB_INTERRUPTED, so a smaller number also bounds how many can.
+     */
+    public Builder maxRunningJobs(int jobs) {
+      if (jobs < 1) {
+        throw new IllegalArgumentException("maxRunningJobs must be > 0: " + jobs);
+      }
+      this.maxRunningJobs = jobs;
+      return this;
+    }
 
     /**
      * Who may register and call: node tokens, client keys, public functions. Default
@@ -528,7 +676,9 @@ public final class Gateway implements AutoCloseable {
       }
       return new Gateway(new Config(host, port, maxPayloadBytes, maxQueuedCallsPerFunction, maxFunctionsPerNode, defaultDeadline,
           heartbeatInterval, nodeTimeout, drainTimeout, streamBufferItems, ioThreads, defaultStrategy, warmup, ejectAfterFailures,
-          ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey));
+          ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey,
+          new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs,
+              mcpAllowedOrigins)));
     }
 
     private static Duration positive(Duration d, String name) {

@@ -35,7 +35,15 @@ public enum ErrorCode {
   /** The gateway cannot be reached, or is shutting down. Safe to retry, possibly elsewhere. HTTP 503. */
   UNAVAILABLE(503, true),
   /** The request itself is malformed (bad function name syntax, bad option). Do not retry unchanged. HTTP 400. */
-  INVALID_REQUEST(400, false);
+  INVALID_REQUEST(400, false),
+  /** No async job of that id belongs to this caller: never submitted, submitted with another key, or purged after it expired. Do not retry. HTTP 404. */
+  JOB_NOT_FOUND(404, false),
+  /**
+   * The gateway stopped (a crash or a restart) while this async job's function, which is not
+   * idempotent, may have been running; it was not run again. It may or may not have taken effect:
+   * submit it again only if a repeat is harmless. HTTP 502.
+   */
+  JOB_INTERRUPTED(502, true);
 
   private final int httpStatus;
   private final boolean retryable;

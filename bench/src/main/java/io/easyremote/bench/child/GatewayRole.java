@@ -5,22 +5,31 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * A gateway on 127.0.0.1 and a free port. Args: {@code [maxPayloadBytes] [heartbeatMillis]}.
+ * A gateway on 127.0.0.1 and a free port. Args: {@code [maxPayloadBytes] [heartbeatMillis] [state]}, where state is
+ * {@code sqlite:DIR} or {@code postgres:JDBC-URL} (async jobs on) or absent.
  * Commands: {@code nodes} answers the number of connected nodes, {@code inflight} the calls in flight and queued.
  */
 final class GatewayRole implements ChildRole {
   private final int maxPayloadBytes;
   private final Duration heartbeat;
+  private final String state;
   private Gateway gateway;
 
   GatewayRole(String[] args) {
     this.maxPayloadBytes = args.length > 0 ? Integer.parseInt(args[0]) : 32 << 20;
     this.heartbeat = Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 1000);
+    this.state = args.length > 2 ? args[2] : null;
   }
 
   @Override
   public Map<String, String> start() {
-    gateway = Gateway.builder()
+    Gateway.Builder builder = Gateway.builder();
+    if (state != null && state.startsWith("sqlite:")) {
+      builder.state(java.nio.file.Path.of(state.substring("sqlite:".length())));
+    } else if (state != null && state.startsWith("postgres:")) {
+      builder.stateJdbcUrl(state.substring("postgres:".length()));
+    }
+    gateway = builder
         .host("127.0.0.1")
         .port(0)
         .maxPayloadBytes(maxPayloadBytes)

@@ -176,7 +176,7 @@ public final class Invoker {
    * @throws RemoteException {@link ErrorCode#INVALID_REQUEST}, {@link ErrorCode#INVALID_ARGUMENTS}
    *     or {@link ErrorCode#PAYLOAD_TOO_LARGE} for bad input; nothing was sent
    */
-  CallRequest request(String nodeId, String function, Object[] args) {
+  public CallRequest request(String nodeId, String function, Object[] args) {
     String problem = Names.functionNameProblem(function);
     if (problem != null) {
       throw new RemoteException(ErrorCode.INVALID_REQUEST, "Invalid function name: " + problem + ".");

@@ -26,6 +26,14 @@ public interface CallGrant {
   /** Whether listings and error messages may show this function to the caller. */
   boolean maySee(String function, FunctionSpec spec);
 
+  /**
+   * Whether this caller may call {@code function} at all (its scope, not its limits): the tools an
+   * agent is shown. Counts nothing.
+   */
+  default boolean mayCall(String function, FunctionSpec spec) {
+    return authorize(function) == null;
+  }
+
   /** Whether the caller may do what {@code permission} covers. */
   boolean may(Permission permission);
 

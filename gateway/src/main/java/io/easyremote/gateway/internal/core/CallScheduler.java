@@ -345,6 +345,7 @@ public final class CallScheduler {
         .setAttempt(call.attempts)
         .build();
     node.send(GatewayFrame.newBuilder().setInvoke(invoke).build());
+    call.dispatched(node.nodeId);
   }
 
   /**

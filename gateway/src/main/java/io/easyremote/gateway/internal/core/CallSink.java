@@ -13,4 +13,10 @@ public interface CallSink {
 
   /** The call failed; {@code error} carries the code and a message. */
   void onError(Error error);
+
+  /**
+   * The call was sent to {@code nodeId} (again, after a lost node). Called under the scheduler's
+   * lock: must only record the fact, quickly. Optional; async jobs show it as their node.
+   */
+  default void onDispatched(String nodeId) {}
 }

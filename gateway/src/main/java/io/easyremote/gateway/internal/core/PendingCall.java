@@ -103,6 +103,15 @@ public final class PendingCall {
     return true;
   }
 
+  /** Tells the sink which node the call was sent to (under the scheduler lock). */
+  void dispatched(String nodeId) {
+    try {
+      sink.onDispatched(nodeId);
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(PendingCall.class).warn("A call sink failed on dispatch", e);
+    }
+  }
+
   /** Streams: forwards one item unless the call already completed. */
   void item(Payload payload, String nodeId) {
     if (!completed.get()) {

@@ -73,6 +73,19 @@ public final class StatusViews {
     });
   }
 
+  /** The spec of {@code function} as its first node declared it, or null when no node offers it. */
+  public FunctionSpec spec(String function) {
+    return scheduler.read(view -> {
+      List<NodeSession> offering = view.functions().get(function);
+      return offering == null || offering.isEmpty() ? null : offering.get(0).functions.get(function);
+    });
+  }
+
+  /** The names of the functions registered now, sorted. */
+  public java.util.SortedSet<String> functionNames() {
+    return scheduler.read(view -> new java.util.TreeSet<>(view.functions().keySet()));
+  }
+
   private static NodeInfo toWire(NodeSession node) {
     return NodeInfo.newBuilder()
         .setNodeId(node.nodeId)

@@ -70,6 +70,7 @@ public final class HttpFrontEnd {
   private final DashboardSnapshot dashboard;
   private final RecentCalls recent;
   private final CallScheduler scheduler;
+  private JobRoutes jobs;
 
   public HttpFrontEnd(RestCalls calls, StatusViews status, CallMetrics metrics, DashboardSnapshot dashboard, RecentCalls recent,
       CallScheduler scheduler) {
@@ -81,14 +82,37 @@ public final class HttpFrontEnd {
     this.recent = recent;
   }
 
+  /** Serves async jobs too ({@link JobRoutes}): a gateway with a state store. */
+  public HttpFrontEnd withJobs(JobRoutes jobRoutes) {
+    this.jobs = jobRoutes;
+    return this;
+  }
+
+  /** A POST that asks to run as an async job goes to {@link JobRoutes}; null when it does not (or jobs are off). */
+  private HttpResponse asJob(ServiceRequestContext ctx, com.linecorp.armeria.common.HttpRequest req, String function, String node) {
+    if (req.method() != HttpMethod.POST || !JobRoutes.wantsAsync(ctx, req)) {
+      return null;
+    }
+    if (jobs == null) {
+      return HttpErrors.response(ErrorCode.INVALID_REQUEST, "This gateway keeps no state, so it cannot run async jobs: "
+          + "start it with a state directory (easyremote gateway --state DIR, Gateway.builder().state(dir)).");
+    }
+    return jobs.submit(ctx, req, function, node, calls.maxPayloadBytes());
+  }
+
   /** Adds every HTTP route, its limits and the JSON error handler to the server being built. */
   public void addTo(ServerBuilder server) {
     server.errorHandler(new JsonErrorHandler(calls.maxPayloadBytes()));
     Function<HttpService, HttpService> call = limits(calls.maxPayloadBytes(), null);
     Function<HttpService, HttpService> small = limits(SMALL_BODY_BYTES, STATUS_TIMEOUT);
 
-    server.service("/api/nodes/{node}/{function}", call.apply((ctx, req) -> post(req.method(),
-        () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), false))));
+    if (jobs != null) {
+      jobs.addTo(server, small);
+    }
+    server.service("/api/nodes/{node}/{function}", call.apply((ctx, req) -> {
+      HttpResponse job = asJob(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"));
+      return job != null ? job : post(req.method(), () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), false));
+    }));
     server.service("/api/nodes/{node}/{function}/stream", call.apply((ctx, req) -> post(req.method(),
         () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), true))));
     server.service("/api/{function}/stream", call.apply((ctx, req) -> post(req.method(),
@@ -105,7 +129,8 @@ public final class HttpFrontEnd {
               "GET /api/" + function + " is not a resource: call functions with POST /api/" + function + ".");
         };
       }
-      return post(req.method(), () -> calls.serve(ctx, req, function, null, false));
+      HttpResponse job = asJob(ctx, req, function, null);
+      return job != null ? job : post(req.method(), () -> calls.serve(ctx, req, function, null, false));
     }));
     server.service("/api/nodes/{node}", small.apply((ctx, req) -> authorized(ctx, req, Permission.LIST, grant -> {
       NodeInfo node = status.node(ctx.pathParam("node"));

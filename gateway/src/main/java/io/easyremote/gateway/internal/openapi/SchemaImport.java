@@ -15,21 +15,31 @@ import java.util.Map;
  * prefixed by the function's, and their {@code #/$defs/...} references are rewritten to match: a
  * reference stays resolvable once the schema sits deep inside another document.
  */
-final class SchemaImport {
+public final class SchemaImport {
   private final ObjectNode componentSchemas;
   private final String prefix;
+  private final String refBase;
 
   /**
    * @param componentSchemas the document's {@code components/schemas}, where definitions go
    * @param function the function whose schemas these are (prefixes the definitions' names)
    */
   SchemaImport(ObjectNode componentSchemas, String function) {
-    this.componentSchemas = componentSchemas;
+    this(componentSchemas, function, "#/components/schemas/");
+  }
+
+  /**
+   * For another document: definitions go to {@code definitions}, referenced as
+   * {@code refBase + name} (an MCP tool schema keeps them in its own {@code $defs}).
+   */
+  public SchemaImport(ObjectNode definitions, String function, String refBase) {
+    this.componentSchemas = definitions;
     this.prefix = function.replaceAll("[^A-Za-z0-9_.-]", "_") + ".";
+    this.refBase = refBase;
   }
 
   /** The schema as a tree ready to embed. */
-  JsonNode parse(String text) {
+  public JsonNode parse(String text) {
     JsonNode schema;
     try {
       schema = text == null || text.isBlank() ? null : Json.mapper().readTree(text);
@@ -48,7 +58,7 @@ final class SchemaImport {
       if (!renamed.isEmpty()) {
         rewriteRefs(object, renamed);
         for (String target : renamed.values()) {
-          rewriteRefs(componentSchemas.get(target.substring("#/components/schemas/".length())), renamed);
+          rewriteRefs(componentSchemas.get(target.substring(refBase.length())), renamed);
         }
       }
     }
@@ -63,7 +73,7 @@ final class SchemaImport {
     for (Map.Entry<String, JsonNode> def : defs.properties()) {
       String name = uniqueName(prefix + def.getKey().replaceAll("[^A-Za-z0-9_.-]", "_"));
       componentSchemas.set(name, def.getValue());
-      renamed.put("#/" + keyword + "/" + def.getKey(), "#/components/schemas/" + name);
+      renamed.put("#/" + keyword + "/" + def.getKey(), refBase + name);
     }
   }
 

@@ -69,6 +69,26 @@ public final class CallerAuthentication {
     return found;
   }
 
+  /**
+   * The grant of the client key named {@code principal}, for work that outlives its request (an
+   * async job run after a restart): {@link CallGrant#OPEN} on a gateway without keys, an anonymous
+   * grant for null, and null when no key of that name is configured any more.
+   */
+  public CallGrant forPrincipal(String principal) {
+    if (keys.isEmpty()) {
+      return CallGrant.OPEN;
+    }
+    if (principal == null) {
+      return new Anonymous("job");
+    }
+    for (KeyGrant grant : keys) {
+      if (grant.key.name().equals(principal)) {
+        return grant;
+      }
+    }
+    return null;
+  }
+
   private boolean publicName(String function) {
     return Glob.anyMatches(publicGlobs, function);
   }
@@ -97,6 +117,11 @@ public final class CallerAuthentication {
 
     private Error needsKey(String function) {
       return Wire.error(ErrorCode.UNAUTHENTICATED, "'" + function + "' needs a client key: send Authorization: Bearer <key>.");
+    }
+
+    @Override
+    public boolean mayCall(String function, FunctionSpec spec) {
+      return isPublic(function, spec);
     }
 
     @Override
@@ -174,6 +199,11 @@ public final class CallerAuthentication {
         inFlight.incrementAndGet();
       }
       return null;
+    }
+
+    @Override
+    public boolean mayCall(String function, FunctionSpec spec) {
+      return Glob.anyMatches(functions, function) || isPublic(function, spec);
     }
 
     /** 0 when a call may start now, else milliseconds until one may. */

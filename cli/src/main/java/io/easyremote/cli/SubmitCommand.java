@@ -1,0 +1,45 @@
+package io.easyremote.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.easyremote.client.CallOptions;
+import io.easyremote.client.Client;
+import io.easyremote.client.Job;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code easyremote submit}: submits an async job and prints its id. */
+@Command(name = "submit", description = "Submits a function call as an async job (stored by the gateway) and prints the job id; "
+    + "read it later with: easyremote job ID [--wait].")
+final class SubmitCommand implements Callable<Integer> {
+  @Mixin
+  GatewayAddress gateway;
+
+  @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
+  String function;
+
+  @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON (1, \"text\", [1,2], {\"x\":1}); non-JSON is a string.")
+  List<String> args = new ArrayList<>();
+
+  @Option(names = "--node", paramLabel = "ID", description = "Run it on this node.")
+  String node;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class,
+      description = "How long the gateway may take to store the job (default: ${DEFAULT-VALUE}); the job itself runs under the gateway's job timeout.")
+  Duration timeout;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Client client = ClientFactory.connect(gateway, timeout)) {
+      Client c = node == null ? client : client.withOptions(CallOptions.builder().node(node).build());
+      Job<JsonNode> job = c.submit(function, JsonNode.class, JsonArgs.parse(args));
+      System.out.println(job.id());
+      return 0;
+    }
+  }
+}

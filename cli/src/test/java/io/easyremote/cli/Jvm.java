@@ -1,0 +1,83 @@
+package io.easyremote.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+
+/** Runs the shaded {@code easyremote.jar} as separate processes, for the integration tests. */
+final class Jvm {
+  static final Pattern LISTENING = Pattern.compile("EasyRemote gateway listening on (127\\.0\\.0\\.1:\\d+)");
+
+  record Run(int exit, String out, String err) {}
+
+  private Jvm() {}
+
+  static List<String> command(String... args) {
+    String jar = System.getProperty("easyremote.jar", "target/easyremote.jar");
+    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m"));
+    if (Runtime.version().feature() >= 24) {
+      command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+    }
+    command.addAll(List.of("-jar", jar));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /** Starts a long-running command with stdout and stderr appended to {@code log}. */
+  static Process start(Path log, String... args) throws IOException {
+    return new ProcessBuilder(command(args)).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+  }
+
+  /** Starts {@code easyremote gateway ARGS} and waits (30 s) for its listening line; returns host:port. */
+  static String awaitListening(Process gateway, Path log) {
+    AtomicReference<String> address = new AtomicReference<>();
+    Awaitility.await("the gateway's startup line").atMost(Duration.ofSeconds(30)).until(() -> {
+      String text = Files.readString(log);
+      if (!gateway.isAlive()) {
+        throw new AssertionError("The gateway exited: " + text);
+      }
+      Matcher m = LISTENING.matcher(text);
+      String last = null;
+      while (m.find()) {
+        last = m.group(1);
+      }
+      return last != null && address.compareAndSet(null, last);
+    });
+    return address.get();
+  }
+
+  /** Runs a short command to completion (bounded). */
+  static Run run(String... args) throws Exception {
+    File out = File.createTempFile("easyremote-out", ".txt");
+    File err = File.createTempFile("easyremote-err", ".txt");
+    try {
+      Process p = new ProcessBuilder(command(args)).redirectOutput(out).redirectError(err).start();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 60 s");
+      }
+      return new Run(p.exitValue(), Files.readString(out.toPath()).trim(), Files.readString(err.toPath()).trim());
+    } finally {
+      out.delete();
+      err.delete();
+    }
+  }
+
+  /** Stops a process: SIGTERM, then SIGKILL after 15 s. */
+  static void stop(Process p) throws InterruptedException {
+    p.destroy();
+    if (!p.waitFor(15, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}

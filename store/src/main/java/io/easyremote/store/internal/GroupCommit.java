@@ -1,0 +1,141 @@
+package io.easyremote.store.internal;
+
+import io.easyremote.store.SqlWork;
+import io.easyremote.store.StoreException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One writer thread that runs queued writes in batches, one transaction per batch: the writes that
+ * arrive while a commit is under way share the next one. When a batch fails, each of its writes is
+ * retried alone, so one bad write fails only its own future.
+ */
+public final class GroupCommit implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+  private static final int MAX_BATCH = 256;
+
+  private record Op<T>(SqlWork<T> work, CompletableFuture<T> done) {}
+
+  private final DataSource source;
+  private final String description;
+  private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
+  private final Thread thread;
+  private volatile boolean closed;
+
+  public GroupCommit(DataSource source, String description) {
+    this.source = source;
+    this.description = description;
+    this.thread = new Thread(this::loop, "easyremote-store-writer");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** Queues a write; see {@code Store.write}. */
+  public <T> CompletableFuture<T> submit(SqlWork<T> work) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    if (closed) {
+      done.completeExceptionally(new StoreException("The store " + description + " is closed", null));
+      return done;
+    }
+    queue.add(new Op<>(work, done));
+    return done;
+  }
+
+  private void loop() {
+    List<Op<?>> batch = new ArrayList<>(MAX_BATCH);
+    while (!closed || !queue.isEmpty()) {
+      try {
+        Op<?> first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        runBatch(batch);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (RuntimeException e) {
+        log.error("The store writer failed unexpectedly", e);
+      } finally {
+        batch.clear();
+      }
+    }
+    for (Op<?> op; (op = queue.poll()) != null; ) {
+      op.done.completeExceptionally(new StoreException("The store " + description + " closed before this write", null));
+    }
+  }
+
+  private void runBatch(List<Op<?>> batch) {
+    List<Object> values = new ArrayList<>(batch.size());
+    try (Connection c = source.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        for (Op<?> op : batch) {
+          values.add(op.work.run(c));
+        }
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        rollback(c);
+        if (batch.size() == 1) {
+          fail(batch.get(0), e);
+          return;
+        }
+        values = null;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      for (Op<?> op : batch) {
+        fail(op, e);
+      }
+      return;
+    }
+    if (values == null) { // isolate the bad write: each alone
+      for (Op<?> op : batch) {
+        runBatch(new ArrayList<>(List.of(op)));
+      }
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      complete(batch.get(i), values.get(i));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> void complete(Op<T> op, Object value) {
+    op.done.complete((T) value);
+  }
+
+  private void fail(Op<?> op, Exception e) {
+    op.done.completeExceptionally(new StoreException("Writing to " + description + " failed: " + e.getMessage(), e));
+  }
+
+  private static void rollback(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException e) {
+      log.warn("Rollback failed: {}", e.toString());
+    }
+  }
+
+  /** Runs what is queued, then stops the thread (waits up to 30 s). */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      thread.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
