@@ -4,6 +4,9 @@ import io.easyremote.client.internal.call.Await;
 import io.easyremote.client.internal.call.GatewayQueries;
 import io.easyremote.client.internal.call.Invoker;
 import io.easyremote.client.internal.codec.ResultReader;
+import io.easyremote.client.internal.fanout.Broadcast;
+import io.easyremote.client.internal.fanout.Eligible;
+import io.easyremote.client.internal.fanout.MapEngine;
 import io.easyremote.client.internal.proxy.ProxyFactory;
 import io.easyremote.client.internal.stream.StreamCall;
 import io.easyremote.client.internal.transport.GatewayChannel;
@@ -287,6 +290,94 @@ public final class Client implements AutoCloseable {
 
   private <T> ResultStream<T> openStream(String nodeId, String function, ResultReader<T> reader, Object[] args) {
     return new ResultStream<>(invoker.prepareStream(nodeId, function, reader, args).get());
+  }
+
+  // ------------------------------------------------------------------ fan-out
+
+  /**
+   * Calls {@code function} once per argument list in {@code inputs}, spread over every node that
+   * offers it, with the {@link FanOut#DEFAULT default} settings; see
+   * {@link #map(String, Class, Iterable, FanOut)}.
+   */
+  public <T> MapRun<T> map(String function, Class<T> resultType, Iterable<? extends List<?>> inputs) {
+    return map(function, resultType, inputs, FanOut.DEFAULT);
+  }
+
+  /**
+   * Calls {@code function} once per argument list in {@code inputs}, spread over every node that
+   * offers it, and returns at once with the running map; its results come in input order as they
+   * complete ({@link MapRun}).
+   *
+   * <pre>{@code
+   * List<List<?>> inputs = IntStream.range(0, 1000).mapToObj(i -> List.<Object>of(i)).toList();
+   * try (MapRun<Integer> run = client.map("square", Integer.class, inputs, FanOut.builder().onProgress(System.err::println).build())) {
+   *   for (MapRun.Item<Integer> item : run) System.out.println(item.index() + " -> " + item.value());
+   * }
+   * }</pre>
+   *
+   * <p>Each item is an ordinary call of this client copy (deadline, options, credentials). At most
+   * {@link FanOut#window()} run at once: by default the free capacity the gateway reports for the
+   * function when the map starts. Items are retried by {@link FanOut#retry()}.
+   *
+   * @param inputs one {@code List} of arguments per call ({@code List.of()} for none), read lazily
+   *     on the map's own thread; a {@link java.util.Collection} tells the progress its total
+   * @throws IllegalArgumentException when {@code function} is not a valid name
+   */
+  public <T> MapRun<T> map(String function, Class<T> resultType, Iterable<? extends List<?>> inputs, FanOut fanOut) {
+    return startMap(function, ResultReader.of(resultType), inputs, fanOut);
+  }
+
+  /** As {@link #map(String, Class, Iterable, FanOut)}, reading each result as a generic type. */
+  public <T> MapRun<T> map(String function, TypeRef<T> resultType, Iterable<? extends List<?>> inputs, FanOut fanOut) {
+    return startMap(function, ResultReader.of(resultType), inputs, fanOut);
+  }
+
+  private <T> MapRun<T> startMap(String function, ResultReader<T> reader, Iterable<? extends List<?>> inputs, FanOut fanOut) {
+    Objects.requireNonNull(inputs, "inputs");
+    Objects.requireNonNull(fanOut, "fanOut");
+    String problem = io.easyremote.protocol.internal.Names.functionNameProblem(function);
+    if (problem != null) {
+      throw new IllegalArgumentException("map: invalid function name: " + problem);
+    }
+    RetryPolicy retry = fanOut.retry() != null ? fanOut.retry()
+        : invoker.retryPolicy().maxAttempts() > 1 ? invoker.retryPolicy() : RetryPolicy.builder().build();
+    Invoker items = invoker.withOptions(invoker.options().toBuilder().retry(retry).build());
+    return new MapRun<>(MapEngine.start(function, inputs, fanOut, () -> Eligible.freeCapacity(invoker, function),
+        args -> items.call(null, function, reader, args, (value, node, nanos) -> new MapEngine.Done<>(value, node))));
+  }
+
+  /**
+   * Calls {@code function} once on every node that offers it and meets this copy's requirements,
+   * and waits for every answer; see {@link #broadcast(String, Class, FanOut, Object...)}.
+   */
+  public <T> Gathered<T> broadcast(String function, Class<T> resultType, Object... args) {
+    return broadcast(function, resultType, FanOut.DEFAULT, args);
+  }
+
+  /**
+   * Calls {@code function} with {@code args} once on every node that offers it and meets this
+   * copy's requirements (draining nodes aside), all at once, and gathers the results by node id.
+   * Returns as soon as {@link FanOut#quorum()} nodes succeeded (every node by default), cancelling
+   * the calls still running; each call's deadline is {@link FanOut#within()} (the client's by
+   * default).
+   *
+   * <pre>{@code
+   * Gathered<String> who = client.broadcast("whoami", String.class, FanOut.builder().quorum(2).within(Duration.ofSeconds(10)).build());
+   * }</pre>
+   *
+   * @throws RemoteException {@link ErrorCode#FUNCTION_NOT_FOUND} when no node offers it;
+   *     {@link ErrorCode#NO_NODE_AVAILABLE} when none meets the requirements or fewer than the
+   *     quorum do; {@link ErrorCode#DEADLINE_EXCEEDED} when the time ran out before the quorum, or
+   *     the failures' code when they left the quorum out of reach (the message says what each node
+   *     did); {@link ErrorCode#CANCELLED} on interrupt
+   */
+  public <T> Gathered<T> broadcast(String function, Class<T> resultType, FanOut fanOut, Object... args) {
+    return Broadcast.run(invoker, function, ResultReader.of(resultType), Objects.requireNonNull(fanOut, "fanOut"), args);
+  }
+
+  /** As {@link #broadcast(String, Class, FanOut, Object...)}, reading each result as a generic type. */
+  public <T> Gathered<T> broadcast(String function, TypeRef<T> resultType, FanOut fanOut, Object... args) {
+    return Broadcast.run(invoker, function, ResultReader.of(resultType), Objects.requireNonNull(fanOut, "fanOut"), args);
   }
 
   // ------------------------------------------------------------------ typed proxies and copies
