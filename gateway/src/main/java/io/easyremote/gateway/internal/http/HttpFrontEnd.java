@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  *   <caption>Routes</caption>
  *   <tr><td>{@code POST /api/{function}}, {@code POST /api/nodes/{node}/{function}}</td><td>a call ({@link RestCalls})</td></tr>
  *   <tr><td>{@code POST /api/{function}/stream}, {@code .../{function}/stream} pinned</td><td>a stream as SSE</td></tr>
+ *   <tr><td>{@code POST /api/{function}/map}</td><td>the function over a JSON array of argument lists, as NDJSON or SSE ({@link MapCalls})</td></tr>
  *   <tr><td>{@code GET /api/functions}, {@code /api/nodes}, {@code /api/nodes/{id}}</td><td>the status API as JSON</td></tr>
  *   <tr><td>{@code GET /api/calls/recent}, {@code /api/dashboard}</td><td>what the dashboard shows</td></tr>
  *   <tr><td>{@code GET /openapi.json}, {@code /docs}</td><td>OpenAPI 3.1 of the registered functions, and a page rendering it</td></tr>
@@ -115,6 +116,7 @@ public final class HttpFrontEnd {
     }));
     server.service("/api/nodes/{node}/{function}/stream", call.apply((ctx, req) -> post(req.method(),
         () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), true))));
+    server.service("/api/{function}/map", call.apply(new MapCalls(calls)));
     server.service("/api/{function}/stream", call.apply((ctx, req) -> post(req.method(),
         () -> calls.serve(ctx, req, ctx.pathParam("function"), null, true))));
     server.service("/api/{function}", call.apply((ctx, req) -> {

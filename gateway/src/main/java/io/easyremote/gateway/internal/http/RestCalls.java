@@ -73,6 +73,21 @@ public final class RestCalls {
     return maxPayloadBytes;
   }
 
+  /** The core every call goes through; {@link MapCalls} submits its items there too. */
+  CallScheduler scheduler() {
+    return scheduler;
+  }
+
+  /** Who the caller is and what it may do, for {@link MapCalls}. */
+  CallerAuthentication authentication() {
+    return authentication;
+  }
+
+  /** The deadline of calls that name none. */
+  Duration defaultDeadline() {
+    return defaultDeadline;
+  }
+
   /** Serves one call; {@code stream} when the route asked for Server-Sent Events explicitly. */
   HttpResponse serve(ServiceRequestContext ctx, HttpRequest req, String function, String node, boolean stream) {
     long arrivedNanos = System.nanoTime();
@@ -136,7 +151,7 @@ public final class RestCalls {
         .build();
   }
 
-  private static boolean acceptsEventStream(HttpRequest req) {
+  static boolean acceptsEventStream(HttpRequest req) {
     String accept = req.headers().get("accept");
     return accept != null && accept.contains("text/event-stream");
   }
