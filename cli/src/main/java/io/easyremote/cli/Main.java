@@ -11,7 +11,8 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code easyremote} command: {@code demo}, {@code gateway}, {@code node}, {@code call},
- * {@code stream}, {@code nodes}, {@code functions}, {@code drain}, {@code keygen}, {@code submit}, {@code job}.
+ * {@code stream}, {@code map}, {@code broadcast}, {@code nodes}, {@code functions}, {@code drain}, {@code keygen}, {@code submit},
+ * {@code job}.
  *
  * <p>Exit codes: {@value #OK} success, {@value #REMOTE_ERROR} the gateway or a function answered
  * with an error (printed as {@code CODE: message} on stderr), {@value #USAGE} bad usage or
@@ -21,8 +22,8 @@ import picocli.CommandLine.ScopeType;
     version = "EasyRemote " + Version.CURRENT,
     description = "A private Function-as-a-Service network: run a gateway, serve functions from a node, call them.",
     subcommands = {DemoCommand.class, GatewayCommand.class, NodeCommand.class, CallCommand.class, StreamCommand.class,
-        NodesCommand.class, FunctionsCommand.class, DrainCommand.class, KeygenCommand.class, SubmitCommand.class, JobCommand.class,
-        HelpCommand.class})
+        MapCommand.class, BroadcastCommand.class, NodesCommand.class, FunctionsCommand.class, DrainCommand.class, KeygenCommand.class,
+        SubmitCommand.class, JobCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit code for success. */
   static final int OK = 0;
@@ -32,7 +33,8 @@ public final class Main implements Runnable {
   static final int USAGE = 2;
 
   /** Commands whose own output is the point: library INFO logs would only get in the way. */
-  private static final Set<String> QUIET = Set.of("demo", "call", "stream", "nodes", "functions", "drain", "keygen", "submit", "job");
+  private static final Set<String> QUIET = Set.of("demo", "call", "stream", "map", "broadcast", "nodes", "functions", "drain", "keygen",
+      "submit", "job");
 
   private Main() {}
 

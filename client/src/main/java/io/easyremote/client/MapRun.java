@@ -5,7 +5,9 @@ import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -192,10 +194,10 @@ public final class MapRun<T> implements Iterable<MapRun.Item<T>>, AutoCloseable 
    */
   public record Progress(long total, long succeeded, long failed, int inFlight, Duration elapsed, double itemsPerSecond,
       Map<String, Long> perNode, Map<String, Double> perNodeRate, Duration eta, State state) {
-    /** Copies the maps. */
+    /** Copies the maps, keeping their order (node ids in name order). */
     public Progress {
-      perNode = Map.copyOf(perNode);
-      perNodeRate = Map.copyOf(perNodeRate);
+      perNode = Collections.unmodifiableMap(new LinkedHashMap<>(perNode));
+      perNodeRate = Collections.unmodifiableMap(new LinkedHashMap<>(perNodeRate));
     }
 
     /** Items finished either way. */
