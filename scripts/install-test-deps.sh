@@ -2,6 +2,7 @@
 # Installs what the HTTP end-to-end tests need, idempotently (a second run changes nothing):
 #   - chromium  (Debian package): renders the dashboard and /docs headless, saves screenshots
 #   - promtool  (Debian package prometheus): checks /metrics as Prometheus text
+#   - tmux      (Debian package): renders `easyremote map`'s progress bar on a real terminal screen
 #   - @readme/openapi-parser (npm, pinned) into .tools/node_modules (gitignored): validates /openapi.json
 #   - @modelcontextprotocol/sdk (npm, pinned) into .tools/node_modules: the official MCP client the /mcp tests drive
 #   - postgresql (Debian package): the job store's tests run against a real server, started by
@@ -18,13 +19,14 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
     echo "install-test-deps: need the Debian packages ${missing[*]}: run as root or install them yourself" >&2
     exit 1
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool) another way" >&2
+    echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool, tmux, postgresql) another way" >&2
     exit 1
   fi
   # Only promtool is wanted from the prometheus package, and only the binaries from postgresql: keep
@@ -62,7 +64,7 @@ if [ ! -f "$mcp_sdk/package.json" ] || ! grep -q "\"version\": \"$MCP_SDK_VERSIO
   npm install --silent --no-audit --no-fund --save-exact --prefix .tools "@modelcontextprotocol/sdk@$MCP_SDK_VERSION" >/dev/null
 fi
 
-echo "install-test-deps: chromium $(command -v chromium), promtool $(command -v promtool)," \
+echo "install-test-deps: chromium $(command -v chromium), promtool $(command -v promtool), tmux $(command -v tmux)," \
   "postgresql $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)," \
   "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")," \
   "@modelcontextprotocol/sdk $(node -p "require('./$mcp_sdk/package.json').version")"
