@@ -2,12 +2,16 @@ package io.easyremote.cli;
 
 import io.easyremote.client.CallResult;
 import io.easyremote.client.Client;
+import io.easyremote.client.FanOut;
+import io.easyremote.client.MapRun;
+import io.easyremote.client.ResultStream;
 import io.easyremote.gateway.Gateway;
 import io.easyremote.node.ComputeNode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.Strategy;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,9 +19,10 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 
-/** {@code easyremote demo}: a gateway, two nodes and a client in one process. */
+/** {@code easyremote demo}: a gateway, two nodes and a client in one process: calls, a stream and a map with its progress. */
 @Command(name = "demo", description = "Runs a gateway, two nodes and a client in one process and shows calls being routed.")
 final class DemoCommand implements Callable<Integer> {
   /** A typed view of the sample functions, as a caller would declare it: method name = function name. */
@@ -71,12 +76,39 @@ final class DemoCommand implements Callable<Integer> {
       line(out, "calculator.add(20, 22)", calculator.add(20, 22), "typed proxy");
       line(out, "calculator.echo(\"later\")", quote(calculator.echo("later").join()), "typed proxy, async");
       out.println();
+      stream(out, client);
+      map(out, client);
+      out.println();
       failure(out, "fail(\"boom\")", () -> client.call("fail", String.class, "boom"));
       failure(out, "ad(1, 2)", () -> client.call("ad", Long.class, 1, 2));
       out.println();
       out.println("Calls served: " + servedBy.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
           .collect(Collectors.joining(", ")));
       return servedBy.size() == 2 ? Main.OK : Main.REMOTE_ERROR;
+    }
+  }
+
+  /** A streaming function: items arrive one by one as the node emits them. */
+  private static void stream(PrintStream out, Client client) {
+    List<Integer> items = new ArrayList<>();
+    String node;
+    try (ResultStream<Integer> counted = client.stream("count", Integer.class, 5, 50)) {
+      counted.forEach(items::add);
+      node = counted.nodeId();
+    }
+    line(out, "stream count(5, 50)", items.stream().map(String::valueOf).collect(Collectors.joining(" ")),
+        "streamed by " + node + ", one item every 50 ms");
+  }
+
+  /** A map: one function over many inputs, spread over both nodes, with its progress. */
+  private static void map(PrintStream out, Client client) {
+    List<List<?>> inputs = IntStream.range(0, 40).mapToObj(i -> List.<Object>of(25)).collect(Collectors.toList());
+    out.println("  map sleep(25 ms) over 40 inputs, spread over both nodes:");
+    ProgressView progress = new ProgressView(out, "sleep", ProgressView.Mode.LINES, "    ");
+    try (MapRun<Long> run = client.map("sleep", Long.class, inputs,
+        FanOut.builder().onProgress(progress::show).progressEvery(Duration.ofMillis(250)).build())) {
+      long results = run.stream().filter(item -> item.ok() && item.value() == 25).count();
+      out.printf(Locale.ROOT, "    %d results in input order, by node: %s%n", results, run.progress().perNode());
     }
   }
 

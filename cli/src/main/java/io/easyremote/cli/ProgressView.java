@@ -32,13 +32,20 @@ final class ProgressView {
   private final String function;
   private final boolean bar;
   private final int columns;
+  private final String indent;
   private boolean drawn;
 
   ProgressView(PrintStream err, String function, Mode mode) {
+    this(err, function, mode, "");
+  }
+
+  /** With {@code indent} before each plain line (the demo's layout). */
+  ProgressView(PrintStream err, String function, Mode mode, String indent) {
     this.err = err;
     this.function = function;
     this.bar = mode == Mode.BAR || (mode == Mode.AUTO && stderrIsTerminal());
     this.columns = columns();
+    this.indent = indent;
   }
 
   boolean isBar() {
@@ -59,7 +66,7 @@ final class ProgressView {
       }
       drawn = true;
     } else {
-      err.print(plainLine(p) + "\n");
+      err.print(indent + plainLine(p) + "\n");
     }
     err.flush();
   }

@@ -23,6 +23,11 @@ class DemoCommandTest {
     assertThat(out).containsPattern("callAsync add\\(40, 2\\) += 42 ");
     assertThat(out).containsPattern("calculator.add\\(20, 22\\) += 42 ");
     assertThat(out).containsPattern("calculator.echo\\(\"later\"\\) += \"later\" ");
+    assertThat(out).containsPattern("stream count\\(5, 50\\) += 1 2 3 4 5 +streamed by node-[ab], one item every 50 ms");
+    assertThat(out).contains("map sleep(25 ms) over 40 inputs, spread over both nodes:");
+    assertThat(out).containsPattern("\n    map sleep: 40/40 \\(100%\\), ok 40, failed 0, in flight 0, [\\d,]+ items/s, done in \\d:\\d\\d; "
+        + "nodes: node-a [\\d,]+/s \\(\\d+\\), node-b [\\d,]+/s \\(\\d+\\)\n");
+    assertThat(out).containsPattern("    40 results in input order, by node: \\{node-a=\\d+, node-b=\\d+\\}");
     assertThat(out).containsPattern("fail\\(\"boom\"\\) +-> FUNCTION_FAILED: boom \\(java.lang.IllegalStateException on node-[ab]\\)");
     assertThat(out).contains("-> FUNCTION_NOT_FOUND: Unknown function 'ad'. Registered: add, count, echo, fail, reverse, sleep, tokens, uppercase, whoami.");
     assertThat(out).containsPattern("Calls served: node-a \\d+, node-b \\d+");

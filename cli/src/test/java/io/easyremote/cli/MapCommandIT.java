@@ -73,6 +73,11 @@ class MapCommandIT {
     Path in = inputs("sleeps.jsonl", Collections.nCopies(600, "[40]"));
     Path out = dir.resolve("out.jsonl");
     Path socket = dir.resolve("tmux.sock");
+    try {
+      run("tmux", "-V");
+    } catch (java.io.IOException e) {
+      throw new AssertionError("tmux is missing: run scripts/install-test-deps.sh (it installs the Debian package)", e);
+    }
     String command = java("map", "sleep", in.toString(), "--gateway", gateway.address()).stream().map(MapCommandIT::quote)
         .collect(Collectors.joining(" ")) + " > " + quote(out.toString()) + "; echo EXIT:$?; sleep 120";
     run("tmux", "-S", socket.toString(), "-f", "/dev/null", "new-session", "-d", "-x", "140", "-y", "20", command);
