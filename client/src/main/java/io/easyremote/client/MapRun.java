@@ -42,7 +42,8 @@ import java.util.stream.StreamSupport;
  * {@link Item} whose {@link Item#error()} says why, and the map goes on ({@link #errors()} lists
  * them with their inputs). With {@link FanOut#failFast()}, or when the failure would hit every item
  * ({@link ErrorCode#FUNCTION_NOT_FOUND}, {@link ErrorCode#UNAUTHENTICATED},
- * {@link ErrorCode#PERMISSION_DENIED}), the map stops instead: calls in flight are cancelled and
+ * {@link ErrorCode#PERMISSION_DENIED}, or {@link ErrorCode#CANCELLED} when the client is closed),
+ * the map stops instead: calls in flight are cancelled and
  * reading on throws a {@link RemoteException} naming the item.
  *
  * <p><b>Reading.</b> Read the results once, through exactly one of {@link #iterator()},

@@ -7,7 +7,11 @@
  * ({@code callAsync}), on a chosen node ({@code callNode}), with details
  * ({@link io.easyremote.client.CallResult}), as a flow-controlled stream of items
  * ({@link io.easyremote.client.ResultStream}, from {@code client.stream(...)}), or through a typed
- * interface ({@code client.proxy(Calculator.class)}). Route, limit and retry calls per client copy
+ * interface ({@code client.proxy(Calculator.class)}). Fan a function out over every node offering it:
+ * {@code client.map(...)} over many argument lists ({@link io.easyremote.client.MapRun}, in input
+ * order as items complete) and {@code client.broadcast(...)} once per node
+ * ({@link io.easyremote.client.Gathered}), both shaped by {@link io.easyremote.client.FanOut}.
+ * Route, limit and retry calls per client copy
  * with {@link io.easyremote.client.CallOptions} and {@link io.easyremote.client.RetryPolicy}
  * (bounded by a {@link io.easyremote.client.RetryBudget}; see
  * {@link io.easyremote.client.ClientStats}). Every failure is an

@@ -40,12 +40,15 @@ class DocsSnippetsTest {
   @Test
   void curlSnippets_work() throws Exception {
     List<String> curls = blocks("bash");
-    assertThat(curls).hasSize(4);
+    assertThat(curls).hasSize(5);
     assertThat(run("bash", "-c", curls.get(0))).isEqualTo("5");
     assertThat(run("bash", "-c", curls.get(1))).isEqualTo("42");
     assertThat(run("bash", "-c", curls.get(2))).startsWith("{\"code\":\"DEADLINE_EXCEEDED\"").endsWith("} HTTP 504");
     assertThat(run("bash", "-c", curls.get(3))).isEqualTo("event: item\ndata: 1\n\nevent: item\ndata: 2\n\nevent: item\ndata: 3\n\n"
         + "event: end\ndata: {\"count\":3,\"nodeId\":\"docs\"}");
+    assertThat(run("bash", "-c", curls.get(4))).startsWith("{\"index\":0,\"nodeId\":\"docs\",\"result\":3}\n"
+        + "{\"index\":1,\"nodeId\":\"docs\",\"result\":7}\n{\"index\":2,\"error\":{\"code\":\"INVALID_ARGUMENTS\",")
+        .endsWith("\n{\"end\":true,\"items\":3,\"written\":3,\"failed\":1}");
   }
 
   @Test

@@ -52,9 +52,12 @@ public final class MapEngine<T> {
   private static final int MIN_AHEAD = 256;
   private static final int REPORTED_FAILURES = 10;
   private static final int MAX_ARGS_TEXT = 120;
-  /** Failures that every other item would meet too: they stop the map whatever failFast says. */
+  /**
+   * Failures that every other item would meet too: they stop the map whatever failFast says.
+   * {@code CANCELLED} here means the client was closed (the map's own cancel drops its items).
+   */
   private static final Set<ErrorCode> STOPS_ALL = Set.of(ErrorCode.FUNCTION_NOT_FOUND, ErrorCode.UNAUTHENTICATED,
-      ErrorCode.PERMISSION_DENIED);
+      ErrorCode.PERMISSION_DENIED, ErrorCode.CANCELLED);
   private static final Object END = new Object();
 
   private static final class Slot<T> {
