@@ -18,7 +18,7 @@ public final class ChildMain {
   /** Starts the named role. */
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: ChildMain gateway|node|echo|nats-responder|sim-nodes [args]");
+      System.err.println("usage: ChildMain gateway|node|nodes|echo|nats-responder|sim-nodes [args]");
       System.exit(2);
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
@@ -28,6 +28,7 @@ public final class ChildMain {
       case "echo" -> new EchoServerRole(rest);
       case "nats-responder" -> new NatsResponderRole(rest);
       case "sim-nodes" -> new SimulatedNodesRole(rest);
+      case "nodes" -> new NodesRole(rest);
       default -> throw new IllegalArgumentException("unknown role " + args[0]);
     };
     Map<String, String> ready = role.start();
