@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * The nodes a fan-out may use: those offering the function, not draining, and meeting the client
  * copy's requirements (labels, free memory, free GPU memory, cost) and pinned node, by the rules the
- * gateway applies to a call. Asks the gateway ({@code ListFunctions}, {@code ListNodes}).
+ * gateway applies to a call. Asks the gateway ({@code ListFunctions}, {@code ListNodes}: on a gateway with client keys
+ * that needs a key that may list nodes).
  */
 public final class Eligible {
   /** The window of a map when the gateway does not say how much capacity is free. */
@@ -36,7 +37,17 @@ public final class Eligible {
       throw new RemoteException(ErrorCode.FUNCTION_NOT_FOUND, "Unknown function '" + function + "': no node offers it now.");
     }
     CallOptions options = invoker.options();
-    return GatewayQueries.nodes(invoker).stream()
+    List<NodeInfo> all;
+    try {
+      all = GatewayQueries.nodes(invoker);
+    } catch (RemoteException e) {
+      if (e.code() != ErrorCode.PERMISSION_DENIED && e.code() != ErrorCode.UNAUTHENTICATED) {
+        throw e;
+      }
+      throw new RemoteException(e.code(), "A fan-out over the nodes of '" + function + "' needs to list them, which this client may"
+          + " not: use a key that may list nodes (scope read). " + e.getMessage(), false, 0, null, e);
+    }
+    return all.stream()
         .filter(n -> info.nodeIds().contains(n.id()))
         .filter(n -> !n.state().equals("DRAINING"))
         .filter(n -> options.node() == null || options.node().equals(n.id()))

@@ -61,7 +61,7 @@ final class MapCalls implements HttpService {
     try {
       options = HttpOptions.parse(req.headers(), ctx.queryParams());
       window = window(ctx.queryParams().get("window"));
-      grant = calls.authentication().authenticate(req.headers().get("authorization"), String.valueOf(ctx.remoteAddress()));
+      grant = calls.grantOf(ctx, req);
     } catch (IllegalArgumentException e) {
       return HttpErrors.response(ErrorCode.INVALID_REQUEST, e.getMessage());
     } catch (CallerAuthentication.InvalidKeyException e) {

@@ -78,11 +78,6 @@ public final class RestCalls {
     return scheduler;
   }
 
-  /** Who the caller is and what it may do, for {@link MapCalls}. */
-  CallerAuthentication authentication() {
-    return authentication;
-  }
-
   /** The deadline of calls that name none. */
   Duration defaultDeadline() {
     return defaultDeadline;
