@@ -3,6 +3,7 @@ package io.easyremote.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.easyremote.client.CallOptions;
 import io.easyremote.client.Client;
 import io.easyremote.gateway.Access;
 import io.easyremote.protocol.ErrorCode;
@@ -51,13 +52,17 @@ class FanOutAccessTest {
   }
 
   @Test
-  void broadcast_needsAKeyThatMayListNodes() {
-    try (Client caller = client(CALL_KEY); Client reader = client(READ_KEY)) {
-      assertThatThrownBy(() -> caller.broadcast("square", Long.class, 3, 0)).isInstanceOfSatisfying(RemoteException.class, e -> {
+  void broadcast_withACallOnlyKey_reachesTheNodesOfItsFunctions_butRequirementsNeedScopeRead() {
+    try (Client caller = client(CALL_KEY); Client reader = client(READ_KEY); Client anonymous = client(null)) {
+      assertThat(caller.broadcast("square", Long.class, 3, 0).results()).containsOnlyKeys("a", "b").containsValues(9L);
+      Client located = caller.withOptions(CallOptions.builder().require("zone", "*").build());
+      assertThatThrownBy(() -> located.broadcast("square", Long.class, 3, 0)).isInstanceOfSatisfying(RemoteException.class, e -> {
         assertThat(e.code()).isEqualTo(ErrorCode.PERMISSION_DENIED);
-        assertThat(e.getMessage()).startsWith("A fan-out over the nodes of 'square' needs to list them, which this client may not:"
-            + " use a key that may list nodes (scope read).");
+        assertThat(e.getMessage()).startsWith("A fan-out over the nodes of 'square' with node requirements needs to list them, which"
+            + " this client may not: use a key that may list nodes (scope read).");
       });
+      assertThatThrownBy(() -> anonymous.broadcast("square", Long.class, 3, 0)).isInstanceOfSatisfying(RemoteException.class,
+          e -> assertThat(e.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND)); // an anonymous caller sees only public functions
       assertThat(reader.broadcast("whoami", String.class).results()).containsOnlyKeys("a", "b");
     }
   }

@@ -6,7 +6,6 @@ import io.easyremote.client.internal.call.Await;
 import io.easyremote.client.internal.call.Invoker;
 import io.easyremote.client.internal.codec.ResultReader;
 import io.easyremote.protocol.ErrorCode;
-import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.RemoteException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +39,7 @@ public final class Broadcast {
    */
   public static <T> Gathered<T> run(Invoker invoker, String function, ResultReader<T> reader, FanOut fanOut, Object[] args) {
     Await.checkNotInterrupted("the broadcast of '" + function + "'");
-    List<NodeInfo> nodes = Eligible.nodes(invoker, function);
+    List<String> nodes = Eligible.nodeIds(invoker, function);
     if (nodes.isEmpty()) {
       throw new RemoteException(ErrorCode.NO_NODE_AVAILABLE, "No node offering '" + function + "' meets the call's requirements.");
     }
@@ -54,10 +53,10 @@ public final class Broadcast {
     Gathering<T> gathering = new Gathering<>(need, nodes.size());
     long start = System.nanoTime();
     Map<String, CompletableFuture<T>> running = new LinkedHashMap<>();
-    for (NodeInfo node : nodes) {
-      CompletableFuture<T> call = calls.call(node.id(), function, reader, args);
-      running.put(node.id(), call);
-      call.whenComplete((value, failure) -> gathering.record(node.id(), value, failure));
+    for (String node : nodes) {
+      CompletableFuture<T> call = calls.call(node, function, reader, args);
+      running.put(node, call);
+      call.whenComplete((value, failure) -> gathering.record(node, value, failure));
     }
     boolean timedOut = false;
     try {
@@ -93,7 +92,7 @@ public final class Broadcast {
     throw shortOfQuorum(function, need, nodes, results, errors, unanswered, timedOut, within);
   }
 
-  private static RemoteException shortOfQuorum(String function, int need, List<NodeInfo> nodes, Map<String, ?> results,
+  private static RemoteException shortOfQuorum(String function, int need, List<String> nodes, Map<String, ?> results,
       Map<String, RemoteException> errors, List<String> unanswered, boolean timedOut, Duration within) {
     StringBuilder message = new StringBuilder(String.format(Locale.ROOT, "The broadcast of '%s' gathered %d of the %d answers it needs from %d nodes:",
         function, results.size(), need, nodes.size()));

@@ -11,13 +11,12 @@ import io.easyremote.protocol.NodeResources;
 import io.easyremote.protocol.RemoteException;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * The nodes a fan-out may use: those offering the function, not draining, and meeting the client
  * copy's requirements (labels, free memory, free GPU memory, cost) and pinned node, by the rules the
- * gateway applies to a call. Asks the gateway ({@code ListFunctions}, {@code ListNodes}: on a gateway with client keys
- * that needs a key that may list nodes).
+ * gateway applies to a call. Asks the gateway ({@code ListFunctions}, and {@code ListNodes} for requirements and free
+ * capacity: on a gateway with client keys, that needs a key that may list nodes).
  */
 public final class Eligible {
   /** The window of a map when the gateway does not say how much capacity is free. */
@@ -26,26 +25,47 @@ public final class Eligible {
   private Eligible() {}
 
   /**
-   * The eligible nodes, in the gateway's order.
+   * The ids of the eligible nodes, in the gateway's order. Filtering by requirements needs the node
+   * list; without requirements, a caller that may not list nodes uses the function list's node ids
+   * (which the gateway gives to key holders, for pinned calls and broadcasts).
    *
    * @throws RemoteException {@link ErrorCode#FUNCTION_NOT_FOUND} when no node offers the function,
-   *     or any failure of the listing calls
+   *     the denial when the caller may not learn the nodes it needs, or any failure of the listings
    */
-  static List<NodeInfo> nodes(Invoker invoker, String function) {
+  static List<String> nodeIds(Invoker invoker, String function) {
+    FunctionInfo info = function(invoker, function);
+    try {
+      return eligible(invoker, info).stream().map(NodeInfo::id).toList();
+    } catch (RemoteException e) {
+      CallOptions options = invoker.options();
+      if (!denied(e) || options.hasRequirements() || info.nodeIds().isEmpty()) {
+        throw e;
+      }
+      return info.nodeIds().stream().filter(id -> options.node() == null || options.node().equals(id)).toList();
+    }
+  }
+
+  private static FunctionInfo function(Invoker invoker, String function) {
     FunctionInfo info = GatewayQueries.functions(invoker).stream().filter(f -> f.name().equals(function)).findFirst().orElse(null);
     if (info == null) {
       throw new RemoteException(ErrorCode.FUNCTION_NOT_FOUND, "Unknown function '" + function + "': no node offers it now.");
     }
+    return info;
+  }
+
+  /** The eligible nodes with their figures; needs {@code ListNodes}. */
+  private static List<NodeInfo> eligible(Invoker invoker, FunctionInfo info) {
     CallOptions options = invoker.options();
     List<NodeInfo> all;
     try {
       all = GatewayQueries.nodes(invoker);
     } catch (RemoteException e) {
-      if (e.code() != ErrorCode.PERMISSION_DENIED && e.code() != ErrorCode.UNAUTHENTICATED) {
+      if (!denied(e)) {
         throw e;
       }
-      throw new RemoteException(e.code(), "A fan-out over the nodes of '" + function + "' needs to list them, which this client may"
-          + " not: use a key that may list nodes (scope read). " + e.getMessage(), false, 0, null, e);
+      throw new RemoteException(e.code(), "A fan-out over the nodes of '" + info.name() + "'"
+          + (options.hasRequirements() ? " with node requirements" : "") + " needs to list them, which this client may not:"
+          + " use a key that may list nodes (scope read). " + e.getMessage(), false, 0, null, e);
     }
     return all.stream()
         .filter(n -> info.nodeIds().contains(n.id()))
@@ -55,6 +75,10 @@ public final class Eligible {
         .toList();
   }
 
+  private static boolean denied(RemoteException e) {
+    return e.code() == ErrorCode.PERMISSION_DENIED || e.code() == ErrorCode.UNAUTHENTICATED;
+  }
+
   /**
    * The free slots of the eligible nodes now (all their slots when none is free), from 1 to
    * {@link FanOut#MAX_WINDOW}; {@link #FALLBACK_WINDOW} when the gateway cannot or will not say.
@@ -62,7 +86,7 @@ public final class Eligible {
   public static int freeCapacity(Invoker invoker, String function) {
     List<NodeInfo> nodes;
     try {
-      nodes = nodes(invoker, function);
+      nodes = eligible(invoker, function(invoker, function));
     } catch (RemoteException e) {
       return FALLBACK_WINDOW;
     }
@@ -92,7 +116,7 @@ public final class Eligible {
   }
 
   /** {@code a, b, c} */
-  static String ids(List<NodeInfo> nodes) {
-    return nodes.stream().map(NodeInfo::id).collect(Collectors.joining(", "));
+  static String ids(List<String> nodeIds) {
+    return String.join(", ", nodeIds);
   }
 }
