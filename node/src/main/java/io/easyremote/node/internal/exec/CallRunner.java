@@ -83,8 +83,14 @@ public final class CallRunner {
   public void invoke(Invoke invoke, FrameSink out) {
     RemoteFunction fn = functions.get(invoke.getFunction());
     boolean streaming = fn != null && fn.streaming();
-    RunningCall call = new RunningCall(invoke.getCallId(), invoke.getFunction(), streaming, out, invoke.getStreamCredits());
+    // The slot is taken before the call becomes visible to cancel(), so that whoever finishes
+    // the call knows whether it holds one.
+    boolean slot = fn != null && slots.tryAcquire();
+    RunningCall call = new RunningCall(invoke.getCallId(), invoke.getFunction(), streaming, out, invoke.getStreamCredits(), slot);
     if (running.putIfAbsent(call.id, call) != null) {
+      if (slot) {
+        slots.release();
+      }
       log.warn("Ignored a duplicate invocation of call {}", call.id);
       return;
     }
@@ -92,30 +98,49 @@ public final class CallRunner {
       call.fail(error(ErrorCode.FUNCTION_NOT_FOUND, "Node '" + nodeId + "' does not offer '" + invoke.getFunction() + "'."));
       return;
     }
-    if (!slots.tryAcquire()) {
+    if (!slot) {
       call.fail(error(ErrorCode.OVERLOADED, "Node '" + nodeId + "' is running its maximum number of calls."));
       return;
     }
-    call.holdsSlot = true;
     if (invoke.getDeadlineMs() > 0) {
       call.deadline = timer.schedule(() -> cancel(call.id, ErrorCode.DEADLINE_EXCEEDED), invoke.getDeadlineMs(), TimeUnit.MILLISECONDS);
     }
+    Future<?> future;
     try {
-      call.future = executor.submit(() -> run(call, fn, invoke.getPayload()));
+      future = executor.submit(() -> run(call, fn, invoke.getPayload()));
     } catch (RuntimeException rejected) {
       call.fail(error(ErrorCode.UNAVAILABLE, "Node '" + nodeId + "' is shutting down."));
+      return;
+    }
+    call.future = future;
+    if (call.cancelReason != null) {
+      future.cancel(true); // a cancel that came while submitting saw no future to interrupt
     }
   }
 
-  /** Interrupts a running call; it still answers, with {@code reason} unless it already finished. */
+  /**
+   * Cancels a call; it still answers, with {@code reason} unless it already finished. A call still
+   * waiting for an executor thread never runs: it is answered here and frees its slot at once (a
+   * cancelled task would otherwise never reach {@code run}, whose end is what frees the slot). A
+   * running call is interrupted and answers when its method returns.
+   */
   public void cancel(long callId, ErrorCode reason) {
     RunningCall call = running.get(callId);
-    if (call != null) {
-      call.cancelReason = reason;
+    if (call == null) {
+      return;
+    }
+    call.cancelReason = reason;
+    if (call.started.compareAndSet(false, true)) {
       Future<?> future = call.future;
       if (future != null) {
-        future.cancel(true);
+        future.cancel(false); // only to let the pool forget it; run() would see started and return
       }
+      call.fail(cancelled(call.function, reason));
+      return;
+    }
+    Future<?> future = call.future;
+    if (future != null) {
+      future.cancel(true);
     }
   }
 
@@ -127,7 +152,11 @@ public final class CallRunner {
     }
   }
 
-  /** The gateway stream is gone: nobody awaits these results, so every running call is interrupted. */
+  /**
+   * The gateway stream is gone (or the drain ran out of time): nobody awaits these results, so
+   * every call is cancelled; those still waiting for a thread free their slots at once, running
+   * ones when their methods return.
+   */
   public void cancelAll() {
     for (Long id : running.keySet()) {
       cancel(id, ErrorCode.CANCELLED);
@@ -147,6 +176,14 @@ public final class CallRunner {
   }
 
   private void run(RunningCall call, RemoteFunction fn, Payload payload) {
+    if (!call.started.compareAndSet(false, true)) {
+      return; // cancelled while it waited for a thread, and already answered
+    }
+    ErrorCode early = call.cancelReason;
+    if (early != null) {
+      call.fail(cancelled(fn.name(), early));
+      return;
+    }
     Semaphore limit = functionLimits.get(fn.name());
     long start = System.nanoTime();
     try {
@@ -171,9 +208,7 @@ public final class CallRunner {
     } catch (Throwable t) {
       ErrorCode reason = call.cancelReason;
       if (reason != null) {
-        call.fail(error(reason, reason == ErrorCode.DEADLINE_EXCEEDED
-            ? "Deadline exceeded: '" + fn.name() + "' ran past its deadline on node '" + nodeId + "' and was interrupted."
-            : "'" + fn.name() + "' was cancelled on node '" + nodeId + "'."));
+        call.fail(cancelled(fn.name(), reason));
       } else if (t instanceof EncodingException) {
         call.fail(error(ErrorCode.INTERNAL, fn.name() + ": " + t.getMessage()));
       } else {
@@ -224,6 +259,12 @@ public final class CallRunner {
         .build();
   }
 
+  private Error cancelled(String function, ErrorCode reason) {
+    return error(reason, reason == ErrorCode.DEADLINE_EXCEEDED
+        ? "Deadline exceeded: '" + function + "' ran past its deadline on node '" + nodeId + "' and was interrupted."
+        : "'" + function + "' was cancelled on node '" + nodeId + "'.");
+  }
+
   private Error error(ErrorCode code, String message) {
     return Wire.error(code, message).toBuilder().setNodeId(nodeId).setReachedNode(true).build();
   }
@@ -236,15 +277,18 @@ public final class CallRunner {
     final FrameSink out;
     final Credits credits;
     final AtomicBoolean finished = new AtomicBoolean();
+    /** Claimed once, by the executor thread that runs the call or by a cancel that comes first. */
+    final AtomicBoolean started = new AtomicBoolean();
     volatile Future<?> future;
     volatile ScheduledFuture<?> deadline;
     volatile ErrorCode cancelReason;
-    volatile boolean holdsSlot;
+    final boolean holdsSlot;
     volatile Semaphore functionLimit;
     long items;
 
-    RunningCall(long id, String function, boolean streaming, FrameSink out, long credits) {
+    RunningCall(long id, String function, boolean streaming, FrameSink out, long credits, boolean holdsSlot) {
       this.id = id;
+      this.holdsSlot = holdsSlot;
       this.function = function;
       this.streaming = streaming;
       this.out = out;
@@ -323,8 +367,9 @@ public final class CallRunner {
       if (timer != null) {
         timer.cancel(false);
       }
-      running.remove(id);
-      // Free the slot before answering: the gateway may send the next call the moment it reads this frame.
+      // Free the slot before answering: the gateway may send the next call the moment it reads
+      // this frame. And before leaving the running set, so that inFlight() == 0 means every slot
+      // is free.
       Semaphore limit = functionLimit;
       if (limit != null) {
         limit.release();
@@ -332,6 +377,7 @@ public final class CallRunner {
       if (holdsSlot) {
         slots.release();
       }
+      running.remove(id);
       out.send(frame);
     }
   }
