@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.easyremote.client.Client;
 import io.easyremote.gateway.Gateway;
 import io.easyremote.node.ComputeNode;
 import io.easyremote.protocol.ErrorCode;
@@ -40,6 +41,9 @@ class TlsTest {
     openssl("pkcs8", "-topk8", "-nocrypt", "-in", "server.key.pem", "-out", "server.key");
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other.key", "-out", "other.pem", "-days", "2",
         "-subj", "/CN=Some Other CA");
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key.pem", "-out", "self.pem", "-days", "2",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
+    openssl("pkcs8", "-topk8", "-nocrypt", "-in", "self.key.pem", "-out", "self.key");
   }
 
   private static void openssl(String... args) throws Exception {
@@ -105,5 +109,52 @@ class TlsTest {
     String logs = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
     original.print(logs);
     assertThat(logs).doesNotContain("\tat ").doesNotContain("Exception");
+  }
+
+  @Test
+  void selfSignedGateway_clientOrNodeNotTrustingIt_failsNamingTheCertificateProblem() {
+    try (Gateway gateway = Gateway.builder().port(0).tls(dir.resolve("self.pem"), dir.resolve("self.key")).build().start()) {
+      for (Client.Builder untrusting : List.of(Client.builder().tls(), Client.builder().tls(dir.resolve("other.pem")))) {
+        try (Client client = untrusting.gateway(gateway.address()).build()) {
+          assertThatThrownBy(() -> client.call("add", Integer.class, 1, 2)).isInstanceOfSatisfying(RemoteException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+            assertThat(e.getMessage()).contains("TLS certificate problem: the certificate of gateway " + gateway.address()
+                + " is not trusted (unable to find valid certification path to requested target)", "tls(caPem)", "--tls-ca FILE");
+            assertThat(e.reachedNode()).isFalse();
+          });
+        }
+      }
+      for (ComputeNode.Builder untrusting : List.of(ComputeNode.builder().tls(), ComputeNode.builder().tls(dir.resolve("other.pem")))) {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> untrusting.gateway(gateway.address()).id("untrusting").connectTimeout(Duration.ofSeconds(20))
+            .register(new SampleFunctions("untrusting")).build().start())
+            .isInstanceOfSatisfying(RemoteException.class, e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+              assertThat(e.getMessage()).contains("TLS certificate problem: the certificate of gateway " + gateway.address()
+                  + " is not trusted", "--tls-ca FILE");
+            });
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("fails at once, not at the connect timeout")
+            .isLessThan(Duration.ofSeconds(10));
+      }
+    }
+  }
+
+  @Test
+  void plaintextAgainstTls_andTlsAgainstPlaintext_failWithAHintAboutTls() {
+    try (Gateway tlsGateway = Gateway.builder().port(0).tls(dir.resolve("self.pem"), dir.resolve("self.key")).build().start();
+         Gateway plainGateway = Gateway.builder().port(0).build().start();
+         Client plain = Client.builder().gateway(tlsGateway.address()).build();
+         Client tls = Client.builder().gateway(plainGateway.address()).tls(dir.resolve("self.pem")).build()) {
+      assertThatThrownBy(() -> plain.call("add", Integer.class, 1, 2)).isInstanceOfSatisfying(RemoteException.class,
+          e -> assertThat(e.getMessage()).contains("if the gateway uses TLS, dial it with Client.builder().tls(caPem)"));
+      assertThatThrownBy(() -> tls.call("add", Integer.class, 1, 2)).isInstanceOfSatisfying(RemoteException.class,
+          e -> assertThat(e.getMessage()).contains("gateway " + plainGateway.address() + " did not answer in TLS"));
+      assertThatThrownBy(() -> ComputeNode.builder().gateway(plainGateway.address()).id("tls-to-plain").tls(dir.resolve("self.pem"))
+          .register(new SampleFunctions("tls-to-plain")).build().start())
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.getMessage()).contains("did not answer in TLS"));
+      assertThatThrownBy(() -> ComputeNode.builder().gateway(tlsGateway.address()).id("plain-to-tls").connectTimeout(Duration.ofSeconds(1))
+          .register(new SampleFunctions("plain-to-tls")).build().start())
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.getMessage()).contains("If the gateway uses TLS"));
+    }
   }
 }

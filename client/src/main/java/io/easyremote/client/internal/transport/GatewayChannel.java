@@ -19,10 +19,12 @@ public final class GatewayChannel {
   private final ManagedChannel managed;
   private final Channel channel;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final boolean tls;
 
-  private GatewayChannel(String address, ManagedChannel managed) {
+  private GatewayChannel(String address, ManagedChannel managed, boolean tls) {
     this.address = address;
     this.managed = managed;
+    this.tls = tls;
     this.channel = managed;
   }
 
@@ -51,7 +53,7 @@ public final class GatewayChannel {
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .intercept(new HeadersInterceptor(callerId, apiKey))
             .build();
-    return new GatewayChannel(address, managed);
+    return new GatewayChannel(address, managed, tls != null);
   }
 
   /**
@@ -100,6 +102,11 @@ public final class GatewayChannel {
   /** The gateway address as configured, for messages. */
   public String address() {
     return address;
+  }
+
+  /** Whether the channel dials over TLS. */
+  public boolean tls() {
+    return tls;
   }
 
   /** The channel to start calls on. */

@@ -2,6 +2,7 @@ package io.easyremote.client.internal.transport;
 
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.internal.TlsProblems;
 import io.grpc.Status;
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
@@ -13,6 +14,9 @@ import java.time.Duration;
  * {@code CallReply.error} with status OK.
  */
 public final class StatusErrors {
+  /** What grpc-java says when the peer hangs up during the HTTP/2 preface, as a TLS server does to plaintext. */
+  private static final String CLOSED_UNKNOWN = "Network closed for unknown reason";
+
   private StatusErrors() {}
 
   /**
@@ -39,6 +43,14 @@ public final class StatusErrors {
             what + " did not finish within its deadline of " + millis(deadline) + " (gateway " + address
                 + "). Retry only with a longer deadline.", true, 0, null, failure);
       case UNAVAILABLE:
+        String tls = TlsProblems.describe(status.getCause(), "gateway " + address, "Client.builder().tls(caPem) (CLI: --tls-ca FILE)");
+        if (tls != null) {
+          // The handshake comes before any request byte: nothing was sent.
+          return new RemoteException(ErrorCode.UNAVAILABLE, "Gateway " + address + " is unavailable: " + tls, false, 0, null, failure);
+        }
+        if (!gateway.tls() && CLOSED_UNKNOWN.equals(status.getDescription())) {
+          detail += " (if the gateway uses TLS, dial it with Client.builder().tls(caPem); CLI: --tls-ca FILE)";
+        }
         boolean neverSent = connectFailure(status.getCause());
         return new RemoteException(ErrorCode.UNAVAILABLE,
             "Gateway " + address + " is unavailable" + detail + ". Check that it is running and reachable at that address"

@@ -6,6 +6,7 @@ import io.easyremote.node.internal.probe.OshiResourceProbe;
 import io.easyremote.node.internal.probe.ResourceProbe;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.internal.TlsProblems;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Drain;
 import io.easyremote.protocol.wire.GatewayFrame;
@@ -65,12 +66,15 @@ public final class GatewayLink {
   private CompletableFuture<Welcome> firstWelcome;
   private volatile CompletableFuture<Void> drainAck;
   private volatile Status lastFailure;
+  private volatile String lastTlsProblem;
 
   private final ChannelCredentials credentials;
+  private final boolean tls;
 
   public GatewayLink(List<String> addresses, ChannelCredentials credentials, Hello hello, CallRunner runner,
       ScheduledExecutorService scheduler, Duration initialBackoff, Duration maxBackoff, Events events) {
     this.credentials = credentials;
+    this.tls = !(credentials instanceof io.grpc.InsecureChannelCredentials);
     this.addresses = List.copyOf(addresses);
     this.hello = hello;
     this.runner = runner;
@@ -103,9 +107,12 @@ public final class GatewayLink {
     } catch (java.util.concurrent.TimeoutException e) {
       close();
       Status last = lastFailure;
+      String tls = lastTlsProblem;
+      String hint = tls != null ? " " + tls : ": is it running and reachable?" + (plaintextToTls(last)
+          ? " If the gateway uses TLS, dial it with ComputeNode.builder().tls(caPem) (CLI: --tls-ca FILE)." : "");
       throw new RemoteException(ErrorCode.UNAVAILABLE, "Could not register with the gateway at " + String.join(", ", addresses)
-          + " within " + timeout.toMillis() + " ms: is it running and reachable?"
-          + (last == null ? "" : " Last error: " + last.getCode() + (last.getDescription() == null ? "" : " " + last.getDescription())
+          + " within " + timeout.toMillis() + " ms" + hint
+          + (last == null || tls != null ? "" : " Last error: " + last.getCode() + (last.getDescription() == null ? "" : " " + last.getDescription())
               + (last.getCause() == null ? "" : " (" + rootMessage(last.getCause()) + ")")));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -247,6 +254,25 @@ public final class GatewayLink {
     scheduler.schedule(this::dial, delay, TimeUnit.MILLISECONDS);
   }
 
+  /** Claims the first Welcome's future to fail it; false if a Welcome or a rejection came first. */
+  private boolean failStart(CompletableFuture<Welcome> first) {
+    lock.lock();
+    try {
+      if (firstWelcome != first) {
+        return false;
+      }
+      firstWelcome = null;
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** What grpc-java reports when a TLS server hangs up on a plaintext HTTP/2 preface. */
+  private boolean plaintextToTls(Status status) {
+    return status != null && !tls && "Network closed for unknown reason".equals(status.getDescription());
+  }
+
   private static String rootMessage(Throwable t) {
     Throwable root = t;
     while (root.getCause() != null && root.getCause() != root) {
@@ -279,6 +305,7 @@ public final class GatewayLink {
       }
       connection.welcomed = true;
       attempt = 0;
+      lastTlsProblem = null;
       first = firstWelcome;
       firstWelcome = null;
       if (heartbeat != null) {
@@ -338,6 +365,21 @@ public final class GatewayLink {
     }
     runner.cancelAll();
     lastFailure = status;
+    String tlsProblem = TlsProblems.describe(status.getCause(), "gateway " + connection.address,
+        "ComputeNode.builder().tls(caPem) (CLI: --tls-ca FILE)");
+    if (tlsProblem != null && first != null && addresses.size() == 1 && failStart(first)) {
+      // start() is waiting and retrying will not change the certificates: say so now, not at the connect timeout.
+      first.completeExceptionally(new RemoteException(ErrorCode.UNAVAILABLE,
+          "Could not register with the gateway at " + connection.address + ". " + tlsProblem));
+      return;
+    }
+    if (tlsProblem != null) {
+      String previous = lastTlsProblem;
+      lastTlsProblem = tlsProblem; // kept: later attempts on the same channel may fail with less detail
+      if (first == null && !tlsProblem.equals(previous)) {
+        log.warn("Node '{}': {}", hello.getNodeId(), tlsProblem); // reconnecting, so start() will not say it
+      }
+    }
     if (connection.welcomed) {
       log.warn("Lost the gateway at {} ({}); reconnecting", connection.address, status.getCode());
     } else if (first == null) {
