@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote broadcast}: calls a function once on every matching node and prints the results by node id. */
 @Command(name = "broadcast", description = {
@@ -22,8 +24,11 @@ import picocli.CommandLine.Parameters;
     "Prints {\"node-id\": result, ...} as JSON; nodes that failed or did not answer are listed on stderr.",
     "With --quorum K it returns once K nodes answered; exit 1 when fewer did within --within."})
 final class BroadcastCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
-  GatewayAddress gateway;
+  ClientConnection gateway;
 
   @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
   String function;
@@ -51,7 +56,7 @@ final class BroadcastCommand implements Callable<Integer> {
       }
       options.require(r.substring(0, eq), r.substring(eq + 1));
     }
-    try (Client root = ClientFactory.connect(gateway, within)) {
+    try (Client root = gateway.connect(within, spec.commandLine().getErr())) {
       Gathered<JsonNode> gathered = root.withOptions(options.build()).broadcast(function, JsonNode.class,
           FanOut.builder().quorum(quorum).within(within).build(), JsonArgs.parse(args));
       ObjectNode results = Json.mapper().createObjectNode();

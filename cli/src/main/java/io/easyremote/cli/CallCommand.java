@@ -9,14 +9,19 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote call}: calls a function and prints its JSON result. */
 @Command(name = "call", description = "Calls a function; prints the JSON result, or CODE: message on stderr (exit 1).")
 final class CallCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
-  GatewayAddress gateway;
+  ClientConnection gateway;
 
   @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
   String function;
@@ -32,7 +37,7 @@ final class CallCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Client client = ClientFactory.connect(gateway, timeout)) {
+    try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
       Object[] values = JsonArgs.parse(args);
       JsonNode result = node == null
           ? client.call(function, JsonNode.class, values)

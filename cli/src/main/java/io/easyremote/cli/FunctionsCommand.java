@@ -9,20 +9,25 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote functions}: what can be called. */
 @Command(name = "functions", description = "Lists the registered functions and the nodes offering them.")
 final class FunctionsCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
-  GatewayAddress gateway;
+  ClientConnection gateway;
 
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    try (Client client = ClientFactory.connect(gateway, Duration.ofSeconds(10))) {
+    try (Client client = gateway.connect(Duration.ofSeconds(10), spec.commandLine().getErr())) {
       List<FunctionInfo> functions = client.functions();
       if (json) {
         System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(functions));

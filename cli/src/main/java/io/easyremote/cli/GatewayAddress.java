@@ -1,25 +1,25 @@
 package io.easyremote.cli;
 
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
-/** The {@code --gateway} option shared by the client-side commands. */
+/** The {@code --gateway} option shared by the node and the client-side commands. */
 final class GatewayAddress {
+  private final Function<String, String> environment;
+
   @Option(names = "--gateway", paramLabel = "HOST:PORT",
       description = "The gateway to talk to (default: $EASYREMOTE_GATEWAY, else 127.0.0.1:8080).")
   String address;
 
-  @Option(names = "--key", paramLabel = "KEY", description = "A client key (default: $EASYREMOTE_KEY).")
-  String key;
+  GatewayAddress(Function<String, String> environment) {
+    this.environment = environment;
+  }
 
   String address() {
     if (address != null) {
       return address;
     }
-    String env = System.getenv("EASYREMOTE_GATEWAY");
-    return env != null && !env.isBlank() ? env : "127.0.0.1:8080";
-  }
-
-  String key() {
-    return key != null ? key : System.getenv("EASYREMOTE_KEY");
+    String env = Main.env(environment, "EASYREMOTE_GATEWAY");
+    return env != null ? env : "127.0.0.1:8080";
   }
 }

@@ -34,6 +34,12 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Keep durable state in PostgreSQL instead: jdbc:postgresql://host:port/db?user=..&password=.. (or EASYREMOTE_STATE_URL).")
   String stateUrl;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve TLS with this PEM certificate chain (needs --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "The PEM (PKCS#8) private key of --tls-cert.")
+  Path tlsKey;
+
   @Override
   public Integer call() throws Exception {
     Access access = config == null ? Access.open() : Access.fromYaml(config);
@@ -44,12 +50,19 @@ final class GatewayCommand implements Callable<Integer> {
     } else if (state != null) {
       builder.state(state);
     }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together: give both, or neither for plaintext");
+    }
+    if (tlsCert != null) {
+      builder.tls(tlsCert, tlsKey);
+    }
     if (ioThreads != null) {
       builder.ioThreads(ioThreads);
     }
     Gateway gateway = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "easyremote-shutdown"));
-    System.out.println("EasyRemote gateway listening on " + gateway.address() + (host.equals(gateway.address().split(":")[0]) ? "" : " (bound to " + host + ")"));
+    System.out.println("EasyRemote gateway listening on " + gateway.address() + (tlsCert != null ? " with TLS" : "")
+        + (host.equals(gateway.address().split(":")[0]) ? "" : " (bound to " + host + ")"));
     System.out.flush();
     gateway.awaitTermination();
     return 0;

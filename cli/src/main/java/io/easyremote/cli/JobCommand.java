@@ -11,15 +11,20 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote job}: a job's status, or with {@code --wait} its result. */
 @Command(name = "job", description = "Prints an async job's status as JSON; with --wait, waits for it and prints its result "
     + "as call does (CODE: message on stderr, exit 1, when it failed).")
 final class JobCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
-  GatewayAddress gateway;
+  ClientConnection gateway;
 
   @Parameters(index = "0", paramLabel = "ID", description = "The job id that submit printed.")
   String id;
@@ -36,7 +41,7 @@ final class JobCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Client client = ClientFactory.connect(gateway, timeout)) {
+    try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
       Job<JsonNode> job = client.job(id, JsonNode.class);
       if (await) {
         JsonNode result;

@@ -4,9 +4,11 @@ import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
 import io.easyremote.protocol.internal.Version;
 import java.util.Set;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IFactory;
 import picocli.CommandLine.ScopeType;
 
 /**
@@ -36,7 +38,11 @@ public final class Main implements Runnable {
   private static final Set<String> QUIET = Set.of("demo", "call", "stream", "map", "broadcast", "nodes", "functions", "drain", "keygen",
       "submit", "job");
 
-  private Main() {}
+  private final Function<String, String> environment;
+
+  private Main(Function<String, String> environment) {
+    this.environment = environment;
+  }
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
@@ -46,9 +52,14 @@ public final class Main implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** The configured picocli command line (also used by tests). */
+  /** The configured picocli command line, reading this process's environment variables. */
   static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new Main());
+    return commandLine(System::getenv);
+  }
+
+  /** The configured picocli command line, reading environment variables from {@code environment} (tests pass their own). */
+  static CommandLine commandLine(Function<String, String> environment) {
+    CommandLine cli = new CommandLine(new Main(environment), factory(environment));
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof RemoteException r) {
         commandLine.getErr().println(describe(r));
@@ -70,6 +81,30 @@ public final class Main implements Runnable {
       line += " (" + f.remoteType() + (f.nodeId() == null || f.nodeId().isEmpty() ? "" : " on " + f.nodeId()) + ")";
     }
     return line;
+  }
+
+  /**
+   * Creates commands and option groups: those with a constructor taking the environment get it,
+   * so that they read variables such as {@code EASYREMOTE_GATEWAY} through it.
+   */
+  private static IFactory factory(Function<String, String> environment) {
+    IFactory fallback = CommandLine.defaultFactory();
+    return new IFactory() {
+      @Override
+      public <K> K create(Class<K> type) throws Exception {
+        try {
+          return type.getDeclaredConstructor(Function.class).newInstance(environment);
+        } catch (NoSuchMethodException e) {
+          return fallback.create(type);
+        }
+      }
+    };
+  }
+
+  /** {@code name} in {@code environment}; null when unset or blank. */
+  static String env(Function<String, String> environment, String name) {
+    String value = environment.apply(name);
+    return value == null || value.isBlank() ? null : value;
   }
 
   @Override

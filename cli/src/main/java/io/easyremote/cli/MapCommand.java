@@ -24,8 +24,10 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code easyremote map}: runs a function over every line of a JSON-lines file across all the
@@ -38,8 +40,11 @@ import picocli.CommandLine.Parameters;
     "Prints one JSON line per input, in input order: the result, or {\"error\": {...}, \"line\": N, \"input\": [...]}.",
     "Shows progress on stderr: a live bar on a terminal, plain lines otherwise. Exit 1 when an item failed."})
 final class MapCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
-  GatewayAddress gateway;
+  ClientConnection gateway;
 
   @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
   String function;
@@ -88,7 +93,7 @@ final class MapCommand implements Callable<Integer> {
           .progressEvery(progressEvery != null ? progressEvery : view.isBar() ? Duration.ofMillis(200) : Duration.ofSeconds(5));
     }
     PrintStream out = System.out;
-    try (Client root = ClientFactory.connect(gateway, timeout);
+    try (Client root = gateway.connect(timeout, spec.commandLine().getErr());
          MapRun<JsonNode> run = root.withOptions(options.build()).map(function, JsonNode.class, lines.forMap(), fanOut.build())) {
       for (MapRun.Item<JsonNode> item : run) {
         out.println(item.ok() ? Json.mapper().writeValueAsString(item.value()) : errorLine(item, lines.lineOf(item.index())));

@@ -4,26 +4,43 @@ import io.easyremote.node.ComputeNode;
 import java.io.File;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote node}: serves @Remote methods until interrupted. */
 @Command(name = "node", description = "Serves the @Remote methods of the given classes (or the built-in samples) until Ctrl-C.")
 final class NodeCommand implements Callable<Integer> {
+  private final Function<String, String> environment;
+
+  @Spec
+  CommandSpec spec;
+
   @Mixin
   GatewayAddress gateway;
+
+  @Mixin
+  TlsTrust tls;
 
   @Option(names = "--id", description = "Node id (default: hostname-pid).")
   String id;
 
-  @Option(names = "--token", description = "Node token (default: $EASYREMOTE_TOKEN).")
+  @Option(names = "--token", paramLabel = "TOKEN",
+      description = "Node token. Visible to other users in ps: prefer --token-file or $EASYREMOTE_TOKEN.")
   String token;
+
+  @Option(names = "--token-file", paramLabel = "FILE",
+      description = "A file holding the node token. Without --token or --token-file, $EASYREMOTE_TOKEN is used.")
+  Path tokenFile;
 
   @Option(names = "--max-concurrency", defaultValue = "16", description = "Calls run at once (default: ${DEFAULT-VALUE}).")
   int maxConcurrency;
@@ -40,11 +57,27 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--functions", paramLabel = "CLASS", arity = "1..*", description = "Classes whose @Remote methods to serve (no-arg constructor).")
   List<String> functions = new ArrayList<>();
 
+  NodeCommand(Function<String, String> environment) {
+    this.environment = environment;
+  }
+
+  /** The node token, from --token (warned about), --token-file or $EASYREMOTE_TOKEN; null for none. */
+  String token() {
+    return Secrets.resolve(Secrets.NODE_TOKEN, token, tokenFile, Main.env(environment, "EASYREMOTE_TOKEN"), spec.commandLine().getErr());
+  }
+
   @Override
   public Integer call() throws Exception {
     ComputeNode.Builder builder = ComputeNode.builder().gateway(gateway.address()).maxConcurrency(maxConcurrency).cost(cost);
-    String nodeToken = token != null ? token : System.getenv("EASYREMOTE_TOKEN");
-    builder.token(nodeToken);
+    builder.token(token());
+    if (tls.enabled()) {
+      Path ca = tls.ca();
+      if (ca == null) {
+        builder.tls();
+      } else {
+        builder.tls(ca);
+      }
+    }
     if (id != null) {
       builder.id(id);
     }

@@ -8,20 +8,25 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote nodes}: who is connected and how loaded. */
 @Command(name = "nodes", description = "Lists the connected nodes with their state, load and resources.")
 final class NodesCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
-  GatewayAddress gateway;
+  ClientConnection gateway;
 
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    try (Client client = ClientFactory.connect(gateway, Duration.ofSeconds(10))) {
+    try (Client client = gateway.connect(Duration.ofSeconds(10), spec.commandLine().getErr())) {
       List<NodeInfo> nodes = client.nodes();
       if (json) {
         System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(nodes));

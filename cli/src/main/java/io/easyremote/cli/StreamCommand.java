@@ -10,14 +10,19 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote stream}: calls a streaming function and prints items as they arrive, one JSON value per line. */
 @Command(name = "stream", description = "Calls a streaming function; prints each item as it arrives, one JSON value per line.")
 final class StreamCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
-  GatewayAddress gateway;
+  ClientConnection gateway;
 
   @Parameters(index = "0", paramLabel = "FUNCTION", description = "The streaming function.")
   String function;
@@ -30,7 +35,7 @@ final class StreamCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Client client = ClientFactory.connect(gateway, timeout)) {
+    try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
       try (ResultStream<JsonNode> items = client.stream(function, JsonNode.class, JsonArgs.parse(args))) {
         for (JsonNode item : items) {
           System.out.println(Json.mapper().writeValueAsString(item));

@@ -10,15 +10,20 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote submit}: submits an async job and prints its id. */
 @Command(name = "submit", description = "Submits a function call as an async job (stored by the gateway) and prints the job id; "
     + "read it later with: easyremote job ID [--wait].")
 final class SubmitCommand implements Callable<Integer> {
+  @Spec
+  CommandSpec spec;
+
   @Mixin
-  GatewayAddress gateway;
+  ClientConnection gateway;
 
   @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
   String function;
@@ -35,7 +40,7 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Client client = ClientFactory.connect(gateway, timeout)) {
+    try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
       Client c = node == null ? client : client.withOptions(CallOptions.builder().node(node).build());
       Job<JsonNode> job = c.submit(function, JsonNode.class, JsonArgs.parse(args));
       System.out.println(job.id());

@@ -2,13 +2,16 @@ package io.easyremote.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.easyremote.gateway.Access;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -16,6 +19,7 @@ import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real shaded jar across separate processes: a gateway, a node, then call / nodes / functions /
@@ -41,17 +45,27 @@ class CliProcessIT {
 
   /** Starts a long-running command with stdout and stderr going to {@code log}. */
   private Process start(Path log, String... args) throws IOException {
-    Process p = new ProcessBuilder(java(args)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder builder = new ProcessBuilder(java(args)).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().keySet().removeIf(name -> name.startsWith("EASYREMOTE_"));
+    Process p = builder.start();
     processes.add(p);
     return p;
   }
 
   /** Runs a short command to completion (bounded). */
   private static Run run(String... args) throws Exception {
+    return run(Map.of(), args);
+  }
+
+  /** Runs a short command to completion (bounded), with {@code env} added to its environment. */
+  private static Run run(Map<String, String> env, String... args) throws Exception {
     File out = File.createTempFile("easyremote-out", ".txt");
     File err = File.createTempFile("easyremote-err", ".txt");
     try {
-      Process p = new ProcessBuilder(java(args)).redirectOutput(out).redirectError(err).start();
+      ProcessBuilder builder = new ProcessBuilder(java(args)).redirectOutput(out).redirectError(err);
+      builder.environment().keySet().removeIf(name -> name.startsWith("EASYREMOTE_"));
+      builder.environment().putAll(env);
+      Process p = builder.start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 60 s");
@@ -75,17 +89,24 @@ class CliProcessIT {
     }
   }
 
-  @Test
-  void gatewayNodeAndCalls_inSeparateProcesses_workTogether() throws Exception {
+  /** Starts {@code easyremote gateway ARGS} and returns its address once it says it listens. */
+  private String startGateway(String... args) throws Exception {
     Path gatewayLog = Files.createTempFile("easyremote-gateway", ".log");
-    Process gateway = start(gatewayLog, "gateway", "--port", "0");
+    List<String> command = new ArrayList<>(List.of("gateway", "--port", "0"));
+    command.addAll(List.of(args));
+    Process gateway = start(gatewayLog, command.toArray(String[]::new));
     AtomicReference<String> address = new AtomicReference<>();
     Awaitility.await("the gateway's startup line").atMost(Duration.ofSeconds(30)).until(() -> {
       assertThat(gateway.isAlive()).as(Files.readString(gatewayLog)).isTrue();
       Matcher m = LISTENING.matcher(Files.readString(gatewayLog));
       return m.find() && address.compareAndSet(null, m.group(1));
     });
-    String gw = address.get();
+    return address.get();
+  }
+
+  @Test
+  void gatewayNodeAndCalls_inSeparateProcesses_workTogether() throws Exception {
+    String gw = startGateway();
 
     Path nodeLog = Files.createTempFile("easyremote-node", ".log");
     Process node = start(nodeLog, "node", "--gateway", gw, "--id", "cli-node", "--label", "zone=test");
@@ -127,25 +148,6 @@ class CliProcessIT {
     assertThat(stream.out().split("\\R")).containsExactly("1", "2", "3");
   }
 
-  /** Runs a short command to completion with extra environment variables (secrets never on the command line). */
-  private static Run runWith(java.util.Map<String, String> env, String... args) throws Exception {
-    File out = File.createTempFile("easyremote-out", ".txt");
-    File err = File.createTempFile("easyremote-err", ".txt");
-    try {
-      ProcessBuilder builder = new ProcessBuilder(java(args)).redirectOutput(out).redirectError(err);
-      builder.environment().putAll(env);
-      Process p = builder.start();
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 60 s");
-      }
-      return new Run(p.exitValue(), Files.readString(out.toPath()).trim(), Files.readString(err.toPath()).trim());
-    } finally {
-      out.delete();
-      err.delete();
-    }
-  }
-
   /**
    * Issue 13, item 1, across processes: on a gateway closed with tokens and keys, {@code easyremote
    * drain} without a key (or with a call-only key) takes no node offline; an admin key does.
@@ -169,15 +171,7 @@ class CliProcessIT {
         "    functions: []",
         "    scopes: [admin]",
         ""));
-    Path gatewayLog = Files.createTempFile("easyremote-gateway", ".log");
-    Process gateway = start(gatewayLog, "gateway", "--port", "0", "--config", config.toString());
-    AtomicReference<String> address = new AtomicReference<>();
-    Awaitility.await("the gateway's startup line").atMost(Duration.ofSeconds(30)).until(() -> {
-      assertThat(gateway.isAlive()).as(Files.readString(gatewayLog)).isTrue();
-      Matcher m = LISTENING.matcher(Files.readString(gatewayLog));
-      return m.find() && address.compareAndSet(null, m.group(1));
-    });
-    String gw = address.get();
+    String gw = startGateway("--config", config.toString());
 
     Path nodeLog = Files.createTempFile("easyremote-node", ".log");
     ProcessBuilder nodeBuilder = new ProcessBuilder(java("node", "--gateway", gw, "--id", "victim"))
@@ -188,25 +182,98 @@ class CliProcessIT {
     Awaitility.await("the node registered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
         .until(() -> {
           assertThat(node.isAlive()).as(Files.readString(nodeLog)).isTrue();
-          return runWith(java.util.Map.of("EASYREMOTE_KEY", adminKey), "nodes", "--gateway", gw).out().contains("victim");
+          return run(Map.of("EASYREMOTE_KEY", adminKey), "nodes", "--gateway", gw).out().contains("victim");
         });
 
     Run anonymous = run("drain", "victim", "--gateway", gw);
     assertThat(anonymous.exit()).isNotZero();
     assertThat(anonymous.err()).contains("UNAUTHENTICATED");
-    Run caller = runWith(java.util.Map.of("EASYREMOTE_KEY", callKey), "drain", "victim", "--gateway", gw);
+    Run caller = run(Map.of("EASYREMOTE_KEY", callKey), "drain", "victim", "--gateway", gw);
     assertThat(caller.exit()).isNotZero();
     assertThat(caller.err()).contains("PERMISSION_DENIED");
     Run listing = run("nodes", "--gateway", gw);
     assertThat(listing.exit()).isNotZero();
     assertThat(listing.out()).doesNotContain("victim");
 
-    Run add = runWith(java.util.Map.of("EASYREMOTE_KEY", callKey), "call", "add", "1", "2", "--gateway", gw);
+    Run add = run(Map.of("EASYREMOTE_KEY", callKey), "call", "add", "1", "2", "--gateway", gw);
     assertThat(add.out()).as(add.err()).isEqualTo("3");
     assertThat(node.isAlive()).isTrue();
 
-    Run admin = runWith(java.util.Map.of("EASYREMOTE_KEY", adminKey), "drain", "victim", "--gateway", gw);
+    Run admin = run(Map.of("EASYREMOTE_KEY", adminKey), "drain", "victim", "--gateway", gw);
     assertThat(admin.exit()).as(admin.err()).isZero();
     assertThat(node.waitFor(30, TimeUnit.SECONDS)).as("a drained CLI node exits").isTrue();
+  }
+
+  @Test
+  void tlsGatewayWithSecrets_nodeAndCallerUseFilesAndEnvironment_andMistakesAreNamed(@TempDir Path dir) throws Exception {
+    openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "2",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
+    openssl(dir, "pkcs8", "-topk8", "-nocrypt", "-in", "key.pem", "-out", "key.pk8");
+    String nodeToken = Access.newSecret();
+    String clientKey = Access.newSecret();
+    Files.writeString(dir.resolve("gateway.yaml"), "nodeTokens:\n  - name: box\n    hash: " + Access.hash(nodeToken)
+        + "\n    functions: [\"*\"]\n    nodeIds: [\"*\"]\nclientKeys:\n  - name: caller\n    hash: " + Access.hash(clientKey)
+        + "\n    functions: [\"*\"]\n");
+    Path tokenFile = secretFile(dir.resolve("node.token"), nodeToken);
+    Path keyFile = secretFile(dir.resolve("client.key"), clientKey);
+    String ca = dir.resolve("cert.pem").toString();
+
+    String gw = startGateway("--config", dir.resolve("gateway.yaml").toString(),
+        "--tls-cert", ca, "--tls-key", dir.resolve("key.pk8").toString());
+    Path nodeLog = Files.createTempFile("easyremote-node", ".log");
+    Process node = start(nodeLog, "node", "--gateway", gw, "--id", "tls-node", "--tls-ca", ca, "--token-file", tokenFile.toString());
+    Awaitility.await("the node's startup line").atMost(Duration.ofSeconds(60)).until(() -> {
+      assertThat(node.isAlive()).as(Files.readString(nodeLog)).isTrue();
+      return Files.readString(nodeLog).contains("Node tls-node serving");
+    });
+    assertThat(Files.readString(nodeLog)).doesNotContain("warning:");
+    assertThat(commandLine(node)).as("what ps shows of the node").doesNotContain(nodeToken);
+
+    Run fromEnv = run(Map.of("EASYREMOTE_KEY", clientKey, "EASYREMOTE_TLS_CA", ca), "call", "whoami", "--gateway", gw);
+    assertThat(fromEnv.exit()).as(fromEnv.err()).isZero();
+    assertThat(fromEnv.out()).isEqualTo("\"tls-node\"");
+    assertThat(fromEnv.err()).isEmpty();
+
+    Run fromFile = run("call", "whoami", "--gateway", gw, "--tls-ca", ca, "--key-file", keyFile.toString());
+    assertThat(fromFile.exit()).as(fromFile.err()).isZero();
+    assertThat(fromFile.err()).isEmpty();
+
+    Run inline = run("call", "whoami", "--gateway", gw, "--tls-ca", ca, "--key", clientKey);
+    assertThat(inline.exit()).as(inline.err()).isZero();
+    assertThat(inline.err()).startsWith("warning: --key puts the secret on the command line");
+
+    Run noKey = run("call", "whoami", "--gateway", gw, "--tls-ca", ca);
+    assertThat(noKey.exit()).isEqualTo(1);
+    assertThat(noKey.err()).startsWith("UNAUTHENTICATED: ");
+
+    Run untrusting = run(Map.of("EASYREMOTE_KEY", clientKey), "call", "whoami", "--gateway", gw, "--tls");
+    assertThat(untrusting.exit()).isEqualTo(1);
+    assertThat(untrusting.err()).startsWith("UNAVAILABLE: Gateway " + gw + " is unavailable: TLS certificate problem: "
+        + "the certificate of gateway " + gw + " is not trusted").contains("--tls-ca FILE");
+
+    Run plaintext = run(Map.of("EASYREMOTE_KEY", clientKey), "call", "whoami", "--gateway", gw);
+    assertThat(plaintext.exit()).isEqualTo(1);
+    assertThat(plaintext.err()).startsWith("UNAVAILABLE: ").contains("if the gateway uses TLS");
+  }
+
+  private static Path secretFile(Path file, String secret) throws IOException {
+    Files.writeString(file, secret + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    return file;
+  }
+
+  /** The command line of {@code p} as other users of the machine see it. */
+  private static String commandLine(Process p) throws IOException {
+    Path proc = Path.of("/proc", Long.toString(p.pid()), "cmdline");
+    return Files.exists(proc) ? Files.readString(proc).replace('\0', ' ') : p.info().commandLine().orElse("");
+  }
+
+  private static void openssl(Path dir, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("openssl"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("openssl %s: %s", args[0], output).isZero();
   }
 }

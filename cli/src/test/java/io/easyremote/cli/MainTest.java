@@ -1,31 +1,46 @@
 package io.easyremote.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
+/**
+ * Option parsing and exit codes of the {@code easyremote} command. Environment variables come from
+ * {@link #environment}, never from the process running the tests, so a developer's
+ * {@code EASYREMOTE_GATEWAY} cannot change a result.
+ */
 class MainTest {
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
+  private final Map<String, String> environment = new HashMap<>();
 
-  private int execute(String... args) {
-    CommandLine cli = Main.commandLine();
+  private CommandLine commandLine() {
+    CommandLine cli = Main.commandLine(environment::get);
     cli.setOut(new PrintWriter(out, true));
     cli.setErr(new PrintWriter(err, true));
-    return cli.execute(args);
+    return cli;
   }
 
-  private static <T> T parse(Class<T> type, String... args) {
-    ParseResult result = Main.commandLine().parseArgs(args);
+  private int execute(String... args) {
+    return commandLine().execute(args);
+  }
+
+  private <T> T parse(Class<T> type, String... args) {
+    ParseResult result = commandLine().parseArgs(args);
     return type.cast(result.subcommand().commandSpec().userObject());
   }
 
@@ -39,13 +54,119 @@ class MainTest {
 
   @Test
   void call_withoutOptions_usesDefaults() {
-    assumeTrue(System.getenv("EASYREMOTE_GATEWAY") == null, "EASYREMOTE_GATEWAY is set");
     CallCommand call = parse(CallCommand.class, "call", "echo", "hello", "[1,2]");
     assertThat(call.function).isEqualTo("echo");
     assertThat(call.args).containsExactly("hello", "[1,2]");
     assertThat(call.node).isNull();
     assertThat(call.timeout).isEqualTo(Duration.ofSeconds(30));
     assertThat(call.gateway.address()).isEqualTo("127.0.0.1:8080");
+    assertThat(call.gateway.key(new PrintWriter(err, true))).isNull();
+    assertThat(call.gateway.tls.enabled()).isFalse();
+  }
+
+  @Test
+  void call_environment_suppliesGatewayKeyAndCa_andOptionsWin() {
+    environment.putAll(Map.of("EASYREMOTE_GATEWAY", "gw.example:9000", "EASYREMOTE_KEY", "env-key", "EASYREMOTE_TLS_CA", "/etc/ca.pem"));
+
+    CallCommand call = parse(CallCommand.class, "call", "echo");
+    assertThat(call.gateway.address()).isEqualTo("gw.example:9000");
+    assertThat(call.gateway.key(new PrintWriter(err, true))).isEqualTo("env-key");
+    assertThat(call.gateway.tls.enabled()).isTrue();
+    assertThat(call.gateway.tls.ca()).isEqualTo(Path.of("/etc/ca.pem"));
+    assertThat(err.toString()).isEmpty();
+
+    CallCommand explicit = parse(CallCommand.class, "call", "echo", "--gateway", "other:1", "--tls-ca", "mine.pem");
+    assertThat(explicit.gateway.address()).isEqualTo("other:1");
+    assertThat(explicit.gateway.tls.ca()).isEqualTo(Path.of("mine.pem"));
+  }
+
+  @Test
+  void clientKey_onTheCommandLine_isUsedButWarnedAbout() {
+    environment.put("EASYREMOTE_KEY", "env-key");
+    CallCommand call = parse(CallCommand.class, "call", "echo", "--key", "inline-key");
+
+    assertThat(call.gateway.key(new PrintWriter(err, true))).isEqualTo("inline-key");
+    assertThat(err.toString()).startsWith("warning: --key puts the secret on the command line, where other users of this machine "
+        + "can read it (ps, /proc); use --key-file FILE or the EASYREMOTE_KEY environment variable instead.");
+  }
+
+  @Test
+  void secretFiles_areReadStripped_withoutWarning_andWinOverTheEnvironment(@TempDir Path dir) throws Exception {
+    Path key = ownerOnly(dir.resolve("client.key"), "file-key\n");
+    Path token = ownerOnly(dir.resolve("node.token"), "  file-token\r\n");
+    environment.putAll(Map.of("EASYREMOTE_KEY", "env-key", "EASYREMOTE_TOKEN", "env-token"));
+
+    assertThat(parse(CallCommand.class, "call", "f", "--key-file", key.toString()).gateway.key(new PrintWriter(err, true))).isEqualTo("file-key");
+    NodeCommand node = parse(NodeCommand.class, "node", "--token-file", token.toString());
+    assertThat(node.token()).isEqualTo("file-token");
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void nodeToken_fromTheEnvironment_orTheCommandLineWithAWarning() {
+    environment.put("EASYREMOTE_TOKEN", "env-token");
+    assertThat(parse(NodeCommand.class, "node").token()).isEqualTo("env-token");
+    assertThat(err.toString()).isEmpty();
+
+    assertThat(parse(NodeCommand.class, "node", "--token", "inline").token()).isEqualTo("inline");
+    assertThat(err.toString()).contains("warning: --token puts the secret on the command line").contains("--token-file FILE or the EASYREMOTE_TOKEN");
+  }
+
+  @Test
+  void secretFile_sharedWithOtherUsers_isUsedButWarnedAbout(@TempDir Path dir) throws Exception {
+    Path token = dir.resolve("node.token");
+    Files.writeString(token, "t0ken");
+    Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r--r--"));
+
+    assertThat(parse(NodeCommand.class, "node", "--token-file", token.toString()).token()).isEqualTo("t0ken");
+    assertThat(err.toString()).isEqualTo("warning: " + token + " is readable by other users of this machine; chmod 600 " + token + System.lineSeparator());
+  }
+
+  @Test
+  void secretFile_missingEmptyOrNotOneSecret_isAUsageErrorNamingTheFile(@TempDir Path dir) throws Exception {
+    Path empty = ownerOnly(dir.resolve("empty"), "\n");
+    Path twoWords = ownerOnly(dir.resolve("two"), "a b\n");
+
+    assertThat(execute("call", "f", "--key-file", dir.resolve("missing").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("error: cannot read --key-file " + dir.resolve("missing"));
+    assertThat(execute("node", "--token-file", empty.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("error: --token-file " + empty + " is empty");
+    assertThat(execute("node", "--token-file", twoWords.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("error: --token-file " + twoWords + " must hold only the secret, on one line");
+    assertThat(execute("node", "--token", "x", "--token-file", twoWords.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("error: give either --token or --token-file, not both");
+  }
+
+  @Test
+  void tlsOptions_areParsedForTheGatewayNodeAndClients() {
+    GatewayCommand gateway = parse(GatewayCommand.class, "gateway", "--tls-cert", "cert.pem", "--tls-key", "key.pem");
+    assertThat(gateway.tlsCert).isEqualTo(Path.of("cert.pem"));
+    assertThat(gateway.tlsKey).isEqualTo(Path.of("key.pem"));
+    NodeCommand node = parse(NodeCommand.class, "node", "--tls");
+    assertThat(node.tls.enabled()).isTrue();
+    assertThat(node.tls.ca()).isNull();
+    assertThat(parse(NodesCommand.class, "nodes", "--tls-ca", "ca.pem").gateway.tls.ca()).isEqualTo(Path.of("ca.pem"));
+    assertThat(parse(DrainCommand.class, "drain", "n1", "--tls").gateway.tls.enabled()).isTrue();
+    assertThat(parse(StreamCommand.class, "stream", "count", "--tls").gateway.tls.enabled()).isTrue();
+    assertThat(parse(FunctionsCommand.class, "functions", "--tls").gateway.tls.enabled()).isTrue();
+  }
+
+  @Test
+  void gateway_tlsCertWithoutKey_isAUsageError() {
+    assertThat(execute("gateway", "--port", "0", "--tls-cert", "cert.pem")).isEqualTo(2);
+    assertThat(err.toString()).contains("error: --tls-cert and --tls-key go together");
+  }
+
+  @Test
+  void node_unreadableCa_failsBeforeConnecting() {
+    assertThat(execute("node", "--gateway", "127.0.0.1:1", "--tls-ca", "/nonexistent/ca.pem")).isEqualTo(2);
+    assertThat(err.toString()).contains("error: CA file is not readable: /nonexistent/ca.pem");
+  }
+
+  private static Path ownerOnly(Path file, String content) throws Exception {
+    Files.writeString(file, content);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    return file;
   }
 
   @Test
