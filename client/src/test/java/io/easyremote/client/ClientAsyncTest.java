@@ -18,27 +18,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FakeGatewayExtension.class)
 class ClientAsyncTest {
   public record Point(int x, int y) {}
 
   private FakeGateway gateway;
   private Client client;
-
-  @BeforeEach
-  void start() {
-    gateway = FakeGateway.start();
-    client = Client.connect(gateway.address());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close();
-    gateway.close();
-  }
 
   @Test
   void callAsync_value_completesTheFuture() throws Exception {

@@ -14,12 +14,12 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Arrays;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+@ExtendWith(FakeGatewayExtension.class)
 class ClientErrorsTest {
   /** Serialising it throws, so it cannot be encoded as an argument. */
   public static final class Exploding {
@@ -30,18 +30,6 @@ class ClientErrorsTest {
 
   private FakeGateway gateway;
   private Client client;
-
-  @BeforeEach
-  void start() {
-    gateway = FakeGateway.start();
-    client = Client.connect(gateway.address());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close();
-    gateway.close();
-  }
 
   @Test
   void replyError_becomesRemoteExceptionWithEveryDetail() {

@@ -19,25 +19,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FakeGatewayExtension.class)
 class ClientLifecycleTest {
   private FakeGateway gateway;
   private Client client;
-
-  @BeforeEach
-  void start() {
-    gateway = FakeGateway.start();
-    client = Client.connect(gateway.address());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close();
-    gateway.close();
-  }
 
   @Test
   void withDeadline_appliesToItsCallsOnly_andSharesTheChannel() {

@@ -8,10 +8,10 @@ import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.wire.CallRequest;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FakeGatewayExtension.class)
 class ClientOptionsTest {
   public interface Adder {
     int add(int a, int b);
@@ -34,18 +34,6 @@ class ClientOptionsTest {
 
   private FakeGateway gateway;
   private Client client;
-
-  @BeforeEach
-  void start() {
-    gateway = FakeGateway.start();
-    client = Client.connect(gateway.address());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close();
-    gateway.close();
-  }
 
   private static void assertCarriesGpuOptions(CallRequest r) {
     assertThat(r.getStrategy()).isEqualTo("least_loaded");

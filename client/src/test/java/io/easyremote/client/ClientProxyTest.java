@@ -16,10 +16,10 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FakeGatewayExtension.class)
 public class ClientProxyTest {
   public record Point(int x, int y) {}
 
@@ -125,18 +125,6 @@ public class ClientProxyTest {
 
   private FakeGateway gateway;
   private Client client;
-
-  @BeforeEach
-  void start() {
-    gateway = FakeGateway.start();
-    client = Client.connect(gateway.address());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close();
-    gateway.close();
-  }
 
   @Test
   void proxy_syncMethod_callsTheFunctionOfItsName() {

@@ -22,27 +22,15 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FakeGatewayExtension.class)
 class ClientStreamTest {
   private static final List<Integer> TEN_THOUSAND = IntStream.range(0, 10_000).boxed().collect(Collectors.toList());
 
   private FakeGateway gateway;
   private Client client;
-
-  @BeforeEach
-  void start() {
-    gateway = FakeGateway.start();
-    client = Client.connect(gateway.address());
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    client.close();
-    gateway.close();
-  }
 
   /** Records what a Flow subscriber sees, requesting {@code batch} items at a time (0 = never by itself). */
   static final class Recorder implements Flow.Subscriber<Integer> {
@@ -135,9 +123,9 @@ class ClientStreamTest {
       recorder.subscription.request(3);
       Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> recorder.items.size() == 3);
       Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> gateway.produced.get() == 10);
-      Thread.sleep(200); // nothing more may arrive without demand
+      Awaitility.await("nothing more arrives without demand").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+          .until(() -> recorder.items.size() == 3 && gateway.produced.get() == 10);
       assertThat(recorder.items).containsExactly(0, 1, 2);
-      assertThat(gateway.produced.get()).isEqualTo(10);
       assertThat(gateway.credits).isEmpty();
       recorder.subscription.request(Long.MAX_VALUE);
       recorder.done.get(5, TimeUnit.SECONDS);
@@ -203,8 +191,8 @@ class ClientStreamTest {
     items.close();
     long producedAtStop = gateway.produced.get();
     assertThat(producedAtStop).isLessThanOrEqualTo(5 + Client.DEFAULT_STREAM_WINDOW);
-    Thread.sleep(100);
-    assertThat(gateway.produced.get()).isEqualTo(producedAtStop);
+    Awaitility.await("nothing produced after the cancel").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+        .until(() -> gateway.produced.get() == producedAtStop);
   }
 
   @Test
@@ -320,11 +308,9 @@ class ClientStreamTest {
       Iterator<Integer> it = items.iterator();
       assertThat(it.next()).isEqualTo(1);
       new Thread(() -> {
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          return;
-        }
+        // Interrupt only once the reader waits inside hasNext().
+        Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+            .until(() -> reader.getState() == Thread.State.WAITING || reader.getState() == Thread.State.TIMED_WAITING);
         reader.interrupt();
       }).start();
       assertThatThrownBy(it::hasNext).isInstanceOfSatisfying(RemoteException.class, e -> {
@@ -344,7 +330,7 @@ class ClientStreamTest {
     gateway.onStream = (request, out) -> {
       out.item("not a number");
       out.item("never delivered");
-      Thread.sleep(5_000);
+      out.awaitCancel();
     };
     Iterator<Integer> it = client.stream("words", Integer.class).iterator();
     assertThatThrownBy(it::next).isInstanceOfSatisfying(RemoteException.class, e ->

@@ -40,6 +40,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -269,9 +270,7 @@ final class FakeGateway implements AutoCloseable {
       for (int i = 1; i <= k; i++) {
         out.item(i);
       }
-      while (!out.cancelled) {
-        Thread.sleep(10);
-      }
+      out.awaitCancel();
     };
   }
 
@@ -279,6 +278,7 @@ final class FakeGateway implements AutoCloseable {
   final class FakeStream {
     private final ServerCallStreamObserver<StreamReply> out;
     private final Semaphore available = new Semaphore(0);
+    private final CountDownLatch gone = new CountDownLatch(1);
     volatile boolean cancelled;
     private long seq;
 
@@ -329,6 +329,17 @@ final class FakeGateway implements AutoCloseable {
     void grant(int n) {
       available.release(n);
     }
+
+    /** The caller cancelled the stream, or it broke. */
+    void cancel() {
+      cancelled = true;
+      gone.countDown();
+    }
+
+    /** Produces nothing more until the caller cancels (or the fake shuts down). */
+    void awaitCancel() throws InterruptedException {
+      gone.await();
+    }
   }
 
   static JsonNode args(CallRequest request) {
@@ -364,7 +375,7 @@ final class FakeGateway implements AutoCloseable {
       ServerCallStreamObserver<StreamReply> out = (ServerCallStreamObserver<StreamReply>) responses;
       FakeStream stream = new FakeStream(out);
       out.setOnCancelHandler(() -> {
-        stream.cancelled = true;
+        stream.cancel();
         streamsCancelled.incrementAndGet();
       });
       Deadline deadline = Context.current().getDeadline();
@@ -396,7 +407,7 @@ final class FakeGateway implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-          stream.cancelled = true;
+          stream.cancel();
         }
 
         @Override

@@ -1,6 +1,8 @@
 package io.easyremote.protocol;
 
 import java.util.List;
+import java.util.Objects;
+import java.util.OptionalDouble;
 
 /**
  * Machine resources a node reports in its heartbeats.
@@ -24,9 +26,20 @@ public record NodeResources(double cpuLoad, long memoryTotalBytes, long memoryFr
    * One GPU.
    *
    * @param name the device name
-   * @param utilisation 0..1
-   * @param memoryTotalBytes device memory
-   * @param memoryFreeBytes free device memory
+   * @param utilisation 0..1; empty when the driver cannot tell (some boards report {@code [N/A]}),
+   *     which says nothing about the GPU's memory
+   * @param memoryTotalBytes device memory; 0 when unknown
+   * @param memoryFreeBytes free device memory; 0 when unknown
    */
-  public record Gpu(String name, double utilisation, long memoryTotalBytes, long memoryFreeBytes) {}
+  public record Gpu(String name, OptionalDouble utilisation, long memoryTotalBytes, long memoryFreeBytes) {
+    public Gpu {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(utilisation, "utilisation");
+    }
+
+    /** A GPU whose utilisation is known. */
+    public Gpu(String name, double utilisation, long memoryTotalBytes, long memoryFreeBytes) {
+      this(name, OptionalDouble.of(utilisation), memoryTotalBytes, memoryFreeBytes);
+    }
+  }
 }

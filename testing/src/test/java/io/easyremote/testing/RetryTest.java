@@ -48,7 +48,7 @@ class RetryTest {
           }
         });
       }
-      Thread.sleep(300);
+      org.awaitility.Awaitility.await("callers under way").atMost(Duration.ofSeconds(10)).until(() -> ok.get() >= 20);
       cluster.restartGateway();
       int before = ok.get();
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() > before + 50);
@@ -65,7 +65,8 @@ class RetryTest {
     SampleFunctions busy = new SampleFunctions("busy");
     try (TestCluster full = TestCluster.builder().gateway(g -> g.maxQueuedCallsPerFunction(0))
         .node("busy", n -> n.register(busy).maxConcurrency(1)).build().start()) {
-      CompletableFuture<String> hog = full.client().callAsync("await", String.class); // the only slot, and no queue
+      // The only slot, and no queue; a deadline longer than the loop below takes on a loaded machine.
+      CompletableFuture<String> hog = full.client().withDeadline(Duration.ofSeconds(60)).callAsync("await", String.class);
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> full.gateway().inFlightCalls() == 1);
       RetryPolicy retry = RetryPolicy.builder().maxAttempts(5).backoff(Duration.ofMillis(1), Duration.ofMillis(2)).budget(0.2, 5).build();
       try (Client client = Client.builder().gateway(full.address()).deadline(Duration.ofSeconds(5)).retry(retry).build()) {

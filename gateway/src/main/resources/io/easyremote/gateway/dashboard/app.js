@@ -40,7 +40,7 @@ function renderNodes(nodes) {
   el.innerHTML = nodes.map((n) => {
     const r = n.resources || {};
     const memUsed = r.memoryTotalBytes ? 1 - r.memoryFreeBytes / r.memoryTotalBytes : 0;
-    const gpus = (r.gpus || []).map((g, i) => bar(`GPU ${i}`, g.utilisation, pct(g.utilisation))).join("");
+    const gpus = (r.gpus || []).map((g, i) => bar(`GPU ${i}`, g.utilisation, g.utilisation == null ? "n/a" : pct(g.utilisation))).join("");
     const labels = Object.entries(n.labels || {}).map(([k, v]) => `<span class="label">${esc(k)}=${esc(v)}</span>`).join("");
     const total = n.callsServed + n.callsFailed;
     const errorRate = total ? n.callsFailed / total : 0;

@@ -14,6 +14,7 @@ import io.easyremote.protocol.wire.Visibility;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 
 /** Conversions between the generated wire messages and the public value types. */
 public final class Wire {
@@ -69,7 +70,8 @@ public final class Wire {
   public static NodeResources fromWire(Resources r) {
     List<NodeResources.Gpu> gpus = new ArrayList<>(r.getGpusCount());
     for (Gpu g : r.getGpusList()) {
-      gpus.add(new NodeResources.Gpu(g.getName(), g.getUtilisation(), g.getMemoryTotalBytes(), g.getMemoryFreeBytes()));
+      gpus.add(new NodeResources.Gpu(g.getName(), g.hasUtilisation() ? OptionalDouble.of(g.getUtilisation()) : OptionalDouble.empty(),
+          g.getMemoryTotalBytes(), g.getMemoryFreeBytes()));
     }
     return new NodeResources(r.getCpuLoad(), r.getMemoryTotalBytes(), r.getMemoryFreeBytes(), r.getCpuCores(), gpus);
   }
@@ -83,12 +85,9 @@ public final class Wire {
             .setMemoryFreeBytes(r.memoryFreeBytes())
             .setCpuCores(r.cpuCores());
     for (NodeResources.Gpu g : r.gpus()) {
-      b.addGpus(
-          Gpu.newBuilder()
-              .setName(g.name())
-              .setUtilisation(g.utilisation())
-              .setMemoryTotalBytes(g.memoryTotalBytes())
-              .setMemoryFreeBytes(g.memoryFreeBytes()));
+      Gpu.Builder gpu = Gpu.newBuilder().setName(g.name()).setMemoryTotalBytes(g.memoryTotalBytes()).setMemoryFreeBytes(g.memoryFreeBytes());
+      g.utilisation().ifPresent(gpu::setUtilisation);
+      b.addGpus(gpu);
     }
     return b.build();
   }

@@ -72,7 +72,7 @@ public final class GatewayChannel {
       String host = hostPort.substring(0, colon);
       String port = hostPort.substring(colon + 1);
       boolean bracketed = host.startsWith("[") && host.endsWith("]") && host.length() > 2;
-      if (!bracketed && !host.matches("[A-Za-z0-9._-]+")) {
+      if (!bracketed && !host.matches("[A-Za-z0-9.-]+")) { // no '_': gRPC's resolver refuses it at build()
         problem = "bad host '" + host + "'";
       } else if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
         problem = "port must be 1 to 65535";

@@ -32,7 +32,7 @@ final class Scores {
     double memoryUsed = r.memoryTotalBytes() == 0 ? 0.5 : 1 - (double) r.memoryFreeBytes() / r.memoryTotalBytes();
     double gpuBusy = 0;
     for (NodeResources.Gpu gpu : r.gpus()) {
-      gpuBusy += gpu.utilisation();
+      gpuBusy += gpu.utilisation().orElse(0.5); // unknown: neither idle nor busy, as for unknown memory
     }
     gpuBusy = r.gpus().isEmpty() ? 0 : gpuBusy / r.gpus().size();
     return (r.cpuLoad() + 0.5 * memoryUsed + 0.5 * gpuBusy + load(node)) / node.weight(now);

@@ -94,7 +94,8 @@ public final class CallMetrics implements CallListener {
         new GaugeSet.Definition<>("easyremote.node.heartbeat.age", "Time since the node's last heartbeat", "seconds",
             n -> Math.max(0, System.currentTimeMillis() - n.getLastHeartbeatMs()) / 1000.0)));
     gpuGauges = new GaugeSet<>(registry, List.of(
-        new GaugeSet.Definition<>("easyremote.node.gpu.utilisation", "GPU use, 0..1", null, Gpu::getUtilisation),
+        new GaugeSet.Definition<>("easyremote.node.gpu.utilisation", "GPU use, 0..1 (NaN when the driver cannot tell)", null,
+            g -> g.hasUtilisation() ? g.getUtilisation() : Double.NaN),
         new GaugeSet.Definition<>("easyremote.node.gpu.memory.free", "Free GPU memory", "bytes", Gpu::getMemoryFreeBytes)));
     functionGauges = new GaugeSet<>(registry, List.of(
         new GaugeSet.Definition<>("easyremote.function.queued", "Calls waiting for a free node, per function", null,

@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 
 /** Reads GPU figures from {@code nvidia-smi} when it is on the PATH; an empty list otherwise. */
@@ -41,22 +42,41 @@ final class NvidiaSmi {
     }
   }
 
-  /** Parses {@code name, util %, total MiB, free MiB} lines; malformed lines are skipped. */
+  /**
+   * Parses {@code name, util %, total MiB, free MiB} lines. A figure the driver cannot tell
+   * ({@code [N/A]}, {@code [Not Supported]}, anything not a number) is unknown, and the GPU is
+   * kept with what is known: utilisation empty, memory 0. Lines without four fields or a name are
+   * skipped.
+   */
   static List<NodeResources.Gpu> parse(List<String> lines) {
     List<NodeResources.Gpu> gpus = new ArrayList<>();
     for (String line : lines) {
       String[] f = line.split(",");
-      if (f.length != 4) {
+      if (f.length != 4 || f[0].isBlank()) {
         continue;
       }
-      try {
-        gpus.add(new NodeResources.Gpu(f[0].trim(), Double.parseDouble(f[1].trim()) / 100.0,
-            Long.parseLong(f[2].trim()) * MIB, Long.parseLong(f[3].trim()) * MIB));
-      } catch (NumberFormatException e) {
-        // "[N/A]" on some boards: skip rather than guess
-      }
+      OptionalDouble percent = number(f[1]);
+      OptionalDouble total = number(f[2]);
+      OptionalDouble free = number(f[3]);
+      gpus.add(new NodeResources.Gpu(f[0].trim(),
+          percent.isPresent() ? OptionalDouble.of(Math.max(0, Math.min(1, percent.getAsDouble() / 100.0))) : OptionalDouble.empty(),
+          mib(total), mib(free)));
     }
     return gpus;
+  }
+
+  /** A finite, non-negative number, or empty. */
+  private static OptionalDouble number(String field) {
+    try {
+      double value = Double.parseDouble(field.trim());
+      return Double.isFinite(value) && value >= 0 ? OptionalDouble.of(value) : OptionalDouble.empty();
+    } catch (NumberFormatException e) {
+      return OptionalDouble.empty();
+    }
+  }
+
+  private static long mib(OptionalDouble value) {
+    return value.isPresent() ? (long) value.getAsDouble() * MIB : 0;
   }
 
   private static String find() {

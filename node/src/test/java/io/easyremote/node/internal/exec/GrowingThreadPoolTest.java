@@ -60,7 +60,7 @@ class GrowingThreadPoolTest {
     Future<?> first = pool.submit(() -> {
       running.countDown();
       try {
-        Thread.sleep(10_000);
+        new CountDownLatch(1).await(); // until the cancel interrupts it
       } catch (InterruptedException e) {
         interrupted.countDown();
       }
