@@ -67,7 +67,7 @@ import java.util.function.Supplier;
  * The gateway cancels the call on its node when it passes. {@link #withOptions} makes a copy whose
  * calls carry a strategy, node requirements, a pinned node or a retry policy. No call is retried
  * unless a {@link RetryPolicy} is set ({@link Builder#retry}, or in the options); retries never
- * outlive the deadline and share one {@link RetryBudget} per root client ({@link #stats()}).
+ * outlive the deadline and share one {@link SlidingWindowRetryBudget} per root client ({@link #stats()}).
  *
  * <p><b>Thread-safety and lifecycle.</b> A client is thread-safe and meant to be shared: create one
  * per gateway and reuse it. It connects lazily, on the first call, and reconnects by itself after a

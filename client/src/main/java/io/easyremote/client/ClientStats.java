@@ -13,7 +13,7 @@ package io.easyremote.client;
  *     such as a malformed name or oversized arguments)
  * @param attempts requests sent to the gateway for them, retries included
  * @param retries attempts that were retries
- * @param retriesDeniedByBudget retries the {@link RetryBudget} refused (those calls failed with
+ * @param retriesDeniedByBudget retries the {@link SlidingWindowRetryBudget} refused (those calls failed with
  *     their last error instead)
  */
 public record ClientStats(long calls, long attempts, long retries, long retriesDeniedByBudget) {}

@@ -36,7 +36,7 @@ import java.util.Objects;
  * {@link RemoteException#retryAfterMillis()} an {@code OVERLOADED} answer suggests. Every attempt
  * runs with the time left of the call's one deadline; a retry that could not start before the
  * deadline is not made, and the call fails with its last error. Retries are limited by the
- * {@link RetryBudget}. Asynchronous calls wait between attempts without holding a thread.
+ * {@link SlidingWindowRetryBudget}. Asynchronous calls wait between attempts without holding a thread.
  *
  * <p>The policy is also sent to the gateway ({@code CallRequest.retry}), which may then move a
  * call from a lost node to another one by the same rules. Streams are not retried by the client.
@@ -53,7 +53,7 @@ public final class RetryPolicy {
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final boolean retryNonIdempotent;
-  private final RetryBudget budget;
+  private final SlidingWindowRetryBudget budget;
 
   private RetryPolicy(Builder b) {
     this.maxAttempts = b.maxAttempts;
@@ -65,7 +65,7 @@ public final class RetryPolicy {
 
   /**
    * A builder with the defaults: 3 attempts, backoff from 50 ms up to 2 s, only calls that are
-   * safe to repeat, and {@link RetryBudget#DEFAULT}.
+   * safe to repeat, and {@link SlidingWindowRetryBudget#DEFAULT}.
    */
   public static Builder builder() {
     return new Builder();
@@ -98,7 +98,7 @@ public final class RetryPolicy {
   }
 
   /** How many retries the client may add to its calls. */
-  public RetryBudget budget() {
+  public SlidingWindowRetryBudget budget() {
     return budget;
   }
 
@@ -125,7 +125,7 @@ public final class RetryPolicy {
     private Duration initialBackoff = Duration.ofMillis(50);
     private Duration maxBackoff = Duration.ofSeconds(2);
     private boolean retryNonIdempotent;
-    private RetryBudget budget = RetryBudget.DEFAULT;
+    private SlidingWindowRetryBudget budget = SlidingWindowRetryBudget.DEFAULT;
 
     private Builder() {}
 
@@ -184,8 +184,8 @@ public final class RetryPolicy {
       return this;
     }
 
-    /** The retry budget (default {@link RetryBudget#DEFAULT}). */
-    public Builder budget(RetryBudget budget) {
+    /** The retry budget (default {@link SlidingWindowRetryBudget#DEFAULT}). */
+    public Builder budget(SlidingWindowRetryBudget budget) {
       this.budget = Objects.requireNonNull(budget, "budget");
       return this;
     }
@@ -193,10 +193,10 @@ public final class RetryPolicy {
     /**
      * The retry budget's ratio and floor, keeping its window.
      *
-     * @throws IllegalArgumentException as {@link RetryBudget} does
+     * @throws IllegalArgumentException as {@link SlidingWindowRetryBudget} does
      */
     public Builder budget(double ratio, int minRetriesPerSecond) {
-      return budget(new RetryBudget(ratio, budget.window(), minRetriesPerSecond));
+      return budget(new SlidingWindowRetryBudget(ratio, budget.window(), minRetriesPerSecond));
     }
 
     /**

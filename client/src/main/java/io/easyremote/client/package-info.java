@@ -13,7 +13,7 @@
  * ({@link io.easyremote.client.Gathered}), both shaped by {@link io.easyremote.client.FanOut}.
  * Route, limit and retry calls per client copy
  * with {@link io.easyremote.client.CallOptions} and {@link io.easyremote.client.RetryPolicy}
- * (bounded by a {@link io.easyremote.client.RetryBudget}; see
+ * (bounded by a {@link io.easyremote.client.SlidingWindowRetryBudget}; see
  * {@link io.easyremote.client.ClientStats}). Every failure is an
  * {@link io.easyremote.protocol.RemoteException} whose {@link io.easyremote.protocol.ErrorCode}
  * says what happened and whether to retry.

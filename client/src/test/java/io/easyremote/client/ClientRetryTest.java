@@ -315,16 +315,16 @@ class ClientRetryTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("initialBackoff must not exceed maxBackoff");
     assertThatThrownBy(() -> RetryPolicy.builder().maxBackoff(Duration.ofMillis(10)).build())
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RetryBudget(-0.1, Duration.ofSeconds(10), 5)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> new SlidingWindowRetryBudget(-0.1, Duration.ofSeconds(10), 5)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("retry budget ratio must be 0 to 10: -0.1");
-    assertThatThrownBy(() -> new RetryBudget(0.2, Duration.ofMillis(10), 5)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new RetryBudget(0.2, Duration.ofSeconds(10), -1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SlidingWindowRetryBudget(0.2, Duration.ofMillis(10), 5)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new SlidingWindowRetryBudget(0.2, Duration.ofSeconds(10), -1)).isInstanceOf(IllegalArgumentException.class);
     RetryPolicy defaults = RetryPolicy.builder().build();
     assertThat(defaults.maxAttempts()).isEqualTo(3);
     assertThat(defaults.initialBackoff()).isEqualTo(Duration.ofMillis(50));
     assertThat(defaults.maxBackoff()).isEqualTo(Duration.ofSeconds(2));
     assertThat(defaults.retryNonIdempotent()).isFalse();
-    assertThat(defaults.budget()).isEqualTo(new RetryBudget(0.2, Duration.ofSeconds(10), 5));
+    assertThat(defaults.budget()).isEqualTo(new SlidingWindowRetryBudget(0.2, Duration.ofSeconds(10), 5));
     assertThat(defaults.toBuilder().build()).isEqualTo(defaults).hasSameHashCodeAs(defaults);
     assertThat(RetryPolicy.NONE.maxAttempts()).isOne();
     assertThat(defaults.toBuilder().budget(0.5, 1).build().budget().window()).isEqualTo(Duration.ofSeconds(10));

@@ -1,7 +1,7 @@
 package io.easyremote.client.internal.retry;
 
 import io.easyremote.client.ClientStats;
-import io.easyremote.client.RetryBudget;
+import io.easyremote.client.SlidingWindowRetryBudget;
 import io.easyremote.client.RetryPolicy;
 import io.easyremote.protocol.ErrorCode;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import java.util.function.Function;
 
 /**
  * The retry machinery of one root client, shared by every copy derived from it: the counters
- * behind {@link ClientStats}, one {@link SlidingRetryBudget} per distinct {@link RetryBudget}, what
+ * behind {@link ClientStats}, one {@link RetryWindow} per distinct {@link SlidingWindowRetryBudget}, what
  * is known of idempotent functions, and the one daemon timer thread that starts delayed attempts
  * (created on first use, stopped by {@link #close}). Thread-safe.
  */
@@ -32,7 +32,7 @@ public final class Retries {
   private final AtomicLong attempts = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong denied = new AtomicLong();
-  private final ConcurrentHashMap<RetryBudget, SlidingRetryBudget> budgets = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<SlidingWindowRetryBudget, RetryWindow> budgets = new ConcurrentHashMap<>();
   private final Set<RetryingCall<?>> pending = ConcurrentHashMap.newKeySet();
   private final IdempotentFunctions idempotent;
   private ScheduledThreadPoolExecutor timer;
@@ -126,8 +126,8 @@ public final class Retries {
     }
   }
 
-  private SlidingRetryBudget budget(RetryPolicy policy) {
-    return budgets.computeIfAbsent(policy.budget(), b -> new SlidingRetryBudget(b, System::nanoTime));
+  private RetryWindow budget(RetryPolicy policy) {
+    return budgets.computeIfAbsent(policy.budget(), b -> new RetryWindow(b, System::nanoTime));
   }
 
   private synchronized ScheduledThreadPoolExecutor timer() {

@@ -2,16 +2,16 @@ package io.easyremote.client.internal.retry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.easyremote.client.RetryBudget;
+import io.easyremote.client.SlidingWindowRetryBudget;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-class SlidingRetryBudgetTest {
+class RetryWindowTest {
   private static final long MS = 1_000_000L;
   private final AtomicLong now = new AtomicLong(1_000_000 * MS);
 
-  private int retriesAllowed(SlidingRetryBudget budget, int tries) {
+  private int retriesAllowed(RetryWindow budget, int tries) {
     int allowed = 0;
     for (int i = 0; i < tries; i++) {
       if (budget.tryRetry()) {
@@ -23,7 +23,7 @@ class SlidingRetryBudgetTest {
 
   @Test
   void ratioOfCalls_plusTheFloorPerSecond() {
-    SlidingRetryBudget budget = new SlidingRetryBudget(RetryBudget.DEFAULT, now::get);
+    RetryWindow budget = new RetryWindow(SlidingWindowRetryBudget.DEFAULT, now::get);
     for (int i = 0; i < 100; i++) {
       budget.onCall();
     }
@@ -36,7 +36,7 @@ class SlidingRetryBudgetTest {
 
   @Test
   void callsLeaveTheWindow() {
-    SlidingRetryBudget budget = new SlidingRetryBudget(new RetryBudget(0.5, Duration.ofSeconds(10), 0), now::get);
+    RetryWindow budget = new RetryWindow(new SlidingWindowRetryBudget(0.5, Duration.ofSeconds(10), 0), now::get);
     for (int i = 0; i < 10; i++) {
       budget.onCall();
     }
@@ -50,14 +50,14 @@ class SlidingRetryBudgetTest {
 
   @Test
   void noRatioAndNoFloor_allowsNothing() {
-    SlidingRetryBudget budget = new SlidingRetryBudget(new RetryBudget(0, Duration.ofSeconds(1), 0), now::get);
+    RetryWindow budget = new RetryWindow(new SlidingWindowRetryBudget(0, Duration.ofSeconds(1), 0), now::get);
     budget.onCall();
     assertThat(budget.tryRetry()).isFalse();
   }
 
   @Test
   void sustainedFailure_retriesStayWithinRatioPlusFloor() {
-    SlidingRetryBudget budget = new SlidingRetryBudget(RetryBudget.DEFAULT, now::get);
+    RetryWindow budget = new RetryWindow(SlidingWindowRetryBudget.DEFAULT, now::get);
     long retries = 0;
     long calls = 0;
     for (int ms = 0; ms < 60_000; ms += 5) { // a minute of 200 calls per second, each wanting 4 retries

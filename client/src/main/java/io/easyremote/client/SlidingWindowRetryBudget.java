@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How many retries a client may add on top of its calls, so that an outage cannot multiply the
- * load on a gateway that is already struggling. A retry is allowed when either
+ * A sliding-window retry budget: how many retries a client may add on top of its calls, so that
+ * an outage cannot multiply the load on a gateway that is already struggling. (The gateway's own
+ * failover budget is a different algorithm, a token bucket.) A retry is allowed when either
  *
  * <ul>
  *   <li>the retries made over the last {@code window} (every retry, floor ones included) stay
@@ -21,7 +22,7 @@ import java.util.Objects;
  * {@link Client} and every copy derived from it. Immutable.
  *
  * <pre>{@code
- * RetryPolicy careful = RetryPolicy.builder().budget(new RetryBudget(0.1, Duration.ofSeconds(30), 1)).build();
+ * RetryPolicy careful = RetryPolicy.builder().budget(new SlidingWindowRetryBudget(0.1, Duration.ofSeconds(30), 1)).build();
  * }</pre>
  *
  * @param ratio retries allowed per call started in the window: from 0 (only the floor) to 10;
@@ -31,19 +32,19 @@ import java.util.Objects;
  * @param minRetriesPerSecond retries allowed each second whatever the ratio says, from 0 to 1000;
  *     default 5
  */
-public record RetryBudget(double ratio, Duration window, int minRetriesPerSecond) {
+public record SlidingWindowRetryBudget(double ratio, Duration window, int minRetriesPerSecond) {
   private static final Duration MIN_WINDOW = Duration.ofSeconds(1);
   private static final Duration MAX_WINDOW = Duration.ofMinutes(10);
 
   /** Retries at most 20% of calls over 10 seconds, plus 5 per second. */
-  public static final RetryBudget DEFAULT = new RetryBudget(0.2, Duration.ofSeconds(10), 5);
+  public static final SlidingWindowRetryBudget DEFAULT = new SlidingWindowRetryBudget(0.2, Duration.ofSeconds(10), 5);
 
   /**
    * Checks every value.
    *
    * @throws IllegalArgumentException naming the value when one is out of range
    */
-  public RetryBudget {
+  public SlidingWindowRetryBudget {
     if (!(ratio >= 0 && ratio <= 10)) {
       throw new IllegalArgumentException("retry budget ratio must be 0 to 10: " + ratio);
     }

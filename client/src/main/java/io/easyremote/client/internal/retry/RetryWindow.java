@@ -1,21 +1,21 @@
 package io.easyremote.client.internal.retry;
 
-import io.easyremote.client.RetryBudget;
+import io.easyremote.client.SlidingWindowRetryBudget;
 import java.util.function.LongSupplier;
 
 /**
- * One {@link RetryBudget}'s state: calls and retries counted in a ring of time buckets covering
+ * One {@link SlidingWindowRetryBudget}'s state: calls and retries counted in a ring of time buckets covering
  * the sliding window, plus the times of the last floor retries. A retry is allowed when the
  * window's retries (all of them, floor retries included) stay within {@code ratio × calls}, or
  * else when fewer than {@code minRetriesPerSecond} floor retries happened in the last second. So
  * under sustained failure retries converge on {@code ratio × calls}, and the floor matters only
  * when calls are few. Thread-safe (one lock; each decision sums {@value #BUCKETS} buckets).
  */
-final class SlidingRetryBudget {
+final class RetryWindow {
   static final int BUCKETS = 20;
   private static final long SECOND = 1_000_000_000L;
 
-  private final RetryBudget budget;
+  private final SlidingWindowRetryBudget budget;
   private final LongSupplier clock;
   private final long bucketNanos;
   private final long[] calls = new long[BUCKETS];
@@ -26,7 +26,7 @@ final class SlidingRetryBudget {
   private int floorNext;
   private int floorCount;
 
-  SlidingRetryBudget(RetryBudget budget, LongSupplier clock) {
+  RetryWindow(SlidingWindowRetryBudget budget, LongSupplier clock) {
     this.budget = budget;
     this.clock = clock;
     this.bucketNanos = Math.max(1, budget.window().toNanos() / BUCKETS);
