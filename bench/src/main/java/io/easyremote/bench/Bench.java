@@ -2,7 +2,7 @@ package io.easyremote.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.easyremote.protocol.internal.Version;
+import io.easyremote.protocol.Version;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

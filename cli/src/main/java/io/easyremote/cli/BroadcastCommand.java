@@ -6,7 +6,6 @@ import io.easyremote.client.CallOptions;
 import io.easyremote.client.Client;
 import io.easyremote.client.FanOut;
 import io.easyremote.client.Gathered;
-import io.easyremote.protocol.internal.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,9 +58,9 @@ final class BroadcastCommand implements Callable<Integer> {
     try (Client root = gateway.connect(within, spec.commandLine().getErr())) {
       Gathered<JsonNode> gathered = root.withOptions(options.build()).broadcast(function, JsonNode.class,
           FanOut.builder().quorum(quorum).within(within).build(), JsonArgs.parse(args));
-      ObjectNode results = Json.mapper().createObjectNode();
+      ObjectNode results = CliJson.mapper().createObjectNode();
       gathered.results().forEach(results::set);
-      System.out.println(Json.mapper().writeValueAsString(results));
+      System.out.println(CliJson.mapper().writeValueAsString(results));
       gathered.errors().forEach((node, e) -> System.err.println(node + ": " + Main.describe(e)));
       gathered.unanswered().forEach(node -> System.err.println(node + ": no answer before the quorum was reached (cancelled)"));
       return Main.OK;

@@ -2,7 +2,6 @@ package io.easyremote.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.client.Client;
-import io.easyremote.protocol.internal.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +41,7 @@ final class CallCommand implements Callable<Integer> {
       JsonNode result = node == null
           ? client.call(function, JsonNode.class, values)
           : client.callNode(node, function, JsonNode.class, values);
-      System.out.println(result == null ? "null" : Json.mapper().writeValueAsString(result));
+      System.out.println(result == null ? "null" : CliJson.mapper().writeValueAsString(result));
       return 0;
     }
   }

@@ -1,18 +1,8 @@
 package io.easyremote.cli;
 
-import io.easyremote.protocol.wire.DrainNodeRequest;
-import io.easyremote.protocol.wire.GatewayGrpc;
-import io.grpc.ChannelCredentials;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.Metadata;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.MetadataUtils;
+import io.easyremote.client.Client;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,32 +26,11 @@ final class DrainCommand implements Callable<Integer> {
   Duration grace;
 
   @Override
-  public Integer call() throws Exception {
-    String key = gateway.key(spec.commandLine().getErr());
-    ManagedChannel channel = Grpc.newChannelBuilder(gateway.address(), credentials()).build();
-    try {
-      GatewayGrpc.GatewayBlockingStub stub = GatewayGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-      if (key != null) {
-        Metadata headers = new Metadata();
-        headers.put(io.easyremote.protocol.internal.Metadata.AUTHORIZATION, "Bearer " + key);
-        stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-      }
-      int running = stub.drainNode(DrainNodeRequest.newBuilder().setNodeId(node).setGraceMs(grace.toMillis()).build()).getInFlight();
+  public Integer call() {
+    try (Client client = gateway.connect(Duration.ofSeconds(10), spec.commandLine().getErr())) {
+      int running = client.drain(node, grace);
       System.out.println("Draining " + node + ": " + running + " call(s) still running; it disconnects when they finish.");
       return 0;
-    } catch (StatusRuntimeException e) {
-      System.err.println(e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-      return Main.REMOTE_ERROR;
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-  }
-
-  private ChannelCredentials credentials() throws java.io.IOException {
-    if (!gateway.tls.enabled()) {
-      return InsecureChannelCredentials.create();
-    }
-    return gateway.tls.ca() == null ? TlsChannelCredentials.create()
-        : TlsChannelCredentials.newBuilder().trustManager(gateway.tls.ca().toFile()).build();
   }
 }

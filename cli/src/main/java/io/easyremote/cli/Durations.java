@@ -1,6 +1,6 @@
 package io.easyremote.cli;
 
-import io.easyremote.protocol.internal.DurationText;
+import io.easyremote.protocol.DurationText;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;

@@ -2,7 +2,6 @@ package io.easyremote.cli;
 
 import io.easyremote.client.Client;
 import io.easyremote.protocol.FunctionInfo;
-import io.easyremote.protocol.internal.Json;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -30,7 +29,7 @@ final class FunctionsCommand implements Callable<Integer> {
     try (Client client = gateway.connect(Duration.ofSeconds(10), spec.commandLine().getErr())) {
       List<FunctionInfo> functions = client.functions();
       if (json) {
-        System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(functions));
+        System.out.println(CliJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(functions));
         return 0;
       }
       Tables table = new Tables("FUNCTION", "PARAMETERS", "KIND", "NODES", "DESCRIPTION");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.easyremote.client.Client;
 import io.easyremote.client.Job;
-import io.easyremote.protocol.internal.Json;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -50,17 +49,17 @@ final class JobCommand implements Callable<Integer> {
         } catch (CompletionException e) {
           throw e.getCause() instanceof RuntimeException r ? r : e;
         }
-        System.out.println(result == null ? "null" : Json.mapper().writeValueAsString(result));
+        System.out.println(result == null ? "null" : CliJson.mapper().writeValueAsString(result));
         return 0;
       }
       Job.Status status = cancel ? job.cancel() : job.status();
-      System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(status)));
+      System.out.println(CliJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(status)));
       return 0;
     }
   }
 
   private static ObjectNode toJson(Job.Status s) {
-    ObjectNode json = Json.mapper().createObjectNode();
+    ObjectNode json = CliJson.mapper().createObjectNode();
     json.put("id", s.id());
     json.put("function", s.function());
     json.put("state", s.state().name().toLowerCase(Locale.ROOT));

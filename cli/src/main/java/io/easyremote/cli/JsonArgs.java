@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.TextNode;
-import io.easyremote.protocol.internal.Json;
 import java.util.List;
 
 /**
@@ -13,7 +12,7 @@ import java.util.List;
  * Anything that is not exactly one JSON value ({@code hello}, {@code 1 2}, {@code {broken}) is a plain string.
  */
 final class JsonArgs {
-  private static final ObjectReader READER = Json.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final ObjectReader READER = CliJson.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private JsonArgs() {}
 

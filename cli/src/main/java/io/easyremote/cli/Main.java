@@ -2,7 +2,7 @@ package io.easyremote.cli;
 
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
-import io.easyremote.protocol.internal.Version;
+import io.easyremote.protocol.Version;
 import java.util.Set;
 import java.util.function.Function;
 import picocli.CommandLine;

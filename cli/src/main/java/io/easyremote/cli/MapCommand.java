@@ -6,7 +6,6 @@ import io.easyremote.client.CallOptions;
 import io.easyremote.client.Client;
 import io.easyremote.client.FanOut;
 import io.easyremote.client.MapRun;
-import io.easyremote.protocol.internal.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -96,14 +95,14 @@ final class MapCommand implements Callable<Integer> {
     try (Client root = gateway.connect(timeout, spec.commandLine().getErr());
          MapRun<JsonNode> run = root.withOptions(options.build()).map(function, JsonNode.class, lines.forMap(), fanOut.build())) {
       for (MapRun.Item<JsonNode> item : run) {
-        out.println(item.ok() ? Json.mapper().writeValueAsString(item.value()) : errorLine(item, lines.lineOf(item.index())));
+        out.println(item.ok() ? CliJson.mapper().writeValueAsString(item.value()) : errorLine(item, lines.lineOf(item.index())));
       }
       out.flush();
       List<MapRun.Item<JsonNode>> failed = run.errors();
       if (!failed.isEmpty()) {
         System.err.println(failed.size() + " of " + run.progress().completed() + " items failed:");
         for (MapRun.Item<JsonNode> item : failed.subList(0, Math.min(20, failed.size()))) {
-          System.err.println("  line " + lines.lineOf(item.index()) + " " + Json.mapper().writeValueAsString(item.args()) + ": "
+          System.err.println("  line " + lines.lineOf(item.index()) + " " + CliJson.mapper().writeValueAsString(item.args()) + ": "
               + Main.describe(item.error()));
         }
         if (failed.size() > 20) {
@@ -126,7 +125,7 @@ final class MapCommand implements Callable<Integer> {
   }
 
   private static String errorLine(MapRun.Item<JsonNode> item, long line) throws IOException {
-    ObjectNode json = Json.mapper().createObjectNode();
+    ObjectNode json = CliJson.mapper().createObjectNode();
     ObjectNode error = json.putObject("error");
     error.put("code", item.error().code().name());
     error.put("message", item.error().getMessage());
@@ -134,8 +133,8 @@ final class MapCommand implements Callable<Integer> {
       error.put("nodeId", item.nodeId());
     }
     json.put("line", line);
-    json.set("input", Json.mapper().valueToTree(item.args()));
-    return Json.mapper().writeValueAsString(json);
+    json.set("input", CliJson.mapper().valueToTree(item.args()));
+    return CliJson.mapper().writeValueAsString(json);
   }
 
   /**
@@ -237,7 +236,7 @@ final class MapCommand implements Callable<Integer> {
         private List<?> args(String line) {
           JsonNode json;
           try {
-            json = Json.mapper().readTree(line);
+            json = CliJson.mapper().readTree(line);
           } catch (IOException e) {
             throw new IllegalArgumentException("line " + lineNumber + " is not JSON: " + line.strip());
           }

@@ -2,7 +2,6 @@ package io.easyremote.cli;
 
 import io.easyremote.client.Client;
 import io.easyremote.protocol.NodeInfo;
-import io.easyremote.protocol.internal.Json;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,7 +28,7 @@ final class NodesCommand implements Callable<Integer> {
     try (Client client = gateway.connect(Duration.ofSeconds(10), spec.commandLine().getErr())) {
       List<NodeInfo> nodes = client.nodes();
       if (json) {
-        System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(nodes));
+        System.out.println(CliJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(nodes));
         return 0;
       }
       Tables table = new Tables("NODE", "STATE", "IN-FLIGHT", "CPU", "MEM FREE", "GPUS", "SERVED", "FAILED", "LATENCY", "LABELS", "FUNCTIONS");

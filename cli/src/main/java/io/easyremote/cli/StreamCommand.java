@@ -3,7 +3,6 @@ package io.easyremote.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.client.Client;
 import io.easyremote.client.ResultStream;
-import io.easyremote.protocol.internal.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +37,7 @@ final class StreamCommand implements Callable<Integer> {
     try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
       try (ResultStream<JsonNode> items = client.stream(function, JsonNode.class, JsonArgs.parse(args))) {
         for (JsonNode item : items) {
-          System.out.println(Json.mapper().writeValueAsString(item));
+          System.out.println(CliJson.mapper().writeValueAsString(item));
           System.out.flush();
         }
       }

@@ -137,8 +137,8 @@ class MapCommandIT {
   void broadcast_gathersEveryNodeByIdAndAQuorum() throws Exception {
     Result all = runCli("broadcast", "whoami", "--gateway", gateway.address());
     assertThat(all.exit()).as(all.err()).isZero();
-    assertThat(io.easyremote.protocol.internal.Json.mapper().readTree(all.out()))
-        .isEqualTo(io.easyremote.protocol.internal.Json.mapper().readTree("{\"n1\":\"n1\",\"n2\":\"n2\",\"n3\":\"n3\"}"));
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(all.out()))
+        .isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"n1\":\"n1\",\"n2\":\"n2\",\"n3\":\"n3\"}"));
     Result tooMany = runCli("broadcast", "whoami", "--quorum", "4", "--gateway", gateway.address());
     assertThat(tooMany.exit()).isEqualTo(1);
     assertThat(tooMany.err().trim()).isEqualTo("NO_NODE_AVAILABLE: The broadcast of 'whoami' needs 4 answers, but only 3 nodes can run it: n1, n2, n3.");

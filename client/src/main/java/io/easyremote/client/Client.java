@@ -552,6 +552,25 @@ public final class Client implements AutoCloseable {
     return GatewayQueries.functions(invoker);
   }
 
+  /**
+   * Asks the gateway to drain node {@code nodeId}: no new calls are routed to it, the calls it is
+   * running get up to {@code grace} to finish, then it disconnects (a node started by the CLI
+   * exits). An operator's request: a closed gateway may require a key allowed to make it.
+   *
+   * @return the calls still running on the node when the gateway answered
+   * @throws IllegalArgumentException when {@code grace} is negative
+   * @throws RemoteException {@link ErrorCode#NO_NODE_AVAILABLE} when no node of that id is
+   *     connected, {@link ErrorCode#INVALID_REQUEST} for a malformed id, or any failure as for
+   *     {@link #nodes()}, such as {@link ErrorCode#PERMISSION_DENIED}
+   */
+  public int drain(String nodeId, Duration grace) {
+    Objects.requireNonNull(grace, "grace");
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must be >= 0: " + grace);
+    }
+    return GatewayQueries.drain(invoker, requireNodeId(nodeId), grace);
+  }
+
   // ------------------------------------------------------------------ settings and lifecycle
 
   /** The gateway address, {@code host:port}, as configured. */

@@ -111,6 +111,27 @@ class ClientLifecycleTest {
   }
 
   @Test
+  void drain_sendsTheNodeAndGrace_andReturnsWhatStillRuns() {
+    gateway.nodes = List.of(io.easyremote.protocol.wire.NodeInfo.newBuilder().setNodeId("node-1").setInFlight(3).build());
+
+    assertThat(client.drain("node-1", Duration.ofSeconds(45))).isEqualTo(3);
+    assertThat(gateway.drains).singleElement().satisfies(r -> {
+      assertThat(r.getNodeId()).isEqualTo("node-1");
+      assertThat(r.getGraceMs()).isEqualTo(45_000);
+    });
+    assertThatThrownBy(() -> client.drain("ghost", Duration.ZERO))
+        .isInstanceOfSatisfying(RemoteException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.NO_NODE_AVAILABLE);
+          assertThat(e.getMessage()).isEqualTo("No node 'ghost' is connected.");
+        });
+    assertThatThrownBy(() -> client.drain("bad id", Duration.ZERO))
+        .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+    assertThatThrownBy(() -> client.drain("node-1", Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("grace must be >= 0: PT-1S");
+    assertThat(gateway.drains).hasSize(2);
+  }
+
+  @Test
   void functions_convertedFromWire() {
     gateway.functions = ListFunctionsReply.newBuilder()
         .addFunctions(io.easyremote.protocol.wire.FunctionInfo.newBuilder()

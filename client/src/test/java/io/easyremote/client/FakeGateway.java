@@ -6,6 +6,8 @@ import com.google.protobuf.ByteString;
 import io.easyremote.protocol.internal.Json;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.DrainNodeReply;
+import io.easyremote.protocol.wire.DrainNodeRequest;
 import io.easyremote.protocol.wire.Encoding;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.GatewayGrpc;
@@ -85,6 +87,8 @@ final class FakeGateway implements AutoCloseable {
   volatile CallHandler onCall = replyValue(null);
   volatile StreamHandler onStream = countTo(0);
   volatile List<NodeInfo> nodes = List.of();
+  /** Every DrainNode request received. */
+  final List<DrainNodeRequest> drains = new CopyOnWriteArrayList<>();
   volatile ListFunctionsReply functions = ListFunctionsReply.getDefaultInstance();
 
   private final Server server;
@@ -419,6 +423,20 @@ final class FakeGateway implements AutoCloseable {
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesReply> responses) {
       responses.onNext(ListNodesReply.newBuilder().addAllNodes(nodes).build());
       responses.onCompleted();
+    }
+
+    @Override
+    public void drainNode(DrainNodeRequest request, StreamObserver<DrainNodeReply> responses) {
+      drains.add(request);
+      for (NodeInfo node : nodes) {
+        if (node.getNodeId().equals(request.getNodeId())) {
+          responses.onNext(DrainNodeReply.newBuilder().setInFlight(node.getInFlight()).build());
+          responses.onCompleted();
+          return;
+        }
+      }
+      responses.onError(Status.NOT_FOUND.withDescription("No node '" + request.getNodeId() + "' is connected.")
+          .asRuntimeException());
     }
 
     @Override

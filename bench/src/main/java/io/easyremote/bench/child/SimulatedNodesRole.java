@@ -1,7 +1,7 @@
 package io.easyremote.bench.child;
 
 import com.google.protobuf.ByteString;
-import io.easyremote.protocol.internal.Version;
+import io.easyremote.protocol.Version;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
 import io.easyremote.protocol.wire.Heartbeat;

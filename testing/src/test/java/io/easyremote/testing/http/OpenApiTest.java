@@ -3,13 +3,24 @@ package io.easyremote.testing.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.easyremote.protocol.Remote;
-import io.easyremote.protocol.internal.Json;
+import io.easyremote.protocol.Version;
+import io.easyremote.protocol.wire.FunctionSpec;
+import io.easyremote.protocol.wire.GatewayFrame;
+import io.easyremote.protocol.wire.Hello;
+import io.easyremote.protocol.wire.NodeFrame;
+import io.easyremote.protocol.wire.NodeLinkGrpc;
+import io.easyremote.protocol.wire.Parameter;
 import io.easyremote.testing.SampleFunctions;
 import io.easyremote.testing.TestCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -17,6 +28,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** /openapi.json is valid OpenAPI 3.1 (checked by a real validator), typed from the Java signatures, and follows nodes. */
 class OpenApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @RegisterExtension
   static final TestCluster cluster = TestCluster.builder().node("api", n -> n.register(new SampleFunctions("api"))).build();
 
@@ -35,7 +48,7 @@ class OpenApiTest {
   }
 
   private static JsonNode document() throws Exception {
-    return Json.mapper().readTree(Http.get(cluster.address(), "/openapi.json").body());
+    return JSON.readTree(Http.get(cluster.address(), "/openapi.json").body());
   }
 
   private static void validate(JsonNode document) throws Exception {
@@ -43,7 +56,7 @@ class OpenApiTest {
     Path validator = root.resolve(".tools/node_modules/@readme/openapi-parser");
     assertThat(validator).as("run scripts/install-test-deps.sh first: it installs the OpenAPI validator").exists();
     Path file = Files.createTempFile("openapi", ".json");
-    Files.write(file, Json.mapper().writeValueAsBytes(document));
+    Files.write(file, JSON.writeValueAsBytes(document));
     Process p = new ProcessBuilder("node", "scripts/validate-openapi.mjs", file.toString()).directory(root.toFile())
         .redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
@@ -95,10 +108,33 @@ class OpenApiTest {
     // Nodes written in other languages may send $defs and $ref; the document hoists them into components.
     String tree = "{\"$ref\":\"#/$defs/Node\",\"$defs\":{\"Node\":{\"type\":\"object\",\"properties\":"
         + "{\"name\":{\"type\":\"string\"},\"children\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Node\"}}}}}}";
-    var spec = io.easyremote.protocol.wire.FunctionSpec.newBuilder().setName("walk").setResultSchema(tree)
-        .addParameters(io.easyremote.protocol.wire.Parameter.newBuilder().setName("root").setType("Node").setSchema(tree));
-    validate(io.easyremote.gateway.internal.openapi.OpenApiDocument.of(
-        List.of(io.easyremote.protocol.wire.FunctionInfo.newBuilder().setSpec(spec).addNodeIds("py-1").build())));
+    FunctionSpec walk = FunctionSpec.newBuilder().setName("walk").setResultSchema(tree)
+        .addParameters(Parameter.newBuilder().setName("root").setType("Node").setSchema(tree)).build();
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
+    LinkedBlockingQueue<GatewayFrame> received = new LinkedBlockingQueue<>();
+    StreamObserver<NodeFrame> python = NodeLinkGrpc.newStub(channel).connect(new StreamObserver<>() {
+      @Override
+      public void onNext(GatewayFrame frame) {
+        received.add(frame);
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    try {
+      python.onNext(NodeFrame.newBuilder().setHello(Hello.newBuilder().setNodeId("py-1").setVersion(Version.CURRENT)
+          .setMaxConcurrency(1).addFunctions(walk)).build());
+      assertThat(received.poll(5, TimeUnit.SECONDS).hasWelcome()).isTrue();
+      Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> document().at("/paths").has("/api/walk"));
+      validate(document());
+    } finally {
+      python.onCompleted();
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> !document().at("/paths").has("/api/walk"));
   }
 
   @Test

@@ -3,10 +3,10 @@ package io.easyremote.testing.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.easyremote.gateway.Access;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.Remote;
-import io.easyremote.protocol.internal.Json;
 import io.easyremote.testing.TestCluster;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -15,6 +15,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** 401 and 403 over REST, on a gateway that requires client keys. */
 class RestAuthTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   static final String NODE_TOKEN = "er_rest-node-token-0123456789abcdef";
   static final String MATH_KEY = "er_rest-math-key-0123456789abcdef";
 
@@ -48,7 +50,7 @@ class RestAuthTest {
 
   private static void assertError(HttpResponse<String> response, ErrorCode code, String messagePart) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(code.httpStatus());
-    JsonNode body = Json.mapper().readTree(response.body());
+    JsonNode body = JSON.readTree(response.body());
     assertThat(body.get("code").asText()).isEqualTo(code.name());
     assertThat(body.get("message").asText()).contains(messagePart);
   }

@@ -3,8 +3,8 @@ package io.easyremote.testing.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.easyremote.protocol.ErrorCode;
-import io.easyremote.protocol.internal.Json;
 import io.easyremote.testing.SampleFunctions;
 import io.easyremote.testing.TcpProxy;
 import io.easyremote.testing.TestCluster;
@@ -22,6 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** REST calls by position and by name, and every error code we can produce as its documented HTTP status and JSON body. */
 class RestTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   @RegisterExtension
   static final TestCluster cluster = TestCluster.builder()
       .gateway(g -> g.maxQueuedCallsPerFunction(1).maxPayloadBytes(1 << 20))
@@ -33,7 +35,7 @@ class RestTest {
   }
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
-    return Json.mapper().readTree(response.body());
+    return JSON.readTree(response.body());
   }
 
   /** The documented status, a JSON body with the code's name, and a message naming what went wrong. */
@@ -152,21 +154,21 @@ class RestTest {
   @Test
   void statusEndpoints_describeNodesFunctionsAndRecentCalls() throws Exception {
     post("/api/add", "[20, 22]");
-    JsonNode nodes = Json.mapper().readTree(Http.get(cluster.address(), "/api/nodes").body());
+    JsonNode nodes = JSON.readTree(Http.get(cluster.address(), "/api/nodes").body());
     assertThat(nodes.findValuesAsText("id")).contains("rest");
-    JsonNode functions = Json.mapper().readTree(Http.get(cluster.address(), "/api/functions").body());
+    JsonNode functions = JSON.readTree(Http.get(cluster.address(), "/api/functions").body());
     assertThat(functions.findValuesAsText("name")).contains("add", "count", "points");
-    JsonNode health = Json.mapper().readTree(Http.get(cluster.address(), "/healthz").body());
+    JsonNode health = JSON.readTree(Http.get(cluster.address(), "/healthz").body());
     assertThat(health.get("status").asText()).isEqualTo("ok");
     assertThat(health.get("nodes").asInt()).isEqualTo(1);
-    JsonNode rest = Json.mapper().readTree(Http.get(cluster.address(), "/api/nodes/rest").body());
+    JsonNode rest = JSON.readTree(Http.get(cluster.address(), "/api/nodes/rest").body());
     assertThat(rest.get("maxConcurrency").asInt()).isEqualTo(4);
     assertError(Http.get(cluster.address(), "/api/nodes/ghost"), ErrorCode.NO_NODE_AVAILABLE, "'ghost'");
-    JsonNode recent = Json.mapper().readTree(Http.get(cluster.address(), "/api/calls/recent").body());
+    JsonNode recent = JSON.readTree(Http.get(cluster.address(), "/api/calls/recent").body());
     assertThat(recent.get(0).get("function").asText()).isEqualTo("add");
     assertThat(recent.get(0).get("outcome").asText()).isEqualTo("OK");
     assertThat(recent.get(0).get("node").asText()).isEqualTo("rest");
-    JsonNode dashboard = Json.mapper().readTree(Http.get(cluster.address(), "/api/dashboard").body());
+    JsonNode dashboard = JSON.readTree(Http.get(cluster.address(), "/api/dashboard").body());
     assertThat(dashboard.at("/nodes/0/id").asText()).isEqualTo("rest");
     assertThat(dashboard.at("/calls/0/function").asText()).isEqualTo("add");
     JsonNode add = null;

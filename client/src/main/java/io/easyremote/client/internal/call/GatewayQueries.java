@@ -7,14 +7,20 @@ import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.Names;
 import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.DrainNodeReply;
+import io.easyremote.protocol.wire.DrainNodeRequest;
 import io.easyremote.protocol.wire.GatewayGrpc;
 import io.easyremote.protocol.wire.GetNodeRequest;
 import io.easyremote.protocol.wire.ListFunctionsRequest;
 import io.easyremote.protocol.wire.ListNodesRequest;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.List;
 
-/** The client's questions about the network ({@code ListNodes}, {@code GetNode}, {@code ListFunctions}), answered synchronously. */
+/**
+ * The client's questions about the network ({@code ListNodes}, {@code GetNode},
+ * {@code ListFunctions}) and its one operator request ({@code DrainNode}), answered synchronously.
+ */
 public final class GatewayQueries {
   private GatewayQueries() {}
 
@@ -41,6 +47,23 @@ public final class GatewayQueries {
                 : new RemoteException(ErrorCode.NO_NODE_AVAILABLE, status.getDescription() != null
                     ? status.getDescription() : "No node '" + id + "' is connected.")),
         "GetNode");
+  }
+
+  /** @throws RemoteException {@code NO_NODE_AVAILABLE} for an unknown id, {@code INVALID_REQUEST} for a malformed one, as {@link #nodes} otherwise */
+  public static int drain(Invoker invoker, String id, Duration grace) {
+    String problem = Names.nodeIdProblem(id);
+    if (problem != null) {
+      throw new RemoteException(ErrorCode.INVALID_REQUEST, "Invalid node id: " + problem + ".");
+    }
+    Await.checkNotInterrupted("DrainNode");
+    return Await.result(
+        Rpc.unary(invoker.gateway(), GatewayGrpc.getDrainNodeMethod(),
+            DrainNodeRequest.newBuilder().setNodeId(id).setGraceMs(grace.toMillis()).build(),
+            invoker.deadline(), "DrainNode '" + id + "'", DrainNodeReply::getInFlight,
+            status -> status.getCode() != Status.Code.NOT_FOUND ? null
+                : new RemoteException(ErrorCode.NO_NODE_AVAILABLE, status.getDescription() != null
+                    ? status.getDescription() : "No node '" + id + "' is connected.")),
+        "DrainNode");
   }
 
   /** Also tells the retry machinery which functions are idempotent. @throws RemoteException as {@link #nodes} */

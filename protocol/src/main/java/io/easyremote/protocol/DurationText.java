@@ -1,4 +1,4 @@
-package io.easyremote.protocol.internal;
+package io.easyremote.protocol;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
