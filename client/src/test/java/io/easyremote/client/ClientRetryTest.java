@@ -180,8 +180,10 @@ class ClientRetryTest {
         .budget(1.0, 1000).build();
     Client hurried = client.withOptions(CallOptions.builder().retry(patient).deadline(Duration.ofMillis(600)).build());
     long start = System.nanoTime();
-    assertThatThrownBy(() -> hurried.call("add", Integer.class, 1, 2))
-        .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    // The last error, or DEADLINE_EXCEEDED when the deadline ran out during the last attempt (a
+    // loaded machine can stretch an attempt that long); never a retry after the deadline.
+    assertThatThrownBy(() -> hurried.call("add", Integer.class, 1, 2)).isInstanceOfSatisfying(RemoteException.class,
+        e -> assertThat(e.code()).isIn(ErrorCode.UNAVAILABLE, ErrorCode.DEADLINE_EXCEEDED));
     long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
     assertThat(elapsedMillis).isLessThan(600 + 300);
     assertThat(gateway.requests.size()).isBetween(2, 60);

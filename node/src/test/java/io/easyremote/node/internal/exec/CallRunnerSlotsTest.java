@@ -162,7 +162,8 @@ class CallRunnerSlotsTest {
     for (long id = 5; id <= 8; id++) {
       assertThat(code(result(id))).as("call %d after cancelAll", id).isNull();
     }
-    assertThat(functions.runs.get()).as("2 blocked calls ran, 2 never did, then 4 echoes").isEqualTo(6);
+    // Which queued call a freed thread picks up before cancelAll reaches it is a race: 2 to 4 blocked calls ran.
+    assertThat(functions.runs.get()).as("the blocked calls that ran, then 4 echoes").isBetween(6, 8);
   }
 
   @Test
