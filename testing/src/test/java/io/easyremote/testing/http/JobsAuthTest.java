@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.gateway.Access;
 import io.easyremote.gateway.Gateway;
-import io.easyremote.protocol.internal.Json;
 import io.easyremote.testing.TestCluster;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -51,16 +50,16 @@ class JobsAuthTest {
   }
 
   private static String code(HttpResponse<String> r) throws Exception {
-    return Json.mapper().readTree(r.body()).get("code").asText();
+    return TestJson.mapper().readTree(r.body()).get("code").asText();
   }
 
   @Test
   void job_isVisibleAndCancellableOnlyByItsOwner() throws Exception {
     HttpResponse<String> accepted = send("POST", "/api/add?async=true", ALICE);
     assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-    String id = Json.mapper().readTree(accepted.body()).get("id").asText();
+    String id = TestJson.mapper().readTree(accepted.body()).get("id").asText();
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
-        Json.mapper().readTree(send("GET", "/api/jobs/" + id, ALICE).body()).get("state").asText().equals("succeeded"));
+        TestJson.mapper().readTree(send("GET", "/api/jobs/" + id, ALICE).body()).get("state").asText().equals("succeeded"));
 
     HttpResponse<String> bobReads = send("GET", "/api/jobs/" + id, BOB);
     assertThat(bobReads.statusCode()).isEqualTo(404);
@@ -71,7 +70,7 @@ class JobsAuthTest {
     HttpResponse<String> anonymousReads = send("GET", "/api/jobs/" + id, null);
     assertThat(anonymousReads.statusCode()).isEqualTo(404);
 
-    JsonNode mine = Json.mapper().readTree(send("GET", "/api/jobs/" + id, ALICE).body());
+    JsonNode mine = TestJson.mapper().readTree(send("GET", "/api/jobs/" + id, ALICE).body());
     assertThat(mine.get("result").asInt()).isEqualTo(3);
     HttpResponse<String> adminReads = send("GET", "/api/jobs/" + id, OPS);
     assertThat(adminReads.statusCode()).as("an admin key sees every job").isEqualTo(200);
@@ -94,7 +93,7 @@ class JobsAuthTest {
     try (Gateway plain = Gateway.builder().port(0).build().start()) {
       HttpResponse<String> r = Http.post(plain.address(), "/api/add?async=true", "[1,2]");
       assertThat(r.statusCode()).isEqualTo(400);
-      assertThat(Json.mapper().readTree(r.body()).get("message").asText()).contains("--state DIR");
+      assertThat(TestJson.mapper().readTree(r.body()).get("message").asText()).contains("--state DIR");
     }
   }
 }

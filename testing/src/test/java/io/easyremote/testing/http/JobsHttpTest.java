@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.protocol.ErrorCode;
-import io.easyremote.protocol.internal.Json;
 import io.easyremote.testing.TestCluster;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -41,7 +40,7 @@ class JobsHttpTest {
   }
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
-    return Json.mapper().readTree(response.body());
+    return TestJson.mapper().readTree(response.body());
   }
 
   private static HttpResponse<String> submit(String function, String body, String... headers) throws Exception {
@@ -143,7 +142,7 @@ class JobsHttpTest {
       String line;
       while ((line = reader.readLine()) != null) {
         if (line.startsWith("data: ")) {
-          states.add(Json.mapper().readTree(line.substring(6)).get("state").asText());
+          states.add(TestJson.mapper().readTree(line.substring(6)).get("state").asText());
           if (states.size() == 1) {
             JobFunctions.release("ev");
           }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.gateway.Access;
 import io.easyremote.protocol.ErrorCode;
-import io.easyremote.protocol.internal.Json;
 import io.easyremote.testing.FanOutFunctions;
 import io.easyremote.testing.TestCluster;
 import java.net.http.HttpResponse;
@@ -27,14 +26,14 @@ class MapHttpTest {
   private static List<JsonNode> ndjson(String body) throws Exception {
     List<JsonNode> lines = new ArrayList<>();
     for (String line : body.split("\n")) {
-      lines.add(Json.mapper().readTree(line));
+      lines.add(TestJson.mapper().readTree(line));
     }
     return lines;
   }
 
   private static void assertError(HttpResponse<String> response, ErrorCode code, String message) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(code.httpStatus());
-    JsonNode body = Json.mapper().readTree(response.body());
+    JsonNode body = TestJson.mapper().readTree(response.body());
     assertThat(body.get("code").asText()).isEqualTo(code.name());
     assertThat(body.get("message").asText()).contains(message);
   }

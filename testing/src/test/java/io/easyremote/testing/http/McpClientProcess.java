@@ -3,7 +3,6 @@ package io.easyremote.testing.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.easyremote.protocol.internal.Json;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -74,7 +73,7 @@ final class McpClientProcess implements AutoCloseable {
         throw new AssertionError("No answer to '" + command + "' within " + wait + "; node stderr:\n" + stderr);
       }
     }
-    return Json.mapper().readTree(line);
+    return TestJson.mapper().readTree(line);
   }
 
   JsonNode send(String command) throws Exception {
