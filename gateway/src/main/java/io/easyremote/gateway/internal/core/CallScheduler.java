@@ -4,7 +4,7 @@ import io.easyremote.gateway.internal.balance.Balancers;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Names;
-import io.easyremote.protocol.internal.Version;
+import io.easyremote.protocol.Version;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Cancel;
 import io.easyremote.protocol.wire.Credit;

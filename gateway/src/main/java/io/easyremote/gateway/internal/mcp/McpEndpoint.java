@@ -27,7 +27,7 @@ import io.easyremote.gateway.internal.core.StreamSink;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Json;
-import io.easyremote.protocol.internal.Version;
+import io.easyremote.protocol.Version;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Encoding;
 import io.easyremote.protocol.wire.Error;
