@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Timeout;
  * <p>The node runs at most 16 jobs at once, each for 20 to 60 ms, and holds the first ones until
  * all 1,000 are accepted: the kill then lands with jobs queued, running and finished.
  */
+@org.junit.jupiter.api.Tag("soak")
 class JobsCrashIT {
   private static final int JOBS = Integer.getInteger("easyremote.crash.jobs", 1000);
 

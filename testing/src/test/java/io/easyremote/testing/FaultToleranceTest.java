@@ -156,7 +156,18 @@ class FaultToleranceTest {
 
   @Test
   void chaos_nodesKilledAndRestarted_everyCallAccountedFor() throws Exception {
-    int seconds = Integer.getInteger("easyremote.chaos.seconds", 20);
+    chaos(Integer.getInteger("easyremote.chaos.seconds", 20));
+  }
+
+  /** The same for two minutes (or easyremote.soak.seconds): a soak run, left out of mvn -B verify and run by .ci/run. */
+  @Test
+  @org.junit.jupiter.api.Tag("soak")
+  @org.junit.jupiter.api.Timeout(600)
+  void chaos_soak_nodesKilledAndRestartedForMinutes_everyCallAccountedFor() throws Exception {
+    chaos(Integer.getInteger("easyremote.soak.seconds", 120));
+  }
+
+  private void chaos(int seconds) throws Exception {
     List<String> ids = List.of("n1", "n2", "n3", "n4");
     Map<String, TcpProxy> proxies = new java.util.HashMap<>();
     for (String id : ids) {
