@@ -8,6 +8,9 @@ import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.SchedulerSettings;
 import io.easyremote.gateway.internal.core.StatusViews;
 import io.easyremote.gateway.internal.grpc.CallService;
+import io.easyremote.gateway.internal.grpc.GrpcFallback;
+import io.easyremote.gateway.internal.grpc.GrpcHealth;
+import io.easyremote.gateway.internal.grpc.GrpcReflection;
 import io.easyremote.gateway.internal.grpc.NodeLinkService;
 import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
 import io.easyremote.gateway.internal.dashboard.FunctionStats;
@@ -80,6 +83,7 @@ public final class Gateway implements AutoCloseable {
   private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
   private final FunctionStats functionStats = new FunctionStats();
+  private final GrpcHealth health = new GrpcHealth();
 
   /** Everything the builder said, copied at build(): the gateway never reads its builder again. */
   private record Config(String host, int port, int maxPayloadBytes, int maxQueuedCallsPerFunction, int maxFunctionsPerNode,
@@ -125,14 +129,17 @@ public final class Gateway implements AutoCloseable {
     CallerAuthentication authentication = new CallerAuthentication(config.access);
     JobService jobService = openJobs(authentication);
     jobs = jobService;
-    com.linecorp.armeria.server.grpc.GrpcServiceBuilder grpcBuilder = GrpcService.builder();
+    List<io.grpc.ServerServiceDefinition> services = new java.util.ArrayList<>(List.of(
+        new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout).bindService(),
+        new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems, authentication).bindService(),
+        health.service().bindService()));
     if (jobService != null) {
-      grpcBuilder.addService(new JobsService(jobService, authentication));
+      services.add(new JobsService(jobService, authentication).bindService());
     }
-    GrpcService grpc = grpcBuilder
-        .addService(new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout))
-        .addService(new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems,
-            authentication))
+    com.linecorp.armeria.server.grpc.GrpcServiceBuilder grpcServices = GrpcService.builder();
+    services.forEach(grpcServices::addService);
+    GrpcReflection.describing(services).forEach(grpcServices::addService);
+    GrpcService grpc = grpcServices
         .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .maxResponseMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .build();
@@ -144,6 +151,9 @@ public final class Gateway implements AutoCloseable {
     } else {
       builder.http(address);
     }
+    // gRPC requests get gRPC answers (UNIMPLEMENTED, CANCELLED, ...) even where Armeria answers itself.
+    builder.errorHandler(new GrpcFallback());
+    builder.decorator(GrpcFallback.unimplemented());
     addHttpRoutes(builder, authentication);
     EventLoopGroup loops = EventLoopGroups.newEventLoopGroup(config.ioThreads, "easyremote-gateway-io", true);
     ioLoops = loops;
@@ -286,6 +296,7 @@ public final class Gateway implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    health.draining();
     JobService jobService = jobs;
     if (jobService != null) {
       jobService.stopStarting();
