@@ -7,6 +7,8 @@
 #   - @modelcontextprotocol/sdk (npm, pinned) into .tools/node_modules: the official MCP client the /mcp tests drive
 #   - postgresql (Debian package): the job store's tests run against a real server, started by
 #     scripts/postgres.sh as the postgres user in a temporary directory (the packaged cluster stays stopped)
+#   - python3-grpcio, python3-grpc-tools (Debian packages, for /usr/bin/python3): a Python gRPC client
+#     generated from our .proto calls a real gateway (PythonGrpcClientTest)
 # Needs root (or sudo) for apt-get, and npm with access to its registry. The tests fail with a
 # message naming this script when something is missing; they never skip.
 set -euo pipefail
@@ -19,6 +21,9 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+# Debian's Python modules install for the system interpreter, whatever python3 comes first on PATH.
+/usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || missing+=(python3-grpcio)
+/usr/bin/python3 -c 'import grpc_tools.protoc' >/dev/null 2>&1 || missing+=(python3-grpc-tools)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
@@ -26,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool, tmux, postgresql) another way" >&2
+    echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool, tmux, postgresql, Python grpcio) another way" >&2
     exit 1
   fi
   # Only promtool is wanted from the prometheus package, and only the binaries from postgresql: keep
@@ -66,5 +71,6 @@ fi
 
 echo "install-test-deps: chromium $(command -v chromium), promtool $(command -v promtool), tmux $(command -v tmux)," \
   "postgresql $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)," \
+  "grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)')," \
   "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")," \
   "@modelcontextprotocol/sdk $(node -p "require('./$mcp_sdk/package.json').version")"
