@@ -15,6 +15,7 @@ import io.easyremote.gateway.internal.grpc.NodeLinkService;
 import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
 import io.easyremote.gateway.internal.dashboard.FunctionStats;
 import io.easyremote.gateway.internal.dashboard.RecentCalls;
+import io.easyremote.gateway.internal.http.CorsPolicy;
 import io.easyremote.gateway.internal.http.HttpFrontEnd;
 import io.easyremote.gateway.internal.http.JobRoutes;
 import io.easyremote.gateway.internal.http.RestCalls;
@@ -90,7 +91,8 @@ public final class Gateway implements AutoCloseable {
       Duration defaultDeadline, Duration heartbeatInterval, Duration nodeTimeout, Duration drainTimeout, int streamBufferItems,
       int ioThreads, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
       Duration registrationGrace, Duration ownershipHold, Duration helloTimeout, boolean insecure, Access access,
-      java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs) {}
+      java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs,
+      List<String> corsOrigins) {}
 
   /** Where durable state lives and how jobs are kept (null state and URL: no jobs); which origins may use /mcp. */
   private record JobConfig(java.nio.file.Path state, String stateJdbcUrl, Duration jobRetention, Duration jobTimeout,
@@ -154,6 +156,10 @@ public final class Gateway implements AutoCloseable {
     // gRPC requests get gRPC answers (UNIMPLEMENTED, CANCELLED, ...) even where Armeria answers itself.
     builder.errorHandler(new GrpcFallback());
     builder.decorator(GrpcFallback.unimplemented());
+    var cors = CorsPolicy.decorator(config.corsOrigins);
+    if (cors != null) {
+      builder.decorator(cors);
+    }
     addHttpRoutes(builder, authentication);
     EventLoopGroup loops = EventLoopGroups.newEventLoopGroup(config.ioThreads, "easyremote-gateway-io", true);
     ioLoops = loops;
@@ -366,6 +372,7 @@ public final class Gateway implements AutoCloseable {
     private int maxStoredJobs = 100_000;
     private int maxRunningJobs = 256;
     private List<String> mcpAllowedOrigins = List.of();
+    private List<String> corsOrigins = List.of();
 
     private Builder() {}
 
@@ -664,6 +671,23 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Web pages on these origins may call the HTTP API from a browser (CORS, preflight included):
+     * {@code https://app.example.com}, {@code http://localhost:3000}, or {@code *} for any origin.
+     * Default: none, so only the gateway's own pages (dashboard, {@code /docs}) can. Calls still
+     * need a client key where the gateway requires one; cookies are never honoured.
+     *
+     * @throws IllegalArgumentException for an origin that is not {@code scheme://host[:port]} or {@code *}
+     */
+    public Builder corsOrigins(String... origins) {
+      List<String> checked = new java.util.ArrayList<>();
+      for (String origin : origins) {
+        checked.add(CorsPolicy.checkOrigin(Objects.requireNonNull(origin, "origin")));
+      }
+      this.corsOrigins = List.copyOf(checked);
+      return this;
+    }
+
+    /**
      * Allows listening beyond loopback without node tokens and client keys. Anyone who reaches
      * the port can then register functions and call them; the gateway warns loudly.
      */
@@ -689,7 +713,8 @@ public final class Gateway implements AutoCloseable {
           heartbeatInterval, nodeTimeout, drainTimeout, streamBufferItems, ioThreads, defaultStrategy, warmup, ejectAfterFailures,
           ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey,
           new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs,
-              mcpAllowedOrigins)));
+              mcpAllowedOrigins),
+          List.copyOf(corsOrigins)));
     }
 
     private static Duration positive(Duration d, String name) {

@@ -111,7 +111,7 @@ public final class RestCalls {
           grant);
       if (sse) {
         ctx.clearRequestTimeout(); // a live stream is bounded by its own deadline, never by Armeria's timeout
-        return SseStreamReply.start(scheduler, spec, ctx.eventLoop());
+        return SseStreamReply.start(scheduler, spec, ctx);
       }
       return unary(ctx, spec);
     });
