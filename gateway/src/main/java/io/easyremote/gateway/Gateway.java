@@ -293,7 +293,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Drains and stops: new calls are refused with UNAVAILABLE, queued calls fail with UNAVAILABLE
+   * Drains and stops: gRPC health answers NOT_SERVING from the start, new calls are refused with UNAVAILABLE, queued calls fail with UNAVAILABLE
    * (never run, safe to retry), in-flight calls get up to the drain timeout to finish, then node
    * streams are closed and the port is released. Idempotent.
    */
@@ -324,6 +324,7 @@ public final class Gateway implements AutoCloseable {
     if (loops != null) {
       stopLoops(loops);
     }
+    metrics.close();
     log.info("EasyRemote gateway stopped");
   }
 

@@ -168,7 +168,8 @@ class RestTest {
     assertThat(json(ghost).get("message").asText()).contains("'ghost'");
     JsonNode recent = JSON.readTree(Http.get(cluster.address(), "/api/calls/recent").body());
     assertThat(recent.get(0).get("function").asText()).isEqualTo("add");
-    assertThat(recent.get(0).get("outcome").asText()).isEqualTo("OK");
+    assertThat(recent.get(0).get("outcome").asText()).isEqualTo("ok");
+    assertThat(recent.get(0).get("fault").asText()).isEqualTo("none");
     assertThat(recent.get(0).get("node").asText()).isEqualTo("rest");
     JsonNode dashboard = JSON.readTree(Http.get(cluster.address(), "/api/dashboard").body());
     assertThat(dashboard.at("/nodes/0/id").asText()).isEqualTo("rest");

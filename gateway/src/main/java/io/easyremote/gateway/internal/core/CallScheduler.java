@@ -582,10 +582,10 @@ public final class CallScheduler {
     boolean failed = nodeFault || error != null
         && (error.getCode() == io.easyremote.protocol.wire.ErrorCode.FUNCTION_FAILED
             || error.getCode() == io.easyremote.protocol.wire.ErrorCode.INTERNAL);
-    if (error == null) {
-      node.callsServed++;
-    } else {
+    if (failed) { // a caller's mistake or cancel is not the node's failure
       node.callsFailed++;
+    } else {
+      node.callsServed++;
     }
     boolean ejected = node.recordOutcome((now - call.dispatchedNanos) / 1e6, failed, now,
         settings.ejectAfterFailures(), settings.ejectBackoff().toNanos());
