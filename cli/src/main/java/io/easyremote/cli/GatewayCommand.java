@@ -45,6 +45,10 @@ final class GatewayCommand implements Callable<Integer> {
           + "Default: none beyond the gateway's own pages.")
   java.util.List<String> corsOrigins = new java.util.ArrayList<>();
 
+  @Option(names = "--otlp-endpoint", paramLabel = "URL",
+      description = "Export OpenTelemetry spans of every call over OTLP/HTTP, e.g. http://localhost:4318/v1/traces (default: off).")
+  String otlpEndpoint;
+
   @Override
   public Integer call() throws Exception {
     Access access = config == null ? Access.open() : Access.fromYaml(config);
@@ -65,6 +69,9 @@ final class GatewayCommand implements Callable<Integer> {
       builder.ioThreads(ioThreads);
     }
     builder.corsOrigins(corsOrigins.toArray(String[]::new));
+    if (otlpEndpoint != null) {
+      builder.otlpEndpoint(otlpEndpoint);
+    }
     Gateway gateway = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "easyremote-shutdown"));
     System.out.println("EasyRemote gateway listening on " + gateway.address() + (tlsCert != null ? " with TLS" : "")

@@ -11,6 +11,8 @@ import io.easyremote.gateway.internal.grpc.CallService;
 import io.easyremote.gateway.internal.grpc.GrpcFallback;
 import io.easyremote.gateway.internal.grpc.GrpcHealth;
 import io.easyremote.gateway.internal.grpc.GrpcReflection;
+import io.easyremote.gateway.internal.tracing.CallTracing;
+import io.easyremote.gateway.internal.tracing.GatewayTelemetry;
 import io.easyremote.gateway.internal.grpc.NodeLinkService;
 import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
 import io.easyremote.gateway.internal.dashboard.FunctionStats;
@@ -85,6 +87,9 @@ public final class Gateway implements AutoCloseable {
   private final RecentCalls recentCalls = new RecentCalls();
   private final FunctionStats functionStats = new FunctionStats();
   private final GrpcHealth health = new GrpcHealth();
+  /** The SDK this gateway made for its OTLP endpoint (closed with it), or null. */
+  private final io.opentelemetry.sdk.OpenTelemetrySdk ownTelemetry;
+  private final CallTracing tracing;
 
   /** Everything the builder said, copied at build(): the gateway never reads its builder again. */
   private record Config(String host, int port, int maxPayloadBytes, int maxQueuedCallsPerFunction, int maxFunctionsPerNode,
@@ -92,7 +97,7 @@ public final class Gateway implements AutoCloseable {
       int ioThreads, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
       Duration registrationGrace, Duration ownershipHold, Duration helloTimeout, boolean insecure, Access access,
       java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs,
-      List<String> corsOrigins) {}
+      List<String> corsOrigins, io.opentelemetry.api.OpenTelemetry openTelemetry, String otlpEndpoint) {}
 
   /** Where durable state lives and how jobs are kept (null state and URL: no jobs); which origins may use /mcp. */
   private record JobConfig(java.nio.file.Path state, String stateJdbcUrl, Duration jobRetention, Duration jobTimeout,
@@ -100,6 +105,9 @@ public final class Gateway implements AutoCloseable {
 
   private Gateway(Config config) {
     this.config = config;
+    this.ownTelemetry = config.openTelemetry == null && config.otlpEndpoint != null ? GatewayTelemetry.otlp(config.otlpEndpoint) : null;
+    this.tracing = new CallTracing(config.openTelemetry != null ? config.openTelemetry
+        : ownTelemetry != null ? ownTelemetry : GatewayTelemetry.off());
     this.scheduler = new CallScheduler(new SchedulerSettings(
         config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval,
         config.nodeTimeout, config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff, config.registrationGrace,
@@ -133,7 +141,7 @@ public final class Gateway implements AutoCloseable {
     jobs = jobService;
     List<io.grpc.ServerServiceDefinition> services = new java.util.ArrayList<>(List.of(
         new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout).bindService(),
-        new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems, authentication).bindService(),
+        new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems, authentication, tracing).bindService(),
         health.service().bindService()));
     if (jobService != null) {
       services.add(new JobsService(jobService, authentication).bindService());
@@ -198,7 +206,8 @@ public final class Gateway implements AutoCloseable {
 
   /** REST, SSE, status, OpenAPI, metrics and the dashboard, on the same port as gRPC. */
   private void addHttpRoutes(ServerBuilder builder, CallerAuthentication authentication) {
-    RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems);
+    RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems)
+        .traceWith(tracing);
     DashboardSnapshot dashboard = new DashboardSnapshot(scheduler, status, functionStats, recentCalls);
     JobService jobService = jobs;
     McpEndpoint agents = new McpEndpoint(scheduler, status, authentication, config.defaultDeadline, config.maxPayloadBytes,
@@ -325,6 +334,9 @@ public final class Gateway implements AutoCloseable {
       stopLoops(loops);
     }
     metrics.close();
+    if (ownTelemetry != null) {
+      ownTelemetry.close(); // flushes the spans still batched
+    }
     log.info("EasyRemote gateway stopped");
   }
 
@@ -374,6 +386,8 @@ public final class Gateway implements AutoCloseable {
     private int maxRunningJobs = 256;
     private List<String> mcpAllowedOrigins = List.of();
     private List<String> corsOrigins = List.of();
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
+    private String otlpEndpoint;
 
     private Builder() {}
 
@@ -672,6 +686,33 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Records OpenTelemetry spans of every call with this SDK (or API implementation): {@code
+     * gateway <function>}, its {@code queue} wait and each {@code dispatch} to a node, joined to the
+     * caller's trace when the call carries a W3C {@code traceparent}. Default: none recorded (the
+     * trace context still reaches the node). See {@link #otlpEndpoint} for a self-contained exporter.
+     */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+      return this;
+    }
+
+    /**
+     * Exports the gateway's spans over OTLP/HTTP to this endpoint (e.g.
+     * {@code http://localhost:4318/v1/traces}), as service {@code easyremote-gateway}. Default: off.
+     * Ignored when {@link #openTelemetry} is set.
+     *
+     * @throws IllegalArgumentException unless it is an http(s) URL
+     */
+    public Builder otlpEndpoint(String endpoint) {
+      Objects.requireNonNull(endpoint, "endpoint");
+      if (!endpoint.matches("https?://.+")) {
+        throw new IllegalArgumentException("otlpEndpoint must be an http(s) URL such as http://localhost:4318/v1/traces: " + endpoint);
+      }
+      this.otlpEndpoint = endpoint;
+      return this;
+    }
+
+    /**
      * Web pages on these origins may call the HTTP API from a browser (CORS, preflight included):
      * {@code https://app.example.com}, {@code http://localhost:3000}, or {@code *} for any origin.
      * Default: none, so only the gateway's own pages (dashboard, {@code /docs}) can. Calls still
@@ -715,7 +756,7 @@ public final class Gateway implements AutoCloseable {
           ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey,
           new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs,
               mcpAllowedOrigins),
-          List.copyOf(corsOrigins)));
+          List.copyOf(corsOrigins), openTelemetry, otlpEndpoint));
     }
 
     private static Duration positive(Duration d, String name) {

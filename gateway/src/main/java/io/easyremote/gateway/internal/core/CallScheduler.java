@@ -343,6 +343,7 @@ public final class CallScheduler {
         .setCaller(call.request.caller())
         .setStreamCredits((int) Math.min(Integer.MAX_VALUE, call.credits))
         .setAttempt(call.attempts)
+        .putAllTrace(call.onDispatch(node.nodeId))
         .build();
     node.send(GatewayFrame.newBuilder().setInvoke(invoke).build());
     call.dispatched(node.nodeId);

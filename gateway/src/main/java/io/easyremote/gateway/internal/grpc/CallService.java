@@ -5,6 +5,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import io.easyremote.gateway.internal.core.CallGrant;
 import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
+import io.easyremote.gateway.internal.tracing.CallTracing;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.Permission;
 import io.easyremote.gateway.internal.security.Denials;
@@ -55,9 +56,17 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
   private final Duration defaultDeadline;
   private final int streamBufferItems;
   private final CallerAuthentication authentication;
+  private final CallTracing tracing;
 
   public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline, int streamBufferItems,
       CallerAuthentication authentication) {
+    this(scheduler, status, defaultDeadline, streamBufferItems, authentication, new CallTracing(io.opentelemetry.api.OpenTelemetry.noop()));
+  }
+
+  /** @param tracing the spans of each call (no-op unless the gateway traces) */
+  public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline, int streamBufferItems,
+      CallerAuthentication authentication, CallTracing tracing) {
+    this.tracing = tracing;
     this.authentication = authentication;
     this.scheduler = scheduler;
     this.status = status;
@@ -90,7 +99,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
       reply.onError(io.easyremote.protocol.internal.Wire.error(ErrorCode.UNAUTHENTICATED, e.getMessage()));
       return;
     }
-    PendingCall call = scheduler.submit(spec, reply);
+    PendingCall call = scheduler.submit(spec, tracing.trace(reply, spec.function(), ctx.request().headers(), "grpc"));
     pending.set(call);
     if (out.isCancelled()) {
       scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call.");
@@ -121,7 +130,8 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
             sink.refuse(ErrorCode.UNAUTHENTICATED, e.getMessage());
             return;
           }
-          sink.start(scheduler.submit(spec, sink), spec.initialCredits(), request.getCall().getStreamCredits() == 0);
+          sink.start(scheduler.submit(spec, tracing.trace(sink, spec.function(), ctx.request().headers(), "grpc")), spec.initialCredits(),
+              request.getCall().getStreamCredits() == 0);
         } else if (request.getKindCase() == StreamRequest.KindCase.CREDIT && sink.started()) {
           sink.grant(request.getCredit());
         } else {
