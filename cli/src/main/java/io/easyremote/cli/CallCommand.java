@@ -28,8 +28,8 @@ final class CallCommand implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON (1, \"text\", [1,2], {\"x\":1}); non-JSON is a string.")
   List<String> args = new ArrayList<>();
 
-  @Option(names = "--node", paramLabel = "ID", description = "Run it on this node.")
-  String node;
+  @Mixin
+  RoutingOptions routing;
 
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = Durations.class, description = "Deadline: 500ms, 5s, 1m or ISO-8601 such as PT5S (default: ${DEFAULT-VALUE}).")
   Duration timeout;
@@ -38,9 +38,7 @@ final class CallCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
       Object[] values = JsonArgs.parse(args);
-      JsonNode result = node == null
-          ? client.call(function, JsonNode.class, values)
-          : client.callNode(node, function, JsonNode.class, values);
+      JsonNode result = client.withOptions(routing.toCallOptions()).call(function, JsonNode.class, values);
       System.out.println(result == null ? "null" : CliJson.mapper().writeValueAsString(result));
       return 0;
     }

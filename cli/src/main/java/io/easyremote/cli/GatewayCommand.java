@@ -40,6 +40,15 @@ final class GatewayCommand implements Callable<Integer> {
   @Option(names = "--tls-key", paramLabel = "FILE", description = "The PEM (PKCS#8) private key of --tls-cert.")
   Path tlsKey;
 
+  @Option(names = "--cors-origin", paramLabel = "ORIGIN",
+      description = "A web origin whose pages may call the HTTP API from a browser, e.g. https://app.example.com (repeatable; * = any). "
+          + "Default: none beyond the gateway's own pages.")
+  java.util.List<String> corsOrigins = new java.util.ArrayList<>();
+
+  @Option(names = "--otlp-endpoint", paramLabel = "URL",
+      description = "Export OpenTelemetry spans of every call over OTLP/HTTP, e.g. http://localhost:4318/v1/traces (default: off).")
+  String otlpEndpoint;
+
   @Override
   public Integer call() throws Exception {
     Access access = config == null ? Access.open() : Access.fromYaml(config);
@@ -58,6 +67,10 @@ final class GatewayCommand implements Callable<Integer> {
     }
     if (ioThreads != null) {
       builder.ioThreads(ioThreads);
+    }
+    builder.corsOrigins(corsOrigins.toArray(String[]::new));
+    if (otlpEndpoint != null) {
+      builder.otlpEndpoint(otlpEndpoint);
     }
     Gateway gateway = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "easyremote-shutdown"));

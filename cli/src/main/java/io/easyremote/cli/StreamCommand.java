@@ -29,13 +29,17 @@ final class StreamCommand implements Callable<Integer> {
   @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON; non-JSON is a string.")
   List<String> args = new ArrayList<>();
 
+  @Mixin
+  RoutingOptions routing;
+
   @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "5m", converter = Durations.class, description = "Deadline for the whole stream (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Override
   public Integer call() throws Exception {
     try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
-      try (ResultStream<JsonNode> items = client.stream(function, JsonNode.class, JsonArgs.parse(args))) {
+      try (ResultStream<JsonNode> items = client.withOptions(routing.toCallOptions()).stream(function, JsonNode.class,
+          JsonArgs.parse(args))) {
         for (JsonNode item : items) {
           System.out.println(CliJson.mapper().writeValueAsString(item));
           System.out.flush();

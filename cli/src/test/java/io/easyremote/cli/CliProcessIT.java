@@ -146,6 +146,27 @@ class CliProcessIT {
     Run stream = run("stream", "count", "3", "50", "--gateway", gw);
     assertThat(stream.exit()).as(stream.err()).isZero();
     assertThat(stream.out().split("\\R")).containsExactly("1", "2", "3");
+    // The per-call options the Java client and HTTP offer.
+    Run routed = run("call", "whoami", "--gateway", gw, "--strategy", "least_loaded", "--require", "zone=test", "--require", "zone=*",
+        "--max-cost", "1", "--idempotency-key", "cli-key-1", "--retry", "3");
+    assertThat(routed.exit()).as(routed.err()).isZero();
+    assertThat(routed.out()).isEqualTo("\"cli-node\"");
+    Run unmet = run("call", "whoami", "--gateway", gw, "--require", "zone=mars");
+    assertThat(unmet.exit()).isEqualTo(1);
+    assertThat(unmet.err()).startsWith("NO_NODE_AVAILABLE:").contains("zone");
+    Run badStrategy = run("call", "whoami", "--gateway", gw, "--strategy", "fastest");
+    assertThat(badStrategy.exit()).isEqualTo(2);
+    assertThat(badStrategy.err()).contains("Unknown strategy 'fastest'").contains("least_loaded");
+    Run badRequire = run("call", "whoami", "--gateway", gw, "--require", "zone");
+    assertThat(badRequire.exit()).isEqualTo(2);
+    assertThat(badRequire.err()).contains("KEY=VALUE");
+    Run pinnedStream = run("stream", "count", "2", "0", "--gateway", gw, "--node", "cli-node", "--strategy", "round_robin",
+        "--require", "zone=test", "--max-cost", "5", "--retry", "1", "--idempotency-key", "cli-stream-1");
+    assertThat(pinnedStream.exit()).as(pinnedStream.err()).isZero();
+    assertThat(pinnedStream.out().split("\\R")).containsExactly("1", "2");
+    Run ghostStream = run("stream", "count", "2", "0", "--gateway", gw, "--node", "ghost");
+    assertThat(ghostStream.exit()).isEqualTo(1);
+    assertThat(ghostStream.err()).startsWith("NO_NODE_AVAILABLE:").contains("'ghost'");
   }
 
   /**

@@ -661,6 +661,7 @@ public final class Client implements AutoCloseable {
     private int streamWindow = DEFAULT_STREAM_WINDOW;
     private Path trustedCa;
     private boolean tls;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry = io.opentelemetry.api.OpenTelemetry.noop();
 
     private Builder() {}
 
@@ -786,6 +787,17 @@ public final class Client implements AutoCloseable {
     }
 
     /**
+     * Records a CLIENT span per call ({@code call <function>}) with this OpenTelemetry (your SDK,
+     * or {@code GlobalOpenTelemetry.get()}), child of the current span. Default: none recorded;
+     * the current trace context is still sent as W3C {@code traceparent} either way, so the
+     * gateway and the node join your application's trace.
+     */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = java.util.Objects.requireNonNull(openTelemetry, "openTelemetry");
+      return this;
+    }
+
+    /**
      * A new client with this configuration. Does not connect yet.
      *
      * @throws IllegalStateException when no gateway was set
@@ -795,7 +807,7 @@ public final class Client implements AutoCloseable {
         throw new IllegalStateException("gateway is required: Client.builder().gateway(\"host:port\")");
       }
       String caller = callerId != null ? callerId : "client-" + UUID.randomUUID();
-      GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls ? new GatewayChannel.Tls(trustedCa) : null);
+      GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls ? new GatewayChannel.Tls(trustedCa) : null, openTelemetry);
       return new Client(Invoker.root(channel, deadline, maxPayloadBytes, retry, streamWindow), caller, true);
     }
   }

@@ -8,10 +8,16 @@ import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.SchedulerSettings;
 import io.easyremote.gateway.internal.core.StatusViews;
 import io.easyremote.gateway.internal.grpc.CallService;
+import io.easyremote.gateway.internal.grpc.GrpcFallback;
+import io.easyremote.gateway.internal.grpc.GrpcHealth;
+import io.easyremote.gateway.internal.grpc.GrpcReflection;
+import io.easyremote.gateway.internal.tracing.CallTracing;
+import io.easyremote.gateway.internal.tracing.GatewayTelemetry;
 import io.easyremote.gateway.internal.grpc.NodeLinkService;
 import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
 import io.easyremote.gateway.internal.dashboard.FunctionStats;
 import io.easyremote.gateway.internal.dashboard.RecentCalls;
+import io.easyremote.gateway.internal.http.CorsPolicy;
 import io.easyremote.gateway.internal.http.HttpFrontEnd;
 import io.easyremote.gateway.internal.http.JobRoutes;
 import io.easyremote.gateway.internal.http.RestCalls;
@@ -80,13 +86,18 @@ public final class Gateway implements AutoCloseable {
   private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
   private final FunctionStats functionStats = new FunctionStats();
+  private final GrpcHealth health = new GrpcHealth();
+  /** The SDK this gateway made for its OTLP endpoint (closed with it), or null. */
+  private final io.opentelemetry.sdk.OpenTelemetrySdk ownTelemetry;
+  private final CallTracing tracing;
 
   /** Everything the builder said, copied at build(): the gateway never reads its builder again. */
   private record Config(String host, int port, int maxPayloadBytes, int maxQueuedCallsPerFunction, int maxFunctionsPerNode,
       Duration defaultDeadline, Duration heartbeatInterval, Duration nodeTimeout, Duration drainTimeout, int streamBufferItems,
       int ioThreads, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
       Duration registrationGrace, Duration ownershipHold, Duration helloTimeout, boolean insecure, Access access,
-      java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs) {}
+      java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs,
+      List<String> corsOrigins, io.opentelemetry.api.OpenTelemetry openTelemetry, String otlpEndpoint) {}
 
   /** Where durable state lives and how jobs are kept (null state and URL: no jobs); which origins may use /mcp. */
   private record JobConfig(java.nio.file.Path state, String stateJdbcUrl, Duration jobRetention, Duration jobTimeout,
@@ -94,6 +105,9 @@ public final class Gateway implements AutoCloseable {
 
   private Gateway(Config config) {
     this.config = config;
+    this.ownTelemetry = config.openTelemetry == null && config.otlpEndpoint != null ? GatewayTelemetry.otlp(config.otlpEndpoint) : null;
+    this.tracing = new CallTracing(config.openTelemetry != null ? config.openTelemetry
+        : ownTelemetry != null ? ownTelemetry : GatewayTelemetry.off());
     this.scheduler = new CallScheduler(new SchedulerSettings(
         config.maxPayloadBytes, config.maxQueuedCallsPerFunction, config.maxFunctionsPerNode, config.heartbeatInterval,
         config.nodeTimeout, config.defaultStrategy, config.warmup, config.ejectAfterFailures, config.ejectBackoff, config.registrationGrace,
@@ -125,14 +139,17 @@ public final class Gateway implements AutoCloseable {
     CallerAuthentication authentication = new CallerAuthentication(config.access);
     JobService jobService = openJobs(authentication);
     jobs = jobService;
-    com.linecorp.armeria.server.grpc.GrpcServiceBuilder grpcBuilder = GrpcService.builder();
+    List<io.grpc.ServerServiceDefinition> services = new java.util.ArrayList<>(List.of(
+        new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout).bindService(),
+        new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems, authentication, tracing).bindService(),
+        health.service().bindService()));
     if (jobService != null) {
-      grpcBuilder.addService(new JobsService(jobService, authentication));
+      services.add(new JobsService(jobService, authentication).bindService());
     }
-    GrpcService grpc = grpcBuilder
-        .addService(new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout))
-        .addService(new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems,
-            authentication))
+    com.linecorp.armeria.server.grpc.GrpcServiceBuilder grpcServices = GrpcService.builder();
+    services.forEach(grpcServices::addService);
+    GrpcReflection.describing(services).forEach(grpcServices::addService);
+    GrpcService grpc = grpcServices
         .maxRequestMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .maxResponseMessageLength((int) Math.min(Integer.MAX_VALUE, frameLimit))
         .build();
@@ -143,6 +160,13 @@ public final class Gateway implements AutoCloseable {
           .childChannelPipelineCustomizer(new TlsRefusals()::installOn);
     } else {
       builder.http(address);
+    }
+    // gRPC requests get gRPC answers (UNIMPLEMENTED, CANCELLED, ...) even where Armeria answers itself.
+    builder.errorHandler(new GrpcFallback());
+    builder.decorator(GrpcFallback.unimplemented());
+    var cors = CorsPolicy.decorator(config.corsOrigins);
+    if (cors != null) {
+      builder.decorator(cors);
     }
     addHttpRoutes(builder, authentication);
     EventLoopGroup loops = EventLoopGroups.newEventLoopGroup(config.ioThreads, "easyremote-gateway-io", true);
@@ -182,7 +206,8 @@ public final class Gateway implements AutoCloseable {
 
   /** REST, SSE, status, OpenAPI, metrics and the dashboard, on the same port as gRPC. */
   private void addHttpRoutes(ServerBuilder builder, CallerAuthentication authentication) {
-    RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems);
+    RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems)
+        .traceWith(tracing);
     DashboardSnapshot dashboard = new DashboardSnapshot(scheduler, status, functionStats, recentCalls);
     JobService jobService = jobs;
     McpEndpoint agents = new McpEndpoint(scheduler, status, authentication, config.defaultDeadline, config.maxPayloadBytes,
@@ -277,7 +302,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * Drains and stops: new calls are refused with UNAVAILABLE, queued calls fail with UNAVAILABLE
+   * Drains and stops: gRPC health answers NOT_SERVING from the start, new calls are refused with UNAVAILABLE, queued calls fail with UNAVAILABLE
    * (never run, safe to retry), in-flight calls get up to the drain timeout to finish, then node
    * streams are closed and the port is released. Idempotent.
    */
@@ -286,6 +311,7 @@ public final class Gateway implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    health.draining();
     JobService jobService = jobs;
     if (jobService != null) {
       jobService.stopStarting();
@@ -306,6 +332,10 @@ public final class Gateway implements AutoCloseable {
     EventLoopGroup loops = ioLoops;
     if (loops != null) {
       stopLoops(loops);
+    }
+    metrics.close();
+    if (ownTelemetry != null) {
+      ownTelemetry.close(); // flushes the spans still batched
     }
     log.info("EasyRemote gateway stopped");
   }
@@ -355,6 +385,9 @@ public final class Gateway implements AutoCloseable {
     private int maxStoredJobs = 100_000;
     private int maxRunningJobs = 256;
     private List<String> mcpAllowedOrigins = List.of();
+    private List<String> corsOrigins = List.of();
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
+    private String otlpEndpoint;
 
     private Builder() {}
 
@@ -653,6 +686,50 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Records OpenTelemetry spans of every call with this SDK (or API implementation): {@code
+     * gateway <function>}, its {@code queue} wait and each {@code dispatch} to a node, joined to the
+     * caller's trace when the call carries a W3C {@code traceparent}. Default: none recorded (the
+     * trace context still reaches the node). See {@link #otlpEndpoint} for a self-contained exporter.
+     */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+      return this;
+    }
+
+    /**
+     * Exports the gateway's spans over OTLP/HTTP to this endpoint (e.g.
+     * {@code http://localhost:4318/v1/traces}), as service {@code easyremote-gateway}. Default: off.
+     * Ignored when {@link #openTelemetry} is set.
+     *
+     * @throws IllegalArgumentException unless it is an http(s) URL
+     */
+    public Builder otlpEndpoint(String endpoint) {
+      Objects.requireNonNull(endpoint, "endpoint");
+      if (!endpoint.matches("https?://.+")) {
+        throw new IllegalArgumentException("otlpEndpoint must be an http(s) URL such as http://localhost:4318/v1/traces: " + endpoint);
+      }
+      this.otlpEndpoint = endpoint;
+      return this;
+    }
+
+    /**
+     * Web pages on these origins may call the HTTP API from a browser (CORS, preflight included):
+     * {@code https://app.example.com}, {@code http://localhost:3000}, or {@code *} for any origin.
+     * Default: none, so only the gateway's own pages (dashboard, {@code /docs}) can. Calls still
+     * need a client key where the gateway requires one; cookies are never honoured.
+     *
+     * @throws IllegalArgumentException for an origin that is not {@code scheme://host[:port]} or {@code *}
+     */
+    public Builder corsOrigins(String... origins) {
+      List<String> checked = new java.util.ArrayList<>();
+      for (String origin : origins) {
+        checked.add(CorsPolicy.checkOrigin(Objects.requireNonNull(origin, "origin")));
+      }
+      this.corsOrigins = List.copyOf(checked);
+      return this;
+    }
+
+    /**
      * Allows listening beyond loopback without node tokens and client keys. Anyone who reaches
      * the port can then register functions and call them; the gateway warns loudly.
      */
@@ -678,7 +755,8 @@ public final class Gateway implements AutoCloseable {
           heartbeatInterval, nodeTimeout, drainTimeout, streamBufferItems, ioThreads, defaultStrategy, warmup, ejectAfterFailures,
           ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey,
           new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs,
-              mcpAllowedOrigins)));
+              mcpAllowedOrigins),
+          List.copyOf(corsOrigins), openTelemetry, otlpEndpoint));
     }
 
     private static Duration positive(Duration d, String name) {

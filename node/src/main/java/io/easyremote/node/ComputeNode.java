@@ -84,6 +84,7 @@ public final class ComputeNode implements AutoCloseable {
     timer.setRemoveOnCancelPolicy(true);
     this.scheduler = timer;
     this.runner = new CallRunner(config.id, functions, config.maxConcurrency, executor, scheduler);
+    runner.traceWith(new io.easyremote.node.internal.exec.NodeTracing(config.openTelemetry));
     Hello.Builder hello = Hello.newBuilder()
         .setNodeId(config.id)
         .setVersion(Version.CURRENT)
@@ -211,8 +212,19 @@ public final class ComputeNode implements AutoCloseable {
     private Duration drainTimeout = Duration.ofSeconds(30);
     private boolean tls;
     private java.nio.file.Path trustedCa;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry = io.opentelemetry.api.OpenTelemetry.noop();
 
     private Builder() {}
+
+    /**
+     * Records an {@code execute <function>} span per call with this OpenTelemetry (your SDK, or
+     * {@code GlobalOpenTelemetry.get()}), continuing the caller's trace that the gateway passes on;
+     * the span is current while the function runs. Default: none recorded.
+     */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = java.util.Objects.requireNonNull(openTelemetry, "openTelemetry");
+      return this;
+    }
 
     /** Dials the gateway over TLS, trusting the system's certificate authorities. */
     public Builder tls() {

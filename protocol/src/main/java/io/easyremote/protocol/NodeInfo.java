@@ -17,8 +17,8 @@ import java.util.Map;
  * @param functions names of the functions it offers
  * @param connectedAt when its current session started
  * @param lastHeartbeat when the gateway last heard from it
- * @param callsServed calls it answered with a result
- * @param callsFailed calls that ended in an error on it
+ * @param callsServed calls it answered, with a result or a caller's error (bad arguments, a cancel)
+ * @param callsFailed calls that failed through it: the function threw, or an internal error
  * @param ewmaLatencyMillis exponentially weighted service time, in milliseconds
  * @param errorRate exponentially weighted share of failed calls, 0..1
  * @param cost the declared cost per call

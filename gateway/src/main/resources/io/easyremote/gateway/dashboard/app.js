@@ -71,7 +71,7 @@ function renderFunctions(functions) {
       <td><code>${esc(f.name)}</code>${kinds}${f.description ? `<div class="desc">${esc(f.description)}</div>` : ""}</td>
       <td class="nodes">${f.nodeIds.map((id) => `<span class="chip">${esc(id)}</span>`).join("")}</td>
       <td class="num">${f.calls.toLocaleString()}</td>
-      <td class="num ${errorRate > 0.05 ? "err" : ""}">${f.calls ? pct(errorRate) : "–"}</td>
+      <td class="num ${errorRate > 0.05 ? "err" : ""}" title="${f.callerErrors} caller errors (unknown function, bad arguments, cancels) not counted">${f.calls ? pct(errorRate) : "–"}${f.callerErrors ? `<div class="desc">${f.callerErrors.toLocaleString()} caller</div>` : ""}</td>
       <td class="num">${f.calls ? ms(f.p50Millis) : "–"}</td>
       <td class="num">${f.calls ? ms(f.p95Millis) : "–"}</td>
       <td class="num ${f.queued > 0 ? "warn" : ""}">${f.queued}</td></tr>`;
@@ -82,7 +82,7 @@ function renderCalls(calls) {
   $("calls").tBodies[0].innerHTML = calls.slice(0, 16).map((c) => `<tr>
       <td class="dim">${new Date(c.at).toLocaleTimeString()}</td><td><code>${esc(c.function)}</code>${c.stream ? `<span class="tag">${c.items} items</span>` : ""}</td>
       <td>${esc(c.node ?? "–")}</td>
-      <td><span class="outcome ${c.outcome === "OK" ? "ok" : "err"}">${esc(c.outcome)}</span></td><td class="num">${ms(c.millis)}</td></tr>`).join("") ||
+      <td><span class="outcome ${c.fault === "none" ? "ok" : c.fault === "node" || c.fault === "gateway" ? "err" : "warn"}" title="${esc(c.fault)}">${esc(c.outcome)}</span></td><td class="num">${ms(c.millis)}</td></tr>`).join("") ||
     `<tr><td colspan="5" class="empty">No calls yet.</td></tr>`;
 }
 
@@ -109,7 +109,7 @@ function render(snapshot) {
     let delta = 0;
     for (const n of nodes) delta += Math.max(0, served[n.id] - (previous.nodes[n.id] ?? served[n.id]));
     push(history.rate, delta / seconds);
-    const fresh = calls.filter((c) => c.at > previous.at && c.outcome === "OK").map((c) => c.millis);
+    const fresh = calls.filter((c) => c.at > previous.at && c.outcome === "ok").map((c) => c.millis);
     push(history.latency, fresh.length ? median(fresh) : history.latency.at(-1) ?? 0);
   }
   for (const id of Object.keys(history.nodes)) if (!(id in served)) delete history.nodes[id];

@@ -54,7 +54,7 @@ class MetricsTest {
     Http.post(cluster.address(), "/api/add", "[1, 1]");
     String before = scrape();
     promtool(before);
-    String ok = "easyremote_calls_total{function=\"add\",node=\"m\",outcome=\"ok\"}";
+    String ok = "easyremote_calls_total{fault=\"none\",function=\"add\",node=\"m\",outcome=\"ok\"}";
     double added = Double.isNaN(value(before, ok)) ? 0 : value(before, ok);
     for (int i = 0; i < 6; i++) {
       Http.post(cluster.address(), "/api/nodes/m/add", "[" + i + ", 1]");
@@ -66,8 +66,14 @@ class MetricsTest {
     String after = scrape();
     promtool(after);
     assertThat(value(after, ok)).isEqualTo(added + 6);
-    assertThat(value(after, "easyremote_calls_total{function=\"fail\",node=\"m\",outcome=\"FUNCTION_FAILED\"}")).isEqualTo(1);
-    assertThat(value(after, "easyremote_calls_total{function=\"(unregistered)\",node=\"(none)\",outcome=\"FUNCTION_NOT_FOUND\"}")).isEqualTo(1);
+    assertThat(value(after, "easyremote_calls_total{fault=\"node\",function=\"fail\",node=\"m\",outcome=\"function_failed\"}")).isEqualTo(1);
+    assertThat(value(after,
+        "easyremote_calls_total{fault=\"caller\",function=\"(unregistered)\",node=\"(none)\",outcome=\"function_not_found\"}"))
+        .isEqualTo(1);
+    // The JVM and the process, from Micrometer's standard binders.
+    assertThat(after).contains("jvm_memory_used_bytes{").contains("jvm_threads_live_threads ").contains("jvm_classes_loaded_classes ")
+        .contains("process_cpu_usage ").contains("process_uptime_seconds ").contains("system_cpus ");
+    assertThat(value(after, "process_open_fds")).isPositive();
     assertThat(value(after, "easyremote_stream_items_total{function=\"count\"}")).isEqualTo(3);
     assertThat(value(after, "easyremote_call_duration_seconds_count{function=\"add\",node=\"m\"}")).isEqualTo(added + 6);
     assertThat(value(after, "easyremote_call_duration_seconds_bucket{function=\"add\",node=\"m\",le=\"+Inf\"}")).isEqualTo(added + 6);

@@ -72,23 +72,34 @@ class OpenApiTest {
     assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");
     JsonNode add = doc.at("/paths/~1api~1add/post");
     assertThat(add.get("summary").asText()).isEqualTo("Adds two integers");
-    JsonNode named = add.at("/requestBody/content/application~1json/schema/oneOf/0");
+    JsonNode named = add.at("/requestBody/content/application~1json/schema");
     assertThat(named.at("/properties/a/type").asText()).isEqualTo("integer");
+    assertThat(named.at("/properties/a/format").asText()).isEqualTo("int32");
+    assertThat(named.get("title").asText()).isEqualTo("add arguments");
+    assertThat(doc.at("/paths/~1api~1big/post/requestBody/content/application~1json/schema/properties/value/format").asText())
+        .isEqualTo("int64");
+    assertThat(doc.at("/paths/~1api~1big/post/responses/200/content/application~1json/schema/format").asText()).isEqualTo("int64");
+    assertThat(doc.at("/paths/~1api~1half/post/requestBody/content/application~1json/schema/properties/value/format").asText())
+        .isEqualTo("double");
+    assertThat(doc.at("/paths/~1api~1points/post/responses/200/content/application~1json/schema/items/properties/x/format").asText())
+        .as("formats inside value types too").isEqualTo("int32");
+    assertThat(add.get("security").toString()).as("an open gateway needs no key").isEqualTo("[]");
+    assertThat(doc.at("/servers/0/url").asText()).isEqualTo("http://" + cluster.address());
     assertThat(named.at("/required").toString()).isEqualTo("[\"a\",\"b\"]");
     assertThat(add.at("/responses/200/content/application~1json/schema/type").asText()).isEqualTo("integer");
-    assertThat(doc.at("/paths/~1api~1echo/post/requestBody/content/application~1json/schema/oneOf/0/properties/text/type").asText())
+    assertThat(doc.at("/paths/~1api~1echo/post/requestBody/content/application~1json/schema/properties/text/type").asText())
         .isEqualTo("string");
     JsonNode points = doc.at("/paths/~1api~1points/post/responses/200/content/application~1json/schema");
     assertThat(points.get("type").asText()).isEqualTo("array");
     assertThat(points.at("/items/properties/x/type").asText()).isEqualTo("integer");
-    JsonNode box = doc.at("/paths/~1api~1box/post/requestBody/content/application~1json/schema/oneOf/0/properties");
+    JsonNode box = doc.at("/paths/~1api~1box/post/requestBody/content/application~1json/schema/properties");
     assertThat(box.at("/label/type").asText()).isEqualTo("string");
     assertThat(box.at("/corners/type").asText()).isEqualTo("array");
     assertThat(box.at("/corners/items/type").asText()).isEqualTo("object");
     assertThat(box.at("/corners/items/properties/x/type").asText()).isEqualTo("integer");
     assertThat(box.at("/corners/items/properties/y/type").asText()).isEqualTo("integer");
     assertThat(doc.at("/paths/~1api~1lengths/post/responses/200/content/application~1json/schema/type").asText()).isEqualTo("object");
-    assertThat(doc.at("/paths/~1api~1half/post/requestBody/content/application~1json/schema/oneOf/0/properties/value/type").asText())
+    assertThat(doc.at("/paths/~1api~1half/post/requestBody/content/application~1json/schema/properties/value/type").asText())
         .isEqualTo("number");
     assertThat(doc.at("/paths/~1api~1not/post/responses/200/content/application~1json/schema/type").asText()).isEqualTo("boolean");
     JsonNode count = doc.at("/paths/~1api~1count/post/responses/200/content");
@@ -144,7 +155,7 @@ class OpenApiTest {
     Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> document().at("/paths").has("/api/wrap"));
     JsonNode doc = document();
     validate(doc);
-    JsonNode inner = doc.at("/paths/~1api~1wrap/post/requestBody/content/application~1json/schema/oneOf/0/properties/inner");
+    JsonNode inner = doc.at("/paths/~1api~1wrap/post/requestBody/content/application~1json/schema/properties/inner");
     assertThat(inner.at("/properties/values/type").asText()).isEqualTo("array");
     assertThat(inner.at("/properties/values/items/type").asText()).isEqualTo("integer");
     assertThat(doc.at("/paths/~1api~1wrap/post/responses/200/content/application~1json/schema/properties/inner/properties/label/type").asText())

@@ -92,7 +92,6 @@ class RestTest {
     assertThat(failed.get("nodeId").asText()).isEqualTo("rest");
     assertThat(failed.get("reachedNode").asBoolean()).isTrue();
     assertError(post("/api/count", "[3, 1]", "accept", "application/json"), ErrorCode.INVALID_REQUEST, "streaming function");
-    assertError(Http.get(cluster.address(), "/api/add"), ErrorCode.INVALID_REQUEST, "POST /api/add");
     assertError(Http.get(cluster.address(), "/api/a/b/c"), ErrorCode.FUNCTION_NOT_FOUND, "No route for GET /api/a/b/c");
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().inFlightCalls() == 0);
   }
@@ -163,10 +162,14 @@ class RestTest {
     assertThat(health.get("nodes").asInt()).isEqualTo(1);
     JsonNode rest = JSON.readTree(Http.get(cluster.address(), "/api/nodes/rest").body());
     assertThat(rest.get("maxConcurrency").asInt()).isEqualTo(4);
-    assertError(Http.get(cluster.address(), "/api/nodes/ghost"), ErrorCode.NO_NODE_AVAILABLE, "'ghost'");
+    HttpResponse<String> ghost = Http.get(cluster.address(), "/api/nodes/ghost");
+    assertThat(ghost.statusCode()).as("an unknown node is not a resource: 404, as gRPC GetNode answers NOT_FOUND").isEqualTo(404);
+    assertThat(json(ghost).get("code").asText()).isEqualTo("NO_NODE_AVAILABLE");
+    assertThat(json(ghost).get("message").asText()).contains("'ghost'");
     JsonNode recent = JSON.readTree(Http.get(cluster.address(), "/api/calls/recent").body());
     assertThat(recent.get(0).get("function").asText()).isEqualTo("add");
-    assertThat(recent.get(0).get("outcome").asText()).isEqualTo("OK");
+    assertThat(recent.get(0).get("outcome").asText()).isEqualTo("ok");
+    assertThat(recent.get(0).get("fault").asText()).isEqualTo("none");
     assertThat(recent.get(0).get("node").asText()).isEqualTo("rest");
     JsonNode dashboard = JSON.readTree(Http.get(cluster.address(), "/api/dashboard").body());
     assertThat(dashboard.at("/nodes/0/id").asText()).isEqualTo("rest");

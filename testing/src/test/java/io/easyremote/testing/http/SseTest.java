@@ -102,11 +102,26 @@ class SseTest {
   }
 
   @Test
-  void streamErrorsBeforeAnyItem_areErrorEvents() throws Exception {
-    List<String> events = events(open("/api/count", "[\"three\"]"));
-    assertThat(events).hasSize(1);
-    assertThat(events.get(0)).startsWith("error:").contains("\"code\":\"INVALID_ARGUMENTS\"");
-    assertThat(events(open("/api/nope/stream", "[]")).get(0)).startsWith("error:").contains("\"code\":\"FUNCTION_NOT_FOUND\"");
+  void streamErrorsBeforeAnyItem_areHttpErrorsWithTheirStatus_notEventStreams() throws Exception {
+    HttpResponse<java.io.InputStream> badArguments = open("/api/count", "[\"three\"]");
+    assertThat(badArguments.statusCode()).isEqualTo(400);
+    assertThat(badArguments.headers().firstValue("content-type").orElse("")).startsWith("application/json");
+    assertThat(new String(badArguments.body().readAllBytes(), StandardCharsets.UTF_8)).contains("\"code\":\"INVALID_ARGUMENTS\"");
+    for (String path : List.of("/api/nope/stream", "/api/nodes/sse/nope/stream")) {
+      HttpResponse<java.io.InputStream> unknown = open(path, "[]");
+      String body = new String(unknown.body().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(unknown.statusCode()).as(path + " " + body).isEqualTo(404);
+      assertThat(body).contains("\"code\":\"FUNCTION_NOT_FOUND\"");
+    }
+  }
+
+  @Test
+  void getWithQueryArguments_streamsLikeEventSource() throws Exception {
+    HttpResponse<java.io.InputStream> response = Http.CLIENT.send(HttpRequest.newBuilder(
+        URI.create("http://" + cluster.address() + "/api/count/stream?n=3&delayMs=0")).header("accept", "text/event-stream").GET().build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(events(response)).containsExactly("item:1", "item:2", "item:3", "end:{\"count\":3,\"nodeId\":\"sse\"}");
   }
 
   @Test

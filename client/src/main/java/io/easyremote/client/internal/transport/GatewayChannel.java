@@ -36,6 +36,12 @@ public final class GatewayChannel {
    * connects lazily, on the first call.
    */
   public static GatewayChannel open(String address, String callerId, String apiKey, Tls tls) {
+    return open(address, callerId, apiKey, tls, io.opentelemetry.api.OpenTelemetry.noop());
+  }
+
+  /** The same, recording a span per RPC with {@code openTelemetry} and propagating the trace context. */
+  public static GatewayChannel open(String address, String callerId, String apiKey, Tls tls,
+      io.opentelemetry.api.OpenTelemetry openTelemetry) {
     io.grpc.ChannelCredentials credentials;
     if (tls == null) {
       credentials = io.grpc.InsecureChannelCredentials.create();
@@ -51,7 +57,7 @@ public final class GatewayChannel {
     ManagedChannel managed =
         io.grpc.Grpc.newChannelBuilder(address, credentials)
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-            .intercept(new HeadersInterceptor(callerId, apiKey))
+            .intercept(new HeadersInterceptor(callerId, apiKey), new TracingInterceptor(openTelemetry))
             .build();
     return new GatewayChannel(address, managed, tls != null);
   }

@@ -343,6 +343,7 @@ public final class CallScheduler {
         .setCaller(call.request.caller())
         .setStreamCredits((int) Math.min(Integer.MAX_VALUE, call.credits))
         .setAttempt(call.attempts)
+        .putAllTrace(call.onDispatch(node.nodeId))
         .build();
     node.send(GatewayFrame.newBuilder().setInvoke(invoke).build());
     call.dispatched(node.nodeId);
@@ -582,10 +583,10 @@ public final class CallScheduler {
     boolean failed = nodeFault || error != null
         && (error.getCode() == io.easyremote.protocol.wire.ErrorCode.FUNCTION_FAILED
             || error.getCode() == io.easyremote.protocol.wire.ErrorCode.INTERNAL);
-    if (error == null) {
-      node.callsServed++;
-    } else {
+    if (failed) { // a caller's mistake or cancel is not the node's failure
       node.callsFailed++;
+    } else {
+      node.callsServed++;
     }
     boolean ejected = node.recordOutcome((now - call.dispatchedNanos) / 1e6, failed, now,
         settings.ejectAfterFailures(), settings.ejectBackoff().toNanos());

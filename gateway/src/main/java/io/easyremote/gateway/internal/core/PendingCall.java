@@ -55,6 +55,11 @@ public final class PendingCall {
     return completed.get();
   }
 
+  /** The call goes to {@code nodeId} now: the trace context its sink wants passed on in {@code Invoke.trace}. */
+  java.util.Map<String, String> onDispatch(String nodeId) {
+    return sink.onDispatch(nodeId, attempts);
+  }
+
   /** A sink that completes this call: how a repeat of an idempotency key follows the first call. */
   CallSink asSink() {
     return new CallSink() {

@@ -48,7 +48,7 @@ public final class DashboardSnapshot {
       names.add(function.name());
       ObjectNode entry = json.valueToTree(function);
       FunctionStats.Figures figures = functionStats.of(function.name());
-      entry.put("calls", figures.calls()).put("failed", figures.failed())
+      entry.put("calls", figures.calls()).put("failed", figures.failed()).put("callerErrors", figures.callerErrors())
           .put("p50Millis", figures.p50Millis()).put("p95Millis", figures.p95Millis());
       functionsJson.add(entry);
     }

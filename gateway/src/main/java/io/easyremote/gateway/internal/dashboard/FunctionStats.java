@@ -2,6 +2,7 @@ package io.easyremote.gateway.internal.dashboard;
 
 import io.easyremote.gateway.internal.core.CallListener;
 import io.easyremote.gateway.internal.core.CallRecord;
+import io.easyremote.gateway.internal.core.Outcome;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
@@ -22,13 +23,14 @@ public final class FunctionStats implements CallListener {
    * A function's figures.
    *
    * @param calls calls that reached a node since the gateway started
-   * @param failed those that ended in an error
+   * @param failed those that failed through the node or the gateway (the function threw, the node was lost)
+   * @param callerErrors those that failed through the caller (bad arguments, cancelled; {@link Outcome}), not counted as failed
    * @param p50Millis median latency over the recent window
    * @param p95Millis 95th percentile over the recent window
    */
-  public record Figures(long calls, long failed, double p50Millis, double p95Millis) {
+  public record Figures(long calls, long failed, long callerErrors, double p50Millis, double p95Millis) {
     /** No calls yet. */
-    public static final Figures NONE = new Figures(0, 0, 0, 0);
+    public static final Figures NONE = new Figures(0, 0, 0, 0, 0);
   }
 
   @Override
@@ -36,7 +38,8 @@ public final class FunctionStats implements CallListener {
     if (record.nodeId() == null) {
       return;
     }
-    byFunction.computeIfAbsent(record.function(), f -> new Window()).add(record.totalNanos(), record.error() != null);
+    byFunction.computeIfAbsent(record.function(), f -> new Window())
+        .add(record.totalNanos(), Outcome.isFailure(record.error()), "caller".equals(Outcome.fault(record.error())));
   }
 
   /** The figures of one function, or {@link Figures#NONE}. */
@@ -54,12 +57,16 @@ public final class FunctionStats implements CallListener {
     private final long[] nanos = new long[WINDOW];
     private long calls;
     private long failed;
+    private long callerErrors;
 
-    synchronized void add(long totalNanos, boolean failure) {
+    synchronized void add(long totalNanos, boolean failure, boolean callerError) {
       nanos[(int) (calls % WINDOW)] = totalNanos;
       calls++;
       if (failure) {
         failed++;
+      }
+      if (callerError) {
+        callerErrors++;
       }
     }
 
@@ -70,7 +77,7 @@ public final class FunctionStats implements CallListener {
       }
       long[] sorted = Arrays.copyOf(nanos, n);
       Arrays.sort(sorted);
-      return new Figures(calls, failed, percentile(sorted, 0.50), percentile(sorted, 0.95));
+      return new Figures(calls, failed, callerErrors, percentile(sorted, 0.50), percentile(sorted, 0.95));
     }
 
     private static double percentile(long[] sorted, double q) {

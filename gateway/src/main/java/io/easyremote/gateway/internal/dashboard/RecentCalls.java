@@ -3,6 +3,7 @@ package io.easyremote.gateway.internal.dashboard;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.easyremote.gateway.internal.core.CallListener;
 import io.easyremote.gateway.internal.core.CallRecord;
+import io.easyremote.gateway.internal.core.Outcome;
 import io.easyremote.protocol.internal.Json;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,7 +35,7 @@ public final class RecentCalls implements CallListener {
     }
   }
 
-  /** The newest {@code limit} calls as JSON objects ({@code at}, {@code function}, {@code node}, {@code outcome}, ...). */
+  /** The newest {@code limit} calls as JSON objects ({@code at}, {@code function}, {@code node}, {@code outcome} and {@code fault} as {@link Outcome} names them, ...). */
   public ArrayNode toJson(int limit) {
     Entry[] copy;
     lock.lock();
@@ -50,7 +51,8 @@ public final class RecentCalls implements CallListener {
           .put("at", copy[i].atMillis())
           .put("function", r.function())
           .put("node", r.nodeId())
-          .put("outcome", r.error() == null ? "OK" : r.error().name())
+          .put("outcome", Outcome.label(r.error()))
+          .put("fault", Outcome.fault(r.error()))
           .put("millis", r.totalNanos() / 1e6)
           .put("queuedMillis", r.queuedNanos() / 1e6)
           .put("stream", r.stream())

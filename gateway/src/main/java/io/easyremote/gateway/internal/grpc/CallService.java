@@ -1,9 +1,11 @@
 package io.easyremote.gateway.internal.grpc;
 
+import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import io.easyremote.gateway.internal.core.CallGrant;
 import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
+import io.easyremote.gateway.internal.tracing.CallTracing;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.Permission;
 import io.easyremote.gateway.internal.security.Denials;
@@ -42,16 +44,29 @@ import org.slf4j.LoggerFactory;
 public final class CallService extends GatewayGrpc.GatewayImplBase {
   private static final Logger log = LoggerFactory.getLogger(CallService.class);
 
-  private static final int DEFAULT_STREAM_CREDITS = 64;
+  /**
+   * How long past a call's own deadline Armeria's request timeout (set from {@code grpc-timeout})
+   * may fire, as a backstop only: the scheduler answers DEADLINE_EXCEEDED at the deadline itself,
+   * where Armeria's timeout would close the call as CANCELLED.
+   */
+  private static final Duration BACKSTOP = Duration.ofSeconds(5);
 
   private final CallScheduler scheduler;
   private final StatusViews status;
   private final Duration defaultDeadline;
   private final int streamBufferItems;
   private final CallerAuthentication authentication;
+  private final CallTracing tracing;
 
   public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline, int streamBufferItems,
       CallerAuthentication authentication) {
+    this(scheduler, status, defaultDeadline, streamBufferItems, authentication, new CallTracing(io.opentelemetry.api.OpenTelemetry.noop()));
+  }
+
+  /** @param tracing the spans of each call (no-op unless the gateway traces) */
+  public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline, int streamBufferItems,
+      CallerAuthentication authentication, CallTracing tracing) {
+    this.tracing = tracing;
     this.authentication = authentication;
     this.scheduler = scheduler;
     this.status = status;
@@ -64,6 +79,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     ServerCallStreamObserver<CallReply> out = (ServerCallStreamObserver<CallReply>) responses;
     ServiceRequestContext ctx = ServiceRequestContext.current();
     long deadline = deadlineOf(ctx);
+    extendBackstop(ctx, deadline);
     String caller = callerOf(ctx);
     AtomicReference<PendingCall> pending = new AtomicReference<>();
     out.setOnCancelHandler(() -> {
@@ -75,7 +91,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     UnaryReply reply = new UnaryReply(out, ctx.eventLoop());
     CallRequestSpec spec;
     try {
-      spec = toSpec(request, caller, deadline, false).withGrant(grantOf(ctx));
+      spec = toSpec(request, caller, deadline, 0).withGrant(grantOf(ctx));
     } catch (IllegalArgumentException e) {
       reply.onError(io.easyremote.protocol.internal.Wire.error(ErrorCode.INVALID_REQUEST, e.getMessage()));
       return;
@@ -83,7 +99,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
       reply.onError(io.easyremote.protocol.internal.Wire.error(ErrorCode.UNAUTHENTICATED, e.getMessage()));
       return;
     }
-    PendingCall call = scheduler.submit(spec, reply);
+    PendingCall call = scheduler.submit(spec, tracing.trace(reply, spec.function(), ctx.request().headers(), "grpc"));
     pending.set(call);
     if (out.isCancelled()) {
       scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call.");
@@ -95,6 +111,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     ServerCallStreamObserver<StreamReply> out = (ServerCallStreamObserver<StreamReply>) responses;
     ServiceRequestContext ctx = ServiceRequestContext.current();
     long deadline = deadlineOf(ctx);
+    extendBackstop(ctx, deadline);
     String caller = callerOf(ctx);
     GrpcStreamReply sink = new GrpcStreamReply(out, scheduler, streamBufferItems, ctx.eventLoop());
     out.setOnCancelHandler(sink::callerGone);
@@ -105,7 +122,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
         if (request.hasCall() && !sink.started()) {
           CallRequestSpec spec;
           try {
-            spec = toSpec(request.getCall(), caller, deadline, true).withGrant(grantOf(ctx));
+            spec = toSpec(request.getCall(), caller, deadline, streamBufferItems).withGrant(grantOf(ctx));
           } catch (IllegalArgumentException e) {
             sink.protocolError(e.getMessage());
             return;
@@ -113,7 +130,8 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
             sink.refuse(ErrorCode.UNAUTHENTICATED, e.getMessage());
             return;
           }
-          sink.start(scheduler.submit(spec, sink));
+          sink.start(scheduler.submit(spec, tracing.trace(sink, spec.function(), ctx.request().headers(), "grpc")), spec.initialCredits(),
+              request.getCall().getStreamCredits() == 0);
         } else if (request.getKindCase() == StreamRequest.KindCase.CREDIT && sink.started()) {
           sink.grant(request.getCredit());
         } else {
@@ -128,16 +146,21 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
 
       @Override
       public void onCompleted() {
-        // The caller sends no more credits; items already granted still flow.
+        // The caller can send no more credits: from now on the stream is paced by HTTP/2 flow control alone.
+        sink.halfClosed();
       }
     };
   }
 
-  /** @throws IllegalArgumentException for an unknown strategy name */
-  private static CallRequestSpec toSpec(CallRequest call, String caller, long deadline, boolean stream) {
+  /**
+   * @param streamWindow for CallStream: the credits of a caller that grants none ({@code stream_credits = 0}); 0 for Call
+   * @throws IllegalArgumentException for an unknown strategy name
+   */
+  private static CallRequestSpec toSpec(CallRequest call, String caller, long deadline, int streamWindow) {
+    boolean stream = streamWindow > 0;
     String pinned = call.getNodeId().isEmpty() ? null : call.getNodeId();
     Strategy strategy = call.getStrategy().isEmpty() ? null : Strategy.fromWireName(call.getStrategy());
-    int credits = stream ? (call.getStreamCredits() > 0 ? call.getStreamCredits() : DEFAULT_STREAM_CREDITS) : 0;
+    int credits = stream ? (call.getStreamCredits() > 0 ? call.getStreamCredits() : streamWindow) : 0;
     String key = call.getIdempotencyKey().isEmpty() ? null : call.getIdempotencyKey();
     int attempts = call.getRetry().getMaxAttempts() > 0 ? call.getRetry().getMaxAttempts() : CallRequestSpec.DEFAULT_FAILOVER_ATTEMPTS;
     return new CallRequestSpec(call.getFunction(), pinned, call.getPayload(), caller, deadline, stream, credits, strategy,
@@ -168,6 +191,12 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
       return null;
     }
     return grant;
+  }
+
+  /** Lets the scheduler, not Armeria's request timeout, end a call at its deadline (see {@link #BACKSTOP}). */
+  private static void extendBackstop(ServiceRequestContext ctx, long deadlineNanos) {
+    long remaining = Math.max(0, deadlineNanos - System.nanoTime());
+    ctx.setRequestTimeout(TimeoutMode.SET_FROM_NOW, Duration.ofNanos(remaining).plus(BACKSTOP));
   }
 
   private long deadlineOf(ServiceRequestContext ctx) {

@@ -19,6 +19,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * transport is ready; the rest wait here, and the caller's credits are passed on to the node only
  * while fewer than {@code maxBuffered} items wait, so the gateway holds a bounded number of items
  * per stream whatever the caller does.
+ *
+ * <p>A caller that grants no credits ({@code stream_credits = 0}), or that half-closes its side,
+ * leaves the pacing to HTTP/2 flow control: the gateway then grants the node credits itself, one
+ * for each item written to the caller's transport, keeping at most {@code maxBuffered} items
+ * granted and not yet written. A reader that stops reading fills its HTTP/2 window, the transport
+ * stops being ready, no more credits go out, and the producer on the node waits.
  */
 final class GrpcStreamReply implements StreamSink {
   private final ServerCallStreamObserver<StreamReply> out;
@@ -29,6 +35,10 @@ final class GrpcStreamReply implements StreamSink {
   private volatile PendingCall call;
   private long heldCredits;
   private long itemsWritten;
+  /** Credits passed to the node so far, the initial window included. */
+  private long granted;
+  /** Whether the gateway grants credits itself as items leave (HTTP/2 flow control paces the stream). */
+  private boolean autoCredit;
   private long seq;
   private boolean ending;
   private boolean closed;
@@ -49,10 +59,39 @@ final class GrpcStreamReply implements StreamSink {
     return call != null;
   }
 
-  void start(PendingCall call) {
+  /**
+   * @param initialCredits the window the call was submitted with
+   * @param auto whether the caller grants no credits, so the gateway paces the stream by flow control
+   */
+  void start(PendingCall call, int initialCredits, boolean auto) {
     this.call = call;
+    lock.lock();
+    try {
+      granted = initialCredits;
+      autoCredit = auto;
+    } finally {
+      lock.unlock();
+    }
     if (out.isCancelled()) {
       callerGone();
+    } else if (auto) {
+      executor.execute(this::drain); // items written before this point freed room that nobody refilled
+    }
+  }
+
+  /**
+   * The caller half-closed: it can grant no more credits, yet still receives the whole stream,
+   * paced by HTTP/2 flow control from now on.
+   */
+  void halfClosed() {
+    lock.lock();
+    try {
+      autoCredit = true;
+    } finally {
+      lock.unlock();
+    }
+    if (call != null) {
+      executor.execute(this::drain);
     }
   }
 
@@ -64,10 +103,14 @@ final class GrpcStreamReply implements StreamSink {
       if (closed || ending) {
         return;
       }
+      if (autoCredit) {
+        return; // the gateway paces this stream itself
+      }
       heldCredits += n;
       if (pending.size() < maxBuffered) {
         release = heldCredits;
         heldCredits = 0;
+        granted += release;
       }
     } finally {
       lock.unlock();
@@ -177,9 +220,17 @@ final class GrpcStreamReply implements StreamSink {
       if (ending && pending.isEmpty()) {
         closed = true;
         out.onCompleted();
+      } else if (autoCredit && !ending) {
+        // Keep at most maxBuffered items granted and not yet written; refill in batches, not per item.
+        long room = maxBuffered - (granted - itemsWritten);
+        if (room >= Math.max(1, maxBuffered / 4)) {
+          release = room;
+          granted += room;
+        }
       } else if (heldCredits > 0 && pending.size() < maxBuffered) {
         release = heldCredits;
         heldCredits = 0;
+        granted += release;
       }
     } catch (RuntimeException e) {
       closed = true; // the caller is gone; the cancel handler cleans up

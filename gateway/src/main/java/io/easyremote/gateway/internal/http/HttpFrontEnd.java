@@ -22,7 +22,6 @@ import com.linecorp.armeria.common.HttpRequest;
 import io.easyremote.gateway.internal.dashboard.DashboardSnapshot;
 import io.easyremote.gateway.internal.dashboard.RecentCalls;
 import io.easyremote.gateway.internal.metrics.CallMetrics;
-import io.easyremote.gateway.internal.openapi.OpenApiDocument;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Json;
 import io.easyremote.protocol.internal.Wire;
@@ -38,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <table>
  *   <caption>Routes</caption>
- *   <tr><td>{@code POST /api/{function}}, {@code POST /api/nodes/{node}/{function}}</td><td>a call ({@link RestCalls})</td></tr>
+ *   <tr><td>{@code POST /api/{function}}, {@code POST /api/nodes/{node}/{function}}</td><td>a call ({@link RestCalls}); also
+ *       {@code GET} with the arguments in the query for functions taking only scalars ({@link CallMethods}), 405 for other methods</td></tr>
  *   <tr><td>{@code POST /api/{function}/stream}, {@code .../{function}/stream} pinned</td><td>a stream as SSE</td></tr>
  *   <tr><td>{@code POST /api/{function}/map}</td><td>the function over a JSON array of argument lists, as NDJSON or SSE ({@link MapCalls})</td></tr>
  *   <tr><td>{@code GET /api/functions}, {@code /api/nodes}, {@code /api/nodes/{id}}</td><td>the status API as JSON</td></tr>
@@ -72,11 +72,15 @@ public final class HttpFrontEnd {
   private final RecentCalls recent;
   private final CallScheduler scheduler;
   private JobRoutes jobs;
+  private final CallMethods methods;
+  private final OpenApiRoute openApi;
 
   public HttpFrontEnd(RestCalls calls, StatusViews status, CallMetrics metrics, DashboardSnapshot dashboard, RecentCalls recent,
       CallScheduler scheduler) {
     this.scheduler = scheduler;
     this.calls = calls;
+    this.methods = new CallMethods(calls, status);
+    this.openApi = new OpenApiRoute(calls, status);
     this.status = status;
     this.metrics = metrics;
     this.dashboard = dashboard;
@@ -112,32 +116,35 @@ public final class HttpFrontEnd {
     }
     server.service("/api/nodes/{node}/{function}", call.apply((ctx, req) -> {
       HttpResponse job = asJob(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"));
-      return job != null ? job : post(req.method(), () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), false));
+      return job != null ? job : methods.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), false);
     }));
-    server.service("/api/nodes/{node}/{function}/stream", call.apply((ctx, req) -> post(req.method(),
-        () -> calls.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), true))));
+    server.service("/api/nodes/{node}/{function}/stream", call.apply((ctx, req) ->
+        methods.serve(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"), true)));
     server.service("/api/{function}/map", call.apply(new MapCalls(calls)));
-    server.service("/api/{function}/stream", call.apply((ctx, req) -> post(req.method(),
-        () -> calls.serve(ctx, req, ctx.pathParam("function"), null, true))));
+    server.service("/api/{function}/stream", call.apply((ctx, req) -> methods.serve(ctx, req, ctx.pathParam("function"), null, true)));
     server.service("/api/{function}", call.apply((ctx, req) -> {
       String function = ctx.pathParam("function");
       if (req.method() == HttpMethod.GET) {
         ctx.setRequestTimeout(STATUS_TIMEOUT);
-        return switch (function) {
-          case "functions" -> authorized(ctx, req, null, grant -> json(status.functions(grant).stream().map(Wire::fromWire).toList()));
-          case "nodes" -> authorized(ctx, req, Permission.LIST, grant -> json(status.nodes().stream().map(Wire::fromWire).toList()));
-          case "dashboard" -> authorized(ctx, req, Permission.MONITOR, grant -> json(dashboard.toJson()));
-          default -> HttpErrors.response(ErrorCode.INVALID_REQUEST,
-              "GET /api/" + function + " is not a resource: call functions with POST /api/" + function + ".");
-        };
+        switch (function) {
+          case "functions":
+            return authorized(ctx, req, null, grant -> json(status.functions(grant).stream().map(Wire::fromWire).toList()));
+          case "nodes":
+            return authorized(ctx, req, Permission.LIST, grant -> json(status.nodes().stream().map(Wire::fromWire).toList()));
+          case "dashboard":
+            return authorized(ctx, req, Permission.MONITOR, grant -> json(dashboard.toJson()));
+          default:
+            break; // a call with its arguments in the query
+        }
       }
       HttpResponse job = asJob(ctx, req, function, null);
-      return job != null ? job : post(req.method(), () -> calls.serve(ctx, req, function, null, false));
+      return job != null ? job : methods.serve(ctx, req, function, null, false);
     }));
     server.service("/api/nodes/{node}", small.apply((ctx, req) -> authorized(ctx, req, Permission.LIST, grant -> {
       NodeInfo node = status.node(ctx.pathParam("node"));
       return node == null
-          ? HttpErrors.response(ErrorCode.NO_NODE_AVAILABLE, "No node '" + ctx.pathParam("node") + "' is connected.")
+          ? HttpErrors.response(Wire.error(ErrorCode.NO_NODE_AVAILABLE, "No node '" + ctx.pathParam("node") + "' is connected."),
+              HttpStatus.NOT_FOUND)
           : json(Wire.fromWire(node));
     })));
     server.service("/api/calls/recent", small.apply((ctx, req) -> authorized(ctx, req, Permission.MONITOR,
@@ -145,7 +152,7 @@ public final class HttpFrontEnd {
     server.service("/api/admin/release", small.apply((ctx, req) -> authorized(ctx, req, Permission.ADMINISTER,
         grant -> release(ctx, req))));
     server.service("/openapi.json", small.apply((ctx, req) -> authorized(ctx, req, null,
-        grant -> json(OpenApiDocument.of(status.functions(grant))))));
+        grant -> json(openApi.document(ctx, req, grant)))));
     server.service("/metrics", small.apply((ctx, req) -> authorized(ctx, req, Permission.MONITOR,
         grant -> HttpResponse.of(HttpStatus.OK, PROMETHEUS_TEXT, metrics.scrape()))));
     server.service("/healthz", small.apply((ctx, req) -> authorized(ctx, req, null, grant -> {
@@ -179,10 +186,6 @@ public final class HttpFrontEnd {
         return HttpErrors.response(ErrorCode.INTERNAL, "The gateway failed to serve " + ctx.path() + ": " + e);
       }
     });
-  }
-
-  private interface Handler {
-    HttpResponse handle();
   }
 
   /**
@@ -223,13 +226,6 @@ public final class HttpFrontEnd {
       boolean released = scheduler.release(name);
       return json(Json.mapper().createObjectNode().put("name", name).put("released", released));
     }));
-  }
-
-  private static HttpResponse post(HttpMethod method, Handler handler) {
-    if (method != HttpMethod.POST) {
-      return HttpErrors.response(ErrorCode.INVALID_REQUEST, "Use POST to call a function (got " + method + ").");
-    }
-    return handler.handle();
   }
 
   private static HttpResponse json(Object value) {

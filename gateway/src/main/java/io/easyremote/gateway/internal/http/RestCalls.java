@@ -15,6 +15,7 @@ import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.PendingCall;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
+import io.easyremote.gateway.internal.tracing.CallTracing;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.wire.Encoding;
 import io.easyremote.protocol.wire.Error;
@@ -44,6 +45,7 @@ public final class RestCalls {
   private final Duration defaultDeadline;
   private final int maxPayloadBytes;
   private final int streamWindow;
+  private CallTracing tracing = new CallTracing(io.opentelemetry.api.OpenTelemetry.noop());
 
   /**
    * @param defaultDeadline the deadline of calls that name none
@@ -66,6 +68,12 @@ public final class RestCalls {
    */
   CallGrant grantOf(ServiceRequestContext ctx, HttpRequest req) throws CallerAuthentication.InvalidKeyException {
     return authentication.authenticate(req.headers().get("authorization"), ctx.clientAddress().getHostAddress());
+  }
+
+  /** Records spans of unary calls with {@code tracing} (default: none). */
+  public RestCalls traceWith(CallTracing tracing) {
+    this.tracing = tracing;
+    return this;
   }
 
   /** The largest request body accepted, in bytes. */
@@ -111,7 +119,7 @@ public final class RestCalls {
           grant);
       if (sse) {
         ctx.clearRequestTimeout(); // a live stream is bounded by its own deadline, never by Armeria's timeout
-        return SseStreamReply.start(scheduler, spec, ctx.eventLoop());
+        return SseStreamReply.start(scheduler, spec, ctx);
       }
       return unary(ctx, spec);
     });
@@ -120,7 +128,7 @@ public final class RestCalls {
 
   private HttpResponse unary(ServiceRequestContext ctx, CallRequestSpec spec) {
     CompletableFuture<HttpResponse> done = new CompletableFuture<>();
-    PendingCall call = scheduler.submit(spec, new CallSink() {
+    PendingCall call = scheduler.submit(spec, tracing.trace(new CallSink() {
       @Override
       public void onResult(Payload payload, String nodeId) {
         MediaType type = payload.getEncoding() == Encoding.BINARY ? MediaType.OCTET_STREAM : MediaType.JSON_UTF_8;
@@ -132,7 +140,7 @@ public final class RestCalls {
       public void onError(Error error) {
         done.complete(HttpErrors.response(error));
       }
-    });
+    }, spec.function(), ctx.request().headers(), "http"));
     ctx.whenRequestCancelling().thenRun(() -> scheduler.cancel(call, ErrorCode.CANCELLED, "The HTTP caller went away."));
     return HttpResponse.of(done);
   }

@@ -1,5 +1,6 @@
 package io.easyremote.gateway.internal.http;
 
+import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpResponse;
@@ -7,6 +8,7 @@ import com.linecorp.armeria.common.HttpResponseWriter;
 import com.linecorp.armeria.common.HttpStatus;
 import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.server.ServiceRequestContext;
 import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.PendingCall;
@@ -45,6 +47,7 @@ final class SseStreamReply implements StreamSink {
   private int buffered;
   private int heldCredits;
   private boolean finished;
+  private boolean opened;
 
   private SseStreamReply(HttpResponseWriter out, CallScheduler scheduler, Executor loop, int window) {
     this.out = out;
@@ -55,15 +58,13 @@ final class SseStreamReply implements StreamSink {
 
   /**
    * Submits {@code spec} (a stream call with {@code spec.initialCredits()} as its window) and
-   * returns the event stream that carries its items.
+   * returns the event stream that carries its items. The response starts (HTTP 200) with the
+   * first item or the end; a call that fails before either (unknown function, bad arguments, no
+   * node) answers with the error's own HTTP status and JSON body instead, as a unary call does.
    */
-  static HttpResponse start(CallScheduler scheduler, CallRequestSpec spec, Executor loop) {
+  static HttpResponse start(CallScheduler scheduler, CallRequestSpec spec, ServiceRequestContext ctx) {
+    Executor loop = ctx.eventLoop();
     HttpResponseWriter out = HttpResponse.streaming();
-    out.write(ResponseHeaders.builder(HttpStatus.OK)
-        .contentType(MediaType.EVENT_STREAM)
-        .add(HttpHeaderNames.CACHE_CONTROL, "no-cache")
-        .add("x-accel-buffering", "no") // nginx in front: pass events on as they come
-        .build());
     SseStreamReply reply = new SseStreamReply(out, scheduler, loop, spec.initialCredits());
     out.whenComplete().handle((ok, failure) -> {
       if (failure != null) {
@@ -71,9 +72,34 @@ final class SseStreamReply implements StreamSink {
       }
       return null;
     });
+    ctx.whenRequestCancelling().thenRun(() -> loop.execute(reply::callerGone));
     reply.call = scheduler.submit(spec, reply);
     loop.execute(reply::passCredits); // credits freed before the call was known
+    // The writer itself is the response (its headers come later): wrapping it would buffer items
+    // out of the reach of whenConsumed(), and backpressure with them.
     return out;
+  }
+
+  /** Starts the event stream, once. Event loop only. */
+  private void open() {
+    if (opened) {
+      return;
+    }
+    opened = true;
+    out.write(ResponseHeaders.builder(HttpStatus.OK)
+        .contentType(MediaType.EVENT_STREAM)
+        .add(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+        .add("x-accel-buffering", "no") // nginx in front: pass events on as they come
+        .build());
+  }
+
+  /** A call that failed before anything was streamed: the error's own status and JSON body. Event loop only. */
+  private void failBeforeOpening(Error error) {
+    AggregatedHttpResponse response = HttpErrors.response(error).aggregate().join(); // a fixed response: already complete
+    opened = true;
+    out.write(response.headers());
+    out.write(response.content());
+    out.close();
   }
 
   @Override
@@ -97,13 +123,21 @@ final class SseStreamReply implements StreamSink {
   @Override
   public void onError(Error error) {
     HttpData event = event("error", HttpErrors.bodyText(error));
-    loop.execute(() -> finish(event));
+    loop.execute(() -> {
+      if (!opened && !finished) {
+        release();
+        failBeforeOpening(error); // nothing streamed yet: a plain HTTP error
+      } else {
+        finish(event);
+      }
+    });
   }
 
   private void writeItem(HttpData event) {
     if (finished) {
       return;
     }
+    open();
     if (!out.tryWrite(event)) {
       callerGone();
       return;
@@ -139,6 +173,7 @@ final class SseStreamReply implements StreamSink {
       return;
     }
     release();
+    open();
     out.tryWrite(last);
     out.close();
   }
@@ -149,6 +184,9 @@ final class SseStreamReply implements StreamSink {
       return;
     }
     release();
+    if (!opened) {
+      out.abort();
+    }
     PendingCall c = call;
     if (c != null) {
       scheduler.cancel(c, ErrorCode.CANCELLED, "The HTTP client closed the event stream.");

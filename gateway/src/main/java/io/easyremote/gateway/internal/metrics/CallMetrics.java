@@ -3,6 +3,7 @@ package io.easyremote.gateway.internal.metrics;
 import io.easyremote.gateway.internal.core.CallListener;
 import io.easyremote.gateway.internal.core.CallRecord;
 import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.Outcome;
 import io.easyremote.gateway.internal.core.StatusViews;
 import io.easyremote.protocol.wire.FunctionInfo;
 import io.easyremote.protocol.wire.Gpu;
@@ -14,6 +15,14 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -31,12 +40,17 @@ import java.util.function.LongSupplier;
  * The gateway's Prometheus metrics, through Micrometer.
  *
  * <ul>
- *   <li>{@code easyremote_calls_total{function,node,outcome}}: finished calls; {@code outcome} is
- *       {@code ok} or the {@code ErrorCode}.
+ *   <li>{@code easyremote_calls_total{function,node,outcome,fault}}: finished calls; {@code outcome} is
+ *       {@code ok} or the {@code ErrorCode} in lower case ({@code function_failed}), {@code fault} whose
+ *       fault a failure was ({@code none}, {@code caller}, {@code node}, {@code capacity}, {@code gateway};
+ *       see {@link Outcome}), so {@code sum by (fault)} separates callers' mistakes from failing nodes.
  *   <li>{@code easyremote_call_duration_seconds{function,node}}: arrival to answer, as a histogram
  *       over a fixed set of buckets (1 ms to 60 s); {@code easyremote_queue_wait_seconds{function}}:
  *       time spent waiting for a free node.
  *   <li>{@code easyremote_stream_items_total{function}}: items relayed by streaming calls.
+ *   <li>The JVM and the process: Micrometer's standard {@code jvm_*} (memory, GC, threads, classes),
+ *       {@code process_*} (CPU, uptime, open files) and {@code system_*} (CPU load) meters; the CPU
+ *       count is {@code system_cpus} (not {@code system_cpu_count}, which promtool's linter rejects).
  *   <li>Gauges reading live state: calls in flight, queued (in all and per function), connected
  *       nodes, items buffered for slow stream readers; per node its CPU load, free and total
  *       memory, in-flight calls, capacity, health, heartbeat age, and per GPU its utilisation and
@@ -50,7 +64,7 @@ import java.util.function.LongSupplier;
  * for the same reason. Node and function gauges are brought up to date at each {@link #scrape()}.
  * Thread-safe.
  */
-public final class CallMetrics implements CallListener {
+public final class CallMetrics implements CallListener, AutoCloseable {
   /** How long a departed node's call counters and histograms are kept. */
   static final Duration DEPARTED_RETENTION = Duration.ofMinutes(5);
 
@@ -71,6 +85,7 @@ public final class CallMetrics implements CallListener {
   private final GaugeSet<Gpu> gpuGauges;
   private final GaugeSet<FunctionInfo> functionGauges;
   private volatile StatusViews status;
+  private final JvmGcMetrics gc = new JvmGcMetrics();
 
   /** Metrics with no gauges bound yet; see {@link #bind}. */
   public CallMetrics() {
@@ -79,6 +94,22 @@ public final class CallMetrics implements CallListener {
 
   CallMetrics(LongSupplier nanoClock) {
     this.nanoClock = nanoClock;
+    // Two standard names that Prometheus' own linter (promtool check metrics) rejects: a counter
+    // in "ns" (process_cpu_usage says the same) and a gauge ending in _count.
+    registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public Meter.Id map(Meter.Id id) {
+        return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+      }
+    });
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
     nodeGauges = new GaugeSet<>(registry, List.of(
         new GaugeSet.Definition<>("easyremote.node.cpu.load", "Whole-machine CPU use of the node, 0..1", null,
             n -> n.getResources().getCpuLoad()),
@@ -126,8 +157,8 @@ public final class CallMetrics implements CallListener {
     }
     String function = knownFunctions.contains(record.function()) ? record.function() : UNREGISTERED;
     String node = record.nodeId() == null ? NO_NODE : record.nodeId();
-    String outcome = record.error() == null ? "ok" : record.error().name();
-    CallMeters m = callMeters.computeIfAbsent(new MeterKey(function, node, outcome), this::register);
+    CallMeters m = callMeters.computeIfAbsent(new MeterKey(function, node, Outcome.label(record.error()), Outcome.fault(record.error())),
+        this::register);
     m.calls().increment();
     m.duration().record(record.totalNanos(), TimeUnit.NANOSECONDS);
     m.queueWait().record(record.queuedNanos(), TimeUnit.NANOSECONDS);
@@ -141,7 +172,7 @@ public final class CallMetrics implements CallListener {
   private CallMeters register(MeterKey key) {
     return new CallMeters(
         Counter.builder("easyremote.calls").description("Finished calls by function, node and outcome")
-            .tags("function", key.function(), "node", key.node(), "outcome", key.outcome()).register(registry),
+            .tags("function", key.function(), "node", key.node(), "outcome", key.outcome(), "fault", key.fault()).register(registry),
         Timer.builder("easyremote.call.duration").description("Time from a call's arrival to its answer")
             .tags("function", key.function(), "node", key.node()).serviceLevelObjectives(LATENCY_BUCKETS).register(registry),
         Timer.builder("easyremote.queue.wait").description("Time a call waited for a free node").tags("function", key.function())
@@ -149,10 +180,16 @@ public final class CallMetrics implements CallListener {
   }
 
   /** Which meters a finished call updates. */
-  private record MeterKey(String function, String node, String outcome) {}
+  private record MeterKey(String function, String node, String outcome, String fault) {}
 
   /** The meters of one {@link MeterKey}, cached: looking them up in the registry per call cost ~4% of the relay's CPU. */
   private record CallMeters(Counter calls, Timer duration, Timer queueWait) {}
+
+  /** Stops listening for garbage collections. */
+  @Override
+  public void close() {
+    gc.close();
+  }
 
   /** Brings node and function gauges up to date, then renders the Prometheus text exposition. */
   public String scrape() {

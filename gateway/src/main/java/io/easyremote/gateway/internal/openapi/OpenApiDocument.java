@@ -19,11 +19,16 @@ import java.util.TreeSet;
 /**
  * An OpenAPI 3.1 document of the functions registered now, built as a Jackson tree: one
  * {@code POST /api/{name}} per function whose request body is an object of the named parameters
- * (or, via {@code oneOf}, the same arguments as an array by position), each parameter's schema
- * being the JSON Schema its node declared; the {@code 200} response carries the result schema
- * (or {@code text/event-stream} for a streaming function); every error status of the
+ * (titled {@code "<function> arguments"}), each parameter's schema being the JSON Schema its node
+ * declared with the number widths of its Java type ({@code int32}, {@code int64}, {@code float},
+ * {@code double}); the {@code 200} response carries the result schema (or
+ * {@code text/event-stream} for a streaming function); every error status of the
  * {@link ErrorCode} table refers to one shared {@code Error} schema. Call options (timeout,
- * strategy, requirements, idempotency key) are shared parameters. Stateless; build one per request.
+ * strategy, requirements, idempotency key) are shared parameters. Every operation states its
+ * security: {@code []} when no key is needed (a public function, or a gateway without keys), the
+ * {@code clientKey} bearer scheme otherwise. The gateway also accepts the arguments as a JSON array
+ * by position; the document leaves that out, so client generators see one plain object.
+ * Stateless; build one per request.
  */
 public final class OpenApiDocument {
   private static final ObjectMapper JSON = Json.mapper();
@@ -31,20 +36,40 @@ public final class OpenApiDocument {
 
   private OpenApiDocument() {}
 
-  /** Builds the document for these functions (as {@code ListFunctions} reports them). */
+  /** Builds the document for these functions (as {@code ListFunctions} reports them), for a gateway without keys. */
   public static ObjectNode of(List<FunctionInfo> functions) {
+    return of(functions, null, name -> false);
+  }
+
+  /**
+   * Builds the document for these functions.
+   *
+   * @param serverUrl the gateway's URL as the caller reached it ({@code http://host:port}), or null for none
+   * @param needsKey whether a caller without a client key would be refused a function (by name)
+   */
+  public static ObjectNode of(List<FunctionInfo> functions, String serverUrl, java.util.function.Predicate<String> needsKey) {
     ObjectNode doc = JSON.createObjectNode();
     doc.put("openapi", "3.1.0");
-    doc.putObject("info").put("title", "EasyRemote gateway").put("version", Version.CURRENT)
+    ObjectNode about = doc.putObject("info").put("title", "EasyRemote gateway").put("version", Version.CURRENT)
         .put("description", "Functions served by the compute nodes connected to this gateway, as of this request. "
-            + "Send the arguments as a JSON object by name (or an array by position); the answer is the JSON result. "
-            + "Errors are JSON objects whose code is an EasyRemote ErrorCode.");
+            + "Send the arguments as a JSON object by name (an array by position is accepted too); the answer is the JSON result. "
+            + "Functions whose parameters are all strings, numbers or booleans can also be called with GET and the arguments "
+            + "in the query. Errors are JSON objects whose code is an EasyRemote ErrorCode.");
+    about.putObject("license").put("name", "Apache-2.0").put("identifier", "Apache-2.0");
+    if (serverUrl != null) {
+      doc.putArray("servers").addObject().put("url", serverUrl).put("description", "This gateway");
+    }
     ObjectNode components = JSON.createObjectNode();
     ObjectNode schemas = components.putObject("schemas");
     schemas.set("Error", errorSchema());
     ObjectNode paths = doc.putObject("paths");
     for (FunctionInfo info : functions) {
-      paths.putObject("/api/" + info.getSpec().getName()).set("post", operation(info, new SchemaImport(schemas, info.getSpec().getName())));
+      ObjectNode op = operation(info, new SchemaImport(schemas, info.getSpec().getName()));
+      ArrayNode security = op.putArray("security");
+      if (needsKey.test(info.getSpec().getName())) {
+        security.addObject().putArray("clientKey");
+      }
+      paths.putObject("/api/" + info.getSpec().getName()).set("post", op);
     }
     components.putObject("responses").set("Error", JSON.createObjectNode()
         .put("description", "The call failed; `code` says why and whether a retry can help.")
@@ -60,6 +85,7 @@ public final class OpenApiDocument {
     FunctionSpec spec = info.getSpec();
     ObjectNode op = JSON.createObjectNode();
     op.put("operationId", spec.getName().replaceAll("[^A-Za-z0-9_]", "_"));
+    String title = spec.getName().replaceAll("[^A-Za-z0-9_]", "_");
     op.put("summary", spec.getDescription().isEmpty() ? spec.getName() : spec.getDescription());
     StringBuilder description = new StringBuilder("Served by ").append(String.join(", ", info.getNodeIdsList())).append('.');
     if (spec.getIdempotent()) {
@@ -81,7 +107,7 @@ public final class OpenApiDocument {
     ObjectNode request = op.putObject("requestBody");
     request.put("required", spec.getParametersCount() > 0);
     ObjectNode requestContent = request.putObject("content");
-    requestContent.putObject("application/json").set("schema", arguments(spec, schemas));
+    requestContent.putObject("application/json").set("schema", arguments(spec, schemas, title));
     if (spec.getParametersCount() == 1 && spec.getParameters(0).getType().equals("byte[]")) {
       requestContent.putObject("application/octet-stream").putObject("schema").put("type", "string").put("contentMediaType",
           "application/octet-stream");
@@ -93,14 +119,15 @@ public final class OpenApiDocument {
           + "x-item-schema), then `end` (data {\"count\": N}) or `error` (data = an Error).");
       ObjectNode events = ok.putObject("content").putObject("text/event-stream");
       events.putObject("schema").put("type", "string");
-      events.set("x-item-schema", schemas.parse(spec.getResultSchema()));
+      events.set("x-item-schema", Formats.withFormat(schemas.parse(spec.getResultSchema()), spec.getResultType()));
     } else {
       ok.put("description", "The result.");
       if (spec.getResultType().equals("byte[]")) {
         ok.putObject("content").putObject("application/octet-stream").putObject("schema").put("type", "string")
             .put("contentMediaType", "application/octet-stream");
       } else {
-        ok.set("content", jsonContent(schemas.parse(spec.getResultSchema())));
+        ok.set("content", jsonContent(titled(Formats.withFormat(schemas.parse(spec.getResultSchema()), spec.getResultType()),
+            title + " result")));
       }
       ok.putObject("headers").putObject("X-EasyRemote-Node").put("description", "The node that served the call.")
           .putObject("schema").put("type", "string");
@@ -115,24 +142,29 @@ public final class OpenApiDocument {
     return op;
   }
 
-  /** The arguments: an object by name (preferred), or an array by position. */
-  private static ObjectNode arguments(FunctionSpec spec, SchemaImport schemas) {
-    ObjectNode named = JSON.createObjectNode().put("type", "object").put("title", "arguments by name");
+  /**
+   * The arguments as an object by name, titled after the function so that generators name one
+   * model per function ({@code AddArguments}). The gateway also takes them as an array by
+   * position; describing both with {@code oneOf} made generators emit code that does not compile.
+   */
+  private static ObjectNode arguments(FunctionSpec spec, SchemaImport schemas, String title) {
+    ObjectNode named = JSON.createObjectNode().put("type", "object").put("title", title + " arguments");
     ObjectNode properties = named.putObject("properties");
     ArrayNode required = named.putArray("required");
-    ObjectNode positional = JSON.createObjectNode().put("type", "array").put("title", "arguments by position");
-    ArrayNode items = positional.putArray("prefixItems");
     for (Parameter p : spec.getParametersList()) {
-      JsonNode schema = schemas.parse(p.getSchema());
-      properties.set(p.getName(), schema);
+      properties.set(p.getName(), Formats.withFormat(schemas.parse(p.getSchema()), p.getType()));
       required.add(p.getName());
-      items.add(schema.deepCopy());
     }
     named.put("additionalProperties", false);
-    positional.put("minItems", spec.getParametersCount()).put("maxItems", spec.getParametersCount());
-    ObjectNode either = JSON.createObjectNode();
-    either.putArray("oneOf").add(named).add(positional);
-    return either;
+    return named;
+  }
+
+  /** An object result gets a title naming its function, so generators name one model per function. */
+  private static JsonNode titled(JsonNode schema, String title) {
+    if (schema instanceof ObjectNode object && "object".equals(object.path("type").asText()) && !object.has("title")) {
+      object.put("title", title);
+    }
+    return schema;
   }
 
   private static ObjectNode optionParameters() {

@@ -22,8 +22,10 @@ class RecentCallsTest {
     ArrayNode all = recent.toJson(Integer.MAX_VALUE);
     assertThat(all).hasSize(RecentCalls.CAPACITY);
     assertThat(all.get(0).get("function").asText()).isEqualTo("f250");
-    assertThat(all.get(0).get("outcome").asText()).isEqualTo("OK");
-    assertThat(all.get(1).get("outcome").asText()).isEqualTo("FUNCTION_FAILED");
+    assertThat(all.get(0).get("outcome").asText()).isEqualTo("ok");
+    assertThat(all.get(0).get("fault").asText()).isEqualTo("none");
+    assertThat(all.get(1).get("outcome").asText()).isEqualTo("function_failed");
+    assertThat(all.get(1).get("fault").asText()).isEqualTo("node");
     assertThat(all.get(0).get("millis").asDouble()).isEqualTo(2.5);
     assertThat(all.get(RecentCalls.CAPACITY - 1).get("function").asText()).isEqualTo("f51");
     assertThat(recent.toJson(3)).hasSize(3);

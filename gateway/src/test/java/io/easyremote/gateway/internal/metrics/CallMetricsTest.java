@@ -54,8 +54,8 @@ class CallMetricsTest {
     metrics.onCompleted(call("add", "b", ErrorCode.NODE_LOST));
     metrics.refresh(List.of(node("a", 0)), List.of(function("add", 0)));
     String text = metrics.scrape();
-    assertThat(text).contains("easyremote_calls_total{function=\"add\",node=\"b\",outcome=\"ok\"} 1")
-        .contains("easyremote_calls_total{function=\"add\",node=\"b\",outcome=\"NODE_LOST\"} 1")
+    assertThat(text).contains("easyremote_calls_total{fault=\"none\",function=\"add\",node=\"b\",outcome=\"ok\"} 1")
+        .contains("easyremote_calls_total{fault=\"node\",function=\"add\",node=\"b\",outcome=\"node_lost\"} 1")
         .contains("easyremote_call_duration_seconds_bucket{function=\"add\",node=\"b\",le=\"0.005\"} 2");
     clock.addAndGet(CallMetrics.DEPARTED_RETENTION.toNanos());
     metrics.refresh(List.of(node("a", 0)), List.of(function("add", 0)));
@@ -70,7 +70,7 @@ class CallMetricsTest {
     metrics.refresh(List.of(node("a", 0)), List.of());
     clock.addAndGet(CallMetrics.DEPARTED_RETENTION.toNanos() * 2);
     metrics.refresh(List.of(node("a", 0)), List.of());
-    assertThat(metrics.scrape()).contains("easyremote_calls_total{function=\"add\",node=\"a\",outcome=\"ok\"} 1");
+    assertThat(metrics.scrape()).contains("easyremote_calls_total{fault=\"none\",function=\"add\",node=\"a\",outcome=\"ok\"} 1");
   }
 
   @Test
@@ -79,7 +79,7 @@ class CallMetricsTest {
       metrics.onCompleted(call("made-up-" + i, null, ErrorCode.FUNCTION_NOT_FOUND));
     }
     String text = metrics.scrape();
-    assertThat(text).contains("easyremote_calls_total{function=\"(unregistered)\",node=\"(none)\",outcome=\"FUNCTION_NOT_FOUND\"} 50")
+    assertThat(text).contains("easyremote_calls_total{fault=\"caller\",function=\"(unregistered)\",node=\"(none)\",outcome=\"function_not_found\"} 50")
         .doesNotContain("made-up");
   }
 }

@@ -25,21 +25,21 @@ class OpenApiDocumentTest {
       .setResultSchema("{\"type\":\"integer\"}").setResultType("int").setIdempotent(true).setVisibility(Visibility.PUBLIC), "n1", "n2");
 
   @Test
-  void eachFunction_isOnePostOperation_withNamedAndPositionalArguments() {
+  void eachFunction_isOnePostOperation_withNamedArguments() {
     JsonNode doc = OpenApiDocument.of(List.of(ADD));
     assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");
     JsonNode op = doc.at("/paths/~1api~1add/post");
     assertThat(op.get("operationId").asText()).isEqualTo("add");
     assertThat(op.get("summary").asText()).isEqualTo("Adds two integers");
     assertThat(op.get("description").asText()).contains("n1, n2").contains("Idempotent").contains("Public");
-    JsonNode body = op.at("/requestBody/content/application~1json/schema/oneOf");
-    assertThat(body.at("/0/type").asText()).isEqualTo("object");
-    assertThat(body.at("/0/properties/a/type").asText()).isEqualTo("integer");
-    assertThat(body.at("/0/required").toString()).isEqualTo("[\"a\",\"b\"]");
-    assertThat(body.at("/0/additionalProperties").asBoolean()).isFalse();
-    assertThat(body.at("/1/type").asText()).isEqualTo("array");
-    assertThat(body.at("/1/prefixItems/1/type").asText()).isEqualTo("integer");
-    assertThat(body.at("/1/minItems").asInt()).isEqualTo(2);
+    JsonNode body = op.at("/requestBody/content/application~1json/schema");
+    assertThat(body.at("/type").asText()).isEqualTo("object");
+    assertThat(body.at("/title").asText()).isEqualTo("add arguments");
+    assertThat(body.at("/properties/a/type").asText()).isEqualTo("integer");
+    assertThat(body.at("/properties/a/format").asText()).as("from the Java type int").isEqualTo("int32");
+    assertThat(body.at("/required").toString()).isEqualTo("[\"a\",\"b\"]");
+    assertThat(body.at("/additionalProperties").asBoolean()).isFalse();
+    assertThat(body.has("oneOf")).isFalse();
     assertThat(op.at("/responses/200/content/application~1json/schema/type").asText()).isEqualTo("integer");
     for (String status : List.of("400", "401", "403", "404", "413", "429", "499", "500", "502", "503", "504")) {
       assertThat(op.at("/responses/" + status + "/$ref").asText()).isEqualTo("#/components/responses/Error");
@@ -47,6 +47,22 @@ class OpenApiDocumentTest {
     assertThat(doc.at("/components/schemas/Error/properties/code/enum").toString()).contains("OVERLOADED", "NODE_LOST");
     assertThat(op.at("/parameters/0/$ref").asText()).isEqualTo("#/components/parameters/timeout");
     assertThat(doc.at("/components/parameters/strategy/schema/enum").toString()).contains("least_loaded", "smart");
+  }
+
+  @Test
+  void security_keyNeededExceptForOpenFunctions_serversFromTheRequest() {
+    FunctionInfo secret = function(FunctionSpec.newBuilder().setName("secret").addParameters(param("n", "long", "{\"type\":\"integer\"}"))
+        .setResultSchema("{\"type\":\"number\"}").setResultType("float"), "n1");
+    JsonNode doc = OpenApiDocument.of(List.of(ADD, secret), "https://gw.example:8443", name -> name.equals("secret"));
+    assertThat(doc.at("/paths/~1api~1add/post/security").toString()).isEqualTo("[]");
+    assertThat(doc.at("/paths/~1api~1secret/post/security").toString()).isEqualTo("[{\"clientKey\":[]}]");
+    assertThat(doc.at("/components/securitySchemes/clientKey/scheme").asText()).isEqualTo("bearer");
+    assertThat(doc.at("/servers/0/url").asText()).isEqualTo("https://gw.example:8443");
+    assertThat(doc.at("/paths/~1api~1secret/post/requestBody/content/application~1json/schema/properties/n/format").asText())
+        .isEqualTo("int64");
+    assertThat(doc.at("/paths/~1api~1secret/post/responses/200/content/application~1json/schema/format").asText()).isEqualTo("float");
+    assertThat(doc.at("/paths/~1api~1secret/post/requestBody/content/application~1json/schema/title").asText())
+        .isNotEqualTo(doc.at("/paths/~1api~1add/post/requestBody/content/application~1json/schema/title").asText());
   }
 
   @Test
@@ -82,7 +98,7 @@ class OpenApiDocumentTest {
         + "{\"type\":\"object\",\"properties\":{\"children\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Node\"}}}}}}";
     JsonNode doc = OpenApiDocument.of(List.of(function(FunctionSpec.newBuilder().setName("walk")
         .addParameters(param("root", "Node", tree)).setResultSchema(tree), "n1")));
-    JsonNode root = doc.at("/paths/~1api~1walk/post/requestBody/content/application~1json/schema/oneOf/0/properties/root");
+    JsonNode root = doc.at("/paths/~1api~1walk/post/requestBody/content/application~1json/schema/properties/root");
     assertThat(root.get("$ref").asText()).isEqualTo("#/components/schemas/walk.Node");
     assertThat(root.has("$defs")).isFalse();
     assertThat(root.has("$schema")).isFalse();
@@ -96,7 +112,7 @@ class OpenApiDocumentTest {
     JsonNode doc = OpenApiDocument.of(List.of(function(FunctionSpec.newBuilder().setName("odd")
         .addParameters(param("a", "X", "not json")).addParameters(param("b", "Y", "")).addParameters(param("c", "Z", "[1]"))
         .addParameters(param("d", "W", "true")), "n1")));
-    JsonNode props = doc.at("/paths/~1api~1odd/post/requestBody/content/application~1json/schema/oneOf/0/properties");
+    JsonNode props = doc.at("/paths/~1api~1odd/post/requestBody/content/application~1json/schema/properties");
     assertThat(props.get("a").toString()).isEqualTo("{}");
     assertThat(props.get("b").toString()).isEqualTo("{}");
     assertThat(props.get("c").toString()).isEqualTo("{}");

@@ -53,6 +53,8 @@ public final class CallRunner {
   private final Map<Long, RunningCall> running = new ConcurrentHashMap<>();
   private volatile long maxPayloadBytes = 16 << 20;
 
+  private volatile NodeTracing tracing = new NodeTracing(io.opentelemetry.api.OpenTelemetry.noop());
+
   public CallRunner(String nodeId, Map<String, RemoteFunction> functions, int maxConcurrency, ExecutorService executor,
       ScheduledExecutorService timer) {
     this.nodeId = nodeId;
@@ -65,6 +67,11 @@ public final class CallRunner {
         functionLimits.put(fn.name(), new Semaphore(fn.spec().getMaxConcurrency()));
       }
     }
+  }
+
+  /** Records an {@code execute} span per invocation with {@code tracing} (default: none). */
+  public void traceWith(NodeTracing tracing) {
+    this.tracing = tracing;
   }
 
   /** The gateway's limit for results and items, from its Welcome. */
@@ -107,7 +114,7 @@ public final class CallRunner {
     }
     Future<?> future;
     try {
-      future = executor.submit(() -> run(call, fn, invoke.getPayload()));
+      future = executor.submit(tracing.around(invoke, nodeId, () -> run(call, fn, invoke.getPayload())));
     } catch (RuntimeException rejected) {
       call.fail(error(ErrorCode.UNAVAILABLE, "Node '" + nodeId + "' is shutting down."));
       return;

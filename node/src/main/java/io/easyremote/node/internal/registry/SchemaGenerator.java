@@ -25,6 +25,7 @@ final class SchemaGenerator {
     SchemaGeneratorConfigBuilder config =
         new SchemaGeneratorConfigBuilder(Json.mapper(), SchemaVersion.DRAFT_2020_12, OptionPreset.PLAIN_JSON)
             .with(Option.INLINE_ALL_SCHEMAS)
+            .with(Option.EXTRA_OPEN_API_FORMAT_VALUES) // int32, int64, float, double: generated clients pick the right widths
             .without(Option.SCHEMA_VERSION_INDICATOR);
     return new com.github.victools.jsonschema.generator.SchemaGenerator(config.build());
   }
