@@ -83,9 +83,9 @@ final class IdempotencyCache {
       if (entry == null) {
         Usage used = usage.computeIfAbsent(scope, s -> new Usage());
         if (used.entries >= limits.maxEntriesPerCaller()) {
-          evictOldestDone(scope);
+          evictOldestDone(scope, null);
         }
-        if (used.entries >= limits.maxEntriesPerCaller() || entries.size() >= limits.maxEntries() && !evictOldestDone(null)) {
+        if (used.entries >= limits.maxEntriesPerCaller() || entries.size() >= limits.maxEntries() && !evictOldestDone(null, null)) {
           return new Decision(null, Wire.error(ErrorCode.OVERLOADED, "Too many calls with idempotency keys are running; retry "
               + "after some finish.").toBuilder().setRetryAfterMs(1000).build());
         }
@@ -156,11 +156,14 @@ final class IdempotencyCache {
     }
   }
 
-  /** Under the lock: drops the oldest finished entry of {@code scope} (any caller when null); false when none. */
-  private boolean evictOldestDone(String scope) {
+  /**
+   * Under the lock: drops the oldest finished entry of {@code scope} (any caller when null) other
+   * than {@code except}; false when there is none.
+   */
+  private boolean evictOldestDone(String scope, Entry except) {
     for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
       Entry e = it.next();
-      if (e.done && (scope == null || e.scope.equals(scope))) {
+      if (e != except && e.done && (scope == null || e.scope.equals(scope))) {
         it.remove();
         forget(e);
         return true;
@@ -255,26 +258,14 @@ final class IdempotencyCache {
         size += outcome;
         account(this, outcome);
         Usage used = usage.get(scope);
-        while ((used.bytes > limits.maxBytesPerCaller() && evictOldestOther(scope)) || (bytes > limits.maxBytes() && evictOldestOther(null))) {
+        while ((used.bytes > limits.maxBytesPerCaller() && evictOldestDone(scope, this))
+            || (bytes > limits.maxBytes() && evictOldestDone(null, this))) {
           // evicting the oldest finished entries first
         }
       } finally {
         lock.unlock();
       }
       return all;
-    }
-
-    /** Under the lock: evicts the oldest finished entry other than this one. */
-    private boolean evictOldestOther(String ofScope) {
-      for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
-        Entry e = it.next();
-        if (e != this && e.done && (ofScope == null || e.scope.equals(ofScope))) {
-          it.remove();
-          forget(e);
-          return true;
-        }
-      }
-      return false;
     }
 
     private Error tooLargeToKeep(String node, long outcomeBytes) {

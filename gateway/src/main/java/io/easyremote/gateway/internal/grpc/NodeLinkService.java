@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +36,6 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
   private final NodeAdmission admission;
   private final Duration helloTimeout;
   private final AtomicInteger pendingHellos = new AtomicInteger();
-  private final AtomicLong refusedStrangers = new AtomicLong();
 
   public NodeLinkService(CallScheduler scheduler, NodeAdmission admission, Duration helloTimeout) {
     this.scheduler = scheduler;
@@ -45,22 +43,11 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
     this.helloTimeout = helloTimeout;
   }
 
-  /** Node links waiting for their Hello now. */
-  public int pendingHellos() {
-    return pendingHellos.get();
-  }
-
-  /** Node links refused because too many were waiting for their Hello, or closed for not sending one in time. */
-  public long refusedStrangers() {
-    return refusedStrangers.get();
-  }
-
   @Override
   public StreamObserver<NodeFrame> connect(StreamObserver<GatewayFrame> out) {
     Link link = new Link(out);
     if (pendingHellos.incrementAndGet() > MAX_PENDING_HELLOS) {
       pendingHellos.decrementAndGet();
-      refusedStrangers.incrementAndGet();
       link.rejectedAtOnce();
       return link;
     }
@@ -89,7 +76,6 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
 
     void helloTimedOut() {
       if (session == null && !rejected) {
-        refusedStrangers.incrementAndGet();
         log.warn("Closed a node link from {} that sent no Hello within {} ms", remote(), helloTimeout.toMillis());
         reject(ErrorCode.DEADLINE_EXCEEDED, "No Hello within " + helloTimeout.toMillis() + " ms; the link was closed.");
       }

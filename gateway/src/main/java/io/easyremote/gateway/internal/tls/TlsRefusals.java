@@ -8,7 +8,6 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslClientHelloHandler;
 import io.netty.handler.ssl.SslHandler;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,8 +20,6 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class TlsRefusals extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(TlsRefusals.class);
-
-  private final AtomicLong refused = new AtomicLong();
 
   /**
    * Adds this handler after the pipeline's TLS handler, if it has one: the {@link SslHandler}, or
@@ -37,16 +34,10 @@ public final class TlsRefusals extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Connections closed because they did not speak TLS. */
-  public long refused() {
-    return refused.get();
-  }
-
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
     Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (root instanceof NotSslRecordException || root instanceof SSLException) {
-      refused.incrementAndGet();
       String what = root instanceof NotSslRecordException ? "did not speak TLS (a plaintext client?)" : "failed TLS: " + root.getMessage();
       log.warn("Closed a connection from {} that {}", ctx.channel().remoteAddress(), what);
       ctx.close();
