@@ -14,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code easyremote broadcast}: calls a function once on every matching node and prints the results by node id. */
@@ -29,11 +28,8 @@ final class BroadcastCommand implements Callable<Integer> {
   @Mixin
   ClientConnection gateway;
 
-  @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
-  String function;
-
-  @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON; non-JSON is a string.")
-  List<String> args = new ArrayList<>();
+  @Mixin
+  FunctionArgs call;
 
   @Option(names = "--quorum", paramLabel = "K", defaultValue = "0", description = "Answers needed (default: every node).")
   int quorum;
@@ -56,8 +52,8 @@ final class BroadcastCommand implements Callable<Integer> {
       options.require(r.substring(0, eq), r.substring(eq + 1));
     }
     try (Client root = gateway.connect(within, spec.commandLine().getErr())) {
-      Gathered<JsonNode> gathered = root.withOptions(options.build()).broadcast(function, JsonNode.class,
-          FanOut.builder().quorum(quorum).within(within).build(), JsonArgs.parse(args));
+      Gathered<JsonNode> gathered = root.withOptions(options.build()).broadcast(call.function, JsonNode.class,
+          FanOut.builder().quorum(quorum).within(within).build(), call.values());
       ObjectNode results = CliJson.mapper().createObjectNode();
       gathered.results().forEach(results::set);
       System.out.println(CliJson.mapper().writeValueAsString(results));

@@ -3,14 +3,11 @@ package io.easyremote.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.client.Client;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code easyremote call}: calls a function and prints its JSON result. */
@@ -22,11 +19,8 @@ final class CallCommand implements Callable<Integer> {
   @Mixin
   ClientConnection gateway;
 
-  @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
-  String function;
-
-  @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON (1, \"text\", [1,2], {\"x\":1}); non-JSON is a string.")
-  List<String> args = new ArrayList<>();
+  @Mixin
+  FunctionArgs call;
 
   @Mixin
   RoutingOptions routing;
@@ -37,8 +31,8 @@ final class CallCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
-      Object[] values = JsonArgs.parse(args);
-      JsonNode result = client.withOptions(routing.toCallOptions()).call(function, JsonNode.class, values);
+      Object[] values = call.values();
+      JsonNode result = client.withOptions(routing.toCallOptions()).call(call.function, JsonNode.class, values);
       System.out.println(result == null ? "null" : CliJson.mapper().writeValueAsString(result));
       return 0;
     }

@@ -4,14 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.client.Client;
 import io.easyremote.client.ResultStream;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code easyremote stream}: calls a streaming function and prints items as they arrive, one JSON value per line. */
@@ -23,11 +20,8 @@ final class StreamCommand implements Callable<Integer> {
   @Mixin
   ClientConnection gateway;
 
-  @Parameters(index = "0", paramLabel = "FUNCTION", description = "The streaming function.")
-  String function;
-
-  @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON; non-JSON is a string.")
-  List<String> args = new ArrayList<>();
+  @Mixin
+  FunctionArgs call;
 
   @Mixin
   RoutingOptions routing;
@@ -38,8 +32,8 @@ final class StreamCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
-      try (ResultStream<JsonNode> items = client.withOptions(routing.toCallOptions()).stream(function, JsonNode.class,
-          JsonArgs.parse(args))) {
+      try (ResultStream<JsonNode> items = client.withOptions(routing.toCallOptions()).stream(call.function, JsonNode.class,
+          call.values())) {
         for (JsonNode item : items) {
           System.out.println(CliJson.mapper().writeValueAsString(item));
           System.out.flush();

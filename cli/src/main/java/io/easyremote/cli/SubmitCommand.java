@@ -5,14 +5,11 @@ import io.easyremote.client.CallOptions;
 import io.easyremote.client.Client;
 import io.easyremote.client.Job;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code easyremote submit}: submits an async job and prints its id. */
@@ -25,11 +22,8 @@ final class SubmitCommand implements Callable<Integer> {
   @Mixin
   ClientConnection gateway;
 
-  @Parameters(index = "0", paramLabel = "FUNCTION", description = "The function name.")
-  String function;
-
-  @Parameters(index = "1..*", paramLabel = "JSON-ARG", description = "Arguments as JSON (1, \"text\", [1,2], {\"x\":1}); non-JSON is a string.")
-  List<String> args = new ArrayList<>();
+  @Mixin
+  FunctionArgs call;
 
   @Option(names = "--node", paramLabel = "ID", description = "Run it on this node.")
   String node;
@@ -42,7 +36,7 @@ final class SubmitCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     try (Client client = gateway.connect(timeout, spec.commandLine().getErr())) {
       Client c = node == null ? client : client.withOptions(CallOptions.builder().node(node).build());
-      Job<JsonNode> job = c.submit(function, JsonNode.class, JsonArgs.parse(args));
+      Job<JsonNode> job = c.submit(call.function, JsonNode.class, call.values());
       System.out.println(job.id());
       return 0;
     }

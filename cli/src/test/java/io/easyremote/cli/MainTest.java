@@ -55,8 +55,8 @@ class MainTest {
   @Test
   void call_withoutOptions_usesDefaults() {
     CallCommand call = parse(CallCommand.class, "call", "echo", "hello", "[1,2]");
-    assertThat(call.function).isEqualTo("echo");
-    assertThat(call.args).containsExactly("hello", "[1,2]");
+    assertThat(call.call.function).isEqualTo("echo");
+    assertThat(call.call.args).containsExactly("hello", "[1,2]");
     assertThat(call.routing.node).isNull();
     assertThat(call.timeout).isEqualTo(Duration.ofSeconds(30));
     assertThat(call.gateway.address()).isEqualTo("127.0.0.1:8080");
@@ -172,7 +172,7 @@ class MainTest {
   @Test
   void call_optionsAfterArguments_areOptions() {
     CallCommand call = parse(CallCommand.class, "call", "add", "1", "2", "--gateway", "10.0.0.5:9000", "--node", "gpu-1");
-    assertThat(call.args).containsExactly("1", "2");
+    assertThat(call.call.args).containsExactly("1", "2");
     assertThat(call.gateway.address()).isEqualTo("10.0.0.5:9000");
     assertThat(call.routing.node).isEqualTo("gpu-1");
   }
