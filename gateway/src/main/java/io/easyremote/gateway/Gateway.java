@@ -281,7 +281,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Frames from nodes that were ignored: results or items for calls that node was not running (late, duplicate or forged). */
   public long ignoredFrames() {
-    return scheduler.unknownResults();
+    return scheduler.ignoredFrames();
   }
 
   /** Stream items waiting in the gateway for callers that are not ready to receive them (bounded per stream). */

@@ -15,15 +15,10 @@ public interface CallSink {
   void onError(Error error);
 
   /**
-   * The call was sent to {@code nodeId} (again, after a lost node). Called under the scheduler's
-   * lock: must only record the fact, quickly. Optional; async jobs show it as their node.
-   */
-  default void onDispatched(String nodeId) {}
-
-  /**
    * The call is being sent to {@code nodeId} (again, after a lost node, when {@code attempt} &gt; 1),
-   * under the scheduler's lock: keep it short. Returns the trace context to pass to the node in
-   * {@code Invoke.trace}; none by default.
+   * under the routing lock: only record the fact, quickly (async jobs show it as their node; tracing
+   * starts a span). Returns the trace context to pass to the node in {@code Invoke.trace}; none by
+   * default.
    */
   default java.util.Map<String, String> onDispatch(String nodeId, int attempt) {
     return java.util.Map.of();

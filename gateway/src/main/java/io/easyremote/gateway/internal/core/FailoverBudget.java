@@ -1,31 +1,33 @@
 package io.easyremote.gateway.internal.core;
 
 /**
- * Limits re-dispatches (failover) so an outage cannot multiply load: each call earns
- * {@code ratio} of a retry, and a small floor per second is always available. A token bucket,
- * capped so a long quiet spell cannot bank an avalanche. Guarded by the scheduler lock.
+ * Limits failover re-dispatches so an outage cannot multiply load: each call earns {@code ratio}
+ * of a re-dispatch, and a small floor per second is always available. A token bucket, capped so a
+ * long quiet spell cannot bank an avalanche. (The client's retry budget is another algorithm: a
+ * sliding window of its own calls.) Not thread-safe: its owner guards it.
  */
-final class RetryBudget {
+final class FailoverBudget {
   private final double ratio;
   private final double floorPerSecond;
   private final double cap;
   private double tokens;
-  private long lastRefillNanos = System.nanoTime();
+  private long lastRefillNanos;
 
-  RetryBudget(double ratio, double floorPerSecond, double cap) {
+  FailoverBudget(double ratio, double floorPerSecond, double cap, long nowNanos) {
     this.ratio = ratio;
     this.floorPerSecond = floorPerSecond;
     this.cap = cap;
     this.tokens = cap / 2;
+    this.lastRefillNanos = nowNanos;
   }
 
-  /** A new call arrived: it earns a share of a retry. */
+  /** A new call arrived: it earns a share of a re-dispatch. */
   void onCall() {
     tokens = Math.min(cap, tokens + ratio);
   }
 
-  /** Spends one retry if the budget allows it. */
-  boolean tryRetry(long nowNanos) {
+  /** Spends one re-dispatch if the budget allows it. */
+  boolean tryFailover(long nowNanos) {
     double seconds = (nowNanos - lastRefillNanos) / 1e9;
     lastRefillNanos = nowNanos;
     tokens = Math.min(cap, tokens + seconds * floorPerSecond);

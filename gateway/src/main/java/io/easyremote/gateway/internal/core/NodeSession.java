@@ -1,35 +1,33 @@
 package io.easyremote.gateway.internal.core;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.easyremote.gateway.internal.balance.Candidate;
-import io.easyremote.gateway.internal.balance.LatencyEstimator;
 import io.easyremote.protocol.NodeResources;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
 import io.easyremote.protocol.wire.Hello;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One connected node: what it declared in its Hello, its outbound frame stream, and its routing
- * state. Fields marked "scheduler lock" are only touched while holding {@link CallScheduler}'s
- * lock; writes to the stream are serialised here because a {@link StreamObserver} is not
- * thread-safe.
+ * state. The routing state is guarded by the routing lock the core gave it: every accessor takes
+ * that lock (it is reentrant, so a routing step that holds it pays almost nothing), and the
+ * compiler checks the rule through {@link GuardedBy}.
+ *
+ * <p>Frames to the node go through its {@link NodeLink}: queued in order under the routing lock,
+ * written after it is released.
  */
 public final class NodeSession implements Candidate {
   /** Health states, as reported in NodeInfo. */
   enum State { HEALTHY, WARMING, SUSPECT, EJECTED, DRAINING }
-
-  private static final double ERROR_RATE_WEIGHT = 0.1;
-  private static final long MAX_EJECTION_NANOS = 30_000_000_000L;
-
-  private static final Logger log = LoggerFactory.getLogger(NodeSession.class);
 
   final String nodeId;
   final String sessionId;
@@ -38,53 +36,36 @@ public final class NodeSession implements Candidate {
   final double cost;
   final String version;
   final Map<String, FunctionSpec> functions;
-  final long connectedAtMillis = System.currentTimeMillis();
-
-  private final StreamObserver<GatewayFrame> out;
-  private final ReentrantLock sendLock = new ReentrantLock();
-  private boolean outClosed;
-
   /** The name of the token the node registered with, or null on an open gateway. */
-  String principal;
+  final String principal;
+  final long connectedAtMillis;
 
-  // Scheduler lock.
-  int inFlight;
-  final Map<Long, PendingCall> calls = new HashMap<>();
-  boolean removed;
-  boolean suspect;
-  /** Whether, in this spell of silence, the calls it was running that may run again were moved on. */
-  boolean callsMoved;
-  /** Whether, in this spell of silence, the rest of its calls were failed. */
-  boolean callsFailedOver;
-  boolean draining;
-  long callsServed;
-  long callsFailed;
-  double errorRate;
-  int consecutiveFailures;
-  int ejections;
-  long ejectedUntilNanos;
-  final LatencyEstimator latency = new LatencyEstimator(PENALTY_MILLIS);
-  private final long startedNanos = System.nanoTime();
+  private final Clock clock;
+  private final ReentrantLock routing;
+  private final NodeLink link;
+  private final NodeStats stats;
+  private final NodeLiveness liveness;
+
+  @GuardedBy("routing")
+  private final Map<Long, PendingCall> calls = new HashMap<>();
+  @GuardedBy("routing")
+  private boolean removed;
+  @GuardedBy("routing")
+  private boolean draining;
+  private final long startedNanos;
   private final long warmupNanos;
 
-  volatile NodeResources resources;
-  volatile long lastHeartbeatMillis = System.currentTimeMillis();
-  /** When any frame last arrived from the node: what health checks go by. */
-  private volatile long lastHeardMillis = System.currentTimeMillis();
-  /** Scheduler lock: when the gateway last pinged the silent node (0 = never). */
-  long pingedAtMillis;
-  /** The event loop that reads this node's frames, when known: probed to tell a slow gateway from a silent node. */
-  private volatile java.util.concurrent.Executor loop;
-  /** When the node's event loop last ran a probe: frames that had arrived by then were read. */
-  private volatile long loopAnsweredMillis;
-
-  /** The latency a failed call counts as, at least: a node that fails fast must not look fast. */
-  static final double PENALTY_MILLIS = 1000;
-
-  NodeSession(String sessionId, Hello hello, StreamObserver<GatewayFrame> out, long warmupNanos) {
+  private volatile NodeResources resources;
+  NodeSession(String sessionId, Hello hello, String principal, StreamObserver<GatewayFrame> out, long warmupNanos,
+      ReentrantLock routing, Clock clock) {
+    this.clock = clock;
+    this.routing = routing;
     this.warmupNanos = warmupNanos;
+    this.startedNanos = clock.nanoTime();
+    this.connectedAtMillis = clock.millis();
     this.nodeId = hello.getNodeId();
     this.sessionId = sessionId;
+    this.principal = principal;
     this.maxConcurrency = hello.getMaxConcurrency();
     this.labels = Map.copyOf(hello.getLabelsMap());
     this.cost = hello.getCost();
@@ -95,7 +76,9 @@ public final class NodeSession implements Candidate {
     }
     this.functions = Map.copyOf(fns);
     this.resources = Wire.fromWire(hello.getResources());
-    this.out = out;
+    this.link = new NodeLink(nodeId, out);
+    this.stats = new NodeStats(routing);
+    this.liveness = new NodeLiveness(routing, clock);
   }
 
   /** The node's id. */
@@ -103,49 +86,32 @@ public final class NodeSession implements Candidate {
     return nodeId;
   }
 
-  /** When the gateway last heard a heartbeat from it. */
-  long lastHeartbeatMillis() {
-    return lastHeartbeatMillis;
+  // ---------------------------------------------------------------- liveness
+
+  /** Whether it is heard from, and the state of a spell of silence. */
+  NodeLiveness liveness() {
+    return liveness;
   }
 
-  /** When the gateway last received any frame from it. */
-  long lastHeardMillis() {
-    return lastHeardMillis;
+  /** When the gateway last heard a heartbeat from it. */
+  long lastHeartbeatMillis() {
+    return liveness.lastHeartbeatMillis();
   }
 
   /** The event loop that reads this node's stream. */
-  public void readBy(java.util.concurrent.Executor eventLoop) {
-    this.loop = eventLoop;
-  }
-
-  /**
-   * Asks the node's event loop to note when it gets to run: if it does while the node stays
-   * silent, the silence is the node's, not a gateway too busy to read its frames.
-   */
-  void probeLoop() {
-    java.util.concurrent.Executor l = loop;
-    if (l == null) {
-      loopAnsweredMillis = System.currentTimeMillis();
-      return;
-    }
-    try {
-      l.execute(() -> loopAnsweredMillis = System.currentTimeMillis());
-    } catch (RuntimeException e) {
-      loopAnsweredMillis = System.currentTimeMillis(); // the loop is gone: nothing more will be read
-    }
-  }
-
-  /** Whether the event loop reading this node ran after {@code sinceMillis}. */
-  boolean loopRanSince(long sinceMillis) {
-    return loopAnsweredMillis >= sinceMillis;
+  public void readBy(Executor eventLoop) {
+    liveness.readBy(eventLoop);
   }
 
   /** A frame arrived from the node: it is alive, whatever its heartbeats say. */
   public void heard() {
-    long now = System.currentTimeMillis();
-    if (now != lastHeardMillis) { // a volatile read is cheaper than a write on every frame
-      lastHeardMillis = now;
-    }
+    liveness.heard();
+  }
+
+  /** Records a heartbeat and the resources it reported. */
+  public void heartbeat(NodeResources resources) {
+    this.resources = resources;
+    liveness.heartbeat();
   }
 
   /** Function names in declaration order. */
@@ -153,53 +119,172 @@ public final class NodeSession implements Candidate {
     return List.copyOf(functions.keySet());
   }
 
+  // ---------------------------------------------------------------- routing state
+
+  /** Whether it may take {@code call} now: a free slot, healthy (ejected only if allowed), not already holding it. */
+  boolean canTake(PendingCall call, long nowNanos, boolean allowEjected) {
+    routing.lock();
+    try {
+      return calls.size() < maxConcurrency && acceptsLocked(nowNanos, allowEjected) && !calls.containsKey(call.id);
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Whether it holds a call with this id (a call id is never sent twice to one node). */
+  boolean holds(long callId) {
+    routing.lock();
+    try {
+      return calls.containsKey(callId);
+    } finally {
+      routing.unlock();
+    }
+  }
+
   boolean hasFreeSlot() {
-    return inFlight < maxConcurrency;
+    routing.lock();
+    try {
+      return calls.size() < maxConcurrency;
+    } finally {
+      routing.unlock();
+    }
   }
 
-  boolean isEjected(long nowNanos) {
-    return ejectedUntilNanos != 0 && nowNanos < ejectedUntilNanos;
+  /** Whether it may be sent new calls at all: connected, heard from, not draining. */
+  boolean open() {
+    routing.lock();
+    try {
+      return !removed && !liveness.suspect() && !draining;
+    } finally {
+      routing.unlock();
+    }
   }
 
-  /** Healthy enough for new calls; an ejected node only when {@code allowEjected} (every alternative is ejected too). */
-  boolean accepts(long nowNanos, boolean allowEjected) {
-    return !removed && !suspect && !draining && (allowEjected || !isEjected(nowNanos));
+  /** Open and not ejected: counts as a real alternative for a call. */
+  boolean healthy(long nowNanos) {
+    routing.lock();
+    try {
+      return acceptsLocked(nowNanos, false);
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  @GuardedBy("routing")
+  private boolean acceptsLocked(long nowNanos, boolean allowEjected) {
+    return !removed && !liveness.suspect() && !draining && (allowEjected || !stats.isEjected(nowNanos));
+  }
+
+  /** Its service record and ejection. */
+  NodeStats stats() {
+    return stats;
+  }
+
+  /** Takes a slot for the call. */
+  void start(PendingCall call) {
+    routing.lock();
+    try {
+      calls.put(call.id, call);
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Frees the call's slot; the call, or null when it held none with this id. */
+  PendingCall end(long callId) {
+    routing.lock();
+    try {
+      return calls.remove(callId);
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** The call it holds with this id, or null. */
+  PendingCall running(long callId) {
+    routing.lock();
+    try {
+      return calls.get(callId);
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** A snapshot of the calls holding its slots. */
+  List<PendingCall> calls() {
+    routing.lock();
+    try {
+      return new ArrayList<>(calls.values());
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Frees every slot; the calls that held them. */
+  List<PendingCall> endAll() {
+    routing.lock();
+    try {
+      List<PendingCall> all = new ArrayList<>(calls.values());
+      calls.clear();
+      return all;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  boolean removed() {
+    routing.lock();
+    try {
+      return removed;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Taken out of routing for good (disconnected or replaced). */
+  void markRemoved() {
+    routing.lock();
+    try {
+      removed = true;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  boolean draining() {
+    routing.lock();
+    try {
+      return draining;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  void markDraining() {
+    routing.lock();
+    try {
+      draining = true;
+    } finally {
+      routing.unlock();
+    }
   }
 
   State state(long nowNanos) {
-    if (draining) {
-      return State.DRAINING;
-    }
-    if (suspect) {
-      return State.SUSPECT;
-    }
-    if (isEjected(nowNanos)) {
-      return State.EJECTED;
+    routing.lock();
+    try {
+      if (draining) {
+        return State.DRAINING;
+      }
+      if (liveness.suspect()) {
+        return State.SUSPECT;
+      }
+      if (stats.isEjected(nowNanos)) {
+        return State.EJECTED;
+      }
+    } finally {
+      routing.unlock();
     }
     return weight(nowNanos) < 1 ? State.WARMING : State.HEALTHY;
-  }
-
-  /**
-   * Records a finished call's latency and outcome. Returns true when this failure ejects the node.
-   *
-   * @param failed the node's fault: the function threw or the node failed internally
-   */
-  boolean recordOutcome(double millis, boolean failed, long nowNanos, int ejectAfter, long backoffNanos) {
-    latency.observe(millis, failed, nowNanos);
-    errorRate += ERROR_RATE_WEIGHT * ((failed ? 1 : 0) - errorRate);
-    if (!failed) {
-      consecutiveFailures = 0;
-      return false;
-    }
-    consecutiveFailures++;
-    if (ejectAfter > 0 && consecutiveFailures >= ejectAfter && !isEjected(nowNanos)) {
-      long length = Math.min(MAX_EJECTION_NANOS, backoffNanos << Math.min(ejections, 10));
-      ejections++;
-      ejectedUntilNanos = nowNanos + length;
-      consecutiveFailures = 0;
-      return true;
-    }
-    return false;
   }
 
   // ---------------------------------------------------------------- Candidate
@@ -211,7 +296,12 @@ public final class NodeSession implements Candidate {
 
   @Override
   public int inFlight() {
-    return inFlight;
+    routing.lock();
+    try {
+      return calls.size();
+    } finally {
+      routing.unlock();
+    }
   }
 
   @Override
@@ -221,12 +311,12 @@ public final class NodeSession implements Candidate {
 
   @Override
   public double latencyMillis(long nowNanos) {
-    return latency.estimate(nowNanos);
+    return stats.latencyMillis(nowNanos);
   }
 
   @Override
   public double errorRate() {
-    return errorRate;
+    return stats.errorRate();
   }
 
   @Override
@@ -248,44 +338,27 @@ public final class NodeSession implements Candidate {
     return ramp >= 1 ? 1 : Math.max(0.1, ramp);
   }
 
-  /** Records a heartbeat. */
-  public void heartbeat(NodeResources resources) {
-    this.resources = resources;
-    this.lastHeartbeatMillis = System.currentTimeMillis();
-    this.lastHeardMillis = lastHeartbeatMillis;
+  // ---------------------------------------------------------------- outbound frames
+
+  /** Queues a frame in order; the next {@link #flush()} writes it. Cheap: safe under the routing lock. */
+  void enqueue(GatewayFrame frame) {
+    link.enqueue(frame);
   }
 
-  /** Sends a frame; false if the stream is closed or the write failed. */
-  public boolean send(GatewayFrame frame) {
-    sendLock.lock();
-    try {
-      if (outClosed) {
-        return false;
-      }
-      out.onNext(frame);
-      return true;
-    } catch (RuntimeException e) {
-      log.debug("Send to node {} failed: {}", nodeId, e.toString());
-      outClosed = true;
-      return false;
-    } finally {
-      sendLock.unlock();
-    }
+  /** Writes the queued frames. Never while holding the routing lock: writing serializes them. */
+  void flush() {
+    link.flush();
   }
 
-  /** Completes the outbound stream (idempotent). */
+  /** Sends a frame after every frame queued before it. */
+  public void send(GatewayFrame frame) {
+    link.enqueue(frame);
+    link.flush();
+  }
+
+  /** Writes what is queued, then completes the outbound stream (idempotent). */
   public void closeStream() {
-    sendLock.lock();
-    try {
-      if (!outClosed) {
-        outClosed = true;
-        out.onCompleted();
-      }
-    } catch (RuntimeException e) {
-      log.debug("Closing the stream of node {} failed: {}", nodeId, e.toString());
-    } finally {
-      sendLock.unlock();
-    }
+    link.close();
   }
 
   @Override

@@ -1,44 +1,63 @@
 package io.easyremote.gateway.internal.core;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.Payload;
-import java.util.concurrent.ScheduledFuture;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.LoggerFactory;
 
 /**
- * A call between arrival and completion. Its routing state is guarded by the scheduler's lock;
- * completion is once-only and safe from any thread.
+ * A call between arrival and completion. Its routing state is guarded by the routing lock (every
+ * accessor takes it; it is reentrant); completion is once-only and safe from any thread.
  */
 public final class PendingCall {
   enum State { QUEUED, DISPATCHED, ABANDONED, FOLLOWING, DONE }
 
   final long id;
   final CallRequestSpec request;
-  final long arrivedNanos = System.nanoTime();
+  final long arrivedNanos;
+  private final Clock clock;
+  private final ReentrantLock routing;
   private final CallSink sink;
   private final CallListener listener;
   private final AtomicBoolean completed = new AtomicBoolean();
 
-  // Guarded by the scheduler lock.
-  State state = State.QUEUED;
-  NodeSession node;
-  long dispatchedNanos;
-  ScheduledFuture<?> deadlineTimer;
+  @GuardedBy("routing")
+  private State state = State.QUEUED;
+  @GuardedBy("routing")
+  private NodeSession node;
   /** Streams: credits granted by the caller and not yet used by items (sent with Invoke when queued). */
-  long credits;
-  /** Streams: items forwarded to the caller. */
-  long items;
+  @GuardedBy("routing")
+  private long credits;
   /** Nodes this call was dispatched to so far. */
-  int attempts;
+  @GuardedBy("routing")
+  private int attempts;
+  // Written under the routing lock, read when the call completes (any thread).
+  private volatile long dispatchedNanos;
+  /** Streams: items forwarded to the caller. */
+  private volatile long items;
   /** Whether the caller's grant admitted it (and must be released on completion). */
-  boolean admitted;
+  private volatile boolean admitted;
+  private volatile Clock.Timer deadlineTimer;
 
-  PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener) {
+  PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener, ReentrantLock routing, Clock clock) {
     this.id = id;
     this.request = request;
     this.sink = sink;
     this.listener = listener;
+    this.routing = routing;
+    this.clock = clock;
+    this.arrivedNanos = clock.nanoTime();
     this.credits = request.initialCredits();
+  }
+
+  /** The same call completing into another sink (the leader of an idempotency key). */
+  PendingCall withSink(CallSink other) {
+    return new PendingCall(id, request, other, listener, routing, clock);
   }
 
   /** The gateway-wide call id. */
@@ -51,13 +70,173 @@ public final class PendingCall {
     return request.function();
   }
 
+  // ---------------------------------------------------------------- routing state
+
+  State state() {
+    routing.lock();
+    try {
+      return state;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  void state(State next) {
+    routing.lock();
+    try {
+      state = next;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Moves from {@code expected} to {@code next}; false (and no change) when it was in another state. */
+  boolean transition(State expected, State next) {
+    routing.lock();
+    try {
+      if (state != expected) {
+        return false;
+      }
+      state = next;
+      return true;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** The node running it, or null. */
+  NodeSession node() {
+    routing.lock();
+    try {
+      return node;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Whether {@code candidate} is the node running it now. */
+  boolean runsOn(NodeSession candidate) {
+    routing.lock();
+    try {
+      return state == State.DISPATCHED && node == candidate;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Sent to {@code to} now: one more attempt. Returns the attempt's number. */
+  int dispatchTo(NodeSession to, long nowNanos) {
+    routing.lock();
+    try {
+      state = State.DISPATCHED;
+      node = to;
+      dispatchedNanos = nowNanos;
+      return ++attempts;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Back to routing after its node was given up. */
+  void requeued() {
+    routing.lock();
+    try {
+      state = State.QUEUED;
+      node = null;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Running on {@code on} again: a move to another node was not possible after all. */
+  void restore(NodeSession on) {
+    routing.lock();
+    try {
+      state = State.DISPATCHED;
+      node = on;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Dispatches so far. */
+  int attempts() {
+    routing.lock();
+    try {
+      return attempts;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Streams: credits granted and not yet used. */
+  long credits() {
+    routing.lock();
+    try {
+      return credits;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  void addCredits(int n) {
+    routing.lock();
+    try {
+      credits += n;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Streams: one item is forwarded; false (nothing used) when no credit is left. */
+  boolean useCredit() {
+    routing.lock();
+    try {
+      if (credits <= 0) {
+        return false;
+      }
+      credits--;
+      items++;
+      return true;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Streams: items forwarded to the caller so far. */
+  long items() {
+    return items;
+  }
+
+  boolean admitted() {
+    return admitted;
+  }
+
+  void admit() {
+    admitted = true;
+  }
+
+  long dispatchedNanos() {
+    return dispatchedNanos;
+  }
+
+  /** The timer that expires the call at its deadline; cancelled when it completes. */
+  void deadlineTimer(Clock.Timer timer) {
+    deadlineTimer = timer;
+    if (completed.get()) {
+      timer.cancel(); // completed while the timer was being set
+    }
+  }
+
+  // ---------------------------------------------------------------- completion (any thread, once)
+
   boolean isCompleted() {
     return completed.get();
   }
 
   /** The call goes to {@code nodeId} now: the trace context its sink wants passed on in {@code Invoke.trace}. */
-  java.util.Map<String, String> onDispatch(String nodeId) {
-    return sink.onDispatch(nodeId, attempts);
+  Map<String, String> onDispatch(String nodeId, int attempt) {
+    return sink.onDispatch(nodeId, attempt);
   }
 
   /** A sink that completes this call: how a repeat of an idempotency key follows the first call. */
@@ -93,7 +272,7 @@ public final class PendingCall {
     }
     cancelTimer();
     sink.onError(error);
-    record(error.getNodeId().isEmpty() ? null : error.getNodeId(), io.easyremote.protocol.internal.Wire.fromWire(error.getCode()));
+    record(error.getNodeId().isEmpty() ? null : error.getNodeId(), Wire.fromWire(error.getCode()));
     return true;
   }
 
@@ -108,15 +287,6 @@ public final class PendingCall {
     return true;
   }
 
-  /** Tells the sink which node the call was sent to (under the scheduler lock). */
-  void dispatched(String nodeId) {
-    try {
-      sink.onDispatched(nodeId);
-    } catch (RuntimeException e) {
-      org.slf4j.LoggerFactory.getLogger(PendingCall.class).warn("A call sink failed on dispatch", e);
-    }
-  }
-
   /** Streams: forwards one item unless the call already completed. */
   void item(Payload payload, String nodeId) {
     if (!completed.get()) {
@@ -124,25 +294,25 @@ public final class PendingCall {
     }
   }
 
-  private void record(String nodeId, io.easyremote.protocol.ErrorCode error) {
+  private void record(String nodeId, ErrorCode error) {
     if (admitted) {
       request.grant().release();
     }
-    long now = System.nanoTime();
+    long now = clock.nanoTime();
     long dispatched = dispatchedNanos;
     long queuedFor = (dispatched == 0 ? now : dispatched) - arrivedNanos;
     try {
       listener.onCompleted(new CallRecord(id, request.function(), nodeId, request.caller(), error, queuedFor, now - arrivedNanos,
           request.stream(), items));
     } catch (RuntimeException e) {
-      org.slf4j.LoggerFactory.getLogger(PendingCall.class).warn("A call listener failed", e);
+      LoggerFactory.getLogger(PendingCall.class).warn("A call listener failed", e);
     }
   }
 
   private void cancelTimer() {
-    ScheduledFuture<?> timer = deadlineTimer;
+    Clock.Timer timer = deadlineTimer;
     if (timer != null) {
-      timer.cancel(false);
+      timer.cancel();
     }
   }
 }

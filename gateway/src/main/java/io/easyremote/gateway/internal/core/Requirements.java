@@ -68,7 +68,7 @@ public record Requirements(Map<String, String> labels, long minMemoryFreeBytes, 
         return want.getKey() + "=" + have + ", not " + want.getValue();
       }
     }
-    NodeResources r = node.resources;
+    NodeResources r = node.resources();
     if (minMemoryFreeBytes > 0 && r.memoryFreeBytes() < minMemoryFreeBytes) {
       return "free memory " + Errors.bytes(r.memoryFreeBytes()) + " < " + Errors.bytes(minMemoryFreeBytes);
     }

@@ -87,21 +87,22 @@ public final class StatusViews {
   }
 
   private static NodeInfo toWire(NodeSession node) {
+    NodeStats.Snapshot stats = node.stats().snapshot();
     return NodeInfo.newBuilder()
         .setNodeId(node.nodeId)
         .setState(node.state(System.nanoTime()).name())
         .putAllLabels(node.labels)
-        .setResources(Wire.toWire(node.resources))
+        .setResources(Wire.toWire(node.resources()))
         .setMaxConcurrency(node.maxConcurrency)
-        .setInFlight(node.inFlight)
+        .setInFlight(node.inFlight())
         .addAllFunctions(node.functionNames())
         .setConnectedAtMs(node.connectedAtMillis)
-        .setLastHeartbeatMs(node.lastHeartbeatMillis)
-        .setCallsServed(node.callsServed)
-        .setCallsFailed(node.callsFailed)
-        .setEwmaLatencyMs(node.latency.displayMillis())
-        .setErrorRate(node.errorRate)
-        .setConsecutiveFailures(node.consecutiveFailures)
+        .setLastHeartbeatMs(node.lastHeartbeatMillis())
+        .setCallsServed(stats.callsServed())
+        .setCallsFailed(stats.callsFailed())
+        .setEwmaLatencyMs(stats.latencyMillis())
+        .setErrorRate(stats.errorRate())
+        .setConsecutiveFailures(stats.consecutiveFailures())
         .setCost(node.cost)
         .setVersion(node.version)
         .build();

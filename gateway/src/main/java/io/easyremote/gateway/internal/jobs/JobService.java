@@ -362,9 +362,10 @@ public final class JobService implements AutoCloseable {
     }
 
     @Override
-    public void onDispatched(String nodeId) {
+    public java.util.Map<String, String> onDispatch(String nodeId, int attempt) {
       job.nodeId = nodeId;
       timer.execute(() -> changed(job));
+      return java.util.Map.of();
     }
 
     @Override

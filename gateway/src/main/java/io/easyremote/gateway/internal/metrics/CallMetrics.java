@@ -145,7 +145,7 @@ public final class CallMetrics implements CallListener, AutoCloseable {
     Gauge.builder("easyremote.stream.buffered.items", scheduler, s -> s.bufferedStreamItems().get())
         .description("Stream items held for callers that are not reading yet").register(registry);
     Gauge.builder("easyremote.nodes.connected", status, s -> s.nodes().size()).description("Connected nodes").register(registry);
-    FunctionCounter.builder("easyremote.frames.ignored", scheduler, CallScheduler::unknownResults)
+    FunctionCounter.builder("easyremote.frames.ignored", scheduler, CallScheduler::ignoredFrames)
         .description("Frames from nodes for calls they were not running (late, duplicate or forged)").register(registry);
     return this;
   }

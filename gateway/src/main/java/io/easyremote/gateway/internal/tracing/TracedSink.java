@@ -32,6 +32,7 @@ class TracedSink implements CallSink {
 
   @Override
   public synchronized Map<String, String> onDispatch(String nodeId, int attempt) {
+    delegate.onDispatch(nodeId, attempt); // the delegate records the node; the trace context is ours
     endQueue();
     if (dispatch != null) {
       dispatch.setStatus(StatusCode.ERROR, "node lost; dispatched again").end(); // a re-dispatch after a lost node
@@ -42,11 +43,6 @@ class TracedSink implements CallSink {
     Map<String, String> trace = new HashMap<>();
     W3CTraceContextPropagator.getInstance().inject(Context.root().with(dispatch), trace, (carrier, key, value) -> carrier.put(key, value));
     return trace;
-  }
-
-  @Override
-  public void onDispatched(String nodeId) {
-    delegate.onDispatched(nodeId);
   }
 
   @Override

@@ -1,0 +1,132 @@
+package io.easyremote.gateway.internal.core;
+
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.GatewayFrame;
+import io.easyremote.protocol.wire.Heartbeat;
+import io.easyremote.protocol.wire.Ping;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches node liveness. Silence is time since any frame from the node (a node busy sending
+ * results is alive however late its heartbeats). A node silent for one interval is pinged (it
+ * answers with a heartbeat from its transport thread); silent for {@link
+ * SchedulerSettings#suspectAfterMillis()} it is SUSPECT: no new calls. Its calls that may run
+ * again move on after {@link SchedulerSettings#moveCallsAfterMillis()}, the others fail with
+ * NODE_LOST after {@link SchedulerSettings#failCallsAfterMillis()}, but only once the ping went
+ * unanswered although the node's event loop ran and this process was not itself starved; silent
+ * for the node timeout, the node is removed as if its stream had closed. A frame from a suspect
+ * node makes it healthy again.
+ */
+final class HealthMonitor {
+  private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
+  private static final GatewayFrame PING = GatewayFrame.newBuilder().setPing(Ping.getDefaultInstance()).build();
+
+  private final ReentrantLock lock;
+  private final SchedulerSettings settings;
+  private final RoutingTable table;
+  private final Dispatcher dispatcher;
+  private final NodeLoss loss;
+  private final Clock clock;
+  private final BiConsumer<NodeSession, String> gone;
+  /** How often {@link #check()} runs: a quarter heartbeat interval, at least 10 ms. */
+  final long checkEveryMillis;
+  /** Timer thread only: when the last check ran, to notice when this process itself was starved. */
+  private long lastCheckMillis;
+  /** Timer thread only: when a check last found this process starved. */
+  private long starvedAtMillis = Long.MIN_VALUE / 2;
+
+  HealthMonitor(ReentrantLock lock, SchedulerSettings settings, RoutingTable table, Dispatcher dispatcher, NodeLoss loss,
+      Clock clock, BiConsumer<NodeSession, String> gone) {
+    this.lock = lock;
+    this.settings = settings;
+    this.table = table;
+    this.dispatcher = dispatcher;
+    this.loss = loss;
+    this.clock = clock;
+    this.gone = gone;
+    this.checkEveryMillis = Math.max(10, settings.heartbeatInterval().toMillis() / 4);
+  }
+
+  /** A heartbeat arrived: fresh resources (when they are sane), and a suspect node is trusted again. */
+  void onHeartbeat(NodeSession node, Heartbeat heartbeat) {
+    if (heartbeat.hasResources() && HelloChecks.resourcesProblem(heartbeat.getResources()) == null) {
+      node.heartbeat(Wire.fromWire(heartbeat.getResources()));
+    } else {
+      node.heard();
+    }
+    if (!node.removed() && node.liveness().clearSuspect()) {
+      log.info("Node '{}' is heartbeating again", node.nodeId);
+      dispatcher.refill(node);
+    }
+  }
+
+  /** One round of checks over every node; runs every {@link #checkEveryMillis} on the timer. */
+  void check() {
+    long now = clock.millis();
+    // A check that runs late means this process was starved (GC, CPU): silence may be ours, so
+    // no calls are given up in this round.
+    // Calls are given up only half an interval after the process is running normally again: the
+    // frames that arrived meanwhile must be read first.
+    long interval = settings.heartbeatInterval().toMillis();
+    if (lastCheckMillis != 0 && now - lastCheckMillis > 3 * checkEveryMillis) {
+      starvedAtMillis = now;
+    }
+    lastCheckMillis = now;
+    boolean gatewayStarved = now - starvedAtMillis < interval / 2;
+    long limit = settings.silenceLimitMillis();
+    List<NodeSession> silent = new ArrayList<>();
+    List<NodeSession> toPing = new ArrayList<>();
+    List<NodeLoss.Failure> failures = new ArrayList<>();
+    lock.lock();
+    try {
+      for (NodeSession node : table.nodes()) {
+        NodeLiveness live = node.liveness();
+        long heard = live.lastHeardMillis();
+        long silence = now - heard;
+        if (silence > limit) {
+          silent.add(node);
+          continue;
+        }
+        if (silence > interval && live.pingIfUnpinged(heard, now)) {
+          live.probeLoop();
+          toPing.add(node);
+        }
+        if (silence > settings.suspectAfterMillis() && live.markSuspect()) {
+          log.warn("Node '{}' was silent for {} ms and did not answer a ping: no new calls until it is heard again "
+              + "(given up after {} ms)", node.nodeId, silence, limit);
+        }
+        long pinged = live.pingedAtMillis();
+        boolean unanswered = live.suspect() && !gatewayStarved && pinged >= heard && now - pinged >= interval / 2
+            && live.loopRanSince(pinged);
+        if (unanswered && silence > settings.moveCallsAfterMillis() && live.markCallsMoved()) {
+          int moved = loss.giveUp(node, false, settings.failCallsAfterMillis(), failures);
+          log.warn("Node '{}' still silent after {} ms: {} of its calls moved to other nodes", node.nodeId, silence, moved);
+        }
+        if (unanswered && silence > settings.failCallsAfterMillis() && live.markCallsFailedOver()) {
+          int failed = loss.giveUp(node, true, settings.failCallsAfterMillis(), failures);
+          log.warn("Node '{}' still silent after {} ms: {} of its calls failed with NODE_LOST", node.nodeId, silence, failed);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (NodeSession node : toPing) {
+      dispatcher.enqueue(node, PING);
+    }
+    dispatcher.flush();
+    for (NodeLoss.Failure failure : failures) {
+      failure.call().fail(failure.error());
+    }
+    for (NodeSession node : silent) {
+      long silence = clock.millis() - node.liveness().lastHeardMillis();
+      if (silence > limit) { // not heard from since the check above
+        gone.accept(node, "no frame for " + silence + " ms");
+      }
+    }
+  }
+}
