@@ -1,0 +1,118 @@
+package io.easyremote.gateway.internal.core;
+
+import static io.easyremote.gateway.internal.core.CoreFixture.fn;
+import static io.easyremote.gateway.internal.core.CoreFixture.hello;
+import static io.easyremote.gateway.internal.core.CoreFixture.idempotent;
+import static io.easyremote.gateway.internal.core.CoreFixture.payload;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.GatewayFrame.KindCase;
+import io.easyremote.protocol.wire.Result;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The facade on a fake clock: deadlines, idempotency followers, registration and node loss, end to end in the core. */
+class CallSchedulerTest {
+  private final FakeClock clock = new FakeClock();
+  private final CallScheduler scheduler = new CallScheduler(CoreFixture.settings(), CallListener.NONE, clock);
+
+  private CallRequestSpec unary(String function, Duration deadline) {
+    return CallRequestSpec.unary(function, null, payload("[]"), "tester", clock.nanoTime() + deadline.toNanos());
+  }
+
+  @Test
+  void register_sendsWelcomeAndDispatchesTheQueue() throws Exception {
+    CoreFixture.Frames frames = new CoreFixture.Frames();
+    scheduler.register(hello("a", 2, fn("f")), frames);
+    assertThat(frames.kinds()).containsExactly(KindCase.WELCOME);
+    assertThat(frames.all().get(0).getWelcome().getHeartbeatIntervalMs()).isEqualTo(1000);
+  }
+
+  @Test
+  void deadline_expiresOnTheClockAndCancelsOnTheNode() throws Exception {
+    CoreFixture.Frames frames = new CoreFixture.Frames();
+    scheduler.register(hello("a", 1, fn("slow")), frames);
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    scheduler.submit(unary("slow", Duration.ofSeconds(2)), outcome);
+
+    clock.forward(Duration.ofMillis(1999));
+    assertThat(outcome.completions).isZero();
+    clock.forward(Duration.ofMillis(1));
+    assertThat(outcome.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED);
+    assertThat(outcome.error.getMessage()).contains("ran on node 'a'");
+    assertThat(frames.kinds()).filteredOn(kind -> kind != KindCase.PING) // a silent fake node is pinged after 1 s
+        .containsExactly(KindCase.WELCOME, KindCase.INVOKE, KindCase.CANCEL);
+  }
+
+  @Test
+  void answeredCall_cancelsItsDeadlineTimer() throws Exception {
+    CoreFixture.Frames frames = new CoreFixture.Frames();
+    NodeSession node = scheduler.register(hello("a", 1, fn("f")), frames);
+    int timers = clock.pending();
+    PendingCall call = scheduler.submit(unary("f", Duration.ofSeconds(30)), new CoreFixture.Outcome());
+    assertThat(clock.pending()).isEqualTo(timers + 1);
+    scheduler.onResult(node, Result.newBuilder().setCallId(call.id).setPayload(payload("1")).build());
+    assertThat(clock.pending()).as("no timer left behind for a finished call").isEqualTo(timers);
+  }
+
+  @Test
+  void sameIdempotencyKey_followsTheFirstCallAndRunsOnce() throws Exception {
+    CoreFixture.Frames frames = new CoreFixture.Frames();
+    NodeSession node = scheduler.register(hello("a", 4, idempotent("charge")), frames);
+    CallRequestSpec keyed = new CallRequestSpec("charge", null, payload("[1]"), "tester", clock.nanoTime() + 5_000_000_000L, false, 0,
+        null, Requirements.NONE, "order-1", 3, false);
+    CoreFixture.Outcome first = new CoreFixture.Outcome();
+    CoreFixture.Outcome repeat = new CoreFixture.Outcome();
+    PendingCall call = scheduler.submit(keyed, first);
+    scheduler.submit(keyed, repeat);
+    assertThat(frames.invoked()).containsExactly(call.id);
+
+    scheduler.onResult(node, Result.newBuilder().setCallId(call.id).setPayload(payload("ok")).build());
+    assertThat(first.result.getData().toStringUtf8()).isEqualTo("ok");
+    assertThat(repeat.result.getData().toStringUtf8()).isEqualTo("ok");
+  }
+
+  @Test
+  void nodeGone_idempotentCallMovesToAnotherNode_othersFailNodeLost() throws Exception {
+    CoreFixture.Frames aFrames = new CoreFixture.Frames();
+    NodeSession a = scheduler.register(hello("a", 4, idempotent("read"), fn("write")), aFrames);
+    CoreFixture.Outcome read = new CoreFixture.Outcome();
+    CoreFixture.Outcome write = new CoreFixture.Outcome();
+    scheduler.submit(unary("read", Duration.ofSeconds(30)), read);
+    scheduler.submit(unary("write", Duration.ofSeconds(30)), write);
+    CoreFixture.Frames bFrames = new CoreFixture.Frames();
+    scheduler.register(hello("b", 4, idempotent("read"), fn("write")), bFrames);
+
+    scheduler.onNodeGone(a, "stream closed");
+    assertThat(write.code()).isEqualTo(ErrorCode.NODE_LOST);
+    assertThat(read.completions).isZero();
+    assertThat(bFrames.kinds()).containsExactly(KindCase.WELCOME, KindCase.INVOKE);
+    assertThat(aFrames.completed()).isTrue();
+    assertThat(scheduler.inFlight()).isEqualTo(1);
+  }
+
+  @Test
+  void shutdown_failsQueuedCallsUnavailableAndClosesNodeStreams() throws Exception {
+    CoreFixture.Frames frames = new CoreFixture.Frames();
+    scheduler.register(hello("a", 1, fn("f")), frames);
+    scheduler.submit(unary("f", Duration.ofSeconds(30)), new CoreFixture.Outcome());
+    CoreFixture.Outcome queued = new CoreFixture.Outcome();
+    scheduler.submit(unary("f", Duration.ofSeconds(30)), queued);
+
+    scheduler.shutdown(Duration.ZERO);
+    assertThat(queued.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(queued.error.getReachedNode()).isFalse();
+    assertThat(frames.kinds()).contains(KindCase.DRAIN);
+    assertThat(frames.completed()).isTrue();
+  }
+
+  @Test
+  void deadlinePassedOnArrival_isRefusedBeforeRouting() {
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    scheduler.submit(unary("f", Duration.ZERO), outcome);
+    assertThat(outcome.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED);
+    assertThat(clock.pending()).as("only the health check is scheduled").isEqualTo(1);
+  }
+}

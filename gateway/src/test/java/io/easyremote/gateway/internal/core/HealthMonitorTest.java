@@ -1,0 +1,119 @@
+package io.easyremote.gateway.internal.core;
+
+import static io.easyremote.gateway.internal.core.CoreFixture.fn;
+import static io.easyremote.gateway.internal.core.CoreFixture.hello;
+import static io.easyremote.gateway.internal.core.CoreFixture.idempotent;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.GatewayFrame.KindCase;
+import io.easyremote.protocol.wire.Heartbeat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Silence, suspicion and failover on a fake clock: 1 s heartbeats, checks every 250 ms, 10 s node timeout. */
+class HealthMonitorTest {
+  private final CoreFixture fx = new CoreFixture();
+  private final LocalRoutingTable table = new LocalRoutingTable(fx.lock, 0);
+  private final Dispatcher dispatcher = new Dispatcher(fx.lock, table, CoreFixture.settings(), fx.clock);
+  private final NodeLoss loss = new NodeLoss(fx.lock, dispatcher);
+  private final List<String> gone = new ArrayList<>();
+  private final HealthMonitor health = new HealthMonitor(fx.lock, CoreFixture.settings(), table, dispatcher, loss, fx.clock,
+      (node, reason) -> {
+        gone.add(node.nodeId);
+        table.remove(node, fx.clock.nanoTime());
+        loss.lost(node, reason);
+      });
+  private CoreFixture.FakeNode silent;
+  private CoreFixture.FakeNode alive;
+  private final CoreFixture.Outcome movable = new CoreFixture.Outcome();
+  private final CoreFixture.Outcome stuck = new CoreFixture.Outcome();
+  private PendingCall movableCall;
+  private PendingCall stuckCall;
+
+  @BeforeEach
+  void silentNodeRunsTwoCalls() throws Exception {
+    fx.clock.repeat(health::check, health.checkEveryMillis * 1_000_000);
+    silent = fx.node(hello("silent", 4, idempotent("retryable"), fn("once")), null);
+    table.add(silent.session(), (f, o, n) -> true, fx.clock.nanoTime());
+    movableCall = fx.call(1, fx.unary("retryable", Duration.ofSeconds(60)), movable);
+    stuckCall = fx.call(2, fx.unary("once", Duration.ofSeconds(60)), stuck);
+    assertThat(dispatcher.submit(movableCall)).isNull();
+    assertThat(dispatcher.submit(stuckCall)).isNull();
+    alive = fx.node(hello("alive", 4, idempotent("retryable"), fn("once")), null);
+    table.add(alive.session(), (f, o, n) -> true, fx.clock.nanoTime());
+    dispatcher.flush();
+  }
+
+  /** Moves the clock in check-sized steps, the live node sending a frame at each. */
+  private void advance(Duration duration) {
+    for (long waited = 0; waited < duration.toMillis(); waited += 50) {
+      alive.session().heard();
+      fx.clock.forward(Duration.ofMillis(50));
+    }
+  }
+
+  @Test
+  void silence_pingsThenSuspectsThenMovesThenFailsThenRemoves() {
+    advance(Duration.ofMillis(1000));
+    assertThat(silent.frames().kinds()).as("silent for exactly one interval: not yet").doesNotContain(KindCase.PING);
+    advance(Duration.ofMillis(300)); // the check at 1.25 s
+    assertThat(silent.frames().kinds()).contains(KindCase.PING);
+    assertThat(silent.session().liveness().suspect()).isFalse();
+
+    advance(Duration.ofMillis(500)); // 1.8 s: suspect (1.5 s), ping unanswered for 0.5 s: the idempotent call moves
+    assertThat(silent.session().liveness().suspect()).isTrue();
+    assertThat(movableCall.node()).isSameAs(alive.session());
+    assertThat(alive.frames().invoked()).containsExactly(movableCall.id);
+    assertThat(silent.frames().kinds()).contains(KindCase.CANCEL);
+    assertThat(stuck.completions).isZero();
+
+    advance(Duration.ofMillis(3500)); // 5.3 s: the call that may not run twice fails
+    assertThat(stuck.code()).isEqualTo(ErrorCode.NODE_LOST);
+    assertThat(stuck.error.getMessage()).contains("may have run");
+    assertThat(gone).isEmpty();
+
+    advance(Duration.ofSeconds(5)); // 10.3 s: given up
+    assertThat(gone).containsExactly("silent");
+    assertThat(table.node("silent")).isNull();
+    assertThat(movable.completions).as("the moved call still waits for its new node").isZero();
+  }
+
+  @Test
+  void heartbeatAfterSuspicion_trustsTheNodeAgain() {
+    advance(Duration.ofMillis(1800));
+    assertThat(silent.session().liveness().suspect()).isTrue();
+    health.onHeartbeat(silent.session(), Heartbeat.getDefaultInstance());
+    assertThat(silent.session().liveness().suspect()).isFalse();
+    assertThat(silent.session().open()).isTrue();
+  }
+
+  @Test
+  void gatewayStarved_givesUpNoCallInThatRound() {
+    advance(Duration.ofMillis(1300)); // pinged
+    fx.clock.jump(Duration.ofSeconds(5)); // this process did not run for 5 s: the timer fires late
+    advance(Duration.ofMillis(400)); // the late check and the next ones, within half an interval of the stall
+    assertThat(silent.session().liveness().suspect()).isTrue();
+    assertThat(stuck.completions).as("no call is failed on silence that may be our own").isZero();
+    assertThat(movableCall.node()).isSameAs(silent.session());
+
+    advance(Duration.ofMillis(400)); // running normally for over half an interval, and still silent
+    assertThat(stuck.code()).isEqualTo(ErrorCode.NODE_LOST);
+    assertThat(movableCall.node()).isSameAs(alive.session());
+  }
+
+  @Test
+  void nodeThatKeepsSendingFrames_isNeverSuspect() {
+    for (int i = 0; i < 200; i++) { // 10 s
+      silent.session().heard();
+      advance(Duration.ofMillis(50));
+    }
+    assertThat(silent.session().liveness().suspect()).isFalse();
+    assertThat(silent.frames().kinds()).doesNotContain(KindCase.PING, KindCase.CANCEL);
+    assertThat(gone).isEmpty();
+  }
+}
