@@ -3,6 +3,7 @@ package io.easyremote.client;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
+import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Json;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
@@ -216,7 +217,7 @@ final class FakeGateway implements AutoCloseable {
   }
 
   /** Answers every call with an error of {@code code} (reached_node as given), served by node-1. */
-  static CallHandler replyError(io.easyremote.protocol.ErrorCode code, boolean reachedNode, long retryAfterMs) {
+  static CallHandler replyError(ErrorCode code, boolean reachedNode, long retryAfterMs) {
     return replyError(Error.newBuilder().setCode(io.easyremote.protocol.internal.Wire.toWire(code))
         .setMessage(code + " from the fake").setReachedNode(reachedNode).setRetryAfterMs(retryAfterMs).build());
   }

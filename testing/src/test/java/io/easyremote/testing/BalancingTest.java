@@ -2,6 +2,7 @@ package io.easyremote.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.Strategy;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -95,7 +96,7 @@ class BalancingTest {
         try {
           cluster.client().callNode("broken", "work", Integer.class, 1);
         } catch (io.easyremote.protocol.RemoteException expected) {
-          assertThat(expected.code()).isEqualTo(io.easyremote.protocol.ErrorCode.FUNCTION_FAILED);
+          assertThat(expected.code()).isEqualTo(ErrorCode.FUNCTION_FAILED);
         }
       }
       assertThat(cluster.client().node("broken").state()).isEqualTo("EJECTED");

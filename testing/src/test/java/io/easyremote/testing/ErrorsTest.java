@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
+import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
 import io.easyremote.protocol.wire.GatewayGrpc;
@@ -71,7 +72,7 @@ class ErrorsTest {
           .call(CallRequest.newBuilder().setFunction("add")
               .setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("[1, "))).build());
       assertThat(reply.hasError()).isTrue();
-      assertThat(reply.getError().getCode()).isEqualTo(io.easyremote.protocol.wire.ErrorCode.INVALID_ARGUMENTS);
+      assertThat(Wire.fromWire(reply.getError().getCode())).isEqualTo(ErrorCode.INVALID_ARGUMENTS);
       assertThat(reply.getError().getMessage()).contains("add").containsIgnoringCase("json");
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

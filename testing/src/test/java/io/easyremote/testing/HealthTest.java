@@ -3,6 +3,7 @@ package io.easyremote.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.easyremote.client.Client;
+import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.NodeResources;
 import java.time.Duration;
@@ -60,7 +61,7 @@ class HealthTest {
       proxy.stallUpstream(); // like a SIGSTOPped node: no frames at all, connection open
       assertThat(unsafe).failsWithin(Duration.ofSeconds(8)).withThrowableThat().havingCause()
           .isInstanceOfSatisfying(io.easyremote.protocol.RemoteException.class, e -> {
-            assertThat(e.code()).isEqualTo(io.easyremote.protocol.ErrorCode.NODE_LOST);
+            assertThat(e.code()).isEqualTo(ErrorCode.NODE_LOST);
             assertThat(e.reachedNode()).isTrue();
           });
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stalled)).isBetween(4500L, 5600L);

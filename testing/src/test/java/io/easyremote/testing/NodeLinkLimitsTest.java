@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import io.easyremote.client.Client;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
@@ -104,11 +105,11 @@ class NodeLinkLimitsTest {
     }
     // Beyond 1,024 waiting at once, the rest are refused at once with OVERLOADED.
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> strangers.stream().filter(l -> l.received.stream()
-        .anyMatch(f -> f.hasRejected() && f.getRejected().getError().getCode() == io.easyremote.protocol.wire.ErrorCode.OVERLOADED)).count() >= 76);
+        .anyMatch(f -> f.hasRejected() && Wire.fromWire(f.getRejected().getError().getCode()) == ErrorCode.OVERLOADED)).count() >= 76);
     // Everyone else is closed after the Hello timeout with DEADLINE_EXCEEDED.
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> strangers.stream().allMatch(l -> l.ended.isDone()));
     long timedOut = strangers.stream().filter(l -> l.received.stream()
-        .anyMatch(f -> f.hasRejected() && f.getRejected().getError().getCode() == io.easyremote.protocol.wire.ErrorCode.DEADLINE_EXCEEDED)).count();
+        .anyMatch(f -> f.hasRejected() && Wire.fromWire(f.getRejected().getError().getCode()) == ErrorCode.DEADLINE_EXCEEDED)).count();
     assertThat(timedOut).isGreaterThanOrEqualTo(1000);
 
     RawLink honest = new RawLink(channel);
@@ -123,7 +124,7 @@ class NodeLinkLimitsTest {
     RawLink huge = new RawLink(channel);
     huge.out.onNext(NodeFrame.newBuilder().setHello(hello("huge")
         .addFunctions(FunctionSpec.newBuilder().setName("g").setResultSchema("x".repeat(5 << 20)))).build());
-    assertThat(huge.rejection().getCode()).isEqualTo(io.easyremote.protocol.wire.ErrorCode.PAYLOAD_TOO_LARGE);
+    assertThat(Wire.fromWire(huge.rejection().getCode())).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
 
     RawLink labels = new RawLink(channel);
     Hello.Builder many = hello("labelled");
@@ -190,7 +191,7 @@ class NodeLinkLimitsTest {
           if (frame.hasInvoke()) {
             refused.incrementAndGet();
             liar.out.onNext(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(frame.getInvoke().getCallId())
-                .setError(Error.newBuilder().setCode(io.easyremote.protocol.wire.ErrorCode.OVERLOADED).setMessage("no free slot"))).build());
+                .setError(Wire.error(ErrorCode.OVERLOADED, "no free slot"))).build());
           }
         }
       } catch (InterruptedException e) {
