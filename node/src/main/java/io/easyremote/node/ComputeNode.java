@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,12 @@ import org.slf4j.LoggerFactory;
 public final class ComputeNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ComputeNode.class);
 
-  private final Builder config;
+  private final Settings config;
+
+  /** Everything the builder set, copied at {@link Builder#build()}: changing the builder afterwards changes nothing. */
+  private record Settings(String id, List<String> gateways, String token, int maxConcurrency, Map<String, String> labels,
+      double cost, Map<String, RemoteFunction> functions, Duration connectTimeout, Duration initialBackoff, Duration maxBackoff,
+      Duration drainTimeout, io.grpc.ChannelCredentials credentials, io.opentelemetry.api.OpenTelemetry openTelemetry) {}
   private final Map<String, RemoteFunction> functions;
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
@@ -69,12 +75,12 @@ public final class ComputeNode implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch terminated = new CountDownLatch(1);
 
-  private ComputeNode(Builder config) {
+  private ComputeNode(Settings config) {
     this.config = config;
-    this.functions = Map.copyOf(config.functions);
-    this.executor = FunctionExecutors.create(config.maxConcurrency);
+    this.functions = Map.copyOf(config.functions());
+    this.executor = FunctionExecutors.create(config.maxConcurrency());
     ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-      Thread t = new Thread(runnable, "easyremote-node-" + config.id);
+      Thread t = new Thread(runnable, "easyremote-node-" + config.id());
       t.setDaemon(true);
       return t;
     });
@@ -83,21 +89,21 @@ public final class ComputeNode implements AutoCloseable {
     // calls/s with 30 s deadlines).
     timer.setRemoveOnCancelPolicy(true);
     this.scheduler = timer;
-    this.runner = new CallRunner(config.id, functions, config.maxConcurrency, executor, scheduler);
-    runner.traceWith(new io.easyremote.node.internal.exec.NodeTracing(config.openTelemetry));
+    this.runner = new CallRunner(config.id(), functions, config.maxConcurrency(), executor, scheduler);
+    runner.traceWith(new io.easyremote.node.internal.exec.NodeTracing(config.openTelemetry()));
     Hello.Builder hello = Hello.newBuilder()
-        .setNodeId(config.id)
+        .setNodeId(config.id())
         .setVersion(Version.CURRENT)
-        .putAllLabels(config.labels)
-        .setMaxConcurrency(config.maxConcurrency)
-        .setCost(config.cost);
-    if (config.token != null) {
-      hello.setToken(config.token);
+        .putAllLabels(config.labels())
+        .setMaxConcurrency(config.maxConcurrency())
+        .setCost(config.cost());
+    if (config.token() != null) {
+      hello.setToken(config.token());
     }
-    config.functions.values().forEach(fn -> hello.addFunctions(fn.spec()));
-    this.link = new GatewayLink(config.gateways, config.credentials(), hello.build(), runner, scheduler, config.initialBackoff, config.maxBackoff,
+    config.functions().values().forEach(fn -> hello.addFunctions(fn.spec()));
+    this.link = new GatewayLink(config.gateways(), config.credentials(), hello.build(), runner, scheduler, config.initialBackoff(), config.maxBackoff(),
         reason -> {
-          log.info("The gateway asked node '{}' to drain: {}", config.id, reason);
+          log.info("The gateway asked node '{}' to drain: {}", config.id(), reason);
           Thread closer = new Thread(this::close, "easyremote-node-drain");
           closer.setDaemon(true);
           closer.start();
@@ -120,23 +126,23 @@ public final class ComputeNode implements AutoCloseable {
    */
   public ComputeNode start() {
     if (!started.compareAndSet(false, true)) {
-      throw new IllegalStateException("ComputeNode '" + config.id + "' already started");
+      throw new IllegalStateException("ComputeNode '" + config.id() + "' already started");
     }
     try {
-      link.start(config.connectTimeout);
+      link.start(config.connectTimeout());
     } catch (RuntimeException e) {
       shutdownThreads();
       terminated.countDown();
       throw e;
     }
-    log.info("Node '{}' serving {} function(s) {} via {}{}", config.id, functions.size(), functions.keySet(),
-        String.join(",", config.gateways), FunctionExecutors.usesVirtualThreads() ? " on virtual threads" : "");
+    log.info("Node '{}' serving {} function(s) {} via {}{}", config.id(), functions.size(), functions.keySet(),
+        String.join(",", config.gateways()), FunctionExecutors.usesVirtualThreads() ? " on virtual threads" : "");
     return this;
   }
 
   /** The node id the gateway knows this node by. */
   public String id() {
-    return config.id;
+    return config.id();
   }
 
   /** Whether the node is registered with a gateway right now (false while reconnecting). */
@@ -167,7 +173,7 @@ public final class ComputeNode implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       try {
-        terminated.await(config.drainTimeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
+        terminated.await(config.drainTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -176,8 +182,8 @@ public final class ComputeNode implements AutoCloseable {
     try {
       if (started.get() && link.isConnected()) {
         link.announceDrain("node closing", Duration.ofSeconds(2));
-        if (!runner.awaitIdle(config.drainTimeout)) {
-          log.warn("Node '{}': {} call(s) still running after the drain timeout; interrupting them", config.id, runner.inFlight());
+        if (!runner.awaitIdle(config.drainTimeout())) {
+          log.warn("Node '{}': {} call(s) still running after the drain timeout; interrupting them", config.id(), runner.inFlight());
           runner.cancelAll();
           runner.awaitIdle(Duration.ofSeconds(2));
         }
@@ -188,7 +194,7 @@ public final class ComputeNode implements AutoCloseable {
       link.close();
       shutdownThreads();
       terminated.countDown();
-      log.info("Node '{}' stopped", config.id);
+      log.info("Node '{}' stopped", config.id());
     }
   }
 
@@ -392,7 +398,9 @@ public final class ComputeNode implements AutoCloseable {
       if (functions.isEmpty()) {
         throw new IllegalStateException("register at least one function");
       }
-      return new ComputeNode(this);
+      return new ComputeNode(new Settings(id, List.copyOf(gateways), token, maxConcurrency, Map.copyOf(labels), cost,
+          Collections.unmodifiableMap(new LinkedHashMap<>(functions)), connectTimeout, initialBackoff, maxBackoff, drainTimeout,
+          credentials(), openTelemetry));
     }
 
     private static Duration positive(Duration d, String name) {
@@ -419,6 +427,6 @@ public final class ComputeNode implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "ComputeNode[" + config.id + " -> " + String.join(",", config.gateways) + ", functions=" + Arrays.toString(functions.keySet().toArray()) + "]";
+    return "ComputeNode[" + config.id() + " -> " + String.join(",", config.gateways()) + ", functions=" + Arrays.toString(functions.keySet().toArray()) + "]";
   }
 }
