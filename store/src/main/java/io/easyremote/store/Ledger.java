@@ -75,7 +75,7 @@ public final class Ledger {
   public Ledger(Store store, Clock clock) {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.engine = new LedgerEngine(store.dialect() == Dialect.POSTGRESQL);
+    this.engine = new LedgerEngine(store, clock, store.dialect() == Dialect.POSTGRESQL);
   }
 
   // ---------------------------------------------------------------- ids
@@ -100,21 +100,21 @@ public final class Ledger {
   /** Creates the account {@code id} (balance 0, never negative) unless it exists; completes with it either way. */
   public CompletableFuture<Account> openAccount(String id) {
     LedgerException bad = checkAccount(id, "account");
-    return bad != null ? CompletableFuture.failedFuture(bad) : write(c -> engine.openAccount(c, id, clock.millis()));
+    return bad != null ? CompletableFuture.failedFuture(bad) : write(c -> LedgerEngine.openAccount(c, id, clock.millis()));
   }
 
   /** Grants {@code amount} to {@code account} from the {@link #MINT} (code {@code grant}). */
   public CompletableFuture<Transfer> mint(String id, String account, long amount) {
     LedgerException bad = first(checkTransferId(id), checkUserAccount(account, "account"), checkAmount(amount));
     return bad != null ? CompletableFuture.failedFuture(bad)
-        : write(c -> engine.create(c, transfer(id, Transfer.Kind.TRANSFER, MINT, account, amount, "grant", null)));
+        : engine.create(transfer(id, Transfer.Kind.TRANSFER, MINT, account, amount, "grant", null));
   }
 
   /** Moves {@code amount} from {@code debit} to {@code credit} at once (code {@code transfer}). */
   public CompletableFuture<Transfer> transfer(String id, String debit, String credit, long amount) {
     LedgerException bad = checkPair(id, debit, credit, amount);
     return bad != null ? CompletableFuture.failedFuture(bad)
-        : write(c -> engine.create(c, transfer(id, Transfer.Kind.TRANSFER, debit, credit, amount, "transfer", null)));
+        : engine.create(transfer(id, Transfer.Kind.TRANSFER, debit, credit, amount, "transfer", null));
   }
 
   /**
@@ -126,19 +126,19 @@ public final class Ledger {
   public CompletableFuture<Transfer> reserve(String id, String debit, String credit, long amount, String tag) {
     LedgerException bad = first(checkPair(id, debit, credit, amount), checkTag(tag));
     return bad != null ? CompletableFuture.failedFuture(bad)
-        : write(c -> engine.create(c, transfer(id, Transfer.Kind.PENDING, debit, credit, amount, "transfer", tag)));
+        : engine.create(transfer(id, Transfer.Kind.PENDING, debit, credit, amount, "transfer", tag));
   }
 
   /** Posts {@code amount} (1 .. what was reserved) of the pending transfer {@code pendingId} and releases the rest. */
   public CompletableFuture<Transfer> post(String id, String pendingId, long amount) {
     LedgerException bad = first(checkTransferId(id), checkPendingId(pendingId), checkAmount(amount));
-    return bad != null ? CompletableFuture.failedFuture(bad) : write(c -> engine.settle(c, id, pendingId, true, amount, clock.millis()));
+    return bad != null ? CompletableFuture.failedFuture(bad) : engine.settle(id, pendingId, true, amount);
   }
 
   /** Releases all of the pending transfer {@code pendingId}. */
   public CompletableFuture<Transfer> voidPending(String id, String pendingId) {
     LedgerException bad = first(checkTransferId(id), checkPendingId(pendingId));
-    return bad != null ? CompletableFuture.failedFuture(bad) : write(c -> engine.settle(c, id, pendingId, false, 0, clock.millis()));
+    return bad != null ? CompletableFuture.failedFuture(bad) : engine.settle(id, pendingId, false, 0);
   }
 
   // ---------------------------------------------------------------- calls
@@ -153,8 +153,8 @@ public final class Ledger {
    */
   public CompletableFuture<Transfer> reserveCall(String callId, String caller, long maxCharge, String tag) {
     LedgerException bad = first(checkCallId(callId), checkUserAccount(caller, "caller"), checkAmount(maxCharge), checkTag(tag));
-    return bad != null ? CompletableFuture.failedFuture(bad) : write(c -> engine.create(c,
-        transfer(callReservationId(callId), Transfer.Kind.PENDING, caller, CLEARING, maxCharge, "call", tag)));
+    return bad != null ? CompletableFuture.failedFuture(bad)
+        : engine.create(transfer(callReservationId(callId), Transfer.Kind.PENDING, caller, CLEARING, maxCharge, "call", tag));
   }
 
   /**
@@ -171,7 +171,7 @@ public final class Ledger {
             ? new LedgerException(LedgerError.INVALID_FEE, "a fee is 0.." + MAX_FEE_BASIS_POINTS + " basis points, not " + feeBasisPoints)
             : null);
     return bad != null ? CompletableFuture.failedFuture(bad)
-        : write(c -> engine.settleCall(c, callId, nodeOwner, charge, operator, feeBasisPoints, clock.millis()));
+        : engine.settleCall(callId, nodeOwner, charge, operator, feeBasisPoints);
   }
 
   /** Releases a call's whole reservation (it never ran); idempotent. */
@@ -179,7 +179,7 @@ public final class Ledger {
     LedgerException bad = checkCallId(callId);
     String pendingId = callReservationId(callId);
     return bad != null ? CompletableFuture.failedFuture(bad)
-        : write(c -> engine.settle(c, settlementId(pendingId), pendingId, false, 0, clock.millis()));
+        : engine.settle(settlementId(pendingId), pendingId, false, 0);
   }
 
   /**
@@ -196,7 +196,7 @@ public final class Ledger {
   }
 
   private CompletableFuture<List<Transfer>> voidMore(String tag, long before, List<Transfer> done) {
-    return store.write(c -> engine.voidDangling(c, tag, before, VOID_BATCH, clock.millis())).thenCompose(voids -> {
+    return store.write(c -> engine.voidDangling(c, tag, before, VOID_BATCH)).thenCompose(voids -> {
       done.addAll(voids);
       return voids.isEmpty() ? CompletableFuture.completedFuture(done) : voidMore(tag, before, done);
     });
@@ -206,7 +206,7 @@ public final class Ledger {
 
   /** The account, if it exists. */
   public Optional<Account> account(String id) {
-    return Optional.ofNullable(store.read(c -> engine.account(c, id)));
+    return Optional.ofNullable(store.read(c -> LedgerEngine.account(c, id)));
   }
 
   /** The transfer, if it exists. */
@@ -222,7 +222,7 @@ public final class Ledger {
   /** The account's statement with its {@code recent} newest transfers, if it exists. */
   public Optional<Statement> statement(String account, int recent) {
     return Optional.ofNullable(store.read(c -> {
-      Account a = engine.account(c, account);
+      Account a = LedgerEngine.account(c, account);
       if (a == null) {
         return null;
       }
@@ -302,8 +302,9 @@ public final class Ledger {
     return store.write(work).thenApply(Outcome::orThrow);
   }
 
-  private Transfer transfer(String id, Transfer.Kind kind, String debit, String credit, long amount, String code, String tag) {
-    return new Transfer(id, kind, debit, credit, amount, null, code, tag, clock.millis());
+  /** The transfer asked for; the batch that runs it sets its time. */
+  private static Transfer transfer(String id, Transfer.Kind kind, String debit, String credit, long amount, String code, String tag) {
+    return new Transfer(id, kind, debit, credit, amount, null, code, tag, 0);
   }
 
   private static LedgerException first(LedgerException... checks) {

@@ -354,6 +354,31 @@ class LedgerTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void requestsQueuedTogether_seeEachOther_andARefusalBetweenThemLeavesNoTrace(Dialect dialect) {
+    try (Store store = open(dialect)) {
+      Ledger ledger = new Ledger(store);
+      String caller = accounts(ledger, 100, "caller").get(0);
+      String owner = accounts(ledger, 0, "owner").get(0);
+      String call = name("call");
+      String greedy = name("call");
+      // queued without waiting: they usually share one batch, and must act as if run one by one
+      CompletableFuture<Transfer> reserve = ledger.reserveCall(call, caller, 60, null);
+      CompletableFuture<Transfer> tooMuch = ledger.reserveCall(greedy, caller, 41, null);
+      CompletableFuture<Transfer> huge = ledger.transfer(name("t"), caller, owner, Long.MAX_VALUE);
+      CompletableFuture<Ledger.Settlement> settle = ledger.settleCall(call, owner, 25, owner, 0);
+      CompletableFuture<Transfer> after = ledger.reserveCall(greedy, caller, 75, null);
+      assertThat(reserve.join().amount()).isEqualTo(60);
+      assertThat(refusal(tooMuch)).isEqualTo(LedgerError.INSUFFICIENT_CREDITS);
+      assertThat(refusal(huge)).isEqualTo(LedgerError.INSUFFICIENT_CREDITS);
+      assertThat(settle.join().released()).isEqualTo(35);
+      assertThat(after.join().amount()).as("the release is visible to the next request").isEqualTo(75);
+      assertThat(ledger.account(caller).orElseThrow()).isEqualTo(new Account(caller, true, 75, 25, 0, 100));
+      assertThat(ledger.voidCall(greedy).join().amount()).isEqualTo(75);
+    }
+  }
+
   @Test
   void fee_roundsDown_andNeverOverflows() {
     assertThat(Ledger.fee(120, 500)).isEqualTo(6);

@@ -81,7 +81,7 @@ public final class LedgerAudit {
     long held = 0;
     long debitsPending = 0;
     long creditsPending = 0;
-    List<Account> accounts = engine.accounts(c);
+    List<Account> accounts = LedgerEngine.accounts(c);
     for (Account a : accounts) {
       long[] s = sums.getOrDefault(a.id(), new long[4]);
       if (s[0] != a.debitsPending() || s[1] != a.debitsPosted() || s[2] != a.creditsPending() || s[3] != a.creditsPosted()) {

@@ -3,73 +3,160 @@ package io.easyremote.store.internal;
 import io.easyremote.store.Account;
 import io.easyremote.store.Ledger;
 import io.easyremote.store.LedgerError;
+import io.easyremote.store.LedgerException;
+import io.easyremote.store.SqlWork;
+import io.easyremote.store.Store;
+import io.easyremote.store.StoreException;
 import io.easyremote.store.Transfer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The ledger's operations on one connection, inside the transaction of a group commit. Each one
- * reads and checks everything first and writes only when nothing is refused, so a refusal needs no
- * rollback and does not disturb the other writes of its batch. On PostgreSQL the accounts a
- * transfer touches are locked ({@code FOR UPDATE}, in name order) before anything is checked, so
- * gateways sharing one database never overdraw an account or settle a reservation twice; on SQLite
- * the store's single writer serialises everything already. Stateless and thread-safe.
+ * The ledger's operations. Requests queue here and are run in batches, TigerBeetle's way: one
+ * {@link Store#write} takes every request queued when the store's writer reaches it, reads the
+ * transfers and accounts they all need in one statement each (on PostgreSQL locking the accounts,
+ * in name order, so gateways sharing one database never overdraw an account or settle a
+ * reservation twice), runs them one after another in memory, and writes the result with one JDBC
+ * batch per table, in the group commit's transaction. Each request checks everything before it
+ * changes anything and a refused one is undone in memory, so a refusal does not disturb the others
+ * of its batch; a database failure fails the batch (the group commit retries it alone once).
+ * Thread-safe.
  */
 public final class LedgerEngine {
-  static final String TRANSFER_COLUMNS = "id, kind, debit_account, credit_account, amount, pending_id, code, tag, created_at";
   private static final String ACCOUNT_COLUMNS = "id, flags, debits_pending, debits_posted, credits_pending, credits_posted";
-  private static final int CONSTRAINED = 1;
+  private static final String TRANSFER_COLUMNS = LedgerTx.TRANSFER_COLUMNS;
+  private static final int MAX_BATCH = 512;
 
-  private final String lockSuffix;
+  private final Store store;
+  private final Clock clock;
+  private final boolean lockRows;
+  private final ConcurrentLinkedQueue<Request<?>> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean scheduled = new AtomicBoolean();
 
   /** @param lockRows whether to lock account rows ({@code SELECT ... FOR UPDATE}; PostgreSQL) */
-  public LedgerEngine(boolean lockRows) {
-    this.lockSuffix = lockRows ? " FOR UPDATE" : "";
+  public LedgerEngine(Store store, Clock clock, boolean lockRows) {
+    this.store = store;
+    this.clock = clock;
+    this.lockRows = lockRows;
   }
 
-  /** An account row, copied for one operation and written back when it changed. */
-  private static final class Row {
-    final String id;
-    final boolean constrained;
-    long debitsPending;
-    long debitsPosted;
-    long creditsPending;
-    long creditsPosted;
+  /** One request of a batch: what it reads, and what it does with it. */
+  private abstract static class Request<T> {
+    final CompletableFuture<T> done = new CompletableFuture<>();
 
-    Row(ResultSet r) throws SQLException {
-      id = r.getString(1);
-      constrained = (r.getInt(2) & CONSTRAINED) != 0;
-      debitsPending = r.getLong(3);
-      debitsPosted = r.getLong(4);
-      creditsPending = r.getLong(5);
-      creditsPosted = r.getLong(6);
+    /** Adds the transfer ids, the pending ids whose settlement it checks, and the accounts it needs. */
+    abstract void want(List<String> ids, List<String> pendingIds, List<String> accounts);
+
+    abstract Outcome<T> run(LedgerTx tx, long now) throws SQLException;
+
+    @SuppressWarnings("unchecked")
+    void finish(Outcome<?> outcome) {
+      if (outcome.error() != null) {
+        done.completeExceptionally(new LedgerException(outcome.error(), outcome.message()));
+      } else {
+        done.complete((T) outcome.value());
+      }
     }
+  }
 
-    long available() {
-      return creditsPosted - debitsPosted - debitsPending;
+  private <T> CompletableFuture<T> submit(Request<T> request) {
+    queue.add(request);
+    schedule();
+    return request.done;
+  }
+
+  private void schedule() {
+    if (!scheduled.compareAndSet(false, true)) {
+      return;
     }
+    Batch batch = new Batch();
+    store.write(batch).whenComplete((outcomes, failure) -> {
+      List<Request<?>> requests = batch.requests;
+      if (requests == null) { // never ran (the store is closed): fail what waits
+        scheduled.set(false);
+        requests = new ArrayList<>();
+        for (Request<?> r; (r = queue.poll()) != null; ) {
+          requests.add(r);
+        }
+      }
+      for (int i = 0; i < requests.size(); i++) {
+        if (failure != null) {
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          requests.get(i).done.completeExceptionally(cause instanceof StoreException ? cause
+              : new StoreException("The ledger's batch failed: " + cause, cause));
+        } else {
+          requests.get(i).finish(outcomes.get(i));
+        }
+      }
+    });
+  }
 
-    Account account() {
-      return new Account(id, constrained, debitsPending, debitsPosted, creditsPending, creditsPosted);
+  /** The requests queued when the writer reaches it, run as one batch (the same ones again if the group commit retries it). */
+  private final class Batch implements SqlWork<List<Outcome<?>>> {
+    volatile List<Request<?>> requests;
+
+    @Override
+    public List<Outcome<?>> run(Connection c) throws SQLException {
+      if (requests == null) {
+        scheduled.set(false);
+        List<Request<?>> taken = new ArrayList<>();
+        for (Request<?> r; taken.size() < MAX_BATCH && (r = queue.poll()) != null; ) {
+          taken.add(r);
+        }
+        requests = taken;
+        if (!queue.isEmpty()) {
+          schedule();
+        }
+      }
+      LedgerTx tx = new LedgerTx(c, lockRows);
+      List<String> ids = new ArrayList<>();
+      List<String> pendingIds = new ArrayList<>();
+      List<String> accounts = new ArrayList<>();
+      for (Request<?> r : requests) {
+        r.want(ids, pendingIds, accounts);
+      }
+      tx.prefetch(ids, pendingIds);
+      for (String id : ids) {
+        Transfer t = tx.find(id);
+        if (t != null && t.kind() == Transfer.Kind.PENDING) {
+          accounts.add(t.debitAccount());
+          accounts.add(t.creditAccount());
+        }
+      }
+      tx.lockAll(accounts);
+      long now = clock.millis();
+      List<Outcome<?>> outcomes = new ArrayList<>(requests.size());
+      for (Request<?> r : requests) {
+        tx.begin();
+        Outcome<?> outcome = r.run(tx, now);
+        if (outcome.error() != null) {
+          tx.undo();
+        }
+        outcomes.add(outcome);
+      }
+      tx.flush();
+      return outcomes;
     }
   }
 
   // ---------------------------------------------------------------- accounts
 
   /** Creates a constrained account unless it exists; returns it either way. */
-  public Outcome<Account> openAccount(Connection c, String id, long now) throws SQLException {
+  public static Outcome<Account> openAccount(Connection c, String id, long now) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_accounts (id, flags, created_at) VALUES (?, ?, ?) "
         + "ON CONFLICT (id) DO NOTHING")) {
       s.setString(1, id);
-      s.setInt(2, CONSTRAINED);
+      s.setInt(2, LedgerTx.CONSTRAINED);
       s.setLong(3, now);
       s.executeUpdate();
     }
@@ -77,72 +164,97 @@ public final class LedgerEngine {
   }
 
   /** The account, or null. */
-  public Account account(Connection c, String id) throws SQLException {
+  public static Account account(Connection c, String id) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts WHERE id = ?")) {
       s.setString(1, id);
       try (ResultSet r = s.executeQuery()) {
-        return r.next() ? new Row(r).account() : null;
+        return r.next() ? new LedgerTx.AccountRow(r).account() : null;
       }
     }
   }
 
   /** Every account, by name. */
-  public List<Account> accounts(Connection c) throws SQLException {
+  public static List<Account> accounts(Connection c) throws SQLException {
     List<Account> all = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts ORDER BY id");
         ResultSet r = s.executeQuery()) {
       while (r.next()) {
-        all.add(new Row(r).account());
+        all.add(new LedgerTx.AccountRow(r).account());
       }
     }
     return all;
   }
 
-  /** Locks (PostgreSQL) and reads these accounts in name order; absent ones are missing from the map. */
-  private Map<String, Row> lock(Connection c, String... ids) throws SQLException {
-    Map<String, Row> rows = new TreeMap<>();
-    try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts WHERE id = ?" + lockSuffix)) {
-      for (String id : new TreeSet<>(List.of(ids))) {
-        s.setString(1, id);
-        try (ResultSet r = s.executeQuery()) {
-          if (r.next()) {
-            rows.put(id, new Row(r));
-          }
-        }
-      }
-    }
-    return rows;
-  }
-
-  private static void save(Connection c, Map<String, Row> rows) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("UPDATE easyremote_accounts SET debits_pending = ?, debits_posted = ?, "
-        + "credits_pending = ?, credits_posted = ? WHERE id = ?")) {
-      for (Row row : rows.values()) {
-        s.setLong(1, row.debitsPending);
-        s.setLong(2, row.debitsPosted);
-        s.setLong(3, row.creditsPending);
-        s.setLong(4, row.creditsPosted);
-        s.setString(5, row.id);
-        s.executeUpdate();
-      }
-    }
-  }
-
   // ---------------------------------------------------------------- transfers
 
-  /** A TRANSFER (posted at once) or a PENDING transfer (reserved), as {@code t} asks. */
-  public Outcome<Transfer> create(Connection c, Transfer t) throws SQLException {
-    Map<String, Row> rows = lock(c, t.debitAccount(), t.creditAccount());
-    Transfer existing = find(c, t.id());
+  /** Queues a TRANSFER (posted at once) or a PENDING transfer (reserved), as {@code t} asks; its time is the batch's. */
+  public CompletableFuture<Transfer> create(Transfer t) {
+    return submit(new Request<Transfer>() {
+      @Override
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+        ids.add(t.id());
+        accounts.add(t.debitAccount());
+        accounts.add(t.creditAccount());
+      }
+
+      @Override
+      Outcome<Transfer> run(LedgerTx tx, long now) throws SQLException {
+        return create(tx, new Transfer(t.id(), t.kind(), t.debitAccount(), t.creditAccount(), t.amount(), null, t.code(), t.tag(), now));
+      }
+    });
+  }
+
+  /** Queues the settlement of the PENDING transfer {@code pendingId}: a post of {@code amount}, or a void. */
+  public CompletableFuture<Transfer> settle(String id, String pendingId, boolean post, long amount) {
+    return submit(new Request<Transfer>() {
+      @Override
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+        ids.add(id);
+        ids.add(pendingId);
+        pendingIds.add(pendingId);
+      }
+
+      @Override
+      Outcome<Transfer> run(LedgerTx tx, long now) throws SQLException {
+        return settle(tx, id, pendingId, post, amount, now);
+      }
+    });
+  }
+
+  /** Queues a call's settlement; see {@link Ledger#settleCall}. */
+  public CompletableFuture<Ledger.Settlement> settleCall(String callId, String nodeOwner, long charge, String operator, int feeBasisPoints) {
+    String pendingId = Ledger.callReservationId(callId);
+    return submit(new Request<Ledger.Settlement>() {
+      @Override
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId), pendingId + ":share", pendingId + ":fee"));
+        pendingIds.add(pendingId);
+        accounts.addAll(List.of(Ledger.CLEARING, nodeOwner, operator));
+      }
+
+      @Override
+      Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
+        return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
+      }
+    });
+  }
+
+  private static Outcome<Transfer> create(LedgerTx tx, Transfer t) throws SQLException {
+    Map<String, LedgerTx.AccountRow> rows = tx.lock(t.debitAccount(), t.creditAccount());
+    Transfer existing = tx.find(t.id());
     if (existing != null) {
       return existing.sameAs(t) ? Outcome.ok(existing) : reused(existing);
     }
-    Row debit = rows.get(t.debitAccount());
-    Row credit = rows.get(t.creditAccount());
+    LedgerTx.AccountRow debit = rows.get(t.debitAccount());
+    LedgerTx.AccountRow credit = rows.get(t.creditAccount());
     if (debit == null || credit == null) {
       return Outcome.refused(LedgerError.UNKNOWN_ACCOUNT, "no account '" + (debit == null ? t.debitAccount() : t.creditAccount()) + "'");
     }
     long available = debit.available();
+    if (debit.constrained && t.amount() > available) {
+      return Outcome.refused(LedgerError.INSUFFICIENT_CREDITS, "account '" + debit.id + "' has " + available
+          + " available; transfer '" + t.id() + "' needs " + t.amount());
+    }
     try {
       if (t.kind() == Transfer.Kind.PENDING) {
         debit.debitsPending = Math.addExact(debit.debitsPending, t.amount());
@@ -154,38 +266,27 @@ public final class LedgerEngine {
     } catch (ArithmeticException e) {
       return overflow(t);
     }
-    if (debit.constrained && t.amount() > available) {
-      return Outcome.refused(LedgerError.INSUFFICIENT_CREDITS, "account '" + debit.id + "' has " + available
-          + " available; transfer '" + t.id() + "' needs " + t.amount());
-    }
-    insert(c, t);
-    if (t.kind() == Transfer.Kind.PENDING) {
-      openPending(c, t);
-    }
-    save(c, rows);
+    tx.insert(List.of(t));
     return Outcome.ok(t);
   }
 
-  /**
-   * Settles the PENDING transfer {@code pendingId}: posts {@code amount} of it (releasing the rest)
-   * when {@code post}, or voids it.
-   */
-  public Outcome<Transfer> settle(Connection c, String id, String pendingId, boolean post, long amount, long now) throws SQLException {
-    Transfer pending = find(c, pendingId);
+  private static Outcome<Transfer> settle(LedgerTx tx, String id, String pendingId, boolean post, long amount, long now)
+      throws SQLException {
+    Transfer pending = tx.find(pendingId);
     if (pending == null || pending.kind() != Transfer.Kind.PENDING) {
       return Outcome.refused(LedgerError.UNKNOWN_PENDING, pending == null ? "no transfer '" + pendingId + "'"
           : "transfer '" + pendingId + "' is a " + pending.kind() + ", not a PENDING one");
     }
-    Map<String, Row> rows = lock(c, pending.debitAccount(), pending.creditAccount());
+    Map<String, LedgerTx.AccountRow> rows = tx.lock(pending.debitAccount(), pending.creditAccount());
     Transfer wanted = settlement(id, pending, post, post ? amount : pending.amount(), now);
-    Transfer existing = find(c, id);
+    Transfer existing = tx.find(id);
     if (existing != null) {
       if (existing.sameAs(wanted)) {
         return Outcome.ok(existing);
       }
       return pendingId.equals(existing.pendingId()) ? alreadySettled(existing) : reused(existing);
     }
-    Transfer earlier = settlementOf(c, pendingId);
+    Transfer earlier = tx.settlementOf(pendingId);
     if (earlier != null) {
       return alreadySettled(earlier);
     }
@@ -193,8 +294,8 @@ public final class LedgerEngine {
       return Outcome.refused(LedgerError.EXCEEDS_PENDING, "transfer '" + pendingId + "' reserved " + pending.amount()
           + "; post '" + id + "' asks for " + amount);
     }
-    Row debit = rows.get(pending.debitAccount());
-    Row credit = rows.get(pending.creditAccount());
+    LedgerTx.AccountRow debit = rows.get(pending.debitAccount());
+    LedgerTx.AccountRow credit = rows.get(pending.creditAccount());
     debit.debitsPending -= pending.amount();
     credit.creditsPending -= pending.amount();
     if (post) {
@@ -202,30 +303,23 @@ public final class LedgerEngine {
         debit.debitsPosted = Math.addExact(debit.debitsPosted, amount);
         credit.creditsPosted = Math.addExact(credit.creditsPosted, amount);
       } catch (ArithmeticException e) {
-        return overflow(wanted);
+        return overflow(wanted); // the batch undoes the pending part
       }
     }
-    insert(c, wanted);
-    closePending(c, pendingId);
-    save(c, rows);
+    tx.insert(List.of(wanted));
     return Outcome.ok(wanted);
   }
 
-  /**
-   * Settles a call's reservation in one step: posts {@code charge} from the caller to the clearing
-   * account (releasing the rest of the reservation), then pays the node owner its share and the
-   * operator its fee out of clearing; a charge of 0 voids the reservation instead.
-   */
-  public Outcome<Ledger.Settlement> settleCall(Connection c, String callId, String nodeOwner, long charge, String operator,
+  private static Outcome<Ledger.Settlement> settleCall(LedgerTx tx, String callId, String nodeOwner, long charge, String operator,
       int feeBasisPoints, long now) throws SQLException {
     String pendingId = Ledger.callReservationId(callId);
-    Transfer pending = find(c, pendingId);
+    Transfer pending = tx.find(pendingId);
     if (pending == null || pending.kind() != Transfer.Kind.PENDING || !Ledger.CLEARING.equals(pending.creditAccount())) {
       return Outcome.refused(LedgerError.UNKNOWN_PENDING, "call '" + callId + "' has no reservation");
     }
     long fee = Ledger.fee(charge, feeBasisPoints);
     long share = charge - fee;
-    Map<String, Row> rows = lock(c, pending.debitAccount(), Ledger.CLEARING, nodeOwner, operator);
+    Map<String, LedgerTx.AccountRow> rows = tx.lock(pending.debitAccount(), Ledger.CLEARING, nodeOwner, operator);
     for (String account : List.of(nodeOwner, operator)) {
       if (!rows.containsKey(account)) {
         return Outcome.refused(LedgerError.UNKNOWN_ACCOUNT, "no account '" + account + "'");
@@ -240,16 +334,14 @@ public final class LedgerEngine {
     if (fee > 0) {
       wanted.add(new Transfer(pendingId + ":fee", Transfer.Kind.TRANSFER, Ledger.CLEARING, operator, fee, null, "fee", null, now));
     }
-    Ledger.Settlement result = new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee,
-        wanted);
-    Transfer existing = find(c, settleId);
+    Transfer existing = tx.find(settleId);
     if (existing != null) {
       if (!existing.sameAs(wanted.get(0))) {
         return alreadySettled(existing);
       }
       List<Transfer> found = new ArrayList<>(List.of(existing));
       for (Transfer t : wanted.subList(1, wanted.size())) {
-        Transfer stored = find(c, t.id());
+        Transfer stored = tx.find(t.id());
         if (stored == null || !stored.sameAs(t)) {
           return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was settled with another node owner, "
               + "operator or fee (" + (stored == null ? "no " + t.code() : stored) + ")");
@@ -258,15 +350,15 @@ public final class LedgerEngine {
       }
       return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, found));
     }
-    Transfer earlier = settlementOf(c, pendingId);
+    Transfer earlier = tx.settlementOf(pendingId);
     if (earlier != null) {
       return alreadySettled(earlier);
     }
     if (charge > pending.amount()) {
       return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' reserved " + pending.amount() + "; the charge is " + charge);
     }
-    Row caller = rows.get(pending.debitAccount());
-    Row clearing = rows.get(Ledger.CLEARING);
+    LedgerTx.AccountRow caller = rows.get(pending.debitAccount());
+    LedgerTx.AccountRow clearing = rows.get(Ledger.CLEARING);
     caller.debitsPending -= pending.amount();
     clearing.creditsPending -= pending.amount();
     try {
@@ -276,21 +368,18 @@ public final class LedgerEngine {
       rows.get(nodeOwner).creditsPosted = Math.addExact(rows.get(nodeOwner).creditsPosted, share);
       rows.get(operator).creditsPosted = Math.addExact(rows.get(operator).creditsPosted, fee);
     } catch (ArithmeticException e) {
-      return overflow(wanted.get(0));
+      return overflow(wanted.get(0)); // the batch undoes what was changed
     }
-    for (Transfer t : wanted) {
-      insert(c, t);
-    }
-    closePending(c, pendingId);
-    save(c, rows);
-    return Outcome.ok(result);
+    tx.insert(wanted);
+    return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, wanted));
   }
 
   /**
    * Voids up to {@code limit} reservations older than {@code before} (and tagged {@code tag},
-   * unless null), oldest first; each void's id is {@link Ledger#settlementId}. Returns the voids.
+   * unless null), oldest first, in one transaction; each void's id is {@link Ledger#settlementId}.
+   * Returns the voids.
    */
-  public List<Transfer> voidDangling(Connection c, String tag, long before, int limit, long now) throws SQLException {
+  public List<Transfer> voidDangling(Connection c, String tag, long before, int limit) throws SQLException {
     List<String> ids = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement("SELECT id FROM easyremote_open_pendings WHERE created_at < ?"
         + (tag == null ? "" : " AND tag = ?") + " ORDER BY created_at, id LIMIT ?")) {
@@ -306,15 +395,23 @@ public final class LedgerEngine {
         }
       }
     }
+    LedgerTx tx = new LedgerTx(c, lockRows);
+    List<String> wanted = new ArrayList<>(ids);
+    ids.forEach(id -> wanted.add(Ledger.settlementId(id)));
+    tx.prefetch(wanted, ids);
+    long now = clock.millis();
     List<Transfer> voids = new ArrayList<>();
     for (String id : ids) {
-      Outcome<Transfer> voided = settle(c, Ledger.settlementId(id), id, false, 0, now);
+      tx.begin();
+      Outcome<Transfer> voided = settle(tx, Ledger.settlementId(id), id, false, 0, now);
       if (voided.error() == null) {
         voids.add(voided.value());
       } else { // its settlement id was taken by another transfer: leave it for an operator, never loop on it
-        closePending(c, id);
+        tx.undo();
+        tx.forget(id);
       }
     }
+    tx.flush();
     return voids;
   }
 
@@ -343,16 +440,6 @@ public final class LedgerEngine {
   public Transfer find(Connection c, String id) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers WHERE id = ?")) {
       s.setString(1, id);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? transfer(r) : null;
-      }
-    }
-  }
-
-  /** The POST or VOID of {@code pendingId}, or null while it is open. */
-  public Transfer settlementOf(Connection c, String pendingId) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers WHERE pending_id = ?")) {
-      s.setString(1, pendingId);
       try (ResultSet r = s.executeQuery()) {
         return r.next() ? transfer(r) : null;
       }
@@ -439,51 +526,11 @@ public final class LedgerEngine {
     return Outcome.refused(LedgerError.OVERFLOW, "transfer '" + t.id() + "' of " + t.amount() + " would overflow an account's totals");
   }
 
-  private static void insert(Connection c, Transfer t) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_transfers (" + TRANSFER_COLUMNS + ") VALUES "
-        + "(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      s.setString(1, t.id());
-      s.setString(2, t.kind().name());
-      s.setString(3, t.debitAccount());
-      s.setString(4, t.creditAccount());
-      s.setLong(5, t.amount());
-      nullable(s, 6, t.pendingId());
-      s.setString(7, t.code());
-      nullable(s, 8, t.tag());
-      s.setLong(9, t.createdAt());
-      s.executeUpdate();
-    }
-  }
-
-  private static void openPending(Connection c, Transfer t) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_open_pendings (id, tag, created_at) VALUES (?, ?, ?)")) {
-      s.setString(1, t.id());
-      nullable(s, 2, t.tag());
-      s.setLong(3, t.createdAt());
-      s.executeUpdate();
-    }
-  }
-
-  private static void closePending(Connection c, String id) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("DELETE FROM easyremote_open_pendings WHERE id = ?")) {
-      s.setString(1, id);
-      s.executeUpdate();
-    }
-  }
-
-  private static void nullable(PreparedStatement s, int index, String value) throws SQLException {
-    if (value == null) {
-      s.setNull(index, Types.VARCHAR);
-    } else {
-      s.setString(index, value);
-    }
-  }
-
   private static String prefixed(String prefix) {
     return prefix + TRANSFER_COLUMNS.replace(", ", ", " + prefix);
   }
 
-  private static Transfer transfer(ResultSet r) throws SQLException {
+  static Transfer transfer(ResultSet r) throws SQLException {
     return new Transfer(r.getString(1), Transfer.Kind.valueOf(r.getString(2)), r.getString(3), r.getString(4), r.getLong(5),
         r.getString(6), r.getString(7), r.getString(8), r.getLong(9));
   }
