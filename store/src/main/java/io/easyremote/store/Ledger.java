@@ -185,7 +185,7 @@ public final class Ledger {
   /**
    * Voids every reservation made before {@code createdBefore} and still open, those tagged
    * {@code tag} only unless it is null: what a gateway left reserved when it stopped. Completes with
-   * the voids, in batches of {@value #VOID_BATCH} per transaction.
+   * the voids, in batches of 500 per transaction.
    */
   public CompletableFuture<List<Transfer>> voidDangling(String tag, Instant createdBefore) {
     LedgerException bad = checkTag(tag);
