@@ -1,0 +1,117 @@
+package io.easyremote.store.internal;
+
+import io.easyremote.store.Account;
+import io.easyremote.store.Ledger;
+import io.easyremote.store.Transfer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Recomputes every account's totals from the append-only transfers and compares them with the
+ * stored ones, and checks that balances are conserved. Reads the whole ledger on one connection.
+ */
+public final class LedgerAudit {
+  private LedgerAudit() {}
+
+  /** Runs the audit; see {@link Ledger#audit()}. */
+  public static Ledger.Audit run(LedgerEngine engine, Connection c) throws SQLException {
+    boolean autoCommit = c.getAutoCommit();
+    c.setAutoCommit(false); // one snapshot (PostgreSQL: one transaction; SQLite WAL: one read transaction)
+    try {
+      return audit(engine, c);
+    } finally {
+      c.rollback();
+      c.setAutoCommit(autoCommit);
+    }
+  }
+
+  private static Ledger.Audit audit(LedgerEngine engine, Connection c) throws SQLException {
+    List<String> problems = new ArrayList<>();
+    Map<String, long[]> sums = new HashMap<>(); // debits pending, debits posted, credits pending, credits posted
+    Map<String, Transfer> pendings = new HashMap<>();
+    TreeSet<String> open = new TreeSet<>();
+    long[] count = {0};
+    engine.forEachTransfer(c, t -> {
+      count[0]++;
+      long[] d = sums.computeIfAbsent(t.debitAccount(), k -> new long[4]);
+      long[] cr = sums.computeIfAbsent(t.creditAccount(), k -> new long[4]);
+      switch (t.kind()) {
+        case TRANSFER -> {
+          d[1] += t.amount();
+          cr[3] += t.amount();
+        }
+        case PENDING -> {
+          d[0] += t.amount();
+          cr[2] += t.amount();
+          pendings.put(t.id(), t);
+          open.add(t.id());
+        }
+        case POST, VOID -> {
+          Transfer p = pendings.get(t.pendingId());
+          if (p == null || !open.remove(t.pendingId())) {
+            problems.add(t.kind() + " " + t.id() + " settles " + t.pendingId() + ", which is not an open pending transfer before it");
+            return;
+          }
+          if (!p.debitAccount().equals(t.debitAccount()) || !p.creditAccount().equals(t.creditAccount())) {
+            problems.add(t.id() + " settles " + p.id() + " between other accounts");
+          }
+          if (t.kind() == Transfer.Kind.POST ? t.amount() > p.amount() : t.amount() != p.amount()) {
+            problems.add(t.id() + " " + t.kind() + "s " + t.amount() + " of " + p.id() + "'s " + p.amount());
+          }
+          d[0] -= p.amount();
+          cr[2] -= p.amount();
+          if (t.kind() == Transfer.Kind.POST) {
+            d[1] += t.amount();
+            cr[3] += t.amount();
+          }
+        }
+        default -> throw new IllegalStateException(t.kind().toString());
+      }
+    });
+    List<String> indexed = engine.openPendingIds(c);
+    if (!indexed.equals(new ArrayList<>(open))) {
+      problems.add("the open reservations index holds " + indexed.size() + " ids, the transfers leave " + open.size() + " open");
+    }
+    long minted = 0;
+    long held = 0;
+    long debitsPending = 0;
+    long creditsPending = 0;
+    List<Account> accounts = LedgerEngine.accounts(c);
+    for (Account a : accounts) {
+      long[] s = sums.getOrDefault(a.id(), new long[4]);
+      if (s[0] != a.debitsPending() || s[1] != a.debitsPosted() || s[2] != a.creditsPending() || s[3] != a.creditsPosted()) {
+        problems.add(a.id() + " stores " + a + " but its transfers add up to debits pending " + s[0] + ", posted " + s[1]
+            + ", credits pending " + s[2] + ", posted " + s[3]);
+      }
+      sums.remove(a.id());
+      debitsPending += a.debitsPending();
+      creditsPending += a.creditsPending();
+      if (a.id().equals(Ledger.MINT)) {
+        minted = -a.posted();
+      } else {
+        held += a.posted();
+        if (a.available() < 0) {
+          problems.add(a.id() + " is overdrawn: " + a);
+        }
+      }
+      if (a.id().equals(Ledger.CLEARING) && a.posted() != 0) {
+        problems.add("clearing holds " + a.posted() + " posted; it passes every charge on in the same transaction");
+      }
+    }
+    if (!sums.isEmpty()) {
+      problems.add("transfers name accounts that do not exist: " + sums.keySet());
+    }
+    if (minted != held) {
+      problems.add("not conserved: the mint granted " + minted + " but the accounts hold " + held);
+    }
+    if (debitsPending != creditsPending) {
+      problems.add("pending debits " + debitsPending + " != pending credits " + creditsPending);
+    }
+    return new Ledger.Audit(accounts.size(), count[0], minted, held, debitsPending, List.copyOf(problems));
+  }
+}

@@ -1,0 +1,537 @@
+package io.easyremote.store.internal;
+
+import io.easyremote.store.Account;
+import io.easyremote.store.Ledger;
+import io.easyremote.store.LedgerError;
+import io.easyremote.store.LedgerException;
+import io.easyremote.store.SqlWork;
+import io.easyremote.store.Store;
+import io.easyremote.store.StoreException;
+import io.easyremote.store.Transfer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The ledger's operations. Requests queue here and are run in batches, TigerBeetle's way: one
+ * {@link Store#write} takes every request queued when the store's writer reaches it, reads the
+ * transfers and accounts they all need in one statement each (on PostgreSQL locking the accounts,
+ * in name order, so gateways sharing one database never overdraw an account or settle a
+ * reservation twice), runs them one after another in memory, and writes the result with one JDBC
+ * batch per table, in the group commit's transaction. Each request checks everything before it
+ * changes anything and a refused one is undone in memory, so a refusal does not disturb the others
+ * of its batch; a database failure fails the batch (the group commit retries it alone once).
+ * Thread-safe.
+ */
+public final class LedgerEngine {
+  private static final String ACCOUNT_COLUMNS = "id, flags, debits_pending, debits_posted, credits_pending, credits_posted";
+  private static final String TRANSFER_COLUMNS = LedgerTx.TRANSFER_COLUMNS;
+  private static final int MAX_BATCH = 512;
+
+  private final Store store;
+  private final Clock clock;
+  private final boolean lockRows;
+  private final ConcurrentLinkedQueue<Request<?>> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+
+  /** @param lockRows whether to lock account rows ({@code SELECT ... FOR UPDATE}; PostgreSQL) */
+  public LedgerEngine(Store store, Clock clock, boolean lockRows) {
+    this.store = store;
+    this.clock = clock;
+    this.lockRows = lockRows;
+  }
+
+  /** One request of a batch: what it reads, and what it does with it. */
+  private abstract static class Request<T> {
+    final CompletableFuture<T> done = new CompletableFuture<>();
+
+    /** Adds the transfer ids, the pending ids whose settlement it checks, and the accounts it needs. */
+    abstract void want(List<String> ids, List<String> pendingIds, List<String> accounts);
+
+    abstract Outcome<T> run(LedgerTx tx, long now) throws SQLException;
+
+    @SuppressWarnings("unchecked")
+    void finish(Outcome<?> outcome) {
+      if (outcome.error() != null) {
+        done.completeExceptionally(new LedgerException(outcome.error(), outcome.message()));
+      } else {
+        done.complete((T) outcome.value());
+      }
+    }
+  }
+
+  private <T> CompletableFuture<T> submit(Request<T> request) {
+    queue.add(request);
+    schedule();
+    return request.done;
+  }
+
+  private void schedule() {
+    if (!scheduled.compareAndSet(false, true)) {
+      return;
+    }
+    Batch batch = new Batch();
+    store.write(batch).whenComplete((outcomes, failure) -> {
+      List<Request<?>> requests = batch.requests;
+      if (requests == null) { // never ran (the store is closed): fail what waits
+        scheduled.set(false);
+        requests = new ArrayList<>();
+        for (Request<?> r; (r = queue.poll()) != null; ) {
+          requests.add(r);
+        }
+      }
+      for (int i = 0; i < requests.size(); i++) {
+        if (failure != null) {
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          requests.get(i).done.completeExceptionally(cause instanceof StoreException ? cause
+              : new StoreException("The ledger's batch failed: " + cause, cause));
+        } else {
+          requests.get(i).finish(outcomes.get(i));
+        }
+      }
+    });
+  }
+
+  /** The requests queued when the writer reaches it, run as one batch (the same ones again if the group commit retries it). */
+  private final class Batch implements SqlWork<List<Outcome<?>>> {
+    volatile List<Request<?>> requests;
+
+    @Override
+    public List<Outcome<?>> run(Connection c) throws SQLException {
+      if (requests == null) {
+        scheduled.set(false);
+        List<Request<?>> taken = new ArrayList<>();
+        for (Request<?> r; taken.size() < MAX_BATCH && (r = queue.poll()) != null; ) {
+          taken.add(r);
+        }
+        requests = taken;
+        if (!queue.isEmpty()) {
+          schedule();
+        }
+      }
+      LedgerTx tx = new LedgerTx(c, lockRows);
+      List<String> ids = new ArrayList<>();
+      List<String> pendingIds = new ArrayList<>();
+      List<String> accounts = new ArrayList<>();
+      for (Request<?> r : requests) {
+        r.want(ids, pendingIds, accounts);
+      }
+      tx.prefetch(ids, pendingIds);
+      for (String id : ids) {
+        Transfer t = tx.find(id);
+        if (t != null && t.kind() == Transfer.Kind.PENDING) {
+          accounts.add(t.debitAccount());
+          accounts.add(t.creditAccount());
+        }
+      }
+      tx.lockAll(accounts);
+      long now = clock.millis();
+      List<Outcome<?>> outcomes = new ArrayList<>(requests.size());
+      for (Request<?> r : requests) {
+        tx.begin();
+        Outcome<?> outcome = r.run(tx, now);
+        if (outcome.error() != null) {
+          tx.undo();
+        }
+        outcomes.add(outcome);
+      }
+      tx.flush();
+      return outcomes;
+    }
+  }
+
+  // ---------------------------------------------------------------- accounts
+
+  /** Creates a constrained account unless it exists; returns it either way. */
+  public static Outcome<Account> openAccount(Connection c, String id, long now) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_accounts (id, flags, created_at) VALUES (?, ?, ?) "
+        + "ON CONFLICT (id) DO NOTHING")) {
+      s.setString(1, id);
+      s.setInt(2, LedgerTx.CONSTRAINED);
+      s.setLong(3, now);
+      s.executeUpdate();
+    }
+    return Outcome.ok(account(c, id));
+  }
+
+  /** The account, or null. */
+  public static Account account(Connection c, String id) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts WHERE id = ?")) {
+      s.setString(1, id);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? new LedgerTx.AccountRow(r).account() : null;
+      }
+    }
+  }
+
+  /** Every account, by name. */
+  public static List<Account> accounts(Connection c) throws SQLException {
+    List<Account> all = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts ORDER BY id");
+        ResultSet r = s.executeQuery()) {
+      while (r.next()) {
+        all.add(new LedgerTx.AccountRow(r).account());
+      }
+    }
+    return all;
+  }
+
+  // ---------------------------------------------------------------- transfers
+
+  /** Queues a TRANSFER (posted at once) or a PENDING transfer (reserved), as {@code t} asks; its time is the batch's. */
+  public CompletableFuture<Transfer> create(Transfer t) {
+    return submit(new Request<Transfer>() {
+      @Override
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+        ids.add(t.id());
+        accounts.add(t.debitAccount());
+        accounts.add(t.creditAccount());
+      }
+
+      @Override
+      Outcome<Transfer> run(LedgerTx tx, long now) throws SQLException {
+        return create(tx, new Transfer(t.id(), t.kind(), t.debitAccount(), t.creditAccount(), t.amount(), null, t.code(), t.tag(), now));
+      }
+    });
+  }
+
+  /** Queues the settlement of the PENDING transfer {@code pendingId}: a post of {@code amount}, or a void. */
+  public CompletableFuture<Transfer> settle(String id, String pendingId, boolean post, long amount) {
+    return submit(new Request<Transfer>() {
+      @Override
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+        ids.add(id);
+        ids.add(pendingId);
+        pendingIds.add(pendingId);
+      }
+
+      @Override
+      Outcome<Transfer> run(LedgerTx tx, long now) throws SQLException {
+        return settle(tx, id, pendingId, post, amount, now);
+      }
+    });
+  }
+
+  /** Queues a call's settlement; see {@link Ledger#settleCall}. */
+  public CompletableFuture<Ledger.Settlement> settleCall(String callId, String nodeOwner, long charge, String operator, int feeBasisPoints) {
+    String pendingId = Ledger.callReservationId(callId);
+    return submit(new Request<Ledger.Settlement>() {
+      @Override
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId), pendingId + ":share", pendingId + ":fee"));
+        pendingIds.add(pendingId);
+        accounts.addAll(List.of(Ledger.CLEARING, nodeOwner, operator));
+      }
+
+      @Override
+      Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
+        return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
+      }
+    });
+  }
+
+  private static Outcome<Transfer> create(LedgerTx tx, Transfer t) throws SQLException {
+    Map<String, LedgerTx.AccountRow> rows = tx.lock(t.debitAccount(), t.creditAccount());
+    Transfer existing = tx.find(t.id());
+    if (existing != null) {
+      return existing.sameAs(t) ? Outcome.ok(existing) : reused(existing);
+    }
+    LedgerTx.AccountRow debit = rows.get(t.debitAccount());
+    LedgerTx.AccountRow credit = rows.get(t.creditAccount());
+    if (debit == null || credit == null) {
+      return Outcome.refused(LedgerError.UNKNOWN_ACCOUNT, "no account '" + (debit == null ? t.debitAccount() : t.creditAccount()) + "'");
+    }
+    long available = debit.available();
+    if (debit.constrained && t.amount() > available) {
+      return Outcome.refused(LedgerError.INSUFFICIENT_CREDITS, "account '" + debit.id + "' has " + available
+          + " available; transfer '" + t.id() + "' needs " + t.amount());
+    }
+    try {
+      if (t.kind() == Transfer.Kind.PENDING) {
+        debit.debitsPending = Math.addExact(debit.debitsPending, t.amount());
+        credit.creditsPending = Math.addExact(credit.creditsPending, t.amount());
+      } else {
+        debit.debitsPosted = Math.addExact(debit.debitsPosted, t.amount());
+        credit.creditsPosted = Math.addExact(credit.creditsPosted, t.amount());
+      }
+    } catch (ArithmeticException e) {
+      return overflow(t);
+    }
+    tx.insert(List.of(t));
+    return Outcome.ok(t);
+  }
+
+  private static Outcome<Transfer> settle(LedgerTx tx, String id, String pendingId, boolean post, long amount, long now)
+      throws SQLException {
+    Transfer pending = tx.find(pendingId);
+    if (pending == null || pending.kind() != Transfer.Kind.PENDING) {
+      return Outcome.refused(LedgerError.UNKNOWN_PENDING, pending == null ? "no transfer '" + pendingId + "'"
+          : "transfer '" + pendingId + "' is a " + pending.kind() + ", not a PENDING one");
+    }
+    Map<String, LedgerTx.AccountRow> rows = tx.lock(pending.debitAccount(), pending.creditAccount());
+    Transfer wanted = settlement(id, pending, post, post ? amount : pending.amount(), now);
+    Transfer existing = tx.find(id);
+    if (existing != null) {
+      if (existing.sameAs(wanted)) {
+        return Outcome.ok(existing);
+      }
+      return pendingId.equals(existing.pendingId()) ? alreadySettled(existing) : reused(existing);
+    }
+    Transfer earlier = tx.settlementOf(pendingId);
+    if (earlier != null) {
+      return alreadySettled(earlier);
+    }
+    if (post && amount > pending.amount()) {
+      return Outcome.refused(LedgerError.EXCEEDS_PENDING, "transfer '" + pendingId + "' reserved " + pending.amount()
+          + "; post '" + id + "' asks for " + amount);
+    }
+    LedgerTx.AccountRow debit = rows.get(pending.debitAccount());
+    LedgerTx.AccountRow credit = rows.get(pending.creditAccount());
+    debit.debitsPending -= pending.amount();
+    credit.creditsPending -= pending.amount();
+    if (post) {
+      try {
+        debit.debitsPosted = Math.addExact(debit.debitsPosted, amount);
+        credit.creditsPosted = Math.addExact(credit.creditsPosted, amount);
+      } catch (ArithmeticException e) {
+        return overflow(wanted); // the batch undoes the pending part
+      }
+    }
+    tx.insert(List.of(wanted));
+    return Outcome.ok(wanted);
+  }
+
+  private static Outcome<Ledger.Settlement> settleCall(LedgerTx tx, String callId, String nodeOwner, long charge, String operator,
+      int feeBasisPoints, long now) throws SQLException {
+    String pendingId = Ledger.callReservationId(callId);
+    Transfer pending = tx.find(pendingId);
+    if (pending == null || pending.kind() != Transfer.Kind.PENDING || !Ledger.CLEARING.equals(pending.creditAccount())) {
+      return Outcome.refused(LedgerError.UNKNOWN_PENDING, "call '" + callId + "' has no reservation");
+    }
+    long fee = Ledger.fee(charge, feeBasisPoints);
+    long share = charge - fee;
+    Map<String, LedgerTx.AccountRow> rows = tx.lock(pending.debitAccount(), Ledger.CLEARING, nodeOwner, operator);
+    for (String account : List.of(nodeOwner, operator)) {
+      if (!rows.containsKey(account)) {
+        return Outcome.refused(LedgerError.UNKNOWN_ACCOUNT, "no account '" + account + "'");
+      }
+    }
+    List<Transfer> wanted = new ArrayList<>();
+    String settleId = Ledger.settlementId(pendingId);
+    wanted.add(settlement(settleId, pending, charge > 0, charge > 0 ? charge : pending.amount(), now));
+    if (share > 0) {
+      wanted.add(new Transfer(pendingId + ":share", Transfer.Kind.TRANSFER, Ledger.CLEARING, nodeOwner, share, null, "share", null, now));
+    }
+    if (fee > 0) {
+      wanted.add(new Transfer(pendingId + ":fee", Transfer.Kind.TRANSFER, Ledger.CLEARING, operator, fee, null, "fee", null, now));
+    }
+    Transfer existing = tx.find(settleId);
+    if (existing != null) {
+      if (!existing.sameAs(wanted.get(0))) {
+        return alreadySettled(existing);
+      }
+      List<Transfer> found = new ArrayList<>(List.of(existing));
+      for (Transfer t : wanted.subList(1, wanted.size())) {
+        Transfer stored = tx.find(t.id());
+        if (stored == null || !stored.sameAs(t)) {
+          return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was settled with another node owner, "
+              + "operator or fee (" + (stored == null ? "no " + t.code() : stored) + ")");
+        }
+        found.add(stored);
+      }
+      return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, found));
+    }
+    Transfer earlier = tx.settlementOf(pendingId);
+    if (earlier != null) {
+      return alreadySettled(earlier);
+    }
+    if (charge > pending.amount()) {
+      return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' reserved " + pending.amount() + "; the charge is " + charge);
+    }
+    LedgerTx.AccountRow caller = rows.get(pending.debitAccount());
+    LedgerTx.AccountRow clearing = rows.get(Ledger.CLEARING);
+    caller.debitsPending -= pending.amount();
+    clearing.creditsPending -= pending.amount();
+    try {
+      caller.debitsPosted = Math.addExact(caller.debitsPosted, charge);
+      clearing.creditsPosted = Math.addExact(clearing.creditsPosted, charge);
+      clearing.debitsPosted = Math.addExact(clearing.debitsPosted, charge);
+      rows.get(nodeOwner).creditsPosted = Math.addExact(rows.get(nodeOwner).creditsPosted, share);
+      rows.get(operator).creditsPosted = Math.addExact(rows.get(operator).creditsPosted, fee);
+    } catch (ArithmeticException e) {
+      return overflow(wanted.get(0)); // the batch undoes what was changed
+    }
+    tx.insert(wanted);
+    return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, wanted));
+  }
+
+  /**
+   * Voids up to {@code limit} reservations older than {@code before} (and tagged {@code tag},
+   * unless null), oldest first, in one transaction; each void's id is {@link Ledger#settlementId}.
+   * Returns the voids.
+   */
+  public List<Transfer> voidDangling(Connection c, String tag, long before, int limit) throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT id FROM easyremote_open_pendings WHERE created_at < ?"
+        + (tag == null ? "" : " AND tag = ?") + " ORDER BY created_at, id LIMIT ?")) {
+      s.setLong(1, before);
+      int i = 2;
+      if (tag != null) {
+        s.setString(i++, tag);
+      }
+      s.setInt(i, limit);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          ids.add(r.getString(1));
+        }
+      }
+    }
+    LedgerTx tx = new LedgerTx(c, lockRows);
+    List<String> wanted = new ArrayList<>(ids);
+    ids.forEach(id -> wanted.add(Ledger.settlementId(id)));
+    tx.prefetch(wanted, ids);
+    long now = clock.millis();
+    List<Transfer> voids = new ArrayList<>();
+    for (String id : ids) {
+      tx.begin();
+      Outcome<Transfer> voided = settle(tx, Ledger.settlementId(id), id, false, 0, now);
+      if (voided.error() == null) {
+        voids.add(voided.value());
+      } else { // its settlement id was taken by another transfer: leave it for an operator, never loop on it
+        tx.undo();
+        tx.forget(id);
+      }
+    }
+    tx.flush();
+    return voids;
+  }
+
+  /** Reservations not yet posted or voided, older than {@code before}, oldest first. */
+  public List<Transfer> openPendings(Connection c, String tag, long before, int limit) throws SQLException {
+    List<Transfer> open = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT " + prefixed("t.") + " FROM easyremote_open_pendings o "
+        + "JOIN easyremote_transfers t ON t.id = o.id WHERE o.created_at < ?" + (tag == null ? "" : " AND o.tag = ?")
+        + " ORDER BY o.created_at, o.id LIMIT ?")) {
+      s.setLong(1, before);
+      int i = 2;
+      if (tag != null) {
+        s.setString(i++, tag);
+      }
+      s.setInt(i, limit);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          open.add(transfer(r));
+        }
+      }
+    }
+    return open;
+  }
+
+  /** The transfer, or null. */
+  public Transfer find(Connection c, String id) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers WHERE id = ?")) {
+      s.setString(1, id);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? transfer(r) : null;
+      }
+    }
+  }
+
+  /** The newest {@code limit} transfers that debit or credit {@code account}, newest first. */
+  public List<Transfer> recent(Connection c, String account, int limit) throws SQLException {
+    List<Transfer> list = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers "
+        + "WHERE debit_account = ? OR credit_account = ? ORDER BY seq DESC LIMIT ?")) {
+      s.setString(1, account);
+      s.setString(2, account);
+      s.setInt(3, limit);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          list.add(transfer(r));
+        }
+      }
+    }
+    return list;
+  }
+
+  /** What the mint granted {@code account} in all. */
+  public long granted(Connection c, String account) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(SUM(amount), 0) FROM easyremote_transfers "
+        + "WHERE credit_account = ? AND debit_account = ? AND kind = 'TRANSFER'")) {
+      s.setString(1, account);
+      s.setString(2, Ledger.MINT);
+      try (ResultSet r = s.executeQuery()) {
+        r.next();
+        return r.getLong(1);
+      }
+    }
+  }
+
+  /** Every transfer in the order written, for the audit. */
+  public void forEachTransfer(Connection c, SqlConsumer<Transfer> each) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers ORDER BY seq")) {
+      s.setFetchSize(1000);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          each.accept(transfer(r));
+        }
+      }
+    }
+  }
+
+  /** The ids of the reservations the recovery index holds open. */
+  public List<String> openPendingIds(Connection c) throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT id FROM easyremote_open_pendings ORDER BY id"); ResultSet r = s.executeQuery()) {
+      while (r.next()) {
+        ids.add(r.getString(1));
+      }
+    }
+    return ids;
+  }
+
+  /** A consumer that may throw {@link SQLException}. */
+  @FunctionalInterface
+  public interface SqlConsumer<T> {
+    void accept(T value) throws SQLException;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static Transfer settlement(String id, Transfer pending, boolean post, long amount, long now) {
+    return new Transfer(id, post ? Transfer.Kind.POST : Transfer.Kind.VOID, pending.debitAccount(), pending.creditAccount(), amount,
+        pending.id(), pending.code(), pending.tag(), now);
+  }
+
+  private static <T> Outcome<T> reused(Transfer existing) {
+    return Outcome.refused(LedgerError.ID_REUSED, "transfer '" + existing.id() + "' exists with other fields: " + existing);
+  }
+
+  private static <T> Outcome<T> alreadySettled(Transfer settlement) {
+    boolean posted = settlement.kind() == Transfer.Kind.POST;
+    return Outcome.refused(posted ? LedgerError.ALREADY_POSTED : LedgerError.ALREADY_VOIDED, "transfer '" + settlement.pendingId()
+        + "' was already " + (posted ? "posted (" + settlement.amount() + ")" : "voided") + " by '" + settlement.id() + "'");
+  }
+
+  private static <T> Outcome<T> overflow(Transfer t) {
+    return Outcome.refused(LedgerError.OVERFLOW, "transfer '" + t.id() + "' of " + t.amount() + " would overflow an account's totals");
+  }
+
+  private static String prefixed(String prefix) {
+    return prefix + TRANSFER_COLUMNS.replace(", ", ", " + prefix);
+  }
+
+  static Transfer transfer(ResultSet r) throws SQLException {
+    return new Transfer(r.getString(1), Transfer.Kind.valueOf(r.getString(2)), r.getString(3), r.getString(4), r.getLong(5),
+        r.getString(6), r.getString(7), r.getString(8), r.getLong(9));
+  }
+}

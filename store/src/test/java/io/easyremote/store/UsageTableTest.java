@@ -1,0 +1,96 @@
+package io.easyremote.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Metering on a real SQLite file and a real PostgreSQL server. */
+class UsageTableTest {
+  private static TestPostgres postgres;
+  @TempDir static Path stateDir;
+
+  @BeforeAll
+  static void startPostgres() throws Exception {
+    postgres = TestPostgres.start();
+  }
+
+  @AfterAll
+  static void stopPostgres() throws Exception {
+    if (postgres != null) {
+      postgres.close();
+    }
+  }
+
+  static Stream<Dialect> dialects() {
+    return Stream.of(Dialect.SQLITE, Dialect.POSTGRESQL);
+  }
+
+  private static Store open(Dialect dialect) {
+    return dialect == Dialect.SQLITE ? Store.sqlite(stateDir) : postgres.open();
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void summary_sumsPerAccountAndFunction_insideTheWindowOnly(Dialect dialect) {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    String alice = "alice-" + run;
+    String bob = "bob-" + run;
+    String owner = "owner-" + run;
+    String add = "add-" + run;
+    String render = "render-" + run;
+    long t0 = 1_900_000_000_000L;
+    try (Store store = open(dialect)) {
+      UsageTable usage = new UsageTable(store);
+      List<CompletableFuture<Void>> writes = new ArrayList<>();
+      writes.add(usage.record(new UsageRecord("c1", alice, owner, add, "n1", 5, 10, 4, "ok", t0)));
+      writes.add(usage.record(new UsageRecord("c2", alice, owner, add, "n2", 7, 12, 4, "ok", t0 + 1_000)));
+      writes.add(usage.record(new UsageRecord("c3", alice, owner, render, "n1", 2_000, 100, 1 << 20, "function_failed", t0 + 2_000)));
+      writes.add(usage.record(new UsageRecord("c4", bob, owner, render, "n1", 1_500, 80, 1 << 20, "ok", t0 + 3_000)));
+      writes.add(usage.record(new UsageRecord("c5", bob, owner, add, "n2", 1, 10, 4, "ok", t0 + 60_000))); // outside the window
+      CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+
+      Instant from = Instant.ofEpochMilli(t0);
+      Instant to = Instant.ofEpochMilli(t0 + 10_000);
+      assertThat(usage.summary(UsageTable.By.CALLER, owner, from, to)).containsExactly(
+          new UsageTable.Summary(alice, 3, 1, 2_012, 122, 8 + (1 << 20)),
+          new UsageTable.Summary(bob, 1, 0, 1_500, 80, 1 << 20));
+      assertThat(usage.summary(UsageTable.By.FUNCTION, alice, from, to)).containsExactly(
+          new UsageTable.Summary(add, 2, 0, 12, 22, 8),
+          new UsageTable.Summary(render, 1, 1, 2_000, 100, 1 << 20));
+      assertThat(usage.summary(UsageTable.By.NODE_ACCOUNT, bob, from, Instant.ofEpochMilli(t0 + 60_001)))
+          .containsExactly(new UsageTable.Summary(owner, 2, 0, 1_501, 90, 4 + (1 << 20)));
+      assertThat(usage.summary(UsageTable.By.NODE, owner, from, to)).extracting(UsageTable.Summary::key, UsageTable.Summary::calls)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("n1", 3L), org.assertj.core.groups.Tuple.tuple("n2", 1L));
+      assertThat(usage.summary(UsageTable.By.CALLER, "nobody-" + run, from, to)).isEmpty();
+    }
+    try (Store reopened = open(dialect)) {
+      assertThat(new UsageTable(reopened).summary(UsageTable.By.CALLER, alice, Instant.ofEpochMilli(t0), Instant.ofEpochMilli(t0 + 10_000)))
+          .as("kept across a restart").singleElement().extracting(UsageTable.Summary::calls).isEqualTo(3L);
+    }
+  }
+
+  @Test
+  void usageRecord_badFields_areRefusedWithTheFieldsName() {
+    assertThatThrownBy(() -> new UsageRecord("c", "a", "o", "f", "n", -1, 0, 0, "ok", 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("executionMs -1");
+    assertThatThrownBy(() -> new UsageRecord("c", "", "o", "f", "n", 1, 0, 0, "ok", 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("callerAccount");
+    assertThatThrownBy(() -> new UsageRecord("c", "a", "o", "f", "n", 1, 0, 0, "x".repeat(33), 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outcome");
+    assertThatThrownBy(() -> new UsageRecord("c", "a", null, "f", "n", 1, 0, 0, "ok", 0))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("nodeAccount");
+  }
+}
