@@ -1,0 +1,13 @@
+package io.easyremote.cluster.internal;
+
+import io.easyremote.cluster.LocalNode;
+import io.easyremote.cluster.NodeHealth;
+import java.util.Map;
+import java.util.Set;
+
+/** What is shared about one node: everything but its load. Two equal members need no message. */
+record Member(String id, Set<String> functions, int capacity, NodeHealth health, Map<String, String> labels, double cost) {
+  static Member of(LocalNode node) {
+    return new Member(node.id(), node.functions(), node.capacity(), node.health(), node.labels(), node.cost());
+  }
+}
