@@ -108,6 +108,20 @@ class NatsDirectoryTest {
   }
 
   @Test
+  void lateGateway_asksForSnapshot_andGetsEveryNodeInParts() throws Exception {
+    NatsDirectory a = NatsDirectory.builder().servers(nats.urlsFrom(0)).gatewayId("gw-a").userPassword("gw-a", PASSWORD.toCharArray())
+        .maxMessageBytes(4096).build().start();
+    closeables.add(a);
+    a.publish(nodes("early-", 3000, "work"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.stats().published() > 10); // the deltas went out before anyone listened
+    NatsDirectory late = directory("gw-b", 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> late.view().gateway("gw-a").map(g -> g.nodes().size() == 3000).orElse(false));
+    assertThat(late.stats().syncRequests()).isPositive();
+    assertThat(a.stats().snapshotsPublished()).isPositive();
+    assertThat(late.view().offers("work").get(0).nodeIds()).hasSize(3000);
+  }
+
+  @Test
   void join_fiftyNodesOneAfterAnother_eachVisibleOnEveryGatewayWithinOneSecond() throws Exception {
     NatsDirectory a = directory("gw-a", 0);
     NatsDirectory b = directory("gw-b", 1);

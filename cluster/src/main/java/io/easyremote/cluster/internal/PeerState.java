@@ -30,7 +30,8 @@ final class PeerState {
   Map<String, List<String>> index = Map.of();
   List<FunctionLoad> load = List.of();
   long lastHeardNanos;
-  long lastSyncRequestNanos = Long.MIN_VALUE;
+  boolean syncRequested;
+  long lastSyncRequestNanos;
 
   long pendingSeq = -1;
   List<List<RemoteNode>> pendingParts;

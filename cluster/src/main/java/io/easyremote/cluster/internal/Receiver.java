@@ -194,7 +194,8 @@ public final class Receiver {
       default -> throw new Invalid("unexpected body " + msg.getBodyCase());
     }
     applied++;
-    if (!peer.synced && now - peer.lastSyncRequestNanos >= syncRetryNanos) {
+    if (!peer.synced && (!peer.syncRequested || now - peer.lastSyncRequestNanos >= syncRetryNanos)) {
+      peer.syncRequested = true;
       peer.lastSyncRequestNanos = now;
       syncRequests++;
       syncRequester.accept(owner);
@@ -230,6 +231,7 @@ public final class Receiver {
     peer.members(members);
     peer.applied = seq;
     peer.synced = true;
+    peer.syncRequested = false;
     return true;
   }
 
