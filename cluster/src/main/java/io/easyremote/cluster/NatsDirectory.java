@@ -74,6 +74,8 @@ public final class NatsDirectory implements ClusterDirectory {
   private final AtomicBoolean snapshotScheduled = new AtomicBoolean();
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong snapshots = new AtomicLong();
+  /** Function names already checked (there are few, and each node repeats them). */
+  private final Set<String> validFunctions = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile long lastSnapshotNanos;
   private volatile Connection connection;
   private volatile boolean closed;
@@ -185,8 +187,11 @@ public final class NatsDirectory implements ClusterDirectory {
         throw new IllegalArgumentException("node id '" + node.id() + "' appears twice");
       }
       for (String f : node.functions()) {
-        if (!Limits.validName(f)) {
-          throw new IllegalArgumentException("node " + node.id() + ": function name '" + f + "' is not a valid name");
+        if (!validFunctions.contains(f)) {
+          if (!Limits.validName(f)) {
+            throw new IllegalArgumentException("node " + node.id() + ": function name '" + f + "' is not a valid name");
+          }
+          validFunctions.add(f);
         }
       }
       list.add(node);

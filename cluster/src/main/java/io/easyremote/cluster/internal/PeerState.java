@@ -7,6 +7,7 @@ import io.easyremote.cluster.internal.proto.FunctionLoad;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,6 +68,48 @@ final class PeerState {
     Map<String, List<String>> frozen = new HashMap<>(idx.size() * 2);
     idx.forEach((f, ids) -> frozen.put(f, List.copyOf(ids)));
     index = frozen;
+  }
+
+  /**
+   * Takes {@code members}, which differ from the current ones only in {@code changedIds}, and
+   * updates the index of just the functions those nodes offered or offer: a one-node delta costs
+   * the size of its functions' lists, not of the whole gateway.
+   */
+  void members(Map<String, RemoteNode> members, Set<String> changedIds) {
+    Set<String> affected = new HashSet<>();
+    for (String id : changedIds) {
+      RemoteNode before = this.members.get(id);
+      if (before != null) {
+        affected.addAll(before.functions());
+      }
+      RemoteNode after = members.get(id);
+      if (after != null) {
+        affected.addAll(after.functions());
+      }
+    }
+    Map<String, List<String>> idx = new HashMap<>(index);
+    for (String f : affected) {
+      List<String> old = index.getOrDefault(f, List.of());
+      List<String> next = new ArrayList<>(old.size() + changedIds.size());
+      for (String id : old) {
+        if (!changedIds.contains(id)) {
+          next.add(id);
+        }
+      }
+      for (String id : changedIds) {
+        RemoteNode after = members.get(id);
+        if (after != null && after.functions().contains(f)) {
+          next.add(after.id());
+        }
+      }
+      if (next.isEmpty()) {
+        idx.remove(f);
+      } else {
+        idx.put(f, List.copyOf(next));
+      }
+    }
+    this.members = Collections.unmodifiableMap(members);
+    this.index = idx;
   }
 
   /** The entry the view shows for this gateway now. */

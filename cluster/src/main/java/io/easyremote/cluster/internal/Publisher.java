@@ -60,39 +60,44 @@ public final class Publisher {
    * each one version further, the last carrying the new load.
    */
   public List<DirectoryMessage> update(Iterable<LocalNode> nodes) {
-    Map<String, Member> now = new HashMap<>();
-    Map<String, int[]> loads = new TreeMap<>(); // function -> nodes, healthy, capacity, free
+    // Names are checked by the caller (NatsDirectory.publish), where a bad one can be thrown back.
+    Map<String, Member> now = new HashMap<>(published.size() * 2 + 16);
+    Map<String, int[]> loads = new HashMap<>(); // function -> nodes, healthy, capacity, free
+    List<Member> upserts = new ArrayList<>();
     for (LocalNode node : nodes) {
-      if (!Limits.validName(node.id())) {
-        throw new IllegalArgumentException("node id '" + node.id() + "' is not a valid name (1 to 256 characters, no control characters)");
+      Member before = published.get(node.id());
+      Member m = before != null && before.sameAs(node) ? before : Member.of(node);
+      if (m != before) {
+        upserts.add(m);
       }
-      if (now.put(node.id(), Member.of(node)) != null) {
+      if (now.put(node.id(), m) != null) {
         throw new IllegalArgumentException("node id '" + node.id() + "' appears twice");
       }
+      boolean up = node.health() == NodeHealth.UP;
       for (String function : node.functions()) {
-        if (!Limits.validName(function)) {
-          throw new IllegalArgumentException("node " + node.id() + ": function name '" + function + "' is not a valid name");
+        int[] sum = loads.get(function);
+        if (sum == null) {
+          sum = new int[4];
+          loads.put(function, sum);
         }
-        int[] sum = loads.computeIfAbsent(function, f -> new int[4]);
         sum[0]++;
-        if (node.health() == NodeHealth.UP) {
+        if (up) {
           sum[1]++;
           sum[2] += node.capacity();
           sum[3] += node.free();
         }
       }
     }
+    List<String> sortedFunctions = new ArrayList<>(loads.keySet());
+    java.util.Collections.sort(sortedFunctions);
     List<FunctionLoad> newLoad = new ArrayList<>(loads.size());
-    loads.forEach((f, s) -> newLoad.add(FunctionLoad.newBuilder().setFunction(f).setNodes(s[0]).setHealthyNodes(s[1])
-        .setCapacity(s[2]).setFreeSlots(s[3]).build()));
+    for (String f : sortedFunctions) {
+      int[] sum = loads.get(f);
+      newLoad.add(FunctionLoad.newBuilder().setFunction(f).setNodes(sum[0]).setHealthyNodes(sum[1]).setCapacity(sum[2]).setFreeSlots(sum[3])
+          .build());
+    }
     load = newLoad;
 
-    List<Member> upserts = new ArrayList<>();
-    for (Member m : now.values()) {
-      if (!m.equals(published.get(m.id()))) {
-        upserts.add(m);
-      }
-    }
     List<String> removed = new ArrayList<>();
     for (String id : published.keySet()) {
       if (!now.containsKey(id)) {

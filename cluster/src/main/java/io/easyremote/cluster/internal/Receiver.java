@@ -176,14 +176,20 @@ public final class Receiver {
       case DELTA -> {
         if (peer.synced && seq == peer.applied + 1) {
           Map<String, RemoteNode> members = new HashMap<>(peer.members);
-          msg.getDelta().getRemovedList().forEach(members::remove);
+          Set<String> changedIds = new HashSet<>();
+          for (String id : msg.getDelta().getRemovedList()) {
+            if (members.remove(id) != null) {
+              changedIds.add(id);
+            }
+          }
           for (RemoteNode node : decoded.nodes) {
             members.put(node.id(), node);
+            changedIds.add(node.id());
           }
           if (members.size() > maxNodesPerGateway) {
             throw new Invalid("would hold " + members.size() + " nodes, over the limit of " + maxNodesPerGateway);
           }
-          peer.members(members);
+          peer.members(members, changedIds);
           peer.applied = seq;
           changed = true;
         } else if (peer.synced && seq > peer.applied) {

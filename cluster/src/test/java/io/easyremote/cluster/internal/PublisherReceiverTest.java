@@ -60,6 +60,10 @@ class PublisherReceiverTest {
     deliver(change, 2);
     assertThat(receiver.view().node("node-0")).isEmpty();
     assertThat(receiver.view().node("node-10000")).isPresent();
+    // The per-function node lists follow the delta too (updated for the touched functions only).
+    assertThat(receiver.view().offers("common").get(0).nodeIds()).hasSize(10_000).contains("node-10000").doesNotContain("node-0");
+    assertThat(receiver.view().offers("f0").get(0).nodeIds()).hasSize(2000).contains("node-10000").doesNotContain("node-0");
+    assertThat(receiver.view().offers("f1").get(0).nodeIds()).hasSize(2000).contains("node-1");
     // Load alone changes no membership: no delta at all.
     assertThat(publisher.update(next.stream().map(n -> LocalNode.of(n.id(), n.functions(), 4, 0)).toList())
         .stream().filter(DirectoryMessage::hasDelta).count()).isPositive(); // labels and cost differ: a membership change
