@@ -3,7 +3,7 @@ package io.easyremote.cluster;
 /**
  * The cluster directory of one gateway: it publishes what this gateway's nodes offer and keeps a
  * converged view of what the other gateways' nodes offer. The gateway implements nothing; it
- * calls {@link #publish} when its nodes change (and as their load moves) and reads {@link #view()}
+ * calls {@link #publish} when its nodes change (and, about once per heartbeat, for their load) and reads {@link #view()}
  * or listens for changes.
  *
  * <pre>{@code
@@ -24,8 +24,13 @@ public interface ClusterDirectory extends AutoCloseable {
 
   /**
    * Replaces what this gateway offers with {@code nodes} (every local node, not a change). Returns
-   * at once; the directory sends the difference to the others shortly after (changes made close
-   * together travel in one message), and the load with the next heartbeat.
+   * once the list is checked; the directory sends the difference to the others shortly after
+   * (changes made close together travel in one message), and the load with the next heartbeat.
+   * Call it when nodes join, change or leave, and for load at most about once per heartbeat: each
+   * call costs O(local nodes).
+   *
+   * @throws IllegalArgumentException when a node id or function name is not a valid name (1 to
+   *     256 characters, no control characters) or a node id appears twice
    */
   void publish(Iterable<LocalNode> nodes);
 

@@ -108,6 +108,8 @@ public final class NatsServers implements AutoCloseable {
   public static final class Builder {
     private int count = 1;
     private boolean jetStream;
+    private Path tlsCert;
+    private Path tlsKey;
     private final List<NatsUser> users = new ArrayList<>();
 
     private Builder() {
@@ -125,6 +127,13 @@ public final class NatsServers implements AutoCloseable {
     /** Enables JetStream, its store in the servers' temp directory. */
     public Builder jetStream(boolean on) {
       this.jetStream = on;
+      return this;
+    }
+
+    /** Requires TLS from clients, with this PEM certificate chain and key (the routes stay plain). */
+    public Builder tls(Path certificate, Path key) {
+      this.tlsCert = certificate;
+      this.tlsKey = key;
       return this;
     }
 
@@ -185,6 +194,10 @@ public final class NatsServers implements AutoCloseable {
       }
       if (jetStream) {
         c.append("jetstream { store_dir: ").append(NatsUser.quote(dir.resolve("js-" + name).toString())).append(" }\n");
+      }
+      if (tlsCert != null) {
+        c.append("tls { cert_file: ").append(NatsUser.quote(tlsCert.toString())).append(", key_file: ")
+            .append(NatsUser.quote(tlsKey.toString())).append(", timeout: 2 }\n");
       }
       if (!users.isEmpty()) {
         c.append("authorization {\n  users: [\n");
