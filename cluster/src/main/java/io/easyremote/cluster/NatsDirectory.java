@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * a heartbeat with its load per function every {@link Builder#heartbeat heartbeat}, and full
  * snapshots when another gateway asks ({@code easyremote.dir.<gateway id>.sync}, after a gap or
  * when it joins late) and every {@link Builder#fullSnapshotInterval 30 s}. A gateway not heard
- * from within the {@link Builder#expiry expiry} (2.5 s by default) vanishes from every view.
+ * from within the {@link Builder#expiry expiry} (2 s by default) vanishes from every view.
  *
  * <pre>{@code
  * try (NatsDirectory directory = NatsDirectory.builder()
@@ -356,7 +356,7 @@ public final class NatsDirectory implements ClusterDirectory {
     private boolean noRandomize;
     private String subjectPrefix = "easyremote.dir";
     private Duration heartbeat = Duration.ofMillis(500);
-    private Duration expiry = Duration.ofMillis(2500);
+    private Duration expiry = Duration.ofSeconds(2);
     private Duration publishDelay = Duration.ofMillis(20);
     private Duration fullSnapshotInterval = Duration.ofSeconds(30);
     private Duration connectTimeout = Duration.ofSeconds(5);
@@ -448,7 +448,7 @@ public final class NatsDirectory implements ClusterDirectory {
       return this;
     }
 
-    /** How long another gateway may stay silent before its entries are dropped (default 2.5 s; at least 2 heartbeats). */
+    /** How long another gateway may stay silent before its entries are dropped (default 2 s, four heartbeats; at least 2 heartbeats). */
     public Builder expiry(Duration expiry) {
       this.expiry = positive("expiry", expiry);
       return this;
