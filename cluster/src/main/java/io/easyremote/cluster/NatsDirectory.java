@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle: {@link Builder#build()} makes an unstarted directory, {@link #start()} connects
  * (and keeps reconnecting, across the servers NATS tells it about), {@link #close()} says goodbye
- * and disconnects. Thread-safe.
+ * and disconnects. {@link #publish} may be called before {@code start()}: the list goes out once
+ * connected. Thread-safe.
  */
 public final class NatsDirectory implements ClusterDirectory {
   private static final Logger log = LoggerFactory.getLogger(NatsDirectory.class);
@@ -105,6 +106,9 @@ public final class NatsDirectory implements ClusterDirectory {
    *     address, wrong credentials: the message says which)
    */
   public NatsDirectory start() throws IOException {
+    if (connection != null || closed) {
+      throw new IllegalStateException("directory " + config.gatewayId + " was already started" + (closed ? " and closed" : ""));
+    }
     Options.Builder options = new Options.Builder()
         .servers(config.servers.toArray(String[]::new))
         .connectionName("easyremote-gateway-" + config.gatewayId)
@@ -258,6 +262,9 @@ public final class NatsDirectory implements ClusterDirectory {
 
   private void flush() {
     flushScheduled.set(false);
+    if (connection == null) {
+      return; // published before start(): the first tick sends it
+    }
     List<LocalNode> nodes = latest.getAndSet(null);
     if (nodes != null) {
       send(publisher.update(nodes));

@@ -108,6 +108,18 @@ class NatsDirectoryTest {
   }
 
   @Test
+  void publish_beforeStart_goesOutOnceConnected_andASecondStartIsRefused() throws Exception {
+    NatsDirectory a = NatsDirectory.builder().servers(nats.urlsFrom(0)).gatewayId("gw-a").userPassword("gw-a", PASSWORD.toCharArray())
+        .build();
+    closeables.add(a);
+    a.publish(nodes("early-", 2, "add"));
+    a.start();
+    NatsDirectory b = directory("gw-b", 1);
+    await().atMost(Duration.ofSeconds(5)).until(() -> b.view().gateway("gw-a").map(g -> g.nodes().size() == 2).orElse(false));
+    assertThatThrownBy(a::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+  }
+
+  @Test
   void lateGateway_asksForSnapshot_andGetsEveryNodeInParts() throws Exception {
     NatsDirectory a = NatsDirectory.builder().servers(nats.urlsFrom(0)).gatewayId("gw-a").userPassword("gw-a", PASSWORD.toCharArray())
         .maxMessageBytes(4096).build().start();
