@@ -11,6 +11,8 @@
 #   - typescript (npm, pinned) into .tools: compiles the TypeScript client generated from /openapi.json
 #   - python3-grpcio, python3-grpc-tools (Debian packages, for /usr/bin/python3): a Python gRPC client
 #     generated from our .proto calls a real gateway (PythonGrpcClientTest)
+#   - nats-server (Debian package): the cluster module's tests start real servers (a 3-server cluster
+#     with routes) on free loopback ports; the packaged system service stays stopped
 # Needs root (or sudo) for apt-get, and npm with access to its registry. The tests fail with a
 # message naming this script when something is missing; they never skip.
 set -euo pipefail
@@ -29,17 +31,19 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || missing+=(python3-grpcio)
 /usr/bin/python3 -c 'import grpc_tools.protoc' >/dev/null 2>&1 || missing+=(python3-grpc-tools)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+# Debian puts nats-server in /usr/sbin, which is not on every user's PATH.
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
     echo "install-test-deps: need the Debian packages ${missing[*]}: run as root or install them yourself" >&2
     exit 1
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool, tmux, postgresql, Python grpcio) another way" >&2
+    echo "install-test-deps: apt-get is not available: install ${missing[*]} (chromium, promtool, tmux, postgresql, Python grpcio, nats-server) another way" >&2
     exit 1
   fi
-  # Only promtool is wanted from the prometheus package, and only the binaries from postgresql: keep
-  # their servers from being started
+  # Only promtool is wanted from the prometheus package, and only the binaries from postgresql and
+  # nats-server: keep their servers from being started
   # (policy-rc.d exit 101 = "do not start services"), and leave an existing policy alone.
   policy=/usr/sbin/policy-rc.d
   added_policy=false
@@ -72,7 +76,9 @@ npm_pinned typescript "$TYPESCRIPT_VERSION"
 parser=.tools/node_modules/@readme/openapi-parser
 mcp_sdk=.tools/node_modules/@modelcontextprotocol/sdk
 
+nats="$(command -v nats-server || echo /usr/sbin/nats-server)"
 echo "install-test-deps: chromium $(command -v chromium), promtool $(command -v promtool), tmux $(command -v tmux)," \
+  "nats-server $("$nats" --version 2>/dev/null | sed 's/^nats-server: //')," \
   "postgresql $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)," \
   "grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)')," \
   "@readme/openapi-parser $(node -p "require('./$parser/package.json').version")," \

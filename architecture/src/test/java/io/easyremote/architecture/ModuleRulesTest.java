@@ -37,7 +37,7 @@ class ModuleRulesTest {
   private static final String ROOT = "io.easyremote";
   private static final List<String> ROLES = List.of("gateway", "node", "client");
   private static final List<String> MODULES =
-      List.of("protocol", "store", "gateway", "node", "client", "testing", "cli", "examples", "bench");
+      List.of("protocol", "store", "cluster", "gateway", "node", "client", "testing", "cli", "examples", "bench");
 
   private static JavaClasses classes;
 
@@ -77,6 +77,7 @@ class ModuleRulesTest {
     Map<String, String> oneClassPerModule = Map.of(
         "protocol", "io.easyremote.protocol.ErrorCode",
         "store", "io.easyremote.store.Store",
+        "cluster", "io.easyremote.cluster.ClusterDirectory",
         "gateway", "io.easyremote.gateway.Gateway",
         "node", "io.easyremote.node.ComputeNode",
         "client", "io.easyremote.client.Client",
@@ -95,6 +96,14 @@ class ModuleRulesTest {
     }
     noClasses().that().resideInAPackage(ROOT + ".protocol..")
         .should().dependOnClassesThat().resideInAnyPackage(ROLES.stream().map(r -> ROOT + "." + r + "..").toArray(String[]::new))
+        .check(classes);
+  }
+
+  @Test
+  void cluster_neverDependsOnTheRoles() {
+    noClasses().that().resideInAPackage(ROOT + ".cluster..")
+        .should().dependOnClassesThat().resideInAnyPackage(ROLES.stream().map(r -> ROOT + "." + r + "..").toArray(String[]::new))
+        .because("the cluster directory is an interface the gateway implements against, not a part of the gateway")
         .check(classes);
   }
 

@@ -1,0 +1,76 @@
+package io.easyremote.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.easyremote.cluster.nats.NatsServers;
+import io.easyremote.cluster.nats.NatsUser;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The directory keeps converging when one nats-server of three is killed (its own cluster: the test kills a server). */
+class NatsDirectoryFailoverTest {
+  private static final String PASSWORD = "pw-failover";
+
+  @Test
+  void killOneNatsServerOfThree_directoryKeepsConvergingWithoutDroppingAGateway() throws Exception {
+    NatsServers.Builder builder = NatsServers.builder().servers(3);
+    List.of("gw-a", "gw-b", "gw-c").forEach(id -> builder.user(NatsUser.gateway(id, PASSWORD)));
+    try (NatsServers nats = builder.start()) {
+      List<NatsDirectory> dirs = new ArrayList<>();
+      try {
+        String[] ids = {"gw-a", "gw-b", "gw-c"};
+        for (int i = 0; i < 3; i++) {
+          dirs.add(NatsDirectory.builder().servers(nats.urlsFrom(i)).noRandomize().gatewayId(ids[i])
+              .userPassword(ids[i], PASSWORD.toCharArray()).build().start());
+        }
+        NatsDirectory a = dirs.get(0);
+        NatsDirectory b = dirs.get(1);
+        NatsDirectory c = dirs.get(2);
+        assertThat(a.connectedUrl()).isEqualTo(nats.url(0));
+        Map<String, AtomicInteger> dropped = new ConcurrentHashMap<>();
+        for (NatsDirectory d : dirs) {
+          d.addListener(ch -> {
+            if (ch.kind() == DirectoryChange.Kind.EXPIRED || ch.kind() == DirectoryChange.Kind.RESTARTED) {
+              dropped.computeIfAbsent(d.gatewayId() + " dropped " + ch.gatewayId(), k -> new AtomicInteger()).incrementAndGet();
+            }
+          });
+        }
+        List<LocalNode> aNodes = new ArrayList<>(List.of(LocalNode.of("a0", Set.of("f"), 2, 0)));
+        List<LocalNode> bNodes = new ArrayList<>(List.of(LocalNode.of("b0", Set.of("f"), 2, 0)));
+        a.publish(aNodes);
+        b.publish(bNodes);
+        await().atMost(Duration.ofSeconds(5)).until(() -> c.view().nodeCount() == 2 && a.view().nodeCount() == 1 && b.view().nodeCount() == 1);
+
+        long killed = System.nanoTime();
+        nats.server(0).kill(); // gw-a's server: gw-a must reconnect to another
+        aNodes.add(LocalNode.of("a1", Set.of("f"), 2, 0));
+        a.publish(aNodes);
+        bNodes.add(LocalNode.of("b1", Set.of("f"), 2, 0));
+        b.publish(bNodes);
+        await().atMost(Duration.ofSeconds(5)).until(() -> c.view().node("a1").isPresent() && b.view().node("a1").isPresent()
+            && a.view().node("b1").isPresent() && c.view().node("b1").isPresent());
+        System.out.printf(Locale.ROOT, "Directory: converged %d ms after killing gw-a's nats-server (gw-a now on %s)%n",
+            (System.nanoTime() - killed) / 1_000_000, a.connectedUrl());
+        assertThat(a.connectedUrl()).isIn(nats.url(1), nats.url(2));
+
+        // Still converging afterwards, and nobody was dropped (expired or reset) during the failover.
+        aNodes.remove(0);
+        a.publish(aNodes);
+        await().atMost(Duration.ofSeconds(5)).until(() -> c.view().node("a0").isEmpty() && b.view().node("a0").isEmpty());
+        await().during(Duration.ofMillis(3000)).atMost(Duration.ofSeconds(5))
+            .until(() -> b.view().gateways().size() == 2 && c.view().gateways().size() == 2 && a.view().gateways().size() == 2);
+        assertThat(dropped).as("gateways dropped during the failover").isEmpty();
+      } finally {
+        dirs.forEach(NatsDirectory::close);
+      }
+    }
+  }
+}
