@@ -34,6 +34,18 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Keep durable state in PostgreSQL instead: jdbc:postgresql://host:port/db?user=..&password=.. (or EASYREMOTE_STATE_URL).")
   String stateUrl;
 
+  @Option(names = "--credits-operator", paramLabel = "ACCOUNT",
+      description = "Charge for functions that have a price; the routing fee goes to ACCOUNT. Needs --state or --state-url.")
+  String creditsOperator;
+
+  @Option(names = "--credits-fee-bp", paramLabel = "BASIS-POINTS", defaultValue = "0",
+      description = "The operator's fee in basis points of each charge, 0-10000 (default: ${DEFAULT-VALUE}).")
+  int creditsFeeBasisPoints;
+
+  @Option(names = "--gateway-id", paramLabel = "ID",
+      description = "This gateway's id in the ledger (1-32 letters, digits, '_'); each gateway sharing one PostgreSQL needs its own.")
+  String gatewayId;
+
   @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve TLS with this PEM certificate chain (needs --tls-key).")
   Path tlsCert;
 
@@ -58,6 +70,12 @@ final class GatewayCommand implements Callable<Integer> {
       builder.stateJdbcUrl(url);
     } else if (state != null) {
       builder.state(state);
+    }
+    if (creditsOperator != null) {
+      builder.credits(creditsOperator, creditsFeeBasisPoints);
+    }
+    if (gatewayId != null) {
+      builder.gatewayId(gatewayId);
     }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together: give both, or neither for plaintext");

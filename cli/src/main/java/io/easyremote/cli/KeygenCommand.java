@@ -24,6 +24,10 @@ final class KeygenCommand implements Callable<Integer> {
           + "function), or admin (also the dashboard, metrics, drain and releasing names). See docs/security.md.")
   Access.Scope scope;
 
+  @Option(names = "--account", paramLabel = "ACCOUNT",
+      description = "The credits account its calls are paid from (a key) or its nodes' earnings go to (a token); default: --name.")
+  String account;
+
   /** Parses call, read or admin. */
   static final class ScopeConverter implements picocli.CommandLine.ITypeConverter<Access.Scope> {
     @Override
@@ -34,6 +38,9 @@ final class KeygenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (account != null) {
+      Access.checkAccount(account, "--account");
+    }
     String secret = Access.newSecret();
     String globs = functions.stream().map(f -> "\"" + f + "\"").collect(Collectors.joining(", ", "[", "]"));
     System.out.println("# Secret for " + name + " (shown once; give it to the " + (node ? "node owner" : "caller") + "):");
@@ -47,6 +54,9 @@ final class KeygenCommand implements Callable<Integer> {
       System.out.println("    nodeIds: [\"*\"]");
     } else if (scope != Access.Scope.CALL) {
       System.out.println("    scopes: [" + scope.name().toLowerCase(java.util.Locale.ROOT) + "]");
+    }
+    if (account != null) {
+      System.out.println("    account: " + account);
     }
     return 0;
   }

@@ -25,7 +25,7 @@ import picocli.CommandLine.ScopeType;
     description = "A private Function-as-a-Service network: run a gateway, serve functions from a node, call them.",
     subcommands = {DemoCommand.class, GatewayCommand.class, NodeCommand.class, CallCommand.class, StreamCommand.class,
         MapCommand.class, BroadcastCommand.class, NodesCommand.class, FunctionsCommand.class, DrainCommand.class, KeygenCommand.class,
-        SubmitCommand.class, JobCommand.class, HelpCommand.class})
+        SubmitCommand.class, JobCommand.class, CreditsCommand.class, GrantCommand.class, UsageCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit code for success. */
   static final int OK = 0;

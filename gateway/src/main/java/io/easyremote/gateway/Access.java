@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
  *     hash: sha256:5e8848...
  *     functions: []
  *     scopes: [admin]
+ *     account: operator      # credits account (default: the key's or token's name)
  * publicFunctions: ["status"]
  * publicStatus: false        # true: anyone may read listings, the dashboard and metrics (never drain)
  * }</pre>
@@ -57,14 +58,46 @@ public final class Access {
    * @param hash the secret's {@code sha256:} hash
    * @param functions globs of the function names nodes with this token may serve
    * @param nodeIds globs of the node ids they may use
+   * @param account the credits account its nodes' earnings go to; default the token's name (null when that is not a valid
+   *     account name: its functions cannot have a price)
    */
-  public record NodeToken(String name, String hash, List<String> functions, List<String> nodeIds) {
+  public record NodeToken(String name, String hash, List<String> functions, List<String> nodeIds, String account) {
     public NodeToken {
       Objects.requireNonNull(name, "name");
       hash = Secrets.toHash(Objects.requireNonNull(hash, "hash"));
       functions = List.copyOf(functions == null ? List.of("*") : functions);
       nodeIds = List.copyOf(nodeIds == null ? List.of("*") : nodeIds);
+      account = account == null ? defaultAccount(name) : checkAccount(account, "node token '" + name + "'");
     }
+
+    /** A token whose account is its name. */
+    public NodeToken(String name, String hash, List<String> functions, List<String> nodeIds) {
+      this(name, hash, functions, nodeIds, null);
+    }
+  }
+
+  private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+  /** The name as an account when it is a valid one, else null (no account: paid calls are refused). */
+  private static String defaultAccount(String name) {
+    return ACCOUNT.matcher(name).matches() && !name.equals("mint") && !name.equals("clearing") ? name : null;
+  }
+
+  /**
+   * Checks a credits account name: 1-128 letters, digits, {@code . _ -}; not a system account
+   * ({@code mint}, {@code clearing}).
+   *
+   * @throws IllegalArgumentException naming {@code owner} and what is wrong
+   */
+  public static String checkAccount(String account, String owner) {
+    if (!ACCOUNT.matcher(account).matches()) {
+      throw new IllegalArgumentException(owner + ": account '" + (account.length() > 64 ? account.substring(0, 64) + "..." : account)
+          + "' must be 1-128 letters, digits, '.', '_' or '-' (set account: explicitly when the name has other characters)");
+    }
+    if (account.equals("mint") || account.equals("clearing")) {
+      throw new IllegalArgumentException(owner + ": account '" + account + "' is a system account of the ledger; choose another");
+    }
+    return account;
   }
 
   /**
@@ -105,9 +138,11 @@ public final class Access {
    * @param ratePerSecond calls per second allowed (bursts up to one second's worth); 0 = unlimited
    * @param maxConcurrent calls at once allowed; 0 = unlimited
    * @param scopes what else it may do; default {@code [call]}
+   * @param account the credits account its calls are paid from; default the key's name (null when that is not a valid
+   *     account name: it cannot make paid calls)
    */
   public record ClientKey(String name, String hash, List<String> functions, double ratePerSecond, int maxConcurrent,
-      List<Scope> scopes) {
+      List<Scope> scopes, String account) {
     public ClientKey {
       Objects.requireNonNull(name, "name");
       hash = Secrets.toHash(Objects.requireNonNull(hash, "hash"));
@@ -116,6 +151,12 @@ public final class Access {
       if (!(ratePerSecond >= 0) || maxConcurrent < 0 || Double.isInfinite(ratePerSecond)) {
         throw new IllegalArgumentException("client key '" + name + "': limits must be finite and >= 0");
       }
+      account = account == null ? defaultAccount(name) : checkAccount(account, "client key '" + name + "'");
+    }
+
+    /** A key whose account is its name. */
+    public ClientKey(String name, String hash, List<String> functions, double ratePerSecond, int maxConcurrent, List<Scope> scopes) {
+      this(name, hash, functions, ratePerSecond, maxConcurrent, scopes, null);
     }
 
     /** A key with the {@code call} scope only. */
@@ -238,6 +279,34 @@ public final class Access {
     return publicStatus;
   }
 
+  /** The credits account of the client key named {@code keyName}, or null when there is no such key. */
+  public String keyAccount(String keyName) {
+    for (ClientKey key : clientKeys) {
+      if (key.name().equals(keyName)) {
+        return key.account();
+      }
+    }
+    return null;
+  }
+
+  /** The credits account of the node token named {@code tokenName}, or null when there is no such token. */
+  public String tokenAccount(String tokenName) {
+    for (NodeToken token : nodeTokens) {
+      if (token.name().equals(tokenName)) {
+        return token.account();
+      }
+    }
+    return null;
+  }
+
+  /** Every account named by a key or a token, in order, without repeats. */
+  public List<String> accounts() {
+    java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>();
+    clientKeys.stream().map(ClientKey::account).filter(Objects::nonNull).forEach(all::add);
+    nodeTokens.stream().map(NodeToken::account).filter(Objects::nonNull).forEach(all::add);
+    return List.copyOf(all);
+  }
+
   /** Whether both nodes and callers must present credentials. */
   public boolean isClosed() {
     return !nodeTokens.isEmpty() && !clientKeys.isEmpty();
@@ -277,6 +346,19 @@ public final class Access {
     public Builder clientKey(String name, String hashOrSecret, List<String> functions, double ratePerSecond, int maxConcurrent,
         Scope... scopes) {
       clientKeys.add(new ClientKey(name, hashOrSecret, functions, ratePerSecond, maxConcurrent, List.of(scopes)));
+      return this;
+    }
+
+    /** Adds a node token whose nodes' earnings go to {@code account}. */
+    public Builder nodeToken(String name, String hashOrSecret, List<String> functions, List<String> nodeIds, String account) {
+      nodeTokens.add(new NodeToken(name, hashOrSecret, functions, nodeIds, account));
+      return this;
+    }
+
+    /** Adds a client key whose calls are paid from {@code account}, with the given scopes. */
+    public Builder clientKey(String name, String hashOrSecret, List<String> functions, double ratePerSecond, int maxConcurrent,
+        String account, Scope... scopes) {
+      clientKeys.add(new ClientKey(name, hashOrSecret, functions, ratePerSecond, maxConcurrent, List.of(scopes), account));
       return this;
     }
 

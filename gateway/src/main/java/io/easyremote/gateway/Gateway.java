@@ -25,7 +25,12 @@ import io.easyremote.gateway.internal.grpc.JobsService;
 import io.easyremote.gateway.internal.jobs.JobService;
 import io.easyremote.gateway.internal.jobs.JobSettings;
 import io.easyremote.gateway.internal.mcp.McpEndpoint;
+import io.easyremote.gateway.internal.credits.Billing;
+import io.easyremote.gateway.internal.credits.CreditSettings;
+import io.easyremote.gateway.internal.http.CreditRoutes;
+import io.easyremote.store.Ledger;
 import io.easyremote.store.Store;
+import io.easyremote.store.UsageTable;
 import io.easyremote.store.StoreException;
 import io.easyremote.gateway.internal.metrics.CallMetrics;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
@@ -82,6 +87,7 @@ public final class Gateway implements AutoCloseable {
   private volatile EventLoopGroup ioLoops;
   private volatile JobService jobs;
   private volatile McpEndpoint mcp;
+  private volatile Billing billing;
 
   private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
@@ -97,7 +103,7 @@ public final class Gateway implements AutoCloseable {
       int ioThreads, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
       Duration registrationGrace, Duration ownershipHold, Duration helloTimeout, boolean insecure, Access access,
       java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs,
-      List<String> corsOrigins, io.opentelemetry.api.OpenTelemetry openTelemetry, String otlpEndpoint) {}
+      List<String> corsOrigins, io.opentelemetry.api.OpenTelemetry openTelemetry, String otlpEndpoint, CreditSettings credits) {}
 
   /** Where durable state lives and how jobs are kept (null state and URL: no jobs); which origins may use /mcp. */
   private record JobConfig(java.nio.file.Path state, String stateJdbcUrl, Duration jobRetention, Duration jobTimeout,
@@ -116,6 +122,10 @@ public final class Gateway implements AutoCloseable {
           metrics.onCompleted(record);
           recentCalls.onCompleted(record);
           functionStats.onCompleted(record);
+          Billing b = billing;
+          if (b != null) {
+            b.onCompleted(record);
+          }
         });
     this.status = new StatusViews(scheduler);
     metrics.bind(scheduler, status);
@@ -139,6 +149,19 @@ public final class Gateway implements AutoCloseable {
     CallerAuthentication authentication = new CallerAuthentication(config.access);
     JobService jobService = openJobs(authentication);
     jobs = jobService;
+    if (config.credits != null) {
+      try {
+        Billing b = new Billing(new Ledger(jobService.store()), new UsageTable(jobService.store()), scheduler, config.access, config.credits,
+            metrics.registry());
+        b.start(); // opens the accounts, voids what a previous run of this gateway left reserved
+        billing = b;
+        scheduler.admission(b);
+      } catch (RuntimeException e) {
+        jobService.close();
+        jobService.store().close();
+        throw new IllegalStateException("Cannot start credits: " + e.getMessage(), e);
+      }
+    }
     List<io.grpc.ServerServiceDefinition> services = new java.util.ArrayList<>(List.of(
         new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout).bindService(),
         new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems, authentication, tracing).bindService(),
@@ -186,6 +209,10 @@ public final class Gateway implements AutoCloseable {
       s.start().join();
     } catch (CompletionException e) {
       stopLoops(loops);
+      Billing b = billing;
+      if (b != null) {
+        b.close();
+      }
       if (jobService != null) {
         jobService.close();
         jobService.store().close();
@@ -216,6 +243,7 @@ public final class Gateway implements AutoCloseable {
     agents.addTo(builder);
     new HttpFrontEnd(calls, status, metrics, dashboard, recentCalls, scheduler)
         .withJobs(jobService == null ? null : new JobRoutes(jobService, authentication))
+        .withCredits(billing == null ? null : new CreditRoutes(billing, calls))
         .addTo(builder);
   }
 
@@ -233,6 +261,12 @@ public final class Gateway implements AutoCloseable {
     }
     return new JobService(store, scheduler, status, authentication::forPrincipal, new JobSettings("gateway",
         j.jobRetention(), j.jobTimeout(), j.maxJobResultBytes(), j.maxStoredJobs(), j.maxRunningJobs()));
+  }
+
+  /** The credits ledger (tests and operators: its audit), or null when credits are off or the gateway is not started. */
+  public Ledger ledger() {
+    Billing b = billing;
+    return b == null ? null : b.ledger();
   }
 
   /** The bound port (the real one when built with {@code port(0)}). */
@@ -321,6 +355,10 @@ public final class Gateway implements AutoCloseable {
       agents.close();
     }
     scheduler.shutdown(config.drainTimeout);
+    Billing b = billing;
+    if (b != null) {
+      b.close(); // settles what the drained calls left, before the store closes
+    }
     if (jobService != null) {
       jobService.close();
       jobService.store().close(); // after the drain: the outcomes of the last calls are written first
@@ -388,8 +426,42 @@ public final class Gateway implements AutoCloseable {
     private List<String> corsOrigins = List.of();
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private String otlpEndpoint;
+    private String creditsOperator;
+    private int creditsFeeBasisPoints;
+    private String gatewayId = "gateway";
 
     private Builder() {}
+
+    /**
+     * Charges for calls to functions that have a price ({@code ComputeNode.builder().price(...)},
+     * docs/credits.md): before a paid call is routed the most it may cost is reserved from the
+     * caller's account (a caller who cannot cover it gets {@code INSUFFICIENT_CREDITS}); when it
+     * completes the node owner's account is paid and {@code feeBasisPoints} of each charge
+     * (0..10,000) go to {@code operatorAccount}. Every call that reached a node is metered. Needs
+     * a state store ({@link #state} or {@link #stateJdbcUrl}); accounts are those of the client
+     * keys and node tokens ({@link Access}). Default: off, every call free.
+     */
+    public Builder credits(String operatorAccount, int feeBasisPoints) {
+      this.creditsOperator = Access.checkAccount(Objects.requireNonNull(operatorAccount, "operatorAccount"), "the operator");
+      if (feeBasisPoints < 0 || feeBasisPoints > io.easyremote.store.Ledger.MAX_FEE_BASIS_POINTS) {
+        throw new IllegalArgumentException("the operator fee is 0..10000 basis points, not " + feeBasisPoints);
+      }
+      this.creditsFeeBasisPoints = feeBasisPoints;
+      return this;
+    }
+
+    /**
+     * This gateway's id in the ledger (1-32 letters, digits or '_'; default {@code gateway}):
+     * it tags the reservations it makes, so a restart voids only its own; give each gateway of a
+     * cluster sharing one PostgreSQL its own.
+     */
+    public Builder gatewayId(String id) {
+      if (id == null || !id.matches("[A-Za-z0-9_]{1,32}")) {
+        throw new IllegalArgumentException("gateway id must be 1-32 letters, digits or '_': " + id);
+      }
+      this.gatewayId = id;
+      return this;
+    }
 
     /**
      * Keeps durable state (async jobs) in {@code dir/easyremote.db}, an embedded SQLite database
@@ -745,6 +817,10 @@ public final class Gateway implements AutoCloseable {
      *     and {@link #insecure(boolean)} was not set
      */
     public Gateway build() {
+      if (creditsOperator != null && state == null && stateJdbcUrl == null) {
+        throw new IllegalStateException("credits(...) needs a state store for its ledger: set state(dir) or stateJdbcUrl(url) "
+            + "(easyremote gateway --state DIR).");
+      }
       if (!isLoopback(host) && !insecure && !access.isClosed()) {
         throw new IllegalStateException("Refusing to listen on " + host + " without node tokens and client keys: "
             + "anyone who can reach it could register functions under your names or call your nodes. "
@@ -756,7 +832,8 @@ public final class Gateway implements AutoCloseable {
           ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey,
           new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs,
               mcpAllowedOrigins),
-          List.copyOf(corsOrigins), openTelemetry, otlpEndpoint));
+          List.copyOf(corsOrigins), openTelemetry, otlpEndpoint,
+          creditsOperator == null ? null : new CreditSettings(gatewayId, creditsOperator, creditsFeeBasisPoints)));
     }
 
     private static Duration positive(Duration d, String name) {

@@ -65,7 +65,11 @@ public final class ComputeNode implements AutoCloseable {
   /** Everything the builder set, copied at {@link Builder#build()}: changing the builder afterwards changes nothing. */
   private record Settings(String id, List<String> gateways, String token, int maxConcurrency, Map<String, String> labels,
       double cost, Map<String, RemoteFunction> functions, Duration connectTimeout, Duration initialBackoff, Duration maxBackoff,
-      Duration drainTimeout, io.grpc.ChannelCredentials credentials, io.opentelemetry.api.OpenTelemetry openTelemetry) {}
+      Duration drainTimeout, io.grpc.ChannelCredentials credentials, io.opentelemetry.api.OpenTelemetry openTelemetry,
+      Map<String, Price> prices) {}
+
+  /** A function's price, in the smallest unit of credits. */
+  private record Price(long perCall, long perSecond) {}
   private final Map<String, RemoteFunction> functions;
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
@@ -100,7 +104,11 @@ public final class ComputeNode implements AutoCloseable {
     if (config.token() != null) {
       hello.setToken(config.token());
     }
-    config.functions().values().forEach(fn -> hello.addFunctions(fn.spec()));
+    config.functions().values().forEach(fn -> {
+      Price price = config.prices().get(fn.name());
+      hello.addFunctions(price == null ? fn.spec()
+          : fn.spec().toBuilder().setPricePerCall(price.perCall()).setPricePerSecond(price.perSecond()).build());
+    });
     this.link = new GatewayLink(config.gateways(), config.credentials(), hello.build(), runner, scheduler, config.initialBackoff(), config.maxBackoff(),
         reason -> {
           log.info("The gateway asked node '{}' to drain: {}", config.id(), reason);
@@ -212,6 +220,7 @@ public final class ComputeNode implements AutoCloseable {
     private final Map<String, String> labels = new LinkedHashMap<>();
     private double cost;
     private final Map<String, RemoteFunction> functions = new LinkedHashMap<>();
+    private final Map<String, Price> prices = new LinkedHashMap<>();
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration initialBackoff = Duration.ofMillis(100);
     private Duration maxBackoff = Duration.ofSeconds(5);
@@ -329,6 +338,25 @@ public final class ComputeNode implements AutoCloseable {
     }
 
     /**
+     * Sets the price of {@code function} (registered before {@link #build()}): credits per call
+     * and per second of execution, integers in the smallest unit; 0 and 0 (the default) = free.
+     * A gateway with credits on reserves the most a call may cost from its caller before
+     * dispatch and pays this node's owner at completion (docs/credits.md); a gateway without
+     * credits ignores prices.
+     *
+     * @throws IllegalArgumentException for a negative price
+     */
+    public Builder price(String function, long perCall, long perSecond) {
+      Objects.requireNonNull(function, "function");
+      if (perCall < 0 || perSecond < 0) {
+        throw new IllegalArgumentException("prices of '" + function + "' must be >= 0: " + perCall + " per call, " + perSecond
+            + " per second");
+      }
+      prices.put(function, new Price(perCall, perSecond));
+      return this;
+    }
+
+    /**
      * Registers every public {@code @Remote} method of {@code functions}.
      *
      * @throws IllegalArgumentException when it has none, or a name is taken
@@ -398,9 +426,14 @@ public final class ComputeNode implements AutoCloseable {
       if (functions.isEmpty()) {
         throw new IllegalStateException("register at least one function");
       }
+      for (String priced : prices.keySet()) {
+        if (!functions.containsKey(priced)) {
+          throw new IllegalStateException("price(...) names '" + priced + "', which is not registered");
+        }
+      }
       return new ComputeNode(new Settings(id, List.copyOf(gateways), token, maxConcurrency, Map.copyOf(labels), cost,
           Collections.unmodifiableMap(new LinkedHashMap<>(functions)), connectTimeout, initialBackoff, maxBackoff, drainTimeout,
-          credentials(), openTelemetry));
+          credentials(), openTelemetry, Map.copyOf(prices)));
     }
 
     private static Duration positive(Duration d, String name) {

@@ -43,7 +43,13 @@ public enum ErrorCode {
    * idempotent, may have been running; it was not run again. It may or may not have taken effect:
    * submit it again only if a repeat is harmless. HTTP 502.
    */
-  JOB_INTERRUPTED(502, true);
+  JOB_INTERRUPTED(502, true),
+  /**
+   * The function has a price and the caller's account cannot cover the most this call may cost
+   * (its per-call price plus its per-second price times the call's deadline); no node ran it.
+   * Retry after credits are granted, or with a shorter deadline. HTTP 402.
+   */
+  INSUFFICIENT_CREDITS(402, false);
 
   private final int httpStatus;
   private final boolean retryable;

@@ -14,7 +14,22 @@ import io.easyremote.protocol.ErrorCode;
  * @param totalNanos time from arrival to completion
  * @param stream whether it was a streaming call
  * @param items items streamed (streams only)
+ * @param principal the caller's client key name, or null (anonymous, or a gateway without keys)
+ * @param bytesIn the request's payload size
+ * @param bytesOut the result's payload size (every item of a stream)
  */
 public record CallRecord(
     long callId, String function, String nodeId, String caller, ErrorCode error, long queuedNanos, long totalNanos,
-    boolean stream, long items) {}
+    boolean stream, long items, String principal, long bytesIn, long bytesOut) {
+
+  /** A record without the caller's key name and sizes. */
+  public CallRecord(long callId, String function, String nodeId, String caller, ErrorCode error, long queuedNanos, long totalNanos,
+      boolean stream, long items) {
+    this(callId, function, nodeId, caller, error, queuedNanos, totalNanos, stream, items, null, 0, 0);
+  }
+
+  /** Time from the last dispatch to completion (0 when it never reached a node). */
+  public long executionNanos() {
+    return nodeId == null ? 0 : Math.max(0, totalNanos - queuedNanos);
+  }
+}

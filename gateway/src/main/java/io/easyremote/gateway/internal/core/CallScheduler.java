@@ -60,6 +60,7 @@ public final class CallScheduler {
   private final IdempotencyCache idempotency = new IdempotencyCache(IdempotencyCache.Limits.DEFAULT);
   private final AtomicLong callIds = new AtomicLong();
   private final AtomicInteger bufferedStreamItems = new AtomicInteger();
+  private volatile CallAdmission admission;
 
   /** A scheduler on the system clock, with its own timer thread. */
   public CallScheduler(SchedulerSettings settings, CallListener listener) {
@@ -120,6 +121,14 @@ public final class CallScheduler {
       }
       call = follower.withSink(decision.lead());
     }
+    CallAdmission gate = admission;
+    java.util.concurrent.CompletionStage<Error> admitted = gate == null ? null : gate.admit(call);
+    if (admitted != null) {
+      PendingCall waiting = call;
+      scheduleDeadline(waiting); // the deadline and a cancellation end it while it waits (state QUEUED, in no queue)
+      admitted.whenComplete((refusal, failure) -> afterAdmission(waiting, refusal, failure));
+      return waiting;
+    }
     Error error = dispatcher.submit(call);
     if (error == null) {
       scheduleDeadline(call);
@@ -129,6 +138,46 @@ public final class CallScheduler {
       call.fail(error);
     }
     return call;
+  }
+
+  /** The admission gate answered: route the call unless it was refused, or ended (deadline, cancel) while it waited. */
+  private void afterAdmission(PendingCall call, Error refusal, Throwable failure) {
+    Error error = refusal;
+    if (failure != null) {
+      log.warn("Admission of a call to '{}' failed", call.function(), failure);
+      error = Errors.of(ErrorCode.UNAVAILABLE, "The gateway could not admit the call to '" + call.function() + "' (" + failure
+          + "); it never reached a node: retry.");
+    }
+    if (error != null) {
+      if (call.transition(PendingCall.State.QUEUED, PendingCall.State.DONE)) {
+        call.fail(error);
+      }
+      return;
+    }
+    lock.lock();
+    try {
+      if (call.state() != PendingCall.State.QUEUED || call.isCompleted()) {
+        return; // it ended while it waited
+      }
+      error = dispatcher.submit(call);
+      if (error != null) {
+        call.state(PendingCall.State.DONE);
+      }
+    } finally {
+      lock.unlock();
+    }
+    dispatcher.flush();
+    if (error != null) {
+      call.fail(error);
+    }
+  }
+
+  /**
+   * Sets the gate every routed call passes first (the credits reservation); null for none (the
+   * default). Set before the gateway serves calls.
+   */
+  public void admission(CallAdmission gate) {
+    this.admission = gate;
   }
 
   private void scheduleDeadline(PendingCall call) {
@@ -311,6 +360,16 @@ public final class CallScheduler {
     /** Names of all registered functions mapped to the nodes offering each. */
     public Map<String, List<NodeSession>> functions() {
       return table.functions();
+    }
+
+    /** The nodes offering {@code function} (empty when none). */
+    public List<NodeSession> offering(String function) {
+      return table.offering(function);
+    }
+
+    /** The connected node with this id, or null. */
+    public NodeSession node(String nodeId) {
+      return table.node(nodeId);
     }
 
     /** Calls waiting for {@code function}. */

@@ -21,6 +21,12 @@ final class HelloChecks {
   /** Most concurrent calls a node may declare. */
   static final int MAX_CONCURRENCY = 100_000;
 
+  /**
+   * Highest price per call or per second: with a deadline of up to a year (3.2e7 s) the most a
+   * call may cost still fits in a long.
+   */
+  static final long MAX_PRICE = 1L << 40;
+
   private HelloChecks() {}
 
   /** Null when a node's resources are plausible numbers, else why not. */
@@ -91,6 +97,14 @@ final class HelloChecks {
       if (spec.getMaxConcurrency() > MAX_CONCURRENCY) {
         throw new RegistrationException(ErrorCode.INVALID_REQUEST, "max_concurrency of '" + spec.getName() + "' must be at most "
             + MAX_CONCURRENCY + ".");
+      }
+      if (spec.getPricePerCall() < 0 || spec.getPricePerSecond() < 0) {
+        throw new RegistrationException(ErrorCode.INVALID_REQUEST, "The price of '" + spec.getName()
+            + "' must be >= 0 credits per call and per second.");
+      }
+      if (spec.getPricePerCall() > MAX_PRICE || spec.getPricePerSecond() > MAX_PRICE) {
+        throw new RegistrationException(ErrorCode.INVALID_REQUEST, "The price of '" + spec.getName() + "' is over the limit of "
+            + MAX_PRICE + " credits per call and per second (so that a call's reservation cannot overflow).");
       }
       if (!seen.add(spec.getName())) {
         throw new RegistrationException(ErrorCode.INVALID_REQUEST, "Function '" + spec.getName() + "' is declared twice.");

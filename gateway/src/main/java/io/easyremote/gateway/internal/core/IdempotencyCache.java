@@ -217,6 +217,11 @@ final class IdempotencyCache {
     }
 
     @Override
+    public java.util.Map<String, String> onDispatch(String nodeId, int attempt) {
+      return leader.onDispatch(nodeId, attempt); // the first call's own sink records its node (jobs, tracing, credits)
+    }
+
+    @Override
     public void onResult(Payload payload, String nodeId) {
       for (CallSink sink : finish(payload, nodeId, null)) {
         sink.onResult(payload, nodeId);

@@ -289,6 +289,16 @@ public final class NodeSession implements Candidate {
 
   // ---------------------------------------------------------------- Candidate
 
+  /** The name of the token the node registered with, or null on an open gateway. */
+  public String principal() {
+    return principal;
+  }
+
+  /** The spec of {@code function} as this node declared it, or null when it does not offer it. */
+  public FunctionSpec function(String function) {
+    return functions.get(function);
+  }
+
   @Override
   public String id() {
     return nodeId;

@@ -33,7 +33,7 @@ public final class Outcome {
     }
     return switch (error) {
       case FUNCTION_NOT_FOUND, INVALID_ARGUMENTS, INVALID_REQUEST, UNAUTHENTICATED, PERMISSION_DENIED, PAYLOAD_TOO_LARGE, CANCELLED,
-          JOB_NOT_FOUND -> "caller";
+          JOB_NOT_FOUND, INSUFFICIENT_CREDITS -> "caller";
       case FUNCTION_FAILED, NODE_LOST, JOB_INTERRUPTED -> "node";
       case OVERLOADED, NO_NODE_AVAILABLE, DEADLINE_EXCEEDED, UNAVAILABLE -> "capacity";
       case INTERNAL -> "gateway";

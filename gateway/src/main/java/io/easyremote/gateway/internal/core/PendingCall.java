@@ -40,6 +40,8 @@ public final class PendingCall {
   private volatile long dispatchedNanos;
   /** Streams: items forwarded to the caller. */
   private volatile long items;
+  /** Result bytes forwarded to the caller (written by the one thread that completes it or relays its items). */
+  private volatile long bytesOut;
   /** Whether the caller's grant admitted it (and must be released on completion). */
   private volatile boolean admitted;
   private volatile Clock.Timer deadlineTimer;
@@ -68,6 +70,11 @@ public final class PendingCall {
   /** The function called. */
   public String function() {
     return request.function();
+  }
+
+  /** The request as the front end made it. */
+  public CallRequestSpec request() {
+    return request;
   }
 
   // ---------------------------------------------------------------- routing state
@@ -260,6 +267,7 @@ public final class PendingCall {
       return false;
     }
     cancelTimer();
+    bytesOut = payload.getData().size();
     sink.onResult(payload, nodeId);
     record(nodeId, null);
     return true;
@@ -290,6 +298,7 @@ public final class PendingCall {
   /** Streams: forwards one item unless the call already completed. */
   void item(Payload payload, String nodeId) {
     if (!completed.get()) {
+      bytesOut += payload.getData().size();
       ((StreamSink) sink).onItem(payload, nodeId);
     }
   }
@@ -303,7 +312,7 @@ public final class PendingCall {
     long queuedFor = (dispatched == 0 ? now : dispatched) - arrivedNanos;
     try {
       listener.onCompleted(new CallRecord(id, request.function(), nodeId, request.caller(), error, queuedFor, now - arrivedNanos,
-          request.stream(), items));
+          request.stream(), items, request.grant().principal(), request.payload().getData().size(), bytesOut));
     } catch (RuntimeException e) {
       LoggerFactory.getLogger(PendingCall.class).warn("A call listener failed", e);
     }

@@ -72,6 +72,7 @@ public final class HttpFrontEnd {
   private final RecentCalls recent;
   private final CallScheduler scheduler;
   private JobRoutes jobs;
+  private CreditRoutes credits;
   private final CallMethods methods;
   private final OpenApiRoute openApi;
 
@@ -90,6 +91,12 @@ public final class HttpFrontEnd {
   /** Serves async jobs too ({@link JobRoutes}): a gateway with a state store. */
   public HttpFrontEnd withJobs(JobRoutes jobRoutes) {
     this.jobs = jobRoutes;
+    return this;
+  }
+
+  /** Serves the credits routes too ({@link CreditRoutes}): a gateway with credits on. */
+  public HttpFrontEnd withCredits(CreditRoutes creditRoutes) {
+    this.credits = creditRoutes;
     return this;
   }
 
@@ -113,6 +120,9 @@ public final class HttpFrontEnd {
 
     if (jobs != null) {
       jobs.addTo(server, small);
+    }
+    if (credits != null) {
+      credits.addTo(server, small);
     }
     server.service("/api/nodes/{node}/{function}", call.apply((ctx, req) -> {
       HttpResponse job = asJob(ctx, req, ctx.pathParam("function"), ctx.pathParam("node"));

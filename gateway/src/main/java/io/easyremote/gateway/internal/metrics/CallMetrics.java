@@ -191,6 +191,11 @@ public final class CallMetrics implements CallListener, AutoCloseable {
     gc.close();
   }
 
+  /** The registry behind {@code /metrics}, for other parts' counters (credits). */
+  public io.micrometer.core.instrument.MeterRegistry registry() {
+    return registry;
+  }
+
   /** Brings node and function gauges up to date, then renders the Prometheus text exposition. */
   public String scrape() {
     if (status != null) {

@@ -1,0 +1,355 @@
+package io.easyremote.gateway.internal.credits;
+
+import io.easyremote.gateway.Access;
+import io.easyremote.gateway.internal.core.CallAdmission;
+import io.easyremote.gateway.internal.core.CallListener;
+import io.easyremote.gateway.internal.core.CallRecord;
+import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.NodeSession;
+import io.easyremote.gateway.internal.core.Outcome;
+import io.easyremote.gateway.internal.core.PendingCall;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.FunctionSpec;
+import io.easyremote.store.Ledger;
+import io.easyremote.store.LedgerError;
+import io.easyremote.store.LedgerException;
+import io.easyremote.store.UsageRecord;
+import io.easyremote.store.UsageTable;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Charges for calls ({@code docs/credits.md}). As the scheduler's {@link CallAdmission} it reserves
+ * a paid call's most it may cost from the caller's account before the call is routed (a caller who
+ * cannot cover it gets {@code INSUFFICIENT_CREDITS} and no node runs the call); as a
+ * {@link CallListener} it settles the call when it completes (the charge to the node owner's
+ * account, the fee to the operator's) or voids the reservation, and meters every call that reached
+ * a node. Free calls (every node offering the function asks 0) never touch the ledger.
+ *
+ * <p>Prices are those of the nodes offering the function when the call is admitted (the
+ * reservation covers the highest); the node that ran it is charged at its price from then. Ledger
+ * work runs asynchronously; nothing here blocks a caller's thread or the routing lock.
+ */
+public final class Billing implements CallAdmission, CallListener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Billing.class);
+  /** The caller account recorded for metering when the caller has none. */
+  static final String ANONYMOUS = "anonymous";
+  /** The node account recorded for metering when the node's token has none. */
+  static final String UNOWNED = "unowned";
+
+  private final Ledger ledger;
+  private final UsageTable usage;
+  private final CallScheduler scheduler;
+  private final Access access;
+  private final CreditSettings settings;
+  private final Instant started = Instant.now();
+  private final String idPrefix;
+  private final Map<Long, Billed> open = new ConcurrentHashMap<>();
+  private final ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
+    Thread t = new Thread(runnable, "easyremote-credits");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Counter reserved;
+  private final Counter refused;
+  private final Counter settled;
+  private final Counter voided;
+  private final Counter charged;
+  private final Counter fees;
+  private final Counter ledgerFailures;
+  private final Counter metered;
+
+  /** A price: credits per call and per second of execution. */
+  record Price(long perCall, long perSecond) {
+    static final Price FREE = new Price(0, 0);
+
+    static Price of(FunctionSpec spec) {
+      return spec == null ? FREE : new Price(spec.getPricePerCall(), spec.getPricePerSecond());
+    }
+
+    boolean free() {
+      return perCall == 0 && perSecond == 0;
+    }
+  }
+
+  /** A node that may run the call: its price and its owner's account, when it was admitted. */
+  record Offer(Price price, String owner) {}
+
+  /** A paid call between its reservation and its settlement. */
+  private record Billed(String ledgerId, String caller, long maxCharge, Price highest, Map<String, Offer> offers,
+      CompletableFuture<Error> reservation) {}
+
+  public Billing(Ledger ledger, UsageTable usage, CallScheduler scheduler, Access access, CreditSettings settings, MeterRegistry registry) {
+    this.ledger = ledger;
+    this.usage = usage;
+    this.scheduler = scheduler;
+    this.access = access;
+    this.settings = settings;
+    this.idPrefix = settings.gatewayId() + "-" + started.toEpochMilli() + "-";
+    this.reserved = Counter.builder("easyremote.credits.reserved").description("Credits reserved for paid calls").register(registry);
+    this.refused = Counter.builder("easyremote.credits.refused").description("Paid calls refused with INSUFFICIENT_CREDITS").register(registry);
+    this.settled = Counter.builder("easyremote.credits.settled.calls").description("Paid calls settled with a charge").register(registry);
+    this.voided = Counter.builder("easyremote.credits.voided.calls").description("Paid calls whose reservation was voided").register(registry);
+    this.charged = Counter.builder("easyremote.credits.charged").description("Credits charged to callers").register(registry);
+    this.fees = Counter.builder("easyremote.credits.fees").description("Credits taken as the operator fee").register(registry);
+    this.ledgerFailures = Counter.builder("easyremote.credits.ledger.failures").description("Ledger requests that failed").register(registry);
+    this.metered = Counter.builder("easyremote.credits.metered.calls").description("Calls recorded in the usage table").register(registry);
+  }
+
+  /**
+   * Opens every account the access configuration names and the operator's, then voids what this
+   * gateway left reserved when it last stopped. Blocks until done (gateway start).
+   */
+  public void start() {
+    for (String account : access.accounts()) {
+      ledger.openAccount(account).join();
+    }
+    ledger.openAccount(settings.operatorAccount()).join();
+    List<io.easyremote.store.Transfer> voids = ledger.voidDangling(settings.gatewayId(), started).join();
+    if (!voids.isEmpty()) {
+      log.info("Voided {} reservation(s) left by this gateway's previous run ('{}')", voids.size(), settings.gatewayId());
+    }
+  }
+
+  /** The ledger id of the call with the scheduler's id {@code callId}: unique across restarts. */
+  String ledgerId(long callId) {
+    return idPrefix + callId;
+  }
+
+  /** The ledger. */
+  public Ledger ledger() {
+    return ledger;
+  }
+
+  /** The metering table. */
+  public UsageTable usage() {
+    return usage;
+  }
+
+  /** The credits account of the client key named {@code principal}, or null (anonymous, or no valid account). */
+  public String accountOf(String principal) {
+    return principal == null ? null : access.keyAccount(principal);
+  }
+
+  // ---------------------------------------------------------------- admission
+
+  @Override
+  public CompletionStage<Error> admit(PendingCall call) {
+    String function = call.function();
+    String pinned = call.request().pinnedNode();
+    Map<String, Offer> offers = scheduler.read(view -> offers(view.offering(function), function, pinned));
+    Price highest = highest(offers);
+    if (highest.free()) {
+      return null; // free: no ledger, no latency
+    }
+    String caller = accountOf(call.request().grant().principal());
+    if (caller == null) {
+      refused.increment();
+      return CompletableFuture.completedFuture(Wire.error(ErrorCode.INSUFFICIENT_CREDITS, "'" + function + "' has a price and this "
+          + "caller has no credits account: call it with a client key that has one."));
+    }
+    long deadlineMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(call.request().deadlineNanos() - System.nanoTime()));
+    long most;
+    try {
+      most = Math.addExact(highest.perCall(), Math.multiplyExact(highest.perSecond(), seconds(deadlineMillis)));
+    } catch (ArithmeticException e) {
+      return CompletableFuture.completedFuture(Wire.error(ErrorCode.INVALID_REQUEST, "The most a call to '" + function
+          + "' may cost with a deadline of " + deadlineMillis + " ms overflows: use a shorter deadline."));
+    }
+    long maxCharge = most;
+    String ledgerId = ledgerId(call.id());
+    CompletableFuture<Error> reservation = new CompletableFuture<>();
+    open.put(call.id(), new Billed(ledgerId, caller, maxCharge, highest, offers, reservation));
+    ledger.reserveCall(ledgerId, caller, maxCharge, settings.gatewayId()).whenCompleteAsync((transfer, failure) -> {
+      if (failure == null) {
+        reserved.increment(maxCharge);
+        reservation.complete(null);
+        return;
+      }
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      if (cause instanceof LedgerException le && le.error() == LedgerError.INSUFFICIENT_CREDITS) {
+        refused.increment();
+        reservation.complete(Wire.error(ErrorCode.INSUFFICIENT_CREDITS, "Account '" + caller + "' cannot cover the " + maxCharge
+            + " credits a call to '" + function + "' may cost (" + describe(highest) + ", deadline " + deadlineMillis + " ms): "
+            + "ask for a grant, or call with a shorter deadline."));
+      } else {
+        ledgerFailures.increment();
+        log.warn("Could not reserve call {} of '{}'", ledgerId, function, cause);
+        reservation.complete(Wire.error(ErrorCode.UNAVAILABLE, "The credits ledger could not reserve the call to '" + function
+            + "'; it never reached a node: retry."));
+      }
+    }, executor);
+    return reservation;
+  }
+
+  private Map<String, Offer> offers(List<NodeSession> nodes, String function, String pinned) {
+    Map<String, Offer> offers = new HashMap<>();
+    for (NodeSession node : nodes) {
+      if (pinned != null && !pinned.equals(node.nodeId())) {
+        continue;
+      }
+      String owner = node.principal() == null ? null : access.tokenAccount(node.principal());
+      // A node whose token has no account cannot be paid: its functions are free.
+      Price price = owner == null ? Price.FREE : Price.of(node.function(function));
+      offers.put(node.nodeId(), new Offer(price, owner));
+    }
+    return offers;
+  }
+
+  private static Price highest(Map<String, Offer> offers) {
+    Price highest = Price.FREE;
+    for (Offer offer : offers.values()) {
+      highest = new Price(Math.max(highest.perCall(), offer.price().perCall()), Math.max(highest.perSecond(), offer.price().perSecond()));
+    }
+    return highest;
+  }
+
+  private static String describe(Price p) {
+    return p.perCall() + " per call + " + p.perSecond() + " per second";
+  }
+
+  /** Whole seconds, rounded up: a deadline of 1 ms may still run a second's worth. */
+  private static long seconds(long millis) {
+    return (millis + 999) / 1000;
+  }
+
+  // ---------------------------------------------------------------- completion
+
+  @Override
+  public void onCompleted(CallRecord record) {
+    Billed billed = open.remove(record.callId());
+    String nodeOwner = null;
+    if (record.nodeId() != null) {
+      Offer offer = billed == null ? null : billed.offers().get(record.nodeId());
+      nodeOwner = offer != null ? offer.owner() : liveOwner(record.nodeId());
+      meter(billed, record, nodeOwner);
+    }
+    if (billed == null) {
+      return; // free, a repeat of an idempotency key, or refused before its reservation was made
+    }
+    long charge = charge(billed, record);
+    String owner = nodeOwner;
+    billed.reservation().thenAcceptAsync(refusal -> {
+      if (refusal != null) {
+        return; // never reserved
+      }
+      if (charge == 0 || owner == null) {
+        ledger.voidCall(billed.ledgerId()).whenComplete((t, failure) -> {
+          if (failure != null) {
+            ledgerFailed("void", billed, failure);
+          } else {
+            voided.increment();
+          }
+        });
+        return;
+      }
+      ledger.settleCall(billed.ledgerId(), owner, charge, settings.operatorAccount(), settings.feeBasisPoints())
+          .whenComplete((settlement, failure) -> {
+            if (failure != null) {
+              ledgerFailed("settle", billed, failure);
+            } else {
+              settled.increment();
+              charged.increment(settlement.charge());
+              fees.increment(settlement.fee());
+            }
+          });
+    }, executor);
+  }
+
+  /** The charge under the policy in docs/credits.md: what the node did for the caller, at most the reservation. */
+  static long charge(Price price, long maxCharge, ErrorCode error, boolean reachedNode, long executionMillis) {
+    if (!reachedNode) {
+      return 0;
+    }
+    long perSecondPart = price.perSecond() == 0 ? 0 : multiplyCapped(price.perSecond(), executionMillis) / 1000;
+    long charge;
+    if (error == null || error == ErrorCode.FUNCTION_FAILED) {
+      charge = perSecondPart > Long.MAX_VALUE - price.perCall() ? Long.MAX_VALUE : price.perCall() + perSecondPart;
+    } else if (error == ErrorCode.DEADLINE_EXCEEDED || error == ErrorCode.CANCELLED) {
+      charge = perSecondPart;
+    } else {
+      return 0; // NODE_LOST, node-side and gateway errors, OVERLOADED from the node: not the caller's doing
+    }
+    return Math.max(0, Math.min(charge, maxCharge));
+  }
+
+  private static long multiplyCapped(long a, long b) {
+    long high = Math.multiplyHigh(a, b);
+    return high != 0 ? Long.MAX_VALUE : a * b < 0 ? Long.MAX_VALUE : a * b;
+  }
+
+  private static long charge(Billed billed, CallRecord record) {
+    Offer offer = record.nodeId() == null ? null : billed.offers().get(record.nodeId());
+    Price price = offer != null ? offer.price() : billed.highest();
+    return charge(price, billed.maxCharge(), record.error(), record.nodeId() != null,
+        TimeUnit.NANOSECONDS.toMillis(record.executionNanos()));
+  }
+
+  private String liveOwner(String nodeId) {
+    String principal = scheduler.read(view -> {
+      NodeSession node = view.node(nodeId);
+      return node == null ? null : node.principal();
+    });
+    return principal == null ? null : access.tokenAccount(principal);
+  }
+
+  private void meter(Billed billed, CallRecord record, String nodeOwner) {
+    String caller = billed != null ? billed.caller() : accountOf(record.principal());
+    try {
+      UsageRecord row = new UsageRecord(billed != null ? billed.ledgerId() : ledgerId(record.callId()),
+          caller == null ? ANONYMOUS : caller, nodeOwner == null ? UNOWNED : nodeOwner, record.function(), record.nodeId(),
+          TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.bytesIn(), record.bytesOut(), Outcome.label(record.error()),
+          System.currentTimeMillis());
+      usage.record(row).whenComplete((v, failure) -> {
+        if (failure != null) {
+          ledgerFailures.increment();
+          log.warn("Could not record the usage of call {}", row.callId(), failure);
+        } else {
+          metered.increment();
+        }
+      });
+    } catch (RuntimeException e) {
+      log.warn("Could not meter call {} of '{}'", record.callId(), record.function(), e);
+    }
+  }
+
+  private void ledgerFailed(String what, Billed billed, Throwable failure) {
+    ledgerFailures.increment();
+    log.warn("Could not {} call {} (it stays reserved until the gateway restarts and voids it)", what, billed.ledgerId(), failure);
+  }
+
+  /** Paid calls reserved and not yet settled. */
+  public int openCalls() {
+    return open.size();
+  }
+
+  /** A function of the account lookups, for front ends: the account of a principal. */
+  public Function<String, String> accounts() {
+    return this::accountOf;
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

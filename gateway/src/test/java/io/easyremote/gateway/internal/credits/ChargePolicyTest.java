@@ -1,0 +1,37 @@
+package io.easyremote.gateway.internal.credits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.easyremote.protocol.ErrorCode;
+import org.junit.jupiter.api.Test;
+
+/** The charge policy of docs/credits.md: what the node did for the caller, never more than reserved. */
+class ChargePolicyTest {
+  private static final Billing.Price PRICE = new Billing.Price(100, 10);
+
+  @Test
+  void charge_successOrFunctionFailed_isPerCallPlusPerSecondOfExecution() {
+    assertThat(Billing.charge(PRICE, 1_000, null, true, 2_500)).isEqualTo(125);
+    assertThat(Billing.charge(PRICE, 1_000, ErrorCode.FUNCTION_FAILED, true, 2_500)).isEqualTo(125);
+  }
+
+  @Test
+  void charge_deadlineOrCancelWhileRunning_isTheTimeItRan_withoutThePerCallPrice() {
+    assertThat(Billing.charge(PRICE, 1_000, ErrorCode.DEADLINE_EXCEEDED, true, 3_000)).isEqualTo(30);
+    assertThat(Billing.charge(PRICE, 1_000, ErrorCode.CANCELLED, true, 999)).isEqualTo(9);
+  }
+
+  @Test
+  void charge_neverReachedANodeOrNodeFault_isZero() {
+    assertThat(Billing.charge(PRICE, 1_000, ErrorCode.DEADLINE_EXCEEDED, false, 0)).isZero();
+    assertThat(Billing.charge(PRICE, 1_000, ErrorCode.NODE_LOST, true, 5_000)).isZero();
+    assertThat(Billing.charge(PRICE, 1_000, ErrorCode.INTERNAL, true, 5_000)).isZero();
+    assertThat(Billing.charge(PRICE, 1_000, ErrorCode.OVERLOADED, true, 0)).isZero();
+  }
+
+  @Test
+  void charge_longerThanReserved_isCappedAtTheReservation_evenWhenItWouldOverflow() {
+    assertThat(Billing.charge(PRICE, 150, null, true, 60_000)).isEqualTo(150);
+    assertThat(Billing.charge(new Billing.Price(5, Long.MAX_VALUE / 2), 1_000, null, true, Long.MAX_VALUE / 2)).isEqualTo(1_000);
+  }
+}

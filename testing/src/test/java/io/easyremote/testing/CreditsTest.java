@@ -1,0 +1,259 @@
+package io.easyremote.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.easyremote.client.Client;
+import io.easyremote.gateway.Access;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.Remote;
+import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.internal.Json;
+import io.easyremote.store.Ledger.Statement;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 18: paid calls through a real gateway and nodes on loopback, with the ledger in SQLite.
+ * A paid call charges its caller and pays the node's owner and the operator exactly; an account
+ * that runs out is refused before any node runs its call; an idempotent replay charges once; a
+ * call that never reaches a node is voided; another caller cannot see or spend an account; only an
+ * admin key grants. The ledger's audit (conservation) is checked after every test.
+ */
+class CreditsTest {
+  static final String OWNER_TOKEN = "er_node-token-credits-owner-0123456789";
+  static final String ALICE = "er_alice-key-credits-0123456789abcdef";
+  static final String BOB = "er_bob-key-credits-0123456789abcdefgh";
+  static final String OPS = "er_ops-key-credits-0123456789abcdefghi";
+  static final long PRICE = 100;
+  static final int FEE_BASIS_POINTS = 1_000; // 10%
+
+  static final AtomicInteger runs = new AtomicInteger();
+  static volatile CountDownLatch gate = new CountDownLatch(0);
+
+  /** Paid and free functions. */
+  public static final class Paid {
+    @Remote
+    public int work(int x) {
+      runs.incrementAndGet();
+      return x * 2;
+    }
+
+    @Remote(idempotent = true)
+    public int once(int x) {
+      runs.incrementAndGet();
+      return x + 1;
+    }
+
+    @Remote
+    public int hold(int x) throws InterruptedException {
+      runs.incrementAndGet();
+      gate.await(10, TimeUnit.SECONDS);
+      return x;
+    }
+
+    @Remote
+    public int free(int x) {
+      runs.incrementAndGet();
+      return x;
+    }
+  }
+
+  private final Path state = tempDir();
+
+  @RegisterExtension
+  final TestCluster cluster = TestCluster.builder()
+      .gateway(g -> g.state(state).credits("operator", FEE_BASIS_POINTS).access(Access.builder()
+          .nodeToken("gpu-box", OWNER_TOKEN, List.of("*"), List.of("*"), "owner")
+          .clientKey("alice", ALICE, List.of("*"), 0, 0)
+          .clientKey("bob", BOB, List.of("*"), 0, 0)
+          .adminKey("ops", OPS)
+          .build()))
+      .node("paid", n -> n.token(OWNER_TOKEN).maxConcurrency(1).register(new Paid())
+          .price("work", PRICE, 0).price("once", PRICE, 0).price("hold", PRICE, 0))
+      .build();
+
+  private static Path tempDir() {
+    try {
+      return Files.createTempDirectory("credits-test");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @AfterEach
+  void conservationHolds() {
+    await().atMost(Duration.ofSeconds(10)).until(() -> ledger().audit().reserved() == 0);
+    io.easyremote.store.Ledger.Audit audit = ledger().audit();
+    assertThat(audit.problems()).isEmpty();
+    assertThat(audit.held()).isEqualTo(audit.minted());
+  }
+
+  private io.easyremote.store.Ledger ledger() {
+    return cluster.gateway().ledger();
+  }
+
+  private Statement statement(String account) {
+    return ledger().statement(account, 10).orElseThrow();
+  }
+
+  private Client client(String key) {
+    return Client.builder().gateway(cluster.address()).apiKey(key).deadline(Duration.ofSeconds(5)).build();
+  }
+
+  private HttpResponse<String> http(String method, String path, String body, String key, String idempotencyKey) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + cluster.address() + path)).timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (key != null) {
+      request.header("Authorization", "Bearer " + key);
+    }
+    if (idempotencyKey != null) {
+      request.header("Idempotency-Key", idempotencyKey);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void grant(String account, long amount) throws Exception {
+    HttpResponse<String> response = http("POST", "/api/admin/grant", "{\"account\":\"" + account + "\",\"amount\":" + amount + "}", OPS, null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  @Test
+  void paidCall_chargesTheCaller_andPaysTheOwnerAndTheOperatorExactly() throws Exception {
+    grant("alice", 1_000);
+    try (Client alice = client(ALICE)) {
+      assertThat(alice.call("work", Integer.class, 21)).isEqualTo(42);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> statement("owner").earned() == 90);
+    assertThat(statement("alice").spent()).isEqualTo(PRICE);
+    assertThat(statement("alice").account().available()).isEqualTo(900);
+    assertThat(statement("alice").account().reserved()).isZero();
+    assertThat(statement("operator").earned()).isEqualTo(10);
+
+    JsonNode account = Json.mapper().readTree(http("GET", "/api/account", null, ALICE, null).body());
+    assertThat(account.path("available").asLong()).isEqualTo(900);
+    assertThat(account.path("spent").asLong()).isEqualTo(PRICE);
+    assertThat(account.path("recent").size()).isPositive();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonNode usage = Json.mapper().readTree(http("GET", "/api/usage?by=function", null, ALICE, null).body());
+      assertThat(usage.path("usage").get(0).path("key").asText()).isEqualTo("work");
+      assertThat(usage.path("usage").get(0).path("calls").asLong()).isEqualTo(1);
+    });
+  }
+
+  @Test
+  void accountThatRunsOut_isRefusedWithInsufficientCredits_beforeTheNodeRunsTheCall() throws Exception {
+    grant("alice", 150);
+    int before = runs.get();
+    try (Client alice = client(ALICE)) {
+      assertThat(alice.call("work", Integer.class, 1)).isEqualTo(2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> statement("alice").spent() == PRICE);
+      assertThatThrownBy(() -> alice.call("work", Integer.class, 2))
+          .isInstanceOfSatisfying(RemoteException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_CREDITS);
+            assertThat(e.reachedNode()).isFalse();
+          });
+    }
+    assertThat(runs.get()).isEqualTo(before + 1);
+    HttpResponse<String> overHttp = http("POST", "/api/work", "[3]", ALICE, null);
+    assertThat(overHttp.statusCode()).isEqualTo(402);
+    assertThat(overHttp.body()).contains("INSUFFICIENT_CREDITS");
+    assertThat(runs.get()).isEqualTo(before + 1);
+    assertThat(statement("alice").account().available()).isEqualTo(50);
+  }
+
+  @Test
+  void idempotentReplay_withTheSameKey_chargesOnce() throws Exception {
+    grant("alice", 1_000);
+    int before = runs.get();
+    HttpResponse<String> first = http("POST", "/api/once", "[1]", ALICE, "order-7");
+    HttpResponse<String> replay = http("POST", "/api/once", "[1]", ALICE, "order-7");
+    assertThat(first.body()).isEqualTo("2");
+    assertThat(replay.body()).isEqualTo("2");
+    assertThat(runs.get()).isEqualTo(before + 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> statement("owner").earned() == 90);
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> statement("alice").spent() == PRICE);
+  }
+
+  @Test
+  void callThatNeverReachesANode_isVoided() throws Exception {
+    grant("alice", 1_000);
+    gate = new CountDownLatch(1);
+    int before = runs.get();
+    try (Client alice = client(ALICE)) {
+      CompletableFuture<Integer> running = alice.callAsync("hold", Integer.class, 1);
+      await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() == before + 1); // it runs and holds the node's one slot
+      try (Client hurried = Client.builder().gateway(cluster.address()).apiKey(ALICE).deadline(Duration.ofMillis(300)).build()) {
+        assertThatThrownBy(() -> hurried.call("hold", Integer.class, 2))
+            .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> statement("alice").account().reserved() == PRICE); // the queued one's is voided
+      gate.countDown();
+      assertThat(running.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+    }
+    assertThat(runs.get()).isEqualTo(before + 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> statement("alice").spent() == PRICE);
+    assertThat(statement("alice").account().available()).isEqualTo(900);
+  }
+
+  @Test
+  void freeFunction_withCreditsOn_neverTouchesTheLedger() throws Exception {
+    long transfers = ledger().audit().transfers();
+    try (Client bob = client(BOB)) {
+      assertThat(bob.call("free", Integer.class, 5)).isEqualTo(5);
+    }
+    assertThat(ledger().audit().transfers()).isEqualTo(transfers);
+  }
+
+  @Test
+  void attacker_withoutAKeyOrWithAnotherCallersKey_cannotSeeSpendOrGrant() throws Exception {
+    grant("alice", 1_000);
+    assertThat(http("GET", "/api/account", null, null, null).statusCode()).isEqualTo(401);
+    assertThat(http("GET", "/api/account?account=alice", null, BOB, null).statusCode()).isEqualTo(403);
+    assertThat(http("GET", "/api/usage?account=alice", null, BOB, null).statusCode()).isEqualTo(403);
+    assertThat(http("POST", "/api/admin/grant", "{\"account\":\"bob\",\"amount\":1000}", BOB, null).statusCode()).isEqualTo(403);
+    assertThat(http("POST", "/api/admin/grant", "{\"account\":\"bob\",\"amount\":1000}", null, null).statusCode()).isEqualTo(401);
+    assertThat(http("POST", "/api/admin/grant", "{\"account\":\"bob\",\"amount\":1000}", "er_forged-key-000000000000000000", null)
+        .statusCode()).isEqualTo(401);
+    try (Client bob = client(BOB)) { // bob has nothing: his calls do not spend alice's credits
+      assertThatThrownBy(() -> bob.call("work", Integer.class, 1))
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_CREDITS));
+    }
+    assertThat(statement("alice").account().available()).isEqualTo(1_000);
+    assertThat(statement("bob").account().available()).isZero();
+    assertThat(http("GET", "/api/account?account=alice", null, OPS, null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void grant_withBadAmountsOrAnUnknownAccount_isANamedError_andWritesNothing() throws Exception {
+    long transfers = ledger().audit().transfers();
+    assertThat(http("POST", "/api/admin/grant", "{\"account\":\"alice\",\"amount\":-5}", OPS, null).body()).contains("INVALID_AMOUNT");
+    assertThat(http("POST", "/api/admin/grant", "{\"account\":\"alice\",\"amount\":1.5}", OPS, null).body()).contains("INVALID_AMOUNT");
+    assertThat(http("POST", "/api/admin/grant", "{\"account\":\"alice\",\"amount\":92233720368547758070}", OPS, null).body())
+        .contains("OVERFLOW");
+    HttpResponse<String> unknown = http("POST", "/api/admin/grant", "{\"account\":\"nobody\",\"amount\":5}", OPS, null);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.body()).contains("UNKNOWN_ACCOUNT");
+    grant("alice", Long.MAX_VALUE);
+    assertThat(http("POST", "/api/admin/grant", "{\"account\":\"alice\",\"amount\":1}", OPS, null).body()).contains("OVERFLOW");
+    assertThat(ledger().audit().transfers()).isEqualTo(transfers + 1);
+  }
+}
