@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Dispatcher}: routing a call (with {@link NodePicker}), queues, slots, abandoning;
  *   <li>{@link StreamRelay}: stream items and credits;
  *   <li>{@link HealthMonitor} and {@link NodeLoss}: silence, suspicion, failover;
- *   <li>{@link IdempotencyCache}: repeats of an idempotency key follow the first call.
+ *   <li>{@link IdempotencyCache}: repeats of an idempotency key follow the first call;
+ *   <li>{@link AdmissionStep}: the optional gate before routing (the credits reservation).
  * </ul>
  *
  * <p>Concurrency: one reentrant routing lock guards all routing state (the parts' own fields and
@@ -60,7 +61,7 @@ public final class CallScheduler {
   private final IdempotencyCache idempotency = new IdempotencyCache(IdempotencyCache.Limits.DEFAULT);
   private final AtomicLong callIds = new AtomicLong();
   private final AtomicInteger bufferedStreamItems = new AtomicInteger();
-  private volatile CallAdmission admission;
+  private final AdmissionStep admission;
 
   /** A scheduler on the system clock, with its own timer thread. */
   public CallScheduler(SchedulerSettings settings, CallListener listener) {
@@ -81,6 +82,7 @@ public final class CallScheduler {
     this.dispatcher = new Dispatcher(lock, table, settings, clock);
     this.streams = new StreamRelay(lock, dispatcher, settings.maxPayloadBytes());
     this.loss = new NodeLoss(lock, dispatcher);
+    this.admission = new AdmissionStep(lock, dispatcher, this::scheduleDeadline);
     this.health = new HealthMonitor(lock, settings, table, dispatcher, loss, clock, this::onNodeGone);
     if (!settings.registrationGrace().isZero()) {
       clock.schedule(dispatcher::endGrace, settings.registrationGrace().toNanos());
@@ -121,13 +123,8 @@ public final class CallScheduler {
       }
       call = follower.withSink(decision.lead());
     }
-    CallAdmission gate = admission;
-    java.util.concurrent.CompletionStage<Error> admitted = gate == null ? null : gate.admit(call);
-    if (admitted != null) {
-      PendingCall waiting = call;
-      scheduleDeadline(waiting); // the deadline and a cancellation end it while it waits (state QUEUED, in no queue)
-      admitted.whenComplete((refusal, failure) -> afterAdmission(waiting, refusal, failure));
-      return waiting;
+    if (admission.deferred(call)) {
+      return call; // routed, or refused, when its gate answers
     }
     Error error = dispatcher.submit(call);
     if (error == null) {
@@ -140,44 +137,12 @@ public final class CallScheduler {
     return call;
   }
 
-  /** The admission gate answered: route the call unless it was refused, or ended (deadline, cancel) while it waited. */
-  private void afterAdmission(PendingCall call, Error refusal, Throwable failure) {
-    Error error = refusal;
-    if (failure != null) {
-      log.warn("Admission of a call to '{}' failed", call.function(), failure);
-      error = Errors.of(ErrorCode.UNAVAILABLE, "The gateway could not admit the call to '" + call.function() + "' (" + failure
-          + "); it never reached a node: retry.");
-    }
-    if (error != null) {
-      if (call.transition(PendingCall.State.QUEUED, PendingCall.State.DONE)) {
-        call.fail(error);
-      }
-      return;
-    }
-    lock.lock();
-    try {
-      if (call.state() != PendingCall.State.QUEUED || call.isCompleted()) {
-        return; // it ended while it waited
-      }
-      error = dispatcher.submit(call);
-      if (error != null) {
-        call.state(PendingCall.State.DONE);
-      }
-    } finally {
-      lock.unlock();
-    }
-    dispatcher.flush();
-    if (error != null) {
-      call.fail(error);
-    }
-  }
-
   /**
    * Sets the gate every routed call passes first (the credits reservation); null for none (the
    * default). Set before the gateway serves calls.
    */
   public void admission(CallAdmission gate) {
-    this.admission = gate;
+    admission.gate(gate);
   }
 
   private void scheduleDeadline(PendingCall call) {
