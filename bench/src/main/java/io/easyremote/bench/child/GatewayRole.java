@@ -5,20 +5,23 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * A gateway on 127.0.0.1 and a free port. Args: {@code [maxPayloadBytes] [heartbeatMillis] [state]}, where state is
- * {@code sqlite:DIR} or {@code postgres:JDBC-URL} (async jobs on) or absent.
+ * A gateway on 127.0.0.1 and a free port. Args: {@code [maxPayloadBytes] [heartbeatMillis] [state] [credits]}, where state
+ * is {@code sqlite:DIR} or {@code postgres:JDBC-URL} (async jobs on) or absent, and {@code credits} turns on paid calls:
+ * the bench's client key and node token ({@link PaidAccess}), a 10% operator fee, and credits minted to the caller.
  * Commands: {@code nodes} answers the number of connected nodes, {@code inflight} the calls in flight and queued.
  */
 final class GatewayRole implements ChildRole {
   private final int maxPayloadBytes;
   private final Duration heartbeat;
   private final String state;
+  private final boolean credits;
   private Gateway gateway;
 
   GatewayRole(String[] args) {
     this.maxPayloadBytes = args.length > 0 ? Integer.parseInt(args[0]) : 32 << 20;
     this.heartbeat = Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 1000);
-    this.state = args.length > 2 ? args[2] : null;
+    this.state = args.length > 2 && !args[2].equals("-") ? args[2] : null;
+    this.credits = args.length > 3 && args[3].equals("credits");
   }
 
   @Override
@@ -29,6 +32,9 @@ final class GatewayRole implements ChildRole {
     } else if (state != null && state.startsWith("postgres:")) {
       builder.stateJdbcUrl(state.substring("postgres:".length()));
     }
+    if (credits) {
+      builder.credits(PaidAccess.OPERATOR, 1_000).access(PaidAccess.access());
+    }
     gateway = builder
         .host("127.0.0.1")
         .port(0)
@@ -38,6 +44,9 @@ final class GatewayRole implements ChildRole {
         .registrationGrace(Duration.ZERO)
         .build()
         .start();
+    if (credits) {
+      gateway.ledger().mint("bench-grant", PaidAccess.CALLER, Long.MAX_VALUE / 4).join();
+    }
     return Map.of("port", Integer.toString(gateway.port()));
   }
 
@@ -46,6 +55,7 @@ final class GatewayRole implements ChildRole {
     return switch (line) {
       case "nodes" -> "nodes " + gateway.nodes().size();
       case "inflight" -> "inflight " + gateway.inFlightCalls() + " " + gateway.queuedCalls();
+      case "audit" -> "audit " + (gateway.ledger() == null ? "off" : gateway.ledger().audit());
       default -> "error unknown command " + line;
     };
   }
