@@ -126,9 +126,22 @@ public final class Bench implements Callable<Integer> {
     Path file = root.resolve("cli/jvm/" + role + ".options");
     if (launcherJvmOptions && Files.isRegularFile(file)) {
       options.add("@" + file);
+      if (hasVmOption("TrimNativeHeapInterval")) { // ./easyremote adds it where the JVM knows it (17.0.9+, 21.0.1+)
+        options.add("-XX:TrimNativeHeapInterval=10000");
+      }
     }
     options.addAll(extra);
     return options;
+  }
+
+  /** Whether this JVM (the one every child runs on) knows the HotSpot option {@code name}. */
+  private static boolean hasVmOption(String name) {
+    try {
+      java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption(name);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private void writeResults(String stamp, Instant started, Map<String, Object> machine, String command, List<Section> sections,
