@@ -25,14 +25,14 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, version = "easyremote bench " + Version.CURRENT,
     description = "Runs the EasyRemote benchmarks on 127.0.0.1 with same-run baselines (direct gRPC, NATS).")
 public final class Bench implements Callable<Integer> {
-  private static final List<String> ORDER = List.of("footprint", "latency", "throughput", "payload", "rest", "scale", "concurrency",
+  private static final List<String> ORDER = List.of("footprint", "latency", "throughput", "payload", "stream", "rest", "scale", "concurrency",
       "jobs", "fanout", "ledger", "directory", "paid");
 
   @Option(names = "--quick", description = "A short smoke run (about 2 minutes): fewer rounds, 1,000 simulated nodes.")
   boolean quick;
 
   @Option(names = "--only", split = ",", paramLabel = "SCENARIO",
-      description = "Run only these: footprint, latency, throughput, payload, rest, scale, concurrency, jobs, fanout, ledger, directory, paid.")
+      description = "Run only these: footprint, latency, throughput, payload, stream, rest, scale, concurrency, jobs, fanout, ledger, directory, paid.")
   List<String> only = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench/results", description = "Where the report goes (default: ${DEFAULT-VALUE}).")
@@ -51,6 +51,11 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--node-jvm-option", paramLabel = "OPTION", description = "Extra JVM option for node processes (repeatable).")
   List<String> nodeJvmOptions = new ArrayList<>();
 
+  @Option(names = "--launcher-jvm-options", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Start the gateway and node with the launcher's JVM options, cli/jvm/{gateway,node}.options, as ./easyremote does "
+          + "(default); --no-launcher-jvm-options: the JVM's own defaults.")
+  boolean launcherJvmOptions;
+
   /** Runs the command line and exits with its status. */
   public static void main(String[] args) {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
@@ -68,17 +73,20 @@ public final class Bench implements Callable<Integer> {
     }
     Instant started = Instant.now();
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
-    Settings settings = Settings.of(quick, repo.toAbsolutePath().normalize(), out.resolve("logs-" + stamp), gatewayJvmOptions, nodeJvmOptions);
+    Path root = repo.toAbsolutePath().normalize();
+    Settings settings = Settings.of(quick, root, out.resolve("logs-" + stamp), withLauncherOptions(root, "gateway", gatewayJvmOptions),
+        withLauncherOptions(root, "node", nodeJvmOptions));
     if (warmupSeconds != null) {
       settings = settings.withWarmup(java.time.Duration.ofMillis((long) (warmupSeconds * 1000)));
     }
     Map<String, Object> machine = Machine.describe();
-    String command = "scripts/bench" + (quick ? " --quick" : "") + (only.isEmpty() ? "" : " --only " + String.join(",", only));
+    String command = "scripts/bench" + (quick ? " --quick" : "") + (only.isEmpty() ? "" : " --only " + String.join(",", only))
+        + (launcherJvmOptions ? "" : " --no-launcher-jvm-options");
     System.out.println("# EasyRemote benchmarks\n\n" + DateTimeFormatter.ISO_INSTANT.format(started.truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
         + " · " + Machine.line(machine) + " · `" + command + "`\n");
 
     List<Scenario> scenarios = new ArrayList<>(List.of(new FootprintScenario(), new LatencyScenario(), new ThroughputScenario(),
-        new PayloadScenario(), new RestScenario(), new ScaleScenario(), new ConcurrencyScenario(), new JobsScenario(),
+        new PayloadScenario(), new StreamScenario(), new RestScenario(), new ScaleScenario(), new ConcurrencyScenario(), new JobsScenario(),
         new FanOutScenario(), new LedgerScenario(), new DirectoryScenario(), new PaidScenario()));
     scenarios.removeIf(s -> !only.isEmpty() && !only.contains(s.id()));
     List<Section> sections = new ArrayList<>();
@@ -106,6 +114,34 @@ public final class Bench implements Callable<Integer> {
     writeResults(stamp, started, machine, command, sections, seconds);
     System.out.printf(java.util.Locale.ROOT, "Done in %.0f s: %s.{md,json}%n", seconds, out.resolve(stamp));
     return sections.stream().anyMatch(s -> s.failed) ? 1 : 0;
+  }
+
+  /**
+   * The launcher's options file for {@code role} as an {@code @argfile} (when it exists and
+   * {@code --launcher-jvm-options} is on), then {@code extra}: later options win, so extras can
+   * override a default.
+   */
+  private List<String> withLauncherOptions(Path root, String role, List<String> extra) {
+    List<String> options = new ArrayList<>();
+    Path file = root.resolve("cli/jvm/" + role + ".options");
+    if (launcherJvmOptions && Files.isRegularFile(file)) {
+      options.add("@" + file);
+      if (hasVmOption("TrimNativeHeapInterval")) { // ./easyremote adds it where the JVM knows it (17.0.9+, 21.0.1+)
+        options.add("-XX:TrimNativeHeapInterval=10000");
+      }
+    }
+    options.addAll(extra);
+    return options;
+  }
+
+  /** Whether this JVM (the one every child runs on) knows the HotSpot option {@code name}. */
+  private static boolean hasVmOption(String name) {
+    try {
+      java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption(name);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private void writeResults(String stamp, Instant started, Map<String, Object> machine, String command, List<Section> sections,

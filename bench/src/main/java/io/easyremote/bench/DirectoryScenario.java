@@ -24,7 +24,7 @@ import java.util.function.Predicate;
 import org.HdrHistogram.Histogram;
 
 /**
- * Scenario 10: the cluster directory (directory only: forwarding is not wired yet). Three
+ * Scenario 12: the cluster directory (directory only: forwarding is not wired yet). Three
  * directories, each on its own server of a 3-server NATS cluster, publish 10,000 simulated nodes
  * each (1,000 with --quick); then a fourth joins late and catches up from snapshots. Reports the
  * convergence times, single-join latency with 30,000 nodes known, the directory heap per remote
@@ -42,7 +42,7 @@ final class DirectoryScenario implements Scenario {
   @Override
   public Section run(Lab lab, Settings settings) throws Exception {
     int perGateway = settings.quick() ? 1000 : 10_000;
-    Section section = new Section(id(), "10. Cluster directory on a 3-server NATS cluster (directory only; forwarding not wired yet)",
+    Section section = new Section(id(), "12. Cluster directory on a 3-server NATS cluster (directory only; forwarding not wired yet)",
         "measure", "value", "unit");
     NatsServers.Builder builder = NatsServers.builder().servers(3);
     List<String> ids = List.of("gw-a", "gw-b", "gw-c", "gw-late");

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
- * Scenario 10: the credits ledger alone, in this process, on SQLite and on PostgreSQL: paid calls
+ * Scenario 11: the credits ledger alone, in this process, on SQLite and on PostgreSQL: paid calls
  * settled per second, each one a reservation ({@code reserveCall}) then a settlement
  * ({@code settleCall}: the charge posted, the node owner's share and the operator's fee paid, the
  * rest released), from 16 concurrent submitters waiting for each step, then with 16 calls in flight
@@ -33,7 +33,7 @@ final class LedgerScenario implements Scenario {
   @Override
   public Section run(Lab lab, Settings settings) throws Exception {
     int calls = settings.quick() ? 2_000 : 10_000;
-    Section section = new Section(id(), "10. Credits ledger: paid calls settled per second (reserve, then settle), in process",
+    Section section = new Section(id(), "11. Credits ledger: paid calls settled per second (reserve, then settle), in process",
         "store", "submitters × in flight", "settled calls/s", "transfers/s", "reserve+settle p50 ms", "p99 ms", "audit");
     Path dir = Files.createTempDirectory("easyremote-bench-ledger");
     try (Store store = Store.sqlite(dir)) {

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Scenario 12: the cost of credits. Two gateways side by side, each with one node: one with credits
+ * Scenario 13: the cost of credits. Two gateways side by side, each with one node: one with credits
  * on (SQLite ledger and metering, a priced {@code echo}, every call reserved, settled with a 10%
  * operator fee and metered), one the same relay with credits off. 8 and 32 closed-loop callers on
  * each, rounds alternated; the ledger is audited at the end.
@@ -25,7 +25,7 @@ final class PaidScenario implements Scenario {
 
   @Override
   public Section run(Lab lab, Settings settings) throws Exception {
-    Section section = new Section(id(), "12. Paid calls: credits on against the same relay with credits off (32 B, closed loop)",
+    Section section = new Section(id(), "13. Paid calls: credits on against the same relay with credits off (32 B, closed loop)",
         "callers", "path", "calls/s", "p50 µs", "p99 µs", "÷ free calls/s");
     Path state = Files.createTempDirectory("bench-paid");
     String mb = Integer.toString(Lab.MAX_PAYLOAD);

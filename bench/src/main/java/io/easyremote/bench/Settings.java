@@ -34,9 +34,9 @@ record Settings(
   static Settings of(boolean quick, Path repo, Path logDir, List<String> gatewayJvmOptions, List<String> nodeJvmOptions) {
     return quick
         ? new Settings(true, logDir, repo, gatewayJvmOptions, nodeJvmOptions, Duration.ofSeconds(8), Duration.ofSeconds(1), 3, 600, 1, Duration.ofMillis(800),
-            List.of(1, 8, 32, 128), 1, Duration.ofSeconds(1), List.of(1000), 2000, Duration.ofSeconds(2), 1)
+            List.of(1, 8, 32, 128), 1, Duration.ofSeconds(1), List.of(1000), 2000, Duration.ofSeconds(2), 3)
         : new Settings(false, logDir, repo, gatewayJvmOptions, nodeJvmOptions, Duration.ofSeconds(35), Duration.ofSeconds(3), 5, 3000, 3, Duration.ofSeconds(2),
-            List.of(1, 8, 32, 128), 3, Duration.ofSeconds(3), List.of(1000, 10_000), 10_000, Duration.ofSeconds(5), 3);
+            List.of(1, 8, 32, 128), 3, Duration.ofSeconds(3), List.of(1000, 10_000), 10_000, Duration.ofSeconds(5), 5);
   }
 
   /** The same settings with another warm-up time. */

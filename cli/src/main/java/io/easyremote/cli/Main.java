@@ -3,6 +3,7 @@ package io.easyremote.cli;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
 import io.easyremote.protocol.Version;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import picocli.CommandLine;
@@ -22,10 +23,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "easyremote", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
     version = "EasyRemote " + Version.CURRENT,
-    description = "A private Function-as-a-Service network: run a gateway, serve functions from a node, call them.",
-    subcommands = {DemoCommand.class, GatewayCommand.class, NodeCommand.class, CallCommand.class, StreamCommand.class,
-        MapCommand.class, BroadcastCommand.class, NodesCommand.class, FunctionsCommand.class, DrainCommand.class, KeygenCommand.class,
-        SubmitCommand.class, JobCommand.class, CreditsCommand.class, GrantCommand.class, UsageCommand.class, HelpCommand.class})
+    description = "A private Function-as-a-Service network: run a gateway, serve functions from a node, call them.")
 public final class Main implements Runnable {
   /** Exit code for success. */
   static final int OK = 0;
@@ -38,6 +36,17 @@ public final class Main implements Runnable {
   private static final Set<String> QUIET = Set.of("demo", "call", "stream", "map", "broadcast", "nodes", "functions", "drain", "keygen",
       "submit", "job");
 
+  /**
+   * The subcommands, in the order the usage lists them. Added in code rather than in the
+   * annotation so that a run builds the model of only the command it runs (see
+   * {@link #commandLine(Function, String...)}): picocli's reflection over all of them took a
+   * third of a cold {@code easyremote call}.
+   */
+  private static final List<Class<?>> COMMANDS = List.of(DemoCommand.class, GatewayCommand.class, NodeCommand.class, CallCommand.class,
+      StreamCommand.class, MapCommand.class, BroadcastCommand.class, NodesCommand.class, FunctionsCommand.class, DrainCommand.class,
+      KeygenCommand.class, SubmitCommand.class, JobCommand.class, CreditsCommand.class, GrantCommand.class, UsageCommand.class,
+      HelpCommand.class);
+
   private final Function<String, String> environment;
 
   private Main(Function<String, String> environment) {
@@ -49,17 +58,37 @@ public final class Main implements Runnable {
     if (args.length > 0 && QUIET.contains(args[0]) && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(System::getenv, args).execute(args));
   }
 
-  /** The configured picocli command line, reading this process's environment variables. */
+  /** The configured picocli command line with every subcommand, reading this process's environment variables. */
   static CommandLine commandLine() {
     return commandLine(System::getenv);
   }
 
-  /** The configured picocli command line, reading environment variables from {@code environment} (tests pass their own). */
+  /** The configured picocli command line with every subcommand, reading environment variables from {@code environment} (tests pass their own). */
   static CommandLine commandLine(Function<String, String> environment) {
-    CommandLine cli = new CommandLine(new Main(environment), factory(environment));
+    return commandLine(environment, new String[0]);
+  }
+
+  /**
+   * The command line for running {@code args}: when the first argument names a subcommand (other
+   * than {@code help}), only that one is added, so the others are never introspected; otherwise
+   * all of them (usage, {@code help}, a mistyped name with its suggestions).
+   */
+  static CommandLine commandLine(Function<String, String> environment, String... args) {
+    IFactory factory = factory(environment);
+    CommandLine cli = new CommandLine(new Main(environment), factory);
+    Class<?> only = args.length == 0 ? null : COMMANDS.stream()
+        .filter(c -> c != HelpCommand.class && c.getAnnotation(Command.class).name().equals(args[0]))
+        .findFirst().orElse(null);
+    for (Class<?> command : only != null ? List.<Class<?>>of(only) : COMMANDS) {
+      try {
+        cli.addSubcommand(new CommandLine(factory.create(command), factory));
+      } catch (Exception e) {
+        throw new IllegalStateException("Cannot create the " + command.getSimpleName() + " command", e);
+      }
+    }
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof RemoteException r) {
         commandLine.getErr().println(describe(r));

@@ -222,6 +222,31 @@ class MainTest {
   }
 
   @Test
+  void commandLine_forOneCommand_buildsOnlyThatOne_withTheSameUsageAndErrors() {
+    CommandLine full = commandLine();
+    CommandLine fast = Main.commandLine(environment::get, "call", "echo", "hi");
+    assertThat(fast.getSubcommands().keySet()).containsExactly("call");
+    assertThat(fast.getSubcommands().get("call").getUsageMessage()).isEqualTo(full.getSubcommands().get("call").getUsageMessage())
+        .contains("--version");
+
+    String[] missing = {"node", "--gateway", "127.0.0.1:1", "--functions", "com.example.Missing"};
+    CommandLine node = Main.commandLine(environment::get, missing);
+    node.setErr(new PrintWriter(err, true));
+    assertThat(node.getSubcommands().keySet()).containsExactly("node");
+    assertThat(node.execute(missing)).isEqualTo(2);
+    assertThat(err.toString()).contains("error: Class com.example.Missing not found");
+  }
+
+  @Test
+  void commandLine_forHelpOrAnUnknownName_buildsEveryCommand() {
+    int all = commandLine().getSubcommands().size();
+    assertThat(all).isGreaterThan(10);
+    assertThat(Main.commandLine(environment::get, "help", "call").getSubcommands()).hasSize(all);
+    assertThat(Main.commandLine(environment::get, "cal", "echo").getSubcommands()).hasSize(all);
+    assertThat(Main.commandLine(environment::get).getSubcommands()).hasSize(all);
+  }
+
+  @Test
   void version_printsTheVersion() {
     assertThat(execute("--version")).isZero();
     assertThat(out.toString()).startsWith("EasyRemote ");

@@ -1,0 +1,119 @@
+package io.easyremote.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.easyremote.gateway.Gateway;
+import io.easyremote.node.ComputeNode;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@code easyremote} launcher script itself (the repository root's, on the jar this build
+ * made): JVM options per role, and the class-data archive of client commands. Runs the script on
+ * the JDK running the tests.
+ */
+class LauncherIT {
+  private static final Path LAUNCHER = Path.of("..", "easyremote").toAbsolutePath().normalize();
+  private static final Path CDS = Path.of("target", "cds").toAbsolutePath();
+
+  private Gateway gateway;
+  private ComputeNode node;
+  private Process running;
+
+  @BeforeEach
+  void startGatewayAndNode() throws Exception {
+    // This build's package phase made the jar; the shade plugin leaves an unchanged one with its old
+    // time, which the launcher would take for out of date (and rebuild, inside a test).
+    Path jar = Path.of(System.getProperty("easyremote.jar", "target/easyremote.jar"));
+    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+    gateway = Gateway.builder().port(0).build().start();
+    node = ComputeNode.builder().gateway(gateway.address()).id("launcher-node").register("echo", String.class, s -> s).build().start();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    if (running != null) {
+      Jvm.stop(running);
+    }
+    node.close();
+    gateway.close();
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private static ProcessBuilder launcher(Map<String, String> env, String... args) {
+    ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of(LAUNCHER.toString()), Stream.of(args)).toList());
+    builder.environment().keySet().removeIf(name -> name.startsWith("EASYREMOTE_") || name.equals("JAVA_OPTS"));
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    builder.environment().put("JAVA_HOME", Path.of(java).getParent().getParent().toString());
+    builder.environment().putAll(env);
+    return builder;
+  }
+
+  private static Run run(String... args) throws Exception {
+    File out = File.createTempFile("launcher-out", ".txt");
+    File err = File.createTempFile("launcher-err", ".txt");
+    try {
+      Process p = launcher(Map.of(), args).redirectOutput(out).redirectError(err).start();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 120 s");
+      }
+      return new Run(p.exitValue(), Files.readString(out.toPath()), Files.readString(err.toPath()));
+    } finally {
+      out.delete();
+      err.delete();
+    }
+  }
+
+  private static List<String> archives() throws Exception {
+    if (!Files.isDirectory(CDS)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(CDS)) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void clientCommand_firstAndLaterRuns_printOnlyTheResult_andKeepOneArchivePerJdk() throws Exception {
+    if (Files.isDirectory(CDS)) {
+      try (Stream<Path> files = Files.list(CDS)) {
+        for (Path f : files.toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+    Run first = run("call", "echo", "hi", "--gateway", gateway.address());
+    assertThat(first.exit()).as(first.err()).isZero();
+    assertThat(first.out()).isEqualTo("\"hi\"\n"); // no CDS notes on stdout, which carries results
+    assertThat(archives()).singleElement().satisfies(name -> assertThat(name).startsWith("client-").endsWith(".jsa"));
+
+    Run later = run("call", "echo", "hi", "--gateway", gateway.address());
+    assertThat(later.exit()).as(later.err()).isZero();
+    assertThat(later.out()).isEqualTo("\"hi\"\n");
+    assertThat(later.err()).isEmpty();
+    assertThat(archives()).hasSize(1);
+  }
+
+  @Test
+  void nodeCommand_getsTheNodeOptions_thenJavaOpts_whichWin() throws Exception {
+    running = launcher(Map.of("JAVA_OPTS", "-Xmx200m"), "node", "--gateway", gateway.address(), "--id", "launched")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Awaitility.await("the launched node").atMost(java.time.Duration.ofSeconds(60))
+        .until(() -> gateway.nodes().stream().anyMatch(n -> n.id().equals("launched")));
+    List<String> args = List.of(running.info().arguments().orElseThrow());
+    String options = "@" + LAUNCHER.getParent().resolve("cli/jvm/node.options");
+    assertThat(args).contains(options, "-Xmx200m").doesNotContain("-XX:SharedArchiveFile");
+    assertThat(args.indexOf("-Xmx200m")).isGreaterThan(args.indexOf(options));
+  }
+}
