@@ -92,18 +92,17 @@ final class NodePicker {
     List<NodeSession> sample = new ArrayList<>(SAMPLE_SIZE);
     for (int i = 0; i < SAMPLE_SIZE; i++) {
       NodeSession node = offering.get(random.nextInt(offering.size()));
-      if (!sample.contains(node) && !call.excludes(node.nodeId) && node.canTake(call, now, false)) {
+      if (!sample.contains(node) && node.canTake(call, now, false)) {
         sample.add(node);
       }
     }
     return sample;
   }
 
-  /** Whether the call's pin, requirements and the admission gate's exclusions allow the node to run it. */
+  /** Whether the call's pin and requirements allow the node to run it. */
   static boolean qualifies(PendingCall call, NodeSession node) {
     String pinned = call.request.pinnedNode();
-    return (pinned == null || pinned.equals(node.nodeId)) && call.request.requirements().mismatch(node) == null
-        && !call.excludes(node.nodeId);
+    return (pinned == null || pinned.equals(node.nodeId)) && call.request.requirements().mismatch(node) == null;
   }
 
   /**

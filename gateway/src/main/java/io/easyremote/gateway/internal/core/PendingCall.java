@@ -45,8 +45,6 @@ public final class PendingCall {
   /** Whether the caller's grant admitted it (and must be released on completion). */
   private volatile boolean admitted;
   private volatile Clock.Timer deadlineTimer;
-  /** Nodes the admission gate ruled out (their owner's serving quota is spent); immutable, set before routing. */
-  private volatile java.util.Set<String> excludedNodes = java.util.Set.of();
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener, ReentrantLock routing, Clock clock) {
     this.id = id;
@@ -62,20 +60,6 @@ public final class PendingCall {
   /** The same call completing into another sink (the leader of an idempotency key). */
   PendingCall withSink(CallSink other) {
     return new PendingCall(id, request, other, listener, routing, clock);
-  }
-
-  /**
-   * Rules these nodes out for this call (an owner's serving quota is spent). For the admission
-   * gate, before the call is routed; read by the picker under the routing lock.
-   */
-  public void exclude(java.util.Set<String> nodeIds) {
-    excludedNodes = java.util.Set.copyOf(nodeIds);
-  }
-
-  /** Whether the admission gate ruled this node out. */
-  boolean excludes(String nodeId) {
-    java.util.Set<String> excluded = excludedNodes;
-    return !excluded.isEmpty() && excluded.contains(nodeId);
   }
 
   /** The gateway-wide call id. */

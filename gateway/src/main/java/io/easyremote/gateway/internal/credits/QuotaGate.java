@@ -24,9 +24,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The admission gate with quotas ({@code docs/credits.md}, "Quotas"): a call over one of its
  * caller's quotas is refused with {@code QUOTA_EXCEEDED} and a retry-after (when the window frees
- * up) before anything else; nodes whose owner's {@code servesOthersSecondsPerDay} is spent are
- * ruled out for other accounts' calls, and a call that only such nodes could run is refused with
- * {@code QUOTA_EXCEEDED} too. A call that passes goes on to the credits gate ({@link Billing}),
+ * up) before anything else; a call of another account that only nodes whose owner's
+ * {@code servesOthersSecondsPerDay} is spent could run is refused with {@code QUOTA_EXCEEDED} too. A call that passes goes on to the credits gate ({@link Billing}),
  * when credits are on; one that the credits gate refuses is not counted. As a
  * {@link CallListener} it counts the execution time of calls that ran.
  *
@@ -64,7 +63,7 @@ public final class QuotaGate implements CallAdmission, CallListener {
           + "; '" + call.function() + "' was not run. Retry after " + refusal.retryAfterMillis() + " ms, when the window frees up.");
     }
     if (servingQuotas) {
-      Error spent = excludeSpentOwners(call, caller);
+      Error spent = spentOwners(call, caller);
       if (spent != null) {
         quotas.refundCall(caller);
         return CompletableFuture.completedFuture(spent);
@@ -82,8 +81,12 @@ public final class QuotaGate implements CallAdmission, CallListener {
     });
   }
 
-  /** Rules out the nodes whose owners have served others their share today; an error when no other node could run the call. */
-  private Error excludeSpentOwners(PendingCall call, String caller) {
+  /**
+   * QUOTA_EXCEEDED when every node that could run the call belongs to another account whose nodes
+   * have served others their share today. A function's nodes all register under one node token
+   * (function ownership), so they have one owner: its nodes are ruled out together.
+   */
+  private Error spentOwners(PendingCall call, String caller) {
     String pinned = call.request().pinnedNode();
     List<String[]> candidates = scheduler.read(view -> {
       List<String[]> nodes = new ArrayList<>();
@@ -94,7 +97,7 @@ public final class QuotaGate implements CallAdmission, CallListener {
       }
       return nodes;
     });
-    Set<String> excluded = new HashSet<>();
+    Set<String> spentNodes = new HashSet<>();
     Set<String> owners = new TreeSet<>();
     long retryAfter = Long.MAX_VALUE;
     for (String[] node : candidates) {
@@ -104,22 +107,18 @@ public final class QuotaGate implements CallAdmission, CallListener {
       }
       Quotas.Refusal spent = quotas.serving(owner);
       if (spent != null) {
-        excluded.add(node[0]);
+        spentNodes.add(node[0]);
         owners.add(owner);
         retryAfter = Math.min(retryAfter, spent.retryAfterMillis());
       }
     }
-    if (excluded.isEmpty()) {
+    if (spentNodes.isEmpty() || spentNodes.size() < candidates.size()) {
       return null;
     }
-    if (excluded.size() == candidates.size()) {
-      counter("servesOthersSecondsPerDay").increment();
-      return Wire.error(ErrorCode.QUOTA_EXCEEDED, "Every node that could run '" + call.function() + "' belongs to an account whose "
-          + "nodes have served others their share today (" + String.join(", ", owners) + "); it was not run. Retry after "
-          + retryAfter + " ms, when the day's window frees up.").toBuilder().setRetryAfterMs(retryAfter).build();
-    }
-    call.exclude(excluded);
-    return null;
+    counter("servesOthersSecondsPerDay").increment();
+    return Wire.error(ErrorCode.QUOTA_EXCEEDED, "Every node that could run '" + call.function() + "' belongs to an account whose "
+        + "nodes have served others their share today (" + String.join(", ", owners) + "); it was not run. Retry after "
+        + retryAfter + " ms, when the day's window frees up.").toBuilder().setRetryAfterMs(retryAfter).build();
   }
 
   private CompletionStage<Error> refuse(Quotas.Refusal refusal, String message) {
