@@ -141,7 +141,7 @@ class CreditsCrashIT {
                 mayHaveRun[caller] += e.reachedNode() ? 1 : 0;
               }
               failures.computeIfAbsent(e.code().name(), k -> new AtomicInteger()).incrementAndGet();
-              java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // a caller's backoff while the gateway is down
+              backOff();
             }
           }
         }, "crash-caller-" + c);
@@ -253,6 +253,14 @@ class CreditsCrashIT {
       if (second != null) {
         Jvm.stop(second);
       }
+    }
+  }
+
+  /** A caller's backoff after a failure (the gateway is down): 20 ms; parkNanos may return early, so park until then. */
+  private static void backOff() {
+    long end = System.nanoTime() + 20_000_000;
+    for (long left = end - System.nanoTime(); left > 0; left = end - System.nanoTime()) {
+      java.util.concurrent.locks.LockSupport.parkNanos(left);
     }
   }
 
