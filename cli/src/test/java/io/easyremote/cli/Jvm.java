@@ -40,8 +40,13 @@ final class Jvm {
 
   /** Starts {@code easyremote gateway ARGS} and waits (30 s) for its listening line; returns host:port. */
   static String awaitListening(Process gateway, Path log) {
+    return awaitListening(gateway, log, Duration.ofSeconds(30));
+  }
+
+  /** {@link #awaitListening(Process, Path)} with a longer bound (a restart that recovers a loaded store). */
+  static String awaitListening(Process gateway, Path log, Duration atMost) {
     AtomicReference<String> address = new AtomicReference<>();
-    Awaitility.await("the gateway's startup line").atMost(Duration.ofSeconds(30)).until(() -> {
+    Awaitility.await("the gateway's startup line").atMost(atMost).until(() -> {
       String text = Files.readString(log);
       if (!gateway.isAlive()) {
         throw new AssertionError("The gateway exited: " + text);

@@ -44,6 +44,9 @@ import java.util.regex.Pattern;
  *     account: operator      # credits account (default: the key's or token's name)
  * publicFunctions: ["status"]
  * publicStatus: false        # true: anyone may read listings, the dashboard and metrics (never drain)
+ * quotas:                    # per credits account (docs/credits.md); 0 or absent = no limit
+ *   analytics: {callsPerMinute: 600, callsPerDay: 100000, executionSecondsPerDay: 3600}
+ *   gpu-box: {servesOthersSecondsPerDay: 7200}   # its nodes serve other accounts at most 2 hours a day
  * }</pre>
  *
  * <p>Values may reference environment variables as {@code ${NAME}}. Immutable and thread-safe.
@@ -180,8 +183,44 @@ public final class Access {
   private final List<ClientKey> clientKeys;
   private final List<String> publicFunctions;
   private final boolean publicStatus;
+  private final java.util.Map<String, Quota> quotas;
+
+  /**
+   * One account's quotas (docs/credits.md). Each is a limit per fixed window (a UTC second, minute
+   * or day); 0 means no limit.
+   *
+   * @param callsPerSecond calls the account's keys may start per second
+   * @param callsPerMinute calls per minute
+   * @param callsPerDay calls per day
+   * @param executionSecondsPerDay seconds of execution its calls may use per day (checked when a call starts)
+   * @param servesOthersSecondsPerDay seconds of execution the account's nodes may serve other accounts per day
+   */
+  @JsonIgnoreProperties(ignoreUnknown = false)
+  public record Quota(long callsPerSecond, long callsPerMinute, long callsPerDay, long executionSecondsPerDay,
+      long servesOthersSecondsPerDay) {
+    public Quota {
+      if (callsPerSecond < 0 || callsPerMinute < 0 || callsPerDay < 0 || executionSecondsPerDay < 0 || servesOthersSecondsPerDay < 0) {
+        throw new IllegalArgumentException("quotas must be 0 (no limit) or positive: " + this);
+      }
+    }
+
+    /** Whether any limit is set. */
+    public boolean limits() {
+      return callsPerSecond > 0 || callsPerMinute > 0 || callsPerDay > 0 || executionSecondsPerDay > 0 || servesOthersSecondsPerDay > 0;
+    }
+  }
 
   private Access(List<NodeToken> nodeTokens, List<ClientKey> clientKeys, List<String> publicFunctions, boolean publicStatus) {
+    this(nodeTokens, clientKeys, publicFunctions, publicStatus, java.util.Map.of());
+  }
+
+  private Access(List<NodeToken> nodeTokens, List<ClientKey> clientKeys, List<String> publicFunctions, boolean publicStatus,
+      java.util.Map<String, Quota> quotas) {
+    for (var e : quotas.entrySet()) {
+      checkAccount(e.getKey(), "quotas");
+      Objects.requireNonNull(e.getValue(), "quotas of '" + e.getKey() + "'");
+    }
+    this.quotas = java.util.Map.copyOf(quotas);
     this.nodeTokens = List.copyOf(nodeTokens);
     this.clientKeys = List.copyOf(clientKeys);
     this.publicFunctions = List.copyOf(publicFunctions);
@@ -226,7 +265,8 @@ public final class Access {
           form.nodeTokens == null ? List.of() : form.nodeTokens,
           form.clientKeys == null ? List.of() : form.clientKeys,
           form.publicFunctions == null ? List.of() : form.publicFunctions,
-          form.publicStatus);
+          form.publicStatus,
+          form.quotas == null ? java.util.Map.of() : form.quotas);
     } catch (IllegalArgumentException e) {
       throw new IOException("Cannot read access configuration " + file + ": " + e.getMessage(), e);
     }
@@ -307,6 +347,16 @@ public final class Access {
     return List.copyOf(all);
   }
 
+  /** The quotas of a credits account, or null when it has none. */
+  public Quota quota(String account) {
+    return account == null ? null : quotas.get(account);
+  }
+
+  /** Whether any account has a quota. */
+  public boolean hasQuotas() {
+    return quotas.values().stream().anyMatch(Quota::limits);
+  }
+
   /** Whether both nodes and callers must present credentials. */
   public boolean isClosed() {
     return !nodeTokens.isEmpty() && !clientKeys.isEmpty();
@@ -319,6 +369,7 @@ public final class Access {
     public List<ClientKey> clientKeys;
     public List<String> publicFunctions;
     public boolean publicStatus;
+    public java.util.Map<String, Quota> quotas;
   }
 
   /** Builds an {@link Access}. */
@@ -327,6 +378,13 @@ public final class Access {
     private final List<ClientKey> clientKeys = new ArrayList<>();
     private final List<String> publicFunctions = new ArrayList<>();
     private boolean publicStatus;
+    private final java.util.Map<String, Quota> quotas = new java.util.LinkedHashMap<>();
+
+    /** Sets the quotas of a credits account (see {@link Quota}). */
+    public Builder quota(String account, Quota quota) {
+      quotas.put(checkAccount(account, "quotas"), Objects.requireNonNull(quota, "quota"));
+      return this;
+    }
 
     private Builder() {}
 
@@ -381,7 +439,7 @@ public final class Access {
 
     /** An immutable {@link Access}; throws IllegalArgumentException for two keys with one name. */
     public Access build() {
-      return new Access(nodeTokens, clientKeys, publicFunctions, publicStatus);
+      return new Access(nodeTokens, clientKeys, publicFunctions, publicStatus, quotas);
     }
   }
 }

@@ -27,6 +27,8 @@ import io.easyremote.gateway.internal.jobs.JobSettings;
 import io.easyremote.gateway.internal.mcp.McpEndpoint;
 import io.easyremote.gateway.internal.credits.Billing;
 import io.easyremote.gateway.internal.credits.CreditSettings;
+import io.easyremote.gateway.internal.credits.QuotaGate;
+import io.easyremote.gateway.internal.credits.Quotas;
 import io.easyremote.gateway.internal.http.CreditRoutes;
 import io.easyremote.store.Ledger;
 import io.easyremote.store.Store;
@@ -88,6 +90,7 @@ public final class Gateway implements AutoCloseable {
   private volatile JobService jobs;
   private volatile McpEndpoint mcp;
   private volatile Billing billing;
+  private volatile QuotaGate quotaGate;
 
   private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
@@ -126,6 +129,10 @@ public final class Gateway implements AutoCloseable {
           if (b != null) {
             b.onCompleted(record);
           }
+          QuotaGate q = quotaGate;
+          if (q != null) {
+            q.onCompleted(record);
+          }
         });
     this.status = new StatusViews(scheduler);
     metrics.bind(scheduler, status);
@@ -161,6 +168,11 @@ public final class Gateway implements AutoCloseable {
         jobService.store().close();
         throw new IllegalStateException("Cannot start credits: " + e.getMessage(), e);
       }
+    }
+    if (config.access.hasQuotas()) {
+      QuotaGate q = new QuotaGate(new Quotas(config.access, System::currentTimeMillis), billing, scheduler, config.access, metrics.registry());
+      quotaGate = q;
+      scheduler.admission(q); // quotas first, then the credits reservation
     }
     List<io.grpc.ServerServiceDefinition> services = new java.util.ArrayList<>(List.of(
         new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout).bindService(),

@@ -49,7 +49,15 @@ public enum ErrorCode {
    * (its per-call price plus its per-second price times the call's deadline); no node ran it.
    * Retry after credits are granted, or with a shorter deadline. HTTP 402.
    */
-  INSUFFICIENT_CREDITS(402, false);
+  INSUFFICIENT_CREDITS(402, false),
+  /**
+   * The caller's account is over one of its quotas (calls per second, minute or day, execution
+   * seconds per day), or every node that could run the call belongs to an owner whose nodes have
+   * served others their share for the day; no node ran it. Retry after
+   * {@link RemoteException#retryAfterMillis()}, when the window frees up. HTTP 429 with
+   * {@code Retry-After}.
+   */
+  QUOTA_EXCEEDED(429, true);
 
   private final int httpStatus;
   private final boolean retryable;

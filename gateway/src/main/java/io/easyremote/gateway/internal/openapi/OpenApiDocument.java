@@ -207,7 +207,7 @@ public final class OpenApiDocument {
     }
     props.putObject("message").put("type", "string");
     props.putObject("nodeId").put("type", "string").put("description", "The node involved, when one was.");
-    props.putObject("retryAfterMs").put("type", "integer").put("description", "For OVERLOADED: when to try again.");
+    props.putObject("retryAfterMs").put("type", "integer").put("description", "For OVERLOADED: when to try again; for QUOTA_EXCEEDED: when the window frees up.");
     props.putObject("remoteType").put("type", "string").put("description", "For FUNCTION_FAILED: the exception's class.");
     props.putObject("reachedNode").put("type", "boolean").put("description", "Whether the function may have run.");
     error.putArray("required").add("code").add("message");

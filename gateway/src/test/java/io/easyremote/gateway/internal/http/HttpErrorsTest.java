@@ -26,7 +26,8 @@ class HttpErrorsTest {
       Map.entry(ErrorCode.OVERLOADED, 429), Map.entry(ErrorCode.NODE_LOST, 502), Map.entry(ErrorCode.FUNCTION_FAILED, 500),
       Map.entry(ErrorCode.PAYLOAD_TOO_LARGE, 413), Map.entry(ErrorCode.INTERNAL, 500), Map.entry(ErrorCode.UNAUTHENTICATED, 401),
       Map.entry(ErrorCode.PERMISSION_DENIED, 403), Map.entry(ErrorCode.CANCELLED, 499), Map.entry(ErrorCode.UNAVAILABLE, 503),
-      Map.entry(ErrorCode.INVALID_REQUEST, 400), Map.entry(ErrorCode.JOB_NOT_FOUND, 404), Map.entry(ErrorCode.JOB_INTERRUPTED, 502));
+      Map.entry(ErrorCode.INVALID_REQUEST, 400), Map.entry(ErrorCode.JOB_NOT_FOUND, 404), Map.entry(ErrorCode.JOB_INTERRUPTED, 502),
+      Map.entry(ErrorCode.INSUFFICIENT_CREDITS, 402), Map.entry(ErrorCode.QUOTA_EXCEEDED, 429));
 
   private static JsonNode json(AggregatedHttpResponse response) throws IOException {
     return Json.mapper().readTree(response.contentUtf8());
