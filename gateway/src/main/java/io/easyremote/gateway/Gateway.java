@@ -248,6 +248,10 @@ public final class Gateway implements AutoCloseable {
     RestCalls calls = new RestCalls(scheduler, authentication, config.defaultDeadline, config.maxPayloadBytes, config.streamBufferItems)
         .traceWith(tracing);
     DashboardSnapshot dashboard = new DashboardSnapshot(scheduler, status, functionStats, recentCalls);
+    if (billing != null) {
+      dashboard.withCredits(new io.easyremote.gateway.internal.credits.CreditsDashboard(billing,
+          () -> scheduler.read(view -> view.nodes().stream().map(io.easyremote.gateway.internal.core.NodeSession::nodeId).toList())));
+    }
     JobService jobService = jobs;
     McpEndpoint agents = new McpEndpoint(scheduler, status, authentication, config.defaultDeadline, config.maxPayloadBytes,
         config.streamBufferItems, config.jobs.mcpAllowedOrigins());

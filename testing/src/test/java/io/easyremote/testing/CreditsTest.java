@@ -160,6 +160,33 @@ class CreditsTest {
   }
 
   @Test
+  void dashboard_showsAccountsAndNodeEarnings_toAnOperatorOnly() throws Exception {
+    grant("alice", 1_000);
+    try (Client alice = client(ALICE)) {
+      alice.call("work", Integer.class, 1);
+      alice.call("work", Integer.class, 2);
+    }
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      JsonNode credits = Json.mapper().readTree(http("GET", "/api/dashboard", null, OPS, null).body()).path("credits");
+      JsonNode aliceRow = null;
+      for (JsonNode row : credits.path("accounts")) {
+        if (row.path("account").asText().equals("alice")) {
+          aliceRow = row;
+        }
+      }
+      assertThat(aliceRow).as("alice in %s", credits).isNotNull();
+      assertThat(aliceRow.path("spent").asLong()).isEqualTo(2 * PRICE);
+      assertThat(aliceRow.path("available").asLong()).isEqualTo(1_000 - 2 * PRICE);
+      assertThat(aliceRow.path("calls24h").asLong()).isEqualTo(2);
+      JsonNode node = credits.path("nodes").get(0);
+      assertThat(node.path("nodeId").asText()).isEqualTo("paid");
+      assertThat(node.path("owner").asText()).isEqualTo("owner");
+      assertThat(node.path("earnedSinceStart").asLong()).isEqualTo(2 * 90);
+    });
+    assertThat(http("GET", "/api/dashboard", null, ALICE, null).statusCode()).as("a caller's key sees no dashboard").isEqualTo(403);
+  }
+
+  @Test
   void accountThatRunsOut_isRefusedWithInsufficientCredits_beforeTheNodeRunsTheCall() throws Exception {
     grant("alice", 150);
     int before = runs.get();

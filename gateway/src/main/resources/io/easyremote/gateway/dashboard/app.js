@@ -10,6 +10,7 @@ const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "
 const pct = (x) => `${Math.round((x || 0) * 100)}%`;
 const gib = (b) => `${(b / 2 ** 30).toFixed(1)} GiB`;
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const secs = (x) => `${((x ?? 0) / 1000).toFixed(1)} s`;
 
 function push(list, value) {
   list.push(value);
@@ -86,6 +87,20 @@ function renderCalls(calls) {
     `<tr><td colspan="5" class="empty">No calls yet.</td></tr>`;
 }
 
+function renderCredits(credits) {
+  $("credits").hidden = !credits;
+  if (!credits) return;
+  const n = (v) => Number(v ?? 0).toLocaleString();
+  $("accounts").tBodies[0].innerHTML = credits.accounts.map((a) => `<tr>
+      <td><code>${esc(a.account)}</code></td><td class="num">${n(a.available)}</td><td class="num">${n(a.reserved)}</td>
+      <td class="num">${n(a.earned)}</td><td class="num">${n(a.spent)}</td><td class="num">${n(a.calls24h)}</td>
+      <td class="num">${secs(a.executionMs24h)}</td></tr>`).join("") || `<tr><td colspan="7" class="empty">No accounts.</td></tr>`;
+  $("earnings").tBodies[0].innerHTML = credits.nodes.map((e) => `<tr>
+      <td>${esc(e.nodeId)}</td><td><code>${esc(e.owner ?? "–")}</code></td><td class="num">${n(e.earnedSinceStart)}</td>
+      <td class="num">${n(e.calls24h)}</td><td class="num">${secs(e.executionMs24h)}</td></tr>`).join("") ||
+    `<tr><td colspan="5" class="empty">No node is connected.</td></tr>`;
+}
+
 function median(values) {
   if (!values.length) return 0;
   const sorted = [...values].sort((a, b) => a - b);
@@ -127,6 +142,7 @@ function render(snapshot) {
   renderNodes(nodes);
   renderFunctions(functions);
   renderCalls(calls);
+  renderCredits(snapshot.credits);
 }
 
 // A closed gateway shows its dashboard only to an admin key (or to everyone with publicStatus).

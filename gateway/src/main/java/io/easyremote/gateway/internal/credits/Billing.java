@@ -60,6 +60,8 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private final Instant started = Instant.now();
   private final String idPrefix;
   private final Map<Long, Billed> open = new ConcurrentHashMap<>();
+  /** What each node earned its owner since this gateway started (its share of settled charges). */
+  private final Map<String, java.util.concurrent.atomic.LongAdder> earnedByNode = new ConcurrentHashMap<>();
   private final ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
     Thread t = new Thread(runnable, "easyremote-credits");
     t.setDaemon(true);
@@ -264,6 +266,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
               ledgerFailed("settle", billed, failure);
             } else {
               settled.increment();
+              earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
               charged.increment(settlement.charge());
               fees.increment(settlement.fee());
             }
@@ -336,6 +339,24 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   /** Paid calls reserved and not yet settled. */
   public int openCalls() {
     return open.size();
+  }
+
+  /** The credits a node earned its owner since this gateway started, or 0. */
+  public long earnedSinceStart(String nodeId) {
+    java.util.concurrent.atomic.LongAdder earned = earnedByNode.get(nodeId);
+    return earned == null ? 0 : earned.sum();
+  }
+
+  /** Every account the access configuration names, and the operator's. */
+  public List<String> accountNames() {
+    java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(access.accounts());
+    all.add(settings.operatorAccount());
+    return List.copyOf(all);
+  }
+
+  /** The account of a node's token, or null (unknown node, open gateway, or no account). */
+  public String ownerOf(String nodeId) {
+    return liveOwner(nodeId);
   }
 
   /** A function of the account lookups, for front ends: the account of a principal. */

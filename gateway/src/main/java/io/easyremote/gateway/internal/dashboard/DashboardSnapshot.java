@@ -23,12 +23,19 @@ public final class DashboardSnapshot {
   private final StatusViews status;
   private final FunctionStats functionStats;
   private final RecentCalls recentCalls;
+  private volatile java.util.function.Supplier<ObjectNode> credits;
 
   public DashboardSnapshot(CallScheduler scheduler, StatusViews status, FunctionStats functionStats, RecentCalls recentCalls) {
     this.scheduler = scheduler;
     this.status = status;
     this.functionStats = functionStats;
     this.recentCalls = recentCalls;
+  }
+
+  /** Adds a {@code credits} section (accounts and node earnings) from this supplier; none when credits are off. */
+  public DashboardSnapshot withCredits(java.util.function.Supplier<ObjectNode> section) {
+    this.credits = section;
+    return this;
   }
 
   /** The snapshot as of now. */
@@ -54,6 +61,10 @@ public final class DashboardSnapshot {
     }
     functionStats.retainOnly(names);
     out.set("calls", recentCalls.toJson(CALLS_SHOWN));
+    java.util.function.Supplier<ObjectNode> section = credits;
+    if (section != null) {
+      out.set("credits", section.get());
+    }
     return out;
   }
 }

@@ -142,7 +142,8 @@ public final class HttpFrontEnd {
           case "nodes":
             return authorized(ctx, req, Permission.LIST, grant -> json(status.nodes().stream().map(Wire::fromWire).toList()));
           case "dashboard":
-            return authorized(ctx, req, Permission.MONITOR, grant -> json(dashboard.toJson()));
+            return authorized(ctx, req, Permission.MONITOR, grant -> HttpResponse.of( // the credits section reads the store
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> json(dashboard.toJson()), ctx.blockingTaskExecutor())));
           default:
             break; // a call with its arguments in the query
         }
