@@ -3,7 +3,6 @@ package io.easyremote.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -22,12 +21,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -36,22 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * whole ledger of each database it used is audited: balances conserved (what the mint granted is
  * what the accounts hold), nobody overdrawn, every account's totals equal to its transfers.
  */
-class LedgerTest {
-  private static TestPostgres postgres;
-  @TempDir static Path stateDir;
+class LedgerTest extends OnBothDatabases {
   private final Set<Dialect> used = EnumSet.noneOf(Dialect.class);
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
 
   @AfterEach
   void ledger_afterEveryTest_isConservedAndConsistent() {
@@ -64,13 +45,10 @@ class LedgerTest {
     }
   }
 
-  static Stream<Dialect> dialects() {
-    return Stream.of(Dialect.SQLITE, Dialect.POSTGRESQL);
-  }
-
-  private Store open(Dialect dialect) {
+  /** A store on {@code dialect}, whose ledger is audited after the test. */
+  private Store audited(Dialect dialect) {
     used.add(dialect);
-    return dialect == Dialect.SQLITE ? Store.sqlite(stateDir) : postgres.open();
+    return open(dialect);
   }
 
   private static String name(String prefix) {
@@ -108,7 +86,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void mintAndTransfer_moveCredits_andTheStatementShowsGrantedEarnedSpent(Dialect dialect) {
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       List<String> a = accounts(ledger, 1_000, "alice", "bob");
       String alice = a.get(0);
@@ -134,7 +112,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void sameId_sameFields_returnsTheFirstAndChangesNothing_otherFields_idReused(Dialect dialect) {
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       List<String> a = accounts(ledger, 0, "alice", "bob");
       String alice = a.get(0);
@@ -159,7 +137,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void transfer_insufficientCredits_isRefused_andNothingIsWritten(Dialect dialect) {
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       List<String> a = accounts(ledger, 100, "alice", "bob");
       String alice = a.get(0);
@@ -181,7 +159,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void badInput_isRefusedWithANamedError_andWritesNothing(Dialect dialect) {
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       List<String> a = accounts(ledger, 10, "alice", "bob");
       String alice = a.get(0);
@@ -216,7 +194,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void twoPhase_reservePostVoid_followTheRules(Dialect dialect) {
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       List<String> a = accounts(ledger, 1_000, "alice", "bob");
       String alice = a.get(0);
@@ -261,7 +239,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void settleCall_postsTheCharge_paysShareAndFee_releasesTheRest_once(Dialect dialect) {
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       List<String> a = accounts(ledger, 1_000, "caller");
       List<String> b = accounts(ledger, 0, "owner", "operator");
@@ -320,7 +298,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void audit_aBalanceChangedBehindTheLedgersBack_isReported_andTheDatabaseRefusesAnOverdraft(Dialect dialect) {
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       String alice = accounts(ledger, 100, "alice").get(0);
       SqlWork<Integer> tamper = c -> {
@@ -357,7 +335,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void requestsQueuedTogether_seeEachOther_andARefusalBetweenThemLeavesNoTrace(Dialect dialect) {
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       String caller = accounts(ledger, 100, "caller").get(0);
       String owner = accounts(ledger, 0, "owner").get(0);
@@ -397,7 +375,7 @@ class LedgerTest {
   @ParameterizedTest
   @MethodSource("dialects")
   void concurrentReserves_from16Threads_neverOverdraw(Dialect dialect) throws Exception {
-    try (Store first = open(dialect); Store second = dialect == Dialect.POSTGRESQL ? open(dialect) : first) {
+    try (Store first = audited(dialect); Store second = dialect == Dialect.POSTGRESQL ? audited(dialect) : first) {
       Ledger[] ledgers = {new Ledger(first), new Ledger(second)};
       String caller = accounts(ledgers[0], 1_000, "caller").get(0);
       List<String> owners = accounts(ledgers[0], 0, "owner-a", "owner-b", "operator");
@@ -481,7 +459,7 @@ class LedgerTest {
     String caller;
     String owner;
     List<String> calls = List.of(name("c"), name("c"), name("c"), name("c"));
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store, clock);
       caller = accounts(ledger, 1_000, "caller").get(0);
       owner = accounts(ledger, 0, "owner").get(0);
@@ -493,7 +471,7 @@ class LedgerTest {
       ledger.settleCall(calls.get(0), owner, 40, owner, 0).join();
       clock.now = clock.now.plusSeconds(60);
     } // the gateway stops with three calls reserved
-    try (Store store = open(dialect)) {
+    try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store, clock);
       assertThat(ledger.account(caller).orElseThrow()).isEqualTo(new Account(caller, true, 300, 40, 0, 1_000));
       assertThat(available(ledger, owner)).isEqualTo(40);

@@ -4,45 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The store and its job table on a real SQLite file and a real PostgreSQL server, never mocked. */
-class StoreTest {
-  private static TestPostgres postgres;
-  @TempDir static Path stateDir;
+class StoreTest extends OnBothDatabases {
   private static final JobTable jobs = new JobTable();
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
-
-  static Stream<Dialect> dialects() {
-    return Stream.of(Dialect.SQLITE, Dialect.POSTGRESQL);
-  }
-
-  private static Store open(Dialect dialect) {
-    return dialect == Dialect.SQLITE ? Store.sqlite(stateDir) : postgres.open();
-  }
 
   private static String id(String prefix) {
     return prefix + "-" + java.util.UUID.randomUUID();

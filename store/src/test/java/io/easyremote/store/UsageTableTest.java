@@ -3,44 +3,17 @@ package io.easyremote.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Metering on a real SQLite file and a real PostgreSQL server. */
-class UsageTableTest {
-  private static TestPostgres postgres;
-  @TempDir static Path stateDir;
-
-  @BeforeAll
-  static void startPostgres() throws Exception {
-    postgres = TestPostgres.start();
-  }
-
-  @AfterAll
-  static void stopPostgres() throws Exception {
-    if (postgres != null) {
-      postgres.close();
-    }
-  }
-
-  static Stream<Dialect> dialects() {
-    return Stream.of(Dialect.SQLITE, Dialect.POSTGRESQL);
-  }
-
-  private static Store open(Dialect dialect) {
-    return dialect == Dialect.SQLITE ? Store.sqlite(stateDir) : postgres.open();
-  }
+class UsageTableTest extends OnBothDatabases {
 
   @ParameterizedTest
   @MethodSource("dialects")
