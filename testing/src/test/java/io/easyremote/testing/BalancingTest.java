@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** Strategies send calls where they will be served best, and never to a node that keeps failing. */
 class BalancingTest {
 
-  private record Outcome(double slowShare, double p50, double p99, int failures) {}
+  private record Outcome(double slowShare, double p50, double p99, double mean, int failures) {}
 
   private static Outcome heterogeneous(Strategy strategy) throws Exception {
     Worker fast1 = Worker.slowedBy(1);
@@ -30,18 +30,19 @@ class BalancingTest {
       int slowBefore = slow.served.get();
       Load.Result result = Load.run(cluster.client(), 8, 40, c -> c.call("work", Integer.class, 10));
       int total = fast1.served.get() + fast2.served.get() + slow.served.get() - before;
-      return new Outcome((slow.served.get() - slowBefore) / (double) total, result.percentile(50), result.percentile(99), result.failures());
+      return new Outcome((slow.served.get() - slowBefore) / (double) total, result.percentile(50), result.percentile(99), result.mean(),
+          result.failures());
     }
   }
 
   @Test
-  void slowNode_smartAndLatency_sendItMarkedlyFewerCallsWithLowerP99_thanRoundRobin() throws Exception {
+  void slowNode_smartAndLatency_sendItMarkedlyFewerCalls_andCallersWaitLess_thanRoundRobin() throws Exception {
     Map<Strategy, Outcome> outcomes = new EnumMap<>(Strategy.class);
     for (Strategy strategy : new Strategy[] {Strategy.ROUND_ROBIN, Strategy.LATENCY, Strategy.SMART}) {
       outcomes.put(strategy, heterogeneous(strategy));
     }
-    outcomes.forEach((strategy, o) -> System.out.printf("SLOW NODE %s: slow share %.1f%%, p50 %.1f ms, p99 %.1f ms, failures %d%n",
-        strategy.wireName(), o.slowShare() * 100, o.p50(), o.p99(), o.failures()));
+    outcomes.forEach((strategy, o) -> System.out.printf("SLOW NODE %s: slow share %.1f%%, p50 %.1f ms, p99 %.1f ms, mean %.1f ms, failures %d%n",
+        strategy.wireName(), o.slowShare() * 100, o.p50(), o.p99(), o.mean(), o.failures()));
     Outcome rr = outcomes.get(Strategy.ROUND_ROBIN);
     // Round robin skips a busy node, so the slow node (busy longer) gets somewhat less than a third.
     assertThat(rr.slowShare()).as("round robin: %s", outcomes).isBetween(0.12, 0.42);
@@ -49,7 +50,9 @@ class BalancingTest {
       Outcome o = outcomes.get(smart);
       assertThat(o.failures()).isZero();
       assertThat(o.slowShare()).as("%s slow share vs round robin: %s", smart, outcomes).isLessThan(rr.slowShare() / 2);
-      assertThat(o.p99()).as("%s p99 vs round robin: %s", smart, outcomes).isLessThan(rr.p99());
+      // The mean, not p99: with a few percent of calls still on the slow node (exploration), p99 is a
+      // slow call under every strategy and comparing two of them is a coin toss.
+      assertThat(o.mean()).as("%s mean latency vs round robin: %s", smart, outcomes).isLessThan(rr.mean());
     }
   }
 

@@ -15,6 +15,10 @@ import java.util.function.Function;
 final class Load {
   /** Latencies in milliseconds and the number of failed calls. */
   record Result(double[] latenciesMillis, int failures) {
+    double mean() {
+      return Arrays.stream(latenciesMillis).average().orElse(Double.NaN);
+    }
+
     double percentile(double p) {
       double[] sorted = latenciesMillis.clone();
       Arrays.sort(sorted);
