@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -162,6 +163,7 @@ class StreamingTest {
   }
 
   @Test
+  @Tag("soak") // 100,000 items through 100 streams: a load run (.ci/run's soak stage); the others cover streams in mvn -B verify
   void hundredConcurrentStreams_ofThousandItems_allComplete() throws Exception {
     List<CompletableFuture<List<Integer>>> streams = new ArrayList<>();
     java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newFixedThreadPool(100);
