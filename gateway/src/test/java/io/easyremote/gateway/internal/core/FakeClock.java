@@ -1,8 +1,6 @@
 package io.easyremote.gateway.internal.core;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.PriorityQueue;
 
 /**
@@ -90,14 +88,5 @@ final class FakeClock implements Clock {
   /** Tasks waiting to run, repeating ones included. */
   int pending() {
     return tasks.size();
-  }
-
-  /** Descriptions of waiting tasks, for failure messages. */
-  List<String> describe() {
-    List<String> out = new ArrayList<>();
-    for (Task t : tasks) {
-      out.add(t.body + " at +" + (t.dueNanos - nanos) / 1_000_000 + " ms");
-    }
-    return out;
   }
 }
