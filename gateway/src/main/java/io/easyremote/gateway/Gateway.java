@@ -232,6 +232,7 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalStateException("Cannot listen on " + config.host + ":" + config.port + ": " + e.getCause().getMessage(), e.getCause());
     }
     server = s;
+    scheduler.startRegistrationGrace();
     if (jobService != null) {
       jobService.start(); // recovers jobs left by a previous run; nodes reconnect within the registration grace
     }
@@ -651,7 +652,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * For this long after start, a call to a function no node offers waits for one to register
+     * For this long after the gateway starts listening, a call to a function no node offers waits for one to register
      * instead of failing with FUNCTION_NOT_FOUND: after a gateway restart, nodes need a moment to
      * reconnect. Default 7 s: longer than a node's longest reconnect backoff (5 s, jittered) plus
      * a connection and its Hello, so a restart never answers FUNCTION_NOT_FOUND for a function

@@ -84,10 +84,18 @@ public final class CallScheduler {
     this.loss = new NodeLoss(lock, dispatcher);
     this.admission = new AdmissionStep(lock, dispatcher, this::scheduleDeadline);
     this.health = new HealthMonitor(lock, settings, table, dispatcher, loss, clock, this::onNodeGone);
+    clock.repeat(health::check, health.checkEveryMillis * 1_000_000);
+  }
+
+  /**
+   * Starts the registration grace: call it once the gateway listens, since nodes can reconnect only
+   * from then on. A slow start (class loading, TLS set-up) must not eat the time nodes are given.
+   */
+  public void startRegistrationGrace() {
     if (!settings.registrationGrace().isZero()) {
+      dispatcher.startGrace();
       clock.schedule(dispatcher::endGrace, settings.registrationGrace().toNanos());
     }
-    clock.repeat(health::check, health.checkEveryMillis * 1_000_000);
   }
 
   // ------------------------------------------------------------------ calls

@@ -32,7 +32,9 @@ final class Dispatcher {
   private final Condition idle;
   private final RoutingTable table;
   private final Clock clock;
-  private final long graceEndsNanos;
+  private final long graceNanos;
+  @GuardedBy("lock")
+  private long graceEndsNanos;
   private final int maxPayloadBytes;
   private final NodeOutcomes outcomes;
   @GuardedBy("lock")
@@ -53,7 +55,9 @@ final class Dispatcher {
     this.idle = lock.newCondition();
     this.table = table;
     this.clock = clock;
-    this.graceEndsNanos = clock.nanoTime() + settings.registrationGrace().toNanos();
+    this.graceNanos = settings.registrationGrace().toNanos();
+    // Until the gateway listens no node can register, so the grace has not begun yet.
+    this.graceEndsNanos = graceNanos == 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
     this.maxPayloadBytes = settings.maxPayloadBytes();
     this.queues = new CallQueues(settings.maxQueuedCallsPerFunction());
     this.picker = new NodePicker(settings.defaultStrategy());
@@ -82,7 +86,7 @@ final class Dispatcher {
       }
       List<NodeSession> offering = table.offering(function);
       if (offering.isEmpty()) {
-        if (clock.nanoTime() < graceEndsNanos && call.request.pinnedNode() == null && queues.offer(call)) {
+        if (inGrace() && call.request.pinnedNode() == null && queues.offer(call)) {
           return null; // just started: its node is probably still reconnecting
         }
         return Errors.functionNotFound(function, table.visibleTo(call.request.grant()));
@@ -274,12 +278,32 @@ final class Dispatcher {
     }
   }
 
+  /** The gateway listens: the registration grace runs from now. */
+  void startGrace() {
+    lock.lock();
+    try {
+      graceEndsNanos = clock.nanoTime() + graceNanos;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean inGrace() {
+    lock.lock();
+    try {
+      return clock.nanoTime() < graceEndsNanos;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The start-up grace is over: calls still waiting for a function nobody offers fail as unknown. */
   void endGrace() {
     List<PendingCall> unknown;
     List<Error> errors = new ArrayList<>();
     lock.lock();
     try {
+      graceEndsNanos = Long.MIN_VALUE;
       unknown = queues.removeWhere(call -> table.offering(call.function()).isEmpty());
       for (PendingCall call : unknown) {
         call.state(PendingCall.State.DONE);

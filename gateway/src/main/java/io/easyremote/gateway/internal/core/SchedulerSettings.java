@@ -16,7 +16,7 @@ import java.time.Duration;
  * @param warmup how long a new node gets a ramped share of traffic; zero = none
  * @param ejectAfterFailures consecutive failures that eject a node for a back-off period; 0 = never
  * @param ejectBackoff the first ejection's length; it doubles on each repeat, up to 30 s
- * @param registrationGrace after start, how long a call to a function no node offers waits for
+ * @param registrationGrace after the gateway starts listening, how long a call to a function no node offers waits for
  *     one to register (nodes reconnecting after a gateway restart) before FUNCTION_NOT_FOUND
  * @param ownershipHold how long function names and node ids stay bound to the token of an owner
  *     whose nodes all disconnected; zero = released at once

@@ -31,6 +31,25 @@ class CallSchedulerTest {
   }
 
   @Test
+  void registrationGrace_runsFromListeningNotFromConstruction() throws Exception {
+    CallScheduler slowStart = new CallScheduler(CoreFixture.settings(Duration.ofSeconds(7), 4), CallListener.NONE, clock);
+    clock.forward(Duration.ofSeconds(20)); // class loading and TLS set-up on a slow machine
+    slowStart.startRegistrationGrace();
+    clock.forward(Duration.ofSeconds(6));
+    CoreFixture.Outcome early = new CoreFixture.Outcome();
+    slowStart.submit(unary("back", Duration.ofSeconds(30)), early);
+    CoreFixture.Frames frames = new CoreFixture.Frames();
+    slowStart.register(hello("a", 1, fn("back")), frames);
+    assertThat(frames.kinds()).as("the call waited for the reconnecting node").contains(KindCase.INVOKE);
+
+    clock.forward(Duration.ofSeconds(1)); // the grace is over now
+    CoreFixture.Outcome late = new CoreFixture.Outcome();
+    slowStart.submit(unary("gone", Duration.ofSeconds(30)), late);
+    assertThat(late.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
+    assertThat(early.completions).isZero();
+  }
+
+  @Test
   void deadline_expiresOnTheClockAndCancelsOnTheNode() throws Exception {
     CoreFixture.Frames frames = new CoreFixture.Frames();
     scheduler.register(hello("a", 1, fn("slow")), frames);

@@ -81,6 +81,7 @@ class DispatcherTest {
   @Test
   void submit_duringRegistrationGrace_waitsForTheNodeThenFailsWhenGraceEnds() {
     Dispatcher graceful = new Dispatcher(fx.lock, table, CoreFixture.settings(Duration.ofSeconds(7), 4), fx.clock);
+    graceful.startGrace();
     PendingCall call = fx.call(1, fx.unary("later", Duration.ofSeconds(30)), new CoreFixture.Outcome());
     assertThat(graceful.submit(call)).isNull();
     assertThat(graceful.queued("later")).isEqualTo(1);
