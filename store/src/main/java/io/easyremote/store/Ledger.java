@@ -209,6 +209,15 @@ public final class Ledger {
     return Optional.ofNullable(store.read(c -> LedgerEngine.account(c, id)));
   }
 
+  /**
+   * The account as the writer sees it after every request queued before this one (and their
+   * futures' callbacks, which run before this one's): a read in order with this ledger's writes,
+   * for a cache that those callbacks keep up to date ({@code null} when it does not exist).
+   */
+  public CompletableFuture<Account> accountInOrder(String id) {
+    return store.write(c -> LedgerEngine.account(c, id));
+  }
+
   /** The transfer, if it exists. */
   public Optional<Transfer> find(String transferId) {
     return Optional.ofNullable(store.read(c -> engine.find(c, transferId)));

@@ -137,12 +137,44 @@ class CreditsTest {
   }
 
   @Test
+  void manyPaidCallsAtOnce_eachResultFollowsItsSettlement_andTheLastCreditIsSpentExactly() throws Exception {
+    grant("alice", 20 * PRICE);
+    int before = runs.get();
+    try (Client alice = client(ALICE)) {
+      List<CompletableFuture<Integer>> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < 24; i++) { // 4 more than alice can pay for
+        calls.add(alice.callAsync("work", Integer.class, i));
+      }
+      int succeeded = 0;
+      int refused = 0;
+      for (CompletableFuture<Integer> call : calls) {
+        try {
+          call.get(30, TimeUnit.SECONDS);
+          succeeded++;
+        } catch (java.util.concurrent.ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOfSatisfying(RemoteException.class, r -> {
+            assertThat(r.code()).isEqualTo(ErrorCode.INSUFFICIENT_CREDITS);
+            assertThat(r.reachedNode()).isFalse();
+          });
+          refused++;
+        }
+      }
+      assertThat(succeeded).isEqualTo(20);
+      assertThat(refused).isEqualTo(4);
+      assertThat(runs.get() - before).as("no node ran a refused call").isEqualTo(20);
+      assertThat(statement("alice").spent()).as("every result seen was already charged").isEqualTo(20 * PRICE);
+      assertThat(statement("alice").account().available()).isZero();
+    }
+  }
+
+  @Test
   void paidCall_chargesTheCaller_andPaysTheOwnerAndTheOperatorExactly() throws Exception {
     grant("alice", 1_000);
     try (Client alice = client(ALICE)) {
       assertThat(alice.call("work", Integer.class, 21)).isEqualTo(42);
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> statement("owner").earned() == 90);
+    // No waiting: a paid result is released only once its settlement is committed (a crash now cannot undo the charge).
+    assertThat(statement("owner").earned()).isEqualTo(90);
     assertThat(statement("alice").spent()).isEqualTo(PRICE);
     assertThat(statement("alice").account().available()).isEqualTo(900);
     assertThat(statement("alice").account().reserved()).isZero();

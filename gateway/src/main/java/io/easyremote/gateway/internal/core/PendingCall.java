@@ -6,6 +6,7 @@ import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.Payload;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,8 @@ public final class PendingCall {
   /** Whether the caller's grant admitted it (and must be released on completion). */
   private volatile boolean admitted;
   private volatile Clock.Timer deadlineTimer;
+  /** Paid calls: the result waits for this (its charge made durable); see {@link #answerAfter}. */
+  private volatile CompletableFuture<Error> answerGate;
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener, ReentrantLock routing, Clock clock) {
     this.id = id;
@@ -235,6 +238,17 @@ public final class PendingCall {
     }
   }
 
+  /**
+   * Holds the caller's result until {@code gate} completes: with null the result goes out, with an
+   * error that error goes out instead. The call's listeners see the completion first, so the gate
+   * can wait for what they make durable (the credits settlement: a caller never sees a paid result
+   * that a crash could leave uncharged). Errors and stream ends are not held. The gate must
+   * complete within the call's deadline.
+   */
+  public void answerAfter(CompletableFuture<Error> gate) {
+    this.answerGate = gate;
+  }
+
   // ---------------------------------------------------------------- completion (any thread, once)
 
   boolean isCompleted() {
@@ -268,8 +282,22 @@ public final class PendingCall {
     }
     cancelTimer();
     bytesOut = payload.getData().size();
-    sink.onResult(payload, nodeId);
-    record(nodeId, null);
+    CompletableFuture<Error> gate = answerGate;
+    if (gate == null) {
+      sink.onResult(payload, nodeId);
+      record(nodeId, null);
+      return true;
+    }
+    record(nodeId, null); // the listeners start what the gate waits for
+    gate.whenComplete((refusal, failure) -> {
+      if (refusal == null && failure == null) {
+        sink.onResult(payload, nodeId);
+      } else {
+        Error error = refusal != null ? refusal : Errors.of(ErrorCode.UNAVAILABLE, "The call to '" + function()
+            + "' ran on node '" + nodeId + "' but its result could not be released: " + failure);
+        sink.onError(error.getNodeId().isEmpty() && nodeId != null ? error.toBuilder().setNodeId(nodeId).build() : error);
+      }
+    });
     return true;
   }
 

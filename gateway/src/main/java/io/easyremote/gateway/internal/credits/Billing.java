@@ -26,24 +26,29 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Charges for calls ({@code docs/credits.md}). As the scheduler's {@link CallAdmission} it reserves
- * a paid call's most it may cost from the caller's account before the call is routed (a caller who
- * cannot cover it gets {@code INSUFFICIENT_CREDITS} and no node runs the call); as a
- * {@link CallListener} it settles the call when it completes (the charge to the node owner's
+ * Charges for calls ({@code docs/credits.md}). As the scheduler's {@link CallAdmission} it admits
+ * a paid call at once when the caller's account can cover the most the call may cost
+ * ({@link CallerBudgets}, in memory) and queues that reservation to the ledger without waiting for
+ * it; a caller who cannot cover it gets {@code INSUFFICIENT_CREDITS} and no node runs the call. As
+ * a {@link CallListener} it settles the call when it completes (the charge to the node owner's
  * account, the fee to the operator's) or voids the reservation, and meters every call that reached
- * a node. Free calls (every node offering the function asks 0) never touch the ledger.
+ * a node. A paid call's result reaches its caller only once its settlement is committed, so a
+ * crash never leaves a result the caller saw uncharged. Free calls (every node offering the
+ * function asks 0) never touch the ledger.
  *
  * <p>Prices are those of the nodes offering the function when the call is admitted (the
- * reservation covers the highest); the node that ran it is charged at its price from then. Ledger
- * work runs asynchronously; nothing here blocks a caller's thread or the routing lock.
+ * reservation covers the highest); the node that ran it is charged at its price from then. Nothing
+ * here blocks a caller's thread or the routing lock. The ledger writes in order (one writer), so a
+ * call's settlement, queued when it completes, always follows its reservation, often in the same
+ * group commit.
  */
 public final class Billing implements CallAdmission, CallListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Billing.class);
@@ -60,9 +65,11 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private final Instant started = Instant.now();
   private final String idPrefix;
   private final Map<Long, Billed> open = new ConcurrentHashMap<>();
+  private final CallerBudgets budgets;
+  private final Map<String, CompletableFuture<Void>> reloading = new ConcurrentHashMap<>();
   /** What each node earned its owner since this gateway started (its share of settled charges). */
   private final Map<String, java.util.concurrent.atomic.LongAdder> earnedByNode = new ConcurrentHashMap<>();
-  private final ExecutorService executor = Executors.newFixedThreadPool(2, runnable -> {
+  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
     Thread t = new Thread(runnable, "easyremote-credits");
     t.setDaemon(true);
     return t;
@@ -92,9 +99,14 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   /** A node that may run the call: its price and its owner's account, when it was admitted. */
   record Offer(Price price, String owner) {}
 
-  /** A paid call between its reservation and its settlement. */
+  /**
+   * A paid call between its admission and its settlement.
+   *
+   * @param reservation completes with null once the ledger holds the reservation, or with why not
+   * @param answer what the call's result waits for: null once the settlement is committed
+   */
   private record Billed(String ledgerId, String caller, long maxCharge, Price highest, Map<String, Offer> offers,
-      CompletableFuture<Error> reservation) {}
+      long deadlineNanos, CompletableFuture<Error> reservation, CompletableFuture<Error> answer) {}
 
   public Billing(Ledger ledger, UsageTable usage, CallScheduler scheduler, Access access, CreditSettings settings, MeterRegistry registry) {
     this.ledger = ledger;
@@ -103,6 +115,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     this.access = access;
     this.settings = settings;
     this.idPrefix = settings.gatewayId() + "-" + started.toEpochMilli() + "-";
+    this.budgets = new CallerBudgets(ledger::account);
     this.reserved = Counter.builder("easyremote.credits.reserved").description("Credits reserved for paid calls").register(registry);
     this.refused = Counter.builder("easyremote.credits.refused").description("Paid calls refused with INSUFFICIENT_CREDITS").register(registry);
     this.settled = Counter.builder("easyremote.credits.settled.calls").description("Paid calls settled with a charge").register(registry);
@@ -126,6 +139,50 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     if (!voids.isEmpty()) {
       log.info("Voided {} reservation(s) left by this gateway's previous run ('{}')", voids.size(), settings.gatewayId());
     }
+    for (String account : access.accounts()) {
+      budgets.load(account);
+    }
+    // Balances change elsewhere too when gateways share a store: reload them now and then.
+    executor.scheduleWithFixedDelay(this::reloadBudgets, RELOAD_EVERY_MILLIS, RELOAD_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** How often the in-memory balances are reloaded from the ledger (changes made by other gateways). */
+  static final long RELOAD_EVERY_MILLIS = 2_000;
+
+  private void reloadBudgets() {
+    for (String account : access.accounts()) {
+      reloadBudget(account);
+    }
+  }
+
+  /**
+   * Reloads one account's balance, in order with this gateway's ledger requests (exact for its own
+   * changes). Concurrent reloads of one account share one read.
+   */
+  private CompletableFuture<Void> reloadBudget(String account) {
+    CompletableFuture<Void> started = new CompletableFuture<>();
+    CompletableFuture<Void> running = reloading.putIfAbsent(account, started);
+    if (running != null) {
+      return running;
+    }
+    ledger.accountInOrder(account).whenComplete((a, failure) -> {
+      reloading.remove(account, started);
+      if (failure != null) {
+        log.debug("Could not reload the balance of '{}'", account, failure);
+      } else if (a != null) {
+        budgets.set(account, a.available());
+      }
+      started.complete(null);
+    });
+    return started;
+  }
+
+  /**
+   * Grants {@code amount} to {@code account} (the mint's transfer {@code id}; a repeat with the same
+   * id grants nothing more) and makes it spendable here at once.
+   */
+  public CompletableFuture<io.easyremote.store.Transfer> grant(String id, String account, long amount) {
+    return ledger.mint(id, account, amount).thenCompose(transfer -> reloadBudget(account).thenApply(v -> transfer));
   }
 
   /** The ledger id of the call with the scheduler's id {@code callId}: unique across restarts. */
@@ -166,37 +223,67 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
           + "caller has no credits account: call it with a client key that has one."));
     }
     long deadlineMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(call.request().deadlineNanos() - System.nanoTime()));
-    long most;
+    long maxCharge;
     try {
-      most = Math.addExact(highest.perCall(), Math.multiplyExact(highest.perSecond(), seconds(deadlineMillis)));
+      maxCharge = Math.addExact(highest.perCall(), Math.multiplyExact(highest.perSecond(), seconds(deadlineMillis)));
     } catch (ArithmeticException e) {
       return CompletableFuture.completedFuture(Wire.error(ErrorCode.INVALID_REQUEST, "The most a call to '" + function
           + "' may cost with a deadline of " + deadlineMillis + " ms overflows: use a shorter deadline."));
     }
-    long maxCharge = most;
+    if (budgets.tryHold(caller, maxCharge)) {
+      held(call, caller, maxCharge, highest, offers, deadlineMillis);
+      return null; // routed now
+    }
+    // Short here: the balance may have grown behind this gateway's back (a grant, another gateway).
+    // Look again, in order with the ledger's writes, before refusing.
+    return reloadBudget(caller).thenApply(v -> {
+      if (budgets.tryHold(caller, maxCharge)) {
+        return held(call, caller, maxCharge, highest, offers, deadlineMillis);
+      }
+      refused.increment();
+      return insufficient(caller, maxCharge, function, highest, deadlineMillis);
+    });
+  }
+
+  /** The caller's balance holds {@code maxCharge}: queues the reservation (not awaited); returns null (route it). */
+  private Error held(PendingCall call, String caller, long maxCharge, Price highest, Map<String, Offer> offers, long deadlineMillis) {
+    String function = call.function();
     String ledgerId = ledgerId(call.id());
-    CompletableFuture<Error> reservation = new CompletableFuture<>();
-    open.put(call.id(), new Billed(ledgerId, caller, maxCharge, highest, offers, reservation));
-    ledger.reserveCall(ledgerId, caller, maxCharge, settings.gatewayId()).whenCompleteAsync((transfer, failure) -> {
+    Billed billed = new Billed(ledgerId, caller, maxCharge, highest, offers, call.request().deadlineNanos(), new CompletableFuture<>(),
+        new CompletableFuture<>());
+    open.put(call.id(), billed);
+    call.answerAfter(billed.answer());
+    // Queued, not awaited: the call is routed now, and its settlement is queued after this.
+    ledger.reserveCall(ledgerId, caller, maxCharge, settings.gatewayId()).whenComplete((transfer, failure) -> {
       if (failure == null) {
+        budgets.reserved(caller, maxCharge);
         reserved.increment(maxCharge);
-        reservation.complete(null);
+        billed.reservation().complete(null);
         return;
       }
-      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+      budgets.refused(caller, maxCharge);
+      Throwable cause = unwrap(failure);
       if (cause instanceof LedgerException le && le.error() == LedgerError.INSUFFICIENT_CREDITS) {
-        refused.increment();
-        reservation.complete(Wire.error(ErrorCode.INSUFFICIENT_CREDITS, "Account '" + caller + "' cannot cover the " + maxCharge
-            + " credits a call to '" + function + "' may cost (" + describe(highest) + ", deadline " + deadlineMillis + " ms): "
-            + "ask for a grant, or call with a shorter deadline."));
+        refused.increment(); // another gateway on the same store spent it first
+        billed.reservation().complete(insufficient(caller, maxCharge, function, highest, deadlineMillis));
       } else {
         ledgerFailures.increment();
         log.warn("Could not reserve call {} of '{}'", ledgerId, function, cause);
-        reservation.complete(Wire.error(ErrorCode.UNAVAILABLE, "The credits ledger could not reserve the call to '" + function
-            + "'; it never reached a node: retry."));
+        billed.reservation().complete(Wire.error(ErrorCode.UNAVAILABLE, "The credits ledger could not reserve the call to '"
+            + function + "', so its result is withheld: retry."));
       }
-    }, executor);
-    return reservation;
+    });
+    return null;
+  }
+
+  private static Error insufficient(String caller, long maxCharge, String function, Price highest, long deadlineMillis) {
+    return Wire.error(ErrorCode.INSUFFICIENT_CREDITS, "Account '" + caller + "' cannot cover the " + maxCharge
+        + " credits a call to '" + function + "' may cost (" + describe(highest) + ", deadline " + deadlineMillis + " ms): "
+        + "ask for a grant, or call with a shorter deadline.");
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
   }
 
   private Map<String, Offer> offers(List<NodeSession> nodes, String function, String pinned) {
@@ -245,33 +332,48 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       return; // free, a repeat of an idempotency key, or refused before its reservation was made
     }
     long charge = charge(billed, record);
-    String owner = nodeOwner;
-    billed.reservation().thenAcceptAsync(refusal -> {
-      if (refusal != null) {
-        return; // never reserved
-      }
-      if (charge == 0 || owner == null) {
-        ledger.voidCall(billed.ledgerId()).whenComplete((t, failure) -> {
-          if (failure != null) {
-            ledgerFailed("void", billed, failure);
-          } else {
-            voided.increment();
+    if (charge == 0 || nodeOwner == null) {
+      billed.answer().complete(null); // nothing to charge: the result need not wait
+      ledger.voidCall(billed.ledgerId()).whenComplete((t, failure) -> {
+        if (failure == null) {
+          budgets.released(billed.caller(), billed.maxCharge());
+          voided.increment();
+        } else if (!neverReserved(billed, failure)) {
+          ledgerFailed("void", billed, failure);
+        }
+      });
+      return;
+    }
+    // Queued behind the reservation; the result (if it succeeded) goes out once this is committed.
+    ledger.settleCall(billed.ledgerId(), nodeOwner, charge, settings.operatorAccount(), settings.feeBasisPoints())
+        .whenComplete((settlement, failure) -> {
+          if (failure == null) {
+            budgets.released(billed.caller(), settlement.released());
+            settled.increment();
+            earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
+            charged.increment(settlement.charge());
+            fees.increment(settlement.fee());
+            billed.answer().complete(null);
+            return;
           }
+          Error refusal = billed.reservation().getNow(null);
+          if (refusal == null) {
+            ledgerFailed("settle", billed, failure);
+            refusal = Wire.error(ErrorCode.UNAVAILABLE, "The call to '" + record.function() + "' ran, but the credits ledger "
+                + "could not settle it, so its result is withheld: retry.");
+          }
+          billed.answer().complete(refusal);
         });
-        return;
-      }
-      ledger.settleCall(billed.ledgerId(), owner, charge, settings.operatorAccount(), settings.feeBasisPoints())
-          .whenComplete((settlement, failure) -> {
-            if (failure != null) {
-              ledgerFailed("settle", billed, failure);
-            } else {
-              settled.increment();
-              earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
-              charged.increment(settlement.charge());
-              fees.increment(settlement.fee());
-            }
-          });
-    }, executor);
+    long left = billed.deadlineNanos() - System.nanoTime();
+    billed.answer().completeOnTimeout(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + record.function()
+        + "' ran, but its settlement was not committed within the deadline, so its result is withheld."), Math.max(0, left),
+        TimeUnit.NANOSECONDS);
+  }
+
+  /** The void failed because the reservation itself was refused (nothing to void). */
+  private static boolean neverReserved(Billed billed, Throwable failure) {
+    return billed.reservation().getNow(null) != null && unwrap(failure) instanceof LedgerException le
+        && le.error() == LedgerError.UNKNOWN_PENDING;
   }
 
   /** The charge under the policy in docs/credits.md: what the node did for the caller, at most the reservation. */
@@ -364,9 +466,14 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     return this::accountOf;
   }
 
+  /** What {@code account} may still reserve here now, or -1 when it has no account (tests). */
+  long spendable(String account) {
+    return budgets.spendable(account);
+  }
+
   @Override
   public void close() {
-    executor.shutdown();
+    executor.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

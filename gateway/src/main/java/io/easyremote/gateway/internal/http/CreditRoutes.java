@@ -196,7 +196,7 @@ public final class CreditRoutes {
         return CompletableFuture.completedFuture(ledgerError(LedgerError.OVERFLOW, "amount does not fit in 64 bits."));
       }
       String id = tree.path("id").asText("grant-" + UUID.randomUUID());
-      return billing.ledger().mint(id, account, amountNode.longValue()).handle((transfer, failure) -> {
+      return billing.grant(id, account, amountNode.longValue()).handle((transfer, failure) -> {
         if (failure != null) {
           Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
           if (cause instanceof LedgerException le) {

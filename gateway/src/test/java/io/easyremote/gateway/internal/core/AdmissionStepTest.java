@@ -9,6 +9,7 @@ import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.GatewayFrame.KindCase;
+import io.easyremote.protocol.wire.Result;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -63,5 +64,41 @@ class AdmissionStepTest {
     verdict.completeExceptionally(new IllegalStateException("store down"));
     assertThat(outcome.code()).isEqualTo(ErrorCode.UNAVAILABLE);
     assertThat(frames.invoked()).isEmpty();
+  }
+
+  @Test
+  void heldAnswer_resultWaitsForTheGateAfterTheListenersSawTheCall_thenGoesOut() throws Exception {
+    java.util.List<Long> completedBeforeAnswer = new java.util.ArrayList<>();
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    CompletableFuture<Error> settled = new CompletableFuture<>();
+    CallScheduler paid = new CallScheduler(CoreFixture.settings(), record -> completedBeforeAnswer.add(record.callId()), clock);
+    NodeSession node = paid.register(hello("a", 1, fn("paid")), frames);
+    paid.admission(call -> {
+      call.answerAfter(settled);
+      return null; // admitted at once
+    });
+    PendingCall call = paid.submit(CallRequestSpec.unary("paid", null, payload("[]"), "t", clock.nanoTime() + 5_000_000_000L), outcome);
+    paid.onResult(node, Result.newBuilder().setCallId(call.id).setPayload(payload("42")).build());
+    assertThat(completedBeforeAnswer).as("the listener (the settlement) saw it first").containsExactly(call.id);
+    assertThat(outcome.completions).as("the result waits for the gate").isZero();
+    settled.complete(null);
+    assertThat(outcome.result.getData().toStringUtf8()).isEqualTo("42");
+  }
+
+  @Test
+  void heldAnswer_gateRefuses_theCallerGetsTheErrorNamingTheNode() throws Exception {
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    CompletableFuture<Error> settled = new CompletableFuture<>();
+    NodeSession node = scheduler.register(hello("a", 1, fn("paid")), frames);
+    scheduler.admission(call -> {
+      call.answerAfter(settled);
+      return null;
+    });
+    PendingCall call = scheduler.submit(CallRequestSpec.unary("paid", null, payload("[]"), "t", clock.nanoTime() + 5_000_000_000L), outcome);
+    scheduler.onResult(node, Result.newBuilder().setCallId(call.id).setPayload(payload("42")).build());
+    settled.complete(Wire.error(ErrorCode.INSUFFICIENT_CREDITS, "spent on another gateway"));
+    assertThat(outcome.code()).isEqualTo(ErrorCode.INSUFFICIENT_CREDITS);
+    assertThat(outcome.error.getNodeId()).as("it reached a node").isEqualTo("a");
+    assertThat(outcome.result).isNull();
   }
 }
