@@ -7,7 +7,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -227,16 +226,14 @@ class CliProcessIT {
 
   @Test
   void tlsGatewayWithSecrets_nodeAndCallerUseFilesAndEnvironment_andMistakesAreNamed(@TempDir Path dir) throws Exception {
-    openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "2",
-        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
-    openssl(dir, "pkcs8", "-topk8", "-nocrypt", "-in", "key.pem", "-out", "key.pk8");
+    Jvm.selfSignedCertificate(dir);
     String nodeToken = Access.newSecret();
     String clientKey = Access.newSecret();
     Files.writeString(dir.resolve("gateway.yaml"), "nodeTokens:\n  - name: box\n    hash: " + Access.hash(nodeToken)
         + "\n    functions: [\"*\"]\n    nodeIds: [\"*\"]\nclientKeys:\n  - name: caller\n    hash: " + Access.hash(clientKey)
         + "\n    functions: [\"*\"]\n");
-    Path tokenFile = secretFile(dir.resolve("node.token"), nodeToken);
-    Path keyFile = secretFile(dir.resolve("client.key"), clientKey);
+    Path tokenFile = Jvm.secretFile(dir.resolve("node.token"), nodeToken);
+    Path keyFile = Jvm.secretFile(dir.resolve("client.key"), clientKey);
     String ca = dir.resolve("cert.pem").toString();
 
     String gw = startGateway("--config", dir.resolve("gateway.yaml").toString(),
@@ -277,24 +274,9 @@ class CliProcessIT {
     assertThat(plaintext.err()).startsWith("UNAVAILABLE: ").contains("if the gateway uses TLS");
   }
 
-  private static Path secretFile(Path file, String secret) throws IOException {
-    Files.writeString(file, secret + "\n");
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    return file;
-  }
-
   /** The command line of {@code p} as other users of the machine see it. */
   private static String commandLine(Process p) throws IOException {
     Path proc = Path.of("/proc", Long.toString(p.pid()), "cmdline");
     return Files.exists(proc) ? Files.readString(proc).replace('\0', ' ') : p.info().commandLine().orElse("");
-  }
-
-  private static void openssl(Path dir, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("openssl"));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String output = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("openssl %s: %s", args[0], output).isZero();
   }
 }

@@ -85,4 +85,28 @@ final class Jvm {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
   }
+
+  /** Runs {@code openssl} with {@code args} in {@code dir} (test certificates); fails the test when it fails. */
+  static void openssl(Path dir, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("openssl"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    org.assertj.core.api.Assertions.assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    org.assertj.core.api.Assertions.assertThat(p.exitValue()).as("openssl %s: %s", args[0], output).isZero();
+  }
+
+  /** A self-signed certificate for 127.0.0.1 in {@code dir}: cert.pem (the CA to trust) and key.pk8. */
+  static void selfSignedCertificate(Path dir) throws Exception {
+    openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "2",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
+    openssl(dir, "pkcs8", "-topk8", "-nocrypt", "-in", "key.pem", "-out", "key.pk8");
+  }
+
+  /** Writes {@code secret} to {@code file}, readable by its owner only (as --key-file and --token-file want). */
+  static Path secretFile(Path file, String secret) throws IOException {
+    Files.writeString(file, secret + "\n");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    return file;
+  }
 }
