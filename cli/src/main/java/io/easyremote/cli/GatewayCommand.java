@@ -42,6 +42,11 @@ final class GatewayCommand implements Callable<Integer> {
       description = "The operator's fee in basis points of each charge, 0-10000 (default: ${DEFAULT-VALUE}).")
   int creditsFeeBasisPoints;
 
+  @Option(names = "--credits-early-results",
+      description = "Send a paid call's result before its settlement is committed: as fast as a free call, but a gateway "
+          + "crash in those milliseconds leaves the call uncharged (default: the result waits for the settlement).")
+  boolean creditsEarlyResults;
+
   @Option(names = "--gateway-id", paramLabel = "ID",
       description = "This gateway's id in the ledger (1-32 letters, digits, '_'); each gateway sharing one PostgreSQL needs its own.")
   String gatewayId;
@@ -72,7 +77,7 @@ final class GatewayCommand implements Callable<Integer> {
       builder.state(state);
     }
     if (creditsOperator != null) {
-      builder.credits(creditsOperator, creditsFeeBasisPoints);
+      builder.credits(creditsOperator, creditsFeeBasisPoints).creditsSettleBeforeResult(!creditsEarlyResults);
     }
     if (gatewayId != null) {
       builder.gatewayId(gatewayId);

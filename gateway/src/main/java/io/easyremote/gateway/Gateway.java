@@ -445,6 +445,7 @@ public final class Gateway implements AutoCloseable {
     private String otlpEndpoint;
     private String creditsOperator;
     private int creditsFeeBasisPoints;
+    private boolean creditsSettleBeforeResult = true;
     private String gatewayId = "gateway";
 
     private Builder() {}
@@ -454,7 +455,8 @@ public final class Gateway implements AutoCloseable {
      * docs/credits.md): before a paid call is routed the most it may cost is reserved from the
      * caller's account (a caller who cannot cover it gets {@code INSUFFICIENT_CREDITS}); when it
      * completes the node owner's account is paid and {@code feeBasisPoints} of each charge
-     * (0..10,000) go to {@code operatorAccount}. Every call that reached a node is metered. Needs
+     * (0..10,000) go to {@code operatorAccount}, and its result goes out once that is committed
+     * (see {@link #creditsSettleBeforeResult}). Every call that reached a node is metered. Needs
      * a state store ({@link #state} or {@link #stateJdbcUrl}); accounts are those of the client
      * keys and node tokens ({@link Access}). Default: off, every call free.
      */
@@ -464,6 +466,18 @@ public final class Gateway implements AutoCloseable {
         throw new IllegalArgumentException("the operator fee is 0..10000 basis points, not " + feeBasisPoints);
       }
       this.creditsFeeBasisPoints = feeBasisPoints;
+      return this;
+    }
+
+    /**
+     * Whether a paid call's result waits until its settlement is committed to the ledger (default
+     * true). With false the result goes out at once and the settlement follows within
+     * milliseconds: paid calls are as fast as free ones, but a gateway crash in those milliseconds
+     * leaves calls whose results were seen uncharged (their reservations are voided at restart).
+     * Free calls never wait either way.
+     */
+    public Builder creditsSettleBeforeResult(boolean wait) {
+      this.creditsSettleBeforeResult = wait;
       return this;
     }
 
@@ -850,7 +864,8 @@ public final class Gateway implements AutoCloseable {
           new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs,
               mcpAllowedOrigins),
           List.copyOf(corsOrigins), openTelemetry, otlpEndpoint,
-          creditsOperator == null ? null : new CreditSettings(gatewayId, creditsOperator, creditsFeeBasisPoints)));
+          creditsOperator == null ? null : new CreditSettings(gatewayId, creditsOperator, creditsFeeBasisPoints,
+              creditsSettleBeforeResult)));
     }
 
     private static Duration positive(Duration d, String name) {

@@ -15,13 +15,16 @@ final class GatewayRole implements ChildRole {
   private final Duration heartbeat;
   private final String state;
   private final boolean credits;
+  /** credits-early: paid results go out before their settlement is committed. */
+  private final boolean earlyResults;
   private Gateway gateway;
 
   GatewayRole(String[] args) {
     this.maxPayloadBytes = args.length > 0 ? Integer.parseInt(args[0]) : 32 << 20;
     this.heartbeat = Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 1000);
     this.state = args.length > 2 && !args[2].equals("-") ? args[2] : null;
-    this.credits = args.length > 3 && args[3].equals("credits");
+    this.credits = args.length > 3 && args[3].startsWith("credits");
+    this.earlyResults = args.length > 3 && args[3].equals("credits-early");
   }
 
   @Override
@@ -33,7 +36,7 @@ final class GatewayRole implements ChildRole {
       builder.stateJdbcUrl(state.substring("postgres:".length()));
     }
     if (credits) {
-      builder.credits(PaidAccess.OPERATOR, 1_000).access(PaidAccess.access());
+      builder.credits(PaidAccess.OPERATOR, 1_000).creditsSettleBeforeResult(!earlyResults).access(PaidAccess.access());
     }
     gateway = builder
         .host("127.0.0.1")

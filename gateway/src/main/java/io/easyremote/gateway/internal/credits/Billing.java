@@ -252,7 +252,9 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     Billed billed = new Billed(ledgerId, caller, maxCharge, highest, offers, call.request().deadlineNanos(), new CompletableFuture<>(),
         new CompletableFuture<>());
     open.put(call.id(), billed);
-    call.answerAfter(billed.answer());
+    if (settings.settleBeforeResult()) {
+      call.answerAfter(billed.answer());
+    }
     // Queued, not awaited: the call is routed now, and its settlement is queued after this.
     ledger.reserveCall(ledgerId, caller, maxCharge, settings.gatewayId()).whenComplete((transfer, failure) -> {
       if (failure == null) {

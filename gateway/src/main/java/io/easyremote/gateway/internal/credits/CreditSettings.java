@@ -9,8 +9,10 @@ import io.easyremote.store.Ledger;
  * @param gatewayId names this gateway in ledger call ids and reservation tags (unique per gateway of a cluster)
  * @param operatorAccount the account the routing fee goes to
  * @param feeBasisPoints the fee, in basis points of each charge (0..10,000)
+ * @param settleBeforeResult whether a paid call's result waits until its settlement is committed
+ *     (the default: no result a crash could leave uncharged) or goes out at once
  */
-public record CreditSettings(String gatewayId, String operatorAccount, int feeBasisPoints) {
+public record CreditSettings(String gatewayId, String operatorAccount, int feeBasisPoints, boolean settleBeforeResult) {
   public CreditSettings {
     Access.checkAccount(operatorAccount, "the operator");
     if (gatewayId == null || !gatewayId.matches("[A-Za-z0-9_]{1,32}")) {
