@@ -46,6 +46,9 @@ final class Dispatcher {
   @GuardedBy("lock")
   private boolean closing;
   private final ConcurrentLinkedQueue<NodeSession> unflushed = new ConcurrentLinkedQueue<>();
+  /** Calls to forward to another gateway at the next {@link #flush()} (never under the lock). */
+  private final ConcurrentLinkedQueue<PendingCall> unforwarded = new ConcurrentLinkedQueue<>();
+  private volatile RemoteGateways remote;
   private final AtomicLong ignoredFrames = new AtomicLong();
 
   Dispatcher(ReentrantLock lock, RoutingTable table, SchedulerSettings settings, Clock clock) {
@@ -82,6 +85,9 @@ final class Dispatcher {
       }
       List<NodeSession> offering = table.offering(function);
       if (offering.isEmpty()) {
+        if (forwards(call)) {
+          return null;
+        }
         if (clock.nanoTime() < graceEndsNanos && call.request.pinnedNode() == null && queues.offer(call)) {
           return null; // just started: its node is probably still reconnecting
         }
@@ -100,6 +106,9 @@ final class Dispatcher {
         call.admit();
       }
       String pinned = call.request.pinnedNode();
+      if (pinned != null && table.node(pinned) == null && forwards(call)) {
+        return null;
+      }
       Error unservable = picker.unservable(call, offering, pinned == null ? null : table.node(pinned));
       if (unservable != null) {
         return unservable;
@@ -116,6 +125,30 @@ final class Dispatcher {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The cluster's other gateways, or null outside a cluster. Set before the gateway serves calls. */
+  void remote(RemoteGateways gateways) {
+    this.remote = gateways;
+  }
+
+  /**
+   * Marks the call forwarded when another gateway of the cluster can take it (the send happens at
+   * the next {@link #flush()}); false when there is none, or the call is a stream.
+   */
+  @GuardedBy("lock")
+  private boolean forwards(PendingCall call) {
+    RemoteGateways gateways = remote;
+    if (gateways == null || call.request.stream()) {
+      return false;
+    }
+    String target = gateways.choose(call.request);
+    if (target == null) {
+      return false;
+    }
+    call.forwardTo(target);
+    unforwarded.add(call);
+    return true;
   }
 
   /** Sends the call to the node (queued for the next {@link #flush()}) and counts it in flight. */
@@ -230,6 +263,12 @@ final class Dispatcher {
               + "' ran on node '" + node.nodeId + "'; the node was told to cancel it.");
           String why = code == ErrorCode.DEADLINE_EXCEEDED ? "deadline exceeded" : code == ErrorCode.CANCELLED ? "caller cancelled" : reason;
           enqueue(node, cancelFrame(call.id, why));
+        }
+        case FORWARDED -> {
+          call.state(PendingCall.State.DONE);
+          error.setReachedNode(true); // it may be running on the other gateway's node
+          error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
+              + "' was forwarded to gateway '" + call.forwardedTo() + "'.");
         }
         case FOLLOWING -> {
           call.state(PendingCall.State.DONE);
@@ -386,12 +425,42 @@ final class Dispatcher {
     unflushed.add(node);
   }
 
-  /** Writes the frames queued for nodes. Call it after releasing the routing lock. */
+  /** Writes the frames queued for nodes and sends the calls forwarded to other gateways. Call it after releasing the routing lock. */
   void flush() {
     NodeSession node;
     while ((node = unflushed.poll()) != null) {
       node.flush();
     }
+    PendingCall call;
+    while ((call = unforwarded.poll()) != null) {
+      forward(call);
+    }
+  }
+
+  private void forward(PendingCall call) {
+    PendingCall forwarded = call;
+    RemoteGateways gateways = remote;
+    if (gateways == null) { // the gateway left the cluster in between
+      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+        call.fail(Errors.of(ErrorCode.UNAVAILABLE, "The gateway left its cluster before '" + call.function() + "' could be forwarded; retry."));
+      }
+      return;
+    }
+    gateways.forward(call.forwardedTo(), call.request, new CallSink() {
+      @Override
+      public void onResult(io.easyremote.protocol.wire.Payload payload, String nodeId) {
+        if (forwarded.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+          forwarded.succeed(payload, nodeId);
+        }
+      }
+
+      @Override
+      public void onError(Error error) {
+        if (forwarded.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+          forwarded.fail(error);
+        }
+      }
+    });
   }
 
   static GatewayFrame cancelFrame(long callId, String reason) {

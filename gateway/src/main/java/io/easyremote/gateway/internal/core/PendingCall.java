@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * accessor takes it; it is reentrant); completion is once-only and safe from any thread.
  */
 public final class PendingCall {
-  enum State { QUEUED, DISPATCHED, ABANDONED, FOLLOWING, DONE }
+  enum State { QUEUED, DISPATCHED, ABANDONED, FOLLOWING, FORWARDED, DONE }
 
   final long id;
   final CallRequestSpec request;
@@ -45,6 +45,8 @@ public final class PendingCall {
   /** Whether the caller's grant admitted it (and must be released on completion). */
   private volatile boolean admitted;
   private volatile Clock.Timer deadlineTimer;
+  /** The gateway it was forwarded to, or null. */
+  private volatile String forwardedTo;
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener, ReentrantLock routing, Clock clock) {
     this.id = id;
@@ -164,6 +166,22 @@ public final class PendingCall {
     } finally {
       routing.unlock();
     }
+  }
+
+  /** Sent to another gateway of the cluster: it answers there, not on a local node. */
+  void forwardTo(String gatewayId) {
+    routing.lock();
+    try {
+      state = State.FORWARDED;
+      forwardedTo = gatewayId;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** The gateway it was forwarded to, or null. */
+  String forwardedTo() {
+    return forwardedTo;
   }
 
   /** Dispatches so far. */
