@@ -121,6 +121,27 @@ class ClusterForwardingTest {
   }
 
   @Test
+  void listings_onA_showTheNodesOfEveryGateway_withTheirGateway() throws Exception {
+    try (ComputeNode onA = ComputeNode.builder().gateway(a.address()).id("a-node").register("local", String.class, s -> s).build().start()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> b.clusterStats().remoteNodes() == 2);
+
+      assertThat(viaA.nodes()).extracting(io.easyremote.protocol.NodeInfo::id, io.easyremote.protocol.NodeInfo::gatewayId)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("a-node", "gw-a"), org.assertj.core.groups.Tuple.tuple("c-node", "gw-c"));
+      assertThat(viaA.functions()).filteredOn(f -> f.name().equals("add")).singleElement()
+          .satisfies(f -> assertThat(f.nodeIds()).containsExactly("c-node"));
+      assertThat(viaA.functions()).extracting(io.easyremote.protocol.FunctionInfo::name).contains("local", "add", "boom", "mark");
+
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String nodesJson = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + b.address() + "/api/nodes")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(nodesJson).contains("\"id\":\"a-node\"", "\"gatewayId\":\"gw-a\"", "\"id\":\"c-node\"", "\"gatewayId\":\"gw-c\"");
+      String functionsJson = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + b.address() + "/api/functions"))
+          .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(functionsJson).contains("\"name\":\"local\"", "\"name\":\"add\"");
+    }
+  }
+
+  @Test
   void pinnedCall_toANodeOnC_runsThere_andAnUnknownPinIsRefusedAsBefore() {
     assertThat(viaA.callNode("c-node", "add", Integer.class, 40, 2)).isEqualTo(42);
 

@@ -115,6 +115,23 @@ public final class GatewayCluster implements AutoCloseable {
       }
     });
     scheduler.remoteGateways(f);
+    status.cluster(new io.easyremote.gateway.internal.core.ClusterListing() {
+      @Override
+      public String gatewayId() {
+        return gatewayId;
+      }
+
+      @Override
+      public List<NodeInfo> remoteNodes() {
+        List<NodeInfo> out = new ArrayList<>();
+        for (RemoteNode node : directory.view().nodes()) {
+          out.add(NodeInfo.newBuilder().setNodeId(node.id()).setGatewayId(node.gatewayId()).setState(state(node.health()))
+              .putAllLabels(node.labels()).setMaxConcurrency(node.capacity()).addAllFunctions(new java.util.TreeSet<>(node.functions()))
+              .setCost(node.cost()).build());
+        }
+        return out;
+      }
+    });
     scheduler.onMembershipChange(this::publishSoon);
     timer.scheduleWithFixedDelay(this::publishNow, LOAD_INTERVAL.toMillis(), LOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     log.info("Gateway {} joined the cluster ({}){}", gatewayId, directory.connectedUrl(),
@@ -148,6 +165,14 @@ public final class GatewayCluster implements AutoCloseable {
           node.getInFlight(), health(node.getState()), node.getLabelsMap(), Math.max(0, node.getCost())));
     }
     return nodes;
+  }
+
+  private static String state(NodeHealth health) {
+    return switch (health) {
+      case UP -> "HEALTHY";
+      case SUSPECT -> "SUSPECT";
+      case DRAINING -> "DRAINING";
+    };
   }
 
   private static NodeHealth health(String state) {
@@ -187,6 +212,7 @@ public final class GatewayCluster implements AutoCloseable {
   public void close() {
     timer.shutdownNow();
     scheduler.remoteGateways(null);
+    status.cluster(null);
     Connection conn = connection;
     if (conn != null) {
       try {
