@@ -202,10 +202,11 @@ class ClusterForwardingTest {
   }
 
   @Test
-  void remoteGateway_killed_failsItsCallsClearlyAndQuickly() throws Exception {
+  void remoteGateway_killed_failsItsCallsClearlyAndQuickly_andItsNodeReHomesToB() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     try (ClusterGatewayProcess d = ClusterGatewayProcess.start("gw-d", nats.url(1), PASSWORD, SECRET);
-        ComputeNode onD = ComputeNode.builder().gateway(d.address()).id("d-node")
+        ComputeNode onD = ComputeNode.builder().gateway(d.address() + "," + b.address()).id("d-node")
+            .reconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(2)) // the first retry 0.5-1 s after the loss, on B
             .register("hold", String.class, s -> {
               try {
                 release.await(30, TimeUnit.SECONDS);
@@ -236,7 +237,14 @@ class ClusterForwardingTest {
           });
       long failedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
       assertThat(failedAfter).isLessThan(5_000);
-      System.out.printf("in-flight forwarded call failed %d ms after its gateway was killed%n", failedAfter);
+      // The node knows gateway B too: it re-homes there and is callable from A again within 5 s of the kill.
+      await().atMost(Duration.ofMillis(5_000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed)))
+          .pollInterval(Duration.ofMillis(20)).ignoreExceptionsInstanceOf(RemoteException.class)
+          .until(() -> "back".equals(viaA.withDeadline(Duration.ofSeconds(1)).call("onlyOnD", String.class, "back")));
+      long reHomedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+      assertThat(b.nodes()).extracting(io.easyremote.protocol.NodeInfo::id).contains("d-node");
+      System.out.printf("in-flight forwarded call failed %d ms after its gateway was killed; its node callable again via B after %d ms%n",
+          failedAfter, reHomedAfter);
     } finally {
       release.countDown();
     }

@@ -55,6 +55,10 @@ final class ClusterForwarder implements RemoteGateways {
   private final AtomicLong rotation = new AtomicLong();
   private final AtomicLong forwarded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  /** Gateways that answered "no responders" (gone, not yet expired from the directory), until when to skip them. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> unreachableUntil = new java.util.concurrent.ConcurrentHashMap<>();
+  /** How long a gateway that had no responder is skipped: the directory drops it within its expiry anyway. */
+  private static final long SKIP_UNREACHABLE_NANOS = TimeUnit.SECONDS.toNanos(3);
   /** Requests awaiting an answer, by gateway: failed at once when their gateway vanishes from the directory. */
   private final java.util.concurrent.ConcurrentHashMap<String, java.util.Set<CompletableFuture<Message>>> waiting =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -73,14 +77,20 @@ final class ClusterForwarder implements RemoteGateways {
       return null; // forwarded here already: it runs here or fails here, never a second hop
     }
     DirectoryView view = directory.view();
+    long now = System.nanoTime();
     if (request.pinnedNode() != null) {
-      return view.node(request.pinnedNode())
-          .filter(node -> node.functions().contains(request.function()) && node.health() == NodeHealth.UP)
-          .map(RemoteNode::gatewayId).orElse(null);
+      for (GatewayEntry entry : view.gateways().values()) { // a node that moved may still be listed under its old gateway
+        RemoteNode node = entry.nodes().get(request.pinnedNode());
+        if (node != null && node.functions().contains(request.function()) && node.health() == NodeHealth.UP
+            && reachable(entry.gatewayId(), now)) {
+          return entry.gatewayId();
+        }
+      }
+      return null;
     }
     List<FunctionOffer> offers = new ArrayList<>();
     for (FunctionOffer offer : view.offers(request.function())) {
-      if (offer.healthyNodes() > 0 && fits(view, offer, request.requirements())) {
+      if (offer.healthyNodes() > 0 && reachable(offer.gatewayId(), now) && fits(view, offer, request.requirements())) {
         offers.add(offer);
       }
     }
@@ -98,6 +108,23 @@ final class ClusterForwarder implements RemoteGateways {
           .orElseThrow().gatewayId();
       default -> twoChoices(offers);
     };
+  }
+
+  private boolean reachable(String gatewayId, long now) {
+    Long until = unreachableUntil.get(gatewayId);
+    if (until == null) {
+      return true;
+    }
+    if (now - until >= 0) {
+      unreachableUntil.remove(gatewayId, until);
+      return true;
+    }
+    return false;
+  }
+
+  /** {@code gatewayId} (re)joined the directory: it is worth trying again. */
+  void gatewayJoined(String gatewayId) {
+    unreachableUntil.remove(gatewayId);
   }
 
   /** Of two random gateways, the one with the larger free share of its capacity. */
@@ -183,6 +210,10 @@ final class ClusterForwarder implements RemoteGateways {
       pending.remove(answer);
       if (failure != null) {
         failed.incrementAndGet();
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof CancellationException) { // no responders: skip it until the directory drops it
+          unreachableUntil.put(target, System.nanoTime() + SKIP_UNREACHABLE_NANOS);
+        }
         reply.onError(failureOf(target, request, failure));
         return;
       }

@@ -111,6 +111,7 @@ public final class GatewayCluster implements AutoCloseable {
         case EXPIRED -> f.gatewayGone(change.gatewayId(), "it stopped heartbeating");
         case LEFT -> f.gatewayGone(change.gatewayId(), "it left the cluster");
         case RESTARTED -> f.gatewayGone(change.gatewayId(), "it restarted");
+        case JOINED -> f.gatewayJoined(change.gatewayId());
         default -> { }
       }
     });
