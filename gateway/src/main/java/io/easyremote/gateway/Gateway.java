@@ -394,10 +394,13 @@ public final class Gateway implements AutoCloseable {
     if (agents != null) {
       agents.close();
     }
-    scheduler.shutdown(config.drainTimeout);
     var member = cluster;
     if (member != null) {
-      member.close(); // after the drain: calls forwarded here meanwhile were answered
+      member.leave(); // goodbye first: the other gateways stop forwarding here; what they already forwarded drains below
+    }
+    scheduler.shutdown(config.drainTimeout);
+    if (member != null) {
+      member.close(config.drainTimeout); // waits for the calls this gateway forwarded, then disconnects
     }
     Billing b = billing;
     if (b != null) {

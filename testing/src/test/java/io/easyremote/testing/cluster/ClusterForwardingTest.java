@@ -74,7 +74,7 @@ class ClusterForwardingTest {
   @BeforeAll
   static void startCluster() throws Exception {
     NatsServers.Builder servers = NatsServers.builder().servers(3);
-    for (String id : List.of("gw-a", "gw-b", "gw-c", "gw-d")) {
+    for (String id : List.of("gw-a", "gw-b", "gw-c", "gw-d", "gw-e")) {
       servers.user(NatsUser.gateway(id, PASSWORD));
     }
     // Authenticated on NATS and allowed to publish forwarded calls, but not a gateway: it has no cluster secret.
@@ -90,12 +90,16 @@ class ClusterForwardingTest {
   }
 
   private static Gateway gateway(String id, int server) {
-    Gateway g = Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(Duration.ofSeconds(1))
+    Gateway g = unmanagedGateway(id, server, Duration.ofSeconds(1));
+    open.add(0, g); // closed last
+    return g;
+  }
+
+  private static Gateway unmanagedGateway(String id, int server, Duration drainTimeout) {
+    return Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(drainTimeout)
         .cluster(ClusterConfig.builder().servers(nats.urlsFrom(server)).noRandomize().gatewayId(id)
             .userPassword(id, PASSWORD.toCharArray()).secret(SECRET.toCharArray()).build())
         .build().start();
-    open.add(0, g); // closed last
-    return g;
   }
 
   @AfterAll
@@ -199,6 +203,37 @@ class ClusterForwardingTest {
     }
     assertThat(marks.get()).as("the node never ran a forged call").isEqualTo(marksBefore);
     assertThat(viaA.call("mark", Integer.class)).isEqualTo(marksBefore + 1); // a real forwarded call still works
+  }
+
+  @Test
+  void remoteGateway_closingGracefully_leavesTheDirectoryAtOnce_andStillAnswersWhatWasForwardedToIt() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Gateway e = unmanagedGateway("gw-e", 2, Duration.ofSeconds(5));
+    try (ComputeNode onE = ComputeNode.builder().gateway(e.address()).id("e-node")
+        .register("holdE", String.class, s -> {
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+          }
+          return "done " + s;
+        }).build().start()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> viaA.nodes().stream().anyMatch(n -> n.id().equals("e-node")));
+      CompletableFuture<String> held = viaA.withDeadline(Duration.ofSeconds(10)).callAsync("holdE", String.class, "x");
+      await().atMost(Duration.ofSeconds(5)).until(() -> onE.inFlight() == 1);
+
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(e::close);
+      await("goodbye: A drops gw-e's node at once").atMost(Duration.ofSeconds(1))
+          .until(() -> viaA.nodes().stream().noneMatch(n -> n.id().equals("e-node")));
+      assertThat(held).isNotDone();
+      release.countDown();
+
+      assertThat(held.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
+      closing.get(10, TimeUnit.SECONDS);
+    } finally {
+      release.countDown();
+      e.close();
+    }
   }
 
   @Test

@@ -55,6 +55,8 @@ final class ClusterForwarder implements RemoteGateways {
   private final AtomicLong rotation = new AtomicLong();
   private final AtomicLong forwarded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
+  /** Forwarded calls awaiting their answer (guarded by this object's monitor for waiting). */
+  private int inFlight;
   /** Gateways that answered "no responders" (gone, not yet expired from the directory), until when to skip them. */
   private final java.util.concurrent.ConcurrentHashMap<String, Long> unreachableUntil = new java.util.concurrent.ConcurrentHashMap<>();
   /** How long a gateway that had no responder is skipped: the directory drops it within its expiry anyway. */
@@ -206,8 +208,10 @@ final class ClusterForwarder implements RemoteGateways {
     }
     java.util.Set<CompletableFuture<Message>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
+    started();
     answer.whenComplete((msg, failure) -> {
       pending.remove(answer);
+      finished();
       if (failure != null) {
         failed.incrementAndGet();
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
@@ -270,9 +274,33 @@ final class ClusterForwarder implements RemoteGateways {
     return body.build();
   }
 
+  private synchronized void started() {
+    inFlight++;
+  }
+
+  private synchronized void finished() {
+    if (--inFlight == 0) {
+      notifyAll();
+    }
+  }
+
+  /** Waits up to {@code timeoutNanos} for every forwarded call to be answered; false when some are still waiting. */
+  synchronized boolean awaitIdle(long timeoutNanos) throws InterruptedException {
+    long until = System.nanoTime() + timeoutNanos;
+    while (inFlight > 0) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
   /**
-   * {@code gatewayId} left the directory (expired, said goodbye or restarted): the calls still
-   * waiting for its answer fail now with NODE_LOST instead of waiting for their deadline.
+   * {@code gatewayId} vanished from the directory (expired or restarted): the calls still waiting
+   * for its answer fail now with NODE_LOST instead of waiting for their deadline. (A gateway that
+   * says goodbye drains first: its calls are still answered.)
    */
   void gatewayGone(String gatewayId, String why) {
     java.util.Set<CompletableFuture<Message>> pending = waiting.remove(gatewayId);

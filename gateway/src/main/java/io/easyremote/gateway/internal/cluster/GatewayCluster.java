@@ -109,7 +109,6 @@ public final class GatewayCluster implements AutoCloseable {
     directory.addListener(change -> {
       switch (change.kind()) {
         case EXPIRED -> f.gatewayGone(change.gatewayId(), "it stopped heartbeating");
-        case LEFT -> f.gatewayGone(change.gatewayId(), "it left the cluster");
         case RESTARTED -> f.gatewayGone(change.gatewayId(), "it restarted");
         case JOINED -> f.gatewayJoined(change.gatewayId());
         default -> { }
@@ -208,7 +207,35 @@ public final class GatewayCluster implements AutoCloseable {
         s == null ? 0 : s.served(), s == null ? 0 : s.rejected());
   }
 
-  /** Leaves the cluster: says goodbye in the directory and closes the forwarding connection. */
+  /**
+   * Starts leaving, before the gateway drains: says goodbye in the directory, so the others stop
+   * forwarding calls here at once, while the calls they already forwarded are still answered (the
+   * forwarding connection stays open until {@link #close}).
+   */
+  public void leave() {
+    timer.shutdownNow();
+    directory.close();
+  }
+
+  /**
+   * Leaves the cluster, after the gateway drained: waits up to {@code drainTimeout} for the calls
+   * this gateway forwarded to be answered, then closes the forwarding connection.
+   */
+  public void close(Duration drainTimeout) {
+    ClusterForwarder f = forwarder;
+    if (f != null) {
+      try {
+        if (!f.awaitIdle(drainTimeout.toNanos())) {
+          log.warn("Cluster {}: closing with forwarded calls still unanswered after {}", gatewayId, drainTimeout);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    close();
+  }
+
+  /** Leaves the cluster at once: says goodbye and closes the forwarding connection. */
   @Override
   public void close() {
     timer.shutdownNow();
