@@ -206,6 +206,33 @@ class ClusterForwardingTest {
   }
 
   @Test
+  void forgedForward_fromAnUnauthenticatedClientOnAnOpenNats_isIgnoredAndCounted() throws Exception {
+    // A NATS without authorization: anyone may connect and publish; the cluster secret keeps forged calls out.
+    AtomicInteger ran = new AtomicInteger();
+    try (NatsServers open = NatsServers.builder().servers(1).start();
+        Gateway x = Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(Duration.ZERO)
+            .cluster(ClusterConfig.builder().servers(open.url(0)).gatewayId("gw-x").secret(SECRET.toCharArray()).build())
+            .build().start();
+        ComputeNode onX = ComputeNode.builder().gateway(x.address()).id("x-node").register("markX", String.class, s -> {
+          ran.incrementAndGet();
+          return s;
+        }).build().start();
+        Connection anyone = Nats.connect(new Options.Builder().server(open.url(0)).build())) {
+      ForwardedCallBody body = ForwardedCallBody.newBuilder().setFromGateway("gw-y").setToGateway("gw-x")
+          .setIssuedAtMs(System.currentTimeMillis()).setDeadlineMs(5_000)
+          .setCall(CallRequest.newBuilder().setFunction("markX").setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("[\"f\"]"))))
+          .build();
+      byte[] unsigned = ForwardedCall.newBuilder().setBody(body.toByteString()).build().toByteArray();
+
+      assertThat(anyone.request("easyremote.fwd.gw-x", unsigned, Duration.ofMillis(300))).as("a forger gets no answer").isNull();
+
+      await().atMost(Duration.ofSeconds(2)).until(() -> x.clusterStats().ignoredForwards() == 1);
+      assertThat(x.clusterStats().servedForPeers()).isZero();
+      assertThat(ran).as("the node never ran the forged call").hasValue(0);
+    }
+  }
+
+  @Test
   void remoteGateway_closingGracefully_leavesTheDirectoryAtOnce_andStillAnswersWhatWasForwardedToIt() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     Gateway e = unmanagedGateway("gw-e", 2, Duration.ofSeconds(5));
