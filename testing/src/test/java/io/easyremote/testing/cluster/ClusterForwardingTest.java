@@ -45,6 +45,8 @@ class ClusterForwardingTest {
   private static final String PASSWORD = "nats-pw-0123456789";
   private static final String SECRET = "cluster-secret-0123456789abcdef";
   private static final AtomicInteger marks = new AtomicInteger();
+  private static final CountDownLatch interrupted = new CountDownLatch(1);
+  private static ComputeNode cNode;
 
   private static NatsServers nats;
   private static final List<AutoCloseable> open = new ArrayList<>();
@@ -69,6 +71,17 @@ class ClusterForwardingTest {
     public int mark() {
       return marks.incrementAndGet();
     }
+
+    @Remote
+    public String waitForCancel() {
+      try {
+        Thread.sleep(30_000); // the function under test: it must be interrupted by the cancel
+        return "not cancelled";
+      } catch (InterruptedException e) {
+        interrupted.countDown();
+        return "interrupted";
+      }
+    }
   }
 
   @BeforeAll
@@ -83,7 +96,8 @@ class ClusterForwardingTest {
     a = gateway("gw-a", 0);
     b = gateway("gw-b", 1);
     c = gateway("gw-c", 2);
-    open.add(ComputeNode.builder().gateway(c.address()).id("c-node").register(new OnlyOnC()).build().start());
+    cNode = ComputeNode.builder().gateway(c.address()).id("c-node").register(new OnlyOnC()).build().start();
+    open.add(cNode);
     viaA = Client.builder().gateway(a.address()).deadline(Duration.ofSeconds(10)).build();
     open.add(viaA);
     await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 1 && b.clusterStats().remoteNodes() == 1);
@@ -167,6 +181,17 @@ class ClusterForwardingTest {
         .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENTS));
     assertThatThrownBy(() -> viaA.call("nobodyOffersThis", Integer.class))
         .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND));
+  }
+
+  @Test
+  void cancel_ofAForwardedCall_reachesTheNodeOnC() throws Exception {
+    CompletableFuture<String> call = viaA.callAsync("waitForCancel", String.class);
+    await().atMost(Duration.ofSeconds(5)).until(() -> cNode.inFlight() == 1);
+
+    call.cancel(true);
+
+    assertThat(interrupted.await(5, TimeUnit.SECONDS)).as("the node's method was interrupted").isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> cNode.inFlight() == 0);
   }
 
   @Test

@@ -53,6 +53,9 @@ final class ClusterForwarder implements RemoteGateways {
   private final ForwardSigner signer;
   private final String subjectPrefix;
   private final AtomicLong rotation = new AtomicLong();
+  /** Request ids: random start per run, so a restarted gateway never reuses one its peers still hold. */
+  private final AtomicLong requestIds = new AtomicLong(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+  private static final Runnable NOTHING = () -> { };
   private final AtomicLong forwarded = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   /** Forwarded calls awaiting their answer (guarded by this object's monitor for waiting). */
@@ -181,21 +184,20 @@ final class ClusterForwarder implements RemoteGateways {
   }
 
   @Override
-  public void forward(String target, CallRequestSpec request, CallSink reply) {
+  public Runnable forward(String target, CallRequestSpec request, CallSink reply) {
     long remainingNanos = request.deadlineNanos() - System.nanoTime();
     if (remainingNanos <= 0) {
       reply.onError(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "Deadline exceeded before '" + request.function()
           + "' could be forwarded to gateway '" + target + "'."));
-      return;
+      return NOTHING;
     }
-    byte[] body = body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).toByteArray();
-    byte[] message = ForwardedCall.newBuilder().setBody(com.google.protobuf.ByteString.copyFrom(body))
-        .setMac(com.google.protobuf.ByteString.copyFrom(signer.sign(body))).build().toByteArray();
+    long requestId = requestIds.incrementAndGet();
+    byte[] message = signed(body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId).build());
     if (message.length > connection.getMaxPayload()) {
       reply.onError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The call to '" + request.function() + "' is " + message.length
           + " bytes; it must go to gateway '" + target + "', and NATS carries at most " + connection.getMaxPayload()
           + " bytes between gateways (max_payload in nats-server's configuration)."));
-      return;
+      return NOTHING;
     }
     forwarded.incrementAndGet();
     CompletableFuture<Message> answer;
@@ -204,7 +206,7 @@ final class ClusterForwarder implements RemoteGateways {
     } catch (RuntimeException e) {
       failed.incrementAndGet();
       reply.onError(unreachable(target, request, e.toString()));
-      return;
+      return NOTHING;
     }
     java.util.Set<CompletableFuture<Message>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
@@ -236,9 +238,27 @@ final class ClusterForwarder implements RemoteGateways {
         reply.onError(callReply.getError());
       }
     });
+    return () -> cancel(target, requestId);
   }
 
-  private ForwardedCallBody body(String target, CallRequestSpec request, long remainingMillis) {
+  /** Tells {@code target} that the caller of {@code requestId} went away (fire and forget: the call's deadline bounds it anyway). */
+  private void cancel(String target, long requestId) {
+    byte[] message = signed(ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(target)
+        .setIssuedAtMs(System.currentTimeMillis()).setRequestId(requestId).setCancel(true).build());
+    try {
+      connection.publish(subjectPrefix + "." + target, message);
+    } catch (RuntimeException e) {
+      log.debug("Cancel of forwarded call {} to {} not sent", requestId, target, e);
+    }
+  }
+
+  private byte[] signed(ForwardedCallBody body) {
+    byte[] bytes = body.toByteArray();
+    return ForwardedCall.newBuilder().setBody(com.google.protobuf.ByteString.copyFrom(bytes))
+        .setMac(com.google.protobuf.ByteString.copyFrom(signer.sign(bytes))).build().toByteArray();
+  }
+
+  private ForwardedCallBody.Builder body(String target, CallRequestSpec request, long remainingMillis) {
     CallRequest.Builder call = CallRequest.newBuilder()
         .setFunction(request.function())
         .setPayload(request.payload())
@@ -271,7 +291,7 @@ final class ClusterForwarder implements RemoteGateways {
       String scope = request.grant().idempotencyScope();
       body.setAnonymousHost(scope.startsWith("anonymous@") ? scope.substring("anonymous@".length()) : scope);
     }
-    return body.build();
+    return body;
   }
 
   private synchronized void started() {

@@ -57,6 +57,9 @@ final class ForwardedCallServer {
   private final ForwardSigner signer;
   private final Connection connection;
   private final AtomicLong served = new AtomicLong();
+  /** Forwarded calls running here, by "from gateway/request id": what a cancel finds. */
+  private final java.util.concurrent.ConcurrentHashMap<String, io.easyremote.gateway.internal.core.PendingCall> running =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Rejection, AtomicLong> rejected = new EnumMap<>(Rejection.class);
 
   ForwardedCallServer(String gatewayId, CallScheduler scheduler, CallerAuthentication authentication, ForwardSigner signer,
@@ -93,13 +96,21 @@ final class ForwardedCallServer {
       reject(Rejection.STALE, msg);
       return;
     }
+    String key = body.getFromGateway() + "/" + body.getRequestId();
+    if (body.getCancel()) {
+      io.easyremote.gateway.internal.core.PendingCall call = running.get(key);
+      if (call != null) {
+        scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call at gateway '" + body.getFromGateway() + "'.");
+      }
+      return;
+    }
     String replyTo = msg.getReplyTo();
     if (replyTo == null || replyTo.isEmpty()) {
       reject(Rejection.NO_REPLY_SUBJECT, msg);
       return;
     }
     served.incrementAndGet();
-    CallSink reply = new Reply(replyTo);
+    Reply reply = new Reply(replyTo, key);
     CallRequestSpec spec;
     try {
       spec = toSpec(body);
@@ -112,7 +123,13 @@ final class ForwardedCallServer {
           + "': every gateway of a cluster needs the same access configuration."));
       return;
     }
-    scheduler.submit(spec, reply);
+    io.easyremote.gateway.internal.core.PendingCall call = scheduler.submit(spec, reply);
+    if (!reply.sent) {
+      running.put(key, call);
+      if (reply.sent) { // answered in between
+        running.remove(key);
+      }
+    }
   }
 
   /** The call as this gateway's scheduler takes it, or null when the caller's key is not configured here. */
@@ -156,9 +173,12 @@ final class ForwardedCallServer {
   /** Sends the scheduler's answer back to the forwarding gateway. */
   private final class Reply implements CallSink {
     private final String replyTo;
+    private final String key;
+    volatile boolean sent;
 
-    Reply(String replyTo) {
+    Reply(String replyTo, String key) {
       this.replyTo = replyTo;
+      this.key = key;
     }
 
     @Override
@@ -176,6 +196,8 @@ final class ForwardedCallServer {
     }
 
     private void send(CallReply reply) {
+      sent = true;
+      running.remove(key);
       byte[] bytes = reply.toByteArray();
       if (bytes.length > connection.getMaxPayload()) {
         bytes = CallReply.newBuilder().setError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The result is " + bytes.length

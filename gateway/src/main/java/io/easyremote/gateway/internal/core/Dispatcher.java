@@ -48,6 +48,8 @@ final class Dispatcher {
   private final ConcurrentLinkedQueue<NodeSession> unflushed = new ConcurrentLinkedQueue<>();
   /** Calls to forward to another gateway at the next {@link #flush()} (never under the lock). */
   private final ConcurrentLinkedQueue<PendingCall> unforwarded = new ConcurrentLinkedQueue<>();
+  /** Cancellations of forwarded calls to send at the next {@link #flush()}. */
+  private final ConcurrentLinkedQueue<Runnable> forwardCancels = new ConcurrentLinkedQueue<>();
   private volatile RemoteGateways remote;
   private final AtomicLong ignoredFrames = new AtomicLong();
 
@@ -266,6 +268,12 @@ final class Dispatcher {
         }
         case FORWARDED -> {
           call.state(PendingCall.State.DONE);
+          if (code == ErrorCode.CANCELLED) { // at its deadline the other gateway ends it by itself
+            Runnable cancel = call.cancelForward();
+            if (cancel != null) {
+              forwardCancels.add(cancel);
+            }
+          }
           error.setReachedNode(true); // it may be running on the other gateway's node
           error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
               + "' was forwarded to gateway '" + call.forwardedTo() + "'.");
@@ -435,6 +443,10 @@ final class Dispatcher {
     while ((call = unforwarded.poll()) != null) {
       forward(call);
     }
+    Runnable cancel;
+    while ((cancel = forwardCancels.poll()) != null) {
+      cancel.run();
+    }
   }
 
   private void forward(PendingCall call) {
@@ -446,7 +458,7 @@ final class Dispatcher {
       }
       return;
     }
-    gateways.forward(call.forwardedTo(), call.request, new CallSink() {
+    Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new CallSink() {
       @Override
       public void onResult(io.easyremote.protocol.wire.Payload payload, String nodeId) {
         if (forwarded.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
@@ -461,6 +473,7 @@ final class Dispatcher {
         }
       }
     });
+    forwarded.forwarded(cancel);
   }
 
   static GatewayFrame cancelFrame(long callId, String reason) {

@@ -47,6 +47,9 @@ public final class PendingCall {
   private volatile Clock.Timer deadlineTimer;
   /** The gateway it was forwarded to, or null. */
   private volatile String forwardedTo;
+  /** What cancels it on the gateway it was forwarded to; {@link #CANCEL_REQUESTED} once cancelled. */
+  private final java.util.concurrent.atomic.AtomicReference<Runnable> forwardCancel = new java.util.concurrent.atomic.AtomicReference<>();
+  private static final Runnable CANCEL_REQUESTED = () -> { };
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener, ReentrantLock routing, Clock clock) {
     this.id = id;
@@ -182,6 +185,19 @@ public final class PendingCall {
   /** The gateway it was forwarded to, or null. */
   String forwardedTo() {
     return forwardedTo;
+  }
+
+  /** The forward was sent; {@code cancel} cancels it there. Runs it at once when the caller already cancelled. */
+  void forwarded(Runnable cancel) {
+    if (!forwardCancel.compareAndSet(null, cancel)) {
+      cancel.run();
+    }
+  }
+
+  /** The caller cancelled a forwarded call: what cancels it there, or null (not sent yet: {@link #forwarded} will). */
+  Runnable cancelForward() {
+    Runnable cancel = forwardCancel.getAndSet(CANCEL_REQUESTED);
+    return cancel == CANCEL_REQUESTED ? null : cancel;
   }
 
   /** Dispatches so far. */

@@ -14,7 +14,8 @@ public interface RemoteGateways {
 
   /**
    * Sends the call to {@code gatewayId} and completes {@code reply} exactly once, from any thread,
-   * at the latest shortly after the call's deadline. Never called under the routing lock.
+   * at the latest shortly after the call's deadline. Never called under the routing lock. Returns
+   * what cancels the call there (the caller went away); never null.
    */
-  void forward(String gatewayId, CallRequestSpec request, CallSink reply);
+  Runnable forward(String gatewayId, CallRequestSpec request, CallSink reply);
 }
