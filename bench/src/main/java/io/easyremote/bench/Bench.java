@@ -26,13 +26,13 @@ import picocli.CommandLine.Option;
     description = "Runs the EasyRemote benchmarks on 127.0.0.1 with same-run baselines (direct gRPC, NATS).")
 public final class Bench implements Callable<Integer> {
   private static final List<String> ORDER = List.of("footprint", "latency", "throughput", "payload", "stream", "rest", "scale", "concurrency",
-      "jobs", "fanout", "ledger", "directory", "paid");
+      "jobs", "fanout", "ledger", "directory", "paid", "forward");
 
   @Option(names = "--quick", description = "A short smoke run (about 2 minutes): fewer rounds, 1,000 simulated nodes.")
   boolean quick;
 
   @Option(names = "--only", split = ",", paramLabel = "SCENARIO",
-      description = "Run only these: footprint, latency, throughput, payload, stream, rest, scale, concurrency, jobs, fanout, ledger, directory, paid.")
+      description = "Run only these: footprint, latency, throughput, payload, stream, rest, scale, concurrency, jobs, fanout, ledger, directory, paid, forward.")
   List<String> only = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR", defaultValue = "bench/results", description = "Where the report goes (default: ${DEFAULT-VALUE}).")
@@ -87,11 +87,12 @@ public final class Bench implements Callable<Integer> {
 
     List<Scenario> scenarios = new ArrayList<>(List.of(new FootprintScenario(), new LatencyScenario(), new ThroughputScenario(),
         new PayloadScenario(), new StreamScenario(), new RestScenario(), new ScaleScenario(), new ConcurrencyScenario(), new JobsScenario(),
-        new FanOutScenario(), new LedgerScenario(), new DirectoryScenario(), new PaidScenario()));
+        new FanOutScenario(), new LedgerScenario(), new DirectoryScenario(), new PaidScenario(), new ForwardScenario()));
     scenarios.removeIf(s -> !only.isEmpty() && !only.contains(s.id()));
     List<Section> sections = new ArrayList<>();
     try (Lab lab = Lab.start(settings)) {
-      if (scenarios.stream().anyMatch(s -> !List.of("scale", "concurrency", "jobs", "fanout", "ledger", "directory", "paid").contains(s.id()))) {
+      if (scenarios.stream().anyMatch(s -> !List.of("scale", "concurrency", "jobs", "fanout", "ledger", "directory", "paid", "forward")
+          .contains(s.id()))) {
         System.out.printf("Warming up the JIT of every process (%d s on the relayed path)...%n%n", settings.jitWarmup().toSeconds());
         lab.warmUp(settings);
       }

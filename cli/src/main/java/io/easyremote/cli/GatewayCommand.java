@@ -5,7 +5,9 @@ import io.easyremote.gateway.Gateway;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code easyremote gateway}: runs a gateway until interrupted. */
 @Command(name = "gateway", description = "Runs a gateway until Ctrl-C (then drains and stops).")
@@ -48,8 +50,15 @@ final class GatewayCommand implements Callable<Integer> {
   boolean creditsEarlyResults;
 
   @Option(names = "--gateway-id", paramLabel = "ID",
-      description = "This gateway's id in the ledger (1-32 letters, digits, '_'); each gateway sharing one PostgreSQL needs its own.")
+      description = "This gateway's id in a cluster (1-64 letters, digits, '-', '_') and in the ledger (there 1-32 letters, digits, '_'); "
+          + "each gateway of a cluster, or sharing one PostgreSQL, needs its own.")
   String gatewayId;
+
+  @Mixin
+  ClusterOptions cluster;
+
+  @Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve TLS with this PEM certificate chain (needs --tls-key).")
   Path tlsCert;
@@ -79,8 +88,12 @@ final class GatewayCommand implements Callable<Integer> {
     if (creditsOperator != null) {
       builder.credits(creditsOperator, creditsFeeBasisPoints).creditsSettleBeforeResult(!creditsEarlyResults);
     }
-    if (gatewayId != null) {
-      builder.gatewayId(gatewayId);
+    if (gatewayId != null && (creditsOperator != null || gatewayId.matches("[A-Za-z0-9_]{1,32}"))) {
+      builder.gatewayId(gatewayId); // the ledger's id; a cluster id such as gw-a matters to the ledger only with credits
+    }
+    io.easyremote.gateway.ClusterConfig clusterConfig = cluster.config(gatewayId, spec.commandLine().getErr());
+    if (clusterConfig != null) {
+      builder.cluster(clusterConfig);
     }
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new IllegalArgumentException("--tls-cert and --tls-key go together: give both, or neither for plaintext");
@@ -98,6 +111,7 @@ final class GatewayCommand implements Callable<Integer> {
     Gateway gateway = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "easyremote-shutdown"));
     System.out.println("EasyRemote gateway listening on " + gateway.address() + (tlsCert != null ? " with TLS" : "")
+        + (clusterConfig != null ? " in cluster as " + clusterConfig.gatewayId() : "")
         + (host.equals(gateway.address().split(":")[0]) ? "" : " (bound to " + host + ")"));
     System.out.flush();
     gateway.awaitTermination();

@@ -31,17 +31,27 @@ final class NodesCommand implements Callable<Integer> {
         System.out.println(CliJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(nodes));
         return 0;
       }
-      Tables table = new Tables("NODE", "STATE", "IN-FLIGHT", "CPU", "MEM FREE", "GPUS", "SERVED", "FAILED", "LATENCY", "LABELS", "FUNCTIONS");
+      boolean cluster = nodes.stream().anyMatch(n -> !n.gatewayId().isEmpty());
+      Tables table = cluster
+          ? new Tables("NODE", "GATEWAY", "STATE", "IN-FLIGHT", "CPU", "MEM FREE", "GPUS", "SERVED", "FAILED", "LATENCY", "LABELS", "FUNCTIONS")
+          : new Tables("NODE", "STATE", "IN-FLIGHT", "CPU", "MEM FREE", "GPUS", "SERVED", "FAILED", "LATENCY", "LABELS", "FUNCTIONS");
       for (NodeInfo n : nodes) {
-        table.row(n.id(), n.state(), n.inFlight() + "/" + n.maxConcurrency(),
+        Object[] first = cluster ? new Object[] {n.id(), n.gatewayId(), n.state()} : new Object[] {n.id(), n.state()};
+        table.row(concat(first, n.inFlight() + "/" + n.maxConcurrency(),
             String.format("%.0f%%", n.resources().cpuLoad() * 100), gib(n.resources().memoryFreeBytes()),
             n.resources().gpus().isEmpty() ? "-" : n.resources().gpus().size() + "", n.callsServed(), n.callsFailed(),
             String.format("%.1f ms", n.ewmaLatencyMillis()), n.labels().isEmpty() ? "-" : n.labels().toString(),
-            String.join(",", n.functions()));
+            String.join(",", n.functions())));
       }
       table.print(System.out);
       return 0;
     }
+  }
+
+  private static Object[] concat(Object[] first, Object... rest) {
+    Object[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
+    System.arraycopy(rest, 0, all, first.length, rest.length);
+    return all;
   }
 
   private static String gib(long bytes) {

@@ -158,6 +158,30 @@ class MainTest {
   }
 
   @Test
+  void gateway_clusterOptions_buildTheClusterConfig_withSecretsFromTheEnvironment() throws Exception {
+    environment.put("EASYREMOTE_CLUSTER_PASSWORD", "nats-password");
+    environment.put("EASYREMOTE_CLUSTER_SECRET", "a-cluster-secret-of-32-characters");
+    GatewayCommand gateway = parse(GatewayCommand.class, "gateway", "--cluster", "nats://10.0.0.1:4222,nats://10.0.0.2:4222",
+        "--gateway-id", "gw-a", "--cluster-user", "gw-a");
+    assertThat(gateway.cluster.servers).containsExactly("nats://10.0.0.1:4222", "nats://10.0.0.2:4222");
+
+    io.easyremote.gateway.ClusterConfig config = gateway.cluster.config(gateway.gatewayId, new PrintWriter(err, true));
+
+    assertThat(config.gatewayId()).isEqualTo("gw-a");
+    assertThat(config.signed()).isTrue();
+    assertThat(parse(GatewayCommand.class, "gateway").cluster.config(null, new PrintWriter(err, true))).isNull();
+  }
+
+  @Test
+  void gateway_clusterWithoutGatewayIdOrPassword_isAUsageError() {
+    assertThat(execute("gateway", "--port", "0", "--cluster", "nats://127.0.0.1:1")).isEqualTo(2);
+    assertThat(err.toString()).contains("--cluster needs --gateway-id");
+    assertThat(execute("gateway", "--port", "0", "--cluster", "nats://127.0.0.1:1", "--gateway-id", "gw-a", "--cluster-user", "gw-a"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--cluster-user needs its password");
+  }
+
+  @Test
   void node_unreadableCa_failsBeforeConnecting() {
     assertThat(execute("node", "--gateway", "127.0.0.1:1", "--tls-ca", "/nonexistent/ca.pem")).isEqualTo(2);
     assertThat(err.toString()).contains("error: CA file is not readable: /nonexistent/ca.pem");

@@ -109,40 +109,10 @@ public final class NatsDirectory implements ClusterDirectory {
     if (connection != null || closed) {
       throw new IllegalStateException("directory " + config.gatewayId + " was already started" + (closed ? " and closed" : ""));
     }
-    Options.Builder options = new Options.Builder()
-        .servers(config.servers.toArray(String[]::new))
-        .connectionName("easyremote-gateway-" + config.gatewayId)
+    Options.Builder options = connectionOptions("easyremote-gateway-" + config.gatewayId)
         .noEcho()
-        .maxReconnects(-1)
-        .reconnectWait(Duration.ofMillis(250))
-        .connectionTimeout(config.connectTimeout)
-        .pingInterval(Duration.ofSeconds(2))
         .connectionListener((conn, event) -> log.info("Cluster directory {}: NATS {} ({})", config.gatewayId, event,
-            conn.getConnectedUrl()))
-        .errorListener(new io.nats.client.ErrorListener() {
-          @Override
-          public void errorOccurred(Connection conn, String error) {
-            log.warn("Cluster directory {}: NATS error: {}", config.gatewayId, error);
-          }
-        });
-    if (config.noRandomize) {
-      options.noRandomize();
-    }
-    if (config.user != null) {
-      options.userInfo(config.user.toCharArray(), config.password);
-    }
-    if (config.token != null) {
-      options.token(config.token);
-    }
-    if (config.nkeySeed != null) {
-      options.authHandler(nkeyHandler(config.nkeySeed));
-    }
-    if (config.credentialsFile != null) {
-      options.authHandler(Nats.credentials(config.credentialsFile.toString()));
-    }
-    if (config.sslContext != null) {
-      options.sslContext(config.sslContext);
-    }
+            conn.getConnectedUrl()));
     Connection conn;
     try {
       conn = Nats.connect(options.build());
@@ -225,6 +195,46 @@ public final class NatsDirectory implements ClusterDirectory {
   public String connectedUrl() {
     Connection conn = connection;
     return conn == null ? null : conn.getConnectedUrl();
+  }
+
+  /**
+   * NATS options for another connection of this gateway to the same cluster: the same servers,
+   * credentials, TLS and reconnect policy as the directory's own (the gateway forwards calls on a
+   * second connection, so a large call never delays a heartbeat). Add listeners and build.
+   */
+  public Options.Builder connectionOptions(String connectionName) {
+    Options.Builder options = new Options.Builder()
+        .servers(config.servers.toArray(String[]::new))
+        .connectionName(connectionName)
+        .maxReconnects(-1)
+        .reconnectWait(Duration.ofMillis(250))
+        .connectionTimeout(config.connectTimeout)
+        .pingInterval(Duration.ofSeconds(2))
+        .errorListener(new io.nats.client.ErrorListener() {
+          @Override
+          public void errorOccurred(Connection conn, String error) {
+            log.warn("Cluster {} ({}): NATS error: {}", config.gatewayId, connectionName, error);
+          }
+        });
+    if (config.noRandomize) {
+      options.noRandomize();
+    }
+    if (config.user != null) {
+      options.userInfo(config.user.toCharArray(), config.password);
+    }
+    if (config.token != null) {
+      options.token(config.token);
+    }
+    if (config.nkeySeed != null) {
+      options.authHandler(nkeyHandler(config.nkeySeed));
+    }
+    if (config.credentialsFile != null) {
+      options.authHandler(Nats.credentials(config.credentialsFile.toString()));
+    }
+    if (config.sslContext != null) {
+      options.sslContext(config.sslContext);
+    }
+    return options;
   }
 
   @Override

@@ -91,6 +91,7 @@ public final class Gateway implements AutoCloseable {
   private volatile McpEndpoint mcp;
   private volatile Billing billing;
   private volatile QuotaGate quotaGate;
+  private volatile io.easyremote.gateway.internal.cluster.GatewayCluster cluster;
 
   private final CallMetrics metrics = new CallMetrics();
   private final RecentCalls recentCalls = new RecentCalls();
@@ -106,7 +107,8 @@ public final class Gateway implements AutoCloseable {
       int ioThreads, Strategy defaultStrategy, Duration warmup, int ejectAfterFailures, Duration ejectBackoff,
       Duration registrationGrace, Duration ownershipHold, Duration helloTimeout, boolean insecure, Access access,
       java.nio.file.Path tlsCertChain, java.nio.file.Path tlsPrivateKey, JobConfig jobs,
-      List<String> corsOrigins, io.opentelemetry.api.OpenTelemetry openTelemetry, String otlpEndpoint, CreditSettings credits) {}
+      List<String> corsOrigins, io.opentelemetry.api.OpenTelemetry openTelemetry, String otlpEndpoint, CreditSettings credits,
+      ClusterConfig cluster) {}
 
   /** Where durable state lives and how jobs are kept (null state and URL: no jobs); which origins may use /mcp. */
   private record JobConfig(java.nio.file.Path state, String stateJdbcUrl, Duration jobRetention, Duration jobTimeout,
@@ -233,6 +235,9 @@ public final class Gateway implements AutoCloseable {
     }
     server = s;
     scheduler.startRegistrationGrace();
+    if (config.cluster != null) {
+      joinCluster(authentication);
+    }
     if (jobService != null) {
       jobService.start(); // recovers jobs left by a previous run; nodes reconnect within the registration grace
     }
@@ -242,6 +247,25 @@ public final class Gateway implements AutoCloseable {
     }
     log.info("EasyRemote gateway listening on {}", address());
     return this;
+  }
+
+  /** Joins the cluster: publishes the local nodes, forwards what no local node can take, serves what others forward. */
+  private void joinCluster(CallerAuthentication authentication) {
+    var member = new io.easyremote.gateway.internal.cluster.GatewayCluster(config.cluster.gatewayId(), config.cluster.newDirectory(),
+        config.cluster.secret(), scheduler, status, authentication);
+    try {
+      member.start();
+    } catch (java.io.IOException | RuntimeException e) {
+      close();
+      throw new IllegalStateException("Cannot join the cluster as '" + config.cluster.gatewayId() + "': " + e.getMessage(), e);
+    }
+    cluster = member;
+  }
+
+  /** The cluster as this gateway sees it, with its forwarding counters; null when the gateway is not in a cluster. */
+  public ClusterStats clusterStats() {
+    var member = cluster;
+    return member == null ? null : member.stats();
   }
 
   /** REST, SSE, status, OpenAPI, metrics and the dashboard, on the same port as gRPC. */
@@ -371,7 +395,14 @@ public final class Gateway implements AutoCloseable {
     if (agents != null) {
       agents.close();
     }
+    var member = cluster;
+    if (member != null) {
+      member.leave(); // goodbye first: the other gateways stop forwarding here; what they already forwarded drains below
+    }
     scheduler.shutdown(config.drainTimeout);
+    if (member != null) {
+      member.close(config.drainTimeout); // waits for the calls this gateway forwarded, then disconnects
+    }
     Billing b = billing;
     if (b != null) {
       b.close(); // settles what the drained calls left, before the store closes
@@ -447,8 +478,20 @@ public final class Gateway implements AutoCloseable {
     private int creditsFeeBasisPoints;
     private boolean creditsSettleBeforeResult = true;
     private String gatewayId = "gateway";
+    private ClusterConfig cluster;
 
     private Builder() {}
+
+    /**
+     * Joins a cluster of gateways on NATS (docs/cluster.md): this gateway publishes its nodes to
+     * the others, forwards calls that no local node can take (or that are pinned to another
+     * gateway's node) to a gateway that can, and runs the calls they forward here. Default: no
+     * cluster; the gateway needs nothing external.
+     */
+    public Builder cluster(ClusterConfig config) {
+      this.cluster = Objects.requireNonNull(config, "config");
+      return this;
+    }
 
     /**
      * Charges for calls to functions that have a price ({@code ComputeNode.builder().price(...)},
@@ -858,6 +901,11 @@ public final class Gateway implements AutoCloseable {
             + "Configure both (easyremote keygen prints the entries for gateway.yaml; start with --config gateway.yaml), "
             + "listen on 127.0.0.1 (the default), or pass --insecure (Gateway.builder().insecure(true)) to run an open gateway knowingly.");
       }
+      if (cluster != null && !access.clientKeys().isEmpty() && !cluster.signed()) {
+        throw new IllegalStateException("A gateway with client keys joins a cluster only with a cluster secret "
+            + "(ClusterConfig.builder().secret(...), easyremote gateway --cluster-secret or EASYREMOTE_CLUSTER_SECRET): "
+            + "without it, any process that may publish on NATS could forward calls in any key's name.");
+      }
       return new Gateway(new Config(host, port, maxPayloadBytes, maxQueuedCallsPerFunction, maxFunctionsPerNode, defaultDeadline,
           heartbeatInterval, nodeTimeout, drainTimeout, streamBufferItems, ioThreads, defaultStrategy, warmup, ejectAfterFailures,
           ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey,
@@ -865,7 +913,7 @@ public final class Gateway implements AutoCloseable {
               mcpAllowedOrigins),
           List.copyOf(corsOrigins), openTelemetry, otlpEndpoint,
           creditsOperator == null ? null : new CreditSettings(gatewayId, creditsOperator, creditsFeeBasisPoints,
-              creditsSettleBeforeResult)));
+              creditsSettleBeforeResult), cluster));
     }
 
     private static Duration positive(Duration d, String name) {

@@ -23,6 +23,9 @@ import java.util.Map;
  * @param errorRate exponentially weighted share of failed calls, 0..1
  * @param cost the declared cost per call
  * @param version the node's EasyRemote version
+ * @param gatewayId in a cluster of gateways, the gateway the node is connected to (where its calls
+ *     run); empty outside a cluster. Only the id, functions, capacity, state, labels and cost of a
+ *     node on another gateway are known; its load figures read 0.
  */
 public record NodeInfo(
     String id,
@@ -39,7 +42,8 @@ public record NodeInfo(
     double ewmaLatencyMillis,
     double errorRate,
     double cost,
-    String version) {
+    String version,
+    String gatewayId) {
 
   public NodeInfo {
     labels = Map.copyOf(labels);

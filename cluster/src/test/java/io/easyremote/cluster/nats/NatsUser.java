@@ -25,12 +25,13 @@ public record NatsUser(String user, String password, String nkey, List<String> p
 
   /**
    * A gateway's user as docs/cluster.md advises: it may publish only on its own directory subject
-   * and ask others for snapshots, and read the whole directory and its inbox.
+   * and ask others for snapshots, forward calls to any gateway, and read the whole directory, the
+   * calls forwarded to it and its inbox.
    */
   public static NatsUser gateway(String gatewayId, String password) {
     return password(gatewayId, password,
-        List.of("easyremote.dir." + gatewayId, "easyremote.dir.*.sync", "_INBOX.>"),
-        List.of("easyremote.dir.>", "_INBOX.>"));
+        List.of("easyremote.dir." + gatewayId, "easyremote.dir.*.sync", "easyremote.fwd.*", "_INBOX.>"),
+        List.of("easyremote.dir.>", "easyremote.fwd." + gatewayId, "_INBOX.>"));
   }
 
   String config() {

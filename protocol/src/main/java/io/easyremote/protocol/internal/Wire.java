@@ -109,7 +109,8 @@ public final class Wire {
         n.getEwmaLatencyMs(),
         n.getErrorRate(),
         n.getCost(),
-        n.getVersion());
+        n.getVersion(),
+        n.getGatewayId());
   }
 
   /** A function listing entry from its wire form. */

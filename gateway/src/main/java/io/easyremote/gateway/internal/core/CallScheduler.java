@@ -62,6 +62,7 @@ public final class CallScheduler {
   private final AtomicLong callIds = new AtomicLong();
   private final AtomicInteger bufferedStreamItems = new AtomicInteger();
   private final AdmissionStep admission;
+  private volatile Runnable membershipListener = () -> {};
 
   /** A scheduler on the system clock, with its own timer thread. */
   public CallScheduler(SchedulerSettings settings, CallListener listener) {
@@ -151,6 +152,22 @@ public final class CallScheduler {
    */
   public void admission(CallAdmission gate) {
     admission.gate(gate);
+  }
+
+  /**
+   * Forwards calls no local node can take to other gateways of a cluster (null: none, the
+   * default). Set before the gateway serves calls.
+   */
+  public void remoteGateways(RemoteGateways gateways) {
+    dispatcher.remote(gateways);
+  }
+
+  /**
+   * Runs {@code listener} (quick, non-blocking) after a node registers, drains or leaves: the
+   * cluster directory republishes the local nodes. Set before the gateway serves nodes.
+   */
+  public void onMembershipChange(Runnable listener) {
+    this.membershipListener = java.util.Objects.requireNonNull(listener, "listener");
   }
 
   private void scheduleDeadline(PendingCall call) {
@@ -259,6 +276,7 @@ public final class CallScheduler {
       replaced.closeStream();
     }
     log.info("Node '{}' registered {} function(s): {}", session.nodeId, session.functions.size(), session.functions.keySet());
+    membershipListener.run();
     return session;
   }
 
@@ -273,6 +291,7 @@ public final class CallScheduler {
     // The acknowledgement: frames are ordered, so the node knows no Invoke can follow this one.
     node.send(GatewayFrame.newBuilder().setDrain(Drain.newBuilder().setReason("drain acknowledged")).build());
     log.info("Node '{}' is draining: no new calls are routed to it", node.nodeId);
+    membershipListener.run();
   }
 
   /**
@@ -289,6 +308,7 @@ public final class CallScheduler {
     node.markDraining();
     int running = node.inFlight();
     log.info("Draining node '{}' on request ({} call(s) running)", nodeId, running);
+    membershipListener.run();
     node.send(GatewayFrame.newBuilder().setDrain(Drain.newBuilder()
         .setReason("drain requested at the gateway").setGraceMs(graceMillis).setReconnect(false)).build());
     return running;
@@ -302,6 +322,7 @@ public final class CallScheduler {
     log.info("Node '{}' disconnected: {}", session.nodeId, reason);
     loss.lost(session, reason);
     session.closeStream();
+    membershipListener.run();
   }
 
   /** Releases the hold on a function name or node id whose owner disconnected; true when one was held. */

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * accessor takes it; it is reentrant); completion is once-only and safe from any thread.
  */
 public final class PendingCall {
-  enum State { QUEUED, DISPATCHED, ABANDONED, FOLLOWING, DONE }
+  enum State { QUEUED, DISPATCHED, ABANDONED, FOLLOWING, FORWARDED, DONE }
 
   final long id;
   final CallRequestSpec request;
@@ -48,6 +48,11 @@ public final class PendingCall {
   private volatile Clock.Timer deadlineTimer;
   /** Paid calls: the result waits for this (its charge made durable); see {@link #answerAfter}. */
   private volatile CompletableFuture<Error> answerGate;
+  /** The gateway it was forwarded to, or null. */
+  private volatile String forwardedTo;
+  /** What cancels it on the gateway it was forwarded to; {@link #CANCEL_REQUESTED} once cancelled. */
+  private final java.util.concurrent.atomic.AtomicReference<Runnable> forwardCancel = new java.util.concurrent.atomic.AtomicReference<>();
+  private static final Runnable CANCEL_REQUESTED = () -> { };
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener, ReentrantLock routing, Clock clock) {
     this.id = id;
@@ -167,6 +172,35 @@ public final class PendingCall {
     } finally {
       routing.unlock();
     }
+  }
+
+  /** Sent to another gateway of the cluster: it answers there, not on a local node. */
+  void forwardTo(String gatewayId) {
+    routing.lock();
+    try {
+      state = State.FORWARDED;
+      forwardedTo = gatewayId;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** The gateway it was forwarded to, or null. */
+  String forwardedTo() {
+    return forwardedTo;
+  }
+
+  /** The forward was sent; {@code cancel} cancels it there. Runs it at once when the caller already cancelled. */
+  void forwarded(Runnable cancel) {
+    if (!forwardCancel.compareAndSet(null, cancel)) {
+      cancel.run();
+    }
+  }
+
+  /** The caller cancelled a forwarded call: what cancels it there, or null (not sent yet: {@link #forwarded} will). */
+  Runnable cancelForward() {
+    Runnable cancel = forwardCancel.getAndSet(CANCEL_REQUESTED);
+    return cancel == CANCEL_REQUESTED ? null : cancel;
   }
 
   /** Dispatches so far. */

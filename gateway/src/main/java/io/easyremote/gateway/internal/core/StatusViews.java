@@ -12,9 +12,68 @@ import java.util.TreeMap;
 /** Builds the wire status messages (ListNodes, ListFunctions) from a consistent scheduler view. */
 public final class StatusViews {
   private final CallScheduler scheduler;
+  private volatile ClusterListing cluster;
 
   public StatusViews(CallScheduler scheduler) {
     this.scheduler = scheduler;
+  }
+
+  /** Lists the other gateways' nodes too in {@link #clusterNodes} and {@link #clusterFunctions} (null: not in a cluster). */
+  public void cluster(ClusterListing listing) {
+    this.cluster = listing;
+  }
+
+  /** Every node of the cluster: this gateway's (first), then the others', each with its gateway id; {@link #nodes()} outside a cluster. */
+  public List<NodeInfo> clusterNodes() {
+    ClusterListing listing = cluster;
+    List<NodeInfo> local = nodes();
+    if (listing == null) {
+      return local;
+    }
+    List<NodeInfo> all = new ArrayList<>(local.size());
+    for (NodeInfo node : local) {
+      all.add(node.toBuilder().setGatewayId(listing.gatewayId()).build());
+    }
+    all.addAll(listing.remoteNodes());
+    return all;
+  }
+
+  /**
+   * The functions of the whole cluster {@code grant} may see: this gateway's, with the other
+   * gateways' nodes added, and those only other gateways offer (known by name only: the directory
+   * carries no specs). {@link #functions(CallGrant)} outside a cluster.
+   */
+  public List<FunctionInfo> clusterFunctions(CallGrant grant) {
+    ClusterListing listing = cluster;
+    List<FunctionInfo> local = functions(grant);
+    if (listing == null) {
+      return local;
+    }
+    boolean showNodes = grant.may(Permission.LIST) || grant.principal() != null;
+    Map<String, FunctionInfo.Builder> byName = new TreeMap<>();
+    for (FunctionInfo info : local) {
+      byName.put(info.getSpec().getName(), info.toBuilder());
+    }
+    java.util.Set<String> localNames = new java.util.HashSet<>(byName.keySet());
+    for (NodeInfo node : listing.remoteNodes()) {
+      for (String function : node.getFunctionsList()) {
+        FunctionInfo.Builder info = byName.get(function);
+        if (info == null && !localNames.contains(function)) {
+          FunctionSpec spec = FunctionSpec.newBuilder().setName(function).build();
+          if (!grant.maySee(function, spec)) {
+            continue;
+          }
+          info = FunctionInfo.newBuilder().setSpec(spec);
+          byName.put(function, info);
+        }
+        if (info != null && showNodes) {
+          info.addNodeIds(node.getNodeId());
+        }
+      }
+    }
+    List<FunctionInfo> out = new ArrayList<>(byName.size());
+    byName.values().forEach(b -> out.add(b.build()));
+    return out;
   }
 
   /** Every connected node, in registration order. */

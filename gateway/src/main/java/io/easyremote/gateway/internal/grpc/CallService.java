@@ -213,7 +213,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     if (permitted(Permission.LIST, responses) == null) {
       return;
     }
-    responses.onNext(ListNodesReply.newBuilder().addAllNodes(status.nodes()).build());
+    responses.onNext(ListNodesReply.newBuilder().addAllNodes(status.clusterNodes()).build());
     responses.onCompleted();
   }
 
@@ -251,7 +251,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     if (grant == null) {
       return;
     }
-    responses.onNext(ListFunctionsReply.newBuilder().addAllFunctions(status.functions(grant)).build());
+    responses.onNext(ListFunctionsReply.newBuilder().addAllFunctions(status.clusterFunctions(grant)).build());
     responses.onCompleted();
   }
 

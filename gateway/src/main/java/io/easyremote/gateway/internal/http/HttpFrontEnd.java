@@ -138,9 +138,9 @@ public final class HttpFrontEnd {
         ctx.setRequestTimeout(STATUS_TIMEOUT);
         switch (function) {
           case "functions":
-            return authorized(ctx, req, null, grant -> json(status.functions(grant).stream().map(Wire::fromWire).toList()));
+            return authorized(ctx, req, null, grant -> json(status.clusterFunctions(grant).stream().map(Wire::fromWire).toList()));
           case "nodes":
-            return authorized(ctx, req, Permission.LIST, grant -> json(status.nodes().stream().map(Wire::fromWire).toList()));
+            return authorized(ctx, req, Permission.LIST, grant -> json(status.clusterNodes().stream().map(Wire::fromWire).toList()));
           case "dashboard":
             return authorized(ctx, req, Permission.MONITOR, grant -> HttpResponse.of( // the credits section reads the store
                 java.util.concurrent.CompletableFuture.supplyAsync(() -> json(dashboard.toJson()), ctx.blockingTaskExecutor())));

@@ -89,6 +89,19 @@ public final class CallerAuthentication {
     return null;
   }
 
+  /**
+   * The grant of a caller another gateway of the cluster already authenticated: the client key
+   * named {@code principal} (null when no key of that name is configured here), or an anonymous
+   * caller from {@code anonymousHost} when {@code principal} is null; {@link CallGrant#OPEN} on a
+   * gateway without keys.
+   */
+  public CallGrant forPeer(String principal, String anonymousHost) {
+    if (keys.isEmpty() || principal != null) {
+      return forPrincipal(principal);
+    }
+    return new Anonymous(anonymousHost);
+  }
+
   private boolean publicName(String function) {
     return Glob.anyMatches(publicGlobs, function);
   }

@@ -1,0 +1,17 @@
+package io.easyremote.gateway;
+
+/**
+ * A gateway's view of its cluster and its counters since start ({@link Gateway#clusterStats()}).
+ *
+ * @param gatewayId this gateway's id in the cluster
+ * @param remoteGateways other gateways alive in the directory
+ * @param remoteNodes nodes connected to other gateways
+ * @param forwarded calls this gateway forwarded to others
+ * @param forwardFailures forwarded calls that got no answer (the gateway was gone, the deadline passed, NATS failed)
+ * @param servedForPeers calls other gateways forwarded here and this gateway ran through its scheduler
+ * @param ignoredForwards messages on this gateway's forward subject that were ignored: bad signature,
+ *     malformed, addressed to another gateway, too old, or not a request
+ */
+public record ClusterStats(String gatewayId, int remoteGateways, int remoteNodes, long forwarded, long forwardFailures,
+    long servedForPeers, long ignoredForwards) {
+}

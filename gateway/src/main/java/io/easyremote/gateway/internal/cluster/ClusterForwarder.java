@@ -1,0 +1,375 @@
+package io.easyremote.gateway.internal.cluster;
+
+import io.easyremote.cluster.ClusterDirectory;
+import io.easyremote.cluster.DirectoryView;
+import io.easyremote.cluster.FunctionOffer;
+import io.easyremote.cluster.GatewayEntry;
+import io.easyremote.cluster.NodeHealth;
+import io.easyremote.cluster.RemoteNode;
+import io.easyremote.gateway.internal.core.CallRequestSpec;
+import io.easyremote.gateway.internal.core.CallSink;
+import io.easyremote.gateway.internal.core.RemoteGateways;
+import io.easyremote.gateway.internal.core.Requirements;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.Strategy;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.CallReply;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.ForwardedCall;
+import io.easyremote.protocol.wire.ForwardedCallBody;
+import io.easyremote.protocol.wire.RetryPolicy;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends calls no local node can take to another gateway of the cluster, over NATS request-reply on
+ * {@code easyremote.fwd.<gateway id>}, and hands the reply back unchanged. The gateway is chosen
+ * from the directory's view with the call's strategy at gateway granularity: a pinned call goes to
+ * the gateway holding its node; round robin rotates; cost_aware takes the gateway with the
+ * cheapest node that fits; every other strategy compares two random gateways by their free share
+ * of capacity (power of two choices on the last heartbeat's load). Thread-safe.
+ */
+final class ClusterForwarder implements RemoteGateways {
+  private static final Logger log = LoggerFactory.getLogger(ClusterForwarder.class);
+
+  private final String gatewayId;
+  private final ClusterDirectory directory;
+  private final Connection connection;
+  private final ForwardSigner signer;
+  private final String subjectPrefix;
+  private final AtomicLong rotation = new AtomicLong();
+  /** Request ids: random start per run, so a restarted gateway never reuses one its peers still hold. */
+  private final AtomicLong requestIds = new AtomicLong(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+  private static final Runnable NOTHING = () -> { };
+  private final AtomicLong forwarded = new AtomicLong();
+  private final AtomicLong failed = new AtomicLong();
+  /** Forwarded calls awaiting their answer (guarded by this object's monitor for waiting). */
+  private int inFlight;
+  /** Gateways that answered "no responders" (gone, not yet expired from the directory), until when to skip them. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Long> unreachableUntil = new java.util.concurrent.ConcurrentHashMap<>();
+  /** How long a gateway that had no responder is skipped: the directory drops it within its expiry anyway. */
+  private static final long SKIP_UNREACHABLE_NANOS = TimeUnit.SECONDS.toNanos(3);
+  /** Requests awaiting an answer, by gateway: failed at once when their gateway vanishes from the directory. */
+  private final java.util.concurrent.ConcurrentHashMap<String, java.util.Set<CompletableFuture<Message>>> waiting =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  ClusterForwarder(String gatewayId, ClusterDirectory directory, Connection connection, ForwardSigner signer, String subjectPrefix) {
+    this.gatewayId = gatewayId;
+    this.directory = directory;
+    this.connection = connection;
+    this.signer = signer;
+    this.subjectPrefix = subjectPrefix;
+  }
+
+  @Override
+  public String choose(CallRequestSpec request) {
+    if (request.grant() instanceof PeerGrant) {
+      return null; // forwarded here already: it runs here or fails here, never a second hop
+    }
+    DirectoryView view = directory.view();
+    long now = System.nanoTime();
+    if (request.pinnedNode() != null) {
+      for (GatewayEntry entry : view.gateways().values()) { // a node that moved may still be listed under its old gateway
+        RemoteNode node = entry.nodes().get(request.pinnedNode());
+        if (node != null && node.functions().contains(request.function()) && node.health() == NodeHealth.UP
+            && reachable(entry.gatewayId(), now)) {
+          return entry.gatewayId();
+        }
+      }
+      return null;
+    }
+    List<FunctionOffer> offers = new ArrayList<>();
+    for (FunctionOffer offer : view.offers(request.function())) {
+      if (offer.healthyNodes() > 0 && reachable(offer.gatewayId(), now) && fits(view, offer, request.requirements())) {
+        offers.add(offer);
+      }
+    }
+    if (offers.isEmpty()) {
+      return null;
+    }
+    if (offers.size() == 1) {
+      return offers.get(0).gatewayId();
+    }
+    offers.sort(Comparator.comparing(FunctionOffer::gatewayId));
+    Strategy strategy = request.strategy() == null ? Strategy.SMART : request.strategy();
+    return switch (strategy) {
+      case ROUND_ROBIN -> offers.get((int) Math.floorMod(rotation.getAndIncrement(), (long) offers.size())).gatewayId();
+      case COST_AWARE -> offers.stream().min(Comparator.comparingDouble(o -> cheapest(view, o, request.requirements())))
+          .orElseThrow().gatewayId();
+      default -> twoChoices(offers);
+    };
+  }
+
+  private boolean reachable(String gatewayId, long now) {
+    Long until = unreachableUntil.get(gatewayId);
+    if (until == null) {
+      return true;
+    }
+    if (now - until >= 0) {
+      unreachableUntil.remove(gatewayId, until);
+      return true;
+    }
+    return false;
+  }
+
+  /** {@code gatewayId} (re)joined the directory: it is worth trying again. */
+  void gatewayJoined(String gatewayId) {
+    unreachableUntil.remove(gatewayId);
+  }
+
+  /** Of two random gateways, the one with the larger free share of its capacity. */
+  private static String twoChoices(List<FunctionOffer> offers) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    int i = random.nextInt(offers.size());
+    int j = random.nextInt(offers.size() - 1);
+    if (j >= i) {
+      j++;
+    }
+    FunctionOffer a = offers.get(i);
+    FunctionOffer b = offers.get(j);
+    return freeShare(a) >= freeShare(b) ? a.gatewayId() : b.gatewayId();
+  }
+
+  private static double freeShare(FunctionOffer offer) {
+    return offer.capacity() == 0 ? 0 : offer.freeSlots() / (double) offer.capacity();
+  }
+
+  /** Whether some healthy node of the offer's gateway has the labels and cost the call requires (memory is checked there). */
+  private static boolean fits(DirectoryView view, FunctionOffer offer, Requirements requirements) {
+    if (requirements.labels().isEmpty() && requirements.maxCost() == 0) {
+      return true;
+    }
+    return cheapest(view, offer, requirements) < Double.MAX_VALUE;
+  }
+
+  private static double cheapest(DirectoryView view, FunctionOffer offer, Requirements requirements) {
+    GatewayEntry entry = view.gateways().get(offer.gatewayId());
+    double best = Double.MAX_VALUE;
+    if (entry == null) {
+      return best;
+    }
+    for (String id : offer.nodeIds()) {
+      RemoteNode node = entry.nodes().get(id);
+      if (node != null && node.health() == NodeHealth.UP && labelsMatch(node.labels(), requirements.labels())
+          && (requirements.maxCost() == 0 || node.cost() <= requirements.maxCost())) {
+        best = Math.min(best, node.cost());
+      }
+    }
+    return best;
+  }
+
+  private static boolean labelsMatch(Map<String, String> have, Map<String, String> want) {
+    for (Map.Entry<String, String> label : want.entrySet()) {
+      String value = have.get(label.getKey());
+      if (value == null || !(label.getValue().equals("*") || label.getValue().equals(value))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public Runnable forward(String target, CallRequestSpec request, CallSink reply) {
+    long remainingNanos = request.deadlineNanos() - System.nanoTime();
+    if (remainingNanos <= 0) {
+      reply.onError(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "Deadline exceeded before '" + request.function()
+          + "' could be forwarded to gateway '" + target + "'."));
+      return NOTHING;
+    }
+    long requestId = requestIds.incrementAndGet();
+    byte[] message = signed(body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId).build());
+    if (message.length > connection.getMaxPayload()) {
+      reply.onError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The call to '" + request.function() + "' is " + message.length
+          + " bytes; it must go to gateway '" + target + "', and NATS carries at most " + connection.getMaxPayload()
+          + " bytes between gateways (max_payload in nats-server's configuration)."));
+      return NOTHING;
+    }
+    forwarded.incrementAndGet();
+    CompletableFuture<Message> answer;
+    try {
+      answer = connection.requestWithTimeout(subjectPrefix + "." + target, message, Duration.ofNanos(remainingNanos));
+    } catch (RuntimeException e) {
+      failed.incrementAndGet();
+      reply.onError(unreachable(target, request, e.toString()));
+      return NOTHING;
+    }
+    java.util.Set<CompletableFuture<Message>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+    pending.add(answer);
+    started();
+    answer.whenComplete((msg, failure) -> {
+      pending.remove(answer);
+      finished();
+      if (failure != null) {
+        failed.incrementAndGet();
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof CancellationException) { // no responders: skip it until the directory drops it
+          unreachableUntil.put(target, System.nanoTime() + SKIP_UNREACHABLE_NANOS);
+        }
+        reply.onError(failureOf(target, request, failure));
+        return;
+      }
+      CallReply callReply;
+      try {
+        callReply = CallReply.parseFrom(msg.getData());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        failed.incrementAndGet();
+        reply.onError(Wire.error(ErrorCode.INTERNAL, "Gateway '" + target + "' answered the call to '" + request.function()
+            + "' with a malformed reply.").toBuilder().setReachedNode(true).build());
+        return;
+      }
+      if (callReply.hasPayload()) {
+        reply.onResult(callReply.getPayload(), callReply.getNodeId());
+      } else {
+        reply.onError(callReply.getError());
+      }
+    });
+    return () -> cancel(target, requestId);
+  }
+
+  /** Tells {@code target} that the caller of {@code requestId} went away (fire and forget: the call's deadline bounds it anyway). */
+  private void cancel(String target, long requestId) {
+    byte[] message = signed(ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(target)
+        .setIssuedAtMs(System.currentTimeMillis()).setRequestId(requestId).setCancel(true).build());
+    try {
+      connection.publish(subjectPrefix + "." + target, message);
+    } catch (RuntimeException e) {
+      log.debug("Cancel of forwarded call {} to {} not sent", requestId, target, e);
+    }
+  }
+
+  private byte[] signed(ForwardedCallBody body) {
+    byte[] bytes = body.toByteArray();
+    return ForwardedCall.newBuilder().setBody(com.google.protobuf.ByteString.copyFrom(bytes))
+        .setMac(com.google.protobuf.ByteString.copyFrom(signer.sign(bytes))).build().toByteArray();
+  }
+
+  private ForwardedCallBody.Builder body(String target, CallRequestSpec request, long remainingMillis) {
+    CallRequest.Builder call = CallRequest.newBuilder()
+        .setFunction(request.function())
+        .setPayload(request.payload())
+        .setRetry(RetryPolicy.newBuilder().setMaxAttempts(request.maxAttempts()).setRetryNonIdempotent(request.retryNonIdempotent()));
+    if (request.pinnedNode() != null) {
+      call.setNodeId(request.pinnedNode());
+    }
+    if (request.strategy() != null) {
+      call.setStrategy(request.strategy().wireName());
+    }
+    if (request.idempotencyKey() != null) {
+      call.setIdempotencyKey(request.idempotencyKey());
+    }
+    Requirements r = request.requirements();
+    if (r != Requirements.NONE) {
+      call.setRequirements(io.easyremote.protocol.wire.Requirements.newBuilder().putAllLabels(r.labels())
+          .setMinMemoryFreeBytes(r.minMemoryFreeBytes()).setMinGpuMemoryFreeBytes(r.minGpuMemoryFreeBytes()).setMaxCost(r.maxCost()));
+    }
+    ForwardedCallBody.Builder body = ForwardedCallBody.newBuilder()
+        .setFromGateway(gatewayId)
+        .setToGateway(target)
+        .setIssuedAtMs(System.currentTimeMillis())
+        .setCall(call)
+        .setDeadlineMs(Math.max(1, remainingMillis))
+        .setCaller(request.caller() == null ? "" : request.caller());
+    String principal = request.grant().principal();
+    if (principal != null) {
+      body.setPrincipal(principal);
+    } else {
+      String scope = request.grant().idempotencyScope();
+      body.setAnonymousHost(scope.startsWith("anonymous@") ? scope.substring("anonymous@".length()) : scope);
+    }
+    return body;
+  }
+
+  private synchronized void started() {
+    inFlight++;
+  }
+
+  private synchronized void finished() {
+    if (--inFlight == 0) {
+      notifyAll();
+    }
+  }
+
+  /** Waits up to {@code timeoutNanos} for every forwarded call to be answered; false when some are still waiting. */
+  synchronized boolean awaitIdle(long timeoutNanos) throws InterruptedException {
+    long until = System.nanoTime() + timeoutNanos;
+    while (inFlight > 0) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
+  /**
+   * {@code gatewayId} vanished from the directory (expired or restarted): the calls still waiting
+   * for its answer fail now with NODE_LOST instead of waiting for their deadline. (A gateway that
+   * says goodbye drains first: its calls are still answered.)
+   */
+  void gatewayGone(String gatewayId, String why) {
+    java.util.Set<CompletableFuture<Message>> pending = waiting.remove(gatewayId);
+    if (pending != null) {
+      for (CompletableFuture<Message> answer : pending) {
+        answer.completeExceptionally(new GatewayLost(why));
+      }
+    }
+  }
+
+  /** The gateway a forwarded call waits on vanished from the directory. */
+  private static final class GatewayLost extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    GatewayLost(String why) {
+      super(why, null, false, false);
+    }
+  }
+
+  private static Error failureOf(String target, CallRequestSpec request, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    if (cause instanceof GatewayLost) {
+      return Wire.error(ErrorCode.NODE_LOST, "Gateway '" + target + "' was lost (" + cause.getMessage() + ") while '" + request.function()
+          + "' was forwarded to it; it may have run.").toBuilder().setReachedNode(true).build();
+    }
+    if (cause instanceof TimeoutException) {
+      return Wire.error(ErrorCode.DEADLINE_EXCEEDED, "Deadline exceeded while '" + request.function() + "' was forwarded to gateway '"
+          + target + "' (no answer from it in time).").toBuilder().setReachedNode(true).build();
+    }
+    if (cause instanceof CancellationException) {
+      // jnats cancels a request nobody subscribes to (NATS "no responders"): the gateway is gone, the call never ran.
+      return unreachable(target, request, "no gateway '" + target + "' listens on the cluster any more");
+    }
+    return unreachable(target, request, cause.toString());
+  }
+
+  private static Error unreachable(String target, CallRequestSpec request, String why) {
+    log.debug("Forwarding '{}' to {} failed: {}", request.function(), target, why);
+    return Wire.error(ErrorCode.UNAVAILABLE, "The call to '" + request.function() + "' had to go to gateway '" + target
+        + "', which could not be reached (" + why + "); it never ran: retry.");
+  }
+
+  /** Calls forwarded to other gateways so far. */
+  long forwarded() {
+    return forwarded.get();
+  }
+
+  /** Forwarded calls that got no reply (gateway gone, deadline, NATS failure). */
+  long failed() {
+    return failed.get();
+  }
+}

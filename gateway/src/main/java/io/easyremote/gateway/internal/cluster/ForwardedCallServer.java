@@ -1,0 +1,214 @@
+package io.easyremote.gateway.internal.cluster;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.easyremote.gateway.internal.core.CallGrant;
+import io.easyremote.gateway.internal.core.CallRequestSpec;
+import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.CallSink;
+import io.easyremote.gateway.internal.core.Requirements;
+import io.easyremote.gateway.internal.security.CallerAuthentication;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.Strategy;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.CallReply;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.ForwardedCall;
+import io.easyremote.protocol.wire.ForwardedCallBody;
+import io.easyremote.protocol.wire.Payload;
+import io.nats.client.Connection;
+import io.nats.client.Message;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the calls other gateways forward to this one ({@code easyremote.fwd.<gateway id>}): checks
+ * the message (signature with the cluster secret, addressee, age, deadline), rebuilds the caller's
+ * grant from this gateway's own access configuration, and runs the call through the normal
+ * scheduler, whose answer goes back as a {@code CallReply}. Anything that fails a check is ignored
+ * (no answer: a forger learns nothing) and counted. Thread-safe.
+ */
+final class ForwardedCallServer {
+  private static final Logger log = LoggerFactory.getLogger(ForwardedCallServer.class);
+  /** How far a forwarded call's timestamp may lie from this gateway's clock. */
+  static final long MAX_CLOCK_SKEW_MILLIS = 30_000;
+
+  /** Why a forwarded message was ignored. */
+  enum Rejection {
+    /** Does not parse. */
+    MALFORMED,
+    /** The signature does not verify with the cluster secret (or is missing). */
+    BAD_SIGNATURE,
+    /** Addressed to another gateway, or claims to come from this one. */
+    WRONG_GATEWAY,
+    /** Too old or from the future, beyond the allowed clock skew: a replay or a broken clock. */
+    STALE,
+    /** No reply subject: it was not sent as a request. */
+    NO_REPLY_SUBJECT
+  }
+
+  private final String gatewayId;
+  private final CallScheduler scheduler;
+  private final CallerAuthentication authentication;
+  private final ForwardSigner signer;
+  private final Connection connection;
+  private final AtomicLong served = new AtomicLong();
+  /** Forwarded calls running here, by "from gateway/request id": what a cancel finds. */
+  private final java.util.concurrent.ConcurrentHashMap<String, io.easyremote.gateway.internal.core.PendingCall> running =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Rejection, AtomicLong> rejected = new EnumMap<>(Rejection.class);
+
+  ForwardedCallServer(String gatewayId, CallScheduler scheduler, CallerAuthentication authentication, ForwardSigner signer,
+      Connection connection) {
+    this.gatewayId = gatewayId;
+    this.scheduler = scheduler;
+    this.authentication = authentication;
+    this.signer = signer;
+    this.connection = connection;
+    for (Rejection r : Rejection.values()) {
+      rejected.put(r, new AtomicLong());
+    }
+  }
+
+  /** One message on this gateway's forward subject (a NATS dispatcher thread). */
+  void onMessage(Message msg) {
+    ForwardedCallBody body;
+    try {
+      ForwardedCall call = ForwardedCall.parseFrom(msg.getData());
+      if (!signer.verify(call.getBody().toByteArray(), call.getMac().toByteArray())) {
+        reject(Rejection.BAD_SIGNATURE, msg);
+        return;
+      }
+      body = ForwardedCallBody.parseFrom(call.getBody());
+    } catch (InvalidProtocolBufferException e) {
+      reject(Rejection.MALFORMED, msg);
+      return;
+    }
+    if (!body.getToGateway().equals(gatewayId) || body.getFromGateway().equals(gatewayId)) {
+      reject(Rejection.WRONG_GATEWAY, msg);
+      return;
+    }
+    if (Math.abs(System.currentTimeMillis() - body.getIssuedAtMs()) > MAX_CLOCK_SKEW_MILLIS) {
+      reject(Rejection.STALE, msg);
+      return;
+    }
+    String key = body.getFromGateway() + "/" + body.getRequestId();
+    if (body.getCancel()) {
+      io.easyremote.gateway.internal.core.PendingCall call = running.get(key);
+      if (call != null) {
+        scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call at gateway '" + body.getFromGateway() + "'.");
+      }
+      return;
+    }
+    String replyTo = msg.getReplyTo();
+    if (replyTo == null || replyTo.isEmpty()) {
+      reject(Rejection.NO_REPLY_SUBJECT, msg);
+      return;
+    }
+    served.incrementAndGet();
+    Reply reply = new Reply(replyTo, key);
+    CallRequestSpec spec;
+    try {
+      spec = toSpec(body);
+    } catch (IllegalArgumentException e) {
+      reply.onError(Wire.error(ErrorCode.INVALID_REQUEST, e.getMessage()));
+      return;
+    }
+    if (spec == null) {
+      reply.onError(Wire.error(ErrorCode.PERMISSION_DENIED, "Gateway '" + gatewayId + "' has no client key '" + body.getPrincipal()
+          + "': every gateway of a cluster needs the same access configuration."));
+      return;
+    }
+    io.easyremote.gateway.internal.core.PendingCall call = scheduler.submit(spec, reply);
+    if (!reply.sent) {
+      running.put(key, call);
+      if (reply.sent) { // answered in between
+        running.remove(key);
+      }
+    }
+  }
+
+  /** The call as this gateway's scheduler takes it, or null when the caller's key is not configured here. */
+  private CallRequestSpec toSpec(ForwardedCallBody body) {
+    CallRequest call = body.getCall();
+    CallGrant grant = authentication.forPeer(body.getPrincipal().isEmpty() ? null : body.getPrincipal(), body.getAnonymousHost());
+    if (grant == null) {
+      return null;
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, body.getDeadlineMs()));
+    Strategy strategy = call.getStrategy().isEmpty() ? null : Strategy.fromWireName(call.getStrategy());
+    int attempts = call.getRetry().getMaxAttempts() > 0 ? call.getRetry().getMaxAttempts() : CallRequestSpec.DEFAULT_FAILOVER_ATTEMPTS;
+    return new CallRequestSpec(call.getFunction(), call.getNodeId().isEmpty() ? null : call.getNodeId(), call.getPayload(),
+        body.getCaller().isEmpty() ? "gateway " + body.getFromGateway() : body.getCaller(), deadline, false, 0, strategy,
+        Requirements.fromWire(call.getRequirements()), call.getIdempotencyKey().isEmpty() ? null : call.getIdempotencyKey(), attempts,
+        call.getRetry().getRetryNonIdempotent(), new PeerGrant(grant));
+  }
+
+  private void reject(Rejection why, Message msg) {
+    long n = rejected.get(why).incrementAndGet();
+    if (n == 1 || n % 1000 == 0) {
+      log.warn("Cluster {}: ignored a forwarded call on {} ({}; {} so far)", gatewayId, msg.getSubject(), why, n);
+    }
+  }
+
+  /** Forwarded calls accepted and run through the scheduler. */
+  long served() {
+    return served.get();
+  }
+
+  /** Forwarded messages ignored, all reasons together. */
+  long rejected() {
+    return rejected.values().stream().mapToLong(AtomicLong::get).sum();
+  }
+
+  /** Forwarded messages ignored for this reason. */
+  long rejected(Rejection why) {
+    return rejected.get(why).get();
+  }
+
+  /** Sends the scheduler's answer back to the forwarding gateway. */
+  private final class Reply implements CallSink {
+    private final String replyTo;
+    private final String key;
+    volatile boolean sent;
+
+    Reply(String replyTo, String key) {
+      this.replyTo = replyTo;
+      this.key = key;
+    }
+
+    @Override
+    public void onResult(Payload payload, String nodeId) {
+      send(CallReply.newBuilder().setPayload(payload).setNodeId(nodeId == null ? "" : nodeId).build());
+    }
+
+    @Override
+    public void onError(Error error) {
+      CallReply.Builder reply = CallReply.newBuilder().setError(error);
+      if (!error.getNodeId().isEmpty()) {
+        reply.setNodeId(error.getNodeId());
+      }
+      send(reply.build());
+    }
+
+    private void send(CallReply reply) {
+      sent = true;
+      running.remove(key);
+      byte[] bytes = reply.toByteArray();
+      if (bytes.length > connection.getMaxPayload()) {
+        bytes = CallReply.newBuilder().setError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The result is " + bytes.length
+            + " bytes; NATS carries at most " + connection.getMaxPayload() + " bytes between gateways (max_payload in nats-server's "
+            + "configuration).").toBuilder().setReachedNode(true).setNodeId(reply.getNodeId())).build().toByteArray();
+      }
+      try {
+        connection.publish(replyTo, bytes);
+      } catch (RuntimeException e) {
+        log.debug("Cluster {}: reply to a forwarded call not sent", gatewayId, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,254 @@
+package io.easyremote.gateway.internal.cluster;
+
+import io.easyremote.cluster.DirectoryView;
+import io.easyremote.cluster.LocalNode;
+import io.easyremote.cluster.NatsDirectory;
+import io.easyremote.cluster.NodeHealth;
+import io.easyremote.cluster.RemoteNode;
+import io.easyremote.gateway.ClusterStats;
+import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.StatusViews;
+import io.easyremote.gateway.internal.security.CallerAuthentication;
+import io.easyremote.protocol.wire.NodeInfo;
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.nats.client.Nats;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One gateway's membership of a cluster: its directory (the local nodes published when they join,
+ * drain or leave, and their load every {@link #LOAD_INTERVAL}), a second NATS connection that
+ * forwards calls to other gateways and serves the calls they forward here. Lifecycle: {@link
+ * #start} once, {@link #close} once (after the scheduler drained).
+ */
+public final class GatewayCluster implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GatewayCluster.class);
+  /** How often the local nodes' load is published (the directory's heartbeat carries it on). */
+  static final Duration LOAD_INTERVAL = Duration.ofMillis(500);
+  static final String FORWARD_SUBJECT = "easyremote.fwd";
+
+  private final String gatewayId;
+  private final NatsDirectory directory;
+  private final ForwardSigner signer;
+  private final CallScheduler scheduler;
+  private final StatusViews status;
+  private final CallerAuthentication authentication;
+  private final ScheduledExecutorService timer;
+  private final AtomicBoolean publishScheduled = new AtomicBoolean();
+  private volatile Connection connection;
+  private volatile ClusterForwarder forwarder;
+  private volatile ForwardedCallServer server;
+
+  /**
+   * @param directory the directory, not yet started
+   * @param secret the cluster secret that signs forwarded calls, or null
+   */
+  public GatewayCluster(String gatewayId, NatsDirectory directory, byte[] secret, CallScheduler scheduler, StatusViews status,
+      CallerAuthentication authentication) {
+    this.gatewayId = gatewayId;
+    this.directory = directory;
+    this.signer = new ForwardSigner(secret);
+    this.scheduler = scheduler;
+    this.status = status;
+    this.authentication = authentication;
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "easyremote-cluster-" + gatewayId);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Connects the directory and the forwarding connection, starts serving forwarded calls and
+   * forwarding calls no local node can take.
+   *
+   * @throws IOException when NATS cannot be reached or refuses the credentials (the message says which)
+   */
+  public void start() throws IOException {
+    directory.publish(localNodes());
+    directory.start();
+    Connection conn;
+    try {
+      conn = Nats.connect(directory.connectionOptions("easyremote-forward-" + gatewayId)
+          .connectionListener((c, event) -> log.info("Cluster {}: forwarding connection {} ({})", gatewayId, event, c.getConnectedUrl()))
+          .build());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      directory.close();
+      throw new IOException("interrupted while connecting to NATS", e);
+    } catch (IOException e) {
+      directory.close();
+      throw new IOException("Cluster " + gatewayId + ": the forwarding connection to NATS failed: " + e.getMessage(), e);
+    }
+    connection = conn;
+    ForwardedCallServer s = new ForwardedCallServer(gatewayId, scheduler, authentication, signer, conn);
+    server = s;
+    Dispatcher inbound = conn.createDispatcher(s::onMessage);
+    inbound.subscribe(FORWARD_SUBJECT + "." + gatewayId);
+    try {
+      conn.flush(Duration.ofSeconds(5));
+    } catch (TimeoutException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      close();
+      throw new IOException("Cluster " + gatewayId + ": NATS did not confirm the forward subscription", e);
+    }
+    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT);
+    forwarder = f;
+    directory.addListener(change -> {
+      switch (change.kind()) {
+        case EXPIRED -> f.gatewayGone(change.gatewayId(), "it stopped heartbeating");
+        case RESTARTED -> f.gatewayGone(change.gatewayId(), "it restarted");
+        case JOINED -> f.gatewayJoined(change.gatewayId());
+        default -> { }
+      }
+    });
+    scheduler.remoteGateways(f);
+    status.cluster(new io.easyremote.gateway.internal.core.ClusterListing() {
+      @Override
+      public String gatewayId() {
+        return gatewayId;
+      }
+
+      @Override
+      public List<NodeInfo> remoteNodes() {
+        List<NodeInfo> out = new ArrayList<>();
+        for (RemoteNode node : directory.view().nodes()) {
+          out.add(NodeInfo.newBuilder().setNodeId(node.id()).setGatewayId(node.gatewayId()).setState(state(node.health()))
+              .putAllLabels(node.labels()).setMaxConcurrency(node.capacity()).addAllFunctions(new java.util.TreeSet<>(node.functions()))
+              .setCost(node.cost()).build());
+        }
+        return out;
+      }
+    });
+    scheduler.onMembershipChange(this::publishSoon);
+    timer.scheduleWithFixedDelay(this::publishNow, LOAD_INTERVAL.toMillis(), LOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    log.info("Gateway {} joined the cluster ({}){}", gatewayId, directory.connectedUrl(),
+        signer.signs() ? "" : "; forwarded calls are NOT signed (no cluster secret)");
+  }
+
+  /** A node joined, drained or left: publish the local nodes soon (changes close together go in one publish). */
+  private void publishSoon() {
+    if (publishScheduled.compareAndSet(false, true)) {
+      try {
+        timer.execute(this::publishNow);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closing
+      }
+    }
+  }
+
+  private void publishNow() {
+    publishScheduled.set(false);
+    try {
+      directory.publish(localNodes());
+    } catch (RuntimeException e) {
+      log.warn("Cluster {}: could not publish the local nodes", gatewayId, e);
+    }
+  }
+
+  private List<LocalNode> localNodes() {
+    List<LocalNode> nodes = new ArrayList<>();
+    for (NodeInfo node : status.nodes()) {
+      nodes.add(new LocalNode(node.getNodeId(), java.util.Set.copyOf(node.getFunctionsList()), node.getMaxConcurrency(),
+          node.getInFlight(), health(node.getState()), node.getLabelsMap(), Math.max(0, node.getCost())));
+    }
+    return nodes;
+  }
+
+  private static String state(NodeHealth health) {
+    return switch (health) {
+      case UP -> "HEALTHY";
+      case SUSPECT -> "SUSPECT";
+      case DRAINING -> "DRAINING";
+    };
+  }
+
+  private static NodeHealth health(String state) {
+    return switch (state) {
+      case "HEALTHY", "WARMING" -> NodeHealth.UP;
+      case "DRAINING" -> NodeHealth.DRAINING;
+      default -> NodeHealth.SUSPECT;
+    };
+  }
+
+  /** This gateway's id in the cluster. */
+  public String gatewayId() {
+    return gatewayId;
+  }
+
+  /** The other gateways' nodes as the directory knows them now. */
+  public DirectoryView view() {
+    return directory.view();
+  }
+
+  /** The nodes of other gateways. */
+  public List<RemoteNode> remoteNodes() {
+    return directory.view().nodes();
+  }
+
+  /** The view's size and the forwarding counters since start. */
+  public ClusterStats stats() {
+    ClusterForwarder f = forwarder;
+    ForwardedCallServer s = server;
+    DirectoryView view = directory.view();
+    return new ClusterStats(gatewayId, view.gateways().size(), view.nodeCount(), f == null ? 0 : f.forwarded(), f == null ? 0 : f.failed(),
+        s == null ? 0 : s.served(), s == null ? 0 : s.rejected());
+  }
+
+  /**
+   * Starts leaving, before the gateway drains: says goodbye in the directory, so the others stop
+   * forwarding calls here at once, while the calls they already forwarded are still answered (the
+   * forwarding connection stays open until {@link #close}).
+   */
+  public void leave() {
+    timer.shutdownNow();
+    directory.close();
+  }
+
+  /**
+   * Leaves the cluster, after the gateway drained: waits up to {@code drainTimeout} for the calls
+   * this gateway forwarded to be answered, then closes the forwarding connection.
+   */
+  public void close(Duration drainTimeout) {
+    ClusterForwarder f = forwarder;
+    if (f != null) {
+      try {
+        if (!f.awaitIdle(drainTimeout.toNanos())) {
+          log.warn("Cluster {}: closing with forwarded calls still unanswered after {}", gatewayId, drainTimeout);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    close();
+  }
+
+  /** Leaves the cluster at once: says goodbye and closes the forwarding connection. */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    scheduler.remoteGateways(null);
+    status.cluster(null);
+    Connection conn = connection;
+    if (conn != null) {
+      try {
+        conn.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    directory.close();
+  }
+}

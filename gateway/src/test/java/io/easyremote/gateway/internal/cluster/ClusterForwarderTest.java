@@ -1,0 +1,136 @@
+package io.easyremote.gateway.internal.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.easyremote.cluster.ClusterDirectory;
+import io.easyremote.cluster.DirectoryListener;
+import io.easyremote.cluster.DirectoryStats;
+import io.easyremote.cluster.DirectoryView;
+import io.easyremote.cluster.FunctionOffer;
+import io.easyremote.cluster.GatewayEntry;
+import io.easyremote.cluster.LocalNode;
+import io.easyremote.cluster.NodeHealth;
+import io.easyremote.cluster.RemoteNode;
+import io.easyremote.gateway.internal.core.CallGrant;
+import io.easyremote.gateway.internal.core.CallRequestSpec;
+import io.easyremote.gateway.internal.core.Requirements;
+import io.easyremote.protocol.Strategy;
+import io.easyremote.protocol.wire.Payload;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** How a gateway is chosen from the directory's view (no NATS: the view is a plain value). */
+class ClusterForwarderTest {
+  private final Map<String, GatewayEntry> gateways = new HashMap<>();
+  private final ClusterForwarder forwarder = new ClusterForwarder("gw-a", new FixedDirectory(), null, new ForwardSigner(null), "easyremote.fwd");
+
+  /** Adds a gateway whose nodes each offer {@code function}: (id, free slots of 4, cost, labels). */
+  private void gateway(String id, String function, int free, Object[]... nodes) {
+    Map<String, RemoteNode> byId = new HashMap<>();
+    List<String> ids = new ArrayList<>();
+    for (Object[] n : nodes) {
+      @SuppressWarnings("unchecked")
+      Map<String, String> labels = n.length > 2 ? (Map<String, String>) n[2] : Map.of();
+      byId.put((String) n[0], new RemoteNode(id, (String) n[0], Set.of(function), 4, NodeHealth.UP, labels, (double) n[1]));
+      ids.add((String) n[0]);
+    }
+    gateways.put(id, new GatewayEntry(id, byId, Map.of(function, new FunctionOffer(function, id, ids, ids.size(), 4 * ids.size(), free))));
+  }
+
+  private static CallRequestSpec call(String function, String pin, Strategy strategy, Requirements requirements, CallGrant grant) {
+    return new CallRequestSpec(function, pin, Payload.getDefaultInstance(), "test", System.nanoTime() + 1_000_000_000L, false, 0,
+        strategy, requirements, null, 1, false, grant);
+  }
+
+  private static CallRequestSpec call(String function, Strategy strategy) {
+    return call(function, null, strategy, Requirements.NONE, CallGrant.OPEN);
+  }
+
+  @Test
+  void choose_noGatewayOffersIt_isNull_andOneThatDoes_isChosen() {
+    assertThat(forwarder.choose(call("add", null))).isNull();
+    gateway("gw-c", "add", 4, new Object[] {"c1", 0.0});
+    assertThat(forwarder.choose(call("add", null))).isEqualTo("gw-c");
+  }
+
+  @Test
+  void choose_pinnedNode_goesToItsGateway_andAPinThatDoesNotOfferTheFunctionIsNotForwarded() {
+    gateway("gw-b", "add", 4, new Object[] {"b1", 0.0});
+    gateway("gw-c", "add", 4, new Object[] {"c1", 0.0});
+    assertThat(forwarder.choose(call("add", "c1", null, Requirements.NONE, CallGrant.OPEN))).isEqualTo("gw-c");
+    assertThat(forwarder.choose(call("other", "c1", null, Requirements.NONE, CallGrant.OPEN))).isNull();
+    assertThat(forwarder.choose(call("add", "nowhere", null, Requirements.NONE, CallGrant.OPEN))).isNull();
+  }
+
+  @Test
+  void choose_callForwardedHereAlready_isNeverForwardedAgain() {
+    gateway("gw-c", "add", 4, new Object[] {"c1", 0.0});
+    assertThat(forwarder.choose(call("add", null, null, Requirements.NONE, new PeerGrant(CallGrant.OPEN)))).isNull();
+  }
+
+  @Test
+  void choose_roundRobin_rotatesOverTheGateways() {
+    gateway("gw-b", "add", 4, new Object[] {"b1", 0.0});
+    gateway("gw-c", "add", 4, new Object[] {"c1", 0.0});
+    gateway("gw-d", "add", 4, new Object[] {"d1", 0.0});
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      seen.add(forwarder.choose(call("add", Strategy.ROUND_ROBIN)));
+    }
+    assertThat(seen).containsExactlyInAnyOrder("gw-b", "gw-c", "gw-d");
+  }
+
+  @Test
+  void choose_costAware_takesTheGatewayWithTheCheapestFittingNode() {
+    gateway("gw-b", "add", 4, new Object[] {"b1", 5.0});
+    gateway("gw-c", "add", 4, new Object[] {"c1", 1.0, Map.of("gpu", "none")}, new Object[] {"c2", 9.0, Map.of("gpu", "a100")});
+    assertThat(forwarder.choose(call("add", Strategy.COST_AWARE))).isEqualTo("gw-c");
+    Requirements gpu = new Requirements(Map.of("gpu", "*"), 0, 0, 0);
+    Requirements a100UnderSix = new Requirements(Map.of("gpu", "a100"), 0, 0, 6);
+    assertThat(forwarder.choose(call("add", null, Strategy.COST_AWARE, gpu, CallGrant.OPEN))).isEqualTo("gw-c");
+    assertThat(forwarder.choose(call("add", null, null, a100UnderSix, CallGrant.OPEN))).as("c2 costs 9").isNull();
+  }
+
+  @Test
+  void choose_smart_prefersTheGatewayWithTheLargerFreeShare() {
+    gateway("gw-b", "add", 0, new Object[] {"b1", 0.0}); // busy
+    gateway("gw-c", "add", 4, new Object[] {"c1", 0.0}); // idle
+    for (int i = 0; i < 20; i++) {
+      assertThat(forwarder.choose(call("add", null))).isEqualTo("gw-c"); // of two gateways, both are always compared
+    }
+  }
+
+  /** A directory whose view is whatever the test put in {@link #gateways}. */
+  private final class FixedDirectory implements ClusterDirectory {
+    @Override
+    public String gatewayId() {
+      return "gw-a";
+    }
+
+    @Override
+    public void publish(Iterable<LocalNode> nodes) {}
+
+    @Override
+    public DirectoryView view() {
+      return new DirectoryView(Map.copyOf(gateways));
+    }
+
+    @Override
+    public AutoCloseable addListener(DirectoryListener listener) {
+      return () -> {};
+    }
+
+    @Override
+    public DirectoryStats stats() {
+      return new DirectoryStats(0, 0, Map.of(), 0, 0, 0);
+    }
+
+    @Override
+    public void close() {}
+  }
+}

@@ -1,0 +1,339 @@
+package io.easyremote.testing.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.easyremote.client.CallOptions;
+import io.easyremote.client.CallResult;
+import io.easyremote.client.Client;
+import io.easyremote.cluster.nats.NatsServers;
+import io.easyremote.cluster.nats.NatsUser;
+import io.easyremote.gateway.ClusterConfig;
+import io.easyremote.gateway.Gateway;
+import io.easyremote.node.ComputeNode;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.Remote;
+import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.ForwardedCall;
+import io.easyremote.protocol.wire.ForwardedCallBody;
+import io.easyremote.protocol.wire.Payload;
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.Subscription;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three gateways, each on its own server of a three-server NATS cluster with per-gateway
+ * authorization: calls entering one gateway reach nodes connected only to another.
+ */
+class ClusterForwardingTest {
+  private static final String PASSWORD = "nats-pw-0123456789";
+  private static final String SECRET = "cluster-secret-0123456789abcdef";
+  private static final AtomicInteger marks = new AtomicInteger();
+  private static final CountDownLatch interrupted = new CountDownLatch(1);
+  private static ComputeNode cNode;
+
+  private static NatsServers nats;
+  private static final List<AutoCloseable> open = new ArrayList<>();
+  private static Gateway a;
+  private static Gateway b;
+  private static Gateway c;
+  private static Client viaA;
+
+  /** The functions of the one node, on gateway C. */
+  public static final class OnlyOnC {
+    @Remote(idempotent = true)
+    public int add(int x, int y) {
+      return x + y;
+    }
+
+    @Remote
+    public String boom(String why) {
+      throw new IllegalStateException("boom: " + why);
+    }
+
+    @Remote
+    public int mark() {
+      return marks.incrementAndGet();
+    }
+
+    @Remote
+    public String waitForCancel() {
+      try {
+        Thread.sleep(30_000); // the function under test: it must be interrupted by the cancel
+        return "not cancelled";
+      } catch (InterruptedException e) {
+        interrupted.countDown();
+        return "interrupted";
+      }
+    }
+  }
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    NatsServers.Builder servers = NatsServers.builder().servers(3);
+    for (String id : List.of("gw-a", "gw-b", "gw-c", "gw-d", "gw-e")) {
+      servers.user(NatsUser.gateway(id, PASSWORD));
+    }
+    // Authenticated on NATS and allowed to publish forwarded calls, but not a gateway: it has no cluster secret.
+    servers.user(NatsUser.password("intruder", PASSWORD, List.of("easyremote.fwd.>", "_INBOX.>"), List.of("_INBOX.>")));
+    nats = servers.start();
+    a = gateway("gw-a", 0);
+    b = gateway("gw-b", 1);
+    c = gateway("gw-c", 2);
+    cNode = ComputeNode.builder().gateway(c.address()).id("c-node").register(new OnlyOnC()).build().start();
+    open.add(cNode);
+    viaA = Client.builder().gateway(a.address()).deadline(Duration.ofSeconds(10)).build();
+    open.add(viaA);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 1 && b.clusterStats().remoteNodes() == 1);
+  }
+
+  private static Gateway gateway(String id, int server) {
+    Gateway g = unmanagedGateway(id, server, Duration.ofSeconds(1));
+    open.add(0, g); // closed last
+    return g;
+  }
+
+  private static Gateway unmanagedGateway(String id, int server, Duration drainTimeout) {
+    return Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(drainTimeout)
+        .cluster(ClusterConfig.builder().servers(nats.urlsFrom(server)).noRandomize().gatewayId(id)
+            .userPassword(id, PASSWORD.toCharArray()).secret(SECRET.toCharArray()).build())
+        .build().start();
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close(); // clients and nodes first, then the gateways
+    }
+    if (nats != null) {
+      nats.close();
+    }
+  }
+
+  @Test
+  void call_enteringA_reachesTheNodeOnlyOnC() {
+    long before = a.clusterStats().forwarded();
+
+    CallResult<Integer> result = viaA.callDetailed("add", Integer.class, 2, 3);
+
+    assertThat(result.value()).isEqualTo(5);
+    assertThat(result.nodeId()).isEqualTo("c-node");
+    assertThat(a.clusterStats().forwarded()).isEqualTo(before + 1);
+    assertThat(a.nodes()).isEmpty(); // nothing local on A
+  }
+
+  @Test
+  void listings_onA_showTheNodesOfEveryGateway_withTheirGateway() throws Exception {
+    try (ComputeNode onA = ComputeNode.builder().gateway(a.address()).id("a-node").register("local", String.class, s -> s).build().start()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> b.clusterStats().remoteNodes() == 2);
+
+      assertThat(viaA.nodes()).extracting(io.easyremote.protocol.NodeInfo::id, io.easyremote.protocol.NodeInfo::gatewayId)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("a-node", "gw-a"), org.assertj.core.groups.Tuple.tuple("c-node", "gw-c"));
+      assertThat(viaA.functions()).filteredOn(f -> f.name().equals("add")).singleElement()
+          .satisfies(f -> assertThat(f.nodeIds()).containsExactly("c-node"));
+      assertThat(viaA.functions()).extracting(io.easyremote.protocol.FunctionInfo::name).contains("local", "add", "boom", "mark");
+
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String nodesJson = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + b.address() + "/api/nodes")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(nodesJson).contains("\"id\":\"a-node\"", "\"gatewayId\":\"gw-a\"", "\"id\":\"c-node\"", "\"gatewayId\":\"gw-c\"");
+      String functionsJson = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + b.address() + "/api/functions"))
+          .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(functionsJson).contains("\"name\":\"local\"", "\"name\":\"add\"");
+    }
+  }
+
+  @Test
+  void pinnedCall_toANodeOnC_runsThere_andAnUnknownPinIsRefusedAsBefore() {
+    assertThat(viaA.callNode("c-node", "add", Integer.class, 40, 2)).isEqualTo(42);
+
+    assertThatThrownBy(() -> viaA.callNode("nowhere", "add", Integer.class, 1, 1))
+        .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isIn(ErrorCode.NO_NODE_AVAILABLE,
+            ErrorCode.FUNCTION_NOT_FOUND));
+  }
+
+  @Test
+  void remoteErrors_comeBackWithTheirOwnCodes() {
+    assertThatThrownBy(() -> viaA.call("boom", String.class, "on purpose"))
+        .isInstanceOfSatisfying(RemoteException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.FUNCTION_FAILED);
+          assertThat(e.getMessage()).contains("boom: on purpose");
+          assertThat(e.nodeId()).isEqualTo("c-node");
+          assertThat(e.reachedNode()).isTrue();
+        });
+    assertThatThrownBy(() -> viaA.call("add", Integer.class, "not a number", 1))
+        .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENTS));
+    assertThatThrownBy(() -> viaA.call("nobodyOffersThis", Integer.class))
+        .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND));
+  }
+
+  @Test
+  void cancel_ofAForwardedCall_reachesTheNodeOnC() throws Exception {
+    CompletableFuture<String> call = viaA.callAsync("waitForCancel", String.class);
+    await().atMost(Duration.ofSeconds(5)).until(() -> cNode.inFlight() == 1);
+
+    call.cancel(true);
+
+    assertThat(interrupted.await(5, TimeUnit.SECONDS)).as("the node's method was interrupted").isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> cNode.inFlight() == 0);
+  }
+
+  @Test
+  void node_joiningB_isCallableFromA_withinOneSecond() throws Exception {
+    try (ComputeNode late = ComputeNode.builder().gateway(b.address()).id("b-late")
+        .register("late", String.class, s -> "late " + s).build().start()) {
+      long joined = System.nanoTime();
+      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10)).ignoreExceptionsInstanceOf(RemoteException.class)
+          .until(() -> "late x".equals(viaA.withDeadline(Duration.ofMillis(500)).call("late", String.class, "x")));
+      System.out.printf("node joining B callable from A after %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - joined));
+    }
+  }
+
+  @Test
+  void forgedForward_fromAnAuthenticatedNatsUserWithoutTheSecret_isIgnoredAndCounted() throws Exception {
+    // (A client without credentials cannot even connect: NatsDirectoryTest.connect_withoutCredentials_isRefusedByNats.)
+    long ignoredBefore = c.clusterStats().ignoredForwards();
+    int marksBefore = marks.get();
+    try (Connection intruder = Nats.connect(new Options.Builder().server(nats.url(2)).userInfo("intruder", PASSWORD).build())) {
+      ForwardedCallBody body = ForwardedCallBody.newBuilder().setFromGateway("gw-a").setToGateway("gw-c")
+          .setIssuedAtMs(System.currentTimeMillis()).setDeadlineMs(5_000).setPrincipal("admin")
+          .setCall(CallRequest.newBuilder().setFunction("mark")
+              .setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("[]")))).build();
+      Subscription replies = intruder.subscribe("_INBOX.intruder");
+      intruder.publish("easyremote.fwd.gw-c", "_INBOX.intruder",
+          ForwardedCall.newBuilder().setBody(body.toByteString()).build().toByteArray()); // unsigned
+      intruder.publish("easyremote.fwd.gw-c", "_INBOX.intruder", ForwardedCall.newBuilder().setBody(body.toByteString())
+          .setMac(ByteString.copyFrom(new byte[32])).build().toByteArray()); // signed with a guess
+      intruder.publish("easyremote.fwd.gw-c", "_INBOX.intruder", "not protobuf at all".getBytes(StandardCharsets.UTF_8));
+      intruder.flush(Duration.ofSeconds(2));
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> c.clusterStats().ignoredForwards() == ignoredBefore + 3);
+      assertThat(replies.nextMessage(Duration.ofMillis(200))).as("a forger gets no answer").isNull();
+    }
+    assertThat(marks.get()).as("the node never ran a forged call").isEqualTo(marksBefore);
+    assertThat(viaA.call("mark", Integer.class)).isEqualTo(marksBefore + 1); // a real forwarded call still works
+  }
+
+  @Test
+  void forgedForward_fromAnUnauthenticatedClientOnAnOpenNats_isIgnoredAndCounted() throws Exception {
+    // A NATS without authorization: anyone may connect and publish; the cluster secret keeps forged calls out.
+    AtomicInteger ran = new AtomicInteger();
+    try (NatsServers open = NatsServers.builder().servers(1).start();
+        Gateway x = Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(Duration.ZERO)
+            .cluster(ClusterConfig.builder().servers(open.url(0)).gatewayId("gw-x").secret(SECRET.toCharArray()).build())
+            .build().start();
+        ComputeNode onX = ComputeNode.builder().gateway(x.address()).id("x-node").register("markX", String.class, s -> {
+          ran.incrementAndGet();
+          return s;
+        }).build().start();
+        Connection anyone = Nats.connect(new Options.Builder().server(open.url(0)).build())) {
+      ForwardedCallBody body = ForwardedCallBody.newBuilder().setFromGateway("gw-y").setToGateway("gw-x")
+          .setIssuedAtMs(System.currentTimeMillis()).setDeadlineMs(5_000)
+          .setCall(CallRequest.newBuilder().setFunction("markX").setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("[\"f\"]"))))
+          .build();
+      byte[] unsigned = ForwardedCall.newBuilder().setBody(body.toByteString()).build().toByteArray();
+
+      assertThat(anyone.request("easyremote.fwd.gw-x", unsigned, Duration.ofMillis(300))).as("a forger gets no answer").isNull();
+
+      await().atMost(Duration.ofSeconds(2)).until(() -> x.clusterStats().ignoredForwards() == 1);
+      assertThat(x.clusterStats().servedForPeers()).isZero();
+      assertThat(ran).as("the node never ran the forged call").hasValue(0);
+    }
+  }
+
+  @Test
+  void remoteGateway_closingGracefully_leavesTheDirectoryAtOnce_andStillAnswersWhatWasForwardedToIt() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Gateway e = unmanagedGateway("gw-e", 2, Duration.ofSeconds(5));
+    try (ComputeNode onE = ComputeNode.builder().gateway(e.address()).id("e-node")
+        .register("holdE", String.class, s -> {
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+          }
+          return "done " + s;
+        }).build().start()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> viaA.nodes().stream().anyMatch(n -> n.id().equals("e-node")));
+      CompletableFuture<String> held = viaA.withDeadline(Duration.ofSeconds(10)).callAsync("holdE", String.class, "x");
+      await().atMost(Duration.ofSeconds(5)).until(() -> onE.inFlight() == 1);
+
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(e::close);
+      await("goodbye: A drops gw-e's node at once").atMost(Duration.ofSeconds(1))
+          .until(() -> viaA.nodes().stream().noneMatch(n -> n.id().equals("e-node")));
+      assertThat(held).isNotDone();
+      release.countDown();
+
+      assertThat(held.get(5, TimeUnit.SECONDS)).isEqualTo("done x");
+      closing.get(10, TimeUnit.SECONDS);
+    } finally {
+      release.countDown();
+      e.close();
+    }
+  }
+
+  @Test
+  void remoteGateway_killed_failsItsCallsClearlyAndQuickly_andItsNodeReHomesToB() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (ClusterGatewayProcess d = ClusterGatewayProcess.start("gw-d", nats.url(1), PASSWORD, SECRET);
+        ComputeNode onD = ComputeNode.builder().gateway(d.address() + "," + b.address()).id("d-node")
+            .reconnectBackoff(Duration.ofSeconds(1), Duration.ofSeconds(2)) // the first retry 0.5-1 s after the loss, on B
+            .register("hold", String.class, s -> {
+              try {
+                release.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return s;
+            })
+            .register("onlyOnD", String.class, s -> s).build().start()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 2);
+      assertThat(viaA.call("onlyOnD", String.class, "up")).isEqualTo("up");
+      CompletableFuture<String> held = viaA.withDeadline(Duration.ofSeconds(15)).callAsync("hold", String.class, "x");
+      await().atMost(Duration.ofSeconds(5)).until(() -> onD.inFlight() == 1);
+
+      long killed = System.nanoTime();
+      d.kill();
+
+      // A new call in the window before the directory notices: nobody answers on gw-d's subject any more.
+      long asked = System.nanoTime();
+      assertThatThrownBy(() -> viaA.withDeadline(Duration.ofSeconds(10)).call("onlyOnD", String.class, "y"))
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isIn(ErrorCode.UNAVAILABLE, ErrorCode.FUNCTION_NOT_FOUND));
+      assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(3));
+      // The call in flight fails when gw-d expires from the directory (2 s), long before its 15 s deadline.
+      assertThatThrownBy(() -> held.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOfSatisfying(RemoteException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.NODE_LOST);
+            assertThat(e.getMessage()).contains("gw-d");
+          });
+      long failedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+      assertThat(failedAfter).isLessThan(5_000);
+      // The node knows gateway B too: it re-homes there and is callable from A again within 5 s of the kill.
+      await().atMost(Duration.ofMillis(5_000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed)))
+          .pollInterval(Duration.ofMillis(20)).ignoreExceptionsInstanceOf(RemoteException.class)
+          .until(() -> "back".equals(viaA.withDeadline(Duration.ofSeconds(1)).call("onlyOnD", String.class, "back")));
+      long reHomedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+      assertThat(b.nodes()).extracting(io.easyremote.protocol.NodeInfo::id).contains("d-node");
+      System.out.printf("in-flight forwarded call failed %d ms after its gateway was killed; its node callable again via B after %d ms%n",
+          failedAfter, reHomedAfter);
+    } finally {
+      release.countDown();
+    }
+  }
+}
