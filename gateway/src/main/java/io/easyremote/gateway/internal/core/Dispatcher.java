@@ -48,11 +48,7 @@ final class Dispatcher {
   @GuardedBy("lock")
   private boolean closing;
   private final ConcurrentLinkedQueue<NodeSession> unflushed = new ConcurrentLinkedQueue<>();
-  /** Calls to forward to another gateway at the next {@link #flush()} (never under the lock). */
-  private final ConcurrentLinkedQueue<PendingCall> unforwarded = new ConcurrentLinkedQueue<>();
-  /** Cancellations of forwarded calls to send at the next {@link #flush()}. */
-  private final ConcurrentLinkedQueue<Runnable> forwardCancels = new ConcurrentLinkedQueue<>();
-  private volatile RemoteGateways remote;
+  private final Forwarding forwarding = new Forwarding();
   private final AtomicLong ignoredFrames = new AtomicLong();
 
   Dispatcher(ReentrantLock lock, RoutingTable table, SchedulerSettings settings, Clock clock) {
@@ -91,7 +87,7 @@ final class Dispatcher {
       }
       List<NodeSession> offering = table.offering(function);
       if (offering.isEmpty()) {
-        if (forwards(call)) {
+        if (forwarding.take(call)) {
           return null;
         }
         if (inGrace() && call.request.pinnedNode() == null && queues.offer(call)) {
@@ -112,7 +108,7 @@ final class Dispatcher {
         call.admit();
       }
       String pinned = call.request.pinnedNode();
-      if (pinned != null && table.node(pinned) == null && forwards(call)) {
+      if (pinned != null && table.node(pinned) == null && forwarding.take(call)) {
         return null;
       }
       Error unservable = picker.unservable(call, offering, pinned == null ? null : table.node(pinned));
@@ -135,26 +131,7 @@ final class Dispatcher {
 
   /** The cluster's other gateways, or null outside a cluster. Set before the gateway serves calls. */
   void remote(RemoteGateways gateways) {
-    this.remote = gateways;
-  }
-
-  /**
-   * Marks the call forwarded when another gateway of the cluster can take it (the send happens at
-   * the next {@link #flush()}); false when there is none, or the call is a stream.
-   */
-  @GuardedBy("lock")
-  private boolean forwards(PendingCall call) {
-    RemoteGateways gateways = remote;
-    if (gateways == null || call.request.stream()) {
-      return false;
-    }
-    String target = gateways.choose(call.request);
-    if (target == null) {
-      return false;
-    }
-    call.forwardTo(target);
-    unforwarded.add(call);
-    return true;
+    forwarding.remote(gateways);
   }
 
   /** Sends the call to the node (queued for the next {@link #flush()}) and counts it in flight. */
@@ -273,10 +250,7 @@ final class Dispatcher {
         case FORWARDED -> {
           call.state(PendingCall.State.DONE);
           if (code == ErrorCode.CANCELLED) { // at its deadline the other gateway ends it by itself
-            Runnable cancel = call.cancelForward();
-            if (cancel != null) {
-              forwardCancels.add(cancel);
-            }
+            forwarding.cancel(call);
           }
           error.setReachedNode(true); // it may be running on the other gateway's node
           error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
@@ -463,41 +437,7 @@ final class Dispatcher {
     while ((node = unflushed.poll()) != null) {
       node.flush();
     }
-    PendingCall call;
-    while ((call = unforwarded.poll()) != null) {
-      forward(call);
-    }
-    Runnable cancel;
-    while ((cancel = forwardCancels.poll()) != null) {
-      cancel.run();
-    }
-  }
-
-  private void forward(PendingCall call) {
-    PendingCall forwarded = call;
-    RemoteGateways gateways = remote;
-    if (gateways == null) { // the gateway left the cluster in between
-      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
-        call.fail(Errors.of(ErrorCode.UNAVAILABLE, "The gateway left its cluster before '" + call.function() + "' could be forwarded; retry."));
-      }
-      return;
-    }
-    Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new CallSink() {
-      @Override
-      public void onResult(io.easyremote.protocol.wire.Payload payload, String nodeId) {
-        if (forwarded.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
-          forwarded.succeed(payload, nodeId);
-        }
-      }
-
-      @Override
-      public void onError(Error error) {
-        if (forwarded.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
-          forwarded.fail(error);
-        }
-      }
-    });
-    forwarded.forwarded(cancel);
+    forwarding.flush();
   }
 
   static GatewayFrame cancelFrame(long callId, String reason) {

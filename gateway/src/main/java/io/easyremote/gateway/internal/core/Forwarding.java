@@ -1,0 +1,90 @@
+package io.easyremote.gateway.internal.core;
+
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.Payload;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The dispatcher's way out to the other gateways of a cluster ({@code docs/cluster.md}): a call no
+ * local node can take is marked FORWARDED under the routing lock, and sent to the chosen gateway
+ * after the lock is released ({@link #flush()}), as node frames are. Its answer completes it as a
+ * local node's would; a cancellation follows it there.
+ */
+final class Forwarding {
+  /** Calls to forward at the next {@link #flush()} (never under the lock). */
+  private final ConcurrentLinkedQueue<PendingCall> unsent = new ConcurrentLinkedQueue<>();
+  /** Cancellations of forwarded calls to send at the next {@link #flush()}. */
+  private final ConcurrentLinkedQueue<Runnable> cancels = new ConcurrentLinkedQueue<>();
+  private volatile RemoteGateways remote;
+
+  /** The cluster's other gateways, or null outside a cluster. Set before the gateway serves calls. */
+  void remote(RemoteGateways gateways) {
+    this.remote = gateways;
+  }
+
+  /**
+   * Marks the call forwarded when another gateway of the cluster can take it (the send happens at
+   * the next {@link #flush()}); false when there is none, or the call is a stream. Called under the
+   * routing lock.
+   */
+  boolean take(PendingCall call) {
+    RemoteGateways gateways = remote;
+    if (gateways == null || call.request.stream()) {
+      return false;
+    }
+    String target = gateways.choose(call.request);
+    if (target == null) {
+      return false;
+    }
+    call.forwardTo(target);
+    unsent.add(call);
+    return true;
+  }
+
+  /** The forwarded call was cancelled by its caller: the other gateway is told at the next {@link #flush()}. */
+  void cancel(PendingCall call) {
+    Runnable cancel = call.cancelForward();
+    if (cancel != null) {
+      cancels.add(cancel);
+    }
+  }
+
+  /** Sends what was forwarded and cancelled since the last flush. Call it after releasing the routing lock. */
+  void flush() {
+    PendingCall call;
+    while ((call = unsent.poll()) != null) {
+      send(call);
+    }
+    Runnable cancel;
+    while ((cancel = cancels.poll()) != null) {
+      cancel.run();
+    }
+  }
+
+  private void send(PendingCall call) {
+    RemoteGateways gateways = remote;
+    if (gateways == null) { // the gateway left the cluster in between
+      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+        call.fail(Errors.of(ErrorCode.UNAVAILABLE, "The gateway left its cluster before '" + call.function() + "' could be forwarded; retry."));
+      }
+      return;
+    }
+    Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new CallSink() {
+      @Override
+      public void onResult(Payload payload, String nodeId) {
+        if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+          call.succeed(payload, nodeId);
+        }
+      }
+
+      @Override
+      public void onError(Error error) {
+        if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+          call.fail(error);
+        }
+      }
+    });
+    call.forwarded(cancel);
+  }
+}
