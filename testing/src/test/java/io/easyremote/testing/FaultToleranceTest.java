@@ -156,7 +156,7 @@ class FaultToleranceTest {
 
   @Test
   void chaos_nodesKilledAndRestarted_everyCallAccountedFor() throws Exception {
-    chaos(Integer.getInteger("easyremote.chaos.seconds", 20));
+    chaos(Integer.getInteger("easyremote.chaos.seconds", 10)); // the soak stage runs it for minutes
   }
 
   /** The same for two minutes (or easyremote.soak.seconds): a soak run, left out of mvn -B verify and run by .ci/run. */

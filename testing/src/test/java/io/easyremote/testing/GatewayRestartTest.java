@@ -43,6 +43,7 @@ class GatewayRestartTest {
           client.withDeadline(Duration.ofMillis(500)).call("echo", String.class, "down"); // waits for the channel, then fails
         } catch (RemoteException e) {
           failures.merge(e.code(), 1, Integer::sum);
+          java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20)); // paced: it fails at once
         }
       }
       gateway = GatewayProcess.start(port);
