@@ -15,9 +15,7 @@ import io.easyremote.protocol.wire.Welcome;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -333,42 +331,12 @@ public final class CallScheduler {
   // ------------------------------------------------------------------ status and lifecycle
 
   /** Runs {@code reader} under the routing lock over a consistent view of the routing state. */
-  public <T> T read(Function<View, T> reader) {
+  public <T> T read(Function<RoutingView, T> reader) {
     lock.lock();
     try {
-      return reader.apply(new View());
+      return reader.apply(new RoutingView(table, dispatcher));
     } finally {
       lock.unlock();
-    }
-  }
-
-  /** A read-only view of the routing state, valid only inside {@link #read}. */
-  public final class View {
-    private View() {}
-
-    /** Connected nodes in registration order. */
-    public Collection<NodeSession> nodes() {
-      return table.nodes();
-    }
-
-    /** Names of all registered functions mapped to the nodes offering each. */
-    public Map<String, List<NodeSession>> functions() {
-      return table.functions();
-    }
-
-    /** The nodes offering {@code function} (empty when none). */
-    public List<NodeSession> offering(String function) {
-      return table.offering(function);
-    }
-
-    /** The connected node with this id, or null. */
-    public NodeSession node(String nodeId) {
-      return table.node(nodeId);
-    }
-
-    /** Calls waiting for {@code function}. */
-    public int queued(String function) {
-      return dispatcher.queued(function);
     }
   }
 
