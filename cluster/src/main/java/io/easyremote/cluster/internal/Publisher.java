@@ -202,6 +202,9 @@ public final class Publisher {
     for (String f : m.functions()) {
       b.addFunctions(table.indexOf(f));
     }
+    for (String f : m.idempotent()) {
+      b.addIdempotent(table.indexOf(f));
+    }
     for (Map.Entry<String, String> label : new TreeMap<>(m.labels()).entrySet()) {
       b.addLabels(table.indexOf(label.getKey())).addLabels(table.indexOf(label.getValue()));
     }

@@ -305,6 +305,14 @@ public final class Receiver {
       }
       functions.add(f);
     }
+    Set<String> idempotent = new HashSet<>(n.getIdempotentCount() * 2);
+    for (int i = 0; i < n.getIdempotentCount(); i++) {
+      String f = string(strings, n.getIdempotent(i));
+      if (!functions.contains(f)) {
+        throw new Invalid("node " + abbreviate(n.getId()) + " marks a function it does not offer idempotent");
+      }
+      idempotent.add(f);
+    }
     if (n.getLabelsCount() % 2 != 0) {
       throw new Invalid("node " + abbreviate(n.getId()) + " has an odd number of label strings");
     }
@@ -326,7 +334,7 @@ public final class Receiver {
       throw new Invalid("node " + abbreviate(n.getId()) + " has a bad capacity or cost");
     }
     return new RemoteNode(owner, n.getId(), interner.intern(Set.copyOf(functions)), n.getCapacity(), health,
-        interner.intern(Map.copyOf(labels)), n.getCost());
+        interner.intern(Map.copyOf(labels)), n.getCost(), interner.intern(Set.copyOf(idempotent)));
   }
 
   private static String string(List<String> strings, int index) throws Invalid {

@@ -70,6 +70,21 @@ class PublisherReceiverTest {
   }
 
   @Test
+  void update_idempotentFunctions_reachTheOthers_andAChangeOfThemIsADelta() {
+    Publisher publisher = new Publisher("gw-a", 7, MAX_BYTES);
+    LocalNode plain = new LocalNode("n", Set.of("lookup", "charge"), 4, 0, NodeHealth.UP, Map.of(), 0);
+    deliver(publisher.update(List.of(plain)), 1);
+    assertThat(receiver.view().gateway("gw-a").orElseThrow().nodes().get("n").idempotent()).isEmpty();
+
+    List<DirectoryMessage> delta = publisher.update(List.of(new LocalNode("n", Set.of("lookup", "charge"), 4, 0, NodeHealth.UP, Map.of(), 0,
+        Set.of("lookup"))));
+    deliver(delta, 2);
+
+    assertThat(delta).hasSize(1);
+    assertThat(receiver.view().gateway("gw-a").orElseThrow().nodes().get("n").idempotent()).containsExactly("lookup");
+  }
+
+  @Test
   void receiver_missedDelta_asksForSnapshotAndConvergesAfterIt() {
     Publisher publisher = new Publisher("gw-a", 7, MAX_BYTES);
     deliver(publisher.update(nodes(0, 10)), 1);

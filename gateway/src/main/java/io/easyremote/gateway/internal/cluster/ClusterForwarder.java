@@ -57,6 +57,11 @@ final class ClusterForwarder implements RemoteGateways {
   private final AtomicLong requestIds = new AtomicLong(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
   private static final Runnable NOTHING = () -> { };
   private final AtomicLong forwarded = new AtomicLong();
+  /** Whether each function forwarded lately is idempotent where it went (kept after that gateway is gone). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Boolean> idempotent = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_REMEMBERED = 10_000;
+  /** Forwards that came back unanswered and were routed again. */
+  private final AtomicLong unanswered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   /** Forwarded calls awaiting their answer (guarded by this object's monitor for waiting). */
   private int inFlight;
@@ -82,6 +87,46 @@ final class ClusterForwarder implements RemoteGateways {
       return null; // forwarded here already: it runs here or fails here, never a second hop
     }
     DirectoryView view = directory.view();
+    String target = choose(view, request);
+    if (target != null) {
+      remember(view, target, request.function());
+    }
+    return target;
+  }
+
+  /** Notes whether the function is idempotent on the chosen gateway, for when that gateway is gone ({@link #mayRunTwice}). */
+  private void remember(DirectoryView view, String target, String function) {
+    GatewayEntry entry = view.gateways().get(target);
+    if (entry == null) {
+      return;
+    }
+    for (FunctionOffer offer : view.offers(function)) {
+      if (offer.gatewayId().equals(target) && !offer.nodeIds().isEmpty()) {
+        RemoteNode node = entry.nodes().get(offer.nodeIds().iterator().next());
+        if (node != null) {
+          if (idempotent.size() >= MAX_REMEMBERED && !idempotent.containsKey(function)) {
+            idempotent.clear();
+          }
+          idempotent.put(function, node.idempotent().contains(function));
+        }
+        return;
+      }
+    }
+  }
+
+  @Override
+  public boolean mayRunTwice(String function) {
+    for (FunctionOffer offer : directory.view().offers(function)) {
+      GatewayEntry entry = directory.view().gateways().get(offer.gatewayId());
+      RemoteNode node = entry == null || offer.nodeIds().isEmpty() ? null : entry.nodes().get(offer.nodeIds().iterator().next());
+      if (node != null) {
+        return node.idempotent().contains(function);
+      }
+    }
+    return Boolean.TRUE.equals(idempotent.get(function));
+  }
+
+  private String choose(DirectoryView view, CallRequestSpec request) {
     long now = System.nanoTime();
     if (request.pinnedNode() != null) {
       for (GatewayEntry entry : view.gateways().values()) { // a node that moved may still be listed under its old gateway
@@ -205,7 +250,7 @@ final class ClusterForwarder implements RemoteGateways {
       answer = connection.requestWithTimeout(subjectPrefix + "." + target, message, Duration.ofNanos(remainingNanos));
     } catch (RuntimeException e) {
       failed.incrementAndGet();
-      reply.onError(unreachable(target, request, e.toString()));
+      unanswered(reply, unreachable(target, request, e.toString()), false);
       return NOTHING;
     }
     java.util.Set<CompletableFuture<Message>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
@@ -217,10 +262,15 @@ final class ClusterForwarder implements RemoteGateways {
       if (failure != null) {
         failed.incrementAndGet();
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Error error = failureOf(target, request, failure);
         if (cause instanceof CancellationException) { // no responders: skip it until the directory drops it
           unreachableUntil.put(target, System.nanoTime() + SKIP_UNREACHABLE_NANOS);
+          unanswered(reply, error, false);
+        } else if (cause instanceof GatewayLost) {
+          unanswered(reply, error, true);
+        } else {
+          reply.onError(error);
         }
-        reply.onError(failureOf(target, request, failure));
         return;
       }
       CallReply callReply;
@@ -239,6 +289,16 @@ final class ClusterForwarder implements RemoteGateways {
       }
     });
     return () -> cancel(target, requestId);
+  }
+
+  /** No answer came back: a reply that can route the call again hears it as such. */
+  private void unanswered(CallSink reply, Error error, boolean mayHaveRun) {
+    if (reply instanceof RemoteGateways.Unanswered again) {
+      unanswered.incrementAndGet();
+      again.unanswered(error, mayHaveRun);
+    } else {
+      reply.onError(error);
+    }
   }
 
   /** Tells {@code target} that the caller of {@code requestId} went away (fire and forget: the call's deadline bounds it anyway). */
@@ -324,9 +384,30 @@ final class ClusterForwarder implements RemoteGateways {
    */
   void gatewayGone(String gatewayId, String why) {
     java.util.Set<CompletableFuture<Message>> pending = waiting.remove(gatewayId);
-    if (pending != null) {
-      for (CompletableFuture<Message> answer : pending) {
-        answer.completeExceptionally(new GatewayLost(why));
+    if (pending != null && !pending.isEmpty()) {
+      // Off the directory's thread: failing them may route them again (a NATS request each).
+      java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+        for (CompletableFuture<Message> answer : pending) {
+          answer.completeExceptionally(new GatewayLost(why));
+        }
+      });
+    }
+  }
+
+  /**
+   * This gateway's forwarding connection to NATS dropped: an answer sent to it meanwhile is lost
+   * (NATS keeps nothing for a disconnected inbox), so every call still waiting fails now as if its
+   * gateway was lost (NODE_LOST, or routed again when it may run twice) instead of at its deadline.
+   */
+  void connectionLost() {
+    for (String gatewayId : List.copyOf(waiting.keySet())) {
+      java.util.Set<CompletableFuture<Message>> pending = waiting.get(gatewayId);
+      if (pending == null) {
+        continue;
+      }
+      for (CompletableFuture<Message> answer : List.copyOf(pending)) {
+        java.util.concurrent.ForkJoinPool.commonPool().execute(
+            () -> answer.completeExceptionally(new GatewayLost("this gateway's connection to NATS dropped; its answer may be lost")));
       }
     }
   }
@@ -366,6 +447,11 @@ final class ClusterForwarder implements RemoteGateways {
   /** Calls forwarded to other gateways so far. */
   long forwarded() {
     return forwarded.get();
+  }
+
+  /** Forwards that came back unanswered (no responder, gateway or connection lost) and were handed back for routing again. */
+  long unanswered() {
+    return unanswered.get();
   }
 
   /** Forwarded calls that got no reply (gateway gone, deadline, NATS failure). */

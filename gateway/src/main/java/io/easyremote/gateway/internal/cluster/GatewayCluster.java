@@ -80,7 +80,13 @@ public final class GatewayCluster implements AutoCloseable {
     Connection conn;
     try {
       conn = Nats.connect(directory.connectionOptions("easyremote-forward-" + gatewayId)
-          .connectionListener((c, event) -> log.info("Cluster {}: forwarding connection {} ({})", gatewayId, event, c.getConnectedUrl()))
+          .connectionListener((c, event) -> {
+            log.info("Cluster {}: forwarding connection {} ({})", gatewayId, event, c.getConnectedUrl());
+            ClusterForwarder f = forwarder;
+            if (event == io.nats.client.ConnectionListener.Events.DISCONNECTED && f != null) {
+              f.connectionLost(); // answers sent to us meanwhile are lost: do not wait for them until the deadline
+            }
+          })
           .build());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -160,9 +166,13 @@ public final class GatewayCluster implements AutoCloseable {
 
   private List<LocalNode> localNodes() {
     List<LocalNode> nodes = new ArrayList<>();
+    java.util.Set<String> idempotent = status.idempotentFunctions();
     for (NodeInfo node : status.nodes()) {
-      nodes.add(new LocalNode(node.getNodeId(), java.util.Set.copyOf(node.getFunctionsList()), node.getMaxConcurrency(),
-          node.getInFlight(), health(node.getState()), node.getLabelsMap(), Math.max(0, node.getCost())));
+      java.util.Set<String> functions = java.util.Set.copyOf(node.getFunctionsList());
+      java.util.Set<String> mayRunTwice = new java.util.HashSet<>(functions);
+      mayRunTwice.retainAll(idempotent);
+      nodes.add(new LocalNode(node.getNodeId(), functions, node.getMaxConcurrency(), node.getInFlight(), health(node.getState()),
+          node.getLabelsMap(), Math.max(0, node.getCost()), mayRunTwice));
     }
     return nodes;
   }

@@ -140,6 +140,20 @@ public final class StatusViews {
     });
   }
 
+  /** The names of the functions registered now whose nodes declare them idempotent (they may run twice). */
+  public java.util.Set<String> idempotentFunctions() {
+    return scheduler.read(view -> {
+      java.util.Set<String> out = new java.util.HashSet<>();
+      for (Map.Entry<String, List<NodeSession>> e : view.functions().entrySet()) {
+        FunctionSpec spec = e.getValue().isEmpty() ? null : e.getValue().get(0).functions.get(e.getKey());
+        if (spec != null && spec.getIdempotent()) {
+          out.add(e.getKey());
+        }
+      }
+      return out;
+    });
+  }
+
   /** The names of the functions registered now, sorted. */
   public java.util.SortedSet<String> functionNames() {
     return scheduler.read(view -> new java.util.TreeSet<>(view.functions().keySet()));
