@@ -21,6 +21,7 @@ import io.easyremote.protocol.wire.ForwardedCallBody;
 import io.easyremote.protocol.wire.RetryPolicy;
 import io.nats.client.Connection;
 import io.nats.client.Message;
+import io.easyremote.protocol.wire.ForwardedReply;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -70,8 +71,17 @@ final class ClusterForwarder implements RemoteGateways {
   /** How long a gateway that had no responder is skipped: the directory drops it within its expiry anyway. */
   private static final long SKIP_UNREACHABLE_NANOS = TimeUnit.SECONDS.toNanos(3);
   /** Requests awaiting an answer, by gateway: failed at once when their gateway vanishes from the directory. */
-  private final java.util.concurrent.ConcurrentHashMap<String, java.util.Set<CompletableFuture<Message>>> waiting =
+  private final java.util.concurrent.ConcurrentHashMap<String, java.util.Set<CompletableFuture<byte[]>>> waiting =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** This gateway's inbox for answers: {@code <inbox>.<request id>}; set by {@link #listen}. */
+  private volatile String inbox;
+  /** Requests awaiting their answer, by request id. */
+  private final java.util.concurrent.ConcurrentHashMap<Long, Waiting> replies = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Messages on the inbox that were ignored: not signed by the gateway asked, malformed, or for no request waiting. */
+  private final AtomicLong ignoredReplies = new AtomicLong();
+
+  private record Waiting(String target, CompletableFuture<byte[]> answer) { }
 
   ClusterForwarder(String gatewayId, ClusterDirectory directory, Connection connection, ForwardSigner signer, String subjectPrefix) {
     this.gatewayId = gatewayId;
@@ -79,6 +89,65 @@ final class ClusterForwarder implements RemoteGateways {
     this.connection = connection;
     this.signer = signer;
     this.subjectPrefix = subjectPrefix;
+  }
+
+  /** Subscribes to its inbox for answers, before it forwards anything; the caller flushes the connection. */
+  void listen() {
+    String box = connection.createInbox();
+    connection.createDispatcher(this::onReply).subscribe(box + ".*");
+    inbox = box;
+  }
+
+  /**
+   * One message on the inbox: NATS "no responders" for a request, or an answer, which completes its
+   * request only when the gateway asked signed it for that request (anything else is ignored and
+   * counted, and the request keeps waiting for its real answer).
+   */
+  private void onReply(Message msg) {
+    String subject = msg.getSubject();
+    long requestId;
+    try {
+      requestId = Long.parseLong(subject.substring(subject.lastIndexOf('.') + 1));
+    } catch (NumberFormatException e) {
+      ignoredReply("a subject without a request id");
+      return;
+    }
+    Waiting waiting = replies.get(requestId);
+    if (waiting == null) {
+      ignoredReply("no request " + requestId + " waiting (late, or made up)");
+      return;
+    }
+    if (msg.isStatusMessage()) {
+      if (msg.getStatus().getCode() == 503) { // NATS: nobody listens on the gateway's subject
+        waiting.answer().completeExceptionally(new CancellationException("no responders"));
+      }
+      return;
+    }
+    ForwardedReply signed;
+    try {
+      signed = ForwardedReply.parseFrom(msg.getData());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      ignoredReply("malformed");
+      return;
+    }
+    byte[] bytes = signed.getReply().toByteArray();
+    if (!signer.verifyReply(waiting.target(), gatewayId, requestId, bytes, signed.getMac().toByteArray())) {
+      ignoredReply("not signed by gateway '" + waiting.target() + "' for request " + requestId);
+      return;
+    }
+    waiting.answer().complete(bytes);
+  }
+
+  private void ignoredReply(String why) {
+    long n = ignoredReplies.incrementAndGet();
+    if (n == 1 || n % 1000 == 0) {
+      log.warn("Cluster {}: ignored a reply on its inbox ({}; {} so far)", gatewayId, why, n);
+    }
+  }
+
+  /** Replies on this gateway's inbox that were ignored (forged, malformed, or for no request waiting). */
+  long ignoredReplies() {
+    return ignoredReplies.get();
   }
 
   @Override
@@ -245,18 +314,13 @@ final class ClusterForwarder implements RemoteGateways {
       return NOTHING;
     }
     forwarded.incrementAndGet();
-    CompletableFuture<Message> answer;
-    try {
-      answer = connection.requestWithTimeout(subjectPrefix + "." + target, message, Duration.ofNanos(remainingNanos));
-    } catch (RuntimeException e) {
-      failed.incrementAndGet();
-      unanswered(reply, unreachable(target, request, e.toString()), false);
-      return NOTHING;
-    }
-    java.util.Set<CompletableFuture<Message>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+    CompletableFuture<byte[]> answer = new CompletableFuture<>();
+    replies.put(requestId, new Waiting(target, answer));
+    java.util.Set<CompletableFuture<byte[]>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
     started();
-    answer.whenComplete((msg, failure) -> {
+    answer.orTimeout(remainingNanos, TimeUnit.NANOSECONDS).whenComplete((bytes, failure) -> {
+      replies.remove(requestId);
       pending.remove(answer);
       finished();
       if (failure != null) {
@@ -265,6 +329,8 @@ final class ClusterForwarder implements RemoteGateways {
         Error error = failureOf(target, request, failure);
         if (cause instanceof CancellationException) { // no responders: skip it until the directory drops it
           unreachableUntil.put(target, System.nanoTime() + SKIP_UNREACHABLE_NANOS);
+          unanswered(reply, error, false);
+        } else if (cause instanceof NotSent) {
           unanswered(reply, error, false);
         } else if (cause instanceof GatewayLost) {
           unanswered(reply, error, true);
@@ -275,7 +341,7 @@ final class ClusterForwarder implements RemoteGateways {
       }
       CallReply callReply;
       try {
-        callReply = CallReply.parseFrom(msg.getData());
+        callReply = CallReply.parseFrom(bytes);
       } catch (com.google.protobuf.InvalidProtocolBufferException e) {
         failed.incrementAndGet();
         reply.onError(Wire.error(ErrorCode.INTERNAL, "Gateway '" + target + "' answered the call to '" + request.function()
@@ -288,6 +354,11 @@ final class ClusterForwarder implements RemoteGateways {
         reply.onError(callReply.getError());
       }
     });
+    try {
+      connection.publish(subjectPrefix + "." + target, inbox + "." + requestId, message);
+    } catch (RuntimeException e) {
+      answer.completeExceptionally(new NotSent(e.toString())); // it never left
+    }
     return () -> cancel(target, requestId);
   }
 
@@ -383,11 +454,11 @@ final class ClusterForwarder implements RemoteGateways {
    * says goodbye drains first: its calls are still answered.)
    */
   void gatewayGone(String gatewayId, String why) {
-    java.util.Set<CompletableFuture<Message>> pending = waiting.remove(gatewayId);
+    java.util.Set<CompletableFuture<byte[]>> pending = waiting.remove(gatewayId);
     if (pending != null && !pending.isEmpty()) {
       // Off the directory's thread: failing them may route them again (a NATS request each).
       java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
-        for (CompletableFuture<Message> answer : pending) {
+        for (CompletableFuture<byte[]> answer : pending) {
           answer.completeExceptionally(new GatewayLost(why));
         }
       });
@@ -401,14 +472,23 @@ final class ClusterForwarder implements RemoteGateways {
    */
   void connectionLost() {
     for (String gatewayId : List.copyOf(waiting.keySet())) {
-      java.util.Set<CompletableFuture<Message>> pending = waiting.get(gatewayId);
+      java.util.Set<CompletableFuture<byte[]>> pending = waiting.get(gatewayId);
       if (pending == null) {
         continue;
       }
-      for (CompletableFuture<Message> answer : List.copyOf(pending)) {
+      for (CompletableFuture<byte[]> answer : List.copyOf(pending)) {
         java.util.concurrent.ForkJoinPool.commonPool().execute(
             () -> answer.completeExceptionally(new GatewayLost("this gateway's connection to NATS dropped; its answer may be lost")));
       }
+    }
+  }
+
+  /** The forwarded call could not be published at all: it never left this gateway. */
+  private static final class NotSent extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotSent(String why) {
+      super(why, null, false, false);
     }
   }
 

@@ -101,6 +101,9 @@ public final class GatewayCluster implements AutoCloseable {
     server = s;
     Dispatcher inbound = conn.createDispatcher(s::onMessage);
     inbound.subscribe(FORWARD_SUBJECT + "." + gatewayId);
+    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT);
+    f.listen();
+    forwarder = f;
     try {
       conn.flush(Duration.ofSeconds(5));
     } catch (TimeoutException | InterruptedException e) {
@@ -108,10 +111,8 @@ public final class GatewayCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       close();
-      throw new IOException("Cluster " + gatewayId + ": NATS did not confirm the forward subscription", e);
+      throw new IOException("Cluster " + gatewayId + ": NATS did not confirm the forward and answer subscriptions", e);
     }
-    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT);
-    forwarder = f;
     directory.addListener(change -> {
       switch (change.kind()) {
         case EXPIRED -> f.gatewayGone(change.gatewayId(), "it stopped heartbeating");
@@ -214,7 +215,7 @@ public final class GatewayCluster implements AutoCloseable {
     ForwardedCallServer s = server;
     DirectoryView view = directory.view();
     return new ClusterStats(gatewayId, view.gateways().size(), view.nodeCount(), f == null ? 0 : f.forwarded(), f == null ? 0 : f.failed(),
-        s == null ? 0 : s.served(), s == null ? 0 : s.rejected());
+        s == null ? 0 : s.served(), s == null ? 0 : s.rejected(), f == null ? 0 : f.ignoredReplies());
   }
 
   /**
