@@ -173,6 +173,50 @@ class ClusterForwardingTest {
   }
 
   @Test
+  void clusterViews_onA_showCsFunctionsWithTheirSpecs_inOpenApiMcpTheDashboardAndTheJavaApi() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String base = "http://" + a.address();
+
+    String openapi = get(http, base + "/openapi.json");
+    assertThat(openapi).contains("\"/api/add\"", "\"/api/boom\"");
+    assertThat(openapi.substring(openapi.indexOf("\"/api/add\""))).as("add's parameters, from C's spec").contains("\"integer\"");
+
+    String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+    java.net.http.HttpResponse<String> session = mcp(http, init, null);
+    String id = session.headers().firstValue("mcp-session-id").orElseThrow();
+    String tools = mcp(http, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", id).body();
+    assertThat(tools).contains("\"name\":\"add\"", "\"inputSchema\"");
+    String called = mcp(http, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"add\","
+        + "\"arguments\":{\"x\":20,\"y\":22}}}", id).body();
+    assertThat(called).as("an MCP call of C's tool through A").contains("42").doesNotContain("\"isError\":true");
+
+    String dashboard = get(http, base + "/api/dashboard");
+    assertThat(dashboard).contains("\"id\":\"c-node\"", "\"gatewayId\":\"gw-c\"", "\"name\":\"add\"");
+
+    assertThat(a.nodes()).isEmpty(); // this gateway's own nodes
+    assertThat(a.clusterNodes()).extracting(io.easyremote.protocol.NodeInfo::id, io.easyremote.protocol.NodeInfo::gatewayId)
+        .contains(org.assertj.core.groups.Tuple.tuple("c-node", "gw-c"));
+    assertThat(a.clusterFunctions()).filteredOn(f -> f.name().equals("add")).singleElement()
+        .satisfies(f -> assertThat(f.parameters()).hasSize(2));
+  }
+
+  private static String get(java.net.http.HttpClient http, String url) throws Exception {
+    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private java.net.http.HttpResponse<String> mcp(java.net.http.HttpClient http, String body, String session) throws Exception {
+    java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + a.address() + "/mcp"))
+        .header("content-type", "application/json").header("accept", "application/json, text/event-stream")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    if (session != null) {
+      b.header("mcp-session-id", session);
+    }
+    return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void pinnedCall_toANodeOnC_runsThere_andAnUnknownPinIsRefusedAsBefore() {
     assertThat(viaA.callNode("c-node", "add", Integer.class, 40, 2)).isEqualTo(42);
 

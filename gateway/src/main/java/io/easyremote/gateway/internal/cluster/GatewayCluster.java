@@ -138,6 +138,16 @@ public final class GatewayCluster implements AutoCloseable {
         }
         return out;
       }
+
+      @Override
+      public java.util.Map<String, io.easyremote.protocol.wire.FunctionSpec> remoteSpecs() {
+        java.util.Map<String, io.easyremote.protocol.wire.FunctionSpec> out = new java.util.HashMap<>();
+        for (io.easyremote.cluster.GatewayEntry entry : directory.view().gateways().values()) {
+          entry.specs().forEach((name, bytes) -> out.computeIfAbsent(name, n -> parse(bytes)));
+        }
+        out.values().removeIf(java.util.Objects::isNull);
+        return out;
+      }
     });
     scheduler.onMembershipChange(this::publishSoon);
     timer.scheduleWithFixedDelay(this::publishNow, LOAD_INTERVAL.toMillis(), LOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -159,11 +169,26 @@ public final class GatewayCluster implements AutoCloseable {
   private void publishNow() {
     publishScheduled.set(false);
     try {
-      directory.publish(localNodes());
+      directory.publish(localNodes(), localSpecs());
     } catch (RuntimeException e) {
       log.warn("Cluster {}: could not publish the local nodes", gatewayId, e);
     }
   }
+
+  /** This gateway's function specs, shared once per function through the directory (for the others' listings, OpenAPI and MCP). */
+  private java.util.Map<String, com.google.protobuf.ByteString> localSpecs() {
+    java.util.Map<String, com.google.protobuf.ByteString> specs = new java.util.HashMap<>();
+    for (io.easyremote.protocol.wire.FunctionInfo info : status.functions()) {
+      com.google.protobuf.ByteString bytes = info.getSpec().toByteString();
+      if (bytes.size() <= SPEC_LIMIT) {
+        specs.put(info.getSpec().getName(), bytes);
+      }
+    }
+    return specs;
+  }
+
+  /** The directory's limit on one spec (a larger one is not shared: the others list the function by name only). */
+  private static final int SPEC_LIMIT = 64 << 10;
 
   private List<LocalNode> localNodes() {
     List<LocalNode> nodes = new ArrayList<>();
@@ -176,6 +201,14 @@ public final class GatewayCluster implements AutoCloseable {
           node.getLabelsMap(), Math.max(0, node.getCost()), mayRunTwice));
     }
     return nodes;
+  }
+
+  private static io.easyremote.protocol.wire.FunctionSpec parse(com.google.protobuf.ByteString bytes) {
+    try {
+      return io.easyremote.protocol.wire.FunctionSpec.parseFrom(bytes);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return null; // a gateway shared a spec this one cannot read: listed by name only
+    }
   }
 
   private static String state(NodeHealth health) {
