@@ -217,6 +217,30 @@ class ClusterForwardingTest {
   }
 
   @Test
+  void idempotencyKey_retriedThroughAnotherGateway_replaysTheFirstOutcome_evenWhereBothHaveANode() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteGateways() == 2 && b.clusterStats().remoteGateways() == 2);
+    try (ComputeNode onA = ComputeNode.builder().gateway(a.address()).id("tally-a").register("tally", String.class, s -> s + runs.incrementAndGet())
+            .build().start();
+        ComputeNode onB = ComputeNode.builder().gateway(b.address()).id("tally-b").register("tally", String.class, s -> s + runs.incrementAndGet())
+            .build().start();
+        Client viaB = Client.builder().gateway(b.address()).deadline(Duration.ofSeconds(10)).build()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 2 && b.clusterStats().remoteNodes() == 2);
+      for (int k = 0; k < 8; k++) { // keys spread over the three gateways as their homes
+        String key = "order-" + k;
+        CallOptions keyed = CallOptions.builder().idempotencyKey(key).build();
+        int before = runs.get();
+
+        String first = viaA.withOptions(keyed).call("tally", String.class, "run ");
+        String retry = viaB.withOptions(keyed).call("tally", String.class, "run ");
+
+        assertThat(retry).as("key %s: the retry through B replays A's outcome", key).isEqualTo(first);
+        assertThat(runs.get()).as("key %s ran once", key).isEqualTo(before + 1);
+      }
+    }
+  }
+
+  @Test
   void pinnedCall_toANodeOnC_runsThere_andAnUnknownPinIsRefusedAsBefore() {
     assertThat(viaA.callNode("c-node", "add", Integer.class, 40, 2)).isEqualTo(42);
 

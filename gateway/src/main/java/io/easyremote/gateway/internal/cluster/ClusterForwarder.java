@@ -152,7 +152,7 @@ final class ClusterForwarder implements RemoteGateways {
 
   @Override
   public String choose(CallRequestSpec request) {
-    if (request.grant() instanceof PeerGrant) {
+    if (request.grant() instanceof PeerGrant peer && !peer.keyHome()) {
       return null; // forwarded here already: it runs here or fails here, never a second hop
     }
     DirectoryView view = directory.view();
@@ -181,6 +181,39 @@ final class ClusterForwarder implements RemoteGateways {
         return;
       }
     }
+  }
+
+  @Override
+  public String keyHome(CallRequestSpec request) {
+    if (request.idempotencyKey() == null || request.grant() instanceof PeerGrant) {
+      return null;
+    }
+    long now = System.nanoTime();
+    String scope = request.grant().idempotencyScope() + "\u0000" + request.idempotencyKey();
+    String home = gatewayId;
+    long best = rendezvous(scope, gatewayId);
+    for (String other : directory.view().gateways().keySet()) {
+      long score = rendezvous(scope, other);
+      if (reachable(other, now) && (score > best || (score == best && other.compareTo(home) < 0))) {
+        best = score;
+        home = other;
+      }
+    }
+    return home.equals(gatewayId) ? null : home;
+  }
+
+  /** Highest random weight: the key's score at {@code gatewayId}; adding or losing a gateway moves only the keys it wins or held. */
+  static long rendezvous(String scopedKey, String gatewayId) {
+    java.security.MessageDigest sha;
+    try {
+      sha = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    sha.update(gatewayId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    byte[] d = sha.digest(scopedKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return java.nio.ByteBuffer.wrap(d).getLong();
   }
 
   @Override
@@ -306,7 +339,9 @@ final class ClusterForwarder implements RemoteGateways {
       return NOTHING;
     }
     long requestId = requestIds.incrementAndGet();
-    byte[] message = signed(body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId).build());
+    boolean toKeyHome = request.idempotencyKey() != null && !(request.grant() instanceof PeerGrant) && target.equals(keyHome(request));
+    byte[] message = signed(body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId)
+        .setKeyHome(toKeyHome).build());
     if (message.length > connection.getMaxPayload()) {
       reply.onError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The call to '" + request.function() + "' is " + message.length
           + " bytes; it must go to gateway '" + target + "', and NATS carries at most " + connection.getMaxPayload()

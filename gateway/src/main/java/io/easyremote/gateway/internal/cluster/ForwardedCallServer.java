@@ -177,7 +177,7 @@ final class ForwardedCallServer {
     return new CallRequestSpec(call.getFunction(), call.getNodeId().isEmpty() ? null : call.getNodeId(), call.getPayload(),
         body.getCaller().isEmpty() ? "gateway " + body.getFromGateway() : body.getCaller(), deadline, false, 0, strategy,
         Requirements.fromWire(call.getRequirements()), call.getIdempotencyKey().isEmpty() ? null : call.getIdempotencyKey(), attempts,
-        call.getRetry().getRetryNonIdempotent(), new PeerGrant(grant));
+        call.getRetry().getRetryNonIdempotent(), new PeerGrant(grant, body.getKeyHome() && !call.getIdempotencyKey().isEmpty()));
   }
 
   private void reject(Rejection why, Message msg) {

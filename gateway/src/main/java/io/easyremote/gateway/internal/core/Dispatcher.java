@@ -129,6 +129,19 @@ final class Dispatcher {
     }
   }
 
+  /**
+   * In a cluster, sends a call with an idempotency key to the key's home gateway when that is
+   * another one (the send happens at the next {@link #flush()}); false when it stays here.
+   */
+  boolean forwardToKeyHome(PendingCall call) {
+    lock.lock();
+    try {
+      return !closing && forwarding.takeToKeyHome(call);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The cluster's other gateways, or null outside a cluster. Set before the gateway serves calls. */
   void remote(RemoteGateways gateways) {
     forwarding.remote(gateways);

@@ -49,6 +49,24 @@ final class Forwarding {
     return true;
   }
 
+  /**
+   * Marks a keyed call forwarded to its idempotency key's home gateway (sent at the next
+   * {@link #flush()}); false outside a cluster, for streams, or when this gateway is its home.
+   */
+  boolean takeToKeyHome(PendingCall call) {
+    RemoteGateways gateways = remote;
+    if (gateways == null || call.request.stream() || call.request.idempotencyKey() == null) {
+      return false;
+    }
+    String home = gateways.keyHome(call.request);
+    if (home == null) {
+      return false;
+    }
+    call.forwardTo(home);
+    unsent.add(call);
+    return true;
+  }
+
   /** The forwarded call was cancelled by its caller: the other gateway is told at the next {@link #flush()}. */
   void cancel(PendingCall call) {
     Runnable cancel = call.cancelForward();

@@ -29,6 +29,16 @@ public interface RemoteGateways {
   }
 
   /**
+   * The gateway that keeps {@code request}'s idempotency key (its home, by rendezvous hashing of
+   * the key over the live gateways), when that is another gateway: the call goes there first, so a
+   * retry through any gateway meets the first outcome. Null: keep it here (no key, this gateway is
+   * the home, or the call was forwarded here already). Quick, no I/O.
+   */
+  default String keyHome(CallRequestSpec request) {
+    return null;
+  }
+
+  /**
    * A {@link #forward} reply that also hears when no answer came back from the other gateway
    * (rather than an answer that is an error): the forwarder tells it through {@link #unanswered}
    * instead of {@link #onError}, so the call may be routed again.
