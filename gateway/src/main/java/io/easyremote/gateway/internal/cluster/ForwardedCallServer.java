@@ -187,6 +187,26 @@ final class ForwardedCallServer {
     }
   }
 
+  /**
+   * Waits up to {@code timeoutNanos} until every forwarded call accepted here has been answered
+   * (its reply handed to NATS); false when some are still running.
+   */
+  synchronized boolean awaitAnswered(long timeoutNanos) throws InterruptedException {
+    long until = System.nanoTime() + timeoutNanos;
+    while (!running.isEmpty()) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+    }
+    return true;
+  }
+
+  private synchronized void answered() {
+    notifyAll();
+  }
+
   /** Forwarded calls accepted and run through the scheduler. */
   long served() {
     return served.get();
@@ -247,6 +267,7 @@ final class ForwardedCallServer {
       } catch (RuntimeException e) {
         log.debug("Cluster {}: reply to a forwarded call not sent", gatewayId, e);
       }
+      answered();
     }
   }
 }

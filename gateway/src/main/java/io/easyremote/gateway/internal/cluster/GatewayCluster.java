@@ -267,14 +267,23 @@ public final class GatewayCluster implements AutoCloseable {
    */
   public void close(Duration drainTimeout) {
     ClusterForwarder f = forwarder;
-    if (f != null) {
-      try {
-        if (!f.awaitIdle(drainTimeout.toNanos())) {
-          log.warn("Cluster {}: closing with forwarded calls still unanswered after {}", gatewayId, drainTimeout);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    ForwardedCallServer s = server;
+    Connection conn = connection;
+    try {
+      if (f != null && !f.awaitIdle(drainTimeout.toNanos())) {
+        log.warn("Cluster {}: closing with forwarded calls still unanswered after {}", gatewayId, drainTimeout);
       }
+      // The calls forwarded here were drained with the scheduler; their replies must leave before the connection closes.
+      if (s != null && !s.awaitAnswered(TimeUnit.SECONDS.toNanos(1))) {
+        log.warn("Cluster {}: closing with calls forwarded here still unanswered", gatewayId);
+      }
+      if (conn != null) {
+        conn.flush(Duration.ofSeconds(1));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (TimeoutException e) {
+      log.warn("Cluster {}: NATS did not confirm the last replies before closing", gatewayId);
     }
     close();
   }
