@@ -34,6 +34,17 @@ public interface ClusterDirectory extends AutoCloseable {
    */
   void publish(Iterable<LocalNode> nodes);
 
+  /**
+   * Like {@link #publish(Iterable)}, with this gateway's function specs (opaque bytes by function
+   * name: the gateway's FunctionSpec), shared once per function and gateway, only when they change;
+   * receivers see them in {@link GatewayEntry#specs()}.
+   *
+   * @throws IllegalArgumentException as {@link #publish(Iterable)}, or when a spec is over 64 KiB
+   */
+  default void publish(Iterable<LocalNode> nodes, java.util.Map<String, com.google.protobuf.ByteString> specs) {
+    publish(nodes);
+  }
+
   /** The other gateways as known now (immutable; never this gateway's own nodes). */
   DirectoryView view();
 

@@ -18,14 +18,17 @@ import java.util.Set;
  * @param health its health
  * @param labels its labels (for requirement filters)
  * @param cost its declared cost per call (≥ 0)
+ * @param idempotent the functions of {@code functions} that may run twice (a gateway that lost a
+ *     forwarded call may send it elsewhere again)
  */
 public record LocalNode(String id, Set<String> functions, int capacity, int inFlight, NodeHealth health,
-    Map<String, String> labels, double cost) {
+    Map<String, String> labels, double cost, Set<String> idempotent) {
   /** Checks and copies the fields. */
   public LocalNode {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(health, "health");
     functions = Set.copyOf(functions);
+    idempotent = Set.copyOf(idempotent);
     labels = Map.copyOf(labels);
     if (capacity < 0 || inFlight < 0) {
       throw new IllegalArgumentException("node " + id + ": capacity " + capacity + " and in flight " + inFlight + " must be >= 0");
@@ -33,6 +36,12 @@ public record LocalNode(String id, Set<String> functions, int capacity, int inFl
     if (!(cost >= 0)) {
       throw new IllegalArgumentException("node " + id + ": cost " + cost + " must be >= 0");
     }
+  }
+
+  /** A node none of whose functions is marked idempotent. */
+  public LocalNode(String id, Set<String> functions, int capacity, int inFlight, NodeHealth health, Map<String, String> labels,
+      double cost) {
+    this(id, functions, capacity, inFlight, health, labels, cost, Set.of());
   }
 
   /** An {@link NodeHealth#UP} node without labels and with cost 0. */

@@ -71,6 +71,7 @@ public final class NatsDirectory implements ClusterDirectory {
   private final Receiver receiver;
   private final ScheduledExecutorService timer;
   private final AtomicReference<List<LocalNode>> latest = new AtomicReference<>();
+  private final AtomicReference<java.util.Map<String, com.google.protobuf.ByteString>> latestSpecs = new AtomicReference<>();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final AtomicBoolean snapshotScheduled = new AtomicBoolean();
   private final AtomicLong published = new AtomicLong();
@@ -147,6 +148,17 @@ public final class NatsDirectory implements ClusterDirectory {
   @Override
   public String gatewayId() {
     return config.gatewayId;
+  }
+
+  @Override
+  public void publish(Iterable<LocalNode> nodes, java.util.Map<String, com.google.protobuf.ByteString> specs) {
+    for (java.util.Map.Entry<String, com.google.protobuf.ByteString> e : specs.entrySet()) {
+      if (!Limits.validName(e.getKey()) || e.getValue().size() > Limits.MAX_SPEC_BYTES) {
+        throw new IllegalArgumentException("function '" + e.getKey() + "': invalid name or a spec over " + Limits.MAX_SPEC_BYTES + " bytes");
+      }
+    }
+    latestSpecs.set(java.util.Map.copyOf(specs));
+    publish(nodes);
   }
 
   @Override
@@ -277,7 +289,7 @@ public final class NatsDirectory implements ClusterDirectory {
     }
     List<LocalNode> nodes = latest.getAndSet(null);
     if (nodes != null) {
-      send(publisher.update(nodes));
+      send(publisher.update(nodes, latestSpecs.getAndSet(null)));
     }
   }
 

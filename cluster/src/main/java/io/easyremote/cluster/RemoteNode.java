@@ -14,7 +14,13 @@ import java.util.Set;
  * @param health its health as its gateway last said
  * @param labels its labels
  * @param cost its declared cost per call
+ * @param idempotent the functions it offers that may run twice
  */
 public record RemoteNode(String gatewayId, String id, Set<String> functions, int capacity, NodeHealth health,
-    Map<String, String> labels, double cost) {
+    Map<String, String> labels, double cost, Set<String> idempotent) {
+  /** A node none of whose functions is marked idempotent. */
+  public RemoteNode(String gatewayId, String id, Set<String> functions, int capacity, NodeHealth health, Map<String, String> labels,
+      double cost) {
+    this(gatewayId, id, functions, capacity, health, labels, cost, Set.of());
+  }
 }

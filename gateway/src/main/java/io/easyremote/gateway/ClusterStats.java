@@ -10,8 +10,10 @@ package io.easyremote.gateway;
  * @param forwardFailures forwarded calls that got no answer (the gateway was gone, the deadline passed, NATS failed)
  * @param servedForPeers calls other gateways forwarded here and this gateway ran through its scheduler
  * @param ignoredForwards messages on this gateway's forward subject that were ignored: bad signature,
- *     malformed, addressed to another gateway, too old, or not a request
+ *     malformed, addressed to another gateway, too old, a replay of a call already received, or not a request
+ * @param ignoredReplies messages on this gateway's answer inbox that were ignored: not signed by the
+ *     gateway the call went to (for that call), malformed, or for no call waiting
  */
 public record ClusterStats(String gatewayId, int remoteGateways, int remoteNodes, long forwarded, long forwardFailures,
-    long servedForPeers, long ignoredForwards) {
+    long servedForPeers, long ignoredForwards, long ignoredReplies) {
 }

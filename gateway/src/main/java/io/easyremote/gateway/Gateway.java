@@ -334,14 +334,35 @@ public final class Gateway implements AutoCloseable {
     return scheduler.release(Objects.requireNonNull(name, "name"));
   }
 
-  /** The nodes connected now. */
+  /**
+   * The nodes connected to this gateway now (in a cluster too: see {@link #clusterNodes()} for the
+   * others'). Their load figures are exact.
+   */
   public List<NodeInfo> nodes() {
     return status.nodes().stream().map(Wire::fromWire).toList();
   }
 
-  /** The functions registered now, sorted by name. */
+  /**
+   * Every node of the cluster: this gateway's first, then the other gateways' as the directory
+   * knows them (id, gateway, functions, capacity, health, labels, cost; no load figures), each
+   * with {@link NodeInfo#gatewayId()}. The same as {@link #nodes()} outside a cluster.
+   */
+  public List<NodeInfo> clusterNodes() {
+    return status.clusterNodes().stream().map(Wire::fromWire).toList();
+  }
+
+  /** The functions registered on this gateway's nodes now, sorted by name. */
   public List<FunctionInfo> functions() {
     return status.functions().stream().map(Wire::fromWire).toList();
+  }
+
+  /**
+   * Every function of the cluster, sorted by name: this gateway's, and those only other gateways'
+   * nodes offer, with the spec their gateway shared (by name only until it arrives) and their
+   * nodes. The same as {@link #functions()} outside a cluster.
+   */
+  public List<FunctionInfo> clusterFunctions() {
+    return status.clusterFunctions(io.easyremote.gateway.internal.core.CallGrant.OPEN).stream().map(Wire::fromWire).toList();
   }
 
   /** Calls sent to nodes and not yet answered. */

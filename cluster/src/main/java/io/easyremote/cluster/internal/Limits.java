@@ -10,6 +10,8 @@ public final class Limits {
   public static final int MAX_NAME_CHARS = 256;
   /** The most parts one snapshot may announce. */
   public static final int MAX_SNAPSHOT_PARTS = 100_000;
+  /** The largest function spec a gateway may share (bytes). */
+  public static final int MAX_SPEC_BYTES = 64 << 10;
 
   private Limits() {
   }

@@ -30,6 +30,10 @@ final class PeerState {
   /** Function name to the ids of the nodes offering it; rebuilt when the members change. */
   Map<String, List<String>> index = Map.of();
   List<FunctionLoad> load = List.of();
+  /** The gateway's function specs as last shared (a delta adds or replaces some, a snapshot all). */
+  Map<String, com.google.protobuf.ByteString> specs = new HashMap<>();
+  /** The specs of the snapshot being assembled (they come in its last part). */
+  Map<String, com.google.protobuf.ByteString> pendingSpecs;
   long lastHeardNanos;
   boolean syncRequested;
   long lastSyncRequestNanos;
@@ -123,6 +127,13 @@ final class PeerState {
           ? new FunctionOffer(f, gatewayId, ids, 0, 0, 0)
           : new FunctionOffer(f, gatewayId, ids, l.getHealthyNodes(), l.getCapacity(), l.getFreeSlots()));
     });
-    return new GatewayEntry(gatewayId, members, Collections.unmodifiableMap(offers));
+    Map<String, com.google.protobuf.ByteString> offered = new HashMap<>();
+    specs.forEach((f, spec) -> {
+      if (index.containsKey(f)) {
+        offered.put(f, spec);
+      }
+    });
+    specs.keySet().retainAll(index.keySet()); // a function no node offers any more: its spec goes too
+    return new GatewayEntry(gatewayId, members, Collections.unmodifiableMap(offers), Collections.unmodifiableMap(offered));
   }
 }

@@ -30,6 +30,8 @@ public final class Publisher {
   private final int maxMessageBytes;
   private Map<String, Member> published = new HashMap<>();
   private List<FunctionLoad> load = List.of();
+  /** The function specs published so far (opaque bytes, by function). */
+  private Map<String, com.google.protobuf.ByteString> specs = Map.of();
   private long seq;
 
   /** A publisher for a gateway that just started (membership empty at version 0). */
@@ -60,6 +62,23 @@ public final class Publisher {
    * each one version further, the last carrying the new load.
    */
   public List<DirectoryMessage> update(Iterable<LocalNode> nodes) {
+    return update(nodes, null);
+  }
+
+  /**
+   * Like {@link #update(Iterable)}, with the gateway's function specs ({@code null}: unchanged);
+   * specs that are new or changed go with the last delta, so a spec change alone is a delta too.
+   */
+  public List<DirectoryMessage> update(Iterable<LocalNode> nodes, Map<String, com.google.protobuf.ByteString> newSpecs) {
+    List<io.easyremote.cluster.internal.proto.FunctionDecl> changedSpecs = new ArrayList<>();
+    if (newSpecs != null) {
+      for (Map.Entry<String, com.google.protobuf.ByteString> e : new TreeMap<>(newSpecs).entrySet()) {
+        if (!e.getValue().equals(specs.get(e.getKey()))) {
+          changedSpecs.add(io.easyremote.cluster.internal.proto.FunctionDecl.newBuilder().setFunction(e.getKey()).setSpec(e.getValue()).build());
+        }
+      }
+      specs = Map.copyOf(newSpecs);
+    }
     // Names are checked by the caller (NatsDirectory.publish), where a bad one can be thrown back.
     Map<String, Member> now = new HashMap<>(published.size() * 2 + 16);
     Map<String, int[]> loads = new HashMap<>(); // function -> nodes, healthy, capacity, free
@@ -105,7 +124,7 @@ public final class Publisher {
       }
     }
     published = now;
-    if (upserts.isEmpty() && removed.isEmpty()) {
+    if (upserts.isEmpty() && removed.isEmpty() && changedSpecs.isEmpty()) {
       return List.of();
     }
     List<DirectoryMessage> out = new ArrayList<>();
@@ -138,6 +157,7 @@ public final class Publisher {
       delta.addUpserts(node);
       bytes += size;
     }
+    delta.addAllSpecs(changedSpecs);
     out.add(deltaMessage(delta, table, true));
     return out;
   }
@@ -186,6 +206,9 @@ public final class Publisher {
       SnapshotPart.Builder p = parts.get(i).setPart(i).setParts(parts.size()).addAllStrings(tables.get(i).strings());
       if (i == parts.size() - 1) {
         p.addAllLoad(load);
+        for (Map.Entry<String, com.google.protobuf.ByteString> e : new TreeMap<>(specs).entrySet()) {
+          p.addSpecs(io.easyremote.cluster.internal.proto.FunctionDecl.newBuilder().setFunction(e.getKey()).setSpec(e.getValue()));
+        }
       }
       out.add(DirectoryMessage.newBuilder().setGatewayId(gatewayId).setEpoch(epoch).setSeq(seq).setSnapshot(p).build());
     }
@@ -201,6 +224,9 @@ public final class Publisher {
     Node.Builder b = Node.newBuilder().setId(m.id()).setCapacity(m.capacity()).setHealth(health(m.health())).setCost(m.cost());
     for (String f : m.functions()) {
       b.addFunctions(table.indexOf(f));
+    }
+    for (String f : m.idempotent()) {
+      b.addIdempotent(table.indexOf(f));
     }
     for (Map.Entry<String, String> label : new TreeMap<>(m.labels()).entrySet()) {
       b.addLabels(table.indexOf(label.getKey())).addLabels(table.indexOf(label.getValue()));

@@ -190,13 +190,14 @@ public final class Receiver {
             throw new Invalid("would hold " + members.size() + " nodes, over the limit of " + maxNodesPerGateway);
           }
           peer.members(members, changedIds);
+          peer.specs.putAll(decoded.specs);
           peer.applied = seq;
           changed = true;
         } else if (peer.synced && seq > peer.applied) {
           peer.synced = false;
         }
       }
-      case SNAPSHOT -> changed |= snapshotPart(peer, msg.getSnapshot(), seq, decoded.nodes);
+      case SNAPSHOT -> changed |= snapshotPart(peer, msg.getSnapshot(), seq, decoded);
       default -> throw new Invalid("unexpected body " + msg.getBodyCase());
     }
     applied++;
@@ -214,7 +215,8 @@ public final class Receiver {
     }
   }
 
-  private boolean snapshotPart(PeerState peer, SnapshotPart part, long seq, List<RemoteNode> nodes) {
+  private boolean snapshotPart(PeerState peer, SnapshotPart part, long seq, Decoded decoded) {
+    List<RemoteNode> nodes = decoded.nodes;
     if (peer.synced && seq == peer.applied) {
       return false; // we have this version already (a snapshot someone else asked for)
     }
@@ -222,6 +224,10 @@ public final class Receiver {
       peer.pendingSeq = seq;
       peer.pendingParts = new ArrayList<>(Collections.nCopies(part.getParts(), null));
       peer.pendingReceived = 0;
+      peer.pendingSpecs = null;
+    }
+    if (part.getPart() == part.getParts() - 1) {
+      peer.pendingSpecs = decoded.specs;
     }
     if (peer.pendingParts.get(part.getPart()) == null) {
       peer.pendingParts.set(part.getPart(), nodes);
@@ -235,6 +241,8 @@ public final class Receiver {
     peer.pendingParts = null;
     peer.pendingSeq = -1;
     peer.members(members);
+    peer.specs = new HashMap<>(peer.pendingSpecs == null ? Map.of() : peer.pendingSpecs);
+    peer.pendingSpecs = null;
     peer.applied = seq;
     peer.synced = true;
     peer.syncRequested = false;
@@ -242,21 +250,23 @@ public final class Receiver {
   }
 
   /** The nodes and load a message carries, checked. */
-  private record Decoded(List<RemoteNode> nodes, List<FunctionLoad> load) {
+  private record Decoded(List<RemoteNode> nodes, List<FunctionLoad> load, Map<String, com.google.protobuf.ByteString> specs) {
   }
 
   private Decoded decode(String owner, DirectoryMessage msg, PeerState peer) throws Invalid {
     List<String> strings;
     List<Node> nodes;
     List<FunctionLoad> load;
+    List<io.easyremote.cluster.internal.proto.FunctionDecl> decls;
     switch (msg.getBodyCase()) {
       case HEARTBEAT -> {
-        return new Decoded(List.of(), checkLoad(msg.getHeartbeat().getLoadList()));
+        return new Decoded(List.of(), checkLoad(msg.getHeartbeat().getLoadList()), Map.of());
       }
       case DELTA -> {
         strings = msg.getDelta().getStringsList();
         nodes = msg.getDelta().getUpsertsList();
         load = msg.getDelta().getLoadCount() == 0 ? null : checkLoad(msg.getDelta().getLoadList());
+        decls = msg.getDelta().getSpecsList();
         if (msg.getDelta().getUpsertsCount() + msg.getDelta().getRemovedCount() > maxNodesPerGateway) {
           throw new Invalid("carries more than " + maxNodesPerGateway + " nodes");
         }
@@ -274,6 +284,7 @@ public final class Receiver {
         strings = part.getStringsList();
         nodes = part.getNodesList();
         load = part.getLoadCount() == 0 ? null : checkLoad(part.getLoadList());
+        decls = part.getSpecsList();
         if (nodes.size() > maxNodesPerGateway) {
           throw new Invalid("carries more than " + maxNodesPerGateway + " nodes");
         }
@@ -290,7 +301,17 @@ public final class Receiver {
     for (Node n : nodes) {
       out.add(decodeNode(owner, n, strings, interner));
     }
-    return new Decoded(out, load);
+    if (decls.size() > maxNodesPerGateway) {
+      throw new Invalid("carries more than " + maxNodesPerGateway + " function specs");
+    }
+    Map<String, com.google.protobuf.ByteString> specs = new HashMap<>();
+    for (io.easyremote.cluster.internal.proto.FunctionDecl d : decls) {
+      if (!Limits.validName(d.getFunction()) || d.getSpec().size() > Limits.MAX_SPEC_BYTES) {
+        throw new Invalid("carries an invalid function spec");
+      }
+      specs.put(d.getFunction(), d.getSpec());
+    }
+    return new Decoded(out, load, specs);
   }
 
   private static RemoteNode decodeNode(String owner, Node n, List<String> strings, PeerState interner) throws Invalid {
@@ -304,6 +325,14 @@ public final class Receiver {
         throw new Invalid("node " + abbreviate(n.getId()) + " offers an invalid function name");
       }
       functions.add(f);
+    }
+    Set<String> idempotent = new HashSet<>(n.getIdempotentCount() * 2);
+    for (int i = 0; i < n.getIdempotentCount(); i++) {
+      String f = string(strings, n.getIdempotent(i));
+      if (!functions.contains(f)) {
+        throw new Invalid("node " + abbreviate(n.getId()) + " marks a function it does not offer idempotent");
+      }
+      idempotent.add(f);
     }
     if (n.getLabelsCount() % 2 != 0) {
       throw new Invalid("node " + abbreviate(n.getId()) + " has an odd number of label strings");
@@ -326,7 +355,7 @@ public final class Receiver {
       throw new Invalid("node " + abbreviate(n.getId()) + " has a bad capacity or cost");
     }
     return new RemoteNode(owner, n.getId(), interner.intern(Set.copyOf(functions)), n.getCapacity(), health,
-        interner.intern(Map.copyOf(labels)), n.getCost());
+        interner.intern(Map.copyOf(labels)), n.getCost(), interner.intern(Set.copyOf(idempotent)));
   }
 
   private static String string(List<String> strings, int index) throws Invalid {

@@ -2,6 +2,7 @@ package io.easyremote.cluster.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.easyremote.cluster.DirectoryChange;
 import io.easyremote.cluster.LocalNode;
 import io.easyremote.cluster.NodeHealth;
@@ -67,6 +68,46 @@ class PublisherReceiverTest {
     // Load alone changes no membership: no delta at all.
     assertThat(publisher.update(next.stream().map(n -> LocalNode.of(n.id(), n.functions(), 4, 0)).toList())
         .stream().filter(DirectoryMessage::hasDelta).count()).isPositive(); // labels and cost differ: a membership change
+  }
+
+  @Test
+  void update_idempotentFunctions_reachTheOthers_andAChangeOfThemIsADelta() {
+    Publisher publisher = new Publisher("gw-a", 7, MAX_BYTES);
+    LocalNode plain = new LocalNode("n", Set.of("lookup", "charge"), 4, 0, NodeHealth.UP, Map.of(), 0);
+    deliver(publisher.update(List.of(plain)), 1);
+    assertThat(receiver.view().gateway("gw-a").orElseThrow().nodes().get("n").idempotent()).isEmpty();
+
+    List<DirectoryMessage> delta = publisher.update(List.of(new LocalNode("n", Set.of("lookup", "charge"), 4, 0, NodeHealth.UP, Map.of(), 0,
+        Set.of("lookup"))));
+    deliver(delta, 2);
+
+    assertThat(delta).hasSize(1);
+    assertThat(receiver.view().gateway("gw-a").orElseThrow().nodes().get("n").idempotent()).containsExactly("lookup");
+  }
+
+  @Test
+  void update_functionSpecs_travelOncePerFunction_aChangeAloneIsADelta_andALateReceiverGetsThemBySnapshot() {
+    Publisher publisher = new Publisher("gw-a", 7, MAX_BYTES);
+    Map<String, ByteString> specs = Map.of("f0", ByteString.copyFromUtf8("spec f0"), "common", ByteString.copyFromUtf8("spec common"));
+    List<DirectoryMessage> first = publisher.update(nodes(0, 1000), specs);
+    assertThat(first.stream().mapToInt(m -> m.getDelta().getSpecsCount()).sum()).as("each spec once, not per node").isEqualTo(2);
+    deliver(first, 1);
+    assertThat(receiver.view().gateway("gw-a").orElseThrow().specs()).isEqualTo(specs);
+
+    assertThat(publisher.update(nodes(0, 1000), specs)).as("nothing changed").isEmpty();
+    List<DirectoryMessage> changed = publisher.update(nodes(0, 1000), Map.of("f0", ByteString.copyFromUtf8("spec f0 v2"),
+        "common", ByteString.copyFromUtf8("spec common")));
+    assertThat(changed).hasSize(1);
+    assertThat(changed.get(0).getDelta().getSpecsCount()).isEqualTo(1);
+    deliver(changed, 2);
+    assertThat(receiver.view().gateway("gw-a").orElseThrow().specs().get("f0").toStringUtf8()).isEqualTo("spec f0 v2");
+
+    Receiver late = new Receiver("gw-late", "easyremote.dir", Duration.ofMillis(2500), Duration.ofMillis(500), 200_000, id -> { });
+    late.onMessage("easyremote.dir.gw-a", publisher.heartbeat().toByteArray(), 3);
+    for (DirectoryMessage part : publisher.snapshot()) {
+      late.onMessage("easyremote.dir.gw-a", part.toByteArray(), 4);
+    }
+    assertThat(late.view().gateway("gw-a").orElseThrow().specs()).containsOnlyKeys("f0", "common");
   }
 
   @Test

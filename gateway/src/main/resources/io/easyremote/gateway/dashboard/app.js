@@ -46,7 +46,7 @@ function renderNodes(nodes) {
     const total = n.callsServed + n.callsFailed;
     const errorRate = total ? n.callsFailed / total : 0;
     return `<article class="card node" data-node="${esc(n.id)}">
-      <div class="title"><span class="name">${esc(n.id)}</span><span class="badge ${esc(n.state)}">${esc(n.state.toLowerCase())}</span></div>
+      <div class="title"><span class="name">${esc(n.id)}</span>${n.gatewayId ? `<span class="label">via ${esc(n.gatewayId)}</span>` : ""}<span class="badge ${esc(n.state)}">${esc(n.state.toLowerCase())}</span></div>
       <div class="labels">${labels || '<span class="label none">no labels</span>'}</div>
       ${bar("load", n.inFlight / Math.max(1, n.maxConcurrency), `${n.inFlight} / ${n.maxConcurrency}`)}
       ${bar("CPU", r.cpuLoad, `${pct(r.cpuLoad)}${r.cpuCores ? ` of ${r.cpuCores}` : ""}`)}

@@ -18,7 +18,9 @@ import io.easyremote.protocol.Remote;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.wire.CallRequest;
 import io.easyremote.protocol.wire.ForwardedCall;
+import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.ForwardedCallBody;
+import io.easyremote.protocol.wire.ForwardedReply;
 import io.easyremote.protocol.wire.Payload;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
@@ -46,6 +48,8 @@ class ClusterForwardingTest {
   private static final String SECRET = "cluster-secret-0123456789abcdef";
   private static final AtomicInteger marks = new AtomicInteger();
   private static final CountDownLatch interrupted = new CountDownLatch(1);
+  private static final CountDownLatch released = new CountDownLatch(1);
+  private static final AtomicInteger heldRuns = new AtomicInteger();
   private static ComputeNode cNode;
 
   private static NatsServers nats;
@@ -73,6 +77,13 @@ class ClusterForwardingTest {
     }
 
     @Remote
+    public String heldCharge(String token) throws InterruptedException {
+      heldRuns.incrementAndGet();
+      released.await(10, TimeUnit.SECONDS);
+      return "charged " + token;
+    }
+
+    @Remote
     public String waitForCancel() {
       try {
         Thread.sleep(30_000); // the function under test: it must be interrupted by the cancel
@@ -92,6 +103,8 @@ class ClusterForwardingTest {
     }
     // Authenticated on NATS and allowed to publish forwarded calls, but not a gateway: it has no cluster secret.
     servers.user(NatsUser.password("intruder", PASSWORD, List.of("easyremote.fwd.>", "_INBOX.>"), List.of("_INBOX.>")));
+    // Can also read the forward subjects (a tap on the NATS network): it may capture signed calls and see where answers go.
+    servers.user(NatsUser.password("spy", PASSWORD, List.of("easyremote.fwd.>", "_INBOX.>"), List.of("easyremote.fwd.>", "_INBOX.>")));
     nats = servers.start();
     a = gateway("gw-a", 0);
     b = gateway("gw-b", 1);
@@ -156,6 +169,74 @@ class ClusterForwardingTest {
       String functionsJson = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + b.address() + "/api/functions"))
           .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
       assertThat(functionsJson).contains("\"name\":\"local\"", "\"name\":\"add\"");
+    }
+  }
+
+  @Test
+  void clusterViews_onA_showCsFunctionsWithTheirSpecs_inOpenApiMcpTheDashboardAndTheJavaApi() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    String base = "http://" + a.address();
+
+    String openapi = get(http, base + "/openapi.json");
+    assertThat(openapi).contains("\"/api/add\"", "\"/api/boom\"");
+    assertThat(openapi.substring(openapi.indexOf("\"/api/add\""))).as("add's parameters, from C's spec").contains("\"integer\"");
+
+    String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+    java.net.http.HttpResponse<String> session = mcp(http, init, null);
+    String id = session.headers().firstValue("mcp-session-id").orElseThrow();
+    String tools = mcp(http, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}", id).body();
+    assertThat(tools).contains("\"name\":\"add\"", "\"inputSchema\"");
+    String called = mcp(http, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"add\","
+        + "\"arguments\":{\"x\":20,\"y\":22}}}", id).body();
+    assertThat(called).as("an MCP call of C's tool through A").contains("42").doesNotContain("\"isError\":true");
+
+    String dashboard = get(http, base + "/api/dashboard");
+    assertThat(dashboard).contains("\"id\":\"c-node\"", "\"gatewayId\":\"gw-c\"", "\"name\":\"add\"");
+
+    assertThat(a.nodes()).isEmpty(); // this gateway's own nodes
+    assertThat(a.clusterNodes()).extracting(io.easyremote.protocol.NodeInfo::id, io.easyremote.protocol.NodeInfo::gatewayId)
+        .contains(org.assertj.core.groups.Tuple.tuple("c-node", "gw-c"));
+    assertThat(a.clusterFunctions()).filteredOn(f -> f.name().equals("add")).singleElement()
+        .satisfies(f -> assertThat(f.parameters()).hasSize(2));
+  }
+
+  private static String get(java.net.http.HttpClient http, String url) throws Exception {
+    return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private java.net.http.HttpResponse<String> mcp(java.net.http.HttpClient http, String body, String session) throws Exception {
+    java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + a.address() + "/mcp"))
+        .header("content-type", "application/json").header("accept", "application/json, text/event-stream")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+    if (session != null) {
+      b.header("mcp-session-id", session);
+    }
+    return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void idempotencyKey_retriedThroughAnotherGateway_replaysTheFirstOutcome_evenWhereBothHaveANode() throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteGateways() == 2 && b.clusterStats().remoteGateways() == 2);
+    try (ComputeNode onA = ComputeNode.builder().gateway(a.address()).id("tally-a").register("tally", String.class, s -> s + runs.incrementAndGet())
+            .build().start();
+        ComputeNode onB = ComputeNode.builder().gateway(b.address()).id("tally-b").register("tally", String.class, s -> s + runs.incrementAndGet())
+            .build().start();
+        Client viaB = Client.builder().gateway(b.address()).deadline(Duration.ofSeconds(10)).build()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 2 && b.clusterStats().remoteNodes() == 2);
+      for (int k = 0; k < 8; k++) { // keys spread over the three gateways as their homes
+        String key = "order-" + k;
+        CallOptions keyed = CallOptions.builder().idempotencyKey(key).build();
+        int before = runs.get();
+
+        String first = viaA.withOptions(keyed).call("tally", String.class, "run ");
+        String retry = viaB.withOptions(keyed).call("tally", String.class, "run ");
+
+        assertThat(retry).as("key %s: the retry through B replays A's outcome", key).isEqualTo(first);
+        assertThat(runs.get()).as("key %s ran once", key).isEqualTo(before + 1);
+      }
     }
   }
 
@@ -228,6 +309,45 @@ class ClusterForwardingTest {
     }
     assertThat(marks.get()).as("the node never ran a forged call").isEqualTo(marksBefore);
     assertThat(viaA.call("mark", Integer.class)).isEqualTo(marksBefore + 1); // a real forwarded call still works
+  }
+
+  @Test
+  void capturedForward_sentAgain_isIgnoredAsAReplay_andAForgedReply_isIgnoredWhileTheRealOneArrives() throws Exception {
+    long replaysBefore = c.clusterStats().ignoredForwards();
+    long forgedRepliesBefore = a.clusterStats().ignoredReplies();
+    try (Connection spy = Nats.connect(new Options.Builder().server(nats.url(1)).userInfo("spy", PASSWORD).build())) {
+      Subscription tap = spy.subscribe("easyremote.fwd.gw-c");
+      spy.flush(Duration.ofSeconds(2));
+      CompletableFuture<String> call = viaA.callAsync("heldCharge", String.class, "t-1");
+      io.nats.client.Message captured = null;
+      while (captured == null) {
+        io.nats.client.Message m = tap.nextMessage(Duration.ofSeconds(5));
+        assertThat(m).as("A forwards the call to C").isNotNull();
+        ForwardedCallBody body = ForwardedCallBody.parseFrom(ForwardedCall.parseFrom(m.getData()).getBody());
+        if (body.getCall().getFunction().equals("heldCharge")) {
+          captured = m;
+        }
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> heldRuns.get() == 1);
+
+      // The captured call, signed and fresh, sent again: C ignores it as a replay.
+      spy.publish("easyremote.fwd.gw-c", "_INBOX.spy", captured.getData());
+      // Answers to A's inbox that C did not sign for this request: ignored, A keeps waiting.
+      CallReply forged = CallReply.newBuilder().setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("\"forged\""))).build();
+      spy.publish(captured.getReplyTo(), ForwardedReply.newBuilder().setReply(forged.toByteString())
+          .setMac(ByteString.copyFrom(new byte[32])).build().toByteArray());
+      spy.publish(captured.getReplyTo(), forged.toByteArray()); // unwrapped
+      spy.flush(Duration.ofSeconds(2));
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> c.clusterStats().ignoredForwards() == replaysBefore + 1
+          && a.clusterStats().ignoredReplies() == forgedRepliesBefore + 2);
+      assertThat(call).isNotDone();
+      released.countDown();
+      assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("charged t-1");
+      assertThat(heldRuns).as("the captured call ran once").hasValue(1);
+    } finally {
+      released.countDown();
+    }
   }
 
   @Test

@@ -21,6 +21,7 @@ import io.easyremote.protocol.wire.ForwardedCallBody;
 import io.easyremote.protocol.wire.RetryPolicy;
 import io.nats.client.Connection;
 import io.nats.client.Message;
+import io.easyremote.protocol.wire.ForwardedReply;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -57,6 +58,11 @@ final class ClusterForwarder implements RemoteGateways {
   private final AtomicLong requestIds = new AtomicLong(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
   private static final Runnable NOTHING = () -> { };
   private final AtomicLong forwarded = new AtomicLong();
+  /** Whether each function forwarded lately is idempotent where it went (kept after that gateway is gone). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Boolean> idempotent = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_REMEMBERED = 10_000;
+  /** Forwards that came back unanswered and were routed again. */
+  private final AtomicLong unanswered = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   /** Forwarded calls awaiting their answer (guarded by this object's monitor for waiting). */
   private int inFlight;
@@ -65,8 +71,17 @@ final class ClusterForwarder implements RemoteGateways {
   /** How long a gateway that had no responder is skipped: the directory drops it within its expiry anyway. */
   private static final long SKIP_UNREACHABLE_NANOS = TimeUnit.SECONDS.toNanos(3);
   /** Requests awaiting an answer, by gateway: failed at once when their gateway vanishes from the directory. */
-  private final java.util.concurrent.ConcurrentHashMap<String, java.util.Set<CompletableFuture<Message>>> waiting =
+  private final java.util.concurrent.ConcurrentHashMap<String, java.util.Set<CompletableFuture<byte[]>>> waiting =
       new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** This gateway's inbox for answers: {@code <inbox>.<request id>}; set by {@link #listen}. */
+  private volatile String inbox;
+  /** Requests awaiting their answer, by request id. */
+  private final java.util.concurrent.ConcurrentHashMap<Long, Waiting> replies = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Messages on the inbox that were ignored: not signed by the gateway asked, malformed, or for no request waiting. */
+  private final AtomicLong ignoredReplies = new AtomicLong();
+
+  private record Waiting(String target, CompletableFuture<byte[]> answer) { }
 
   ClusterForwarder(String gatewayId, ClusterDirectory directory, Connection connection, ForwardSigner signer, String subjectPrefix) {
     this.gatewayId = gatewayId;
@@ -76,12 +91,144 @@ final class ClusterForwarder implements RemoteGateways {
     this.subjectPrefix = subjectPrefix;
   }
 
+  /** Subscribes to its inbox for answers, before it forwards anything; the caller flushes the connection. */
+  void listen() {
+    String box = connection.createInbox();
+    connection.createDispatcher(this::onReply).subscribe(box + ".*");
+    inbox = box;
+  }
+
+  /**
+   * One message on the inbox: NATS "no responders" for a request, or an answer, which completes its
+   * request only when the gateway asked signed it for that request (anything else is ignored and
+   * counted, and the request keeps waiting for its real answer).
+   */
+  private void onReply(Message msg) {
+    String subject = msg.getSubject();
+    long requestId;
+    try {
+      requestId = Long.parseLong(subject.substring(subject.lastIndexOf('.') + 1));
+    } catch (NumberFormatException e) {
+      ignoredReply("a subject without a request id");
+      return;
+    }
+    Waiting waiting = replies.get(requestId);
+    if (waiting == null) {
+      ignoredReply("no request " + requestId + " waiting (late, or made up)");
+      return;
+    }
+    if (msg.isStatusMessage()) {
+      if (msg.getStatus().getCode() == 503) { // NATS: nobody listens on the gateway's subject
+        waiting.answer().completeExceptionally(new CancellationException("no responders"));
+      }
+      return;
+    }
+    ForwardedReply signed;
+    try {
+      signed = ForwardedReply.parseFrom(msg.getData());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      ignoredReply("malformed");
+      return;
+    }
+    byte[] bytes = signed.getReply().toByteArray();
+    if (!signer.verifyReply(waiting.target(), gatewayId, requestId, bytes, signed.getMac().toByteArray())) {
+      ignoredReply("not signed by gateway '" + waiting.target() + "' for request " + requestId);
+      return;
+    }
+    waiting.answer().complete(bytes);
+  }
+
+  private void ignoredReply(String why) {
+    long n = ignoredReplies.incrementAndGet();
+    if (n == 1 || n % 1000 == 0) {
+      log.warn("Cluster {}: ignored a reply on its inbox ({}; {} so far)", gatewayId, why, n);
+    }
+  }
+
+  /** Replies on this gateway's inbox that were ignored (forged, malformed, or for no request waiting). */
+  long ignoredReplies() {
+    return ignoredReplies.get();
+  }
+
   @Override
   public String choose(CallRequestSpec request) {
-    if (request.grant() instanceof PeerGrant) {
+    if (request.grant() instanceof PeerGrant peer && !peer.keyHome()) {
       return null; // forwarded here already: it runs here or fails here, never a second hop
     }
     DirectoryView view = directory.view();
+    String target = choose(view, request);
+    if (target != null) {
+      remember(view, target, request.function());
+    }
+    return target;
+  }
+
+  /** Notes whether the function is idempotent on the chosen gateway, for when that gateway is gone ({@link #mayRunTwice}). */
+  private void remember(DirectoryView view, String target, String function) {
+    GatewayEntry entry = view.gateways().get(target);
+    if (entry == null) {
+      return;
+    }
+    for (FunctionOffer offer : view.offers(function)) {
+      if (offer.gatewayId().equals(target) && !offer.nodeIds().isEmpty()) {
+        RemoteNode node = entry.nodes().get(offer.nodeIds().iterator().next());
+        if (node != null) {
+          if (idempotent.size() >= MAX_REMEMBERED && !idempotent.containsKey(function)) {
+            idempotent.clear();
+          }
+          idempotent.put(function, node.idempotent().contains(function));
+        }
+        return;
+      }
+    }
+  }
+
+  @Override
+  public String keyHome(CallRequestSpec request) {
+    if (request.idempotencyKey() == null || request.grant() instanceof PeerGrant) {
+      return null;
+    }
+    long now = System.nanoTime();
+    String scope = request.grant().idempotencyScope() + "\u0000" + request.idempotencyKey();
+    String home = gatewayId;
+    long best = rendezvous(scope, gatewayId);
+    for (String other : directory.view().gateways().keySet()) {
+      long score = rendezvous(scope, other);
+      if (reachable(other, now) && (score > best || (score == best && other.compareTo(home) < 0))) {
+        best = score;
+        home = other;
+      }
+    }
+    return home.equals(gatewayId) ? null : home;
+  }
+
+  /** Highest random weight: the key's score at {@code gatewayId}; adding or losing a gateway moves only the keys it wins or held. */
+  static long rendezvous(String scopedKey, String gatewayId) {
+    java.security.MessageDigest sha;
+    try {
+      sha = java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    sha.update(gatewayId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    sha.update((byte) 0);
+    byte[] d = sha.digest(scopedKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return java.nio.ByteBuffer.wrap(d).getLong();
+  }
+
+  @Override
+  public boolean mayRunTwice(String function) {
+    for (FunctionOffer offer : directory.view().offers(function)) {
+      GatewayEntry entry = directory.view().gateways().get(offer.gatewayId());
+      RemoteNode node = entry == null || offer.nodeIds().isEmpty() ? null : entry.nodes().get(offer.nodeIds().iterator().next());
+      if (node != null) {
+        return node.idempotent().contains(function);
+      }
+    }
+    return Boolean.TRUE.equals(idempotent.get(function));
+  }
+
+  private String choose(DirectoryView view, CallRequestSpec request) {
     long now = System.nanoTime();
     if (request.pinnedNode() != null) {
       for (GatewayEntry entry : view.gateways().values()) { // a node that moved may still be listed under its old gateway
@@ -192,7 +339,9 @@ final class ClusterForwarder implements RemoteGateways {
       return NOTHING;
     }
     long requestId = requestIds.incrementAndGet();
-    byte[] message = signed(body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId).build());
+    boolean toKeyHome = request.idempotencyKey() != null && !(request.grant() instanceof PeerGrant) && target.equals(keyHome(request));
+    byte[] message = signed(body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId)
+        .setKeyHome(toKeyHome).build());
     if (message.length > connection.getMaxPayload()) {
       reply.onError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The call to '" + request.function() + "' is " + message.length
           + " bytes; it must go to gateway '" + target + "', and NATS carries at most " + connection.getMaxPayload()
@@ -200,32 +349,34 @@ final class ClusterForwarder implements RemoteGateways {
       return NOTHING;
     }
     forwarded.incrementAndGet();
-    CompletableFuture<Message> answer;
-    try {
-      answer = connection.requestWithTimeout(subjectPrefix + "." + target, message, Duration.ofNanos(remainingNanos));
-    } catch (RuntimeException e) {
-      failed.incrementAndGet();
-      reply.onError(unreachable(target, request, e.toString()));
-      return NOTHING;
-    }
-    java.util.Set<CompletableFuture<Message>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+    CompletableFuture<byte[]> answer = new CompletableFuture<>();
+    replies.put(requestId, new Waiting(target, answer));
+    java.util.Set<CompletableFuture<byte[]>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
     started();
-    answer.whenComplete((msg, failure) -> {
+    answer.orTimeout(remainingNanos, TimeUnit.NANOSECONDS).whenComplete((bytes, failure) -> {
+      replies.remove(requestId);
       pending.remove(answer);
       finished();
       if (failure != null) {
         failed.incrementAndGet();
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        Error error = failureOf(target, request, failure);
         if (cause instanceof CancellationException) { // no responders: skip it until the directory drops it
           unreachableUntil.put(target, System.nanoTime() + SKIP_UNREACHABLE_NANOS);
+          unanswered(reply, error, false);
+        } else if (cause instanceof NotSent) {
+          unanswered(reply, error, false);
+        } else if (cause instanceof GatewayLost) {
+          unanswered(reply, error, true);
+        } else {
+          reply.onError(error);
         }
-        reply.onError(failureOf(target, request, failure));
         return;
       }
       CallReply callReply;
       try {
-        callReply = CallReply.parseFrom(msg.getData());
+        callReply = CallReply.parseFrom(bytes);
       } catch (com.google.protobuf.InvalidProtocolBufferException e) {
         failed.incrementAndGet();
         reply.onError(Wire.error(ErrorCode.INTERNAL, "Gateway '" + target + "' answered the call to '" + request.function()
@@ -238,7 +389,22 @@ final class ClusterForwarder implements RemoteGateways {
         reply.onError(callReply.getError());
       }
     });
+    try {
+      connection.publish(subjectPrefix + "." + target, inbox + "." + requestId, message);
+    } catch (RuntimeException e) {
+      answer.completeExceptionally(new NotSent(e.toString())); // it never left
+    }
     return () -> cancel(target, requestId);
+  }
+
+  /** No answer came back: a reply that can route the call again hears it as such. */
+  private void unanswered(CallSink reply, Error error, boolean mayHaveRun) {
+    if (reply instanceof RemoteGateways.Unanswered again) {
+      unanswered.incrementAndGet();
+      again.unanswered(error, mayHaveRun);
+    } else {
+      reply.onError(error);
+    }
   }
 
   /** Tells {@code target} that the caller of {@code requestId} went away (fire and forget: the call's deadline bounds it anyway). */
@@ -323,11 +489,41 @@ final class ClusterForwarder implements RemoteGateways {
    * says goodbye drains first: its calls are still answered.)
    */
   void gatewayGone(String gatewayId, String why) {
-    java.util.Set<CompletableFuture<Message>> pending = waiting.remove(gatewayId);
-    if (pending != null) {
-      for (CompletableFuture<Message> answer : pending) {
-        answer.completeExceptionally(new GatewayLost(why));
+    java.util.Set<CompletableFuture<byte[]>> pending = waiting.remove(gatewayId);
+    if (pending != null && !pending.isEmpty()) {
+      // Off the directory's thread: failing them may route them again (a NATS request each).
+      java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+        for (CompletableFuture<byte[]> answer : pending) {
+          answer.completeExceptionally(new GatewayLost(why));
+        }
+      });
+    }
+  }
+
+  /**
+   * This gateway's forwarding connection to NATS dropped: an answer sent to it meanwhile is lost
+   * (NATS keeps nothing for a disconnected inbox), so every call still waiting fails now as if its
+   * gateway was lost (NODE_LOST, or routed again when it may run twice) instead of at its deadline.
+   */
+  void connectionLost() {
+    for (String gatewayId : List.copyOf(waiting.keySet())) {
+      java.util.Set<CompletableFuture<byte[]>> pending = waiting.get(gatewayId);
+      if (pending == null) {
+        continue;
       }
+      for (CompletableFuture<byte[]> answer : List.copyOf(pending)) {
+        java.util.concurrent.ForkJoinPool.commonPool().execute(
+            () -> answer.completeExceptionally(new GatewayLost("this gateway's connection to NATS dropped; its answer may be lost")));
+      }
+    }
+  }
+
+  /** The forwarded call could not be published at all: it never left this gateway. */
+  private static final class NotSent extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotSent(String why) {
+      super(why, null, false, false);
     }
   }
 
@@ -366,6 +562,11 @@ final class ClusterForwarder implements RemoteGateways {
   /** Calls forwarded to other gateways so far. */
   long forwarded() {
     return forwarded.get();
+  }
+
+  /** Forwards that came back unanswered (no responder, gateway or connection lost) and were handed back for routing again. */
+  long unanswered() {
+    return unanswered.get();
   }
 
   /** Forwarded calls that got no reply (gateway gone, deadline, NATS failure). */

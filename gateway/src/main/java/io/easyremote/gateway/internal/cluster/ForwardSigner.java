@@ -36,6 +36,37 @@ final class ForwardSigner {
     return MessageDigest.isEqual(sign(body), mac);
   }
 
+  /**
+   * The signature of a reply: {@code reply} (a CallReply's bytes) from {@code responder} to
+   * {@code requester}'s request {@code requestId}, under a tag of its own so that no signed call is
+   * ever a valid reply or the reverse; empty without a secret.
+   */
+  byte[] signReply(String responder, String requester, long requestId, byte[] reply) {
+    if (key == null) {
+      return new byte[0];
+    }
+    Mac mac = mac();
+    mac.update(replyContext(responder, requester, requestId));
+    return mac.doFinal(reply);
+  }
+
+  /** Whether {@code mac} signs this reply (constant time); always true without a secret. */
+  boolean verifyReply(String responder, String requester, long requestId, byte[] reply, byte[] mac) {
+    if (key == null) {
+      return true;
+    }
+    return MessageDigest.isEqual(signReply(responder, requester, requestId, reply), mac);
+  }
+
+  private static byte[] replyContext(String responder, String requester, long requestId) {
+    byte[] r = responder.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] q = requester.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return java.nio.ByteBuffer.allocate(REPLY_TAG.length + 8 + r.length + q.length + 8)
+        .put(REPLY_TAG).putInt(r.length).put(r).putInt(q.length).put(q).putLong(requestId).array();
+  }
+
+  private static final byte[] REPLY_TAG = "easyremote-reply".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
   private Mac mac() {
     try {
       Mac mac = Mac.getInstance(ALGORITHM);

@@ -15,6 +15,7 @@ import io.easyremote.protocol.wire.CallRequest;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.ForwardedCall;
 import io.easyremote.protocol.wire.ForwardedCallBody;
+import io.easyremote.protocol.wire.ForwardedReply;
 import io.easyremote.protocol.wire.Payload;
 import io.nats.client.Connection;
 import io.nats.client.Message;
@@ -48,7 +49,9 @@ final class ForwardedCallServer {
     /** Too old or from the future, beyond the allowed clock skew: a replay or a broken clock. */
     STALE,
     /** No reply subject: it was not sent as a request. */
-    NO_REPLY_SUBJECT
+    NO_REPLY_SUBJECT,
+    /** A request id from that gateway seen before within the age window: a captured call sent again. */
+    REPLAYED
   }
 
   private final String gatewayId;
@@ -61,6 +64,12 @@ final class ForwardedCallServer {
   private final java.util.concurrent.ConcurrentHashMap<String, io.easyremote.gateway.internal.core.PendingCall> running =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Rejection, AtomicLong> rejected = new EnumMap<>(Rejection.class);
+  /** Calls accepted within the age window, by "from gateway/request id": a repeat is a replay. */
+  private final java.util.concurrent.ConcurrentHashMap<String, Boolean> seen = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The same keys in the order they came, with when each may be forgotten (its age check would refuse it by then). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Seen> seenOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private record Seen(String key, long forgetAtMs) { }
 
   ForwardedCallServer(String gatewayId, CallScheduler scheduler, CallerAuthentication authentication, ForwardSigner signer,
       Connection connection) {
@@ -109,8 +118,12 @@ final class ForwardedCallServer {
       reject(Rejection.NO_REPLY_SUBJECT, msg);
       return;
     }
+    if (!firstTime(key, body.getIssuedAtMs())) {
+      reject(Rejection.REPLAYED, msg);
+      return;
+    }
     served.incrementAndGet();
-    Reply reply = new Reply(replyTo, key);
+    Reply reply = new Reply(replyTo, key, body.getFromGateway(), body.getRequestId());
     CallRequestSpec spec;
     try {
       spec = toSpec(body);
@@ -132,6 +145,25 @@ final class ForwardedCallServer {
     }
   }
 
+  /**
+   * Whether this is the first time the call {@code key} arrives. Keys are kept until the age check
+   * would refuse the call anyway (issued + {@link #MAX_CLOCK_SKEW_MILLIS}): at most about a minute
+   * of forwarded calls, some 100 bytes each.
+   */
+  private boolean firstTime(String key, long issuedAtMs) {
+    long now = System.currentTimeMillis();
+    for (Seen oldest; (oldest = seenOrder.peek()) != null && oldest.forgetAtMs() < now; ) {
+      if (seenOrder.remove(oldest)) {
+        seen.remove(oldest.key());
+      }
+    }
+    if (seen.putIfAbsent(key, Boolean.TRUE) != null) {
+      return false;
+    }
+    seenOrder.add(new Seen(key, Math.max(now, issuedAtMs) + MAX_CLOCK_SKEW_MILLIS + 1_000));
+    return true;
+  }
+
   /** The call as this gateway's scheduler takes it, or null when the caller's key is not configured here. */
   private CallRequestSpec toSpec(ForwardedCallBody body) {
     CallRequest call = body.getCall();
@@ -145,7 +177,7 @@ final class ForwardedCallServer {
     return new CallRequestSpec(call.getFunction(), call.getNodeId().isEmpty() ? null : call.getNodeId(), call.getPayload(),
         body.getCaller().isEmpty() ? "gateway " + body.getFromGateway() : body.getCaller(), deadline, false, 0, strategy,
         Requirements.fromWire(call.getRequirements()), call.getIdempotencyKey().isEmpty() ? null : call.getIdempotencyKey(), attempts,
-        call.getRetry().getRetryNonIdempotent(), new PeerGrant(grant));
+        call.getRetry().getRetryNonIdempotent(), new PeerGrant(grant, body.getKeyHome() && !call.getIdempotencyKey().isEmpty()));
   }
 
   private void reject(Rejection why, Message msg) {
@@ -153,6 +185,26 @@ final class ForwardedCallServer {
     if (n == 1 || n % 1000 == 0) {
       log.warn("Cluster {}: ignored a forwarded call on {} ({}; {} so far)", gatewayId, msg.getSubject(), why, n);
     }
+  }
+
+  /**
+   * Waits up to {@code timeoutNanos} until every forwarded call accepted here has been answered
+   * (its reply handed to NATS); false when some are still running.
+   */
+  synchronized boolean awaitAnswered(long timeoutNanos) throws InterruptedException {
+    long until = System.nanoTime() + timeoutNanos;
+    while (!running.isEmpty()) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+    }
+    return true;
+  }
+
+  private synchronized void answered() {
+    notifyAll();
   }
 
   /** Forwarded calls accepted and run through the scheduler. */
@@ -174,11 +226,15 @@ final class ForwardedCallServer {
   private final class Reply implements CallSink {
     private final String replyTo;
     private final String key;
+    private final String requester;
+    private final long requestId;
     volatile boolean sent;
 
-    Reply(String replyTo, String key) {
+    Reply(String replyTo, String key, String requester, long requestId) {
       this.replyTo = replyTo;
       this.key = key;
+      this.requester = requester;
+      this.requestId = requestId;
     }
 
     @Override
@@ -199,16 +255,19 @@ final class ForwardedCallServer {
       sent = true;
       running.remove(key);
       byte[] bytes = reply.toByteArray();
-      if (bytes.length > connection.getMaxPayload()) {
+      if (bytes.length + 64 > connection.getMaxPayload()) { // 64: the signed envelope
         bytes = CallReply.newBuilder().setError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The result is " + bytes.length
             + " bytes; NATS carries at most " + connection.getMaxPayload() + " bytes between gateways (max_payload in nats-server's "
             + "configuration).").toBuilder().setReachedNode(true).setNodeId(reply.getNodeId())).build().toByteArray();
       }
+      byte[] signed = ForwardedReply.newBuilder().setReply(com.google.protobuf.ByteString.copyFrom(bytes))
+          .setMac(com.google.protobuf.ByteString.copyFrom(signer.signReply(gatewayId, requester, requestId, bytes))).build().toByteArray();
       try {
-        connection.publish(replyTo, bytes);
+        connection.publish(replyTo, signed);
       } catch (RuntimeException e) {
         log.debug("Cluster {}: reply to a forwarded call not sent", gatewayId, e);
       }
+      answered();
     }
   }
 }

@@ -80,7 +80,13 @@ public final class GatewayCluster implements AutoCloseable {
     Connection conn;
     try {
       conn = Nats.connect(directory.connectionOptions("easyremote-forward-" + gatewayId)
-          .connectionListener((c, event) -> log.info("Cluster {}: forwarding connection {} ({})", gatewayId, event, c.getConnectedUrl()))
+          .connectionListener((c, event) -> {
+            log.info("Cluster {}: forwarding connection {} ({})", gatewayId, event, c.getConnectedUrl());
+            ClusterForwarder f = forwarder;
+            if (event == io.nats.client.ConnectionListener.Events.DISCONNECTED && f != null) {
+              f.connectionLost(); // answers sent to us meanwhile are lost: do not wait for them until the deadline
+            }
+          })
           .build());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -95,6 +101,9 @@ public final class GatewayCluster implements AutoCloseable {
     server = s;
     Dispatcher inbound = conn.createDispatcher(s::onMessage);
     inbound.subscribe(FORWARD_SUBJECT + "." + gatewayId);
+    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT);
+    f.listen();
+    forwarder = f;
     try {
       conn.flush(Duration.ofSeconds(5));
     } catch (TimeoutException | InterruptedException e) {
@@ -102,10 +111,8 @@ public final class GatewayCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       close();
-      throw new IOException("Cluster " + gatewayId + ": NATS did not confirm the forward subscription", e);
+      throw new IOException("Cluster " + gatewayId + ": NATS did not confirm the forward and answer subscriptions", e);
     }
-    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT);
-    forwarder = f;
     directory.addListener(change -> {
       switch (change.kind()) {
         case EXPIRED -> f.gatewayGone(change.gatewayId(), "it stopped heartbeating");
@@ -131,6 +138,16 @@ public final class GatewayCluster implements AutoCloseable {
         }
         return out;
       }
+
+      @Override
+      public java.util.Map<String, io.easyremote.protocol.wire.FunctionSpec> remoteSpecs() {
+        java.util.Map<String, io.easyremote.protocol.wire.FunctionSpec> out = new java.util.HashMap<>();
+        for (io.easyremote.cluster.GatewayEntry entry : directory.view().gateways().values()) {
+          entry.specs().forEach((name, bytes) -> out.computeIfAbsent(name, n -> parse(bytes)));
+        }
+        out.values().removeIf(java.util.Objects::isNull);
+        return out;
+      }
     });
     scheduler.onMembershipChange(this::publishSoon);
     timer.scheduleWithFixedDelay(this::publishNow, LOAD_INTERVAL.toMillis(), LOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
@@ -152,19 +169,46 @@ public final class GatewayCluster implements AutoCloseable {
   private void publishNow() {
     publishScheduled.set(false);
     try {
-      directory.publish(localNodes());
+      directory.publish(localNodes(), localSpecs());
     } catch (RuntimeException e) {
       log.warn("Cluster {}: could not publish the local nodes", gatewayId, e);
     }
   }
 
+  /** This gateway's function specs, shared once per function through the directory (for the others' listings, OpenAPI and MCP). */
+  private java.util.Map<String, com.google.protobuf.ByteString> localSpecs() {
+    java.util.Map<String, com.google.protobuf.ByteString> specs = new java.util.HashMap<>();
+    for (io.easyremote.protocol.wire.FunctionInfo info : status.functions()) {
+      com.google.protobuf.ByteString bytes = info.getSpec().toByteString();
+      if (bytes.size() <= SPEC_LIMIT) {
+        specs.put(info.getSpec().getName(), bytes);
+      }
+    }
+    return specs;
+  }
+
+  /** The directory's limit on one spec (a larger one is not shared: the others list the function by name only). */
+  private static final int SPEC_LIMIT = 64 << 10;
+
   private List<LocalNode> localNodes() {
     List<LocalNode> nodes = new ArrayList<>();
+    java.util.Set<String> idempotent = status.idempotentFunctions();
     for (NodeInfo node : status.nodes()) {
-      nodes.add(new LocalNode(node.getNodeId(), java.util.Set.copyOf(node.getFunctionsList()), node.getMaxConcurrency(),
-          node.getInFlight(), health(node.getState()), node.getLabelsMap(), Math.max(0, node.getCost())));
+      java.util.Set<String> functions = java.util.Set.copyOf(node.getFunctionsList());
+      java.util.Set<String> mayRunTwice = new java.util.HashSet<>(functions);
+      mayRunTwice.retainAll(idempotent);
+      nodes.add(new LocalNode(node.getNodeId(), functions, node.getMaxConcurrency(), node.getInFlight(), health(node.getState()),
+          node.getLabelsMap(), Math.max(0, node.getCost()), mayRunTwice));
     }
     return nodes;
+  }
+
+  private static io.easyremote.protocol.wire.FunctionSpec parse(com.google.protobuf.ByteString bytes) {
+    try {
+      return io.easyremote.protocol.wire.FunctionSpec.parseFrom(bytes);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      return null; // a gateway shared a spec this one cannot read: listed by name only
+    }
   }
 
   private static String state(NodeHealth health) {
@@ -204,7 +248,7 @@ public final class GatewayCluster implements AutoCloseable {
     ForwardedCallServer s = server;
     DirectoryView view = directory.view();
     return new ClusterStats(gatewayId, view.gateways().size(), view.nodeCount(), f == null ? 0 : f.forwarded(), f == null ? 0 : f.failed(),
-        s == null ? 0 : s.served(), s == null ? 0 : s.rejected());
+        s == null ? 0 : s.served(), s == null ? 0 : s.rejected(), f == null ? 0 : f.ignoredReplies());
   }
 
   /**
@@ -223,14 +267,23 @@ public final class GatewayCluster implements AutoCloseable {
    */
   public void close(Duration drainTimeout) {
     ClusterForwarder f = forwarder;
-    if (f != null) {
-      try {
-        if (!f.awaitIdle(drainTimeout.toNanos())) {
-          log.warn("Cluster {}: closing with forwarded calls still unanswered after {}", gatewayId, drainTimeout);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    ForwardedCallServer s = server;
+    Connection conn = connection;
+    try {
+      if (f != null && !f.awaitIdle(drainTimeout.toNanos())) {
+        log.warn("Cluster {}: closing with forwarded calls still unanswered after {}", gatewayId, drainTimeout);
       }
+      // The calls forwarded here were drained with the scheduler; their replies must leave before the connection closes.
+      if (s != null && !s.awaitAnswered(TimeUnit.SECONDS.toNanos(1))) {
+        log.warn("Cluster {}: closing with calls forwarded here still unanswered", gatewayId);
+      }
+      if (conn != null) {
+        conn.flush(Duration.ofSeconds(1));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (TimeoutException e) {
+      log.warn("Cluster {}: NATS did not confirm the last replies before closing", gatewayId);
     }
     close();
   }

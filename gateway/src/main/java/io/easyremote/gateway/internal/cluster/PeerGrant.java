@@ -7,13 +7,26 @@ import io.easyremote.protocol.wire.FunctionSpec;
 
 /**
  * The grant of a call another gateway forwarded here: exactly the caller's own grant on this
- * gateway, and a mark that the call came from a peer, so it is never forwarded again.
+ * gateway, and a mark that the call came from a peer, so it is never forwarded again, unless it
+ * was sent here as its idempotency key's home ({@link #keyHome()}): then it may go one hop further
+ * to a gateway whose node runs it.
  */
 final class PeerGrant implements CallGrant {
   private final CallGrant caller;
+  private final boolean keyHome;
 
   PeerGrant(CallGrant caller) {
+    this(caller, false);
+  }
+
+  PeerGrant(CallGrant caller, boolean keyHome) {
     this.caller = caller;
+    this.keyHome = keyHome;
+  }
+
+  /** Whether the call was sent here because this gateway is its idempotency key's home. */
+  boolean keyHome() {
+    return keyHome;
   }
 
   @Override

@@ -114,6 +114,11 @@ public final class CallScheduler {
       return call;
     }
     String key = request.idempotencyKey();
+    if (key != null && !request.stream() && dispatcher.forwardToKeyHome(call)) {
+      scheduleDeadline(call); // in a cluster the key's home gateway keeps its outcome (docs/cluster.md)
+      dispatcher.flush();
+      return call;
+    }
     if (key != null && !request.stream()) {
       PendingCall follower = call;
       follower.state(PendingCall.State.FOLLOWING);

@@ -10,4 +10,9 @@ public interface ClusterListing {
 
   /** The nodes of the other gateways, each with its {@code gateway_id}; only what the directory knows (no load figures). */
   List<NodeInfo> remoteNodes();
+
+  /** The specs of the functions the other gateways' nodes offer, as those gateways shared them, by name. */
+  default java.util.Map<String, io.easyremote.protocol.wire.FunctionSpec> remoteSpecs() {
+    return java.util.Map.of();
+  }
 }

@@ -48,7 +48,7 @@ final class Dispatcher {
   @GuardedBy("lock")
   private boolean closing;
   private final ConcurrentLinkedQueue<NodeSession> unflushed = new ConcurrentLinkedQueue<>();
-  private final Forwarding forwarding = new Forwarding();
+  private final Forwarding forwarding = new Forwarding(this);
   private final AtomicLong ignoredFrames = new AtomicLong();
 
   Dispatcher(ReentrantLock lock, RoutingTable table, SchedulerSettings settings, Clock clock) {
@@ -124,6 +124,19 @@ final class Dispatcher {
         return Errors.overloaded(function, queues.size(function), NodePicker.retryAfterMillis(offering));
       }
       return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * In a cluster, sends a call with an idempotency key to the key's home gateway when that is
+   * another one (the send happens at the next {@link #flush()}); false when it stays here.
+   */
+  boolean forwardToKeyHome(PendingCall call) {
+    lock.lock();
+    try {
+      return !closing && forwarding.takeToKeyHome(call);
     } finally {
       lock.unlock();
     }
@@ -293,6 +306,46 @@ final class Dispatcher {
         return true;
       }
       call.restore(lostNode); // no room anywhere: back as it was
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** At most this many gateways are tried for one call (each forward that came back unanswered may be sent once more). */
+  static final int MAX_FORWARDS = 3;
+
+  /**
+   * A forwarded call came back unanswered ({@link RemoteGateways.Unanswered}): routes it again (to
+   * another gateway, a local node, or its queue) when it never ran ({@code mayHaveRun} false) or
+   * may run twice (idempotent here or elsewhere, or the caller allowed it), within its deadline,
+   * {@link #MAX_FORWARDS} and the failover budget. The caller must {@link #flush()} after a true
+   * return. On false nothing changed.
+   */
+  boolean rerouteForwarded(PendingCall call, boolean mayHaveRun) {
+    lock.lock();
+    try {
+      long now = clock.nanoTime();
+      if (call.state() != PendingCall.State.FORWARDED || call.forwards() >= MAX_FORWARDS || call.request.deadlineNanos() - now <= 0
+          || closing) {
+        return false;
+      }
+      if (mayHaveRun && !call.request.retryNonIdempotent()) {
+        List<NodeSession> local = table.offering(call.function());
+        FunctionSpec spec = local.isEmpty() ? null : local.get(0).functions.get(call.function());
+        if (spec == null || !spec.getIdempotent()) {
+          return false;
+        }
+      }
+      if (!failoverBudget.tryFailover(now) || !call.clearForward()) {
+        return false;
+      }
+      String was = call.forwardedTo();
+      call.requeued();
+      if (route(call) == null) {
+        return true;
+      }
+      call.forwardTo(was); // nowhere else to go now: it fails as it came back
       return false;
     } finally {
       lock.unlock();

@@ -9,7 +9,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * The dispatcher's way out to the other gateways of a cluster ({@code docs/cluster.md}): a call no
  * local node can take is marked FORWARDED under the routing lock, and sent to the chosen gateway
  * after the lock is released ({@link #flush()}), as node frames are. Its answer completes it as a
- * local node's would; a cancellation follows it there.
+ * local node's would; a cancellation follows it there. A forward that comes back unanswered (the
+ * gateway was gone, or lost while the call ran there) is routed again when that is safe
+ * ({@link Dispatcher#rerouteForwarded}).
  */
 final class Forwarding {
   /** Calls to forward at the next {@link #flush()} (never under the lock). */
@@ -17,6 +19,11 @@ final class Forwarding {
   /** Cancellations of forwarded calls to send at the next {@link #flush()}. */
   private final ConcurrentLinkedQueue<Runnable> cancels = new ConcurrentLinkedQueue<>();
   private volatile RemoteGateways remote;
+  private final Dispatcher dispatcher;
+
+  Forwarding(Dispatcher dispatcher) {
+    this.dispatcher = dispatcher;
+  }
 
   /** The cluster's other gateways, or null outside a cluster. Set before the gateway serves calls. */
   void remote(RemoteGateways gateways) {
@@ -38,6 +45,24 @@ final class Forwarding {
       return false;
     }
     call.forwardTo(target);
+    unsent.add(call);
+    return true;
+  }
+
+  /**
+   * Marks a keyed call forwarded to its idempotency key's home gateway (sent at the next
+   * {@link #flush()}); false outside a cluster, for streams, or when this gateway is its home.
+   */
+  boolean takeToKeyHome(PendingCall call) {
+    RemoteGateways gateways = remote;
+    if (gateways == null || call.request.stream() || call.request.idempotencyKey() == null) {
+      return false;
+    }
+    String home = gateways.keyHome(call.request);
+    if (home == null) {
+      return false;
+    }
+    call.forwardTo(home);
     unsent.add(call);
     return true;
   }
@@ -70,7 +95,16 @@ final class Forwarding {
       }
       return;
     }
-    Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new CallSink() {
+    Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new RemoteGateways.Unanswered() {
+      @Override
+      public void unanswered(Error error, boolean mayHaveRun) {
+        if (dispatcher.rerouteForwarded(call, mayHaveRun && !gateways.mayRunTwice(call.function()))) {
+          dispatcher.flush(); // sends it on (another gateway, a local node) after the lock
+          return;
+        }
+        onError(error);
+      }
+
       @Override
       public void onResult(Payload payload, String nodeId) {
         if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {

@@ -50,6 +50,9 @@ public final class PendingCall {
   private volatile CompletableFuture<Error> answerGate;
   /** The gateway it was forwarded to, or null. */
   private volatile String forwardedTo;
+  /** Gateways it was forwarded to so far (a forward that came back unanswered may be sent again). */
+  @GuardedBy("routing")
+  private int forwards;
   /** What cancels it on the gateway it was forwarded to; {@link #CANCEL_REQUESTED} once cancelled. */
   private final java.util.concurrent.atomic.AtomicReference<Runnable> forwardCancel = new java.util.concurrent.atomic.AtomicReference<>();
   private static final Runnable CANCEL_REQUESTED = () -> { };
@@ -180,9 +183,29 @@ public final class PendingCall {
     try {
       state = State.FORWARDED;
       forwardedTo = gatewayId;
+      forwards++;
     } finally {
       routing.unlock();
     }
+  }
+
+  /** Times it was forwarded so far. */
+  int forwards() {
+    routing.lock();
+    try {
+      return forwards;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /**
+   * A forward came back unanswered and the call is routed again: the old forward's cancel handle
+   * is dropped (false when the caller cancelled meanwhile: then it stays done).
+   */
+  boolean clearForward() {
+    Runnable cancel = forwardCancel.get();
+    return cancel != CANCEL_REQUESTED && forwardCancel.compareAndSet(cancel, null);
   }
 
   /** The gateway it was forwarded to, or null. */

@@ -18,4 +18,37 @@ public interface RemoteGateways {
    * what cancels the call there (the caller went away); never null.
    */
   Runnable forward(String gatewayId, CallRequestSpec request, CallSink reply);
+
+  /**
+   * Whether {@code function}, offered by other gateways' nodes, is declared idempotent there (as
+   * the directory says, or said when a call was last forwarded): a forward lost with its gateway may
+   * then be sent again.
+   */
+  default boolean mayRunTwice(String function) {
+    return false;
+  }
+
+  /**
+   * The gateway that keeps {@code request}'s idempotency key (its home, by rendezvous hashing of
+   * the key over the live gateways), when that is another gateway: the call goes there first, so a
+   * retry through any gateway meets the first outcome. Null: keep it here (no key, this gateway is
+   * the home, or the call was forwarded here already). Quick, no I/O.
+   */
+  default String keyHome(CallRequestSpec request) {
+    return null;
+  }
+
+  /**
+   * A {@link #forward} reply that also hears when no answer came back from the other gateway
+   * (rather than an answer that is an error): the forwarder tells it through {@link #unanswered}
+   * instead of {@link #onError}, so the call may be routed again.
+   */
+  interface Unanswered extends CallSink {
+    /**
+     * No answer came: the call never reached the other gateway ({@code mayHaveRun} false: no
+     * responder there), or that gateway (or this one's NATS connection) was lost while the call
+     * may have been running. {@code error} is what the caller gets if it is not routed again.
+     */
+    void unanswered(io.easyremote.protocol.wire.Error error, boolean mayHaveRun);
+  }
 }

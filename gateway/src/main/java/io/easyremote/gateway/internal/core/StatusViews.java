@@ -40,8 +40,8 @@ public final class StatusViews {
 
   /**
    * The functions of the whole cluster {@code grant} may see: this gateway's, with the other
-   * gateways' nodes added, and those only other gateways offer (known by name only: the directory
-   * carries no specs). {@link #functions(CallGrant)} outside a cluster.
+   * gateways' nodes added, and those only other gateways offer, with the spec their gateway shared
+   * through the directory (by name only until it arrives). {@link #functions(CallGrant)} outside a cluster.
    */
   public List<FunctionInfo> clusterFunctions(CallGrant grant) {
     ClusterListing listing = cluster;
@@ -55,11 +55,13 @@ public final class StatusViews {
       byName.put(info.getSpec().getName(), info.toBuilder());
     }
     java.util.Set<String> localNames = new java.util.HashSet<>(byName.keySet());
+    Map<String, FunctionSpec> remoteSpecs = listing.remoteSpecs();
     for (NodeInfo node : listing.remoteNodes()) {
       for (String function : node.getFunctionsList()) {
         FunctionInfo.Builder info = byName.get(function);
         if (info == null && !localNames.contains(function)) {
-          FunctionSpec spec = FunctionSpec.newBuilder().setName(function).build();
+          FunctionSpec shared = remoteSpecs.get(function);
+          FunctionSpec spec = shared != null && shared.getName().equals(function) ? shared : FunctionSpec.newBuilder().setName(function).build();
           if (!grant.maySee(function, spec)) {
             continue;
           }
@@ -132,11 +134,36 @@ public final class StatusViews {
     });
   }
 
+  /** The spec of {@code function} here, else as another gateway of the cluster shared it; null when nobody offers it. */
+  public FunctionSpec clusterSpec(String function) {
+    FunctionSpec local = spec(function);
+    ClusterListing listing = cluster;
+    if (local != null || listing == null) {
+      return local;
+    }
+    FunctionSpec shared = listing.remoteSpecs().get(function);
+    return shared != null && shared.getName().equals(function) ? shared : null;
+  }
+
   /** The spec of {@code function} as its first node declared it, or null when no node offers it. */
   public FunctionSpec spec(String function) {
     return scheduler.read(view -> {
       List<NodeSession> offering = view.functions().get(function);
       return offering == null || offering.isEmpty() ? null : offering.get(0).functions.get(function);
+    });
+  }
+
+  /** The names of the functions registered now whose nodes declare them idempotent (they may run twice). */
+  public java.util.Set<String> idempotentFunctions() {
+    return scheduler.read(view -> {
+      java.util.Set<String> out = new java.util.HashSet<>();
+      for (Map.Entry<String, List<NodeSession>> e : view.functions().entrySet()) {
+        FunctionSpec spec = e.getValue().isEmpty() ? null : e.getValue().get(0).functions.get(e.getKey());
+        if (spec != null && spec.getIdempotent()) {
+          out.add(e.getKey());
+        }
+      }
+      return out;
     });
   }
 

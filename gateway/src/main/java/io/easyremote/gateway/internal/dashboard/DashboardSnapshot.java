@@ -47,8 +47,10 @@ public final class DashboardSnapshot {
         .put("inFlight", scheduler.inFlight())
         .put("queued", scheduler.queued())
         .put("bufferedStreamItems", scheduler.bufferedStreamItems().get());
-    out.set("nodes", json.valueToTree(status.nodes().stream().map(Wire::fromWire).toList()));
-    List<FunctionInfo> functions = status.functions().stream().map(Wire::fromWire).toList();
+    // The whole cluster: this gateway's nodes (with their load figures), then the others' (as the directory knows them).
+    out.set("nodes", json.valueToTree(status.clusterNodes().stream().map(Wire::fromWire).toList()));
+    List<FunctionInfo> functions = status.clusterFunctions(io.easyremote.gateway.internal.core.CallGrant.OPEN).stream()
+        .map(Wire::fromWire).toList();
     List<String> names = new ArrayList<>();
     ArrayNode functionsJson = out.putArray("functions");
     for (FunctionInfo function : functions) {

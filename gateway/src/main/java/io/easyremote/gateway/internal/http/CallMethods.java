@@ -47,7 +47,7 @@ final class CallMethods {
     FunctionSpec spec = null;
     try {
       CallGrant grant = calls.grantOf(ctx, req);
-      spec = status.functions(grant).stream().map(FunctionInfo::getSpec).filter(s -> s.getName().equals(function)).findFirst()
+      spec = status.clusterFunctions(grant).stream().map(FunctionInfo::getSpec).filter(s -> s.getName().equals(function)).findFirst()
           .orElse(null);
     } catch (CallerAuthentication.InvalidKeyException e) {
       // the call itself answers 401 with the reason

@@ -27,7 +27,7 @@ final class OpenApiRoute {
   }
 
   ObjectNode document(ServiceRequestContext ctx, HttpRequest req, CallGrant grant) {
-    List<FunctionInfo> functions = status.functions(grant);
+    List<FunctionInfo> functions = status.clusterFunctions(grant); // the whole cluster: calls to others' functions are forwarded
     CallGrant anonymous;
     try {
       anonymous = calls.grantOf(ctx, HttpRequest.of(RequestHeaders.of(HttpMethod.GET, "/openapi.json")));

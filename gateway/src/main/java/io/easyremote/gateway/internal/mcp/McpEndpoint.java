@@ -216,7 +216,7 @@ public final class McpEndpoint implements AutoCloseable {
     byte[] bytes = new byte[16];
     random.nextBytes(bytes);
     McpSession session = new McpSession(HexFormat.of().formatHex(bytes), principal(grant), grant, version);
-    session.tools = McpTools.names(status.functions(), grant);
+    session.tools = McpTools.names(status.clusterFunctions(CallGrant.OPEN), grant);
     sessions.put(session.id, session);
     ObjectNode result = Json.mapper().createObjectNode();
     result.put("protocolVersion", version);
@@ -227,7 +227,7 @@ public final class McpEndpoint implements AutoCloseable {
   }
 
   private HttpResponse toolsList(JsonNode id, McpSession session) {
-    List<FunctionInfo> functions = status.functions();
+    List<FunctionInfo> functions = status.clusterFunctions(CallGrant.OPEN);
     session.tools = McpTools.names(functions, session.grant);
     ObjectNode result = Json.mapper().createObjectNode();
     result.set("tools", McpTools.list(functions, session.grant));
@@ -236,7 +236,7 @@ public final class McpEndpoint implements AutoCloseable {
 
   private HttpResponse toolsCall(ServiceRequestContext ctx, JsonNode id, JsonNode params, McpSession session) {
     String name = params.path("name").asText("");
-    FunctionSpec spec = status.spec(name);
+    FunctionSpec spec = status.clusterSpec(name);
     if (spec == null) {
       return json(HttpStatus.OK, error(id, -32602, "Unknown tool: '" + name + "'. tools/list names the tools you may call."), null);
     }
@@ -490,12 +490,13 @@ public final class McpEndpoint implements AutoCloseable {
   /** Tells sessions whose callable tools changed (nodes joined or left), on their standalone streams. */
   private void watchTools() {
     try {
-      Set<String> functions = status.functionNames();
+      List<FunctionInfo> infos = status.clusterFunctions(CallGrant.OPEN);
+      Set<String> functions = new java.util.TreeSet<>();
+      infos.forEach(f -> functions.add(f.getSpec().getName()));
       if (functions.equals(lastFunctions)) {
         return;
       }
       lastFunctions = functions;
-      List<FunctionInfo> infos = status.functions();
       for (McpSession session : sessions.values()) {
         Set<String> now = McpTools.names(infos, session.grant);
         if (!now.equals(session.tools) && session.hasStream()) {

@@ -105,6 +105,62 @@ class ClusterForwarderTest {
     }
   }
 
+  @Test
+  void keyHome_sameKeyFromEveryGateway_isTheSameHome_andKeysSpreadOverTheGateways() {
+    List<String> ids = List.of("gw-a", "gw-b", "gw-c");
+    Map<String, ClusterForwarder> forwarders = new HashMap<>();
+    for (String self : ids) {
+      Map<String, GatewayEntry> others = new HashMap<>();
+      ids.stream().filter(id -> !id.equals(self)).forEach(id -> others.put(id, new GatewayEntry(id, Map.of(), Map.of())));
+      forwarders.put(self, new ClusterForwarder(self, new ViewDirectory(self, others), null, new ForwardSigner(null), "easyremote.fwd"));
+    }
+    Map<String, Integer> homes = new HashMap<>();
+    for (int k = 0; k < 300; k++) {
+      CallRequestSpec keyed = new CallRequestSpec("add", null, Payload.getDefaultInstance(), "test", System.nanoTime() + 1_000_000_000L,
+          false, 0, null, Requirements.NONE, "key-" + k, 1, false, CallGrant.OPEN);
+      Set<String> seen = new java.util.HashSet<>();
+      for (String self : ids) {
+        String home = forwarders.get(self).keyHome(keyed);
+        seen.add(home == null ? self : home);
+      }
+      assertThat(seen).as("key-%d's home as each gateway sees it", k).hasSize(1);
+      homes.merge(seen.iterator().next(), 1, Integer::sum);
+    }
+    assertThat(homes).as("every gateway is home to some keys").containsOnlyKeys(ids)
+        .allSatisfy((id, n) -> assertThat(n).isBetween(60, 140));
+    CallRequestSpec unkeyed = call("add", null);
+    assertThat(forwarders.get("gw-a").keyHome(unkeyed)).isNull();
+  }
+
+  /** A directory with a fixed view, for a gateway {@code self}. */
+  private record ViewDirectory(String self, Map<String, GatewayEntry> others) implements ClusterDirectory {
+    @Override
+    public String gatewayId() {
+      return self;
+    }
+
+    @Override
+    public void publish(Iterable<LocalNode> nodes) {}
+
+    @Override
+    public DirectoryView view() {
+      return new DirectoryView(Map.copyOf(others));
+    }
+
+    @Override
+    public AutoCloseable addListener(DirectoryListener listener) {
+      return () -> {};
+    }
+
+    @Override
+    public DirectoryStats stats() {
+      return new DirectoryStats(0, 0, Map.of(), 0, 0, 0);
+    }
+
+    @Override
+    public void close() {}
+  }
+
   /** A directory whose view is whatever the test put in {@link #gateways}. */
   private final class FixedDirectory implements ClusterDirectory {
     @Override
