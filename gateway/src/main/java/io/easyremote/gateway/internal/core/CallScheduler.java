@@ -114,7 +114,7 @@ public final class CallScheduler {
       return call;
     }
     String key = request.idempotencyKey();
-    if (key != null && !request.stream() && dispatcher.forwardToKeyHome(call)) {
+    if (key != null && !request.stream() && dispatcher.forwarding().toKeyHome(call)) {
       scheduleDeadline(call); // in a cluster the key's home gateway keeps its outcome (docs/cluster.md)
       dispatcher.flush();
       return call;
@@ -162,7 +162,7 @@ public final class CallScheduler {
    * default). Set before the gateway serves calls.
    */
   public void remoteGateways(RemoteGateways gateways) {
-    dispatcher.remote(gateways);
+    dispatcher.forwarding().remote(gateways);
   }
 
   /**

@@ -32,9 +32,7 @@ final class Dispatcher {
   private final Condition idle;
   private final RoutingTable table;
   private final Clock clock;
-  private final long graceNanos;
-  @GuardedBy("lock")
-  private long graceEndsNanos;
+  private final RegistrationGrace grace;
   private final int maxPayloadBytes;
   private final NodeOutcomes outcomes;
   @GuardedBy("lock")
@@ -48,7 +46,7 @@ final class Dispatcher {
   @GuardedBy("lock")
   private boolean closing;
   private final ConcurrentLinkedQueue<NodeSession> unflushed = new ConcurrentLinkedQueue<>();
-  private final Forwarding forwarding = new Forwarding(this);
+  private final Forwarding forwarding;
   private final AtomicLong ignoredFrames = new AtomicLong();
 
   Dispatcher(ReentrantLock lock, RoutingTable table, SchedulerSettings settings, Clock clock) {
@@ -56,13 +54,12 @@ final class Dispatcher {
     this.idle = lock.newCondition();
     this.table = table;
     this.clock = clock;
-    this.graceNanos = settings.registrationGrace().toNanos();
-    // Until the gateway listens no node can register, so the grace has not begun yet.
-    this.graceEndsNanos = graceNanos == 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    this.grace = new RegistrationGrace(lock, clock, settings.registrationGrace());
     this.maxPayloadBytes = settings.maxPayloadBytes();
     this.queues = new CallQueues(settings.maxQueuedCallsPerFunction());
     this.picker = new NodePicker(settings.defaultStrategy());
     this.failoverBudget = new FailoverBudget(0.2, 10, 100, clock.nanoTime());
+    this.forwarding = new Forwarding(this, lock, table, clock);
     this.outcomes = new NodeOutcomes(settings, clock, this::refill);
   }
 
@@ -90,7 +87,7 @@ final class Dispatcher {
         if (forwarding.take(call)) {
           return null;
         }
-        if (inGrace() && call.request.pinnedNode() == null && queues.offer(call)) {
+        if (grace.active() && call.request.pinnedNode() == null && queues.offer(call)) {
           return null; // just started: its node is probably still reconnecting
         }
         return Errors.functionNotFound(function, table.visibleTo(call.request.grant()));
@@ -129,22 +126,19 @@ final class Dispatcher {
     }
   }
 
-  /**
-   * In a cluster, sends a call with an idempotency key to the key's home gateway when that is
-   * another one (the send happens at the next {@link #flush()}); false when it stays here.
-   */
-  boolean forwardToKeyHome(PendingCall call) {
+  /** Calls to and from the other gateways of a cluster. */
+  Forwarding forwarding() {
+    return forwarding;
+  }
+
+  /** Takes a failover token (a call that may run again is routed anew); false when the budget is spent. */
+  boolean tryFailover(long nowNanos) {
     lock.lock();
     try {
-      return !closing && forwarding.takeToKeyHome(call);
+      return failoverBudget.tryFailover(nowNanos);
     } finally {
       lock.unlock();
     }
-  }
-
-  /** The cluster's other gateways, or null outside a cluster. Set before the gateway serves calls. */
-  void remote(RemoteGateways gateways) {
-    forwarding.remote(gateways);
   }
 
   /** Sends the call to the node (queued for the next {@link #flush()}) and counts it in flight. */
@@ -312,63 +306,9 @@ final class Dispatcher {
     }
   }
 
-  /** At most this many gateways are tried for one call (each forward that came back unanswered may be sent once more). */
-  static final int MAX_FORWARDS = 3;
-
-  /**
-   * A forwarded call came back unanswered ({@link RemoteGateways.Unanswered}): routes it again (to
-   * another gateway, a local node, or its queue) when it never ran ({@code mayHaveRun} false) or
-   * may run twice (idempotent here or elsewhere, or the caller allowed it), within its deadline,
-   * {@link #MAX_FORWARDS} and the failover budget. The caller must {@link #flush()} after a true
-   * return. On false nothing changed.
-   */
-  boolean rerouteForwarded(PendingCall call, boolean mayHaveRun) {
-    lock.lock();
-    try {
-      long now = clock.nanoTime();
-      if (call.state() != PendingCall.State.FORWARDED || call.forwards() >= MAX_FORWARDS || call.request.deadlineNanos() - now <= 0
-          || closing) {
-        return false;
-      }
-      if (mayHaveRun && !call.request.retryNonIdempotent()) {
-        List<NodeSession> local = table.offering(call.function());
-        FunctionSpec spec = local.isEmpty() ? null : local.get(0).functions.get(call.function());
-        if (spec == null || !spec.getIdempotent()) {
-          return false;
-        }
-      }
-      if (!failoverBudget.tryFailover(now) || !call.clearForward()) {
-        return false;
-      }
-      String was = call.forwardedTo();
-      call.requeued();
-      if (route(call) == null) {
-        return true;
-      }
-      call.forwardTo(was); // nowhere else to go now: it fails as it came back
-      return false;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** The gateway listens: the registration grace runs from now. */
   void startGrace() {
-    lock.lock();
-    try {
-      graceEndsNanos = clock.nanoTime() + graceNanos;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private boolean inGrace() {
-    lock.lock();
-    try {
-      return clock.nanoTime() < graceEndsNanos;
-    } finally {
-      lock.unlock();
-    }
+    grace.start();
   }
 
   /** The start-up grace is over: calls still waiting for a function nobody offers fail as unknown. */
@@ -377,7 +317,7 @@ final class Dispatcher {
     List<Error> errors = new ArrayList<>();
     lock.lock();
     try {
-      graceEndsNanos = Long.MIN_VALUE;
+      grace.end();
       unknown = queues.removeWhere(call -> table.offering(call.function()).isEmpty());
       for (PendingCall call : unknown) {
         call.state(PendingCall.State.DONE);

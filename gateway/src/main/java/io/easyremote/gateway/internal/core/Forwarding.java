@@ -4,6 +4,7 @@ import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.Payload;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The dispatcher's way out to the other gateways of a cluster ({@code docs/cluster.md}): a call no
@@ -11,7 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * after the lock is released ({@link #flush()}), as node frames are. Its answer completes it as a
  * local node's would; a cancellation follows it there. A forward that comes back unanswered (the
  * gateway was gone, or lost while the call ran there) is routed again when that is safe
- * ({@link Dispatcher#rerouteForwarded}).
+ * ({@link #reroute}).
  */
 final class Forwarding {
   /** Calls to forward at the next {@link #flush()} (never under the lock). */
@@ -20,9 +21,68 @@ final class Forwarding {
   private final ConcurrentLinkedQueue<Runnable> cancels = new ConcurrentLinkedQueue<>();
   private volatile RemoteGateways remote;
   private final Dispatcher dispatcher;
+  private final ReentrantLock lock;
+  private final RoutingTable table;
+  private final Clock clock;
 
-  Forwarding(Dispatcher dispatcher) {
+  Forwarding(Dispatcher dispatcher, ReentrantLock lock, RoutingTable table, Clock clock) {
     this.dispatcher = dispatcher;
+    this.lock = lock;
+    this.table = table;
+    this.clock = clock;
+  }
+
+  /** At most this many gateways are tried for one call (each forward that came back unanswered may be sent once more). */
+  static final int MAX_FORWARDS = 3;
+
+  /**
+   * In a cluster, sends a call with an idempotency key to the key's home gateway when that is
+   * another one (the send happens at the next {@link #flush()}); false when it stays here.
+   */
+  boolean toKeyHome(PendingCall call) {
+    lock.lock();
+    try {
+      return !dispatcher.closing() && takeToKeyHome(call);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * A forwarded call came back unanswered ({@link RemoteGateways.Unanswered}): routes it again (to
+   * another gateway, a local node, or its queue) when it never ran ({@code mayHaveRun} false) or
+   * may run twice (idempotent here or elsewhere, or the caller allowed it), within its deadline,
+   * {@link #MAX_FORWARDS} and the failover budget. The caller must flush after a true return. On
+   * false nothing changed.
+   */
+  boolean reroute(PendingCall call, boolean mayHaveRun) {
+    lock.lock();
+    try {
+      long now = clock.nanoTime();
+      if (call.state() != PendingCall.State.FORWARDED || call.forwards() >= MAX_FORWARDS || call.request.deadlineNanos() - now <= 0
+          || dispatcher.closing()) {
+        return false;
+      }
+      if (mayHaveRun && !call.request.retryNonIdempotent()) {
+        java.util.List<NodeSession> local = table.offering(call.function());
+        io.easyremote.protocol.wire.FunctionSpec spec = local.isEmpty() ? null : local.get(0).functions.get(call.function());
+        if (spec == null || !spec.getIdempotent()) {
+          return false;
+        }
+      }
+      if (!dispatcher.tryFailover(now) || !call.forwardCancel.clear()) {
+        return false;
+      }
+      String was = call.forwardedTo();
+      call.requeued();
+      if (dispatcher.route(call) == null) {
+        return true;
+      }
+      call.forwardTo(was); // nowhere else to go now: it fails as it came back
+      return false;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The cluster's other gateways, or null outside a cluster. Set before the gateway serves calls. */
@@ -69,7 +129,7 @@ final class Forwarding {
 
   /** The forwarded call was cancelled by its caller: the other gateway is told at the next {@link #flush()}. */
   void cancel(PendingCall call) {
-    Runnable cancel = call.cancelForward();
+    Runnable cancel = call.forwardCancel.cancel();
     if (cancel != null) {
       cancels.add(cancel);
     }
@@ -98,7 +158,7 @@ final class Forwarding {
     Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new RemoteGateways.Unanswered() {
       @Override
       public void unanswered(Error error, boolean mayHaveRun) {
-        if (dispatcher.rerouteForwarded(call, mayHaveRun && !gateways.mayRunTwice(call.function()))) {
+        if (reroute(call, mayHaveRun && !gateways.mayRunTwice(call.function()))) {
           dispatcher.flush(); // sends it on (another gateway, a local node) after the lock
           return;
         }
@@ -119,6 +179,6 @@ final class Forwarding {
         }
       }
     });
-    call.forwarded(cancel);
+    call.forwardCancel.sent(cancel);
   }
 }

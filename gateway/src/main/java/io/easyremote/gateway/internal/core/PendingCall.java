@@ -53,9 +53,8 @@ public final class PendingCall {
   /** Gateways it was forwarded to so far (a forward that came back unanswered may be sent again). */
   @GuardedBy("routing")
   private int forwards;
-  /** What cancels it on the gateway it was forwarded to; {@link #CANCEL_REQUESTED} once cancelled. */
-  private final java.util.concurrent.atomic.AtomicReference<Runnable> forwardCancel = new java.util.concurrent.atomic.AtomicReference<>();
-  private static final Runnable CANCEL_REQUESTED = () -> { };
+  /** What cancels it on the gateway it was forwarded to. */
+  final ForwardCancel forwardCancel = new ForwardCancel();
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener, ReentrantLock routing, Clock clock) {
     this.id = id;
@@ -199,31 +198,9 @@ public final class PendingCall {
     }
   }
 
-  /**
-   * A forward came back unanswered and the call is routed again: the old forward's cancel handle
-   * is dropped (false when the caller cancelled meanwhile: then it stays done).
-   */
-  boolean clearForward() {
-    Runnable cancel = forwardCancel.get();
-    return cancel != CANCEL_REQUESTED && forwardCancel.compareAndSet(cancel, null);
-  }
-
   /** The gateway it was forwarded to, or null. */
   String forwardedTo() {
     return forwardedTo;
-  }
-
-  /** The forward was sent; {@code cancel} cancels it there. Runs it at once when the caller already cancelled. */
-  void forwarded(Runnable cancel) {
-    if (!forwardCancel.compareAndSet(null, cancel)) {
-      cancel.run();
-    }
-  }
-
-  /** The caller cancelled a forwarded call: what cancels it there, or null (not sent yet: {@link #forwarded} will). */
-  Runnable cancelForward() {
-    Runnable cancel = forwardCancel.getAndSet(CANCEL_REQUESTED);
-    return cancel == CANCEL_REQUESTED ? null : cancel;
   }
 
   /** Dispatches so far. */
