@@ -44,6 +44,7 @@ class FanOutTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Tag("soak") // a scale run: left out of mvn -B verify, run by .ci/run
   void map_tenThousandItemsOverThreeNodes_allCompleteInInputOrder() {
     startNodes("a", "b", "c");
     List<MapRun.Progress> heard = new CopyOnWriteArrayList<>();

@@ -155,6 +155,7 @@ class FaultToleranceTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Tag("soak") // chaos: .ci/run runs it, and the two-minute one below
   void chaos_nodesKilledAndRestarted_everyCallAccountedFor() throws Exception {
     chaos(Integer.getInteger("easyremote.chaos.seconds", 10)); // the soak stage runs it for minutes
   }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * answers FUNCTION_NOT_FOUND for a function whose nodes are reconnecting: its registration grace
  * outlasts their reconnect backoff.
  */
+@org.junit.jupiter.api.Tag("soak") // a kill -9 and restart of a gateway process: run by .ci/run, like the crash tests
 class GatewayRestartTest {
   @Test
   @org.junit.jupiter.api.Timeout(150)

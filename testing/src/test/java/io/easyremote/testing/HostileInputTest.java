@@ -75,6 +75,7 @@ class HostileInputTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Tag("soak") // a fuzz run: left out of mvn -B verify, run by .ci/run
   void fuzz_boundedInTime_gatewayKeepsServingAndReturnsToBaseline() throws Exception {
     long seconds = Long.getLong("easyremote.fuzz.seconds", 10);
     Random random = new Random(20261123);

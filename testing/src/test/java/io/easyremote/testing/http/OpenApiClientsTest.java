@@ -58,6 +58,7 @@ class OpenApiClientsTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Tag("soak") // generates and compiles a client: run by .ci/run
   void javaClient_generated_compilesAndCallsAddAndALongAbove2To31() throws Exception {
     Path out = generate("java", "--library", "native", "--additional-properties",
         "openApiNullable=false,useJakartaEe=true,hideGenerationTimestamp=true,apiPackage=gen.api,modelPackage=gen.model,invokerPackage=gen");
@@ -94,6 +95,7 @@ class OpenApiClientsTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Tag("soak") // generates and compiles a client: run by .ci/run
   void typescriptClient_generated_compilesAndCallsAddAndALongAbove2To31() throws Exception {
     Path tsc = ROOT.resolve(".tools/node_modules/typescript/bin/tsc");
     assertThat(tsc).as(INSTALL).exists();
