@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /** How a gateway is chosen from the directory's view (no NATS: the view is a plain value). */
 class ClusterForwarderTest {
   private final Map<String, GatewayEntry> gateways = new HashMap<>();
-  private final ClusterForwarder forwarder = new ClusterForwarder("gw-a", new FixedDirectory(), null, new ForwardSigner(null), "easyremote.fwd");
+  private final ClusterForwarder forwarder = new ClusterForwarder("gw-a", new ViewDirectory("gw-a", gateways), null, new ForwardSigner(null), "easyremote.fwd");
 
   /** Adds a gateway whose nodes each offer {@code function}: (id, free slots of 4, cost, labels). */
   private void gateway(String id, String function, int free, Object[]... nodes) {
@@ -132,7 +132,7 @@ class ClusterForwarderTest {
     assertThat(forwarders.get("gw-a").keyHome(unkeyed)).isNull();
   }
 
-  /** A directory with a fixed view, for a gateway {@code self}. */
+  /** A directory whose view is whatever is in {@code others} when it is read, for a gateway {@code self}. */
   private record ViewDirectory(String self, Map<String, GatewayEntry> others) implements ClusterDirectory {
     @Override
     public String gatewayId() {
@@ -145,35 +145,6 @@ class ClusterForwarderTest {
     @Override
     public DirectoryView view() {
       return new DirectoryView(Map.copyOf(others));
-    }
-
-    @Override
-    public AutoCloseable addListener(DirectoryListener listener) {
-      return () -> {};
-    }
-
-    @Override
-    public DirectoryStats stats() {
-      return new DirectoryStats(0, 0, Map.of(), 0, 0, 0);
-    }
-
-    @Override
-    public void close() {}
-  }
-
-  /** A directory whose view is whatever the test put in {@link #gateways}. */
-  private final class FixedDirectory implements ClusterDirectory {
-    @Override
-    public String gatewayId() {
-      return "gw-a";
-    }
-
-    @Override
-    public void publish(Iterable<LocalNode> nodes) {}
-
-    @Override
-    public DirectoryView view() {
-      return new DirectoryView(Map.copyOf(gateways));
     }
 
     @Override
