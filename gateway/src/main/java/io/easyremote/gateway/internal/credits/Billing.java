@@ -212,6 +212,17 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     String function = call.function();
     String pinned = call.request().pinnedNode();
     Map<String, Offer> offers = scheduler.read(view -> offers(view.offering(function), function, pinned));
+    if (offers.isEmpty()) {
+      // No node offers it yet (nodes reconnecting after a restart: the call waits for them). Its
+      // price is known only once it runs, so it is charged then, before its result goes out.
+      Billed later = new Billed(ledgerId(call.id()), accountOf(call.request().grant().principal()), 0, Price.FREE, Map.of(),
+          call.request().deadlineNanos(), CompletableFuture.completedFuture(null), new CompletableFuture<>());
+      open.put(call.id(), later);
+      if (settings.settleBeforeResult()) {
+        call.answerAfter(later.answer());
+      }
+      return null;
+    }
     Price highest = highest(offers);
     if (highest.free()) {
       return null; // free: no ledger, no latency
@@ -333,6 +344,10 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     if (billed == null) {
       return; // free, a repeat of an idempotency key, or refused before its reservation was made
     }
+    if (billed.offers().isEmpty()) {
+      chargeUnpriced(billed, record, nodeOwner);
+      return;
+    }
     long charge = charge(billed, record);
     if (charge == 0 || nodeOwner == null) {
       billed.answer().complete(null); // nothing to charge: the result need not wait
@@ -370,6 +385,59 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     billed.answer().completeOnTimeout(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + record.function()
         + "' ran, but its settlement was not committed within the deadline, so its result is withheld."), Math.max(0, left),
         TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * A call admitted while no node offered its function: the node that ran it sets the price. The
+   * reservation of exactly the charge and its settlement are queued together; the result waits
+   * for both (a caller who cannot cover it gets INSUFFICIENT_CREDITS instead, naming the node).
+   */
+  private void chargeUnpriced(Billed billed, CallRecord record, String nodeOwner) {
+    Price price = record.nodeId() == null ? Price.FREE : livePrice(record.nodeId(), record.function());
+    long charge = charge(price, Long.MAX_VALUE, record.error(), record.nodeId() != null, TimeUnit.NANOSECONDS.toMillis(record.executionNanos()));
+    if (charge == 0 || nodeOwner == null) {
+      billed.answer().complete(null);
+      return;
+    }
+    if (billed.caller() == null) {
+      refused.increment();
+      billed.answer().complete(Wire.error(ErrorCode.INSUFFICIENT_CREDITS, "'" + record.function() + "' has a price and this "
+          + "caller has no credits account: call it with a client key that has one."));
+      return;
+    }
+    CompletableFuture<io.easyremote.store.Transfer> reservation = ledger.reserveCall(billed.ledgerId(), billed.caller(), charge,
+        settings.gatewayId());
+    ledger.settleCall(billed.ledgerId(), nodeOwner, charge, settings.operatorAccount(), settings.feeBasisPoints())
+        .whenComplete((settlement, failure) -> {
+          if (failure == null) {
+            budgets.granted(billed.caller(), -charge); // spent: this gateway's view follows
+            settled.increment();
+            earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
+            charged.increment(settlement.charge());
+            fees.increment(settlement.fee());
+            billed.answer().complete(null);
+            return;
+          }
+          Throwable refusal = reservation.isCompletedExceptionally() ? unwrap(reservation.handle((t, e) -> e).join()) : null;
+          if (refusal instanceof LedgerException le && le.error() == LedgerError.INSUFFICIENT_CREDITS) {
+            refused.increment();
+            billed.answer().complete(insufficient(billed.caller(), charge, record.function(), price, 0));
+          } else {
+            ledgerFailed("settle", billed, failure);
+            billed.answer().complete(Wire.error(ErrorCode.UNAVAILABLE, "The call to '" + record.function() + "' ran, but the credits "
+                + "ledger could not settle it, so its result is withheld: retry."));
+          }
+        });
+    billed.answer().completeOnTimeout(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + record.function()
+        + "' ran, but its settlement was not committed within the deadline, so its result is withheld."),
+        Math.max(0, billed.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  private Price livePrice(String nodeId, String function) {
+    return scheduler.read(view -> {
+      NodeSession node = view.node(nodeId);
+      return node == null ? Price.FREE : Price.of(node.function(function));
+    });
   }
 
   /** The void failed because the reservation itself was refused (nothing to void). */
