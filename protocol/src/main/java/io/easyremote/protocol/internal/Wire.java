@@ -6,6 +6,7 @@ import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.NodeResources;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
+import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.Gpu;
@@ -32,6 +33,15 @@ public final class Wire {
       return ErrorCode.INTERNAL;
     }
     return ErrorCode.valueOf(code.name());
+  }
+
+  /** A {@code CallReply} carrying {@code error}, with its node when the error names one (the call reached it). */
+  public static CallReply errorReply(Error error) {
+    CallReply.Builder reply = CallReply.newBuilder().setError(error);
+    if (!error.getNodeId().isEmpty()) {
+      reply.setNodeId(error.getNodeId());
+    }
+    return reply.build();
   }
 
   /** A wire error with a code and message. */

@@ -244,11 +244,7 @@ final class ForwardedCallServer {
 
     @Override
     public void onError(Error error) {
-      CallReply.Builder reply = CallReply.newBuilder().setError(error);
-      if (!error.getNodeId().isEmpty()) {
-        reply.setNodeId(error.getNodeId());
-      }
-      send(reply.build());
+      send(Wire.errorReply(error));
     }
 
     private void send(CallReply reply) {

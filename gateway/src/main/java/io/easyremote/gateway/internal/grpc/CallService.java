@@ -17,6 +17,7 @@ import io.easyremote.gateway.internal.core.StatusViews;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Metadata;
+import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
 import io.easyremote.protocol.wire.DrainNodeReply;
@@ -275,11 +276,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
 
     @Override
     public void onError(Error error) {
-      CallReply.Builder reply = CallReply.newBuilder().setError(error);
-      if (!error.getNodeId().isEmpty()) {
-        reply.setNodeId(error.getNodeId());
-      }
-      send(reply.build());
+      send(Wire.errorReply(error));
     }
 
     private void send(CallReply reply) {
