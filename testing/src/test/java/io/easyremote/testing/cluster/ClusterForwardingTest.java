@@ -50,6 +50,9 @@ class ClusterForwardingTest {
   private static final CountDownLatch interrupted = new CountDownLatch(1);
   private static final CountDownLatch released = new CountDownLatch(1);
   private static final AtomicInteger heldRuns = new AtomicInteger();
+  private static final AtomicInteger streamed = new AtomicInteger();
+  private static final AtomicInteger ticked = new AtomicInteger();
+  private static final CountDownLatch ticksCancelled = new CountDownLatch(1);
   private static ComputeNode cNode;
 
   private static NatsServers nats;
@@ -81,6 +84,24 @@ class ClusterForwardingTest {
       heldRuns.incrementAndGet();
       released.await(10, TimeUnit.SECONDS);
       return "charged " + token;
+    }
+
+    @Remote
+    public java.util.stream.Stream<Integer> numbers(int n) {
+      return java.util.stream.IntStream.range(0, n).peek(i -> streamed.incrementAndGet()).boxed();
+    }
+
+    @Remote
+    public void ticks(int n, io.easyremote.node.Emitter<Integer> out) throws InterruptedException {
+      try {
+        for (int i = 1; i <= n; i++) {
+          out.emit(i);
+          ticked.incrementAndGet();
+        }
+      } catch (InterruptedException e) {
+        ticksCancelled.countDown();
+        throw e;
+      }
     }
 
     @Remote
@@ -272,6 +293,48 @@ class ClusterForwardingTest {
     call.cancel(true);
 
     assertThat(interrupted.await(5, TimeUnit.SECONDS)).as("the node's method was interrupted").isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> cNode.inFlight() == 0);
+  }
+
+  @Test
+  void stream_enteringA_ofTenThousandItems_arrivesCompleteAndInOrderFromC_withEveryBufferBounded() throws Exception {
+    int before = streamed.get();
+    long forwardedBefore = a.clusterStats().forwarded();
+    List<Integer> seen = new ArrayList<>();
+    int maxAhead = 0;
+    int maxBuffered = 0;
+    try (io.easyremote.client.ResultStream<Integer> items = viaA.withDeadline(Duration.ofSeconds(30)).stream("numbers", Integer.class, 10_000)) {
+      java.util.Iterator<Integer> it = items.iterator();
+      while (it.hasNext()) {
+        seen.add(it.next());
+        maxAhead = Math.max(maxAhead, streamed.get() - before - seen.size());
+        maxBuffered = Math.max(maxBuffered, Math.max(a.bufferedStreamItems(), c.bufferedStreamItems()));
+        if (seen.size() <= 600) {
+          Thread.sleep(1); // a slow consumer for a while: the producer on C must wait for it
+        }
+      }
+      assertThat(items.count()).isEqualTo(10_000);
+      assertThat(items.nodeId()).isEqualTo("c-node");
+    }
+    assertThat(seen).isEqualTo(java.util.stream.IntStream.range(0, 10_000).boxed().toList());
+    assertThat(a.clusterStats().forwarded()).isEqualTo(forwardedBefore + 1);
+    // Credits travel end to end (caller -> A -> C -> node): the node is never further ahead of the
+    // caller than the caller's window (256), whatever the two gateways and NATS hold in between.
+    assertThat(maxAhead).as("items produced on C beyond those consumed through A").isLessThanOrEqualTo(257);
+    assertThat(maxBuffered).as("items held by A's and C's front ends").isLessThanOrEqualTo(128);
+  }
+
+  @Test
+  void stream_enteringA_closedAfterFiveItems_cancelsTheProducerOnC() throws Exception {
+    try (io.easyremote.client.ResultStream<Integer> items = viaA.stream("ticks", Integer.class, 1_000_000)) {
+      java.util.Iterator<Integer> it = items.iterator();
+      for (int i = 1; i <= 5; i++) {
+        assertThat(it.next()).isEqualTo(i);
+      }
+    }
+    assertThat(ticksCancelled.await(2, TimeUnit.SECONDS)).as("the producer on C was interrupted").isTrue();
+    int producedAtStop = ticked.get();
+    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> ticked.get() == producedAtStop);
     await().atMost(Duration.ofSeconds(5)).until(() -> cNode.inFlight() == 0);
   }
 

@@ -10,6 +10,7 @@ import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.RemoteGateways;
 import io.easyremote.gateway.internal.core.Requirements;
+import io.easyremote.gateway.internal.core.StreamSink;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.Strategy;
 import io.easyremote.protocol.internal.Wire;
@@ -81,7 +82,8 @@ final class ClusterForwarder implements RemoteGateways {
   /** Messages on the inbox that were ignored: not signed by the gateway asked, malformed, or for no request waiting. */
   private final AtomicLong ignoredReplies = new AtomicLong();
 
-  private record Waiting(String target, CompletableFuture<byte[]> answer) { }
+  /** A request waiting for its answer: a unary call's one reply, or a stream's parts (then {@code stream} is set). */
+  private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream) { }
 
   ClusterForwarder(String gatewayId, ClusterDirectory directory, Connection connection, ForwardSigner signer, String subjectPrefix) {
     this.gatewayId = gatewayId;
@@ -135,7 +137,11 @@ final class ClusterForwarder implements RemoteGateways {
       ignoredReply("not signed by gateway '" + waiting.target() + "' for request " + requestId);
       return;
     }
-    waiting.answer().complete(bytes);
+    if (waiting.stream() == null) {
+      waiting.answer().complete(bytes);
+    } else if (!waiting.stream().onPart(bytes)) {
+      ignoredReply("a repeated part of stream " + requestId);
+    }
   }
 
   private void ignoredReply(String why) {
@@ -332,25 +338,46 @@ final class ClusterForwarder implements RemoteGateways {
 
   @Override
   public Runnable forward(String target, CallRequestSpec request, CallSink reply) {
+    long requestId = requestIds.incrementAndGet();
+    return send(target, request, reply, requestId, new CompletableFuture<>(), null) ? () -> cancel(target, requestId) : NOTHING;
+  }
+
+  @Override
+  public ForwardedStream forwardStream(String target, CallRequestSpec request, long creditsTotal, StreamSink reply) {
+    long requestId = requestIds.incrementAndGet();
+    StreamFromGateway stream = new StreamFromGateway(target, request.function(), reply, creditsTotal,
+        total -> credits(target, requestId, total), () -> cancel(target, requestId));
+    return send(target, request, reply, requestId, stream.done, stream) ? stream : ForwardedStream.NONE;
+  }
+
+  /**
+   * Publishes the call (a stream when {@code stream} is set) and completes {@code reply} from its
+   * answer; false when it could not even be sent (the reply has its error then).
+   */
+  private boolean send(String target, CallRequestSpec request, CallSink reply, long requestId, CompletableFuture<byte[]> answer,
+      StreamFromGateway stream) {
     long remainingNanos = request.deadlineNanos() - System.nanoTime();
     if (remainingNanos <= 0) {
       reply.onError(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "Deadline exceeded before '" + request.function()
           + "' could be forwarded to gateway '" + target + "'."));
-      return NOTHING;
+      return false;
     }
-    long requestId = requestIds.incrementAndGet();
     boolean toKeyHome = request.idempotencyKey() != null && !(request.grant() instanceof PeerGrant) && target.equals(keyHome(request));
-    byte[] message = signed(body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId)
-        .setKeyHome(toKeyHome).build());
+    ForwardedCallBody.Builder body = body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId)
+        .setKeyHome(toKeyHome);
+    if (stream != null) {
+      body.setStream(true);
+      body.getCallBuilder().setStreamCredits((int) Math.min(Integer.MAX_VALUE, stream.creditsSent()));
+    }
+    byte[] message = signed(body.build());
     if (message.length > connection.getMaxPayload()) {
       reply.onError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The call to '" + request.function() + "' is " + message.length
           + " bytes; it must go to gateway '" + target + "', and NATS carries at most " + connection.getMaxPayload()
           + " bytes between gateways (max_payload in nats-server's configuration)."));
-      return NOTHING;
+      return false;
     }
     forwarded.incrementAndGet();
-    CompletableFuture<byte[]> answer = new CompletableFuture<>();
-    replies.put(requestId, new Waiting(target, answer));
+    replies.put(requestId, new Waiting(target, answer, stream));
     java.util.Set<CompletableFuture<byte[]>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
     started();
@@ -374,6 +401,9 @@ final class ClusterForwarder implements RemoteGateways {
         }
         return;
       }
+      if (stream != null) {
+        return; // its parts went to the reply as they came
+      }
       CallReply callReply;
       try {
         callReply = CallReply.parseFrom(bytes);
@@ -394,7 +424,18 @@ final class ClusterForwarder implements RemoteGateways {
     } catch (RuntimeException e) {
       answer.completeExceptionally(new NotSent(e.toString())); // it never left
     }
-    return () -> cancel(target, requestId);
+    return true;
+  }
+
+  /** Tells {@code target} that the caller of stream {@code requestId} has granted {@code total} items in all (fire and forget). */
+  private void credits(String target, long requestId, long total) {
+    byte[] message = signed(ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(target)
+        .setIssuedAtMs(System.currentTimeMillis()).setRequestId(requestId).setCreditsTotal(total).build());
+    try {
+      connection.publish(subjectPrefix + "." + target, message);
+    } catch (RuntimeException e) {
+      log.debug("Credits for forwarded stream {} to {} not sent", requestId, target, e);
+    }
   }
 
   /** No answer came back: a reply that can route the call again hears it as such. */

@@ -6,6 +6,7 @@ import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.core.CallScheduler;
 import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.Requirements;
+import io.easyremote.gateway.internal.core.StreamSink;
 import io.easyremote.gateway.internal.security.CallerAuthentication;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.Strategy;
@@ -16,6 +17,8 @@ import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.ForwardedCall;
 import io.easyremote.protocol.wire.ForwardedCallBody;
 import io.easyremote.protocol.wire.ForwardedReply;
+import io.easyremote.protocol.wire.ForwardedStreamPart;
+import io.easyremote.protocol.wire.StreamEnd;
 import io.easyremote.protocol.wire.Payload;
 import io.nats.client.Connection;
 import io.nats.client.Message;
@@ -61,8 +64,7 @@ final class ForwardedCallServer {
   private final Connection connection;
   private final AtomicLong served = new AtomicLong();
   /** Forwarded calls running here, by "from gateway/request id": what a cancel finds. */
-  private final java.util.concurrent.ConcurrentHashMap<String, io.easyremote.gateway.internal.core.PendingCall> running =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<Rejection, AtomicLong> rejected = new EnumMap<>(Rejection.class);
   /** Calls accepted within the age window, by "from gateway/request id": a repeat is a replay. */
   private final java.util.concurrent.ConcurrentHashMap<String, Boolean> seen = new java.util.concurrent.ConcurrentHashMap<>();
@@ -70,6 +72,9 @@ final class ForwardedCallServer {
   private final java.util.concurrent.ConcurrentLinkedQueue<Seen> seenOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   private record Seen(String key, long forgetAtMs) { }
+
+  /** A forwarded call running here, and where its answer goes. */
+  private record Running(io.easyremote.gateway.internal.core.PendingCall call, Reply reply) { }
 
   ForwardedCallServer(String gatewayId, CallScheduler scheduler, CallerAuthentication authentication, ForwardSigner signer,
       Connection connection) {
@@ -107,11 +112,21 @@ final class ForwardedCallServer {
     }
     String key = body.getFromGateway() + "/" + body.getRequestId();
     if (body.getCancel()) {
-      io.easyremote.gateway.internal.core.PendingCall call = running.get(key);
+      Running call = running.get(key);
       if (call != null) {
-        scheduler.cancel(call, ErrorCode.CANCELLED, "The caller cancelled the call at gateway '" + body.getFromGateway() + "'.");
+        scheduler.cancel(call.call(), ErrorCode.CANCELLED, "The caller cancelled the call at gateway '" + body.getFromGateway() + "'.");
       }
       return;
+    }
+    if (!body.hasCall()) {
+      Running stream = running.get(key);
+      if (stream != null && body.getCreditsTotal() > 0) {
+        long more = stream.reply().creditsUpTo(body.getCreditsTotal());
+        if (more > 0) {
+          scheduler.credit(stream.call(), (int) Math.min(Integer.MAX_VALUE, more));
+        }
+      }
+      return; // credits for a stream that ended meanwhile, or a repeat: nothing to do
     }
     String replyTo = msg.getReplyTo();
     if (replyTo == null || replyTo.isEmpty()) {
@@ -123,7 +138,8 @@ final class ForwardedCallServer {
       return;
     }
     served.incrementAndGet();
-    Reply reply = new Reply(replyTo, key, body.getFromGateway(), body.getRequestId());
+    Reply reply = new Reply(replyTo, key, body.getFromGateway(), body.getRequestId(), body.getStream(),
+        body.getStream() ? body.getCall().getStreamCredits() : 0);
     CallRequestSpec spec;
     try {
       spec = toSpec(body);
@@ -138,7 +154,7 @@ final class ForwardedCallServer {
     }
     io.easyremote.gateway.internal.core.PendingCall call = scheduler.submit(spec, reply);
     if (!reply.sent) {
-      running.put(key, call);
+      running.put(key, new Running(call, reply));
       if (reply.sent) { // answered in between
         running.remove(key);
       }
@@ -175,7 +191,8 @@ final class ForwardedCallServer {
     Strategy strategy = call.getStrategy().isEmpty() ? null : Strategy.fromWireName(call.getStrategy());
     int attempts = call.getRetry().getMaxAttempts() > 0 ? call.getRetry().getMaxAttempts() : CallRequestSpec.DEFAULT_FAILOVER_ATTEMPTS;
     return new CallRequestSpec(call.getFunction(), call.getNodeId().isEmpty() ? null : call.getNodeId(), call.getPayload(),
-        body.getCaller().isEmpty() ? "gateway " + body.getFromGateway() : body.getCaller(), deadline, false, 0, strategy,
+        body.getCaller().isEmpty() ? "gateway " + body.getFromGateway() : body.getCaller(), deadline, body.getStream(),
+        body.getStream() ? Math.max(1, call.getStreamCredits()) : 0, strategy,
         Requirements.fromWire(call.getRequirements()), call.getIdempotencyKey().isEmpty() ? null : call.getIdempotencyKey(), attempts,
         call.getRetry().getRetryNonIdempotent(), new PeerGrant(grant, body.getKeyHome() && !call.getIdempotencyKey().isEmpty()));
   }
@@ -222,40 +239,94 @@ final class ForwardedCallServer {
     return rejected.get(why).get();
   }
 
-  /** Sends the scheduler's answer back to the forwarding gateway. */
-  private final class Reply implements CallSink {
+  /**
+   * Sends the scheduler's answer back to the forwarding gateway: one {@code CallReply}, or for a
+   * stream its parts in order (items as they come, within the caller's credits, then the end).
+   */
+  private final class Reply implements StreamSink {
     private final String replyTo;
     private final String key;
     private final String requester;
     private final long requestId;
+    private final boolean stream;
+    /** Streams: the next part's sequence number (parts come from one thread at a time). */
+    private long seq;
+    /** Streams: the caller's credits applied here so far (its gateway sends running totals). */
+    private long credits;
     volatile boolean sent;
 
-    Reply(String replyTo, String key, String requester, long requestId) {
+    Reply(String replyTo, String key, String requester, long requestId, boolean stream, long initialCredits) {
       this.replyTo = replyTo;
       this.key = key;
       this.requester = requester;
       this.requestId = requestId;
+      this.stream = stream;
+      this.credits = initialCredits;
+    }
+
+    /** The caller has granted {@code total} credits in all: how many of them are new here (0 for a repeat). */
+    synchronized long creditsUpTo(long total) {
+      long more = total - credits;
+      if (more <= 0) {
+        return 0;
+      }
+      credits = total;
+      return more;
     }
 
     @Override
     public void onResult(Payload payload, String nodeId) {
-      send(CallReply.newBuilder().setPayload(payload).setNodeId(nodeId == null ? "" : nodeId).build());
+      finish(CallReply.newBuilder().setPayload(payload).setNodeId(nodeId == null ? "" : nodeId).build());
     }
 
     @Override
     public void onError(Error error) {
-      send(Wire.errorReply(error));
+      finish(Wire.errorReply(error));
     }
 
-    private void send(CallReply reply) {
+    @Override
+    public void onItem(Payload payload, String nodeId) {
+      if (payload.getSerializedSize() + 128 > connection.getMaxPayload()) { // 128: the part and its signed envelope
+        Running call = running.get(key);
+        if (call != null) {
+          scheduler.cancel(call.call(), ErrorCode.PAYLOAD_TOO_LARGE, "An item is " + payload.getSerializedSize()
+              + " bytes; NATS carries at most " + connection.getMaxPayload() + " bytes between gateways.");
+        }
+        return; // the cancel ends the stream with that error
+      }
+      publish(ForwardedStreamPart.newBuilder().setSeq(seq++).setItem(payload).setNodeId(nullToEmpty(nodeId)).build().toByteArray());
+    }
+
+    @Override
+    public void onEnd(long count, String nodeId) {
+      sent = true;
+      running.remove(key);
+      publish(ForwardedStreamPart.newBuilder().setSeq(seq++).setEnd(StreamEnd.newBuilder().setCount(count))
+          .setNodeId(nullToEmpty(nodeId)).build().toByteArray());
+      answered();
+    }
+
+    private void finish(CallReply reply) {
       sent = true;
       running.remove(key);
       byte[] bytes = reply.toByteArray();
-      if (bytes.length + 64 > connection.getMaxPayload()) { // 64: the signed envelope
+      if (bytes.length + 128 > connection.getMaxPayload()) { // 128: the signed envelope (and a stream part's header)
         bytes = CallReply.newBuilder().setError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The result is " + bytes.length
             + " bytes; NATS carries at most " + connection.getMaxPayload() + " bytes between gateways (max_payload in nats-server's "
             + "configuration).").toBuilder().setReachedNode(true).setNodeId(reply.getNodeId())).build().toByteArray();
       }
+      if (stream) {
+        try {
+          bytes = ForwardedStreamPart.newBuilder().setSeq(seq++).setReply(CallReply.parseFrom(bytes)).build().toByteArray();
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException(e); // bytes this method just wrote
+        }
+      }
+      publish(bytes);
+      answered();
+    }
+
+    private void publish(byte[] bytes) {
       byte[] signed = ForwardedReply.newBuilder().setReply(com.google.protobuf.ByteString.copyFrom(bytes))
           .setMac(com.google.protobuf.ByteString.copyFrom(signer.signReply(gatewayId, requester, requestId, bytes))).build().toByteArray();
       try {
@@ -263,7 +334,10 @@ final class ForwardedCallServer {
       } catch (RuntimeException e) {
         log.debug("Cluster {}: reply to a forwarded call not sent", gatewayId, e);
       }
-      answered();
     }
+  }
+
+  private static String nullToEmpty(String s) {
+    return s == null ? "" : s;
   }
 }

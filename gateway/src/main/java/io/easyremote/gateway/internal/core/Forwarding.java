@@ -63,6 +63,9 @@ final class Forwarding {
           || dispatcher.closing()) {
         return false;
       }
+      if (call.request.stream() && call.items() > 0) {
+        return false; // its caller has seen items: a stream is never started again
+      }
       if (mayHaveRun && !call.request.retryNonIdempotent()) {
         java.util.List<NodeSession> local = table.offering(call.function());
         io.easyremote.protocol.wire.FunctionSpec spec = local.isEmpty() ? null : local.get(0).functions.get(call.function());
@@ -74,6 +77,7 @@ final class Forwarding {
         return false;
       }
       String was = call.forwardedTo();
+      call.forwardedStream(null);
       call.requeued();
       if (dispatcher.route(call) == null) {
         return true;
@@ -91,13 +95,13 @@ final class Forwarding {
   }
 
   /**
-   * Marks the call forwarded when another gateway of the cluster can take it (the send happens at
-   * the next {@link #flush()}); false when there is none, or the call is a stream. Called under the
-   * routing lock.
+   * Marks the call (unary or stream) forwarded when another gateway of the cluster can take it (the
+   * send happens at the next {@link #flush()}); false when there is none. Called under the routing
+   * lock.
    */
   boolean take(PendingCall call) {
     RemoteGateways gateways = remote;
-    if (gateways == null || call.request.stream()) {
+    if (gateways == null) {
       return false;
     }
     String target = gateways.choose(call.request);
@@ -155,6 +159,10 @@ final class Forwarding {
       }
       return;
     }
+    if (call.request.stream()) {
+      sendStream(call, gateways);
+      return;
+    }
     Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new RemoteGateways.Unanswered() {
       @Override
       public void unanswered(Error error, boolean mayHaveRun) {
@@ -180,5 +188,86 @@ final class Forwarding {
       }
     });
     call.forwardCancel.sent(cancel);
+  }
+
+  /**
+   * Sends a stream with the credits its caller granted so far; credits granted while it was on its
+   * way follow as soon as its handle is set ({@link StreamRelay#credit} sends the later ones).
+   */
+  private void sendStream(PendingCall call, RemoteGateways gateways) {
+    long sent = call.granted();
+    RemoteGateways.ForwardedStream stream = gateways.forwardStream(call.forwardedTo(), call.request, sent, new ForwardedItems(call, gateways));
+    long granted = call.forwardedStream(stream);
+    call.forwardCancel.sent(stream::cancel);
+    if (granted > sent) {
+      stream.credits(granted);
+    }
+  }
+
+  /** A forwarded stream's answer, relayed to its caller within the credits the caller granted. */
+  private final class ForwardedItems implements RemoteGateways.Unanswered, StreamSink {
+    private final PendingCall call;
+    private final RemoteGateways gateways;
+
+    ForwardedItems(PendingCall call, RemoteGateways gateways) {
+      this.call = call;
+      this.gateways = gateways;
+    }
+
+    @Override
+    public void onItem(Payload payload, String nodeId) {
+      if (call.state() != PendingCall.State.FORWARDED) {
+        return; // cancelled or past its deadline: the other gateway was told, items in flight are dropped
+      }
+      if (!call.useCredit()) {
+        if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+          Runnable cancel = call.forwardCancel.cancel();
+          if (cancel != null) {
+            cancel.run();
+          }
+          call.fail(Errors.of(ErrorCode.INTERNAL, "Gateway '" + call.forwardedTo() + "' sent more items of '" + call.function()
+              + "' than the caller granted; the stream was stopped.").toBuilder().setReachedNode(true).setNodeId(nodeId).build());
+        }
+        return;
+      }
+      call.item(payload, nodeId);
+    }
+
+    @Override
+    public void onEnd(long count, String nodeId) {
+      if (!call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+        return;
+      }
+      if (count != call.items()) {
+        call.fail(Errors.of(ErrorCode.INTERNAL, "The stream of '" + call.function() + "' forwarded to gateway '" + call.forwardedTo()
+            + "' ended after " + call.items() + " items but its node counted " + count + ".").toBuilder().setReachedNode(true)
+            .setNodeId(nodeId).build());
+      } else {
+        call.end(count, nodeId);
+      }
+    }
+
+    @Override
+    public void unanswered(Error error, boolean mayHaveRun) {
+      if (reroute(call, mayHaveRun && !gateways.mayRunTwice(call.function()))) {
+        dispatcher.flush();
+        return;
+      }
+      onError(error);
+    }
+
+    @Override
+    public void onResult(Payload payload, String nodeId) {
+      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+        call.succeed(payload, nodeId);
+      }
+    }
+
+    @Override
+    public void onError(Error error) {
+      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+        call.fail(error);
+      }
+    }
   }
 }

@@ -34,6 +34,9 @@ public final class PendingCall {
   /** Streams: credits granted by the caller and not yet used by items (sent with Invoke when queued). */
   @GuardedBy("routing")
   private long credits;
+  /** Streams: every credit the caller granted (the initial ones included): what a forwarded stream's gateway is told. */
+  @GuardedBy("routing")
+  private long granted;
   /** Nodes this call was dispatched to so far. */
   @GuardedBy("routing")
   private int attempts;
@@ -55,6 +58,9 @@ public final class PendingCall {
   private int forwards;
   /** What cancels it on the gateway it was forwarded to. */
   final ForwardCancel forwardCancel = new ForwardCancel();
+  /** A stream forwarded to another gateway: where the caller's credits go; null until sent (and after it came back unanswered). */
+  @GuardedBy("routing")
+  private RemoteGateways.ForwardedStream forwardedStream;
 
   PendingCall(long id, CallRequestSpec request, CallSink sink, CallListener listener, ReentrantLock routing, Clock clock) {
     this.id = id;
@@ -65,6 +71,7 @@ public final class PendingCall {
     this.clock = clock;
     this.arrivedNanos = clock.nanoTime();
     this.credits = request.initialCredits();
+    this.granted = request.initialCredits();
   }
 
   /** The same call completing into another sink (the leader of an idempotency key). */
@@ -227,6 +234,38 @@ public final class PendingCall {
     routing.lock();
     try {
       credits += n;
+      granted += n;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Streams: every credit granted so far, the initial ones included. */
+  long granted() {
+    routing.lock();
+    try {
+      return granted;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** A forwarded stream's handle, or null. */
+  RemoteGateways.ForwardedStream forwardedStream() {
+    routing.lock();
+    try {
+      return forwardedStream;
+    } finally {
+      routing.unlock();
+    }
+  }
+
+  /** Sets (or, with null, drops) the forwarded stream's handle; returns the credits granted so far, to send after it. */
+  long forwardedStream(RemoteGateways.ForwardedStream handle) {
+    routing.lock();
+    try {
+      forwardedStream = handle;
+      return granted;
     } finally {
       routing.unlock();
     }

@@ -20,6 +20,36 @@ public interface RemoteGateways {
   Runnable forward(String gatewayId, CallRequestSpec request, CallSink reply);
 
   /**
+   * Sends a streaming call to {@code gatewayId}, whose caller granted {@code creditsTotal} items so
+   * far: items arrive on {@code reply} in order, from one thread at a time, never more than the
+   * credits granted; then exactly one of its ending methods (an {@link Unanswered} reply hears a
+   * stream that never reached the other gateway, or was lost there, through
+   * {@link Unanswered#unanswered}). Never called under the routing lock.
+   */
+  default ForwardedStream forwardStream(String gatewayId, CallRequestSpec request, long creditsTotal, StreamSink reply) {
+    reply.onError(Errors.of(io.easyremote.protocol.ErrorCode.UNAVAILABLE, "Streams cannot be forwarded to gateway '" + gatewayId + "'."));
+    return ForwardedStream.NONE;
+  }
+
+  /** A stream forwarded to another gateway, as its caller steers it. Safe from any thread. */
+  interface ForwardedStream {
+    /** A handle that does nothing. */
+    ForwardedStream NONE = new ForwardedStream() {
+      @Override
+      public void credits(long total) { }
+
+      @Override
+      public void cancel() { }
+    };
+
+    /** The caller has now granted {@code total} items in all (a total: sending one twice grants nothing more). */
+    void credits(long total);
+
+    /** The caller went away: the other gateway cancels the stream on its node. */
+    void cancel();
+  }
+
+  /**
    * Whether {@code function}, offered by other gateways' nodes, is declared idempotent there (as
    * the directory says, or said when a call was last forwarded): a forward lost with its gateway may
    * then be sent again.

@@ -77,11 +77,16 @@ final class StreamRelay {
     }
   }
 
-  /** The caller of a stream is ready for {@code n} more items: forwarded to its node, or kept for dispatch. */
+  /**
+   * The caller of a stream is ready for {@code n} more items: forwarded to its node (or to the
+   * gateway its stream was forwarded to), or kept for dispatch.
+   */
   void credit(PendingCall call, int n) {
     if (n <= 0) {
       return;
     }
+    RemoteGateways.ForwardedStream forwarded = null;
+    long total = 0;
     lock.lock();
     try {
       PendingCall.State state = call.state();
@@ -90,10 +95,17 @@ final class StreamRelay {
       } else if (state == PendingCall.State.DISPATCHED) {
         call.addCredits(n);
         dispatcher.enqueue(call.node(), GatewayFrame.newBuilder().setCredit(Credit.newBuilder().setCallId(call.id).setN(n)).build());
+      } else if (state == PendingCall.State.FORWARDED) {
+        call.addCredits(n); // kept for the forward when it is not sent yet
+        forwarded = call.forwardedStream();
+        total = call.granted();
       }
     } finally {
       lock.unlock();
     }
     dispatcher.flush();
+    if (forwarded != null) {
+      forwarded.credits(total);
+    }
   }
 }
