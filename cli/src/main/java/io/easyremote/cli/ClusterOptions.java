@@ -54,6 +54,11 @@ final class ClusterOptions {
           + "required with client keys.")
   Path secretFile;
 
+  @Option(names = "--cluster-forward-when-queued", paramLabel = "CALLS",
+      description = "When every local node offering a function is busy and at least CALLS calls of it wait here, forward the next "
+          + "one to a gateway with a free node (default: ${DEFAULT-VALUE}; -1: never; never with credits on).", defaultValue = "0")
+  int forwardWhenQueued;
+
   ClusterOptions(Function<String, String> environment) {
     this.environment = environment;
   }
@@ -70,7 +75,8 @@ final class ClusterOptions {
     if (gatewayId == null) {
       throw new IllegalArgumentException("--cluster needs --gateway-id ID (unique in the cluster, e.g. gw-a)");
     }
-    ClusterConfig.Builder b = ClusterConfig.builder().servers(servers.toArray(String[]::new)).gatewayId(gatewayId);
+    ClusterConfig.Builder b = ClusterConfig.builder().servers(servers.toArray(String[]::new)).gatewayId(gatewayId)
+        .forwardWhenQueued(forwardWhenQueued);
     String password = Secrets.resolve(PASSWORD, null, passwordFile, Main.env(environment, PASSWORD.envName()), err);
     if (user != null) {
       if (password == null) {

@@ -169,7 +169,17 @@ class MainTest {
 
     assertThat(config.gatewayId()).isEqualTo("gw-a");
     assertThat(config.signed()).isTrue();
+    assertThat(config.forwardWhenQueued()).as("busy calls forwarded by default").isZero();
     assertThat(parse(GatewayCommand.class, "gateway").cluster.config(null, new PrintWriter(err, true))).isNull();
+    assertThat(parse(GatewayCommand.class, "gateway", "--cluster", "nats://10.0.0.1:4222", "--gateway-id", "gw-a",
+        "--cluster-forward-when-queued", "-1").cluster.config("gw-a", new PrintWriter(err, true)).forwardWhenQueued()).isEqualTo(-1);
+  }
+
+  @Test
+  void gateway_clusterForwardWhenQueuedBelowMinusOne_isAUsageError() {
+    assertThat(execute("gateway", "--port", "0", "--cluster", "nats://127.0.0.1:1", "--gateway-id", "gw-a",
+        "--cluster-forward-when-queued", "-2")).isEqualTo(2);
+    assertThat(err.toString()).contains("forwardWhenQueued: -1 (never) or a number of calls >= 0, not -2");
   }
 
   @Test

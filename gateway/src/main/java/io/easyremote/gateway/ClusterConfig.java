@@ -39,10 +39,22 @@ public final class ClusterConfig {
   private final String gatewayId;
   private final byte[] secret;
 
-  private ClusterConfig(List<Consumer<NatsDirectory.Builder>> directory, String gatewayId, byte[] secret) {
+  private final int forwardWhenQueued;
+
+  private ClusterConfig(List<Consumer<NatsDirectory.Builder>> directory, String gatewayId, byte[] secret, int forwardWhenQueued) {
     this.directory = List.copyOf(directory);
     this.gatewayId = gatewayId;
     this.secret = secret;
+    this.forwardWhenQueued = forwardWhenQueued;
+  }
+
+  /**
+   * How many calls of a function must already wait here, every local node offering it being busy,
+   * before the next one is forwarded to a gateway with free capacity; -1: never
+   * ({@link Builder#forwardWhenQueued}).
+   */
+  public int forwardWhenQueued() {
+    return forwardWhenQueued;
   }
 
   /** A builder; {@link Builder#servers} and {@link Builder#gatewayId} are required. */
@@ -85,6 +97,7 @@ public final class ClusterConfig {
     private String gatewayId;
     private byte[] secret;
     private boolean servers;
+    private int forwardWhenQueued;
 
     private Builder() {}
 
@@ -165,6 +178,23 @@ public final class ClusterConfig {
       return set(b -> b.heartbeat(interval));
     }
 
+    /**
+     * Forwards a call that finds every local node offering its function busy, when at least
+     * {@code queuedCalls} calls of it already wait here, to a gateway whose nodes report free
+     * capacity for it (at their last heartbeat), instead of queueing it here. Default 0: as soon as
+     * no local node has a free slot; -1: never (a call is then forwarded only when no local node
+     * offers its function, or it is pinned to another gateway's node). Calls pinned to a node, and
+     * calls on a gateway with credits on (they are reserved against this gateway's prices), always
+     * wait here.
+     */
+    public Builder forwardWhenQueued(int queuedCalls) {
+      if (queuedCalls < -1) {
+        throw new IllegalArgumentException("forwardWhenQueued: -1 (never) or a number of calls >= 0, not " + queuedCalls);
+      }
+      this.forwardWhenQueued = queuedCalls;
+      return this;
+    }
+
     /** How long another gateway may stay silent before its nodes are dropped (default 2 s). */
     public Builder expiry(Duration expiry) {
       return set(b -> b.expiry(expiry));
@@ -184,7 +214,7 @@ public final class ClusterConfig {
         throw new IllegalStateException("gatewayId: required");
       }
       directory.build(); // checks now what start() would refuse later
-      return new ClusterConfig(settings, gatewayId, secret == null ? null : secret.clone());
+      return new ClusterConfig(settings, gatewayId, secret == null ? null : secret.clone(), forwardWhenQueued);
     }
   }
 }

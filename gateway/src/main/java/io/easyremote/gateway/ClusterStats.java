@@ -12,8 +12,10 @@ package io.easyremote.gateway;
  * @param ignoredForwards messages on this gateway's forward subject that were ignored: bad signature,
  *     malformed, addressed to another gateway, too old, a replay of a call already received, or not a request
  * @param ignoredReplies messages on this gateway's answer inbox that were ignored: not signed by the
- *     gateway the call went to (for that call), malformed, or for no call waiting
+ *     gateway the call went to (for that call), malformed, a repeated stream part, or for no call waiting
+ * @param forwardedWhenBusy of {@code forwarded}, the calls sent elsewhere because every local node
+ *     offering their function was busy ({@link ClusterConfig.Builder#forwardWhenQueued})
  */
 public record ClusterStats(String gatewayId, int remoteGateways, int remoteNodes, long forwarded, long forwardFailures,
-    long servedForPeers, long ignoredForwards, long ignoredReplies) {
+    long servedForPeers, long ignoredForwards, long ignoredReplies, long forwardedWhenBusy) {
 }

@@ -255,6 +255,7 @@ public final class Gateway implements AutoCloseable {
         config.cluster.secret(), scheduler, status, authentication);
     try {
       member.start();
+      scheduler.forwardWhenQueued(config.cluster.forwardWhenQueued());
     } catch (java.io.IOException | RuntimeException e) {
       close();
       throw new IllegalStateException("Cannot join the cluster as '" + config.cluster.gatewayId() + "': " + e.getMessage(), e);

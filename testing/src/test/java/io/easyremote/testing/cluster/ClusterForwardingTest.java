@@ -339,6 +339,38 @@ class ClusterForwardingTest {
   }
 
   @Test
+  void call_findingEveryLocalNodeBusy_isForwardedToAGatewayWithAFreeNode() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.function.Function<String, String> held = s -> {
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return s;
+    };
+    try (ComputeNode onB = ComputeNode.builder().gateway(b.address()).id("busy-b").maxConcurrency(1)
+            .register("held", String.class, s -> "b " + held.apply(s)).build().start();
+        ComputeNode onC = ComputeNode.builder().gateway(c.address()).id("free-c").maxConcurrency(1)
+            .register("held", String.class, s -> "c " + held.apply(s)).build().start();
+        Client viaB = Client.builder().gateway(b.address()).deadline(Duration.ofSeconds(10)).build()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> b.clusterFunctions().stream()
+          .anyMatch(f -> f.name().equals("held") && f.nodeIds().contains("free-c")));
+      long before = b.clusterStats().forwardedWhenBusy();
+
+      CompletableFuture<String> first = viaB.callAsync("held", String.class, "1"); // takes B's only slot
+      await().atMost(Duration.ofSeconds(5)).until(() -> onB.inFlight() == 1);
+      CompletableFuture<String> second = viaB.callAsync("held", String.class, "2");
+      await().atMost(Duration.ofSeconds(5)).until(() -> onC.inFlight() == 1); // forwarded to C, not queued on B
+      assertThat(b.clusterStats().forwardedWhenBusy()).isEqualTo(before + 1);
+
+      release.countDown();
+      assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("b 1");
+      assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo("c 2");
+    }
+  }
+
+  @Test
   void node_joiningB_isCallableFromA_withinOneSecond() throws Exception {
     try (ComputeNode late = ComputeNode.builder().gateway(b.address()).id("b-late")
         .register("late", String.class, s -> "late " + s).build().start()) {

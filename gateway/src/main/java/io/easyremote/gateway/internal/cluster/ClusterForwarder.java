@@ -162,7 +162,20 @@ final class ClusterForwarder implements RemoteGateways {
       return null; // forwarded here already: it runs here or fails here, never a second hop
     }
     DirectoryView view = directory.view();
-    String target = choose(view, request);
+    String target = choose(view, request, false);
+    if (target != null) {
+      remember(view, target, request.function());
+    }
+    return target;
+  }
+
+  @Override
+  public String chooseFree(CallRequestSpec request) {
+    if (request.grant() instanceof PeerGrant || request.pinnedNode() != null) {
+      return null; // forwarded here already (never a second hop), or bound to its node
+    }
+    DirectoryView view = directory.view();
+    String target = choose(view, request, true);
     if (target != null) {
       remember(view, target, request.function());
     }
@@ -234,7 +247,8 @@ final class ClusterForwarder implements RemoteGateways {
     return Boolean.TRUE.equals(idempotent.get(function));
   }
 
-  private String choose(DirectoryView view, CallRequestSpec request) {
+  /** The gateway for {@code request} by its strategy; with {@code freeOnly}, only among gateways whose nodes report a free slot for it. */
+  private String choose(DirectoryView view, CallRequestSpec request, boolean freeOnly) {
     long now = System.nanoTime();
     if (request.pinnedNode() != null) {
       for (GatewayEntry entry : view.gateways().values()) { // a node that moved may still be listed under its old gateway
@@ -248,7 +262,8 @@ final class ClusterForwarder implements RemoteGateways {
     }
     List<FunctionOffer> offers = new ArrayList<>();
     for (FunctionOffer offer : view.offers(request.function())) {
-      if (offer.healthyNodes() > 0 && reachable(offer.gatewayId(), now) && fits(view, offer, request.requirements())) {
+      if (offer.healthyNodes() > 0 && (!freeOnly || offer.freeSlots() > 0) && reachable(offer.gatewayId(), now)
+          && fits(view, offer, request.requirements())) {
         offers.add(offer);
       }
     }

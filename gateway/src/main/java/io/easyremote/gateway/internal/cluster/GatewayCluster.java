@@ -248,7 +248,7 @@ public final class GatewayCluster implements AutoCloseable {
     ForwardedCallServer s = server;
     DirectoryView view = directory.view();
     return new ClusterStats(gatewayId, view.gateways().size(), view.nodeCount(), f == null ? 0 : f.forwarded(), f == null ? 0 : f.failed(),
-        s == null ? 0 : s.served(), s == null ? 0 : s.rejected(), f == null ? 0 : f.ignoredReplies());
+        s == null ? 0 : s.served(), s == null ? 0 : s.rejected(), f == null ? 0 : f.ignoredReplies(), scheduler.busyForwards());
   }
 
   /**

@@ -155,6 +155,7 @@ public final class CallScheduler {
    */
   public void admission(CallAdmission gate) {
     admission.gate(gate);
+    dispatcher.forwarding().paidCalls(gate != null);
   }
 
   /**
@@ -163,6 +164,21 @@ public final class CallScheduler {
    */
   public void remoteGateways(RemoteGateways gateways) {
     dispatcher.forwarding().remote(gateways);
+  }
+
+  /**
+   * In a cluster, a call that finds every local node offering its function busy, with at least
+   * {@code queuedCalls} calls of it already waiting here, is forwarded to a gateway whose nodes
+   * report free capacity instead of waiting (negative: never, the default). Not on a gateway whose
+   * calls pass a credits gate: they are reserved here and stay here.
+   */
+  public void forwardWhenQueued(int queuedCalls) {
+    dispatcher.forwarding().forwardWhenQueued(queuedCalls);
+  }
+
+  /** Calls forwarded so far because every local node offering their function was busy. */
+  public long busyForwards() {
+    return dispatcher.forwarding().busyForwards();
   }
 
   /**

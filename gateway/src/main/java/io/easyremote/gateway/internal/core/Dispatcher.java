@@ -117,6 +117,9 @@ final class Dispatcher {
         dispatch(call, node);
         return null;
       }
+      if (forwarding.takeWhenBusy(call, queues.size(function))) {
+        return null;
+      }
       if (!queues.offer(call)) {
         return Errors.overloaded(function, queues.size(function), NodePicker.retryAfterMillis(offering));
       }

@@ -89,6 +89,54 @@ final class Forwarding {
     }
   }
 
+  /**
+   * Forward a call that finds every local node busy when at least this many calls of its function
+   * already wait here (and another gateway has free capacity for it); negative: never.
+   */
+  private volatile int forwardWhenQueued = -1;
+  /** Whether calls are priced here (a credits gate): then a busy call stays here, where it was reserved, so it is charged once. */
+  private volatile boolean paidCalls;
+
+  /** See {@link #forwardWhenQueued}: negative turns forwarding of busy calls off. */
+  void forwardWhenQueued(int calls) {
+    this.forwardWhenQueued = calls;
+  }
+
+  /** Calls pass a credits gate here: busy calls are not forwarded (their reservation is this gateway's). */
+  void paidCalls(boolean paid) {
+    this.paidCalls = paid;
+  }
+
+  /**
+   * Marks a call forwarded that every local node is too busy to take now, when {@code queued} calls
+   * of its function already wait here (at least the threshold) and another gateway's nodes report
+   * free capacity; false to queue it here. Never for a pinned call, or on a gateway whose calls are
+   * paid for. Called under the routing lock.
+   */
+  boolean takeWhenBusy(PendingCall call, int queued) {
+    RemoteGateways gateways = remote;
+    int threshold = forwardWhenQueued;
+    if (gateways == null || threshold < 0 || queued < threshold || paidCalls || call.request.pinnedNode() != null) {
+      return false;
+    }
+    String target = gateways.chooseFree(call.request);
+    if (target == null) {
+      return false;
+    }
+    busyForwards++;
+    call.forwardTo(target);
+    unsent.add(call);
+    return true;
+  }
+
+  /** Calls forwarded because every local node was busy (guarded by the routing lock when written). */
+  private volatile long busyForwards;
+
+  /** Calls forwarded so far because every local node offering them was busy. */
+  long busyForwards() {
+    return busyForwards;
+  }
+
   /** The cluster's other gateways, or null outside a cluster. Set before the gateway serves calls. */
   void remote(RemoteGateways gateways) {
     this.remote = gateways;

@@ -13,6 +13,16 @@ public interface RemoteGateways {
   String choose(CallRequestSpec request);
 
   /**
+   * The gateway to forward {@code request} to because every local node offering its function is
+   * busy: one whose nodes report free capacity for it at their last heartbeat; null when none does
+   * (the call then waits here), or for a call pinned to a node or forwarded here already. Called
+   * under the routing lock: quick, no I/O.
+   */
+  default String chooseFree(CallRequestSpec request) {
+    return null;
+  }
+
+  /**
    * Sends the call to {@code gatewayId} and completes {@code reply} exactly once, from any thread,
    * at the latest shortly after the call's deadline. Never called under the routing lock. Returns
    * what cancels the call there (the caller went away); never null.

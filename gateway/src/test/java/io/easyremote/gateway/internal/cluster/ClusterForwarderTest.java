@@ -106,6 +106,19 @@ class ClusterForwarderTest {
   }
 
   @Test
+  void chooseFree_takesOnlyAGatewayWithAFreeSlot_neverForAPinOrACallForwardedHereAlready() {
+    gateway("gw-b", "add", 0, new Object[] {"b1", 0.0}); // every slot taken at its last heartbeat
+    assertThat(forwarder.chooseFree(call("add", null))).as("no gateway has room: the call waits here").isNull();
+
+    gateway("gw-c", "add", 1, new Object[] {"c1", 0.0});
+    for (int i = 0; i < 10; i++) {
+      assertThat(forwarder.chooseFree(call("add", Strategy.ROUND_ROBIN))).isEqualTo("gw-c");
+    }
+    assertThat(forwarder.chooseFree(call("add", "c1", null, Requirements.NONE, CallGrant.OPEN))).as("pinned").isNull();
+    assertThat(forwarder.chooseFree(call("add", null, null, Requirements.NONE, new PeerGrant(CallGrant.OPEN)))).as("second hop").isNull();
+  }
+
+  @Test
   void keyHome_sameKeyFromEveryGateway_isTheSameHome_andKeysSpreadOverTheGateways() {
     List<String> ids = List.of("gw-a", "gw-b", "gw-c");
     Map<String, ClusterForwarder> forwarders = new HashMap<>();
