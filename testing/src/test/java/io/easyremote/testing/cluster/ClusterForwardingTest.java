@@ -371,6 +371,20 @@ class ClusterForwardingTest {
   }
 
   @Test
+  void drain_throughA_ofANodeOnC_drainsItOnC_andAnUnknownNodeIsStillNotFound() throws Exception {
+    try (ComputeNode onC = ComputeNode.builder().gateway(c.address()).id("drain-c").register("drained", String.class, s -> s).build().start()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterNodes().stream().anyMatch(n -> n.id().equals("drain-c")));
+
+      assertThat(viaA.drain("drain-c", Duration.ofSeconds(1))).as("calls in flight on it").isZero();
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> c.nodes().stream().noneMatch(n -> n.id().equals("drain-c")));
+      assertThat(a.nodes()).isEmpty(); // A never held it
+    }
+    assertThatThrownBy(() -> viaA.drain("nobody-anywhere", Duration.ofSeconds(1)))
+        .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NO_NODE_AVAILABLE));
+  }
+
+  @Test
   void node_joiningB_isCallableFromA_withinOneSecond() throws Exception {
     try (ComputeNode late = ComputeNode.builder().gateway(b.address()).id("b-late")
         .register("late", String.class, s -> "late " + s).build().start()) {

@@ -9,6 +9,7 @@ import io.easyremote.cluster.RemoteNode;
 import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.RemoteGateways;
+import io.easyremote.gateway.internal.core.RemoteGateways.RemoteFailure;
 import io.easyremote.gateway.internal.core.Requirements;
 import io.easyremote.gateway.internal.core.StreamSink;
 import io.easyremote.protocol.ErrorCode;
@@ -440,6 +441,58 @@ final class ClusterForwarder implements RemoteGateways {
       answer.completeExceptionally(new NotSent(e.toString())); // it never left
     }
     return true;
+  }
+
+  /** How long an operator's drain waits for the node's gateway to answer. */
+  static final long DRAIN_TIMEOUT_MILLIS = 5_000;
+
+  @Override
+  public CompletableFuture<Integer> drain(String nodeId, int graceMs, io.easyremote.gateway.internal.core.CallGrant grant) {
+    String target = null;
+    for (GatewayEntry entry : directory.view().gateways().values()) {
+      if (entry.nodes().containsKey(nodeId)) {
+        target = entry.gatewayId();
+        break;
+      }
+    }
+    if (target == null) {
+      return CompletableFuture.completedFuture(-1);
+    }
+    String holder = target;
+    long requestId = requestIds.incrementAndGet();
+    ForwardedCallBody.Builder body = ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(holder)
+        .setIssuedAtMs(System.currentTimeMillis()).setRequestId(requestId).setDrainNode(nodeId).setDrainGraceMs(Math.max(0, graceMs));
+    if (grant.principal() != null) {
+      body.setPrincipal(grant.principal());
+    }
+    CompletableFuture<byte[]> answer = new CompletableFuture<>();
+    replies.put(requestId, new Waiting(holder, answer, null));
+    CompletableFuture<Integer> drained = answer.orTimeout(DRAIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).handle((bytes, failure) -> {
+      replies.remove(requestId);
+      if (failure != null) {
+        throw new RemoteFailure(Wire.error(ErrorCode.UNAVAILABLE, "Node '" + nodeId + "' is on gateway '" + holder
+            + "', which did not answer the drain in time; retry."));
+      }
+      try {
+        CallReply reply = CallReply.parseFrom(bytes);
+        if (!reply.hasPayload()) {
+          if (reply.getError().getCode() == io.easyremote.protocol.wire.ErrorCode.NO_NODE_AVAILABLE) {
+            return -1; // it left that gateway meanwhile
+          }
+          throw new RemoteFailure(reply.getError());
+        }
+        return io.easyremote.protocol.wire.DrainNodeReply.parseFrom(reply.getPayload().getData()).getInFlight();
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new RemoteFailure(Wire.error(ErrorCode.INTERNAL, "Gateway '" + holder + "' answered the drain of '" + nodeId
+            + "' with a malformed reply."));
+      }
+    });
+    try {
+      connection.publish(subjectPrefix + "." + holder, inbox + "." + requestId, signed(body.build()));
+    } catch (RuntimeException e) {
+      answer.completeExceptionally(e);
+    }
+    return drained;
   }
 
   /** Tells {@code target} that the caller of stream {@code requestId} has granted {@code total} items in all (fire and forget). */

@@ -67,7 +67,17 @@ final class ForwardSigner {
 
   private static final byte[] REPLY_TAG = "easyremote-reply".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+  /** One initialised Mac per thread (a Mac is not thread-safe; looking one up and keying it costs more than signing a call). */
+  private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
+
+  /** This thread's Mac, reset (doFinal leaves it ready for the next message). */
   private Mac mac() {
+    Mac mac = macs.get();
+    mac.reset();
+    return mac;
+  }
+
+  private Mac newMac() {
     try {
       Mac mac = Mac.getInstance(ALGORITHM);
       mac.init(key);

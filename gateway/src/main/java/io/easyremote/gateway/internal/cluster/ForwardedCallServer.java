@@ -118,7 +118,7 @@ final class ForwardedCallServer {
       }
       return;
     }
-    if (!body.hasCall()) {
+    if (!body.hasCall() && body.getDrainNode().isEmpty()) {
       Running stream = running.get(key);
       if (stream != null && body.getCreditsTotal() > 0) {
         long more = stream.reply().creditsUpTo(body.getCreditsTotal());
@@ -135,6 +135,10 @@ final class ForwardedCallServer {
     }
     if (!firstTime(key, body.getIssuedAtMs())) {
       reject(Rejection.REPLAYED, msg);
+      return;
+    }
+    if (!body.getDrainNode().isEmpty()) {
+      drain(body, replyTo);
       return;
     }
     served.incrementAndGet();
@@ -158,6 +162,33 @@ final class ForwardedCallServer {
       if (reply.sent) { // answered in between
         running.remove(key);
       }
+    }
+  }
+
+  /** An operator's drain of a node held here, sent by the gateway the operator asked: allowed only to a key that may administer here. */
+  private void drain(ForwardedCallBody body, String replyTo) {
+    CallGrant grant = authentication.forPeer(body.getPrincipal().isEmpty() ? null : body.getPrincipal(), body.getFromGateway());
+    CallReply reply;
+    if (grant == null || !grant.may(io.easyremote.gateway.internal.core.Permission.ADMINISTER)) {
+      reply = Wire.errorReply(Wire.error(ErrorCode.PERMISSION_DENIED, "Key '" + body.getPrincipal() + "' may not drain nodes on gateway '"
+          + gatewayId + "' (every gateway of a cluster needs the same access configuration)."));
+      log.warn("Cluster {}: refused a drain of '{}' from gateway {} for key '{}'", gatewayId, body.getDrainNode(), body.getFromGateway(),
+          body.getPrincipal());
+    } else {
+      int running = scheduler.drainNode(body.getDrainNode(), body.getDrainGraceMs());
+      reply = running < 0
+          ? Wire.errorReply(Wire.error(ErrorCode.NO_NODE_AVAILABLE, "No node '" + body.getDrainNode() + "' is connected to gateway '" + gatewayId + "'."))
+          : CallReply.newBuilder().setPayload(Payload.newBuilder().setData(
+              io.easyremote.protocol.wire.DrainNodeReply.newBuilder().setInFlight(running).build().toByteString())).build();
+    }
+    byte[] bytes = reply.toByteArray();
+    byte[] signed = ForwardedReply.newBuilder().setReply(com.google.protobuf.ByteString.copyFrom(bytes))
+        .setMac(com.google.protobuf.ByteString.copyFrom(signer.signReply(gatewayId, body.getFromGateway(), body.getRequestId(), bytes)))
+        .build().toByteArray();
+    try {
+      connection.publish(replyTo, signed);
+    } catch (RuntimeException e) {
+      log.debug("Cluster {}: answer to a drain not sent", gatewayId, e);
     }
   }
 

@@ -176,6 +176,19 @@ public final class CallScheduler {
     dispatcher.forwarding().forwardWhenQueued(queuedCalls);
   }
 
+  /**
+   * Drains {@code nodeId} here when this gateway holds it, otherwise on the gateway of the cluster
+   * that does ({@link RemoteGateways#drain}): the node's calls in flight, or -1 when nobody holds it.
+   */
+  public java.util.concurrent.CompletableFuture<Integer> drainAnywhere(String nodeId, int graceMs, CallGrant grant) {
+    int running = drainNode(nodeId, graceMs);
+    RemoteGateways remote = dispatcher.forwarding().remote();
+    if (running >= 0 || remote == null) {
+      return java.util.concurrent.CompletableFuture.completedFuture(running);
+    }
+    return remote.drain(nodeId, graceMs, grant);
+  }
+
   /** Calls forwarded so far because every local node offering their function was busy. */
   public long busyForwards() {
     return dispatcher.forwarding().busyForwards();

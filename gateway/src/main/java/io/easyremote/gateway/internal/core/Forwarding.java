@@ -142,6 +142,11 @@ final class Forwarding {
     this.remote = gateways;
   }
 
+  /** The cluster's other gateways, or null outside a cluster. */
+  RemoteGateways remote() {
+    return remote;
+  }
+
   /**
    * Marks the call (unary or stream) forwarded when another gateway of the cluster can take it (the
    * send happens at the next {@link #flush()}); false when there is none. Called under the routing

@@ -60,6 +60,32 @@ public interface RemoteGateways {
   }
 
   /**
+   * Drains {@code nodeId} on the gateway that holds it, for an operator whose {@code grant} this
+   * gateway already allowed to administer (that gateway checks the same key against its own
+   * configuration). Completes with the node's calls in flight, -1 when no gateway holds it, or
+   * exceptionally with a {@link RemoteFailure} (refused there, or no answer in time).
+   */
+  default java.util.concurrent.CompletableFuture<Integer> drain(String nodeId, int graceMs, CallGrant grant) {
+    return java.util.concurrent.CompletableFuture.completedFuture(-1);
+  }
+
+  /** Another gateway refused an operation, or did not answer: {@link #error()} says which. */
+  final class RemoteFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient io.easyremote.protocol.wire.Error error;
+
+    public RemoteFailure(io.easyremote.protocol.wire.Error error) {
+      super(error.getMessage(), null, false, false);
+      this.error = error;
+    }
+
+    /** The error, with its code. */
+    public io.easyremote.protocol.wire.Error error() {
+      return error;
+    }
+  }
+
+  /**
    * Whether {@code function}, offered by other gateways' nodes, is declared idempotent there (as
    * the directory says, or said when a call was last forwarded): a forward lost with its gateway may
    * then be sent again.

@@ -234,16 +234,25 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
 
   @Override
   public void drainNode(DrainNodeRequest request, StreamObserver<DrainNodeReply> responses) {
-    if (permitted(Permission.ADMINISTER, responses) == null) {
+    CallGrant grant = permitted(Permission.ADMINISTER, responses);
+    if (grant == null) {
       return;
     }
-    int running = scheduler.drainNode(request.getNodeId(), request.getGraceMs());
-    if (running < 0) {
-      responses.onError(Status.NOT_FOUND.withDescription("No node '" + request.getNodeId() + "' is connected.").asRuntimeException());
-      return;
-    }
-    responses.onNext(DrainNodeReply.newBuilder().setInFlight(running).build());
-    responses.onCompleted();
+    // In a cluster, a node held by another gateway is drained there (with this operator's key, checked there too).
+    scheduler.drainAnywhere(request.getNodeId(), (int) Math.min(Integer.MAX_VALUE, Math.max(0, request.getGraceMs())), grant)
+        .whenComplete((running, failure) -> {
+          if (failure != null) {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Status status = cause instanceof io.easyremote.gateway.internal.core.RemoteGateways.RemoteFailure remote
+                && remote.error().getCode() == io.easyremote.protocol.wire.ErrorCode.PERMISSION_DENIED ? Status.PERMISSION_DENIED : Status.UNAVAILABLE;
+            responses.onError(status.withDescription(cause.getMessage()).asRuntimeException());
+          } else if (running < 0) {
+            responses.onError(Status.NOT_FOUND.withDescription("No node '" + request.getNodeId() + "' is connected.").asRuntimeException());
+          } else {
+            responses.onNext(DrainNodeReply.newBuilder().setInFlight(running).build());
+            responses.onCompleted();
+          }
+        });
   }
 
   @Override
