@@ -30,8 +30,8 @@ public record NatsUser(String user, String password, String nkey, List<String> p
    */
   public static NatsUser gateway(String gatewayId, String password) {
     return password(gatewayId, password,
-        List.of("easyremote.dir." + gatewayId, "easyremote.dir.*.sync", "easyremote.fwd.*", "_INBOX.>"),
-        List.of("easyremote.dir.>", "easyremote.fwd." + gatewayId, "_INBOX.>"));
+        List.of("easyremote.dir." + gatewayId, "easyremote.dir.*.sync", "easyremote.fwd.*", "easyremote.rates." + gatewayId, "_INBOX.>"),
+        List.of("easyremote.dir.>", "easyremote.fwd." + gatewayId, "easyremote.rates.*", "_INBOX.>"));
   }
 
   String config() {

@@ -58,6 +58,21 @@ final class ForwardSigner {
     return MessageDigest.isEqual(signReply(responder, requester, requestId, reply), mac);
   }
 
+  /** The signature of {@code body} under {@code tag} (another kind of message than calls and replies); empty without a secret. */
+  byte[] signTagged(byte[] tag, byte[] body) {
+    if (key == null) {
+      return new byte[0];
+    }
+    Mac mac = mac();
+    mac.update(tag);
+    return mac.doFinal(body);
+  }
+
+  /** Whether {@code mac} signs {@code body} under {@code tag} (constant time); always true without a secret. */
+  boolean verifyTagged(byte[] tag, byte[] body, byte[] mac) {
+    return key == null || MessageDigest.isEqual(signTagged(tag, body), mac);
+  }
+
   private static byte[] replyContext(String responder, String requester, long requestId) {
     byte[] r = responder.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     byte[] q = requester.getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -48,6 +48,7 @@ public final class GatewayCluster implements AutoCloseable {
   private volatile Connection connection;
   private volatile ClusterForwarder forwarder;
   private volatile ForwardedCallServer server;
+  private volatile SharedRates rates;
 
   /**
    * @param directory the directory, not yet started
@@ -104,6 +105,9 @@ public final class GatewayCluster implements AutoCloseable {
     ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT);
     f.listen();
     forwarder = f;
+    SharedRates r = new SharedRates(gatewayId, authentication, signer, conn);
+    rates = r;
+    conn.createDispatcher(r::onMessage).subscribe(SharedRates.SUBJECT + ".*");
     try {
       conn.flush(Duration.ofSeconds(5));
     } catch (TimeoutException | InterruptedException e) {
@@ -122,6 +126,14 @@ public final class GatewayCluster implements AutoCloseable {
       }
     });
     scheduler.remoteGateways(f);
+    authentication.sharedRates(r::allowedRate);
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        r.report();
+      } catch (RuntimeException e) {
+        log.warn("Cluster {}: rate report failed", gatewayId, e);
+      }
+    }, SharedRates.INTERVAL_MILLIS, SharedRates.INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     status.cluster(new io.easyremote.gateway.internal.core.ClusterListing() {
       @Override
       public String gatewayId() {
@@ -293,6 +305,7 @@ public final class GatewayCluster implements AutoCloseable {
   public void close() {
     timer.shutdownNow();
     scheduler.remoteGateways(null);
+    authentication.sharedRates(null);
     status.cluster(null);
     Connection conn = connection;
     if (conn != null) {

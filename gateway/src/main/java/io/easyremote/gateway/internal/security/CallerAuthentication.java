@@ -32,6 +32,44 @@ public final class CallerAuthentication {
     this.publicStatus = access.publicStatus();
   }
 
+  /** The rate (calls/s) a key name may use on this gateway now, when its rate is shared with a cluster; null outside one. */
+  private volatile java.util.function.ToDoubleFunction<String> sharedRates;
+
+  /**
+   * In a cluster: where the rate each rate-limited key may use on this gateway now is read (its
+   * configured rate less what the other gateways use of it, see {@code SharedRates}); kept between
+   * {@link #MIN_LOCAL_SHARE} of the configured rate and all of it. Null: the configured rates
+   * (outside a cluster).
+   */
+  public void sharedRates(java.util.function.ToDoubleFunction<String> rates) {
+    this.sharedRates = rates;
+  }
+
+  /** The smallest share of a key's rate a gateway keeps whatever the others report (so no gateway is starved by stale reports). */
+  public static final double MIN_LOCAL_SHARE = 0.1;
+
+  /** The configured rate (calls/s) of every rate-limited client key, by name. */
+  public java.util.Map<String, Double> rateLimits() {
+    java.util.Map<String, Double> limits = new java.util.HashMap<>();
+    for (KeyGrant grant : keys) {
+      if (grant.key.ratePerSecond() > 0) {
+        limits.put(grant.key.name(), (double) grant.key.ratePerSecond());
+      }
+    }
+    return limits;
+  }
+
+  /** Calls admitted since start per rate-limited client key (by name): what this gateway reports to the others of its cluster. */
+  public java.util.Map<String, Long> rateLimitedAdmissions() {
+    java.util.Map<String, Long> admitted = new java.util.HashMap<>();
+    for (KeyGrant grant : keys) {
+      if (grant.key.ratePerSecond() > 0) {
+        admitted.put(grant.key.name(), grant.admitted.get());
+      }
+    }
+    return admitted;
+  }
+
   /** Thrown for a key that is present but not valid. */
   public static final class InvalidKeyException extends Exception {
     private static final long serialVersionUID = 1L;
@@ -170,6 +208,8 @@ public final class CallerAuthentication {
     private final ReentrantLock bucketLock = new ReentrantLock();
     private double tokens;
     private long refilledNanos = System.nanoTime();
+    /** Calls that took a rate token here since start. */
+    final java.util.concurrent.atomic.AtomicLong admitted = new java.util.concurrent.atomic.AtomicLong();
 
     KeyGrant(Access.ClientKey key) {
       this.key = key;
@@ -224,16 +264,22 @@ public final class CallerAuthentication {
       if (key.ratePerSecond() <= 0) {
         return 0;
       }
+      double rate = key.ratePerSecond();
+      java.util.function.ToDoubleFunction<String> shared = sharedRates;
+      if (shared != null) { // in a cluster the key's rate is shared: what the other gateways use of it lately is not available here
+        rate = Math.min(rate, Math.max(rate * MIN_LOCAL_SHARE, shared.applyAsDouble(key.name())));
+      }
       bucketLock.lock();
       try {
         long now = System.nanoTime();
-        tokens = Math.min(Math.max(1, key.ratePerSecond()), tokens + (now - refilledNanos) / 1e9 * key.ratePerSecond());
+        tokens = Math.min(Math.max(1, rate), tokens + (now - refilledNanos) / 1e9 * rate);
         refilledNanos = now;
         if (tokens >= 1) {
           tokens -= 1;
+          admitted.incrementAndGet();
           return 0;
         }
-        return Math.max(1, (long) Math.ceil((1 - tokens) / key.ratePerSecond() * 1000));
+        return Math.max(1, (long) Math.ceil((1 - tokens) / rate * 1000));
       } finally {
         bucketLock.unlock();
       }

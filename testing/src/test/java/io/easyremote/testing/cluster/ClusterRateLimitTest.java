@@ -1,0 +1,104 @@
+package io.easyremote.testing.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.easyremote.client.Client;
+import io.easyremote.cluster.nats.NatsServers;
+import io.easyremote.cluster.nats.NatsUser;
+import io.easyremote.gateway.Access;
+import io.easyremote.gateway.ClusterConfig;
+import io.easyremote.gateway.Gateway;
+import io.easyremote.node.ComputeNode;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client key's rate is shared by the gateways of a cluster: a caller hammering two gateways with
+ * the same key gets about the key's rate in all, not the rate on each gateway.
+ * Soak: it runs 10 s of calls (its bounds need a few report intervals to mean something).
+ */
+@Tag("soak")
+class ClusterRateLimitTest {
+  private static final String PASSWORD = "nats-pw-0123456789";
+  private static final String SECRET = "cluster-secret-0123456789abcdef";
+  private static final String TOKEN = "node-token-0123456789abcdef";
+  private static final String KEY = "client-key-0123456789abcdef";
+  private static final double RATE = 10;
+
+  private final List<AutoCloseable> open = new ArrayList<>();
+  private NatsServers nats;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+    if (nats != null) {
+      nats.close();
+    }
+  }
+
+  private Gateway gateway(String id) {
+    Access access = Access.builder()
+        .nodeToken("nodes", TOKEN, List.of("*"), List.of("*"))
+        .clientKey("hammer", KEY, List.of("*"), RATE, 0)
+        .build();
+    Gateway g = Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(Duration.ofSeconds(1)).access(access)
+        .cluster(ClusterConfig.builder().servers(nats.urls()).gatewayId(id).userPassword(id, PASSWORD.toCharArray())
+            .secret(SECRET.toCharArray()).build())
+        .build().start();
+    open.add(g);
+    open.add(ComputeNode.builder().gateway(g.address()).token(TOKEN).id(id + "-node").maxConcurrency(16)
+        .register("ping", String.class, s -> s).build().start());
+    return g;
+  }
+
+  @Test
+  void oneKey_hammeringTwoGateways_getsAboutItsRateInAll_notTwice() throws Exception {
+    nats = NatsServers.builder().servers(1).user(NatsUser.gateway("gw-a", PASSWORD)).user(NatsUser.gateway("gw-b", PASSWORD)).start();
+    Gateway a = gateway("gw-a");
+    Gateway b = gateway("gw-b");
+    AtomicInteger admitted = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    long seconds = 10;
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    List<Thread> callers = new ArrayList<>();
+    for (Gateway g : List.of(a, b)) {
+      Client client = Client.builder().gateway(g.address()).apiKey(KEY).deadline(Duration.ofSeconds(5)).build();
+      open.add(client);
+      for (int i = 0; i < 2; i++) {
+        Thread caller = new Thread(() -> {
+          while (System.nanoTime() < until) {
+            try {
+              client.call("ping", String.class, "x");
+              admitted.incrementAndGet();
+            } catch (RemoteException e) {
+              assertThat(e.code()).isEqualTo(ErrorCode.OVERLOADED);
+              refused.incrementAndGet();
+            }
+          }
+        });
+        caller.start();
+        callers.add(caller);
+      }
+    }
+    for (Thread t : callers) {
+      t.join();
+    }
+    // Alone, each gateway would admit RATE per second plus a burst of RATE: 2 x (10 x 10 + 10) = 220 (2.2 x the rate).
+    // Shared, the two admit about RATE per second in all, plus the bursts and the seconds before they
+    // have settled on half each: about 10 x 10 + 2 x 10 + 20 = 140 (1.4 x).
+    System.out.printf("admitted %d, refused %d in %d s through two gateways (rate %.0f/s per key)%n", admitted.get(), refused.get(),
+        seconds, RATE);
+    assertThat(refused.get()).as("the callers asked for more than the rate").isGreaterThan(admitted.get());
+    assertThat(admitted.get()).as("calls admitted in %d s", seconds).isBetween((int) (RATE * seconds * 0.7), (int) (RATE * seconds * 1.75));
+  }
+}
