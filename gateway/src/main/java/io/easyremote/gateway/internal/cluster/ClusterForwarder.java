@@ -40,8 +40,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends calls no local node can take to another gateway of the cluster, over NATS request-reply on
- * {@code easyremote.fwd.<gateway id>}, and hands the reply back unchanged. The gateway is chosen
+ * Sends calls and streams no local node can take to another gateway of the cluster, over NATS
+ * request-reply on {@code easyremote.fwd.<gateway id>}, and hands the reply (a stream's parts, in
+ * sequence) back unchanged; also an operator's drain of a node another gateway holds. The gateway is chosen
  * from the directory's view with the call's strategy at gateway granularity: a pinned call goes to
  * the gateway holding its node; round robin rotates; cost_aware takes the gateway with the
  * cheapest node that fits; every other strategy compares two random gateways by their free share

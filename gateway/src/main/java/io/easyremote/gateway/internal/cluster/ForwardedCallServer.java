@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
  * Serves the calls other gateways forward to this one ({@code easyremote.fwd.<gateway id>}): checks
  * the message (signature with the cluster secret, addressee, age, deadline), rebuilds the caller's
  * grant from this gateway's own access configuration, and runs the call through the normal
- * scheduler, whose answer goes back as a {@code CallReply}. Anything that fails a check is ignored
- * (no answer: a forger learns nothing) and counted. Thread-safe.
+ * scheduler, whose answer goes back as a {@code CallReply} (a stream's as signed
+ * {@code ForwardedStreamPart}s, paced by the credits its caller sends). The same subject carries
+ * cancels, a stream's credits and operators' drains. Anything that fails a check is ignored (no
+ * answer: a forger learns nothing) and counted. Thread-safe.
  */
 final class ForwardedCallServer {
   private static final Logger log = LoggerFactory.getLogger(ForwardedCallServer.class);
