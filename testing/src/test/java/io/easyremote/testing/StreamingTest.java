@@ -3,6 +3,7 @@ package io.easyremote.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.easyremote.client.Client;
 import io.easyremote.client.ResultStream;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
@@ -110,6 +111,45 @@ class StreamingTest {
     }
     assertThat(maxBuffered).isLessThanOrEqualTo(128);
     Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> cluster.gateway().bufferedStreamItems() == 0);
+  }
+
+  @Test
+  void wideWindow_ofFourThousandItems_streamsTenThousandComplete() throws Exception {
+    // A write that completes at once calls the gateway back for the next one: with thousands of
+    // items waiting that once recursed until the event loop's stack overflowed.
+    try (Client wide = Client.builder().gateway(cluster.address()).streamWindow(4096).build();
+        ResultStream<Integer> items = wide.stream("numbers", Integer.class, 10_000)) {
+      List<Integer> seen = new ArrayList<>();
+      items.forEach(seen::add);
+      assertThat(seen).isEqualTo(TEN_THOUSAND);
+    }
+  }
+
+  @Test
+  void rawCaller_grantingAMillionCreditsAndReadingNothing_leavesNoMoreThanTheBufferOnTheGateway() throws Exception {
+    cluster.stopNode("two");
+    io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
+    try {
+      io.grpc.ClientCall<io.easyremote.protocol.wire.StreamRequest, io.easyremote.protocol.wire.StreamReply> call = channel.newCall(
+          io.easyremote.protocol.wire.GatewayGrpc.getCallStreamMethod(), io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+      call.start(new io.grpc.ClientCall.Listener<>() { }, new io.grpc.Metadata()); // never requests a message: reads nothing
+      call.sendMessage(io.easyremote.protocol.wire.StreamRequest.newBuilder().setCall(io.easyremote.protocol.wire.CallRequest.newBuilder()
+          .setFunction("firehose").setStreamCredits(1_000_000)
+          .setPayload(io.easyremote.protocol.wire.Payload.newBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8("[]")))).build());
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> one.produced() > 0);
+      int[] maxBuffered = {0};
+      // The caller's transport fills and stops taking items; the node may run at most the gateway's buffer ahead of it.
+      Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).until(() -> {
+        maxBuffered[0] = Math.max(maxBuffered[0], cluster.gateway().bufferedStreamItems());
+        return maxBuffered[0] <= 128;
+      });
+      int produced = one.produced();
+      Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> one.produced() == produced);
+      call.cancel("done", null);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().bufferedStreamItems() == 0);
   }
 
   @Test

@@ -131,8 +131,9 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
             sink.refuse(ErrorCode.UNAUTHENTICATED, e.getMessage());
             return;
           }
+          long asked = Integer.toUnsignedLong(request.getCall().getStreamCredits());
           sink.start(scheduler.submit(spec, tracing.trace(sink, spec.function(), ctx.request().headers(), "grpc")), spec.initialCredits(),
-              request.getCall().getStreamCredits() == 0);
+              Math.max(0, asked - spec.initialCredits()), asked == 0);
         } else if (request.getKindCase() == StreamRequest.KindCase.CREDIT && sink.started()) {
           sink.grant(request.getCredit());
         } else {
@@ -161,7 +162,9 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     boolean stream = streamWindow > 0;
     String pinned = call.getNodeId().isEmpty() ? null : call.getNodeId();
     Strategy strategy = call.getStrategy().isEmpty() ? null : Strategy.fromWireName(call.getStrategy());
-    int credits = stream ? (call.getStreamCredits() > 0 ? call.getStreamCredits() : streamWindow) : 0;
+    // At most the gateway's buffer goes to the node at once, whatever the caller asks (the rest follows as items leave).
+    long asked = Integer.toUnsignedLong(call.getStreamCredits());
+    int credits = stream ? (int) (asked > 0 ? Math.min(asked, streamWindow) : streamWindow) : 0;
     String key = call.getIdempotencyKey().isEmpty() ? null : call.getIdempotencyKey();
     int attempts = call.getRetry().getMaxAttempts() > 0 ? call.getRetry().getMaxAttempts() : CallRequestSpec.DEFAULT_FAILOVER_ATTEMPTS;
     return new CallRequestSpec(call.getFunction(), pinned, call.getPayload(), caller, deadline, stream, credits, strategy,

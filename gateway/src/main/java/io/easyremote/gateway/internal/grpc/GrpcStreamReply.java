@@ -42,6 +42,8 @@ final class GrpcStreamReply implements StreamSink {
   private long seq;
   private boolean ending;
   private boolean closed;
+  /** Whether {@link #drain} is running on this thread: a write that completes at once calls onReady, and so drain, again. */
+  private boolean draining;
   private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
 
   private final java.util.concurrent.Executor executor;
@@ -60,14 +62,17 @@ final class GrpcStreamReply implements StreamSink {
   }
 
   /**
-   * @param initialCredits the window the call was submitted with
+   * @param initialCredits the window the call was submitted with (at most {@code maxBuffered})
+   * @param heldBack credits the caller granted beyond {@code maxBuffered} at the start: passed on
+   *     as items leave, like later grants
    * @param auto whether the caller grants no credits, so the gateway paces the stream by flow control
    */
-  void start(PendingCall call, int initialCredits, boolean auto) {
+  void start(PendingCall call, int initialCredits, long heldBack, boolean auto) {
     this.call = call;
     lock.lock();
     try {
       granted = initialCredits;
+      heldCredits = heldBack;
       autoCredit = auto;
     } finally {
       lock.unlock();
@@ -95,7 +100,7 @@ final class GrpcStreamReply implements StreamSink {
     }
   }
 
-  /** The caller is ready for {@code n} more items. */
+  /** The caller is ready for {@code n} more items ({@code n} unsigned, as on the wire). */
   void grant(int n) {
     long release = 0;
     lock.lock();
@@ -106,12 +111,8 @@ final class GrpcStreamReply implements StreamSink {
       if (autoCredit) {
         return; // the gateway paces this stream itself
       }
-      heldCredits += n;
-      if (pending.size() < maxBuffered) {
-        release = heldCredits;
-        heldCredits = 0;
-        granted += release;
-      }
+      heldCredits += Integer.toUnsignedLong(n);
+      release = releasable();
     } finally {
       lock.unlock();
     }
@@ -206,9 +207,10 @@ final class GrpcStreamReply implements StreamSink {
     long release = 0;
     lock.lock();
     try {
-      if (closed) {
-        return;
+      if (closed || draining) {
+        return; // called back from the write below: the loop there goes on by itself
       }
+      draining = true;
       while (!pending.isEmpty() && out.isReady()) {
         StreamReply reply = pending.pollFirst();
         if (reply.hasItem()) {
@@ -227,19 +229,35 @@ final class GrpcStreamReply implements StreamSink {
           release = room;
           granted += room;
         }
-      } else if (heldCredits > 0 && pending.size() < maxBuffered) {
-        release = heldCredits;
-        heldCredits = 0;
-        granted += release;
+      } else {
+        release = releasable();
       }
     } catch (RuntimeException e) {
       closed = true; // the caller is gone; the cancel handler cleans up
     } finally {
+      draining = false;
       lock.unlock();
     }
     if (release > 0) {
       scheduler.credit(call, (int) Math.min(Integer.MAX_VALUE, release));
     }
+  }
+
+  /**
+   * How many of the caller's held credits may go to the node now (taken from {@code heldCredits}
+   * into {@code granted}): never so many that more than {@code maxBuffered} items could be granted
+   * and not yet written, whatever the caller grants; in batches of a quarter of that, not per item.
+   * Call under the lock.
+   */
+  private long releasable() {
+    long room = maxBuffered - (granted - itemsWritten);
+    long release = Math.min(heldCredits, room);
+    if (release <= 0 || (release < heldCredits && release < Math.max(1, maxBuffered / 4))) {
+      return 0;
+    }
+    heldCredits -= release;
+    granted += release;
+    return release;
   }
 
   private int countItems() {
