@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 final class StreamScenario implements Scenario {
   private static final int SMALL = 64;
   private static final int LARGE = 64 << 10;
+  private static final int WIDE_WINDOW = 4096;
 
   @Override
   public String id() {
@@ -38,16 +39,19 @@ final class StreamScenario implements Scenario {
     Section section = new Section(id(), "10. Streams (server-streaming, one stream at a time, raw byte items)",
         "item size", "path", "items/s", "MB/s", "÷ direct", "ms per stream");
     Client client = lab.client();
+    // The same relay with a window wide enough that the caller's credits never hold the producer back.
+    Client wide = Client.builder().gateway(lab.gatewayAddress()).streamWindow(WIDE_WINDOW).build();
     // directExecutor: items are counted on the transport thread, no hand-off per message; the floor at its fastest.
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", lab.echoPort()).usePlaintext().directExecutor()
         .maxInboundMessageSize(64 << 20).build();
     try {
       int smallItems = settings.quick() ? 10_000 : 50_000;
       int largeItems = settings.quick() ? 500 : 2_000;
-      measure(section, settings, SMALL, smallItems, client, channel);
-      measure(section, settings, LARGE, largeItems, client, channel);
+      measure(section, settings, SMALL, smallItems, client, wide, channel);
+      measure(section, settings, LARGE, largeItems, client, wide, channel);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      wide.close();
     }
     section.note("Relayed: node `Stream<byte[]>` → gateway → `Client.stream(\"items\", byte[].class, count, size)` with the client's "
         + "default window (" + client.streamWindow() + " items). Direct: a grpc-java `CallStream` server paced by `isReady()` "
@@ -58,17 +62,20 @@ final class StreamScenario implements Scenario {
     return section;
   }
 
-  private static void measure(Section section, Settings settings, int size, int count, Client client, ManagedChannel channel)
-      throws Exception {
-    List<String> order = List.of("relayed", "direct gRPC");
+  private static void measure(Section section, Settings settings, int size, int count, Client client, Client wide,
+      ManagedChannel channel) throws Exception {
+    String widePath = "relayed, window " + String.format(Locale.ROOT, "%,d", WIDE_WINDOW);
+    List<String> order = List.of("relayed", widePath, "direct gRPC");
     relayed(client, count / 10, size); // warm-up
+    relayed(wide, count / 10, size);
     direct(channel, count / 10, size);
     Medians m = new Medians();
     for (int r = 0; r < settings.payloadRounds(); r++) {
       List<String> paths = new ArrayList<>(order);
       java.util.Collections.rotate(paths, -r);
       for (String path : paths) {
-        double seconds = path.equals("relayed") ? relayed(client, count, size) : direct(channel, count, size);
+        double seconds = path.equals("relayed") ? relayed(client, count, size)
+            : path.equals(widePath) ? relayed(wide, count, size) : direct(channel, count, size);
         m.add(path, Sample.value(seconds));
       }
     }
