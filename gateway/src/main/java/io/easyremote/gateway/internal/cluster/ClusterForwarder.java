@@ -461,8 +461,7 @@ final class ClusterForwarder implements RemoteGateways {
     }
     String holder = target;
     long requestId = requestIds.incrementAndGet();
-    ForwardedCallBody.Builder body = ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(holder)
-        .setIssuedAtMs(System.currentTimeMillis()).setRequestId(requestId).setDrainNode(nodeId).setDrainGraceMs(Math.max(0, graceMs));
+    ForwardedCallBody.Builder body = control(holder, requestId).setDrainNode(nodeId).setDrainGraceMs(Math.max(0, graceMs));
     if (grant.principal() != null) {
       body.setPrincipal(grant.principal());
     }
@@ -498,12 +497,21 @@ final class ClusterForwarder implements RemoteGateways {
 
   /** Tells {@code target} that the caller of stream {@code requestId} has granted {@code total} items in all (fire and forget). */
   private void credits(String target, long requestId, long total) {
-    byte[] message = signed(ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(target)
-        .setIssuedAtMs(System.currentTimeMillis()).setRequestId(requestId).setCreditsTotal(total).build());
+    tell(target, control(target, requestId).setCreditsTotal(total), "Credits for");
+  }
+
+  /** A signed message about request {@code requestId} for {@code target}, without a call (a cancel, credits). */
+  private ForwardedCallBody.Builder control(String target, long requestId) {
+    return ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(target).setIssuedAtMs(System.currentTimeMillis())
+        .setRequestId(requestId);
+  }
+
+  /** Publishes {@code body}, signed, to {@code target} without waiting for an answer (the call's deadline bounds what is lost). */
+  private void tell(String target, ForwardedCallBody.Builder body, String what) {
     try {
-      connection.publish(subjectPrefix + "." + target, message);
+      connection.publish(subjectPrefix + "." + target, signed(body.build()));
     } catch (RuntimeException e) {
-      log.debug("Credits for forwarded stream {} to {} not sent", requestId, target, e);
+      log.debug("{} forwarded call {} to {} not sent", what, body.getRequestId(), target, e);
     }
   }
 
@@ -519,13 +527,7 @@ final class ClusterForwarder implements RemoteGateways {
 
   /** Tells {@code target} that the caller of {@code requestId} went away (fire and forget: the call's deadline bounds it anyway). */
   private void cancel(String target, long requestId) {
-    byte[] message = signed(ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(target)
-        .setIssuedAtMs(System.currentTimeMillis()).setRequestId(requestId).setCancel(true).build());
-    try {
-      connection.publish(subjectPrefix + "." + target, message);
-    } catch (RuntimeException e) {
-      log.debug("Cancel of forwarded call {} to {} not sent", requestId, target, e);
-    }
+    tell(target, control(target, requestId).setCancel(true), "Cancel of");
   }
 
   private byte[] signed(ForwardedCallBody body) {

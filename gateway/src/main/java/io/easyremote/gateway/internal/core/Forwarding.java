@@ -216,30 +216,7 @@ final class Forwarding {
       sendStream(call, gateways);
       return;
     }
-    Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new RemoteGateways.Unanswered() {
-      @Override
-      public void unanswered(Error error, boolean mayHaveRun) {
-        if (reroute(call, mayHaveRun && !gateways.mayRunTwice(call.function()))) {
-          dispatcher.flush(); // sends it on (another gateway, a local node) after the lock
-          return;
-        }
-        onError(error);
-      }
-
-      @Override
-      public void onResult(Payload payload, String nodeId) {
-        if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
-          call.succeed(payload, nodeId);
-        }
-      }
-
-      @Override
-      public void onError(Error error) {
-        if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
-          call.fail(error);
-        }
-      }
-    });
+    Runnable cancel = gateways.forward(call.forwardedTo(), call.request, new ForwardedAnswer(call, gateways));
     call.forwardCancel.sent(cancel);
   }
 
@@ -257,14 +234,47 @@ final class Forwarding {
     }
   }
 
-  /** A forwarded stream's answer, relayed to its caller within the credits the caller granted. */
-  private final class ForwardedItems implements RemoteGateways.Unanswered, StreamSink {
-    private final PendingCall call;
+  /**
+   * A forwarded call's answer: completes the call, or routes it again when it came back unanswered
+   * and that is safe ({@link #reroute}).
+   */
+  private class ForwardedAnswer implements RemoteGateways.Unanswered {
+    final PendingCall call;
     private final RemoteGateways gateways;
 
-    ForwardedItems(PendingCall call, RemoteGateways gateways) {
+    ForwardedAnswer(PendingCall call, RemoteGateways gateways) {
       this.call = call;
       this.gateways = gateways;
+    }
+
+    @Override
+    public void unanswered(Error error, boolean mayHaveRun) {
+      if (reroute(call, mayHaveRun && !gateways.mayRunTwice(call.function()))) {
+        dispatcher.flush(); // sends it on (another gateway, a local node) after the lock
+        return;
+      }
+      onError(error);
+    }
+
+    @Override
+    public void onResult(Payload payload, String nodeId) {
+      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+        call.succeed(payload, nodeId);
+      }
+    }
+
+    @Override
+    public void onError(Error error) {
+      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
+        call.fail(error);
+      }
+    }
+  }
+
+  /** A forwarded stream's answer, relayed to its caller within the credits the caller granted. */
+  private final class ForwardedItems extends ForwardedAnswer implements StreamSink {
+    ForwardedItems(PendingCall call, RemoteGateways gateways) {
+      super(call, gateways);
     }
 
     @Override
@@ -297,29 +307,6 @@ final class Forwarding {
             .setNodeId(nodeId).build());
       } else {
         call.end(count, nodeId);
-      }
-    }
-
-    @Override
-    public void unanswered(Error error, boolean mayHaveRun) {
-      if (reroute(call, mayHaveRun && !gateways.mayRunTwice(call.function()))) {
-        dispatcher.flush();
-        return;
-      }
-      onError(error);
-    }
-
-    @Override
-    public void onResult(Payload payload, String nodeId) {
-      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
-        call.succeed(payload, nodeId);
-      }
-    }
-
-    @Override
-    public void onError(Error error) {
-      if (call.transition(PendingCall.State.FORWARDED, PendingCall.State.DONE)) {
-        call.fail(error);
       }
     }
   }
