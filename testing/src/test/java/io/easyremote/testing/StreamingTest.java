@@ -153,6 +153,47 @@ class StreamingTest {
   }
 
   @Test
+  void rawCaller_askingForBatches_getsTheItemsThatWaitedInOneReply_andOneWithoutGetsOnePerReply() throws Exception {
+    cluster.stopNode("two");
+    io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
+    try {
+      for (boolean batches : new boolean[] {true, false}) {
+        java.util.concurrent.atomic.AtomicInteger replies = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger items = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger batched = new java.util.concurrent.atomic.AtomicInteger();
+        io.grpc.ClientCall<io.easyremote.protocol.wire.StreamRequest, io.easyremote.protocol.wire.StreamReply> call = channel.newCall(
+            io.easyremote.protocol.wire.GatewayGrpc.getCallStreamMethod(), io.grpc.CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+        call.start(new io.grpc.ClientCall.Listener<>() {
+          @Override
+          public void onMessage(io.easyremote.protocol.wire.StreamReply reply) {
+            replies.incrementAndGet();
+            items.addAndGet((reply.hasItem() ? 1 : 0) + reply.getMoreCount());
+            if (reply.getMoreCount() > 0) {
+              batched.incrementAndGet();
+            }
+          }
+        }, new io.grpc.Metadata());
+        call.sendMessage(io.easyremote.protocol.wire.StreamRequest.newBuilder().setCall(io.easyremote.protocol.wire.CallRequest.newBuilder()
+            .setFunction("firehose").setStreamCredits(100_000).setStreamBatches(batches)
+            .setPayload(io.easyremote.protocol.wire.Payload.newBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8("[]")))).build());
+        // Read nothing until the caller's transport is full and items wait on the gateway, then read on.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> cluster.gateway().bufferedStreamItems() >= 64);
+        call.request(Integer.MAX_VALUE);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> items.get() >= 3_000);
+        call.cancel("enough", null);
+        if (batches) {
+          assertThat(batched.get()).as("replies carrying several items").isPositive();
+          assertThat(replies.get()).isLessThan(items.get());
+        } else {
+          assertThat(batched.get()).as("a caller that did not ask gets one item per reply").isZero();
+        }
+      }
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void closingAfterFiveItems_stopsTheProducerWithinASecond() throws Exception {
     cluster.stopNode("two");
     try (ResultStream<Integer> items = cluster.client().stream("count", Integer.class, 1_000_000, 5)) {

@@ -99,7 +99,7 @@ public final class StreamCall<T> {
     try {
       ClientCalls.asyncBidiStreamingCall(gateway.channel().newCall(GatewayGrpc.getCallStreamMethod(),
           CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)), call.new Responses());
-      call.write(StreamRequest.newBuilder().setCall(request.toBuilder().setStreamCredits(window)).build());
+      call.write(StreamRequest.newBuilder().setCall(request.toBuilder().setStreamCredits(window).setStreamBatches(true)).build());
     } catch (RuntimeException e) {
       call.end(StatusErrors.toException(gateway, "the stream of '" + call.function + "'", deadline, e));
       call.cancelRpc("The stream could not be started.");
@@ -346,6 +346,9 @@ public final class StreamCall<T> {
       }
       if (reply.hasItem()) {
         onItem(reply.getItem().getPayload());
+        for (int i = 0; i < reply.getMoreCount(); i++) { // several items in one reply (stream_batches)
+          onItem(reply.getMore(i).getPayload());
+        }
       } else if (reply.hasEnd()) {
         onEnd(reply.getEnd());
       }

@@ -133,7 +133,7 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
           }
           long asked = Integer.toUnsignedLong(request.getCall().getStreamCredits());
           sink.start(scheduler.submit(spec, tracing.trace(sink, spec.function(), ctx.request().headers(), "grpc")), spec.initialCredits(),
-              Math.max(0, asked - spec.initialCredits()), asked == 0);
+              Math.max(0, asked - spec.initialCredits()), asked == 0, request.getCall().getStreamBatches());
         } else if (request.getKindCase() == StreamRequest.KindCase.CREDIT && sink.started()) {
           sink.grant(request.getCredit());
         } else {

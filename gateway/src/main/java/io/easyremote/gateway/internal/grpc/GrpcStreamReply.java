@@ -42,6 +42,11 @@ final class GrpcStreamReply implements StreamSink {
   private long seq;
   private boolean ending;
   private boolean closed;
+  /** Whether the caller takes several items per reply ({@code stream_batches}). */
+  private volatile boolean batches;
+  /** A batch closes at this many items or bytes (a 64 KiB item goes alone). */
+  static final int MAX_BATCH_ITEMS = 1024;
+  static final int MAX_BATCH_BYTES = 64 << 10;
   /** Whether {@link #drain} is running on this thread: a write that completes at once calls onReady, and so drain, again. */
   private boolean draining;
   private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
@@ -66,9 +71,11 @@ final class GrpcStreamReply implements StreamSink {
    * @param heldBack credits the caller granted beyond {@code maxBuffered} at the start: passed on
    *     as items leave, like later grants
    * @param auto whether the caller grants no credits, so the gateway paces the stream by flow control
+   * @param batched whether the caller takes several items per reply: the items waiting go together
    */
-  void start(PendingCall call, int initialCredits, long heldBack, boolean auto) {
+  void start(PendingCall call, int initialCredits, long heldBack, boolean auto, boolean batched) {
     this.call = call;
+    this.batches = batched;
     lock.lock();
     try {
       granted = initialCredits;
@@ -216,6 +223,9 @@ final class GrpcStreamReply implements StreamSink {
         if (reply.hasItem()) {
           scheduler.bufferedStreamItems().decrementAndGet();
           itemsWritten++;
+          if (batches && !pending.isEmpty() && pending.peekFirst().hasItem()) {
+            reply = withWaitingItems(reply);
+          }
         }
         out.onNext(reply);
       }
@@ -241,6 +251,21 @@ final class GrpcStreamReply implements StreamSink {
     if (release > 0) {
       scheduler.credit(call, (int) Math.min(Integer.MAX_VALUE, release));
     }
+  }
+
+  /** {@code first} with the items waiting behind it, up to a batch's limits. Call under the lock. */
+  private StreamReply withWaitingItems(StreamReply first) {
+    StreamReply.Builder batch = first.toBuilder();
+    long bytes = first.getItem().getSerializedSize();
+    while (!pending.isEmpty() && pending.peekFirst().hasItem() && batch.getMoreCount() < MAX_BATCH_ITEMS - 1
+        && bytes + pending.peekFirst().getItem().getSerializedSize() <= MAX_BATCH_BYTES) {
+      StreamReply next = pending.pollFirst();
+      batch.addMore(next.getItem());
+      bytes += next.getItem().getSerializedSize();
+      scheduler.bufferedStreamItems().decrementAndGet();
+      itemsWritten++;
+    }
+    return batch.build();
   }
 
   /**
