@@ -227,8 +227,9 @@ public final class LedgerEngine {
     return submit(new Request<Ledger.Settlement>() {
       @Override
       void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
-        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId), pendingId + ":share", pendingId + ":fee"));
-        pendingIds.add(pendingId);
+        // The reservation and its settlement only: a call's reservation is settled under no other id (Ledger refuses
+        // call ids elsewhere), and the payouts are looked up only when a settlement exists (a repeat).
+        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId)));
         accounts.addAll(List.of(Ledger.CLEARING, nodeOwner, operator));
       }
 
@@ -349,10 +350,6 @@ public final class LedgerEngine {
         found.add(stored);
       }
       return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, found));
-    }
-    Transfer earlier = tx.settlementOf(pendingId);
-    if (earlier != null) {
-      return alreadySettled(earlier);
     }
     if (charge > pending.amount()) {
       return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' reserved " + pending.amount() + "; the charge is " + charge);
