@@ -240,6 +240,28 @@ public final class LedgerEngine {
     });
   }
 
+  /** Queues a call's reservation {@code reservation} and its settlement as one request; see {@link Ledger#chargeCall}. */
+  public CompletableFuture<Ledger.Settlement> chargeCall(Transfer reservation, String callId, String nodeOwner, long charge, String operator,
+      int feeBasisPoints) {
+    return submit(new Request<Ledger.Settlement>() {
+      @Override
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+        ids.addAll(List.of(reservation.id(), Ledger.settlementId(reservation.id())));
+        accounts.addAll(List.of(reservation.debitAccount(), Ledger.CLEARING, nodeOwner, operator));
+      }
+
+      @Override
+      Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
+        Outcome<Transfer> reserved = create(tx, new Transfer(reservation.id(), reservation.kind(), reservation.debitAccount(),
+            reservation.creditAccount(), reservation.amount(), null, reservation.code(), reservation.tag(), now));
+        if (reserved.error() != null) {
+          return Outcome.refused(reserved.error(), reserved.message());
+        }
+        return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now); // refused: the batch undoes both
+      }
+    });
+  }
+
   private static Outcome<Transfer> create(LedgerTx tx, Transfer t) throws SQLException {
     Map<String, LedgerTx.AccountRow> rows = tx.lock(t.debitAccount(), t.creditAccount());
     Transfer existing = tx.find(t.id());
