@@ -465,11 +465,18 @@ public final class LedgerEngine {
     }
   }
 
-  /** The newest {@code limit} transfers that debit or credit {@code account}, newest first. */
+  /**
+   * The newest {@code limit} transfers that debit or credit {@code account}, newest first. Through
+   * the per-account indexes, which leave out the clearing account (migration V3): its statement
+   * scans the table.
+   */
   public List<Transfer> recent(Connection c, String account, int limit) throws SQLException {
     List<Transfer> list = new ArrayList<>();
+    String where = Ledger.CLEARING.equals(account) ? "debit_account = ? OR credit_account = ?"
+        : "(debit_account = ? AND debit_account <> '" + Ledger.CLEARING + "') OR (credit_account = ? AND credit_account <> '"
+            + Ledger.CLEARING + "')"; // the indexes' own conditions, so that both databases use them
     try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers "
-        + "WHERE debit_account = ? OR credit_account = ? ORDER BY seq DESC LIMIT ?")) {
+        + "WHERE " + where + " ORDER BY seq DESC LIMIT ?")) {
       s.setString(1, account);
       s.setString(2, account);
       s.setInt(3, limit);
@@ -485,7 +492,7 @@ public final class LedgerEngine {
   /** What the mint granted {@code account} in all. */
   public long granted(Connection c, String account) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(SUM(amount), 0) FROM easyremote_transfers "
-        + "WHERE credit_account = ? AND debit_account = ? AND kind = 'TRANSFER'")) {
+        + "WHERE credit_account = ? AND credit_account <> '" + Ledger.CLEARING + "' AND debit_account = ? AND kind = 'TRANSFER'")) {
       s.setString(1, account);
       s.setString(2, Ledger.MINT);
       try (ResultSet r = s.executeQuery()) {
