@@ -250,14 +250,14 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
           + "' may cost with a deadline of " + deadlineMillis + " ms overflows: use a shorter deadline."));
     }
     if (budgets.tryHold(caller, maxCharge)) {
-      held(call, caller, maxCharge, highest, offers, deadlineMillis);
+      held(call, caller, maxCharge, highest, offers);
       return null; // routed now
     }
     // Short here: the balance may have grown behind this gateway's back (a grant, another gateway).
     // Look again, in order with the ledger's writes, before refusing.
     return reloadBudget(caller).thenApply(v -> {
       if (budgets.tryHold(caller, maxCharge)) {
-        return held(call, caller, maxCharge, highest, offers, deadlineMillis);
+        return held(call, caller, maxCharge, highest, offers);
       }
       refused.increment();
       return insufficient(caller, maxCharge, function, highest, deadlineMillis);
@@ -269,7 +269,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
    * is written with its settlement when it completes ({@link #chargeHeld}), or by
    * {@link #reserveLongCalls} once it has run {@link #RESERVE_AFTER_MILLIS}. Returns null (route it).
    */
-  private Error held(PendingCall call, String caller, long maxCharge, Price highest, Map<String, Offer> offers, long deadlineMillis) {
+  private Error held(PendingCall call, String caller, long maxCharge, Price highest, Map<String, Offer> offers) {
     Billed billed = new Billed(ledgerId(call.id()), caller, maxCharge, highest, offers, call.request().deadlineNanos(), System.nanoTime(),
         new AtomicBoolean(), new CompletableFuture<>(), new CompletableFuture<>());
     open.put(call.id(), billed);
@@ -292,14 +292,22 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     }
   }
 
-  /** Queues {@code billed}'s reservation (not awaited) unless it is written or charged already. */
+  /**
+   * Queues {@code billed}'s reservation (not awaited) unless it is written or charged already. The
+   * claim and the queueing happen under {@code written}'s monitor, which the call's completion
+   * takes too ({@link #claim}): a settlement is thus always queued after its reservation.
+   */
   private void reserve(Billed billed) {
-    if (!billed.written().compareAndSet(false, true)) {
-      return;
+    CompletableFuture<io.easyremote.store.Transfer> queued;
+    synchronized (billed.written()) {
+      if (!billed.written().compareAndSet(false, true)) {
+        return;
+      }
+      queued = ledger.reserveCall(billed.ledgerId(), billed.caller(), billed.maxCharge(), settings.gatewayId());
     }
     String caller = billed.caller();
     long maxCharge = billed.maxCharge();
-    ledger.reserveCall(billed.ledgerId(), caller, maxCharge, settings.gatewayId()).whenComplete((transfer, failure) -> {
+    queued.whenComplete((transfer, failure) -> {
       if (failure == null) {
         budgets.reserved(caller, maxCharge);
         reserved.increment(maxCharge);
@@ -387,7 +395,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       return;
     }
     long charge = charge(billed, record);
-    if (billed.written().compareAndSet(false, true)) { // its reservation was held in memory only: one request, or none
+    if (claim(billed)) { // its reservation was held in memory only: one request, or none
       chargeHeld(billed, record, nodeOwner, charge);
       return;
     }
@@ -421,6 +429,17 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
           billed.answer().complete(refusal);
         });
     withholdPastDeadline(billed, record);
+  }
+
+  /**
+   * Claims a completed call's charge: true when its reservation was never queued (the caller then
+   * writes it with the settlement); false when {@link #reserve} queued it, in which case that
+   * queueing is over when this returns, so what the caller queues next follows it.
+   */
+  private static boolean claim(Billed billed) {
+    synchronized (billed.written()) {
+      return billed.written().compareAndSet(false, true);
+    }
   }
 
   /**
