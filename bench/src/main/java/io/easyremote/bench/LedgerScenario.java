@@ -19,7 +19,8 @@ import org.HdrHistogram.Histogram;
  * settled per second, each one a reservation ({@code reserveCall}) then a settlement
  * ({@code settleCall}: the charge posted, the node owner's share and the operator's fee paid, the
  * rest released), from 16 concurrent submitters waiting for each step, then with 16 calls in flight
- * each. Every write goes through the store's group commit. The ledger is audited afterwards.
+ * each, then the same with each call reserved and settled in one request ({@code chargeCall}).
+ * Every write goes through the store's group commit. The ledger is audited afterwards.
  */
 final class LedgerScenario implements Scenario {
   private static final int SUBMITTERS = 16;
@@ -46,7 +47,9 @@ final class LedgerScenario implements Scenario {
         + "fee 5 %%. A settled call writes 4 transfers (PENDING, POST, share, fee) in 2 ledger batches, each shared with every request queued "
         + "meanwhile and group committed; "
         + "'× 1': each submitter waits for its reservation, then its settlement; '× 16': each keeps 16 calls in flight "
-        + "(as a gateway does). audit: conservation and every account's totals rechecked from the transfers.", calls, SUBMITTERS,
+        + "(as a gateway does); '× 16, chargeCall': the same calls reserved and settled in one request each (Ledger.chargeCall, "
+        + "what the gateway writes for a call that completes within 100 ms). "
+        + "audit: conservation and every account's totals rechecked from the transfers.", calls, SUBMITTERS,
         SUBMITTERS, OWNERS));
     return section;
   }
@@ -69,16 +72,17 @@ final class LedgerScenario implements Scenario {
     ledger.openAccount(operator).join();
     ExecutorService pool = Executors.newFixedThreadPool(SUBMITTERS);
     try {
-      rows(section, name, ledger, pool, callers, owners, operator, run + "w", Math.max(200, calls / 10), 1, false); // warm-up
-      rows(section, name, ledger, pool, callers, owners, operator, run + "a", calls, 1, true);
-      rows(section, name, ledger, pool, callers, owners, operator, run + "b", calls, 16, true);
+      rows(section, name, ledger, pool, callers, owners, operator, run + "w", Math.max(200, calls / 10), 1, false, false); // warm-up
+      rows(section, name, ledger, pool, callers, owners, operator, run + "a", calls, 1, false, true);
+      rows(section, name, ledger, pool, callers, owners, operator, run + "b", calls, 16, false, true);
+      rows(section, name, ledger, pool, callers, owners, operator, run + "c", calls, 16, true, true);
     } finally {
       pool.shutdownNow();
     }
   }
 
   private void rows(Section section, String name, Ledger ledger, ExecutorService pool, List<String> callers, List<String> owners,
-      String operator, String run, int calls, int inFlight, boolean report) throws Exception {
+      String operator, String run, int calls, int inFlight, boolean oneRequest, boolean report) throws Exception {
     AtomicLong next = new AtomicLong();
     Histogram latency = Sample.histogram();
     List<CompletableFuture<Void>> workers = new ArrayList<>();
@@ -91,9 +95,10 @@ final class LedgerScenario implements Scenario {
           String call = run + "-" + i;
           String owner = owners.get((int) (i % owners.size()));
           long start = System.nanoTime();
-          window.add(ledger.reserveCall(call, caller, 1_000, run)
-              .thenCompose(r -> ledger.settleCall(call, owner, 1 + (start % 1_000), operator, 500))
-              .thenRun(() -> {
+          CompletableFuture<Ledger.Settlement> settled = oneRequest
+              ? ledger.chargeCall(call, caller, 1_000, run, owner, 1 + (start % 1_000), operator, 500)
+              : ledger.reserveCall(call, caller, 1_000, run).thenCompose(r -> ledger.settleCall(call, owner, 1 + (start % 1_000), operator, 500));
+          window.add(settled.thenRun(() -> {
                 synchronized (latency) {
                   latency.recordValue(System.nanoTime() - start);
                 }
@@ -114,7 +119,7 @@ final class LedgerScenario implements Scenario {
     if (!audit.consistent()) {
       section.fail(name + ": the audit found " + audit.problems());
     }
-    section.row(name, SUBMITTERS + " × " + inFlight, calls / seconds, 4 * calls / seconds, latency.getValueAtPercentile(50) / 1e6,
+    section.row(name, SUBMITTERS + " × " + inFlight + (oneRequest ? ", chargeCall" : ""), calls / seconds, 4 * calls / seconds, latency.getValueAtPercentile(50) / 1e6,
         latency.getValueAtPercentile(99) / 1e6, audit.consistent() ? "conserved" : "FAILED");
   }
 }

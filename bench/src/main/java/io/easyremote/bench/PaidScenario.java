@@ -88,9 +88,10 @@ final class PaidScenario implements Scenario {
     }
     section.note(String.format(Locale.ROOT, "%d rounds of %d ms per path and caller count, order alternated; medians over rounds.",
         settings.throughputRounds() * 2, settings.throughputWindow().toMillis()));
-    section.note("Paid: each call is admitted against the caller's balance in memory and routed at once; its reservation of 1 "
-        + "credit is queued to the SQLite ledger meanwhile; at completion it is settled (caller → node owner, 10% fee → operator) "
-        + "and metered, and its result is released once the settlement is committed (group commit, synchronous=FULL). "
+    section.note("Paid: each call is admitted against the caller's balance in memory and routed at once, its reservation of 1 "
+        + "credit held in memory; at completion it is reserved and settled in one ledger request (caller → node owner, 10% fee → "
+        + "operator; a call running past 100 ms has its reservation written then) and metered, and its result is released once "
+        + "the charge is committed (group commit, synchronous=FULL). "
         + "Paid, early results: the same, with the result sent before the settlement is committed "
         + "(Gateway.builder().creditsSettleBeforeResult(false), --credits-early-results): a crash then may leave a seen call "
         + "uncharged. Goal: paid ≥ 0.8 × free calls/s.");

@@ -174,6 +174,27 @@ public final class Ledger {
         : engine.settleCall(callId, nodeOwner, charge, operator, feeBasisPoints);
   }
 
+  /**
+   * Reserves and settles a call in one request, one transaction: {@link #reserveCall} then
+   * {@link #settleCall}, both or neither. For a call whose reservation was held only in the
+   * gateway's memory while it ran: the ledger still records its PENDING transfer and its POST (or
+   * VOID), with the same ids, so the call is charged at most once, and a repeat returns the first
+   * settlement. Refused as a whole ({@link LedgerError#INSUFFICIENT_CREDITS} when the caller cannot
+   * cover {@code maxCharge}, or any refusal of the two): nothing is written.
+   */
+  public CompletableFuture<Settlement> chargeCall(String callId, String caller, long maxCharge, String tag, String nodeOwner, long charge,
+      String operator, int feeBasisPoints) {
+    LedgerException bad = first(checkCallId(callId), checkUserAccount(caller, "caller"), checkAmount(maxCharge), checkTag(tag),
+        checkUserAccount(nodeOwner, "node owner"), checkUserAccount(operator, "operator"),
+        charge < 0 ? new LedgerException(LedgerError.INVALID_AMOUNT, "a charge cannot be negative: " + charge) : null,
+        feeBasisPoints < 0 || feeBasisPoints > MAX_FEE_BASIS_POINTS
+            ? new LedgerException(LedgerError.INVALID_FEE, "a fee is 0.." + MAX_FEE_BASIS_POINTS + " basis points, not " + feeBasisPoints)
+            : null);
+    return bad != null ? CompletableFuture.failedFuture(bad)
+        : engine.chargeCall(transfer(callReservationId(callId), Transfer.Kind.PENDING, caller, CLEARING, maxCharge, "call", tag),
+            callId, nodeOwner, charge, operator, feeBasisPoints);
+  }
+
   /** Releases a call's whole reservation (it never ran); idempotent. */
   public CompletableFuture<Transfer> voidCall(String callId) {
     LedgerException bad = checkCallId(callId);

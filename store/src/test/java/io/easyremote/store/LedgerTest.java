@@ -297,6 +297,53 @@ class LedgerTest extends OnBothDatabases {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void chargeCall_reservesAndSettlesInOneRequest_once_andARefusalOfEitherStepWritesNothing(Dialect dialect) {
+    try (Store store = audited(dialect)) {
+      Ledger ledger = new Ledger(store);
+      String caller = accounts(ledger, 1_000, "caller").get(0);
+      List<String> b = accounts(ledger, 0, "owner", "operator");
+      String owner = b.get(0);
+      String operator = b.get(1);
+      String gw = name("gw");
+      String call = name("call");
+      Ledger.Settlement s = ledger.chargeCall(call, caller, 300, gw, owner, 120, operator, 500).join();
+      assertThat(s.reserved()).isEqualTo(300);
+      assertThat(s.share()).isEqualTo(114);
+      assertThat(s.fee()).isEqualTo(6);
+      assertThat(ledger.find(Ledger.callReservationId(call))).get().extracting(Transfer::kind, Transfer::amount, Transfer::tag)
+          .containsExactly(Transfer.Kind.PENDING, 300L, gw);
+      assertThat(s.transfers()).extracting(Transfer::kind).containsExactly(Transfer.Kind.POST, Transfer.Kind.TRANSFER, Transfer.Kind.TRANSFER);
+      assertThat(ledger.account(caller).orElseThrow()).isEqualTo(new Account(caller, true, 0, 120, 0, 1_000));
+      assertThat(ledger.openPendings(gw, Instant.now().plusSeconds(60), 10)).as("nothing left open").isEmpty();
+      assertThat(ledger.chargeCall(call, caller, 300, gw, owner, 120, operator, 500).join()).as("a repeat").isEqualTo(s);
+      assertThat(ledger.settleCall(call, owner, 120, operator, 500).join()).as("the same settlement").isEqualTo(s);
+      assertThat(refusal(ledger.chargeCall(call, caller, 300, gw, owner, 100, operator, 500))).isEqualTo(LedgerError.ALREADY_POSTED);
+      assertThat(refusal(ledger.chargeCall(call, caller, 301, gw, owner, 120, operator, 500))).isEqualTo(LedgerError.ID_REUSED);
+
+      String reservedFirst = name("call"); // reserved earlier (a long call), charged in one request: the same reservation
+      ledger.reserveCall(reservedFirst, caller, 50, gw).join();
+      assertThat(ledger.chargeCall(reservedFirst, caller, 50, gw, owner, 10, operator, 0).join().released()).isEqualTo(40);
+
+      String broke = name("call");
+      assertThat(refusal(ledger.chargeCall(broke, caller, 871, null, owner, 1, operator, 0))).isEqualTo(LedgerError.INSUFFICIENT_CREDITS);
+      String badOwner = name("call"); // the reservation would pass; the settlement is refused: neither is written
+      CompletableFuture<Ledger.Settlement> refused = ledger.chargeCall(badOwner, caller, 10, null, "nobody-" + UUID.randomUUID(), 5,
+          operator, 0);
+      CompletableFuture<Ledger.Settlement> exceeds = ledger.chargeCall(name("call"), caller, 10, null, owner, 11, operator, 0);
+      CompletableFuture<Transfer> after = ledger.reserveCall(name("call"), caller, 870, gw); // queued with them: sees no trace
+      assertThat(refusal(refused)).isEqualTo(LedgerError.UNKNOWN_ACCOUNT);
+      assertThat(refusal(exceeds)).isEqualTo(LedgerError.EXCEEDS_PENDING);
+      assertThat(after.join().amount()).isEqualTo(870);
+      assertThat(ledger.find(Ledger.callReservationId(broke))).isEmpty();
+      assertThat(ledger.find(Ledger.callReservationId(badOwner))).isEmpty();
+      assertThat(ledger.openPendings(gw, Instant.now().plusSeconds(60), 10)).singleElement().extracting(Transfer::amount).isEqualTo(870L);
+      assertThat(ledger.voidDangling(gw, Instant.now().plusSeconds(60)).join()).hasSize(1);
+      assertThat(available(ledger, caller)).isEqualTo(870);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void audit_aBalanceChangedBehindTheLedgersBack_isReported_andTheDatabaseRefusesAnOverdraft(Dialect dialect) {
     try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);

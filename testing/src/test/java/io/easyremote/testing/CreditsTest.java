@@ -170,10 +170,13 @@ class CreditsTest {
   @Test
   void paidCall_chargesTheCaller_andPaysTheOwnerAndTheOperatorExactly() throws Exception {
     grant("alice", 1_000);
+    long transfers = ledger().audit().transfers();
     try (Client alice = client(ALICE)) {
       assertThat(alice.call("work", Integer.class, 21)).isEqualTo(42);
     }
     // No waiting: a paid result is released only once its settlement is committed (a crash now cannot undo the charge).
+    // A short call's reservation is written with its settlement: PENDING, POST, the owner's share, the operator's fee.
+    assertThat(ledger().audit().transfers()).isEqualTo(transfers + 4);
     assertThat(statement("owner").earned()).isEqualTo(90);
     assertThat(statement("alice").spent()).isEqualTo(PRICE);
     assertThat(statement("alice").account().available()).isEqualTo(900);

@@ -227,14 +227,37 @@ public final class LedgerEngine {
     return submit(new Request<Ledger.Settlement>() {
       @Override
       void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
-        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId), pendingId + ":share", pendingId + ":fee"));
-        pendingIds.add(pendingId);
+        // The reservation and its settlement only: a call's reservation is settled under no other id (Ledger refuses
+        // call ids elsewhere), and the payouts are looked up only when a settlement exists (a repeat).
+        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId)));
         accounts.addAll(List.of(Ledger.CLEARING, nodeOwner, operator));
       }
 
       @Override
       Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
         return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
+      }
+    });
+  }
+
+  /** Queues a call's reservation {@code reservation} and its settlement as one request; see {@link Ledger#chargeCall}. */
+  public CompletableFuture<Ledger.Settlement> chargeCall(Transfer reservation, String callId, String nodeOwner, long charge, String operator,
+      int feeBasisPoints) {
+    return submit(new Request<Ledger.Settlement>() {
+      @Override
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+        ids.addAll(List.of(reservation.id(), Ledger.settlementId(reservation.id())));
+        accounts.addAll(List.of(reservation.debitAccount(), Ledger.CLEARING, nodeOwner, operator));
+      }
+
+      @Override
+      Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
+        Outcome<Transfer> reserved = create(tx, new Transfer(reservation.id(), reservation.kind(), reservation.debitAccount(),
+            reservation.creditAccount(), reservation.amount(), null, reservation.code(), reservation.tag(), now));
+        if (reserved.error() != null) {
+          return Outcome.refused(reserved.error(), reserved.message());
+        }
+        return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now); // refused: the batch undoes both
       }
     });
   }
@@ -350,10 +373,6 @@ public final class LedgerEngine {
       }
       return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, found));
     }
-    Transfer earlier = tx.settlementOf(pendingId);
-    if (earlier != null) {
-      return alreadySettled(earlier);
-    }
     if (charge > pending.amount()) {
       return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' reserved " + pending.amount() + "; the charge is " + charge);
     }
@@ -446,11 +465,18 @@ public final class LedgerEngine {
     }
   }
 
-  /** The newest {@code limit} transfers that debit or credit {@code account}, newest first. */
+  /**
+   * The newest {@code limit} transfers that debit or credit {@code account}, newest first. Through
+   * the per-account indexes, which leave out the clearing account (migration V3): its statement
+   * scans the table.
+   */
   public List<Transfer> recent(Connection c, String account, int limit) throws SQLException {
     List<Transfer> list = new ArrayList<>();
+    String where = Ledger.CLEARING.equals(account) ? "debit_account = ? OR credit_account = ?"
+        : "(debit_account = ? AND debit_account <> '" + Ledger.CLEARING + "') OR (credit_account = ? AND credit_account <> '"
+            + Ledger.CLEARING + "')"; // the indexes' own conditions, so that both databases use them
     try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers "
-        + "WHERE debit_account = ? OR credit_account = ? ORDER BY seq DESC LIMIT ?")) {
+        + "WHERE " + where + " ORDER BY seq DESC LIMIT ?")) {
       s.setString(1, account);
       s.setString(2, account);
       s.setInt(3, limit);
@@ -466,7 +492,7 @@ public final class LedgerEngine {
   /** What the mint granted {@code account} in all. */
   public long granted(Connection c, String account) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(SUM(amount), 0) FROM easyremote_transfers "
-        + "WHERE credit_account = ? AND debit_account = ? AND kind = 'TRANSFER'")) {
+        + "WHERE credit_account = ? AND credit_account <> '" + Ledger.CLEARING + "' AND debit_account = ? AND kind = 'TRANSFER'")) {
       s.setString(1, account);
       s.setString(2, Ledger.MINT);
       try (ResultSet r = s.executeQuery()) {

@@ -24,8 +24,8 @@ import java.util.TreeSet;
  * transfers and accounts they need are read (and, on PostgreSQL, the accounts locked, in name
  * order) in one statement each before any request runs; the requests then run one after another
  * against these rows in memory, each seeing the ones before it; {@link #flush()} writes what they
- * did with one JDBC batch per table. A refused request's changes to the rows are undone
- * ({@link #begin()}, {@link #undo()}), so it leaves no trace. Not thread-safe: one batch, one thread.
+ * did with one JDBC batch per table. A refused request's changes to the rows and the transfers it
+ * added are undone ({@link #begin()}, {@link #undo()}), so it leaves no trace. Not thread-safe: one batch, one thread.
  */
 final class LedgerTx {
   static final String TRANSFER_COLUMNS = "id, kind, debit_account, credit_account, amount, pending_id, code, tag, created_at";
@@ -42,6 +42,7 @@ final class LedgerTx {
   private final Map<String, Transfer> opened = new LinkedHashMap<>();
   private final java.util.Set<String> closed = new java.util.LinkedHashSet<>();
   private final Map<AccountRow, long[]> undo = new IdentityHashMap<>();
+  private final List<Runnable> undoInserts = new ArrayList<>();
 
   LedgerTx(Connection c, boolean lockRows) {
     this.c = c;
@@ -178,27 +179,67 @@ final class LedgerTx {
     return byPending.get(pendingId).orElse(null);
   }
 
-  /** Starts a request: what it changes in the rows can be undone until the next begin. */
+  /** Starts a request: what it changes in the rows and the transfers it adds can be undone until the next begin. */
   void begin() {
     undo.clear();
+    undoInserts.clear();
   }
 
-  /** Undoes the current request's changes to the rows (it was refused before writing). */
+  /**
+   * Undoes the current request's changes to the rows and the transfers it added (it was refused:
+   * a request made of two steps, such as a call's reservation and its settlement, may be refused
+   * after its first step).
+   */
   void undo() {
     undo.forEach(AccountRow::restore);
     undo.clear();
+    for (int i = undoInserts.size() - 1; i >= 0; i--) {
+      undoInserts.get(i).run();
+    }
+    undoInserts.clear();
   }
 
   /** Adds transfers (in this order), visible at once to the requests after. */
   void insert(List<Transfer> transfers) {
     for (Transfer t : transfers) {
+      Optional<Transfer> byIdBefore = byId.get(t.id());
+      Optional<Transfer> byPendingBefore = t.pendingId() == null ? null : byPending.get(t.pendingId());
       inserts.add(t);
       remember(t);
+      Runnable reopen = () -> { };
       if (t.kind() == Transfer.Kind.PENDING) {
         opened.put(t.id(), t);
-      } else if (t.pendingId() != null && opened.remove(t.pendingId()) == null) {
-        closed.add(t.pendingId());
+        reopen = () -> opened.remove(t.id());
+      } else if (t.pendingId() != null) {
+        Transfer wasOpen = opened.remove(t.pendingId());
+        if (wasOpen == null) {
+          boolean added = closed.add(t.pendingId());
+          reopen = () -> {
+            if (added) {
+              closed.remove(t.pendingId());
+            }
+          };
+        } else {
+          reopen = () -> opened.put(wasOpen.id(), wasOpen);
+        }
       }
+      Runnable reopenIt = reopen;
+      undoInserts.add(() -> {
+        inserts.remove(inserts.size() - 1);
+        restore(byId, t.id(), byIdBefore);
+        if (t.pendingId() != null) {
+          restore(byPending, t.pendingId(), byPendingBefore);
+        }
+        reopenIt.run();
+      });
+    }
+  }
+
+  private static void restore(Map<String, Optional<Transfer>> map, String key, Optional<Transfer> before) {
+    if (before == null) {
+      map.remove(key);
+    } else {
+      map.put(key, before);
     }
   }
 

@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,19 +37,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Charges for calls ({@code docs/credits.md}). As the scheduler's {@link CallAdmission} it admits
  * a paid call at once when the caller's account can cover the most the call may cost
- * ({@link CallerBudgets}, in memory) and queues that reservation to the ledger without waiting for
- * it; a caller who cannot cover it gets {@code INSUFFICIENT_CREDITS} and no node runs the call. As
- * a {@link CallListener} it settles the call when it completes (the charge to the node owner's
- * account, the fee to the operator's) or voids the reservation, and meters every call that reached
- * a node. A paid call's result reaches its caller only once its settlement is committed, so a
- * crash never leaves a result the caller saw uncharged. Free calls (every node offering the
- * function asks 0) never touch the ledger.
+ * ({@link CallerBudgets}, in memory: the hold); a caller who cannot cover it gets
+ * {@code INSUFFICIENT_CREDITS} and no node runs the call. As a {@link CallListener} it charges the
+ * call when it completes (the charge to the node owner's account, the fee to the operator's) and
+ * meters every call that reached a node. A call that completes within
+ * {@link #RESERVE_AFTER_MILLIS} is reserved and settled in one ledger request
+ * ({@code Ledger.chargeCall}; a charge of 0 writes nothing); a longer one has its reservation
+ * written once it has run that long, and is settled (or voided) when it completes. A paid call's
+ * result reaches its caller only once its charge is committed, so a crash never leaves a result the
+ * caller saw uncharged. Free calls (every node offering the function asks 0) never touch the ledger.
  *
  * <p>Prices are those of the nodes offering the function when the call is admitted (the
  * reservation covers the highest); the node that ran it is charged at its price from then. Nothing
  * here blocks a caller's thread or the routing lock. The ledger writes in order (one writer), so a
- * call's settlement, queued when it completes, always follows its reservation, often in the same
- * group commit.
+ * call's settlement, queued when it completes, always follows its reservation when that was
+ * written first.
  */
 public final class Billing implements CallAdmission, CallListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Billing.class);
@@ -102,11 +105,14 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   /**
    * A paid call between its admission and its settlement.
    *
+   * @param written set once the reservation is queued to the ledger (by {@link #reserveLongCalls}), or the call is
+   *     charged in one request (by its completion): whichever comes first
    * @param reservation completes with null once the ledger holds the reservation, or with why not
    * @param answer what the call's result waits for: null once the settlement is committed
    */
   private record Billed(String ledgerId, String caller, long maxCharge, Price highest, Map<String, Offer> offers,
-      long deadlineNanos, CompletableFuture<Error> reservation, CompletableFuture<Error> answer) {}
+      long deadlineNanos, long admittedNanos, AtomicBoolean written, CompletableFuture<Error> reservation,
+      CompletableFuture<Error> answer) {}
 
   public Billing(Ledger ledger, UsageTable usage, CallScheduler scheduler, Access access, CreditSettings settings, MeterRegistry registry) {
     this.ledger = ledger;
@@ -144,6 +150,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     }
     // Balances change elsewhere too when gateways share a store: reload them now and then.
     executor.scheduleWithFixedDelay(this::reloadBudgets, RELOAD_EVERY_MILLIS, RELOAD_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(this::reserveLongCalls, RESERVE_AFTER_MILLIS / 2, RESERVE_AFTER_MILLIS / 2, TimeUnit.MILLISECONDS);
   }
 
   /** How often the in-memory balances are reloaded from the ledger (changes made by other gateways). */
@@ -216,7 +223,8 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       // No node offers it yet (nodes reconnecting after a restart: the call waits for them). Its
       // price is known only once it runs, so it is charged then, before its result goes out.
       Billed later = new Billed(ledgerId(call.id()), accountOf(call.request().grant().principal()), 0, Price.FREE, Map.of(),
-          call.request().deadlineNanos(), CompletableFuture.completedFuture(null), new CompletableFuture<>());
+          call.request().deadlineNanos(), System.nanoTime(), new AtomicBoolean(true), CompletableFuture.completedFuture(null),
+          new CompletableFuture<>());
       open.put(call.id(), later);
       if (settings.settleBeforeResult()) {
         call.answerAfter(later.answer());
@@ -242,32 +250,64 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
           + "' may cost with a deadline of " + deadlineMillis + " ms overflows: use a shorter deadline."));
     }
     if (budgets.tryHold(caller, maxCharge)) {
-      held(call, caller, maxCharge, highest, offers, deadlineMillis);
+      held(call, caller, maxCharge, highest, offers);
       return null; // routed now
     }
     // Short here: the balance may have grown behind this gateway's back (a grant, another gateway).
     // Look again, in order with the ledger's writes, before refusing.
     return reloadBudget(caller).thenApply(v -> {
       if (budgets.tryHold(caller, maxCharge)) {
-        return held(call, caller, maxCharge, highest, offers, deadlineMillis);
+        return held(call, caller, maxCharge, highest, offers);
       }
       refused.increment();
       return insufficient(caller, maxCharge, function, highest, deadlineMillis);
     });
   }
 
-  /** The caller's balance holds {@code maxCharge}: queues the reservation (not awaited); returns null (route it). */
-  private Error held(PendingCall call, String caller, long maxCharge, Price highest, Map<String, Offer> offers, long deadlineMillis) {
-    String function = call.function();
-    String ledgerId = ledgerId(call.id());
-    Billed billed = new Billed(ledgerId, caller, maxCharge, highest, offers, call.request().deadlineNanos(), new CompletableFuture<>(),
-        new CompletableFuture<>());
+  /**
+   * The caller's balance holds {@code maxCharge} (in memory): the call is routed now. Its reservation
+   * is written with its settlement when it completes ({@link #chargeHeld}), or by
+   * {@link #reserveLongCalls} once it has run {@link #RESERVE_AFTER_MILLIS}. Returns null (route it).
+   */
+  private Error held(PendingCall call, String caller, long maxCharge, Price highest, Map<String, Offer> offers) {
+    Billed billed = new Billed(ledgerId(call.id()), caller, maxCharge, highest, offers, call.request().deadlineNanos(), System.nanoTime(),
+        new AtomicBoolean(), new CompletableFuture<>(), new CompletableFuture<>());
     open.put(call.id(), billed);
     if (settings.settleBeforeResult()) {
       call.answerAfter(billed.answer());
     }
-    // Queued, not awaited: the call is routed now, and its settlement is queued after this.
-    ledger.reserveCall(ledgerId, caller, maxCharge, settings.gatewayId()).whenComplete((transfer, failure) -> {
+    return null;
+  }
+
+  /** How long a paid call runs before its reservation is written on its own (shorter calls write it with their settlement). */
+  static final long RESERVE_AFTER_MILLIS = 100;
+
+  /** Queues the reservation of every paid call that has run {@link #RESERVE_AFTER_MILLIS} and has none yet. */
+  private void reserveLongCalls() {
+    long now = System.nanoTime();
+    for (Billed billed : open.values()) {
+      if (!billed.offers().isEmpty() && now - billed.admittedNanos() >= TimeUnit.MILLISECONDS.toNanos(RESERVE_AFTER_MILLIS)) {
+        reserve(billed);
+      }
+    }
+  }
+
+  /**
+   * Queues {@code billed}'s reservation (not awaited) unless it is written or charged already. The
+   * claim and the queueing happen under {@code written}'s monitor, which the call's completion
+   * takes too ({@link #claim}): a settlement is thus always queued after its reservation.
+   */
+  private void reserve(Billed billed) {
+    CompletableFuture<io.easyremote.store.Transfer> queued;
+    synchronized (billed.written()) {
+      if (!billed.written().compareAndSet(false, true)) {
+        return;
+      }
+      queued = ledger.reserveCall(billed.ledgerId(), billed.caller(), billed.maxCharge(), settings.gatewayId());
+    }
+    String caller = billed.caller();
+    long maxCharge = billed.maxCharge();
+    queued.whenComplete((transfer, failure) -> {
       if (failure == null) {
         budgets.reserved(caller, maxCharge);
         reserved.increment(maxCharge);
@@ -278,15 +318,21 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       Throwable cause = unwrap(failure);
       if (cause instanceof LedgerException le && le.error() == LedgerError.INSUFFICIENT_CREDITS) {
         refused.increment(); // another gateway on the same store spent it first
-        billed.reservation().complete(insufficient(caller, maxCharge, function, highest, deadlineMillis));
+        billed.reservation().complete(spentElsewhere(billed, null));
       } else {
         ledgerFailures.increment();
-        log.warn("Could not reserve call {} of '{}'", ledgerId, function, cause);
-        billed.reservation().complete(Wire.error(ErrorCode.UNAVAILABLE, "The credits ledger could not reserve the call to '"
-            + function + "', so its result is withheld: retry."));
+        log.warn("Could not reserve call {}", billed.ledgerId(), cause);
+        billed.reservation().complete(Wire.error(ErrorCode.UNAVAILABLE, "The credits ledger could not reserve the call "
+            + billed.ledgerId() + ", so its result is withheld: retry."));
       }
     });
-    return null;
+  }
+
+  /** The caller's balance in the ledger could not cover the call when it was written: another gateway spent it first. */
+  private static Error spentElsewhere(Billed billed, String nodeId) {
+    return Wire.error(ErrorCode.INSUFFICIENT_CREDITS, "Account '" + billed.caller() + "' could not cover the " + billed.maxCharge()
+        + " credits held for call " + billed.ledgerId() + (nodeId == null ? "" : ", which ran on node '" + nodeId + "',")
+        + " when the ledger recorded it (they were spent elsewhere), so its result is withheld and nothing is charged.");
   }
 
   private static Error insufficient(String caller, long maxCharge, String function, Price highest, long deadlineMillis) {
@@ -349,6 +395,10 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       return;
     }
     long charge = charge(billed, record);
+    if (claim(billed)) { // its reservation was held in memory only: one request, or none
+      chargeHeld(billed, record, nodeOwner, charge);
+      return;
+    }
     if (charge == 0 || nodeOwner == null) {
       billed.answer().complete(null); // nothing to charge: the result need not wait
       ledger.voidCall(billed.ledgerId()).whenComplete((t, failure) -> {
@@ -366,10 +416,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
         .whenComplete((settlement, failure) -> {
           if (failure == null) {
             budgets.released(billed.caller(), settlement.released());
-            settled.increment();
-            earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
-            charged.increment(settlement.charge());
-            fees.increment(settlement.fee());
+            paid(record, settlement);
             billed.answer().complete(null);
             return;
           }
@@ -381,10 +428,67 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
           }
           billed.answer().complete(refusal);
         });
-    long left = billed.deadlineNanos() - System.nanoTime();
+    withholdPastDeadline(billed, record);
+  }
+
+  /**
+   * Claims a completed call's charge: true when its reservation was never queued (the caller then
+   * writes it with the settlement); false when {@link #reserve} queued it, in which case that
+   * queueing is over when this returns, so what the caller queues next follows it.
+   */
+  private static boolean claim(Billed billed) {
+    synchronized (billed.written()) {
+      return billed.written().compareAndSet(false, true);
+    }
+  }
+
+  /**
+   * A paid call that completed before its reservation was written: nothing of it is in the ledger
+   * yet. A charge of 0 just releases the hold; otherwise its reservation and settlement are written
+   * in one request ({@code Ledger.chargeCall}), both or neither, and its result waits for that.
+   */
+  private void chargeHeld(Billed billed, CallRecord record, String nodeOwner, long charge) {
+    if (charge == 0 || nodeOwner == null) {
+      budgets.refused(billed.caller(), billed.maxCharge()); // the hold goes back; the ledger never saw the call
+      voided.increment();
+      billed.answer().complete(null);
+      return;
+    }
+    ledger.chargeCall(billed.ledgerId(), billed.caller(), billed.maxCharge(), settings.gatewayId(), nodeOwner, charge,
+        settings.operatorAccount(), settings.feeBasisPoints()).whenComplete((settlement, failure) -> {
+          if (failure == null) {
+            budgets.charged(billed.caller(), billed.maxCharge(), settlement.charge());
+            reserved.increment(billed.maxCharge());
+            paid(record, settlement);
+            billed.answer().complete(null);
+            return;
+          }
+          budgets.refused(billed.caller(), billed.maxCharge());
+          if (unwrap(failure) instanceof LedgerException le && le.error() == LedgerError.INSUFFICIENT_CREDITS) {
+            refused.increment(); // another gateway on the same store spent it first
+            billed.answer().complete(spentElsewhere(billed, record.nodeId()));
+          } else {
+            ledgerFailed("charge", billed, failure);
+            billed.answer().complete(Wire.error(ErrorCode.UNAVAILABLE, "The call to '" + record.function() + "' ran, but the credits "
+                + "ledger could not charge it, so its result is withheld: retry."));
+          }
+        });
+    withholdPastDeadline(billed, record);
+  }
+
+  /** Counts a committed settlement. */
+  private void paid(CallRecord record, Ledger.Settlement settlement) {
+    settled.increment();
+    earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
+    charged.increment(settlement.charge());
+    fees.increment(settlement.fee());
+  }
+
+  /** A result whose settlement is not committed by the call's deadline is withheld: DEADLINE_EXCEEDED. */
+  private static void withholdPastDeadline(Billed billed, CallRecord record) {
     billed.answer().completeOnTimeout(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + record.function()
-        + "' ran, but its settlement was not committed within the deadline, so its result is withheld."), Math.max(0, left),
-        TimeUnit.NANOSECONDS);
+        + "' ran, but its settlement was not committed within the deadline, so its result is withheld."),
+        Math.max(0, billed.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -405,32 +509,25 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
           + "caller has no credits account: call it with a client key that has one."));
       return;
     }
-    CompletableFuture<io.easyremote.store.Transfer> reservation = ledger.reserveCall(billed.ledgerId(), billed.caller(), charge,
-        settings.gatewayId());
-    ledger.settleCall(billed.ledgerId(), nodeOwner, charge, settings.operatorAccount(), settings.feeBasisPoints())
-        .whenComplete((settlement, failure) -> {
+    // Reservation (of exactly the charge) and settlement in one request: both or neither.
+    ledger.chargeCall(billed.ledgerId(), billed.caller(), charge, settings.gatewayId(), nodeOwner, charge, settings.operatorAccount(),
+        settings.feeBasisPoints()).whenComplete((settlement, failure) -> {
           if (failure == null) {
             budgets.granted(billed.caller(), -charge); // spent: this gateway's view follows
-            settled.increment();
-            earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
-            charged.increment(settlement.charge());
-            fees.increment(settlement.fee());
+            paid(record, settlement);
             billed.answer().complete(null);
             return;
           }
-          Throwable refusal = reservation.isCompletedExceptionally() ? unwrap(reservation.handle((t, e) -> e).join()) : null;
-          if (refusal instanceof LedgerException le && le.error() == LedgerError.INSUFFICIENT_CREDITS) {
+          if (unwrap(failure) instanceof LedgerException le && le.error() == LedgerError.INSUFFICIENT_CREDITS) {
             refused.increment();
             billed.answer().complete(insufficient(billed.caller(), charge, record.function(), price, 0));
           } else {
-            ledgerFailed("settle", billed, failure);
+            ledgerFailed("charge", billed, failure);
             billed.answer().complete(Wire.error(ErrorCode.UNAVAILABLE, "The call to '" + record.function() + "' ran, but the credits "
                 + "ledger could not settle it, so its result is withheld: retry."));
           }
         });
-    billed.answer().completeOnTimeout(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + record.function()
-        + "' ran, but its settlement was not committed within the deadline, so its result is withheld."),
-        Math.max(0, billed.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+    withholdPastDeadline(billed, record);
   }
 
   private Price livePrice(String nodeId, String function) {

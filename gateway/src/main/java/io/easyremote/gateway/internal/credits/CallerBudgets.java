@@ -69,6 +69,11 @@ final class CallerBudgets {
     change(account, 0, -amount);
   }
 
+  /** A call held in memory only was reserved and settled in one request: its hold goes, and {@code charge} is spent. */
+  void charged(String account, long held, long charge) {
+    change(account, charge, -held);
+  }
+
   /** A settlement or void committed: {@code released} (what was reserved and not charged) is available again. */
   void released(String account, long released) {
     change(account, -released, 0);
