@@ -183,14 +183,17 @@ final class ForwardedCallServer {
           : CallReply.newBuilder().setPayload(Payload.newBuilder().setData(
               io.easyremote.protocol.wire.DrainNodeReply.newBuilder().setInFlight(running).build().toByteString())).build();
     }
-    byte[] bytes = reply.toByteArray();
+    answer(replyTo, body.getFromGateway(), body.getRequestId(), reply.toByteArray());
+  }
+
+  /** Publishes {@code bytes} (a reply or a stream part) to {@code requester}'s request, signed for it. */
+  private void answer(String replyTo, String requester, long requestId, byte[] bytes) {
     byte[] signed = ForwardedReply.newBuilder().setReply(com.google.protobuf.ByteString.copyFrom(bytes))
-        .setMac(com.google.protobuf.ByteString.copyFrom(signer.signReply(gatewayId, body.getFromGateway(), body.getRequestId(), bytes)))
-        .build().toByteArray();
+        .setMac(com.google.protobuf.ByteString.copyFrom(signer.signReply(gatewayId, requester, requestId, bytes))).build().toByteArray();
     try {
       connection.publish(replyTo, signed);
     } catch (RuntimeException e) {
-      log.debug("Cluster {}: answer to a drain not sent", gatewayId, e);
+      log.debug("Cluster {}: answer to request {} of gateway {} not sent", gatewayId, requestId, requester, e);
     }
   }
 
@@ -342,31 +345,18 @@ final class ForwardedCallServer {
     private void finish(CallReply reply) {
       sent = true;
       running.remove(key);
-      byte[] bytes = reply.toByteArray();
-      if (bytes.length + 128 > connection.getMaxPayload()) { // 128: the signed envelope (and a stream part's header)
-        bytes = CallReply.newBuilder().setError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The result is " + bytes.length
+      int size = reply.getSerializedSize();
+      if (size + 128 > connection.getMaxPayload()) { // 128: the signed envelope (and a stream part's header)
+        reply = CallReply.newBuilder().setError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The result is " + size
             + " bytes; NATS carries at most " + connection.getMaxPayload() + " bytes between gateways (max_payload in nats-server's "
-            + "configuration).").toBuilder().setReachedNode(true).setNodeId(reply.getNodeId())).build().toByteArray();
+            + "configuration).").toBuilder().setReachedNode(true).setNodeId(reply.getNodeId())).build();
       }
-      if (stream) {
-        try {
-          bytes = ForwardedStreamPart.newBuilder().setSeq(seq++).setReply(CallReply.parseFrom(bytes)).build().toByteArray();
-        } catch (InvalidProtocolBufferException e) {
-          throw new IllegalStateException(e); // bytes this method just wrote
-        }
-      }
-      publish(bytes);
+      publish(stream ? ForwardedStreamPart.newBuilder().setSeq(seq++).setReply(reply).build().toByteArray() : reply.toByteArray());
       answered();
     }
 
     private void publish(byte[] bytes) {
-      byte[] signed = ForwardedReply.newBuilder().setReply(com.google.protobuf.ByteString.copyFrom(bytes))
-          .setMac(com.google.protobuf.ByteString.copyFrom(signer.signReply(gatewayId, requester, requestId, bytes))).build().toByteArray();
-      try {
-        connection.publish(replyTo, signed);
-      } catch (RuntimeException e) {
-        log.debug("Cluster {}: reply to a forwarded call not sent", gatewayId, e);
-      }
+      answer(replyTo, requester, requestId, bytes);
     }
   }
 

@@ -9,6 +9,7 @@ import io.nats.client.Connection;
 import io.nats.client.Message;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -68,11 +69,15 @@ final class SharedRates {
 
   /** Moves every key's allowed rate halfway towards its configured rate less the others' recent use. */
   void rebalance() {
-    for (Map.Entry<String, Double> limit : authentication.rateLimits().entrySet()) {
-      double configured = limit.getValue();
-      double target = Math.max(configured * CallerAuthentication.MIN_LOCAL_SHARE, configured - othersRate(limit.getKey()));
-      double now = Math.min(configured, allowed.getOrDefault(limit.getKey(), configured));
-      allowed.put(limit.getKey(), now + (target - now) / 2);
+    rebalance(authentication.rateLimitedKeys());
+  }
+
+  private void rebalance(List<CallerAuthentication.KeyRate> keys) {
+    for (CallerAuthentication.KeyRate key : keys) {
+      double configured = key.ratePerSecond();
+      double target = Math.max(configured * CallerAuthentication.MIN_LOCAL_SHARE, configured - othersRate(key.name()));
+      double now = Math.min(configured, allowed.getOrDefault(key.name(), configured));
+      allowed.put(key.name(), now + (target - now) / 2);
     }
   }
 
@@ -90,15 +95,17 @@ final class SharedRates {
 
   /** Publishes this gateway's recent use and rebalances the keys' rates here (the timer calls it every {@link #INTERVAL_MILLIS}). */
   void report() {
-    rebalance();
-    Map<String, Long> totals = authentication.rateLimitedAdmissions();
+    List<CallerAuthentication.KeyRate> keys = authentication.rateLimitedKeys();
+    rebalance(keys);
     long now = System.nanoTime();
     double seconds = Math.max(1e-3, (now - lastTickNanos) / 1e9);
+    Map<String, Long> totals = new HashMap<>();
     Map<String, Double> rates = new HashMap<>();
-    for (Map.Entry<String, Long> e : totals.entrySet()) {
-      long delta = e.getValue() - lastTotals.getOrDefault(e.getKey(), e.getValue());
+    for (CallerAuthentication.KeyRate key : keys) {
+      totals.put(key.name(), key.admitted());
+      long delta = key.admitted() - lastTotals.getOrDefault(key.name(), key.admitted());
       if (delta > 0) {
-        rates.put(e.getKey(), delta / seconds);
+        rates.put(key.name(), delta / seconds);
       }
     }
     lastTotals = totals;

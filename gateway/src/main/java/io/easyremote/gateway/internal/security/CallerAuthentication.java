@@ -48,26 +48,21 @@ public final class CallerAuthentication {
   /** The smallest share of a key's rate a gateway keeps whatever the others report (so no gateway is starved by stale reports). */
   public static final double MIN_LOCAL_SHARE = 0.1;
 
-  /** The configured rate (calls/s) of every rate-limited client key, by name. */
-  public java.util.Map<String, Double> rateLimits() {
-    java.util.Map<String, Double> limits = new java.util.HashMap<>();
-    for (KeyGrant grant : keys) {
-      if (grant.key.ratePerSecond() > 0) {
-        limits.put(grant.key.name(), (double) grant.key.ratePerSecond());
-      }
-    }
-    return limits;
-  }
+  /**
+   * A rate-limited client key as a cluster shares it: its name, its configured rate (calls/s) and
+   * the calls it was admitted here since start.
+   */
+  public record KeyRate(String name, double ratePerSecond, long admitted) { }
 
-  /** Calls admitted since start per rate-limited client key (by name): what this gateway reports to the others of its cluster. */
-  public java.util.Map<String, Long> rateLimitedAdmissions() {
-    java.util.Map<String, Long> admitted = new java.util.HashMap<>();
+  /** Every rate-limited client key, with its calls admitted here so far (what a cluster shares). */
+  public java.util.List<KeyRate> rateLimitedKeys() {
+    java.util.List<KeyRate> rated = new java.util.ArrayList<>();
     for (KeyGrant grant : keys) {
       if (grant.key.ratePerSecond() > 0) {
-        admitted.put(grant.key.name(), grant.admitted.get());
+        rated.add(new KeyRate(grant.key.name(), grant.key.ratePerSecond(), grant.admitted.get()));
       }
     }
-    return admitted;
+    return rated;
   }
 
   /** Thrown for a key that is present but not valid. */
