@@ -211,7 +211,9 @@ class ClientRetryTest {
   @Test
   void asyncRetry_holdsNoThreadWhileWaiting_andCompletesLater() throws Exception {
     int calls = 20;
-    RetryPolicy slow = RetryPolicy.builder().maxAttempts(2).backoff(Duration.ofMillis(500), Duration.ofMillis(500))
+    // A backoff far longer than failing 20 calls takes, so no retry has started (and briefly holds
+    // the retry thread in gRPC's start) when the threads are looked at, even on a loaded machine.
+    RetryPolicy slow = RetryPolicy.builder().maxAttempts(2).backoff(Duration.ofSeconds(3), Duration.ofSeconds(3))
         .budget(1.0, 1000).build();
     Set<String> firstAttempts = ConcurrentHashMap.newKeySet();
     CountDownLatch answerRetries = new CountDownLatch(1);
@@ -234,7 +236,9 @@ class ClientRetryTest {
     Awaitility.await("every call failed once and waits to retry").atMost(Duration.ofSeconds(5))
         .until(() -> client.stats().retries() == calls);
 
-    assertThat(threadsWaitingInClientCode()).as("threads parked in client code while %d calls wait to retry", calls).isEmpty();
+    List<String> waiting = threadsWaitingInClientCode();
+    assertThat(gateway.requests).as("no retry was sent before the threads were looked at").hasSize(calls);
+    assertThat(waiting).as("threads parked in client code while %d calls wait to retry", calls).isEmpty();
     assertThat(sums).noneMatch(CompletableFuture::isDone);
     answerRetries.countDown();
     for (int i = 0; i < calls; i++) {
