@@ -211,13 +211,14 @@ class ClientRetryTest {
   @Test
   void asyncRetry_holdsNoThreadWhileWaiting_andCompletesLater() throws Exception {
     int calls = 20;
-    // A backoff far longer than failing 20 calls takes, so no retry has started (and briefly holds
-    // the retry thread in gRPC's start) when the threads are looked at, even on a loaded machine.
-    RetryPolicy slow = RetryPolicy.builder().maxAttempts(2).backoff(Duration.ofSeconds(3), Duration.ofSeconds(3))
+    RetryPolicy slow = RetryPolicy.builder().maxAttempts(2).backoff(Duration.ofMillis(500), Duration.ofMillis(500))
         .budget(1.0, 1000).build();
     Set<String> firstAttempts = ConcurrentHashMap.newKeySet();
     CountDownLatch answerRetries = new CountDownLatch(1);
-    FakeGateway.CallHandler overloaded = FakeGateway.replyError(ErrorCode.OVERLOADED, false, 0);
+    // Retry after 3 s at the earliest (the backoff's jitter may pick 0, the hint is a floor): far
+    // longer than failing 20 calls takes, so no retry has started (briefly holding the retry
+    // thread in gRPC's start) when the threads are looked at, even on a loaded machine.
+    FakeGateway.CallHandler overloaded = FakeGateway.replyError(ErrorCode.OVERLOADED, false, 3_000);
     FakeGateway.CallHandler sum = FakeGateway.sum();
     gateway.onCall = (request, out) -> {
       if (firstAttempts.add(request.getPayload().getData().toStringUtf8())) {
