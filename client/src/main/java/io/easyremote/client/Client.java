@@ -662,8 +662,22 @@ public final class Client implements AutoCloseable {
     private Path trustedCa;
     private boolean tls;
     private io.opentelemetry.api.OpenTelemetry openTelemetry = io.opentelemetry.api.OpenTelemetry.noop();
+    private boolean callChannel = true;
 
     private Builder() {}
+
+    /**
+     * Whether calls share one long-lived stream to the gateway (default true): each call is a
+     * tagged message on {@code Gateway.CallChannel} instead of an HTTP/2 stream of its own, which
+     * saves the gateway most of its per-call work. Deadlines, cancellation, retries and errors
+     * behave the same either way. Calls whose arguments exceed 64 KiB, and retries waiting for the
+     * gateway to come back, still go as {@code Gateway.Call} each; so does every call to a gateway
+     * without the channel. {@code false} sends every call as {@code Gateway.Call}.
+     */
+    public Builder callChannel(boolean enabled) {
+      this.callChannel = enabled;
+      return this;
+    }
 
     /**
      * Retries failed calls by {@code retry} (default {@link RetryPolicy#NONE}: no retries). Copies
@@ -807,7 +821,8 @@ public final class Client implements AutoCloseable {
         throw new IllegalStateException("gateway is required: Client.builder().gateway(\"host:port\")");
       }
       String caller = callerId != null ? callerId : "client-" + UUID.randomUUID();
-      GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls ? new GatewayChannel.Tls(trustedCa) : null, openTelemetry);
+      GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls ? new GatewayChannel.Tls(trustedCa) : null, openTelemetry,
+          callChannel);
       return new Client(Invoker.root(channel, deadline, maxPayloadBytes, retry, streamWindow), caller, true);
     }
   }

@@ -178,7 +178,8 @@ public final class Gateway implements AutoCloseable {
     }
     List<io.grpc.ServerServiceDefinition> services = new java.util.ArrayList<>(List.of(
         new NodeLinkService(scheduler, new NodeAdmission(config.access), config.helloTimeout).bindService(),
-        new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems, authentication, tracing).bindService(),
+        new CallService(scheduler, status, config.defaultDeadline, config.streamBufferItems, authentication, tracing)
+            .countingChannels(metrics.registry()).bindService(),
         health.service().bindService()));
     if (jobService != null) {
       services.add(new JobsService(jobService, authentication).bindService());

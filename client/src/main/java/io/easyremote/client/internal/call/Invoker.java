@@ -160,14 +160,14 @@ public final class Invoker {
   private <T, R> CompletableFuture<R> once(CallRequest request, String function, ResultReader<T> reader,
       ReplyHandler<T, R> handler, Duration timeLeft, Duration callDeadline, boolean waitForReady) {
     long start = System.nanoTime();
-    return Rpc.unary(gateway, GatewayGrpc.getCallMethod(), request, timeLeft, callDeadline, "'" + function + "'",
+    return Rpc.call(gateway, request, timeLeft, callDeadline, "'" + function + "'",
         reply -> {
           long latency = System.nanoTime() - start;
           String servedBy = reply.getNodeId().isEmpty() ? null : reply.getNodeId();
           Payload payload = payloadOf(function, reply, servedBy);
           return handler.apply(reader.read(function, payload, servedBy), servedBy, latency);
         },
-        null, waitForReady, callbacks);
+        waitForReady, callbacks);
   }
 
   /**

@@ -20,12 +20,15 @@ public final class GatewayChannel {
   private final Channel channel;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final boolean tls;
+  private final CallChannel calls;
 
-  private GatewayChannel(String address, ManagedChannel managed, boolean tls) {
+  private GatewayChannel(String address, ManagedChannel managed, boolean tls, boolean callChannel,
+      io.opentelemetry.api.OpenTelemetry openTelemetry) {
     this.address = address;
     this.managed = managed;
     this.tls = tls;
     this.channel = managed;
+    this.calls = callChannel ? new CallChannel(this, openTelemetry) : null;
   }
 
   /** TLS settings: {@code ca} is a PEM file of trusted authorities, or null for the system's. */
@@ -36,12 +39,16 @@ public final class GatewayChannel {
    * connects lazily, on the first call.
    */
   public static GatewayChannel open(String address, String callerId, String apiKey, Tls tls) {
-    return open(address, callerId, apiKey, tls, io.opentelemetry.api.OpenTelemetry.noop());
+    return open(address, callerId, apiKey, tls, io.opentelemetry.api.OpenTelemetry.noop(), true);
   }
 
-  /** The same, recording a span per RPC with {@code openTelemetry} and propagating the trace context. */
+  /**
+   * The same, recording a span per call with {@code openTelemetry} and propagating the trace
+   * context; with {@code callChannel}, unary calls share one {@code Gateway.CallChannel} stream
+   * ({@link CallChannel}), else each is its own {@code Gateway.Call}.
+   */
   public static GatewayChannel open(String address, String callerId, String apiKey, Tls tls,
-      io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      io.opentelemetry.api.OpenTelemetry openTelemetry, boolean callChannel) {
     io.grpc.ChannelCredentials credentials;
     if (tls == null) {
       credentials = io.grpc.InsecureChannelCredentials.create();
@@ -59,7 +66,7 @@ public final class GatewayChannel {
             .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
             .intercept(new HeadersInterceptor(callerId, apiKey), new TracingInterceptor(openTelemetry))
             .build();
-    return new GatewayChannel(address, managed, tls != null);
+    return new GatewayChannel(address, managed, tls != null, callChannel, openTelemetry);
   }
 
   /**
@@ -120,6 +127,11 @@ public final class GatewayChannel {
     return channel;
   }
 
+  /** The call channel, or null when unary calls go as {@code Gateway.Call} each. */
+  CallChannel calls() {
+    return calls;
+  }
+
   /** Whether {@link #close} has been called. */
   public boolean isClosed() {
     return closed.get();
@@ -134,6 +146,9 @@ public final class GatewayChannel {
       return;
     }
     managed.shutdownNow();
+    if (calls != null) {
+      calls.close();
+    }
     try {
       managed.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {

@@ -91,6 +91,40 @@ public final class Rpc {
     return future;
   }
 
+  /** Completes {@code future} with what {@code onReply} makes of {@code reply}, or with its failure. */
+  static <R, T> void complete(RpcFuture<T> future, Function<R, T> onReply, R reply, String what) {
+    try {
+      future.complete(onReply.apply(reply));
+    } catch (RemoteException e) {
+      future.completeExceptionally(e);
+    } catch (RuntimeException e) {
+      future.completeExceptionally(new RemoteException(ErrorCode.INTERNAL,
+          "Reading the reply to " + what + " failed: " + e, true, 0, null, e));
+    }
+  }
+
+  /**
+   * Starts one attempt of a function call: on the gateway's call channel when it can go there
+   * ({@link CallChannel#takes}; not an attempt that waits for the connection to come back), else
+   * as a {@code Gateway.Call} of its own. Arguments as for {@link #unary}.
+   */
+  public static <T> RpcFuture<T> call(
+      GatewayChannel gateway,
+      io.easyremote.protocol.wire.CallRequest request,
+      Duration timeLeft,
+      Duration deadline,
+      String what,
+      Function<io.easyremote.protocol.wire.CallReply, T> onReply,
+      boolean waitForReady,
+      Executor callbacks) {
+    CallChannel channel = gateway.calls();
+    if (channel != null && !waitForReady && !gateway.isClosed() && channel.takes(request)) {
+      return channel.call(request, timeLeft, deadline, what, onReply, callbacks);
+    }
+    return unary(gateway, io.easyremote.protocol.wire.GatewayGrpc.getCallMethod(), request, timeLeft, deadline, what, onReply,
+        null, waitForReady, callbacks);
+  }
+
   private static <Q, R, T> ClientResponseObserver<Q, R> observer(
       GatewayChannel gateway,
       Duration deadline,
@@ -103,20 +137,13 @@ public final class Rpc {
 
       @Override
       public void beforeStart(ClientCallStreamObserver<Q> rpc) {
-        future.attach(rpc);
+        future.attach(() -> rpc.cancel("The caller cancelled the call.", null));
       }
 
       @Override
       public void onNext(R reply) {
         replied = true;
-        try {
-          future.complete(onReply.apply(reply));
-        } catch (RemoteException e) {
-          future.completeExceptionally(e);
-        } catch (RuntimeException e) {
-          future.completeExceptionally(new RemoteException(ErrorCode.INTERNAL,
-              "Reading the reply to " + what + " failed: " + e, true, 0, null, e));
-        }
+        complete(future, onReply, reply, what);
       }
 
       @Override

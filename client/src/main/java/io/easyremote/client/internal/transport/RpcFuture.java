@@ -1,32 +1,31 @@
 package io.easyremote.client.internal.transport;
 
-import io.grpc.stub.ClientCallStreamObserver;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The future of one unary RPC: cancelling it cancels the RPC, so the gateway stops the call on its
- * node. Stages derived from it are plain {@link CompletableFuture}s and do not propagate
- * cancellation back.
+ * The future of one call to the gateway (a unary RPC, or a call on the call channel): cancelling
+ * it cancels the call, so the gateway stops it on its node. Stages derived from it are plain
+ * {@link CompletableFuture}s and do not propagate cancellation back.
  *
  * @param <T> the result type
  */
 public final class RpcFuture<T> extends CompletableFuture<T> {
-  private volatile ClientCallStreamObserver<?> call;
+  private volatile Runnable canceller;
 
-  /** Attaches the running RPC; cancels it at once if this future was cancelled first. */
-  void attach(ClientCallStreamObserver<?> rpc) {
-    this.call = rpc;
+  /** Attaches what cancels the running call; runs it at once if this future was cancelled first. */
+  void attach(Runnable cancel) {
+    this.canceller = cancel;
     if (isCancelled()) {
-      rpc.cancel("The caller cancelled the call.", null);
+      cancel.run();
     }
   }
 
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
     boolean cancelled = super.cancel(mayInterruptIfRunning);
-    ClientCallStreamObserver<?> rpc = call;
-    if (cancelled && rpc != null) {
-      rpc.cancel("The caller cancelled the call.", null);
+    Runnable cancel = canceller;
+    if (cancelled && cancel != null) {
+      cancel.run();
     }
     return cancelled;
   }

@@ -34,6 +34,9 @@ final class TracingInterceptor implements ClientInterceptor {
 
   @Override
   public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+    if (method == io.easyremote.protocol.wire.GatewayGrpc.getCallChannelMethod()) {
+      return next.newCall(method, options); // its calls get their own spans (CallChannel), the stream none
+    }
     Span span = tracer.spanBuilder(method.getFullMethodName()).setSpanKind(SpanKind.CLIENT).setParent(Context.current())
         .setAttribute("rpc.system", "grpc").setAttribute("rpc.method", method.getFullMethodName()).startSpan();
     Context context = Context.current().with(span);

@@ -20,6 +20,8 @@ import io.easyremote.protocol.internal.Metadata;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.ChannelReply;
+import io.easyremote.protocol.wire.ChannelRequest;
 import io.easyremote.protocol.wire.DrainNodeReply;
 import io.easyremote.protocol.wire.DrainNodeRequest;
 import io.easyremote.protocol.wire.Error;
@@ -58,6 +60,8 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
   private final int streamBufferItems;
   private final CallerAuthentication authentication;
   private final CallTracing tracing;
+  private final java.util.concurrent.atomic.AtomicInteger openChannels = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.LongAdder channelCalls = new java.util.concurrent.atomic.LongAdder();
 
   public CallService(CallScheduler scheduler, StatusViews status, Duration defaultDeadline, int streamBufferItems,
       CallerAuthentication authentication) {
@@ -155,10 +159,38 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
   }
 
   /**
+   * Registers {@code easyremote.call.channels} (call channels open now) and
+   * {@code easyremote.call.channel.calls} (calls received on them) with {@code registry}.
+   */
+  public CallService countingChannels(io.micrometer.core.instrument.MeterRegistry registry) {
+    io.micrometer.core.instrument.Gauge.builder("easyremote.call.channels", openChannels, java.util.concurrent.atomic.AtomicInteger::get)
+        .description("Call channels open (Java clients' streams carrying many calls)").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("easyremote.call.channel.calls", channelCalls,
+        java.util.concurrent.atomic.LongAdder::sum).description("Calls received on call channels").register(registry);
+    return this;
+  }
+
+  @Override
+  public StreamObserver<ChannelRequest> callChannel(StreamObserver<ChannelReply> responses) {
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    CallGrant grant = null;
+    String refusal = null;
+    try {
+      grant = grantOf(ctx);
+    } catch (CallerAuthentication.InvalidKeyException e) {
+      refusal = e.getMessage();
+    }
+    openChannels.incrementAndGet();
+    ctx.log().whenComplete().thenRun(openChannels::decrementAndGet);
+    return new ChannelCalls(scheduler, tracing, (ServerCallStreamObserver<ChannelReply>) responses, ctx.eventLoop(),
+        callerOf(ctx), grant, refusal, defaultDeadline, channelCalls);
+  }
+
+  /**
    * @param streamWindow for CallStream: the credits of a caller that grants none ({@code stream_credits = 0}); 0 for Call
    * @throws IllegalArgumentException for an unknown strategy name
    */
-  private static CallRequestSpec toSpec(CallRequest call, String caller, long deadline, int streamWindow) {
+  static CallRequestSpec toSpec(CallRequest call, String caller, long deadline, int streamWindow) {
     boolean stream = streamWindow > 0;
     String pinned = call.getNodeId().isEmpty() ? null : call.getNodeId();
     Strategy strategy = call.getStrategy().isEmpty() ? null : Strategy.fromWireName(call.getStrategy());

@@ -42,6 +42,18 @@ public final class CallTracing {
     }
   };
 
+  private static final TextMapGetter<java.util.Map<String, String>> MAP = new TextMapGetter<>() {
+    @Override
+    public Iterable<String> keys(java.util.Map<String, String> carrier) {
+      return carrier.keySet();
+    }
+
+    @Override
+    public String get(java.util.Map<String, String> carrier, String key) {
+      return carrier == null ? null : carrier.get(key);
+    }
+  };
+
   private final Tracer tracer;
 
   public CallTracing(OpenTelemetry openTelemetry) {
@@ -55,7 +67,15 @@ public final class CallTracing {
    * @param frontEnd {@code grpc} or {@code http}, recorded as an attribute
    */
   public CallSink trace(CallSink sink, String function, RequestHeaders headers, String frontEnd) {
-    Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, HEADERS);
+    return trace(sink, function, W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, HEADERS), frontEnd);
+  }
+
+  /** As above, for a call whose trace context travels in a map (a call on a call channel). */
+  public CallSink trace(CallSink sink, String function, java.util.Map<String, String> traceContext, String frontEnd) {
+    return trace(sink, function, W3CTraceContextPropagator.getInstance().extract(Context.root(), traceContext, MAP), frontEnd);
+  }
+
+  private CallSink trace(CallSink sink, String function, Context parent, String frontEnd) {
     Span call = tracer.spanBuilder("gateway " + function).setParent(parent).setSpanKind(SpanKind.SERVER)
         .setAttribute("easyremote.function", function).setAttribute("easyremote.front_end", frontEnd).startSpan();
     Span queue = tracer.spanBuilder("queue " + function).setParent(Context.root().with(call)).startSpan();

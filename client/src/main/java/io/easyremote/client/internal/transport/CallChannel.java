@@ -1,0 +1,285 @@
+package io.easyremote.client.internal.transport;
+
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.wire.CallReply;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.ChannelAnswer;
+import io.easyremote.protocol.wire.ChannelCall;
+import io.easyremote.protocol.wire.ChannelReply;
+import io.easyremote.protocol.wire.ChannelRequest;
+import io.easyremote.protocol.wire.GatewayGrpc;
+import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The client's end of {@code Gateway.CallChannel}: unary calls sent as tagged messages on one
+ * long-lived stream per connection, instead of an HTTP/2 stream each. The stream opens with the
+ * first call and again with the first call after it broke.
+ *
+ * <p>What stays as it was with {@code Gateway.Call}: each call has its own deadline (the gateway
+ * enforces it, and a timer here fails the call at it if the gateway says nothing); cancelling a
+ * call's future cancels it on the gateway; a stream that breaks fails its calls as a broken
+ * connection fails unary calls ({@link StatusErrors}); each call gets its own span and trace
+ * context. A gateway without the channel (it answers {@code UNIMPLEMENTED}) gets every call as
+ * {@code Gateway.Call} from then on, those already sent included.
+ */
+public final class CallChannel {
+  /**
+   * Requests larger than this go as their own {@code Gateway.Call}: HTTP/2 interleaves them with
+   * small calls, where on the channel a big upload would hold the calls behind it.
+   */
+  public static final int MAX_REQUEST_BYTES = 64 << 10;
+
+  private final GatewayChannel gateway;
+  private final Tracer tracer;
+  private final AtomicLong ids = new AtomicLong();
+  private final Object lock = new Object();
+  private final ScheduledThreadPoolExecutor timers;
+  private Link link; // guarded by lock
+  private volatile boolean unsupported;
+
+  CallChannel(GatewayChannel gateway, OpenTelemetry openTelemetry) {
+    this.gateway = gateway;
+    this.tracer = openTelemetry.getTracer("io.easyremote.client");
+    this.timers = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "easyremote-client-deadlines");
+      t.setDaemon(true);
+      return t;
+    });
+    timers.setRemoveOnCancelPolicy(true);
+  }
+
+  /** Whether {@code request} goes on the channel: small enough, and a gateway that has one. */
+  boolean takes(CallRequest request) {
+    return !unsupported && request.getSerializedSize() <= MAX_REQUEST_BYTES;
+  }
+
+  /**
+   * Sends {@code request} with {@code timeLeft} and completes the future with what
+   * {@code onReply} makes of the reply, or with a {@link RemoteException}.
+   *
+   * @param deadline the whole call's deadline, which a deadline failure names
+   * @param callbacks where the future is completed (null: the channel's thread)
+   */
+  <T> RpcFuture<T> call(CallRequest request, Duration timeLeft, Duration deadline, String what,
+      Function<CallReply, T> onReply, Executor callbacks) {
+    RpcFuture<T> future = new RpcFuture<>();
+    long id = ids.incrementAndGet();
+    Span span = tracer.spanBuilder("call " + request.getFunction()).setSpanKind(SpanKind.CLIENT).setParent(Context.current())
+        .setAttribute("rpc.system", "grpc").setAttribute("rpc.method", GatewayGrpc.getCallChannelMethod().getFullMethodName())
+        .setAttribute("easyremote.function", request.getFunction()).startSpan();
+    Map<String, String> trace = new HashMap<>(2);
+    W3CTraceContextPropagator.getInstance().inject(Context.current().with(span), trace, Map::put);
+    Pending<T> pending = new Pending<>(id, request, timeLeft, deadline, what, onReply, callbacks, future, span);
+    ChannelRequest message = ChannelRequest.newBuilder().setCall(ChannelCall.newBuilder().setId(id).setRequest(request)
+        .setDeadlineMs(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeLeft.toNanos() + 999_999))).putAllTrace(trace)).build();
+    try {
+      synchronized (lock) {
+        if (link == null || link.dead) {
+          link = new Link();
+        }
+        pending.link = link;
+        link.pending.put(id, pending);
+        link.requests.onNext(message); // under the lock: a gRPC stream takes one message at a time
+      }
+      pending.timeout = timers.schedule(pending::expire, timeLeft.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RuntimeException e) {
+      if (pending.claim()) {
+        pending.fail(StatusErrors.toException(gateway, what, deadline, e));
+      }
+    }
+    future.attach(pending::cancelled);
+    return future;
+  }
+
+  /** Stops the deadline timer; the stream itself ends with the gRPC channel. */
+  void close() {
+    timers.shutdownNow();
+  }
+
+  /** One call in flight on a link. */
+  private final class Pending<T> {
+    final long id;
+    final CallRequest request;
+    final long start = System.nanoTime();
+    final Duration timeLeft;
+    final Duration deadline;
+    final String what;
+    final Function<CallReply, T> onReply;
+    final Executor callbacks;
+    final RpcFuture<T> future;
+    final Span span;
+    volatile Link link;
+    volatile ScheduledFuture<?> timeout;
+
+    Pending(long id, CallRequest request, Duration timeLeft, Duration deadline, String what, Function<CallReply, T> onReply,
+        Executor callbacks, RpcFuture<T> future, Span span) {
+      this.id = id;
+      this.request = request;
+      this.timeLeft = timeLeft;
+      this.deadline = deadline;
+      this.what = what;
+      this.onReply = onReply;
+      this.callbacks = callbacks;
+      this.future = future;
+      this.span = span;
+    }
+
+    /** Takes this call off its link; true for the one caller that gets to finish it. */
+    private boolean claim() {
+      Link l = link;
+      if (l == null || !l.pending.remove(id, this)) {
+        return false;
+      }
+      ScheduledFuture<?> t = timeout;
+      if (t != null) {
+        t.cancel(false);
+      }
+      return true;
+    }
+
+    void answer(CallReply reply) {
+      if (reply.hasError()) {
+        span.setStatus(StatusCode.ERROR, reply.getError().getCode().name());
+      }
+      span.end();
+      deliver(() -> Rpc.complete(future, onReply, reply, what));
+    }
+
+    void fail(RemoteException e) {
+      span.setStatus(StatusCode.ERROR, e.code().name());
+      span.end();
+      deliver(() -> future.completeExceptionally(e));
+    }
+
+    /** The deadline passed with no answer: fail it here and tell the gateway to stop it. */
+    void expire() {
+      Link l = link;
+      if (claim()) {
+        fail(StatusErrors.toException(gateway, what, deadline, Status.DEADLINE_EXCEEDED.asRuntimeException()));
+        l.cancel(id);
+      }
+    }
+
+    /** The caller cancelled the future: tell the gateway, which stops the call on its node. */
+    void cancelled() {
+      Link l = link;
+      if (claim()) {
+        span.setStatus(StatusCode.ERROR, "CANCELLED");
+        span.end();
+        l.cancel(id);
+      }
+    }
+
+    /** The gateway has no call channel: send this call again as {@code Gateway.Call}, with the time it has left. */
+    void resendUnary() {
+      long left = timeLeft.toNanos() - (System.nanoTime() - start);
+      span.end();
+      RpcFuture<T> unary = Rpc.unary(gateway, GatewayGrpc.getCallMethod(), request, Duration.ofNanos(Math.max(1, left)), deadline,
+          what, onReply, null, false, callbacks);
+      future.attach(() -> unary.cancel(true));
+      unary.whenComplete((value, failure) -> {
+        if (failure != null) {
+          future.completeExceptionally(failure);
+        } else {
+          future.complete(value);
+        }
+      });
+    }
+
+    private void deliver(Runnable completion) {
+      if (callbacks == null) {
+        completion.run();
+      } else {
+        try {
+          callbacks.execute(completion);
+        } catch (RuntimeException e) {
+          completion.run();
+        }
+      }
+    }
+  }
+
+  /** One CallChannel stream and the calls in flight on it. */
+  private final class Link implements StreamObserver<ChannelReply> {
+    final ConcurrentHashMap<Long, Pending<?>> pending = new ConcurrentHashMap<>();
+    final StreamObserver<ChannelRequest> requests;
+    volatile boolean dead;
+    private volatile boolean answered;
+
+    Link() {
+      requests = ClientCalls.asyncBidiStreamingCall(
+          gateway.channel().newCall(GatewayGrpc.getCallChannelMethod(), io.grpc.CallOptions.DEFAULT), this);
+    }
+
+    void cancel(long id) {
+      synchronized (lock) {
+        if (!dead) {
+          try {
+            requests.onNext(ChannelRequest.newBuilder().setCancel(id).build());
+          } catch (RuntimeException e) {
+            // The stream is ending; the gateway cancels what was in flight on it anyway.
+          }
+        }
+      }
+    }
+
+    @Override
+    public void onNext(ChannelReply reply) {
+      answered = true;
+      for (ChannelAnswer answer : reply.getAnswersList()) {
+        Pending<?> call = pending.get(answer.getId());
+        if (call != null && call.claim()) {
+          call.answer(answer.getReply());
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      synchronized (lock) {
+        dead = true;
+        if (link == this) {
+          link = null;
+        }
+      }
+      boolean noChannel = !answered && Status.fromThrowable(t).getCode() == Status.Code.UNIMPLEMENTED;
+      if (noChannel) {
+        unsupported = true;
+      }
+      for (Pending<?> call : pending.values()) {
+        if (call.claim()) {
+          if (noChannel) {
+            call.resendUnary();
+          } else {
+            call.fail(StatusErrors.toException(gateway, call.what, call.deadline, t));
+          }
+        }
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      onError(Status.UNAVAILABLE.withDescription("the gateway ended the call channel").asRuntimeException());
+    }
+  }
+}

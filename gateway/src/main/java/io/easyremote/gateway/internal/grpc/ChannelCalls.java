@@ -1,0 +1,218 @@
+package io.easyremote.gateway.internal.grpc;
+
+import io.easyremote.gateway.internal.core.CallGrant;
+import io.easyremote.gateway.internal.core.CallRequestSpec;
+import io.easyremote.gateway.internal.core.CallScheduler;
+import io.easyremote.gateway.internal.core.CallSink;
+import io.easyremote.gateway.internal.core.PendingCall;
+import io.easyremote.gateway.internal.tracing.CallTracing;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.CallReply;
+import io.easyremote.protocol.wire.ChannelAnswer;
+import io.easyremote.protocol.wire.ChannelCall;
+import io.easyremote.protocol.wire.ChannelReply;
+import io.easyremote.protocol.wire.ChannelRequest;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.Payload;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One caller's {@code Gateway.CallChannel}: many unary calls over one stream. Each call is checked
+ * and scheduled as {@code Gateway.Call} would do it, under the key the stream was opened with;
+ * answers are tagged with the caller's id and written on the stream's event loop, every answer
+ * waiting at that moment in one message (so a busy channel writes and flushes once per loop turn,
+ * not once per call).
+ *
+ * <p>Limits: at most {@link #MAX_IN_FLIGHT} calls in flight per stream (more are answered
+ * {@code OVERLOADED}); an id already in flight is refused with {@code INVALID_REQUEST} and the
+ * call holding it is left alone. A caller that goes away cancels its calls; one that half-closes
+ * gets the answers still due, then the end of the stream.
+ */
+final class ChannelCalls implements StreamObserver<ChannelRequest> {
+  /** Calls one stream may have in flight; a client that wants more opens another connection. */
+  static final int MAX_IN_FLIGHT = 10_000;
+  /** Answers are packed into one message up to about this size (a larger answer goes alone). */
+  private static final int MAX_BATCH_BYTES = 256 << 10;
+
+  private final CallScheduler scheduler;
+  private final CallTracing tracing;
+  private final ServerCallStreamObserver<ChannelReply> out;
+  private final Executor loop;
+  private final String caller;
+  private final CallGrant grant;
+  private final String refusal;
+  private final Duration defaultDeadline;
+  private final java.util.concurrent.atomic.LongAdder received;
+  /** Calls in flight by id; empty between a call's arrival and its scheduling. */
+  private final ConcurrentHashMap<Long, java.util.Optional<PendingCall>> calls = new ConcurrentHashMap<>();
+  private final Queue<ChannelAnswer> outbox = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean flushQueued = new AtomicBoolean();
+  private volatile boolean halfClosed;
+  private volatile boolean gone;
+  private boolean ended;
+
+  /**
+   * @param grant what the stream's key may do, or null when its key was refused
+   * @param refusal why the key was refused (each call is answered {@code UNAUTHENTICATED} with it)
+   * @param received counts the calls received
+   */
+  ChannelCalls(CallScheduler scheduler, CallTracing tracing, ServerCallStreamObserver<ChannelReply> out, Executor loop,
+      String caller, CallGrant grant, String refusal, Duration defaultDeadline, java.util.concurrent.atomic.LongAdder received) {
+    this.received = received;
+    this.scheduler = scheduler;
+    this.tracing = tracing;
+    this.out = out;
+    this.loop = loop;
+    this.caller = caller;
+    this.grant = grant;
+    this.refusal = refusal;
+    this.defaultDeadline = defaultDeadline;
+    out.setOnCancelHandler(this::callerGone);
+  }
+
+  @Override
+  public void onNext(ChannelRequest request) {
+    switch (request.getKindCase()) {
+      case CALL -> call(request.getCall());
+      case CANCEL -> {
+        java.util.Optional<PendingCall> call = calls.get(request.getCancel());
+        if (call != null && call.isPresent()) {
+          scheduler.cancel(call.get(), ErrorCode.CANCELLED, "The caller cancelled the call.");
+        }
+      }
+      default -> answer(0, Wire.error(ErrorCode.INVALID_REQUEST, "Expected a call or a cancel on the call channel; got "
+          + request.getKindCase() + "."));
+    }
+  }
+
+  private void call(ChannelCall call) {
+    received.increment();
+    long id = call.getId();
+    if (calls.size() >= MAX_IN_FLIGHT) {
+      answer(id, Wire.error(ErrorCode.OVERLOADED, "More than " + MAX_IN_FLIGHT
+          + " calls in flight on one call channel; wait for some to finish."));
+      return;
+    }
+    if (calls.putIfAbsent(id, java.util.Optional.empty()) != null) {
+      answer(id, Wire.error(ErrorCode.INVALID_REQUEST, "Call id " + Long.toUnsignedString(id)
+          + " is already in flight on this call channel; ids must be unique among calls in flight."));
+      return;
+    }
+    if (grant == null) {
+      finish(id, Wire.error(ErrorCode.UNAUTHENTICATED, refusal));
+      return;
+    }
+    long now = System.nanoTime();
+    long deadline = now + (call.getDeadlineMs() > 0 ? Duration.ofMillis(call.getDeadlineMs()) : defaultDeadline).toNanos();
+    CallRequestSpec spec;
+    try {
+      spec = CallService.toSpec(call.getRequest(), caller, deadline, 0).withGrant(grant);
+    } catch (IllegalArgumentException e) {
+      finish(id, Wire.error(ErrorCode.INVALID_REQUEST, e.getMessage()));
+      return;
+    }
+    PendingCall pending = scheduler.submit(spec, tracing.trace(new Answer(id), spec.function(), call.getTraceMap(), "grpc"));
+    // Only while it is still in flight: an answer that came first removed the id.
+    calls.replace(id, java.util.Optional.empty(), java.util.Optional.of(pending));
+    if (gone) {
+      scheduler.cancel(pending, ErrorCode.CANCELLED, "The caller went away.");
+    }
+  }
+
+  /** The answer to call {@code id}, which frees its id. */
+  private void finish(long id, Error error) {
+    calls.remove(id);
+    answer(id, error);
+  }
+
+  private void answer(long id, Error error) {
+    send(ChannelAnswer.newBuilder().setId(id).setReply(Wire.errorReply(error)).build());
+  }
+
+  private void send(ChannelAnswer answer) {
+    if (gone) {
+      return;
+    }
+    outbox.add(answer);
+    if (flushQueued.compareAndSet(false, true)) {
+      loop.execute(this::flush);
+    }
+  }
+
+  /** Writes every answer waiting now, packed into as few messages as their size allows. Runs on the loop. */
+  private void flush() {
+    flushQueued.set(false);
+    try {
+      ChannelReply.Builder batch = ChannelReply.newBuilder();
+      int bytes = 0;
+      for (ChannelAnswer answer; (answer = outbox.poll()) != null; ) {
+        int size = answer.getSerializedSize();
+        if (batch.getAnswersCount() > 0 && bytes + size > MAX_BATCH_BYTES) {
+          out.onNext(batch.build());
+          batch = ChannelReply.newBuilder();
+          bytes = 0;
+        }
+        batch.addAnswers(answer);
+        bytes += size;
+      }
+      if (batch.getAnswersCount() > 0) {
+        out.onNext(batch.build());
+      }
+      if (halfClosed && calls.isEmpty() && outbox.isEmpty() && !gone && !ended) {
+        ended = true;
+        out.onCompleted();
+      }
+    } catch (RuntimeException e) {
+      // The stream ended under us (the caller left): its calls are cancelled by callerGone.
+      callerGone();
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    callerGone();
+  }
+
+  @Override
+  public void onCompleted() {
+    halfClosed = true;
+    if (flushQueued.compareAndSet(false, true)) {
+      loop.execute(this::flush);
+    }
+  }
+
+  /** The caller left: its calls still in flight are cancelled (their nodes stop them). */
+  private void callerGone() {
+    gone = true;
+    outbox.clear();
+    calls.forEach((id, call) -> call.ifPresent(c -> scheduler.cancel(c, ErrorCode.CANCELLED, "The caller went away.")));
+  }
+
+  /** Where one call's outcome goes: tagged with its id into the stream's outbox. */
+  private final class Answer implements CallSink {
+    private final long id;
+
+    Answer(long id) {
+      this.id = id;
+    }
+
+    @Override
+    public void onResult(Payload payload, String nodeId) {
+      calls.remove(id);
+      send(ChannelAnswer.newBuilder().setId(id).setReply(CallReply.newBuilder().setPayload(payload).setNodeId(nodeId)).build());
+    }
+
+    @Override
+    public void onError(Error error) {
+      finish(id, error);
+    }
+  }
+}

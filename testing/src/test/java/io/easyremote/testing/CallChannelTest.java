@@ -1,0 +1,172 @@
+package io.easyremote.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.easyremote.client.Client;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.wire.CallReply;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.ChannelAnswer;
+import io.easyremote.protocol.wire.ChannelCall;
+import io.easyremote.protocol.wire.ChannelReply;
+import io.easyremote.protocol.wire.ChannelRequest;
+import io.easyremote.protocol.wire.GatewayGrpc;
+import io.easyremote.protocol.wire.Payload;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The Java client's call channel ({@code Gateway.CallChannel}): many calls over one stream, each
+ * with its own answer, cancel and deadline; a stream broken by a gateway restart is replaced; and
+ * what a caller speaking the raw protocol could try (a reused id) is refused without harming the
+ * call that holds it.
+ */
+class CallChannelTest {
+  private final SampleFunctions functions = new SampleFunctions("worker");
+
+  @RegisterExtension
+  final TestCluster cluster = TestCluster.builder().node("worker", n -> n.register(functions).maxConcurrency(64)).build();
+
+  @Test
+  void manyConcurrentCalls_shareOneStream_andEachGetsItsOwnAnswer() throws Exception {
+    int calls = 1_000; // the gateway queues 1,000 per function; the node runs 64 at once
+    long before = channelCalls();
+    try (Client client = Client.builder().gateway(cluster.address()).build()) {
+      List<CompletableFuture<Integer>> sums = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        sums.add(client.callAsync("add", Integer.class, i, 1));
+      }
+      for (int i = 0; i < calls; i++) {
+        assertThat(sums.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(i + 1);
+      }
+      assertThat(metric("easyremote_call_channels")).as("one stream for the client").isEqualTo(1);
+    }
+    assertThat(channelCalls() - before).isEqualTo(calls);
+  }
+
+  @Test
+  void callChannelOff_orALargeRequest_goesAsACallOfItsOwn() throws Exception {
+    long before = channelCalls();
+    try (Client plain = Client.builder().gateway(cluster.address()).callChannel(false).build()) {
+      assertThat(plain.call("add", Integer.class, 2, 3)).isEqualTo(5);
+    }
+    String large = "x".repeat(100 << 10);
+    try (Client client = Client.builder().gateway(cluster.address()).build()) {
+      assertThat(client.call("echo", String.class, large)).isEqualTo(large);
+    }
+    assertThat(channelCalls()).isEqualTo(before);
+  }
+
+  @Test
+  void cancellingACall_stopsItOnTheNode_andTheChannelKeepsServing() throws Exception {
+    try (Client client = Client.builder().gateway(cluster.address()).build()) {
+      CompletableFuture<String> sleeping = client.callAsync("sleep", String.class, 20_000);
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> functions.running.get() == 1);
+      assertThat(sleeping.cancel(true)).isTrue();
+      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> functions.interrupted.get() == 1);
+      assertThat(client.call("add", Integer.class, 1, 1)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aCallPastItsDeadline_failsWithDeadlineExceeded_isStoppedOnTheNode_andTheNextCallWorks() {
+    try (Client client = Client.builder().gateway(cluster.address()).build()) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> client.withDeadline(Duration.ofMillis(300)).call("sleep", String.class, 20_000))
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000);
+      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> functions.interrupted.get() == 1);
+      assertThat(client.call("add", Integer.class, 2, 2)).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void gatewayRestart_failsTheCallInFlight_andLaterCallsOpenANewStream() throws Exception {
+    try (Client client = Client.builder().gateway(cluster.address()).deadline(Duration.ofSeconds(20)).build()) {
+      assertThat(client.call("add", Integer.class, 1, 2)).isEqualTo(3);
+      CompletableFuture<String> inFlight = client.callAsync("sleep", String.class, 20_000);
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> functions.running.get() == 1);
+
+      cluster.restartGateway();
+      assertThatThrownBy(() -> inFlight.get(15, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOf(RemoteException.class);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .until(() -> client.call("add", Integer.class, 3, 4) == 7);
+      assertThat(metric("easyremote_call_channels")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void rawCaller_reusingAnIdInFlight_isRefused_andTheCallHoldingItStillAnswers() throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
+    try {
+      Map<Long, CallReply> results = new ConcurrentHashMap<>();
+      Map<Long, CallReply> errors = new ConcurrentHashMap<>();
+      StreamObserver<ChannelRequest> requests = GatewayGrpc.newStub(channel).callChannel(new StreamObserver<>() {
+        @Override
+        public void onNext(ChannelReply reply) {
+          for (ChannelAnswer answer : reply.getAnswersList()) {
+            (answer.getReply().hasError() ? errors : results).put(answer.getId(), answer.getReply());
+          }
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {}
+      });
+      requests.onNext(call(7, "sleep", "[500]"));
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> functions.running.get() == 1);
+      requests.onNext(call(7, "add", "[1,2]"));
+      requests.onNext(call(8, "add", "[1,2]"));
+
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> results.size() == 2 && errors.size() == 1);
+      assertThat(errors.get(7L).getError().getCode()).isEqualTo(io.easyremote.protocol.wire.ErrorCode.INVALID_REQUEST);
+      assertThat(errors.get(7L).getError().getMessage()).contains("already in flight");
+      assertThat(results.get(7L).getPayload().getData().toStringUtf8()).isEqualTo("\"worker\"");
+      assertThat(results.get(8L).getPayload().getData().toStringUtf8()).isEqualTo("3");
+      requests.onCompleted();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private static ChannelRequest call(long id, String function, String json) {
+    return ChannelRequest.newBuilder().setCall(ChannelCall.newBuilder().setId(id).setDeadlineMs(10_000)
+        .setRequest(CallRequest.newBuilder().setFunction(function)
+            .setPayload(Payload.newBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8(json))))).build();
+  }
+
+  private long channelCalls() throws Exception {
+    return (long) metric("easyremote_call_channel_calls_total");
+  }
+
+  private double metric(String name) throws Exception {
+    String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + cluster.address() + "/metrics"))
+        .build(), HttpResponse.BodyHandlers.ofString()).body();
+    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
+    assertThat(m.find()).as("%s in /metrics", name).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+}
