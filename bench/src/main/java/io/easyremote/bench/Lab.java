@@ -110,7 +110,16 @@ final class Lab implements AutoCloseable {
 
   /** A client of the gateway that the lab closes at the end. */
   Client client() {
-    Client client = Client.builder().gateway(gatewayAddress()).maxPayloadBytes(MAX_PAYLOAD).deadline(Duration.ofSeconds(60)).build();
+    return client(true);
+  }
+
+  /**
+   * The same, sending small calls on the gateway's call channel (the default) or, without it, each
+   * as a {@code Gateway.Call} of its own: the path before the channel, as a same-run baseline.
+   */
+  Client client(boolean callChannel) {
+    Client client = Client.builder().gateway(gatewayAddress()).maxPayloadBytes(MAX_PAYLOAD).deadline(Duration.ofSeconds(60))
+        .callChannel(callChannel).build();
     closeables.add(client);
     return client;
   }

@@ -44,10 +44,14 @@ final class LatencyScenario implements Scenario {
     }
   }
 
-  /** The three small-call paths: relayed (the product), direct gRPC, and NATS when available. */
+  /**
+   * The small-call paths: relayed (the product, on the call channel), relayed with a
+   * {@code Gateway.Call} per call (the path before the channel), direct gRPC, and NATS when available.
+   */
   static List<Caller> smallCallers(Lab lab) throws Exception {
     List<Caller> callers = new ArrayList<>();
     callers.add(RelayedCaller.text("relayed", lab.client(), SMALL));
+    callers.add(RelayedCaller.text("relayed, Call per call", lab.client(false), SMALL));
     callers.add(StubCaller.direct(lab.echoPort(), SMALL));
     if (lab.nats != null) {
       callers.add(new NatsCaller(lab.nats.url(), SMALL));
