@@ -292,6 +292,7 @@ public final class CallScheduler {
         throw new RegistrationException(ErrorCode.UNAVAILABLE, "The gateway is shutting down.");
       }
       replaced = table.add(session, sharing, clock.nanoTime());
+      dispatcher.nodeRegistered(session);
       dispatcher.enqueue(session, GatewayFrame.newBuilder().setWelcome(Welcome.newBuilder()
           .setSessionId(session.sessionId)
           .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis())
@@ -348,8 +349,14 @@ public final class CallScheduler {
 
   /** The node's stream ended: it stops receiving calls at once and its in-flight calls move on or fail with NODE_LOST. */
   public void onNodeGone(NodeSession session, String reason) {
-    if (!table.remove(session, clock.nanoTime())) {
-      return;
+    lock.lock();
+    try {
+      if (!table.remove(session, clock.nanoTime())) {
+        return;
+      }
+      dispatcher.nodeLost(session); // in the same step: no call sees its functions gone without waiting for them
+    } finally {
+      lock.unlock();
     }
     log.info("Node '{}' disconnected: {}", session.nodeId, reason);
     loss.lost(session, reason);

@@ -54,6 +54,17 @@ public record SchedulerSettings(
     return Math.max(5 * heartbeatInterval.toMillis(), 5000);
   }
 
+  /**
+   * How long calls to a function wait for a node to register again after its last node was lost
+   * (its stream broke, or it fell silent and was given up) before FUNCTION_NOT_FOUND: seven
+   * seconds, like the default registration grace (a node's longest reconnect backoff, 5 s
+   * jittered, plus a connection and its Hello), and never less than the node timeout. Each call
+   * still ends at its own deadline.
+   */
+  public long lostFunctionWaitMillis() {
+    return Math.max(7000, silenceLimitMillis());
+  }
+
   /** Silence after which a node is given up: the node timeout, and never less than three intervals. */
   public long silenceLimitMillis() {
     return Math.max(nodeTimeout.toMillis(), 3 * heartbeatInterval.toMillis());
