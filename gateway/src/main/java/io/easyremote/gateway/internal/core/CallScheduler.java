@@ -292,7 +292,6 @@ public final class CallScheduler {
         throw new RegistrationException(ErrorCode.UNAVAILABLE, "The gateway is shutting down.");
       }
       replaced = table.add(session, sharing, clock.nanoTime());
-      dispatcher.nodeRegistered(session);
       dispatcher.enqueue(session, GatewayFrame.newBuilder().setWelcome(Welcome.newBuilder()
           .setSessionId(session.sessionId)
           .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis())

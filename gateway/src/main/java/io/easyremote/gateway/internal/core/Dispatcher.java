@@ -359,10 +359,10 @@ final class Dispatcher {
 
   /**
    * The node was just taken out of the routing table without draining first (its stream broke, or
-   * it fell silent and was given up): calls to the functions nobody offers now wait in their
-   * queues for a node to register again, for {@link SchedulerSettings#lostFunctionWaitMillis()},
-   * instead of failing with FUNCTION_NOT_FOUND. Call it under the routing lock, in the same step
-   * as the removal, so that no call sees the function gone without the wait.
+   * it fell silent and was given up): for {@link SchedulerSettings#lostFunctionWaitMillis()}, a
+   * call to one of its functions that finds no node offering it waits in its queue for a node to
+   * register again instead of failing with FUNCTION_NOT_FOUND. Call it under the routing lock, in
+   * the same step as the removal, so that no call sees the function gone without the wait.
    */
   void nodeLost(NodeSession node) {
     lock.lock();
@@ -370,21 +370,11 @@ final class Dispatcher {
       if (closing || node.draining()) {
         return; // withdrawn on purpose: its functions are gone
       }
-      lostFunctions.lost(node, table, clock.nanoTime() + lostFunctionWaitNanos);
+      lostFunctions.lost(node, clock.nanoTime() + lostFunctionWaitNanos);
     } finally {
       lock.unlock();
     }
     clock.schedule(this::endLostFunctionWaits, lostFunctionWaitNanos);
-  }
-
-  /** A node registered: its functions are offered again, so nothing waits for them any more. */
-  void nodeRegistered(NodeSession node) {
-    lock.lock();
-    try {
-      lostFunctions.registered(node.functions.keySet());
-    } finally {
-      lock.unlock();
-    }
   }
 
   /**

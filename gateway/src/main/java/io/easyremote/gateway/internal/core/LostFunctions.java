@@ -2,17 +2,18 @@ package io.easyremote.gateway.internal.core;
 
 import io.easyremote.protocol.wire.FunctionSpec;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Functions whose last node was lost (its stream broke, or it fell silent and was given up) a
- * moment ago: until its wait ends, a call to one waits in its queue for a node to register again
- * instead of failing with FUNCTION_NOT_FOUND, as calls do during the registration grace after a
- * gateway restart. A node that drained away is not waited for: its functions were withdrawn.
+ * Functions a node was lost with a moment ago (its stream broke, or it fell silent and was given
+ * up): until the wait ends, a call to one that finds no node offering it waits in its queue for a
+ * node to register again instead of failing with FUNCTION_NOT_FOUND, as calls do during the
+ * registration grace after a gateway restart. It is recorded whether or not other nodes still
+ * offer the function then: they may leave next (drained, or lost too) before the lost node is back.
+ * A node that drained away is not waited for: its functions were withdrawn.
  *
  * <p>Each entry keeps the spec the lost node declared, so a waiting call passes the same checks
  * (streaming, the caller's grant) as when a node is there. Not thread-safe: used under the
@@ -23,12 +24,10 @@ final class LostFunctions {
 
   private final Map<String, Lost> byName = new HashMap<>();
 
-  /** The node's functions that no node offers any more now wait for one until {@code untilNanos}. */
-  void lost(NodeSession node, RoutingTable table, long untilNanos) {
+  /** Calls to the node's functions wait for a node, when none offers them, until {@code untilNanos}. */
+  void lost(NodeSession node, long untilNanos) {
     for (Map.Entry<String, FunctionSpec> e : node.functions.entrySet()) {
-      if (table.offering(e.getKey()).isEmpty()) {
-        byName.put(e.getKey(), new Lost(e.getValue(), untilNanos));
-      }
+      byName.put(e.getKey(), new Lost(e.getValue(), untilNanos));
     }
   }
 
@@ -36,13 +35,6 @@ final class LostFunctions {
   FunctionSpec awaited(String function, long nowNanos) {
     Lost lost = byName.get(function);
     return lost == null || nowNanos - lost.untilNanos() >= 0 ? null : lost.spec();
-  }
-
-  /** A node offers these functions again: nothing to wait for. */
-  void registered(Collection<String> functions) {
-    if (!byName.isEmpty()) {
-      byName.keySet().removeAll(functions);
-    }
   }
 
   /** Forgets the functions whose wait is over and returns their names. */

@@ -55,8 +55,9 @@ public record SchedulerSettings(
   }
 
   /**
-   * How long calls to a function wait for a node to register again after its last node was lost
-   * (its stream broke, or it fell silent and was given up) before FUNCTION_NOT_FOUND: seven
+   * How long after a node offering a function was lost (its stream broke, or it fell silent and
+   * was given up) calls to it that find no node wait for one to register again instead of
+   * failing with FUNCTION_NOT_FOUND: seven
    * seconds, like the default registration grace (a node's longest reconnect backoff, 5 s
    * jittered, plus a connection and its Hello), and never less than the node timeout. Each call
    * still ends at its own deadline.

@@ -177,6 +177,22 @@ class CallSchedulerTest {
   }
 
   @Test
+  void onNodeGone_nodeLostThenTheOtherDrainsAway_callsWaitForTheLostOne() throws Exception {
+    NodeSession lost = scheduler.register(hello("a", 1, fn("charge")), new CoreFixture.Frames());
+    NodeSession retired = scheduler.register(hello("b", 1, fn("charge")), new CoreFixture.Frames());
+    scheduler.onNodeGone(lost, "no frame for 10000 ms");
+    scheduler.onNodeDraining(retired);
+    scheduler.onNodeGone(retired, "it closed its stream");
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    scheduler.submit(unary("charge", Duration.ofSeconds(5)), outcome);
+    assertThat(outcome.completions).as("'a' is probably reconnecting: %s", outcome.error).isZero();
+
+    CoreFixture.Frames back = new CoreFixture.Frames();
+    scheduler.register(hello("a", 1, fn("charge")), back);
+    assertThat(back.kinds()).containsExactly(KindCase.WELCOME, KindCase.INVOKE);
+  }
+
+  @Test
   void onNodeGone_anotherNodeStillOffersIt_callsGoThere() throws Exception {
     NodeSession lost = scheduler.register(hello("a", 1, fn("charge")), new CoreFixture.Frames());
     CoreFixture.Frames other = new CoreFixture.Frames();
