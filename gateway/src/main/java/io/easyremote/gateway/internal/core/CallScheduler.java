@@ -348,8 +348,14 @@ public final class CallScheduler {
 
   /** The node's stream ended: it stops receiving calls at once and its in-flight calls move on or fail with NODE_LOST. */
   public void onNodeGone(NodeSession session, String reason) {
-    if (!table.remove(session, clock.nanoTime())) {
-      return;
+    lock.lock();
+    try {
+      if (!table.remove(session, clock.nanoTime())) {
+        return;
+      }
+      dispatcher.nodeLost(session); // in the same step: no call sees its functions gone without waiting for them
+    } finally {
+      lock.unlock();
     }
     log.info("Node '{}' disconnected: {}", session.nodeId, reason);
     loss.lost(session, reason);

@@ -42,6 +42,9 @@ final class Dispatcher {
   @GuardedBy("lock")
   private final FailoverBudget failoverBudget;
   @GuardedBy("lock")
+  private final LostFunctions lostFunctions = new LostFunctions();
+  private final long lostFunctionWaitNanos;
+  @GuardedBy("lock")
   private int inFlight;
   @GuardedBy("lock")
   private boolean closing;
@@ -56,6 +59,7 @@ final class Dispatcher {
     this.clock = clock;
     this.grace = new RegistrationGrace(lock, clock, settings.registrationGrace());
     this.maxPayloadBytes = settings.maxPayloadBytes();
+    this.lostFunctionWaitNanos = TimeUnit.MILLISECONDS.toNanos(settings.lostFunctionWaitMillis());
     this.queues = new CallQueues(settings.maxQueuedCallsPerFunction());
     this.picker = new NodePicker(settings.defaultStrategy());
     this.failoverBudget = new FailoverBudget(0.2, 10, 100, clock.nanoTime());
@@ -90,19 +94,20 @@ final class Dispatcher {
         if (grace.active() && call.request.pinnedNode() == null && queues.offer(call)) {
           return null; // just started: its node is probably still reconnecting
         }
+        FunctionSpec lost = call.request.pinnedNode() == null ? lostFunctions.awaited(function, clock.nanoTime()) : null;
+        if (lost != null) { // its nodes were lost a moment ago: they are probably reconnecting
+          Error refused = admit(call, lost);
+          if (refused != null) {
+            return refused;
+          }
+          return queues.offer(call) ? null : Errors.overloaded(function, queues.size(function), NodePicker.retryAfterMillis(offering));
+        }
         return Errors.functionNotFound(function, table.visibleTo(call.request.grant()));
       }
       FunctionSpec spec = offering.get(0).functions.get(function);
-      if (spec.getStreaming() && !call.request.stream()) {
-        return Errors.of(ErrorCode.INVALID_REQUEST, "'" + function + "' is a streaming function: call it as a stream "
-            + "(Client.stream, gRPC CallStream, or Server-Sent Events over HTTP).");
-      }
-      if (!call.admitted()) {
-        Error denied = call.request.grant().admit(function, spec);
-        if (denied != null) {
-          return denied;
-        }
-        call.admit();
+      Error refused = admit(call, spec);
+      if (refused != null) {
+        return refused;
       }
       String pinned = call.request.pinnedNode();
       if (pinned != null && table.node(pinned) == null && forwarding.take(call)) {
@@ -127,6 +132,24 @@ final class Dispatcher {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Why the call may not run {@code spec} (a streaming function called as unary, the caller's grant); null when it may. */
+  @GuardedBy("lock")
+  private Error admit(PendingCall call, FunctionSpec spec) {
+    String function = call.function();
+    if (spec.getStreaming() && !call.request.stream()) {
+      return Errors.of(ErrorCode.INVALID_REQUEST, "'" + function + "' is a streaming function: call it as a stream "
+          + "(Client.stream, gRPC CallStream, or Server-Sent Events over HTTP).");
+    }
+    if (!call.admitted()) {
+      Error denied = call.request.grant().admit(function, spec);
+      if (denied != null) {
+        return denied;
+      }
+      call.admit();
+    }
+    return null;
   }
 
   /** Calls to and from the other gateways of a cluster. */
@@ -325,6 +348,52 @@ final class Dispatcher {
       for (PendingCall call : unknown) {
         call.state(PendingCall.State.DONE);
         errors.add(Errors.functionNotFound(call.function(), table.visibleTo(call.request.grant())));
+      }
+    } finally {
+      lock.unlock();
+    }
+    for (int i = 0; i < unknown.size(); i++) {
+      unknown.get(i).fail(errors.get(i));
+    }
+  }
+
+  /**
+   * The node was just taken out of the routing table without draining first (its stream broke, or
+   * it fell silent and was given up): for {@link SchedulerSettings#lostFunctionWaitMillis()}, a
+   * call to one of its functions that finds no node offering it waits in its queue for a node to
+   * register again instead of failing with FUNCTION_NOT_FOUND. Call it under the routing lock, in
+   * the same step as the removal, so that no call sees the function gone without the wait.
+   */
+  void nodeLost(NodeSession node) {
+    lock.lock();
+    try {
+      if (closing || node.draining()) {
+        return; // withdrawn on purpose: its functions are gone
+      }
+      lostFunctions.lost(node, clock.nanoTime() + lostFunctionWaitNanos);
+    } finally {
+      lock.unlock();
+    }
+    clock.schedule(this::endLostFunctionWaits, lostFunctionWaitNanos);
+  }
+
+  /**
+   * Calls that waited for a lost function's nodes in vain fail as unknown when its wait is over
+   * (those that never reached a node; a call moved off a lost node waits until its deadline).
+   */
+  void endLostFunctionWaits() {
+    List<PendingCall> unknown = List.of();
+    List<Error> errors = new ArrayList<>();
+    lock.lock();
+    try {
+      List<String> over = lostFunctions.expire(clock.nanoTime());
+      if (!over.isEmpty() && !grace.active()) {
+        unknown = queues.removeWhere(call -> over.contains(call.function()) && call.attempts() == 0
+            && table.offering(call.function()).isEmpty());
+        for (PendingCall call : unknown) {
+          call.state(PendingCall.State.DONE);
+          errors.add(Errors.functionNotFound(call.function(), table.visibleTo(call.request.grant())));
+        }
       }
     } finally {
       lock.unlock();

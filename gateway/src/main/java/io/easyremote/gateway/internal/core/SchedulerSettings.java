@@ -54,6 +54,18 @@ public record SchedulerSettings(
     return Math.max(5 * heartbeatInterval.toMillis(), 5000);
   }
 
+  /**
+   * How long after a node offering a function was lost (its stream broke, or it fell silent and
+   * was given up) calls to it that find no node wait for one to register again instead of
+   * failing with FUNCTION_NOT_FOUND: seven
+   * seconds, like the default registration grace (a node's longest reconnect backoff, 5 s
+   * jittered, plus a connection and its Hello), and never less than the node timeout. Each call
+   * still ends at its own deadline.
+   */
+  public long lostFunctionWaitMillis() {
+    return Math.max(7000, silenceLimitMillis());
+  }
+
   /** Silence after which a node is given up: the node timeout, and never less than three intervals. */
   public long silenceLimitMillis() {
     return Math.max(nodeTimeout.toMillis(), 3 * heartbeatInterval.toMillis());

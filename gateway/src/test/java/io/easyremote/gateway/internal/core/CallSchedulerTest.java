@@ -134,4 +134,71 @@ class CallSchedulerTest {
     assertThat(outcome.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED);
     assertThat(clock.pending()).as("only the health check is scheduled").isEqualTo(1);
   }
+
+  @Test
+  void onNodeGone_lastNodeOfAFunctionLost_callsWaitForItToRegisterAgain() throws Exception {
+    NodeSession lost = scheduler.register(hello("a", 1, fn("charge")), new CoreFixture.Frames());
+    scheduler.onNodeGone(lost, "its stream broke (CANCELLED)");
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    scheduler.submit(unary("charge", Duration.ofSeconds(5)), outcome);
+    assertThat(outcome.completions).as("no FUNCTION_NOT_FOUND while its node reconnects: %s", outcome.error).isZero();
+    assertThat(scheduler.queued()).isEqualTo(1);
+
+    CoreFixture.Frames back = new CoreFixture.Frames();
+    scheduler.register(hello("a", 1, fn("charge")), back);
+    assertThat(back.kinds()).containsExactly(KindCase.WELCOME, KindCase.INVOKE);
+  }
+
+  @Test
+  void onNodeGone_lostNodeNeverComesBack_waitingCallsFailAsUnknownWhenTheWaitEnds() throws Exception {
+    NodeSession lost = scheduler.register(hello("a", 1, fn("charge")), new CoreFixture.Frames());
+    scheduler.onNodeGone(lost, "no frame for 10000 ms");
+    CoreFixture.Outcome waiting = new CoreFixture.Outcome();
+    scheduler.submit(unary("charge", Duration.ofSeconds(60)), waiting);
+
+    clock.forward(Duration.ofMillis(CoreFixture.settings().lostFunctionWaitMillis() - 1));
+    assertThat(waiting.completions).isZero();
+    clock.forward(Duration.ofMillis(1));
+    assertThat(waiting.code()).as("long before its deadline").isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
+    CoreFixture.Outcome later = new CoreFixture.Outcome();
+    scheduler.submit(unary("charge", Duration.ofSeconds(60)), later);
+    assertThat(later.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
+    assertThat(scheduler.queued()).isZero();
+  }
+
+  @Test
+  void onNodeGone_afterDraining_callsFailAsUnknownAtOnce() throws Exception {
+    NodeSession retired = scheduler.register(hello("a", 1, fn("charge")), new CoreFixture.Frames());
+    scheduler.onNodeDraining(retired);
+    scheduler.onNodeGone(retired, "it closed its stream");
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    scheduler.submit(unary("charge", Duration.ofSeconds(5)), outcome);
+    assertThat(outcome.code()).as("its functions were withdrawn, not lost").isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
+  }
+
+  @Test
+  void onNodeGone_nodeLostThenTheOtherDrainsAway_callsWaitForTheLostOne() throws Exception {
+    NodeSession lost = scheduler.register(hello("a", 1, fn("charge")), new CoreFixture.Frames());
+    NodeSession retired = scheduler.register(hello("b", 1, fn("charge")), new CoreFixture.Frames());
+    scheduler.onNodeGone(lost, "no frame for 10000 ms");
+    scheduler.onNodeDraining(retired);
+    scheduler.onNodeGone(retired, "it closed its stream");
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    scheduler.submit(unary("charge", Duration.ofSeconds(5)), outcome);
+    assertThat(outcome.completions).as("'a' is probably reconnecting: %s", outcome.error).isZero();
+
+    CoreFixture.Frames back = new CoreFixture.Frames();
+    scheduler.register(hello("a", 1, fn("charge")), back);
+    assertThat(back.kinds()).containsExactly(KindCase.WELCOME, KindCase.INVOKE);
+  }
+
+  @Test
+  void onNodeGone_anotherNodeStillOffersIt_callsGoThere() throws Exception {
+    NodeSession lost = scheduler.register(hello("a", 1, fn("charge")), new CoreFixture.Frames());
+    CoreFixture.Frames other = new CoreFixture.Frames();
+    scheduler.register(hello("b", 1, fn("charge")), other);
+    scheduler.onNodeGone(lost, "its stream broke (CANCELLED)");
+    scheduler.submit(unary("charge", Duration.ofSeconds(5)), new CoreFixture.Outcome());
+    assertThat(other.kinds()).containsExactly(KindCase.WELCOME, KindCase.INVOKE);
+  }
 }
