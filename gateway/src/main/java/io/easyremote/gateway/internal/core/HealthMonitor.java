@@ -69,7 +69,7 @@ final class HealthMonitor {
   void check() {
     long now = clock.millis();
     // A check that runs late means this process was starved (GC, CPU): silence may be ours, so
-    // no calls are given up in this round.
+    // no calls and no nodes are given up in this round.
     // Calls are given up only half an interval after the process is running normally again: the
     // frames that arrived meanwhile must be read first.
     long interval = settings.heartbeatInterval().toMillis();
@@ -89,7 +89,9 @@ final class HealthMonitor {
         long heard = live.lastHeardMillis();
         long silence = now - heard;
         if (silence > limit) {
-          silent.add(node);
+          if (!gatewayStarved) { // silence that may be our own: give the node half an interval to be heard first
+            silent.add(node);
+          }
           continue;
         }
         if (silence > interval && live.pingIfUnpinged(heard, now)) {

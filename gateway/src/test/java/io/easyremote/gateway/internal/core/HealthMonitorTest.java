@@ -107,6 +107,19 @@ class HealthMonitorTest {
   }
 
   @Test
+  void gatewayStarvedPastTheNodeTimeout_givesUpNoNodeUntilItRanNormallyForHalfAnInterval() {
+    advance(Duration.ofMillis(1300));
+    fx.clock.jump(Duration.ofSeconds(12)); // this process stalled past the 10 s node timeout
+    advance(Duration.ofMillis(400)); // within half an interval of the stall: silence that may be ours
+    assertThat(gone).isEmpty();
+    assertThat(table.node("alive")).as("a node that kept sending stays").isNotNull();
+
+    advance(Duration.ofMillis(400)); // running normally for over half an interval, and still silent
+    assertThat(gone).containsExactly("silent");
+    assertThat(table.node("alive")).isNotNull();
+  }
+
+  @Test
   void nodeThatKeepsSendingFrames_isNeverSuspect() {
     for (int i = 0; i < 200; i++) { // 10 s
       silent.session().heard();
