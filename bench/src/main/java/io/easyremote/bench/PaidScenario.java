@@ -8,16 +8,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * Scenario 13: the cost of credits. Two gateways side by side, each with one node: one with credits
- * on (SQLite ledger and metering, a priced {@code echo}, every call reserved, settled with a 10%
- * operator fee and metered), one the same relay with credits off. 8, 32 and 128 closed-loop callers
- * on each (128 saturate both: the ratio there is what each paid call costs), rounds alternated; the ledger is audited at the end.
+ * Scenario 13: the cost of credits. Four gateways side by side, each with one node: three with credits
+ * on (SQLite ledger and metering, a priced {@code echo}, every call charged with a 10% operator fee
+ * and metered; results after the charge commits, before it, and after it with the store's
+ * {@code synchronous=NORMAL}), one the same relay with credits off. 8, 32 and 128 closed-loop
+ * callers on each, rounds alternated; the CPU each path's gateway and node spent per call and what
+ * the store writer did are read around each round; the ledgers are audited at the end.
  */
 final class PaidScenario implements Scenario {
+  private static final String NORMAL = "paid, sync normal";
   @Override
   public String id() {
     return "paid";
@@ -26,7 +31,7 @@ final class PaidScenario implements Scenario {
   @Override
   public Section run(Lab lab, Settings settings) throws Exception {
     Section section = new Section(id(), "13. Paid calls: credits on against the same relay with credits off (32 B, closed loop)",
-        "callers", "path", "calls/s", "p50 µs", "p99 µs", "÷ free calls/s");
+        "callers", "path", "calls/s", "p50 µs", "p99 µs", "÷ free calls/s", "gateway CPU µs/call", "node CPU µs/call");
     Path state = Files.createTempDirectory("bench-paid");
     String mb = Integer.toString(Lab.MAX_PAYLOAD);
     List<AutoCloseable> open = new ArrayList<>();
@@ -38,39 +43,59 @@ final class PaidScenario implements Scenario {
       Path earlyState = Files.createTempDirectory("bench-paid-early");
       ChildJvm earlyGateway = track(open, ChildJvm.start(settings.logDir(), settings.gatewayJvmOptions(), "gateway", mb, "1000",
           "sqlite:" + earlyState, "credits-early"));
+      Path normalState = Files.createTempDirectory("bench-paid-normal");
+      ChildJvm normalGateway = track(open, ChildJvm.start(settings.logDir(), settings.gatewayJvmOptions(), "gateway", mb, "1000",
+          "sqlite:" + normalState, "credits", "normal"));
       ChildJvm freeGateway = track(open, ChildJvm.start(settings.logDir(), settings.gatewayJvmOptions(), "gateway", mb, "1000"));
-      track(open, ChildJvm.start(settings.logDir(), settings.nodeJvmOptions(), "node", "127.0.0.1:" + paidGateway.ready("port"),
-          "paid-node", "256", "paid"));
-      track(open, ChildJvm.start(settings.logDir(), settings.nodeJvmOptions(), "node", "127.0.0.1:" + freeGateway.ready("port"),
-          "free-node", "256"));
-      track(open, ChildJvm.start(settings.logDir(), settings.nodeJvmOptions(), "node", "127.0.0.1:" + earlyGateway.ready("port"),
-          "early-node", "256", "paid"));
+      ChildJvm paidNode = track(open, ChildJvm.start(settings.logDir(), settings.nodeJvmOptions(), "node",
+          "127.0.0.1:" + paidGateway.ready("port"), "paid-node", "256", "paid"));
+      ChildJvm freeNode = track(open, ChildJvm.start(settings.logDir(), settings.nodeJvmOptions(), "node",
+          "127.0.0.1:" + freeGateway.ready("port"), "free-node", "256"));
+      ChildJvm earlyNode = track(open, ChildJvm.start(settings.logDir(), settings.nodeJvmOptions(), "node",
+          "127.0.0.1:" + earlyGateway.ready("port"), "early-node", "256", "paid"));
+      ChildJvm normalNode = track(open, ChildJvm.start(settings.logDir(), settings.nodeJvmOptions(), "node",
+          "127.0.0.1:" + normalGateway.ready("port"), "normal-node", "256", "paid"));
+      Map<String, Probe> probes = Map.of(NORMAL, new Probe(normalGateway, normalNode), "paid", new Probe(paidGateway, paidNode), "paid, early results", new Probe(earlyGateway, earlyNode),
+          "free", new Probe(freeGateway, freeNode));
       Client paid = track(open, Client.builder().gateway("127.0.0.1:" + paidGateway.ready("port")).apiKey(PaidAccess.CALLER_KEY)
           .deadline(Duration.ofSeconds(60)).build());
       Client early = track(open, Client.builder().gateway("127.0.0.1:" + earlyGateway.ready("port")).apiKey(PaidAccess.CALLER_KEY)
           .deadline(Duration.ofSeconds(60)).build());
+      Client normal = track(open, Client.builder().gateway("127.0.0.1:" + normalGateway.ready("port")).apiKey(PaidAccess.CALLER_KEY)
+          .deadline(Duration.ofSeconds(60)).build());
       Client free = track(open, Client.builder().gateway("127.0.0.1:" + freeGateway.ready("port")).deadline(Duration.ofSeconds(60)).build());
       callers.add(RelayedCaller.text("paid", paid, LatencyScenario.SMALL));
       callers.add(RelayedCaller.text("paid, early results", early, LatencyScenario.SMALL));
+      callers.add(RelayedCaller.text(NORMAL, normal, LatencyScenario.SMALL));
       callers.add(RelayedCaller.text("free", free, LatencyScenario.SMALL));
       Rounds.warmUp(callers, settings.jitWarmup().dividedBy(2));
       for (int n : List.of(8, 32, 128)) {
         Medians m = new Medians();
+        Map<String, Use> uses = new LinkedHashMap<>();
         for (int r = 0; r < settings.throughputRounds() * 2; r++) {
           for (Caller c : Rounds.rotated(callers, r)) {
+            Probe probe = probes.get(c.name());
+            Use before = probe.read();
             Sample sample = Load.closedLoop(c, n, settings.throughputWindow());
+            uses.merge(c.name(), probe.read().minus(before).withCalls(sample.calls()), Use::plus);
             m.add(c.name(), sample);
             errors += sample.errors();
           }
         }
         for (Caller c : callers) {
+          Use use = uses.get(c.name());
           section.row(n, c.name(), m.median(c.name(), Sample::callsPerSecond), m.median(c.name(), Sample::p50Micros),
-              m.median(c.name(), Sample::p99Micros), m.ratio(c.name(), "free", Sample::callsPerSecond));
+              m.median(c.name(), Sample::p99Micros), m.ratio(c.name(), "free", Sample::callsPerSecond),
+              use.perCallMicros(use.gatewayCpu), use.perCallMicros(use.nodeCpu));
+          if (use.writer[0] > 0) {
+            section.note(use.writerNote(n, c.name()));
+          }
         }
       }
-      for (ChildJvm g : List.of(paidGateway, earlyGateway)) {
+      for (ChildJvm g : List.of(paidGateway, earlyGateway, normalGateway)) {
         String audit = String.join(" ", g.ask("audit", Duration.ofSeconds(30)));
-        section.note("Ledger after the run (" + (g == paidGateway ? "paid" : "paid, early results") + "): " + audit);
+        section.note("Ledger after the run (" + (g == paidGateway ? "paid" : g == earlyGateway ? "paid, early results" : NORMAL) + "): "
+            + audit);
         if (!audit.contains("problems=[]")) {
           section.fail("the ledger's audit found problems: " + audit);
         }
@@ -94,8 +119,62 @@ final class PaidScenario implements Scenario {
         + "the charge is committed (group commit, synchronous=FULL). "
         + "Paid, early results: the same, with the result sent before the settlement is committed "
         + "(Gateway.builder().creditsSettleBeforeResult(false), --credits-early-results): a crash then may leave a seen call "
-        + "uncharged. Goal: paid ≥ 0.8 × free calls/s.");
+        + "uncharged. Paid, sync normal: the default path with the store's commits durable against a crash of the process, not "
+        + "of the machine (Gateway.builder().stateSync(SyncMode.NORMAL), --state-sync normal: SQLite synchronous=NORMAL, WAL). "
+        + "Goal: paid ≥ 0.8 × free calls/s.");
     return section;
+  }
+
+  /** A path's gateway and node, whose CPU and store writer are read before and after each round. */
+  private record Probe(ChildJvm gateway, ChildJvm node) {
+    Use read() throws java.io.IOException, InterruptedException {
+      String[] w = gateway.ask("writer", Duration.ofSeconds(30));
+      long[] writer = new long[w.length];
+      for (int i = 0; i < w.length; i++) {
+        writer[i] = Long.parseLong(w[i]);
+      }
+      return new Use(0, System.nanoTime(), Procs.cpuNanos(gateway.pid()), Procs.cpuNanos(node.pid()),
+          Procs.threadCpuNanos(gateway.pid(), "easyremote-store-writer"), writer);
+    }
+  }
+
+  /** What a path used over rounds: calls, wall time, CPU of its gateway, node and store writer thread, the writer's statistics. */
+  private record Use(long calls, long wallNanos, long gatewayCpu, long nodeCpu, long writerCpu, long[] writer) {
+    Use minus(Use o) {
+      long[] w = new long[writer.length];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = writer[i] - o.writer[i];
+      }
+      return new Use(calls - o.calls, wallNanos - o.wallNanos, gatewayCpu - o.gatewayCpu, nodeCpu - o.nodeCpu, writerCpu - o.writerCpu, w);
+    }
+
+    Use plus(Use o) {
+      long[] w = new long[writer.length];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = writer[i] + o.writer[i];
+      }
+      return new Use(calls + o.calls, wallNanos + o.wallNanos, gatewayCpu + o.gatewayCpu, nodeCpu + o.nodeCpu, writerCpu + o.writerCpu, w);
+    }
+
+    Use withCalls(long calls) {
+      return new Use(calls, wallNanos, gatewayCpu, nodeCpu, writerCpu, writer);
+    }
+
+    double perCallMicros(long nanos) {
+      return calls == 0 ? Double.NaN : nanos / 1_000.0 / calls;
+    }
+
+    /** The store writer over these rounds: batches, wait for the commit, where its time went. */
+    String writerNote(int callers, String path) {
+      long batches = writer[0];
+      long writes = writer[1];
+      return String.format(Locale.ROOT, "Store writer, %d callers, %s: %.0f group commits/s, %.1f writes (%.1f calls) per commit; "
+              + "a write waits %.2f ms from queued to committed; per commit %.0f µs running writes, %.0f µs committing, %.0f µs "
+              + "completing; busy %.0f%% of the time, thread CPU %.0f µs per call",
+          callers, path, batches / (wallNanos / 1e9), (double) writes / batches, (double) calls / batches,
+          writer[2] / 1e6 / writes, writer[3] / 1e3 / batches, writer[4] / 1e3 / batches, writer[5] / 1e3 / batches,
+          100.0 * (writer[3] + writer[4] + writer[5]) / wallNanos, perCallMicros(writerCpu));
+    }
   }
 
   private static <T extends AutoCloseable> T track(List<AutoCloseable> open, T closeable) {

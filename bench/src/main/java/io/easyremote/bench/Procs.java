@@ -44,4 +44,29 @@ final class Procs {
       return -1;
     }
   }
+
+  /**
+   * The summed CPU time in nanoseconds of {@code pid}'s threads whose name starts with {@code prefix}
+   * (Linux keeps the first 15 characters), or -1 where {@code /proc} is not available.
+   */
+  static long threadCpuNanos(long pid, String prefix) {
+    String shown = prefix.length() > 15 ? prefix.substring(0, 15) : prefix;
+    try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      long sum = 0;
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          if (Files.readString(task.resolve("comm")).strip().startsWith(shown)) {
+            String stat = Files.readString(task.resolve("stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            sum += (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 1_000_000_000L / TICKS_PER_SECOND;
+          }
+        } catch (IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
 }

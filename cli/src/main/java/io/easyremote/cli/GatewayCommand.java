@@ -36,6 +36,11 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Keep durable state in PostgreSQL instead: jdbc:postgresql://host:port/db?user=..&password=.. (or EASYREMOTE_STATE_URL).")
   String stateUrl;
 
+  @Option(names = "--state-sync", paramLabel = "full|normal", defaultValue = "full", converter = SyncModeConverter.class,
+      description = "How far each commit of the state store is made durable: full (default: on disk, survives a power loss) or normal "
+          + "(survives a crash of the gateway's process only; faster). See docs/credits.md.")
+  io.easyremote.store.SyncMode stateSync;
+
   @Option(names = "--credits-operator", paramLabel = "ACCOUNT",
       description = "Charge for functions that have a price; the routing fee goes to ACCOUNT. Needs --state or --state-url.")
   String creditsOperator;
@@ -85,6 +90,7 @@ final class GatewayCommand implements Callable<Integer> {
     } else if (state != null) {
       builder.state(state);
     }
+    builder.stateSync(stateSync);
     if (creditsOperator != null) {
       builder.credits(creditsOperator, creditsFeeBasisPoints).creditsSettleBeforeResult(!creditsEarlyResults);
     }
@@ -116,5 +122,17 @@ final class GatewayCommand implements Callable<Integer> {
     System.out.flush();
     gateway.awaitTermination();
     return 0;
+  }
+
+  /** {@code full} or {@code normal}, case-insensitively. */
+  static final class SyncModeConverter implements picocli.CommandLine.ITypeConverter<io.easyremote.store.SyncMode> {
+    @Override
+    public io.easyremote.store.SyncMode convert(String value) {
+      try {
+        return io.easyremote.store.SyncMode.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
   }
 }

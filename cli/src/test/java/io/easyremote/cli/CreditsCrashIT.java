@@ -82,6 +82,14 @@ class CreditsCrashIT {
     crashAndRecover("SQLite", () -> Store.sqlite(state), "--state", state.toString());
   }
 
+  /** {@code --state-sync normal}: commits are not flushed to disk, yet a crash of the process loses none of them. */
+  @Test
+  @Timeout(300)
+  void killNine_onSqliteSyncNormal_conservationHolds_everySuccessChargedOnce() throws Exception {
+    Path state = Files.createTempDirectory("easyremote-credits-crash-sqlite-normal");
+    crashAndRecover("SQLite, sync normal", () -> Store.sqlite(state), "--state", state.toString(), "--state-sync", "normal");
+  }
+
   @Test
   @Timeout(300)
   void killNine_onPostgres_conservationHolds_everySuccessChargedOnce() throws Exception {

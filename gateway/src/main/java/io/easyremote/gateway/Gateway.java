@@ -112,7 +112,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Where durable state lives and how jobs are kept (null state and URL: no jobs); which origins may use /mcp. */
   private record JobConfig(java.nio.file.Path state, String stateJdbcUrl, Duration jobRetention, Duration jobTimeout,
-      int maxJobResultBytes, int maxStoredJobs, int maxRunningJobs, List<String> mcpAllowedOrigins) {}
+      int maxJobResultBytes, int maxStoredJobs, int maxRunningJobs, List<String> mcpAllowedOrigins, io.easyremote.store.SyncMode stateSync) {}
 
   private Gateway(Config config) {
     this.config = config;
@@ -298,7 +298,7 @@ public final class Gateway implements AutoCloseable {
     }
     Store store;
     try {
-      store = j.stateJdbcUrl() != null ? Store.postgres(j.stateJdbcUrl(), null, null) : Store.sqlite(j.state());
+      store = j.stateJdbcUrl() != null ? Store.postgres(j.stateJdbcUrl(), null, null, j.stateSync()) : Store.sqlite(j.state(), j.stateSync());
     } catch (StoreException e) {
       throw new IllegalStateException("Cannot open the state store: " + e.getMessage(), e);
     }
@@ -488,6 +488,7 @@ public final class Gateway implements AutoCloseable {
     private java.nio.file.Path tlsPrivateKey;
     private java.nio.file.Path state;
     private String stateJdbcUrl;
+    private io.easyremote.store.SyncMode stateSync = io.easyremote.store.SyncMode.FULL;
     private Duration jobRetention = Duration.ofHours(24);
     private Duration jobTimeout = Duration.ofHours(1);
     private int maxJobResultBytes = 16 << 20;
@@ -568,6 +569,18 @@ public final class Gateway implements AutoCloseable {
      */
     public Builder state(java.nio.file.Path dir) {
       this.state = Objects.requireNonNull(dir, "dir");
+      return this;
+    }
+
+    /**
+     * How far the state store makes each commit durable before what waits on it goes on (a paid
+     * call's result, an accepted job): {@code FULL} (the default) on disk, surviving a power loss;
+     * {@code NORMAL} safe from a crash of the gateway's process only, several times faster per
+     * commit (SQLite {@code synchronous=NORMAL} in WAL mode; PostgreSQL {@code synchronous_commit=off}).
+     * See docs/credits.md ("Durability of commits").
+     */
+    public Builder stateSync(io.easyremote.store.SyncMode sync) {
+      this.stateSync = Objects.requireNonNull(sync, "sync");
       return this;
     }
 
@@ -933,7 +946,7 @@ public final class Gateway implements AutoCloseable {
           heartbeatInterval, nodeTimeout, drainTimeout, streamBufferItems, ioThreads, defaultStrategy, warmup, ejectAfterFailures,
           ejectBackoff, registrationGrace, ownershipHold, helloTimeout, insecure, access, tlsCertChain, tlsPrivateKey,
           new JobConfig(state, stateJdbcUrl, jobRetention, jobTimeout, maxJobResultBytes, maxStoredJobs, maxRunningJobs,
-              mcpAllowedOrigins),
+              mcpAllowedOrigins, stateSync),
           List.copyOf(corsOrigins), openTelemetry, otlpEndpoint,
           creditsOperator == null ? null : new CreditSettings(gatewayId, creditsOperator, creditsFeeBasisPoints,
               creditsSettleBeforeResult), cluster));

@@ -78,6 +78,11 @@ public final class Ledger {
     this.engine = new LedgerEngine(store, clock, store.dialect() == Dialect.POSTGRESQL);
   }
 
+  /** The store it writes to. */
+  public Store store() {
+    return store;
+  }
+
   // ---------------------------------------------------------------- ids
 
   /** The id of a call's reservation: {@code call:<callId>}. */

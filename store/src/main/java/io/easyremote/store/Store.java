@@ -32,8 +32,9 @@ import org.sqlite.SQLiteDataSource;
  * writer at a time, never makes them wait on each other's locks. Reads ({@link #read}) run on the
  * caller's thread on a pooled connection; SQLite's WAL lets them proceed while a batch commits.
  *
- * <p>SQLite runs with {@code synchronous=FULL}: a write whose future completed survives a crash of
- * the process and of the machine. Thread-safe; {@link #close()} finishes queued writes first.
+ * <p>By default ({@link SyncMode#FULL}) SQLite runs with {@code synchronous=FULL}: a write whose
+ * future completed survives a crash of the process and of the machine. With {@link SyncMode#NORMAL}
+ * it survives a crash of the process only. Thread-safe; {@link #close()} finishes queued writes first.
  */
 public final class Store implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Store.class);
@@ -44,22 +45,36 @@ public final class Store implements AutoCloseable {
   private final HikariDataSource pool;
   private final GroupCommit writer;
   private final String description;
+  private final SyncMode sync;
 
-  private Store(Dialect dialect, HikariDataSource pool, String description) {
+  private Store(Dialect dialect, HikariDataSource pool, String description, SyncMode sync) {
     this.dialect = dialect;
     this.pool = pool;
     this.description = description;
+    this.sync = sync;
     this.writer = new GroupCommit(pool, description);
   }
 
   /**
    * Opens (creating it if needed) {@code dir/easyremote.db}, an SQLite database in WAL mode, and
-   * migrates it.
+   * migrates it; every commit on disk ({@link SyncMode#FULL}).
    *
    * @throws StoreException when the directory or database cannot be created, opened or migrated
    */
   public static Store sqlite(Path dir) {
+    return sqlite(dir, SyncMode.FULL);
+  }
+
+  /**
+   * Opens (creating it if needed) {@code dir/easyremote.db}, an SQLite database in WAL mode, and
+   * migrates it; commits are made durable as {@code sync} says ({@code synchronous=FULL} or
+   * {@code NORMAL}).
+   *
+   * @throws StoreException when the directory or database cannot be created, opened or migrated
+   */
+  public static Store sqlite(Path dir, SyncMode sync) {
     Objects.requireNonNull(dir, "dir");
+    Objects.requireNonNull(sync, "sync");
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -68,7 +83,7 @@ public final class Store implements AutoCloseable {
     Path file = dir.resolve(SQLITE_FILE).toAbsolutePath();
     SQLiteConfig sqlite = new SQLiteConfig();
     sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    sqlite.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    sqlite.setSynchronous(sync == SyncMode.FULL ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
     sqlite.setBusyTimeout(10_000);
     sqlite.enforceForeignKeys(true);
     SQLiteDataSource source = new SQLiteDataSource(sqlite);
@@ -77,7 +92,7 @@ public final class Store implements AutoCloseable {
     config.setDataSource(source);
     config.setPoolName("easyremote-sqlite");
     config.setMaximumPoolSize(4);
-    return open(Dialect.SQLITE, config, "SQLite " + file);
+    return open(Dialect.SQLITE, config, "SQLite " + file, sync);
   }
 
   /**
@@ -89,7 +104,16 @@ public final class Store implements AutoCloseable {
    * @throws StoreException when the server cannot be reached or the schema cannot be migrated
    */
   public static Store postgres(String jdbcUrl, String user, String password) {
+    return postgres(jdbcUrl, user, password, SyncMode.FULL);
+  }
+
+  /**
+   * {@link #postgres(String, String, String)}, with commits made durable as {@code sync} says:
+   * {@link SyncMode#NORMAL} sets {@code synchronous_commit=off} on the store's sessions.
+   */
+  public static Store postgres(String jdbcUrl, String user, String password, SyncMode sync) {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+    Objects.requireNonNull(sync, "sync");
     if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
       throw new IllegalArgumentException("A state URL must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db): " + redact(jdbcUrl));
     }
@@ -105,10 +129,13 @@ public final class Store implements AutoCloseable {
     config.setPoolName("easyremote-postgresql");
     config.setMaximumPoolSize(8);
     config.setConnectionTimeout(10_000);
-    return open(Dialect.POSTGRESQL, config, "PostgreSQL " + redact(jdbcUrl));
+    if (sync == SyncMode.NORMAL) {
+      config.setConnectionInitSql("SET synchronous_commit = off");
+    }
+    return open(Dialect.POSTGRESQL, config, "PostgreSQL " + redact(jdbcUrl), sync);
   }
 
-  private static Store open(Dialect dialect, HikariConfig config, String description) {
+  private static Store open(Dialect dialect, HikariConfig config, String description, SyncMode sync) {
     config.setAutoCommit(true);
     // Migrations first, then the pool: a pool that cannot reach the database fails here, not on the first job.
     config.setInitializationFailTimeout(1);
@@ -129,13 +156,18 @@ public final class Store implements AutoCloseable {
       pool.close();
       throw new StoreException("Cannot migrate " + description + ": " + rootMessage(e), e);
     }
-    log.info("State store: {}", description);
-    return new Store(dialect, pool, description);
+    log.info("State store: {} (sync {})", description, sync.name().toLowerCase(java.util.Locale.ROOT));
+    return new Store(dialect, pool, description, sync);
   }
 
   /** Which database this is. */
   public Dialect dialect() {
     return dialect;
+  }
+
+  /** How far a commit is made durable before its write completes. */
+  public SyncMode sync() {
+    return sync;
   }
 
   /** What this store is, for logs: the kind and the file or URL (without credentials). */
@@ -167,6 +199,26 @@ public final class Store implements AutoCloseable {
     } catch (SQLException e) {
       throw new StoreException("Reading " + description + " failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * What the writer did since the store opened (successful batches only), for benchmarks and
+   * diagnostics.
+   *
+   * @param batches group commits
+   * @param writes {@link #write}s committed in them
+   * @param queuedToCommittedNanos summed over writes: from {@link #write} to its commit's end
+   * @param workNanos summed over batches: running the writes
+   * @param commitNanos summed over batches: the commits (on SQLite with {@code synchronous=FULL}, an fsync)
+   * @param completeNanos summed over batches: completing the writes' futures, and what runs on them
+   */
+  public record WriterStats(long batches, long writes, long queuedToCommittedNanos, long workNanos, long commitNanos,
+      long completeNanos) {}
+
+  /** What the writer did so far; see {@link WriterStats}. */
+  public WriterStats writerStats() {
+    long[] s = writer.stats();
+    return new WriterStats(s[0], s[1], s[2], s[3], s[4], s[5]);
   }
 
   /** Finishes queued writes, then closes every connection. Idempotent. */

@@ -198,6 +198,37 @@ class StoreTest extends OnBothDatabases {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PostgreSQL JDBC URL");
   }
 
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void syncMode_eachMode_reachesTheWriterAndTheReaders(Dialect dialect) {
+    for (SyncMode sync : SyncMode.values()) {
+      try (Store store = dialect == Dialect.SQLITE ? Store.sqlite(stateDir, sync) : postgres.open(sync)) {
+        assertThat(store.sync()).isEqualTo(sync);
+        SqlWork<String> setting = c -> {
+          String query = dialect == Dialect.SQLITE ? "PRAGMA synchronous" : "SHOW synchronous_commit";
+          try (var s = c.createStatement(); var r = s.executeQuery(query)) {
+            r.next();
+            return r.getString(1);
+          }
+        };
+        // SQLite: 2 = FULL, 1 = NORMAL; PostgreSQL: synchronous_commit on (the server's default) or off.
+        String expected = dialect == Dialect.SQLITE ? (sync == SyncMode.FULL ? "2" : "1") : (sync == SyncMode.FULL ? "on" : "off");
+        assertThat(store.writeNow(setting)).as("%s %s, the writer's connection", dialect, sync).isEqualTo(expected);
+        assertThat(store.read(setting)).as("%s %s, a reader's connection", dialect, sync).isEqualTo(expected);
+        store.writeNow(c -> { jobs.insert(c, job(id("sync"), "gw")); return null; });
+        assertThat(store.writerStats().batches()).isPositive();
+        assertThat(store.writerStats().writes()).isGreaterThanOrEqualTo(store.writerStats().batches());
+      }
+    }
+  }
+
+  @Test
+  void syncMode_parse_acceptsFullAndNormal_refusesOthers() {
+    assertThat(SyncMode.parse("full")).isEqualTo(SyncMode.FULL);
+    assertThat(SyncMode.parse("NORMAL")).isEqualTo(SyncMode.NORMAL);
+    assertThatThrownBy(() -> SyncMode.parse("off")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'full' or 'normal'");
+  }
+
   @Test
   void write_afterClose_failsWithStoreException() {
     Store store = Store.sqlite(stateDir);

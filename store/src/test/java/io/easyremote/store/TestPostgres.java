@@ -50,6 +50,10 @@ final class TestPostgres implements AutoCloseable {
     return Store.postgres(url, user, password);
   }
 
+  Store open(SyncMode sync) {
+    return Store.postgres(url, user, password, sync);
+  }
+
   @Override
   public void close() throws IOException, InterruptedException {
     Process p = new ProcessBuilder(List.of(script.toString(), "stop", dir)).inheritIO().start();

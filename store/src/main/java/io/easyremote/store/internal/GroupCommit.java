@@ -23,13 +23,20 @@ public final class GroupCommit implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
   private static final int MAX_BATCH = 256;
 
-  private record Op<T>(SqlWork<T> work, CompletableFuture<T> done) {}
+  private record Op<T>(SqlWork<T> work, CompletableFuture<T> done, long queuedNanos) {}
 
   private final DataSource source;
   private final String description;
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean closed;
+  // Statistics, written by the writer thread only (volatile so that stats() sees them).
+  private volatile long batches;
+  private volatile long writes;
+  private volatile long waitNanos;
+  private volatile long workNanos;
+  private volatile long commitNanos;
+  private volatile long completeNanos;
 
   public GroupCommit(DataSource source, String description) {
     this.source = source;
@@ -46,7 +53,7 @@ public final class GroupCommit implements AutoCloseable {
       done.completeExceptionally(new StoreException("The store " + description + " is closed", null));
       return done;
     }
-    queue.add(new Op<>(work, done));
+    queue.add(new Op<>(work, done, System.nanoTime()));
     return done;
   }
 
@@ -77,12 +84,15 @@ public final class GroupCommit implements AutoCloseable {
 
   private void runBatch(List<Op<?>> batch) {
     List<Object> values = new ArrayList<>(batch.size());
+    long started = System.nanoTime();
+    long committing = started;
     try (Connection c = source.getConnection()) {
       c.setAutoCommit(false);
       try {
         for (Op<?> op : batch) {
           values.add(op.work.run(c));
         }
+        committing = System.nanoTime();
         c.commit();
       } catch (SQLException | RuntimeException e) {
         rollback(c);
@@ -106,9 +116,29 @@ public final class GroupCommit implements AutoCloseable {
       }
       return;
     }
+    long committed = System.nanoTime();
+    long waited = 0;
+    for (Op<?> op : batch) {
+      waited += committed - op.queuedNanos;
+    }
     for (int i = 0; i < batch.size(); i++) {
       complete(batch.get(i), values.get(i));
     }
+    batches++;
+    writes += batch.size();
+    waitNanos += waited;
+    workNanos += committing - started;
+    commitNanos += committed - committing;
+    completeNanos += System.nanoTime() - committed;
+  }
+
+  /**
+   * What the writer did so far: batches committed, writes in them, and nanoseconds summed over
+   * writes from queueing to commit, and over batches spent running the writes, committing, and
+   * completing the writes' futures (what waits on them runs then, on this thread).
+   */
+  public long[] stats() {
+    return new long[] {batches, writes, waitNanos, workNanos, commitNanos, completeNanos};
   }
 
   @SuppressWarnings("unchecked")
