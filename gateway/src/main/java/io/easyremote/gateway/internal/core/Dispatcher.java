@@ -339,22 +339,27 @@ final class Dispatcher {
 
   /** The start-up grace is over: calls still waiting for a function nobody offers fail as unknown. */
   void endGrace() {
-    List<PendingCall> unknown;
-    List<Error> errors = new ArrayList<>();
+    List<Runnable> failures;
     lock.lock();
     try {
       grace.end();
-      unknown = queues.removeWhere(call -> table.offering(call.function()).isEmpty());
-      for (PendingCall call : unknown) {
-        call.state(PendingCall.State.DONE);
-        errors.add(Errors.functionNotFound(call.function(), table.visibleTo(call.request.grant())));
-      }
+      failures = takeAsUnknown(call -> table.offering(call.function()).isEmpty());
     } finally {
       lock.unlock();
     }
-    for (int i = 0; i < unknown.size(); i++) {
-      unknown.get(i).fail(errors.get(i));
+    failures.forEach(Runnable::run);
+  }
+
+  /** Takes the queued calls {@code which} selects out of their queues; the result fails each as unknown (run it unlocked). */
+  @GuardedBy("lock")
+  private List<Runnable> takeAsUnknown(java.util.function.Predicate<PendingCall> which) {
+    List<Runnable> failures = new ArrayList<>();
+    for (PendingCall call : queues.removeWhere(which)) {
+      call.state(PendingCall.State.DONE);
+      Error unknown = Errors.functionNotFound(call.function(), table.visibleTo(call.request.grant()));
+      failures.add(() -> call.fail(unknown));
     }
+    return failures;
   }
 
   /**
@@ -382,25 +387,18 @@ final class Dispatcher {
    * (those that never reached a node; a call moved off a lost node waits until its deadline).
    */
   void endLostFunctionWaits() {
-    List<PendingCall> unknown = List.of();
-    List<Error> errors = new ArrayList<>();
+    List<Runnable> failures = List.of();
     lock.lock();
     try {
       List<String> over = lostFunctions.expire(clock.nanoTime());
       if (!over.isEmpty() && !grace.active()) {
-        unknown = queues.removeWhere(call -> over.contains(call.function()) && call.attempts() == 0
+        failures = takeAsUnknown(call -> over.contains(call.function()) && call.attempts() == 0
             && table.offering(call.function()).isEmpty());
-        for (PendingCall call : unknown) {
-          call.state(PendingCall.State.DONE);
-          errors.add(Errors.functionNotFound(call.function(), table.visibleTo(call.request.grant())));
-        }
       }
     } finally {
       lock.unlock();
     }
-    for (int i = 0; i < unknown.size(); i++) {
-      unknown.get(i).fail(errors.get(i));
-    }
+    failures.forEach(Runnable::run);
   }
 
   /** Slots of a lost node were freed without an answer. */
