@@ -48,13 +48,18 @@ public final class CallChannel {
    * small calls, where on the channel a big upload would hold the calls behind it.
    */
   public static final int MAX_REQUEST_BYTES = 64 << 10;
+  /**
+   * Calls in flight on the channel beyond which more go as {@code Gateway.Call}: below the
+   * gateway's 10,000 per stream, which also counts calls cancelled here and not yet there.
+   */
+  static final int MAX_IN_FLIGHT = 8_192;
 
   private final GatewayChannel gateway;
   private final Tracer tracer;
   private final AtomicLong ids = new AtomicLong();
   private final Object lock = new Object();
   private final ScheduledThreadPoolExecutor timers;
-  private Link link; // guarded by lock
+  private volatile Link link; // written under lock
   private volatile boolean unsupported;
 
   CallChannel(GatewayChannel gateway, OpenTelemetry openTelemetry) {
@@ -68,9 +73,10 @@ public final class CallChannel {
     timers.setRemoveOnCancelPolicy(true);
   }
 
-  /** Whether {@code request} goes on the channel: small enough, and a gateway that has one. */
+  /** Whether {@code request} goes on the channel: small enough, room on the stream, and a gateway that has one. */
   boolean takes(CallRequest request) {
-    return !unsupported && request.getSerializedSize() <= MAX_REQUEST_BYTES;
+    Link l = link; // a racy read is fine: the gateway's own limit is higher
+    return !unsupported && request.getSerializedSize() <= MAX_REQUEST_BYTES && (l == null || l.pending.size() < MAX_IN_FLIGHT);
   }
 
   /**
