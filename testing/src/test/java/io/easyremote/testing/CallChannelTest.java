@@ -42,10 +42,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * call that holds it.
  */
 class CallChannelTest {
-  private final SampleFunctions functions = new SampleFunctions("worker");
+  private static final SampleFunctions functions = new SampleFunctions("worker");
 
   @RegisterExtension
-  final TestCluster cluster = TestCluster.builder().node("worker", n -> n.register(functions).maxConcurrency(64)).build();
+  static final TestCluster cluster = TestCluster.builder().node("worker", n -> n.register(functions).maxConcurrency(64)).build();
 
   @Test
   void manyConcurrentCalls_shareOneStream_andEachGetsItsOwnAnswer() throws Exception {
@@ -59,7 +59,8 @@ class CallChannelTest {
       for (int i = 0; i < calls; i++) {
         assertThat(sums.get(i).get(30, TimeUnit.SECONDS)).isEqualTo(i + 1);
       }
-      assertThat(metric("easyremote_call_channels")).as("one stream for the client").isEqualTo(1);
+      Awaitility.await("one stream open: this client's (earlier tests' clients are closed)").atMost(Duration.ofSeconds(5))
+          .until(() -> metric("easyremote_call_channels") == 1);
     }
     assertThat(channelCalls() - before).isEqualTo(calls);
   }
@@ -80,10 +81,11 @@ class CallChannelTest {
   @Test
   void cancellingACall_stopsItOnTheNode_andTheChannelKeepsServing() throws Exception {
     try (Client client = Client.builder().gateway(cluster.address()).build()) {
+      int interrupted = functions.interrupted.get();
       CompletableFuture<String> sleeping = client.callAsync("sleep", String.class, 20_000);
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> functions.running.get() == 1);
       assertThat(sleeping.cancel(true)).isTrue();
-      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> functions.interrupted.get() == 1);
+      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> functions.interrupted.get() == interrupted + 1);
       assertThat(client.call("add", Integer.class, 1, 1)).isEqualTo(2);
     }
   }
@@ -91,28 +93,32 @@ class CallChannelTest {
   @Test
   void aCallPastItsDeadline_failsWithDeadlineExceeded_isStoppedOnTheNode_andTheNextCallWorks() {
     try (Client client = Client.builder().gateway(cluster.address()).build()) {
+      int interrupted = functions.interrupted.get();
       long start = System.nanoTime();
       assertThatThrownBy(() -> client.withDeadline(Duration.ofMillis(300)).call("sleep", String.class, 20_000))
           .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3_000);
-      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> functions.interrupted.get() == 1);
+      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> functions.interrupted.get() == interrupted + 1);
       assertThat(client.call("add", Integer.class, 2, 2)).isEqualTo(4);
     }
   }
 
   @Test
   void gatewayRestart_failsTheCallInFlight_andLaterCallsOpenANewStream() throws Exception {
-    try (Client client = Client.builder().gateway(cluster.address()).deadline(Duration.ofSeconds(20)).build()) {
+    SampleFunctions own = new SampleFunctions("restarted");
+    try (TestCluster restarted = TestCluster.builder().gateway(g -> g.drainTimeout(Duration.ofMillis(300)))
+        .node("restarted", n -> n.register(own)).build().start();
+        Client client = Client.builder().gateway(restarted.address()).deadline(Duration.ofSeconds(20)).build()) {
       assertThat(client.call("add", Integer.class, 1, 2)).isEqualTo(3);
       CompletableFuture<String> inFlight = client.callAsync("sleep", String.class, 20_000);
-      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> functions.running.get() == 1);
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> own.running.get() == 1);
 
-      cluster.restartGateway();
+      restarted.restartGateway();
       assertThatThrownBy(() -> inFlight.get(15, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
           .cause().isInstanceOf(RemoteException.class);
       Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
           .until(() -> client.call("add", Integer.class, 3, 4) == 7);
-      assertThat(metric("easyremote_call_channels")).isEqualTo(1);
+      assertThat(metric(restarted, "easyremote_call_channels")).isEqualTo(1);
     }
   }
 
@@ -158,12 +164,16 @@ class CallChannelTest {
             .setPayload(Payload.newBuilder().setData(com.google.protobuf.ByteString.copyFromUtf8(json))))).build();
   }
 
-  private long channelCalls() throws Exception {
+  private static long channelCalls() throws Exception {
     return (long) metric("easyremote_call_channel_calls_total");
   }
 
-  private double metric(String name) throws Exception {
-    String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + cluster.address() + "/metrics"))
+  private static double metric(String name) throws Exception {
+    return metric(cluster, name);
+  }
+
+  private static double metric(TestCluster on, String name) throws Exception {
+    String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + on.address() + "/metrics"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();
     Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
     assertThat(m.find()).as("%s in /metrics", name).isTrue();
