@@ -337,13 +337,18 @@ final class Dispatcher {
     grace.start();
   }
 
-  /** The start-up grace is over: calls still waiting for a function nobody offers fail as unknown. */
+  /**
+   * The start-up grace is over: calls still waiting for a function nobody offers, and that never
+   * reached a node, fail as unknown.
+   */
   void endGrace() {
     List<Runnable> failures;
     lock.lock();
     try {
       grace.end();
-      failures = takeAsUnknown(call -> table.offering(call.function()).isEmpty());
+      // Only calls that never reached a node: one moved off a lost node may have run, so it is not
+      // "unknown" (reached_node false would invite a retry); it waits for a node until its deadline.
+      failures = takeAsUnknown(call -> call.attempts() == 0 && table.offering(call.function()).isEmpty());
     } finally {
       lock.unlock();
     }

@@ -93,6 +93,24 @@ class DispatcherTest {
   }
 
   @Test
+  void endGrace_leavesACallMovedOffALostNodeWaiting_itMayHaveRunSoItIsNotUnknown() throws Exception {
+    Dispatcher graceful = new Dispatcher(fx.lock, table, CoreFixture.settings(Duration.ofSeconds(7), 4), fx.clock);
+    graceful.startGrace();
+    CoreFixture.FakeNode a = join("a", 1, idempotent("f"));
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    PendingCall call = fx.call(1, fx.unary("f", Duration.ofSeconds(30)), outcome);
+    assertThat(graceful.submit(call)).isNull();
+    assertThat(call.node()).isSameAs(a.session());
+
+    table.remove(a.session(), fx.clock.nanoTime()); // lost while the grace runs: the call goes back to wait
+    assertThat(graceful.reroute(call, a.session())).isTrue();
+    fx.clock.forward(Duration.ofSeconds(7));
+    graceful.endGrace();
+    assertThat(call.isCompleted()).as("not failed as FUNCTION_NOT_FOUND with reached_node false: it ran once").isFalse();
+    assertThat(graceful.queued("f")).isEqualTo(1);
+  }
+
+  @Test
   void abandon_runningCall_cancelFollowsItsInvokeAndTheSlotStaysTaken() throws Exception {
     CoreFixture.FakeNode a = join("a", 1, fn("f"));
     PendingCall call = submit("f", new CoreFixture.Outcome());
