@@ -217,8 +217,7 @@ public final class Store implements AutoCloseable {
 
   /** What the writer did so far; see {@link WriterStats}. */
   public WriterStats writerStats() {
-    long[] s = writer.stats();
-    return new WriterStats(s[0], s[1], s[2], s[3], s[4], s[5]);
+    return writer.stats();
   }
 
   /** Finishes queued writes, then closes every connection. Idempotent. */

@@ -137,8 +137,8 @@ public final class GroupCommit implements AutoCloseable {
    * writes from queueing to commit, and over batches spent running the writes, committing, and
    * completing the writes' futures (what waits on them runs then, on this thread).
    */
-  public long[] stats() {
-    return new long[] {batches, writes, waitNanos, workNanos, commitNanos, completeNanos};
+  public io.easyremote.store.Store.WriterStats stats() {
+    return new io.easyremote.store.Store.WriterStats(batches, writes, waitNanos, workNanos, commitNanos, completeNanos);
   }
 
   @SuppressWarnings("unchecked")
