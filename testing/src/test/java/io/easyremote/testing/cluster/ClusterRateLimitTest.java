@@ -3,10 +3,7 @@ package io.easyremote.testing.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.easyremote.client.Client;
-import io.easyremote.cluster.nats.NatsServers;
-import io.easyremote.cluster.nats.NatsUser;
 import io.easyremote.gateway.Access;
-import io.easyremote.gateway.ClusterConfig;
 import io.easyremote.gateway.Gateway;
 import io.easyremote.node.ComputeNode;
 import io.easyremote.protocol.ErrorCode;
@@ -27,43 +24,32 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("soak")
 class ClusterRateLimitTest {
-  private static final String PASSWORD = "nats-pw-0123456789";
-  private static final String SECRET = "cluster-secret-0123456789abcdef";
   private static final String TOKEN = "node-token-0123456789abcdef";
   private static final String KEY = "client-key-0123456789abcdef";
   private static final double RATE = 10;
 
-  private final List<AutoCloseable> open = new ArrayList<>();
-  private NatsServers nats;
+  private TwoGateways cluster;
 
   @AfterEach
   void stop() throws Exception {
-    for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
-    }
-    if (nats != null) {
-      nats.close();
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
   private Gateway gateway(String id) {
-    Access access = Access.builder()
+    Gateway g = cluster.gateway(id, Access.builder()
         .nodeToken("nodes", TOKEN, List.of("*"), List.of("*"))
         .clientKey("hammer", KEY, List.of("*"), RATE, 0)
-        .build();
-    Gateway g = Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(Duration.ofSeconds(1)).access(access)
-        .cluster(ClusterConfig.builder().servers(nats.urls()).gatewayId(id).userPassword(id, PASSWORD.toCharArray())
-            .secret(SECRET.toCharArray()).build())
-        .build().start();
-    open.add(g);
-    open.add(ComputeNode.builder().gateway(g.address()).token(TOKEN).id(id + "-node").maxConcurrency(16)
+        .build());
+    cluster.add(ComputeNode.builder().gateway(g.address()).token(TOKEN).id(id + "-node").maxConcurrency(16)
         .register("ping", String.class, s -> s).build().start());
     return g;
   }
 
   @Test
   void oneKey_hammeringTwoGateways_getsAboutItsRateInAll_notTwice() throws Exception {
-    nats = NatsServers.builder().servers(1).user(NatsUser.gateway("gw-a", PASSWORD)).user(NatsUser.gateway("gw-b", PASSWORD)).start();
+    cluster = new TwoGateways();
     Gateway a = gateway("gw-a");
     Gateway b = gateway("gw-b");
     AtomicInteger admitted = new AtomicInteger();
@@ -72,8 +58,7 @@ class ClusterRateLimitTest {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     List<Thread> callers = new ArrayList<>();
     for (Gateway g : List.of(a, b)) {
-      Client client = Client.builder().gateway(g.address()).apiKey(KEY).deadline(Duration.ofSeconds(5)).build();
-      open.add(client);
+      Client client = cluster.add(Client.builder().gateway(g.address()).apiKey(KEY).deadline(Duration.ofSeconds(5)).build());
       for (int i = 0; i < 2; i++) {
         Thread caller = new Thread(() -> {
           while (System.nanoTime() < until) {
