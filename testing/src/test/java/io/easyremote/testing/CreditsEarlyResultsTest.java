@@ -6,9 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.easyremote.client.Client;
 import io.easyremote.gateway.Access;
 import io.easyremote.store.Ledger;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +21,7 @@ class CreditsEarlyResultsTest {
   static final String ALICE = "er_alice-key-early-results-0123456789ab";
   static final long PRICE = 100;
 
-  private final Path state = tempDir();
+  private final Path state = CreditsTest.tempDir("credits-early-results-test");
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
@@ -35,13 +32,6 @@ class CreditsEarlyResultsTest {
       .node("farm-node", n -> n.token(OWNER_TOKEN).register(new CreditsTest.Paid()).price("work", PRICE, 0))
       .build();
 
-  private static Path tempDir() {
-    try {
-      return Files.createTempDirectory("credits-early-results-test");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @Test
   void paidCalls_resultsGoOutAtOnce_andEachIsSettledOnceAfterwards() {

@@ -6,9 +6,6 @@ import io.easyremote.client.Client;
 import io.easyremote.gateway.Access;
 import io.easyremote.store.Ledger;
 import io.easyremote.store.SyncMode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +22,7 @@ class CreditsSyncNormalTest {
   static final String ALICE = "sn_alice-key-sync-normal-0123456789abcd";
   static final long PRICE = 100;
 
-  private final Path state = tempDir();
+  private final Path state = CreditsTest.tempDir("credits-sync-normal-test");
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
@@ -36,13 +33,6 @@ class CreditsSyncNormalTest {
       .node("farm-node", n -> n.token(OWNER_TOKEN).register(new CreditsTest.Paid()).price("work", PRICE, 0))
       .build();
 
-  private static Path tempDir() {
-    try {
-      return Files.createTempDirectory("credits-sync-normal-test");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @Test
   void stateSyncNormal_reachesTheStore_andPaidResultsFollowTheirCharge() {

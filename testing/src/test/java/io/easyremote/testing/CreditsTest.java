@@ -76,7 +76,7 @@ class CreditsTest {
     }
   }
 
-  private final Path state = tempDir();
+  private final Path state = tempDir("credits-test");
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
@@ -90,9 +90,10 @@ class CreditsTest {
           .price("work", PRICE, 0).price("once", PRICE, 0).price("hold", PRICE, 0))
       .build();
 
-  private static Path tempDir() {
+  /** A new directory for a gateway's state, for the credits tests. */
+  static Path tempDir(String prefix) {
     try {
-      return Files.createTempDirectory("credits-test");
+      return Files.createTempDirectory(prefix);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
