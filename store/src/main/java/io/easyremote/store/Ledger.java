@@ -180,12 +180,19 @@ public final class Ledger {
   }
 
   /**
-   * Reserves and settles a call in one request, one transaction: {@link #reserveCall} then
-   * {@link #settleCall}, both or neither. For a call whose reservation was held only in the
-   * gateway's memory while it ran: the ledger still records its PENDING transfer and its POST (or
-   * VOID), with the same ids, so the call is charged at most once, and a repeat returns the first
-   * settlement. Refused as a whole ({@link LedgerError#INSUFFICIENT_CREDITS} when the caller cannot
-   * cover {@code maxCharge}, or any refusal of the two): nothing is written.
+   * Charges a call in one request, one transaction, for a call whose reservation was held only in
+   * the gateway's memory while it ran: the node owner's share and the operator's fee are posted
+   * straight from {@code caller} (a TRANSFER each, ids {@code call:<callId>:share} and
+   * {@code :fee}, the ids a reservation's payouts have), with no PENDING, POST or clearing
+   * transfer: two rows per call instead of four. The call is still charged at most once: a repeat
+   * with the same arguments returns the first charge, one with another charge, node owner or
+   * operator is refused ({@link LedgerError#ALREADY_POSTED}), and {@link #settleCall} of a
+   * reservation made afterwards under the same call id is refused too. A call reserved earlier
+   * ({@link #reserveCall}, a long call) is settled instead, as {@link #settleCall} does. The caller
+   * must be able to cover {@code maxCharge}, as a reservation would
+   * ({@link LedgerError#INSUFFICIENT_CREDITS}); a refusal writes nothing; a charge of 0 writes
+   * nothing. In the returned settlement, {@code reserved} is {@code maxCharge} and the transfers are
+   * the share and the fee (when not 0).
    */
   public CompletableFuture<Settlement> chargeCall(String callId, String caller, long maxCharge, String tag, String nodeOwner, long charge,
       String operator, int feeBasisPoints) {
@@ -288,7 +295,8 @@ public final class Ledger {
    * @param reserved what was reserved at dispatch
    * @param charge what the caller paid (0: the reservation was voided)
    * @param fee the operator's part of the charge
-   * @param transfers the POST (or VOID), then the share and the fee transfers (when not 0)
+   * @param transfers the POST (or VOID), then the share and the fee transfers (when not 0); for a call charged without a
+   *     reservation ({@link #chargeCall}), the share and the fee only
    */
   public record Settlement(String callId, String caller, String nodeOwner, String operator, long reserved, long charge, long fee,
       List<Transfer> transfers) {

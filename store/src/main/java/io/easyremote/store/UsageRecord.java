@@ -3,9 +3,9 @@ package io.easyremote.store;
 import java.util.Objects;
 
 /**
- * One completed call that reached a node, as metered.
+ * One completed call that reached a node, as metered: {@link UsageTable} adds it to its minute's
+ * sums.
  *
- * @param callId the call (as the ledger names it)
  * @param callerAccount who called
  * @param nodeAccount who owns the node that ran it
  * @param function the function called
@@ -16,19 +16,18 @@ import java.util.Objects;
  * @param outcome {@code ok}, or the error code in lower case ({@code function_failed}, {@code deadline_exceeded}, ...)
  * @param finishedAt when it finished, epoch milliseconds
  */
-public record UsageRecord(String callId, String callerAccount, String nodeAccount, String function, String nodeId, long executionMs,
+public record UsageRecord(String callerAccount, String nodeAccount, String function, String nodeId, long executionMs,
     long bytesIn, long bytesOut, String outcome, long finishedAt) {
 
   /** Checks the fields. @throws IllegalArgumentException naming the bad one */
   public UsageRecord {
-    text(callId, "callId", 128);
     text(callerAccount, "callerAccount", 128);
     text(nodeAccount, "nodeAccount", 128);
     text(function, "function", 256);
     text(nodeId, "nodeId", 256);
     text(outcome, "outcome", 32);
     if (executionMs < 0 || bytesIn < 0 || bytesOut < 0 || finishedAt < 0) {
-      throw new IllegalArgumentException("usage of call " + callId + ": times and sizes cannot be negative (executionMs " + executionMs
+      throw new IllegalArgumentException("usage of '" + function + "': times and sizes cannot be negative (executionMs " + executionMs
           + ", bytesIn " + bytesIn + ", bytesOut " + bytesOut + ", finishedAt " + finishedAt + ")");
     }
   }

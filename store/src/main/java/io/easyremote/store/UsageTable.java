@@ -7,20 +7,30 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Metering: the {@code easyremote_usage} table, one {@link UsageRecord} per completed call that
- * reached a node, and its sums per account or per function over a time window. Records are queued
- * and written in batches (one JDBC batch per {@link Store#write}), sharing group commits with
- * everything else. Thread-safe.
+ * Metering: every completed call that reached a node ({@link UsageRecord}), summed per minute in
+ * the {@code easyremote_usage_minutes} table (one row per minute, caller account, node account,
+ * function, node and outcome), and those sums per account or per function over a time window,
+ * exact to the minute. Records are queued and written in batches: one {@link Store#write} sums the
+ * records queued when the store's writer reaches it and adds each group's sums to its minute's row
+ * (an upsert), sharing group commits with everything else. Thread-safe.
  */
 public final class UsageTable {
-  private static final String INSERT = "INSERT INTO easyremote_usage (call_id, caller_account, node_account, function_name, "
-      + "node_id, execution_ms, bytes_in, bytes_out, outcome, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /** The sums are per minute. */
+  public static final long MINUTE_MILLIS = 60_000;
+  private static final String UPSERT = "INSERT INTO easyremote_usage_minutes (minute_start, caller_account, node_account, "
+      + "function_name, node_id, outcome, calls, execution_ms, bytes_in, bytes_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      + "ON CONFLICT (minute_start, caller_account, node_account, function_name, node_id, outcome) DO UPDATE SET "
+      + "calls = easyremote_usage_minutes.calls + excluded.calls, "
+      + "execution_ms = easyremote_usage_minutes.execution_ms + excluded.execution_ms, "
+      + "bytes_in = easyremote_usage_minutes.bytes_in + excluded.bytes_in, "
+      + "bytes_out = easyremote_usage_minutes.bytes_out + excluded.bytes_out";
   private static final int MAX_BATCH = 1024;
 
   private final Store store;
@@ -63,9 +73,10 @@ public final class UsageTable {
   public record Summary(String key, long calls, long failed, long executionMs, long bytesIn, long bytesOut) {}
 
   /**
-   * Stores {@code usage}; the future completes once it is committed. Records queue here and are
-   * written in batches: one {@link Store#write} takes every record queued when the store's writer
-   * reaches it and inserts them with one JDBC batch.
+   * Adds {@code usage} to its minute's sums; the future completes once that is committed. Records
+   * queue here and are written in batches: one {@link Store#write} takes every record queued when
+   * the store's writer reaches it, sums them per minute and group, and upserts each group's row
+   * (in key order, so that gateways sharing a PostgreSQL store lock rows in one order).
    */
   public CompletableFuture<Void> record(UsageRecord usage) {
     Objects.requireNonNull(usage, "usage");
@@ -120,52 +131,70 @@ public final class UsageTable {
           schedule();
         }
       }
-      try (PreparedStatement s = c.prepareStatement(INSERT)) {
-        for (Queued q : taken) {
-          bind(s, q.usage);
-          s.addBatch();
-        }
-        s.executeBatch();
-      }
+      upsert(c, taken.stream().map(Queued::usage).toList());
       return null;
     }
   }
 
-  /** Stores {@code usage} inside a transaction the caller holds (e.g. with the call's settlement). */
-  public static void insert(Connection c, UsageRecord u) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(INSERT)) {
-      bind(s, u);
-      s.executeUpdate();
+  /** The group of a minute's row. */
+  private record Key(long minuteStart, String caller, String nodeAccount, String function, String nodeId, String outcome) {
+    static final java.util.Comparator<Key> ORDER = java.util.Comparator.comparingLong(Key::minuteStart).thenComparing(Key::caller)
+        .thenComparing(Key::nodeAccount).thenComparing(Key::function).thenComparing(Key::nodeId).thenComparing(Key::outcome);
+
+    static Key of(UsageRecord u) {
+      return new Key(Math.floorDiv(u.finishedAt(), MINUTE_MILLIS) * MINUTE_MILLIS, u.callerAccount(), u.nodeAccount(), u.function(),
+          u.nodeId(), u.outcome());
     }
   }
 
-  private static void bind(PreparedStatement s, UsageRecord u) throws SQLException {
-    s.setString(1, u.callId());
-    s.setString(2, u.callerAccount());
-    s.setString(3, u.nodeAccount());
-    s.setString(4, u.function());
-    s.setString(5, u.nodeId());
-    s.setLong(6, u.executionMs());
-    s.setLong(7, u.bytesIn());
-    s.setLong(8, u.bytesOut());
-    s.setString(9, u.outcome());
-    s.setLong(10, u.finishedAt());
+  /** Adds {@code records} to their minutes' sums inside a transaction the caller holds. */
+  public static void upsert(Connection c, List<UsageRecord> records) throws SQLException {
+    java.util.TreeMap<Key, long[]> sums = new java.util.TreeMap<>(Key.ORDER);
+    for (UsageRecord u : records) {
+      long[] sum = sums.computeIfAbsent(Key.of(u), k -> new long[4]);
+      sum[0]++;
+      sum[1] = Math.addExact(sum[1], u.executionMs());
+      sum[2] = Math.addExact(sum[2], u.bytesIn());
+      sum[3] = Math.addExact(sum[3], u.bytesOut());
+    }
+    if (sums.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement s = c.prepareStatement(UPSERT)) {
+      for (Map.Entry<Key, long[]> e : sums.entrySet()) {
+        Key k = e.getKey();
+        long[] sum = e.getValue();
+        s.setLong(1, k.minuteStart());
+        s.setString(2, k.caller());
+        s.setString(3, k.nodeAccount());
+        s.setString(4, k.function());
+        s.setString(5, k.nodeId());
+        s.setString(6, k.outcome());
+        for (int i = 0; i < 4; i++) {
+          s.setLong(7 + i, sum[i]);
+        }
+        s.addBatch();
+      }
+      s.executeBatch();
+    }
   }
 
   /**
-   * The calls that finished in {@code [from, to)}, summed per {@code by}, the most calls first.
+   * The calls that finished in the minutes {@code [from, to)} touches, summed per {@code by}, the
+   * most calls first. The sums are kept per minute: a window that starts or ends inside a minute
+   * covers the whole minute.
    *
    * @param account only calls this account made or served (null: all)
    */
   public List<Summary> summary(By by, String account, Instant from, Instant to) {
     Objects.requireNonNull(by, "by");
-    String where = "finished_at >= ? AND finished_at < ?" + (account == null ? "" : " AND (caller_account = ? OR node_account = ?)");
-    String sql = "SELECT " + by.column + ", COUNT(*), SUM(CASE WHEN outcome = 'ok' THEN 0 ELSE 1 END), SUM(execution_ms), "
-        + "SUM(bytes_in), SUM(bytes_out) FROM easyremote_usage WHERE " + where + " GROUP BY " + by.column
-        + " ORDER BY COUNT(*) DESC, " + by.column;
+    String where = "minute_start > ? AND minute_start < ?" + (account == null ? "" : " AND (caller_account = ? OR node_account = ?)");
+    String sql = "SELECT " + by.column + ", SUM(calls), SUM(CASE WHEN outcome = 'ok' THEN 0 ELSE calls END), SUM(execution_ms), "
+        + "SUM(bytes_in), SUM(bytes_out) FROM easyremote_usage_minutes WHERE " + where + " GROUP BY " + by.column
+        + " ORDER BY SUM(calls) DESC, " + by.column;
     return store.read(c -> {
       try (PreparedStatement s = c.prepareStatement(sql)) {
-        s.setLong(1, from.toEpochMilli());
+        s.setLong(1, from.toEpochMilli() - MINUTE_MILLIS); // minutes that end after from
         s.setLong(2, to.toEpochMilli());
         if (account != null) {
           s.setString(3, account);

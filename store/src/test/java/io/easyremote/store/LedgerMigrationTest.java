@@ -14,9 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * Migration V3 (partial indexes on the transfers) on an SQLite ledger written under V2: the
- * table is rebuilt, every transfer kept with its sequence, and the ledger works on as before,
- * a reservation still settled at most once (by the database too).
+ * Migrations on SQLite stores written by older versions. V3 (partial indexes on the transfers) on
+ * a ledger written under V2: the table is rebuilt, every transfer kept with its sequence, and the
+ * ledger works on as before, a reservation still settled at most once (by the database too). V4
+ * (metering per minute) on per-call usage rows written under V3: they are summed into their
+ * minutes, and new records add to those sums.
  */
 class LedgerMigrationTest {
 
@@ -41,7 +43,7 @@ class LedgerMigrationTest {
     try (Store store = Store.sqlite(dir)) {
       Ledger ledger = new Ledger(store);
       String version = store.read(LedgerMigrationTest::version);
-      assertThat(version).isEqualTo("3");
+      assertThat(version).isEqualTo("4");
       assertThat(ledger.audit().problems()).isEmpty();
       assertThat(ledger.statement("alice", 10).orElseThrow().recent()).extracting(Transfer::id).containsExactly("hold-1", "grant-1");
       assertThat(ledger.statement("alice", 10).orElseThrow().granted()).isEqualTo(100);
@@ -62,6 +64,42 @@ class LedgerMigrationTest {
       assertThat(audit.problems()).isEmpty();
       assertThat(audit.transfers()).isEqualTo(3);
       assertThat(audit.minted()).isEqualTo(audit.held()).isEqualTo(100);
+    }
+  }
+
+  @Test
+  void sqliteUsageOfVersion3_migratesToSumsPerMinute_andNewRecordsAddToThem(@TempDir Path dir) throws Exception {
+    SQLiteDataSource v3 = new SQLiteDataSource();
+    v3.setUrl("jdbc:sqlite:" + dir.resolve(Store.SQLITE_FILE));
+    Flyway.configure(Store.class.getClassLoader()).dataSource(v3).locations("classpath:io/easyremote/store/migration/sqlite")
+        .table("easyremote_schema_history").target("3").load().migrate();
+    long minute = 1_900_000_020_000L; // a minute's start
+    try (Connection c = v3.getConnection(); Statement s = c.createStatement()) { // three calls in one minute, one in the next
+      for (String row : new String[] {
+          "'c1', 'alice', 'owner', 'add', 'n1', 5, 10, 4, 'ok', " + minute,
+          "'c2', 'alice', 'owner', 'add', 'n1', 7, 12, 4, 'ok', " + (minute + 59_999),
+          "'c3', 'alice', 'owner', 'add', 'n1', 9, 14, 4, 'function_failed', " + (minute + 1),
+          "'c4', 'alice', 'owner', 'add', 'n1', 1, 1, 1, 'ok', " + (minute + 60_000)}) {
+        s.execute("INSERT INTO easyremote_usage (call_id, caller_account, node_account, function_name, node_id, execution_ms, bytes_in, "
+            + "bytes_out, outcome, finished_at) VALUES (" + row + ")");
+      }
+    }
+
+    try (Store store = Store.sqlite(dir)) {
+      assertThat(store.read(LedgerMigrationTest::version)).isEqualTo("4");
+      UsageTable usage = new UsageTable(store);
+      Instant from = Instant.ofEpochMilli(minute);
+      assertThat(usage.summary(UsageTable.By.FUNCTION, "alice", from, from.plusSeconds(60)))
+          .containsExactly(new UsageTable.Summary("add", 3, 1, 21, 36, 12));
+      usage.record(new UsageRecord("alice", "owner", "add", "n1", 2, 3, 4, "ok", minute + 30_000)).join();
+      assertThat(usage.summary(UsageTable.By.FUNCTION, "alice", from, from.plusSeconds(120)))
+          .containsExactly(new UsageTable.Summary("add", 5, 1, 24, 40, 17));
+      assertThat(store.<Long>read(c -> {
+        try (Statement s = c.createStatement(); var r = s.executeQuery("SELECT COUNT(*) FROM easyremote_usage_minutes")) {
+          r.next();
+          return r.getLong(1);
+        }
+      })).as("one row per minute and group: ok and function_failed in the first minute, ok in the second").isEqualTo(3);
     }
   }
 

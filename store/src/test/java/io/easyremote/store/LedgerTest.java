@@ -2,6 +2,7 @@ package io.easyremote.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -297,7 +298,7 @@ class LedgerTest extends OnBothDatabases {
 
   @ParameterizedTest
   @MethodSource("dialects")
-  void chargeCall_reservesAndSettlesInOneRequest_once_andARefusalOfEitherStepWritesNothing(Dialect dialect) {
+  void chargeCall_postsTheShareAndFeeFromTheCaller_once_andARefusalWritesNothing(Dialect dialect) {
     try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       String caller = accounts(ledger, 1_000, "caller").get(0);
@@ -310,15 +311,19 @@ class LedgerTest extends OnBothDatabases {
       assertThat(s.reserved()).isEqualTo(300);
       assertThat(s.share()).isEqualTo(114);
       assertThat(s.fee()).isEqualTo(6);
-      assertThat(ledger.find(Ledger.callReservationId(call))).get().extracting(Transfer::kind, Transfer::amount, Transfer::tag)
-          .containsExactly(Transfer.Kind.PENDING, 300L, gw);
-      assertThat(s.transfers()).extracting(Transfer::kind).containsExactly(Transfer.Kind.POST, Transfer.Kind.TRANSFER, Transfer.Kind.TRANSFER);
+      assertThat(ledger.find(Ledger.callReservationId(call))).as("no reservation: it was held in memory").isEmpty();
+      assertThat(s.transfers()).extracting(Transfer::kind, Transfer::debitAccount, Transfer::creditAccount, Transfer::amount)
+          .containsExactly(tuple(Transfer.Kind.TRANSFER, caller, owner, 114L), tuple(Transfer.Kind.TRANSFER, caller, operator, 6L));
       assertThat(ledger.account(caller).orElseThrow()).isEqualTo(new Account(caller, true, 0, 120, 0, 1_000));
+      assertThat(ledger.account(Ledger.CLEARING).orElseThrow().posted()).isZero();
       assertThat(ledger.openPendings(gw, Instant.now().plusSeconds(60), 10)).as("nothing left open").isEmpty();
       assertThat(ledger.chargeCall(call, caller, 300, gw, owner, 120, operator, 500).join()).as("a repeat").isEqualTo(s);
-      assertThat(ledger.settleCall(call, owner, 120, operator, 500).join()).as("the same settlement").isEqualTo(s);
       assertThat(refusal(ledger.chargeCall(call, caller, 300, gw, owner, 100, operator, 500))).isEqualTo(LedgerError.ALREADY_POSTED);
-      assertThat(refusal(ledger.chargeCall(call, caller, 301, gw, owner, 120, operator, 500))).isEqualTo(LedgerError.ID_REUSED);
+      assertThat(refusal(ledger.chargeCall(call, caller, 300, gw, operator, 120, operator, 500))).isEqualTo(LedgerError.ALREADY_POSTED);
+      ledger.reserveCall(call, caller, 300, gw).join(); // a squatter's reservation under the charged call's id
+      assertThat(refusal(ledger.settleCall(call, owner, 120, operator, 500))).as("never charged twice").isEqualTo(LedgerError.ALREADY_POSTED);
+      assertThat(ledger.voidCall(call).join().kind()).isEqualTo(Transfer.Kind.VOID);
+      assertThat(ledger.account(caller).orElseThrow()).as("charged once").isEqualTo(new Account(caller, true, 0, 120, 0, 1_000));
 
       String reservedFirst = name("call"); // reserved earlier (a long call), charged in one request: the same reservation
       ledger.reserveCall(reservedFirst, caller, 50, gw).join();

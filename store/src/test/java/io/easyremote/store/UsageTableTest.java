@@ -28,11 +28,11 @@ class UsageTableTest extends OnBothDatabases {
     try (Store store = open(dialect)) {
       UsageTable usage = new UsageTable(store);
       List<CompletableFuture<Void>> writes = new ArrayList<>();
-      writes.add(usage.record(new UsageRecord("c1", alice, owner, add, "n1", 5, 10, 4, "ok", t0)));
-      writes.add(usage.record(new UsageRecord("c2", alice, owner, add, "n2", 7, 12, 4, "ok", t0 + 1_000)));
-      writes.add(usage.record(new UsageRecord("c3", alice, owner, render, "n1", 2_000, 100, 1 << 20, "function_failed", t0 + 2_000)));
-      writes.add(usage.record(new UsageRecord("c4", bob, owner, render, "n1", 1_500, 80, 1 << 20, "ok", t0 + 3_000)));
-      writes.add(usage.record(new UsageRecord("c5", bob, owner, add, "n2", 1, 10, 4, "ok", t0 + 60_000))); // outside the window
+      writes.add(usage.record(new UsageRecord(alice, owner, add, "n1", 5, 10, 4, "ok", t0)));
+      writes.add(usage.record(new UsageRecord(alice, owner, add, "n2", 7, 12, 4, "ok", t0 + 1_000)));
+      writes.add(usage.record(new UsageRecord(alice, owner, render, "n1", 2_000, 100, 1 << 20, "function_failed", t0 + 2_000)));
+      writes.add(usage.record(new UsageRecord(bob, owner, render, "n1", 1_500, 80, 1 << 20, "ok", t0 + 3_000)));
+      writes.add(usage.record(new UsageRecord(bob, owner, add, "n2", 1, 10, 4, "ok", t0 + 60_000))); // outside the window
       CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
 
       Instant from = Instant.ofEpochMilli(t0);
@@ -57,13 +57,13 @@ class UsageTableTest extends OnBothDatabases {
 
   @Test
   void usageRecord_badFields_areRefusedWithTheFieldsName() {
-    assertThatThrownBy(() -> new UsageRecord("c", "a", "o", "f", "n", -1, 0, 0, "ok", 0))
+    assertThatThrownBy(() -> new UsageRecord("a", "o", "f", "n", -1, 0, 0, "ok", 0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("executionMs -1");
-    assertThatThrownBy(() -> new UsageRecord("c", "", "o", "f", "n", 1, 0, 0, "ok", 0))
+    assertThatThrownBy(() -> new UsageRecord("", "o", "f", "n", 1, 0, 0, "ok", 0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("callerAccount");
-    assertThatThrownBy(() -> new UsageRecord("c", "a", "o", "f", "n", 1, 0, 0, "x".repeat(33), 0))
+    assertThatThrownBy(() -> new UsageRecord("a", "o", "f", "n", 1, 0, 0, "x".repeat(33), 0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outcome");
-    assertThatThrownBy(() -> new UsageRecord("c", "a", null, "f", "n", 1, 0, 0, "ok", 0))
+    assertThatThrownBy(() -> new UsageRecord("a", null, "f", "n", 1, 0, 0, "ok", 0))
         .isInstanceOf(NullPointerException.class).hasMessageContaining("nodeAccount");
   }
 }

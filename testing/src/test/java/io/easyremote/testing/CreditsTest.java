@@ -2,6 +2,7 @@ package io.easyremote.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import io.easyremote.protocol.Remote;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.Json;
 import io.easyremote.store.Ledger.Statement;
+import io.easyremote.store.Transfer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -176,8 +178,10 @@ class CreditsTest {
       assertThat(alice.call("work", Integer.class, 21)).isEqualTo(42);
     }
     // No waiting: a paid result is released only once its settlement is committed (a crash now cannot undo the charge).
-    // A short call's reservation is written with its settlement: PENDING, POST, the owner's share, the operator's fee.
-    assertThat(ledger().audit().transfers()).isEqualTo(transfers + 4);
+    // A short call's reservation was held in memory only: its charge is two transfers from the caller, the owner's share
+    // and the operator's fee, named after the call.
+    assertThat(ledger().audit().transfers()).isEqualTo(transfers + 2);
+    assertThat(statement("alice").recent()).extracting(Transfer::code, Transfer::amount).startsWith(tuple("fee", 10L), tuple("share", 90L));
     assertThat(statement("owner").earned()).isEqualTo(90);
     assertThat(statement("alice").spent()).isEqualTo(PRICE);
     assertThat(statement("alice").account().available()).isEqualTo(900);

@@ -227,9 +227,9 @@ public final class LedgerEngine {
     return submit(new Request<Ledger.Settlement>() {
       @Override
       void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
-        // The reservation and its settlement only: a call's reservation is settled under no other id (Ledger refuses
-        // call ids elsewhere), and the payouts are looked up only when a settlement exists (a repeat).
-        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId)));
+        // The reservation, its settlement, and the payouts' ids (taken if the call was charged directly, without one):
+        // a call's reservation is settled under no other id (Ledger refuses call ids elsewhere).
+        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId), shareId(pendingId), feeId(pendingId)));
         accounts.addAll(List.of(Ledger.CLEARING, nodeOwner, operator));
       }
 
@@ -240,26 +240,110 @@ public final class LedgerEngine {
     });
   }
 
-  /** Queues a call's reservation {@code reservation} and its settlement as one request; see {@link Ledger#chargeCall}. */
+  /**
+   * Queues a call's charge as one request; see {@link Ledger#chargeCall}. {@code reservation} is the
+   * reservation the call would have had: a call reserved earlier under its id is settled, otherwise
+   * the charge is posted straight from the caller ({@link #chargeDirectly}).
+   */
   public CompletableFuture<Ledger.Settlement> chargeCall(Transfer reservation, String callId, String nodeOwner, long charge, String operator,
       int feeBasisPoints) {
     return submit(new Request<Ledger.Settlement>() {
       @Override
       void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
-        ids.addAll(List.of(reservation.id(), Ledger.settlementId(reservation.id())));
-        accounts.addAll(List.of(reservation.debitAccount(), Ledger.CLEARING, nodeOwner, operator));
+        String pendingId = reservation.id();
+        ids.addAll(List.of(pendingId, shareId(pendingId), feeId(pendingId)));
+        accounts.addAll(List.of(reservation.debitAccount(), nodeOwner, operator));
       }
 
       @Override
       Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
-        Outcome<Transfer> reserved = create(tx, new Transfer(reservation.id(), reservation.kind(), reservation.debitAccount(),
-            reservation.creditAccount(), reservation.amount(), null, reservation.code(), reservation.tag(), now));
-        if (reserved.error() != null) {
-          return Outcome.refused(reserved.error(), reserved.message());
+        Transfer earlier = tx.find(reservation.id());
+        if (earlier != null) { // reserved before (a long call): settle that reservation, as settleCall does
+          if (!earlier.sameAs(reservation)) {
+            return reused(earlier);
+          }
+          return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
         }
-        return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now); // refused: the batch undoes both
+        return chargeDirectly(tx, reservation, callId, nodeOwner, charge, operator, feeBasisPoints, now);
       }
     });
+  }
+
+  /** The id of the node owner's share of a call's charge, {@code pendingId} being the call's reservation id. */
+  static String shareId(String pendingId) {
+    return pendingId + ":share";
+  }
+
+  /** The id of the operator's fee on a call's charge. */
+  static String feeId(String pendingId) {
+    return pendingId + ":fee";
+  }
+
+  /**
+   * Charges a call whose reservation was held in the gateway's memory only: its share and its fee
+   * are posted from the caller at once (two transfers, or one without a fee), with the ids a
+   * reservation's payouts have ({@link #shareId}, {@link #feeId}), so the call is still charged at
+   * most once: a repeat finds them and returns the first charge. The caller must still be able to
+   * cover {@code reservation}'s amount, as if it had been reserved. A charge of 0 writes nothing.
+   */
+  private static Outcome<Ledger.Settlement> chargeDirectly(LedgerTx tx, Transfer reservation, String callId, String nodeOwner,
+      long charge, String operator, int feeBasisPoints, long now) throws SQLException {
+    String pendingId = reservation.id();
+    String caller = reservation.debitAccount();
+    long fee = Ledger.fee(charge, feeBasisPoints);
+    long share = charge - fee;
+    List<Transfer> wanted = new ArrayList<>(2);
+    if (share > 0) {
+      wanted.add(new Transfer(shareId(pendingId), Transfer.Kind.TRANSFER, caller, nodeOwner, share, null, "share", reservation.tag(), now));
+    }
+    if (fee > 0) {
+      wanted.add(new Transfer(feeId(pendingId), Transfer.Kind.TRANSFER, caller, operator, fee, null, "fee", reservation.tag(), now));
+    }
+    Transfer storedShare = tx.find(shareId(pendingId));
+    Transfer storedFee = tx.find(feeId(pendingId));
+    if (storedShare != null || storedFee != null) { // a repeat: the same charge, or a refusal
+      List<Transfer> stored = new ArrayList<>(2);
+      if (storedShare != null) {
+        stored.add(storedShare);
+      }
+      if (storedFee != null) {
+        stored.add(storedFee);
+      }
+      boolean same = stored.size() == wanted.size();
+      for (int i = 0; same && i < stored.size(); i++) {
+        same = stored.get(i).sameAs(wanted.get(i));
+      }
+      if (!same) {
+        return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged, with another caller, node "
+            + "owner, operator, charge or fee (" + stored + ")");
+      }
+      return Outcome.ok(new Ledger.Settlement(callId, caller, nodeOwner, operator, reservation.amount(), charge, fee, stored));
+    }
+    if (charge > reservation.amount()) {
+      return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' may cost at most " + reservation.amount()
+          + "; the charge is " + charge);
+    }
+    Map<String, LedgerTx.AccountRow> rows = tx.lock(caller, nodeOwner, operator);
+    for (String account : List.of(caller, nodeOwner, operator)) {
+      if (!rows.containsKey(account)) {
+        return Outcome.refused(LedgerError.UNKNOWN_ACCOUNT, "no account '" + account + "'");
+      }
+    }
+    LedgerTx.AccountRow debit = rows.get(caller);
+    long available = debit.available();
+    if (debit.constrained && reservation.amount() > available) {
+      return Outcome.refused(LedgerError.INSUFFICIENT_CREDITS, "account '" + caller + "' has " + available
+          + " available; call '" + callId + "' may cost " + reservation.amount());
+    }
+    try {
+      debit.debitsPosted = Math.addExact(debit.debitsPosted, charge);
+      rows.get(nodeOwner).creditsPosted = Math.addExact(rows.get(nodeOwner).creditsPosted, share);
+      rows.get(operator).creditsPosted = Math.addExact(rows.get(operator).creditsPosted, fee);
+    } catch (ArithmeticException e) {
+      return overflow(wanted.get(0)); // the batch undoes what was changed
+    }
+    tx.insert(wanted);
+    return Outcome.ok(new Ledger.Settlement(callId, caller, nodeOwner, operator, reservation.amount(), charge, fee, wanted));
   }
 
   private static Outcome<Transfer> create(LedgerTx tx, Transfer t) throws SQLException {
@@ -352,10 +436,10 @@ public final class LedgerEngine {
     String settleId = Ledger.settlementId(pendingId);
     wanted.add(settlement(settleId, pending, charge > 0, charge > 0 ? charge : pending.amount(), now));
     if (share > 0) {
-      wanted.add(new Transfer(pendingId + ":share", Transfer.Kind.TRANSFER, Ledger.CLEARING, nodeOwner, share, null, "share", null, now));
+      wanted.add(new Transfer(shareId(pendingId), Transfer.Kind.TRANSFER, Ledger.CLEARING, nodeOwner, share, null, "share", null, now));
     }
     if (fee > 0) {
-      wanted.add(new Transfer(pendingId + ":fee", Transfer.Kind.TRANSFER, Ledger.CLEARING, operator, fee, null, "fee", null, now));
+      wanted.add(new Transfer(feeId(pendingId), Transfer.Kind.TRANSFER, Ledger.CLEARING, operator, fee, null, "fee", null, now));
     }
     Transfer existing = tx.find(settleId);
     if (existing != null) {
@@ -372,6 +456,12 @@ public final class LedgerEngine {
         found.add(stored);
       }
       return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, found));
+    }
+    for (String payout : List.of(shareId(pendingId), feeId(pendingId))) {
+      Transfer taken = tx.find(payout);
+      if (taken != null) {
+        return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged without its reservation (" + taken + ")");
+      }
     }
     if (charge > pending.amount()) {
       return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' reserved " + pending.amount() + "; the charge is " + charge);

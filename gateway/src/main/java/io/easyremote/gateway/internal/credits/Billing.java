@@ -583,14 +583,14 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private void meter(Billed billed, CallRecord record, String nodeOwner) {
     String caller = billed != null ? billed.caller() : accountOf(record.principal());
     try {
-      UsageRecord row = new UsageRecord(billed != null ? billed.ledgerId() : ledgerId(record.callId()),
-          caller == null ? ANONYMOUS : caller, nodeOwner == null ? UNOWNED : nodeOwner, record.function(), record.nodeId(),
+      String callId = billed != null ? billed.ledgerId() : ledgerId(record.callId());
+      UsageRecord row = new UsageRecord(caller == null ? ANONYMOUS : caller, nodeOwner == null ? UNOWNED : nodeOwner, record.function(), record.nodeId(),
           TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.bytesIn(), record.bytesOut(), Outcome.label(record.error()),
           System.currentTimeMillis());
       usage.record(row).whenComplete((v, failure) -> {
         if (failure != null) {
           ledgerFailures.increment();
-          log.warn("Could not record the usage of call {}", row.callId(), failure);
+          log.warn("Could not record the usage of call {}", callId, failure);
         } else {
           metered.increment();
         }
