@@ -215,6 +215,8 @@ public final class Gateway implements AutoCloseable {
         // Ours to stop, after the server: Armeria would stop it before the acceptor, which could
         // then take a connection (a node reconnecting) that no loop will ever serve.
         .workerGroup(loops, false)
+        // Acceptor loops that stop without Netty's 2 s quiet period (Armeria's own made every stop take 2 s).
+        .bossGroupFactory(io.easyremote.gateway.internal.transport.AcceptorLoops::newGroup)
         .requestTimeout(Duration.ZERO)
         // Calls are drained by the scheduler before the server stops.
         .gracefulShutdownTimeout(Duration.ZERO, Duration.ZERO)
