@@ -121,7 +121,7 @@ final class PaidScenario implements Scenario {
         + "Before them, each path ran 32 callers for 2 × %d ms, in turn (JIT warm-up).",
         settings.throughputRounds() * 2, settings.throughputWindow().toMillis(), settings.jitWarmup().dividedBy(4).toMillis()));
     section.note("Paid: each call is admitted against the caller's balance in memory and routed at once, its reservation of 1 "
-        + "credit held in memory; at completion it is reserved and settled in one ledger request (caller → node owner, 10% fee → "
+        + "credit held in memory; at completion it is charged in one ledger request (caller → node owner, 10% fee → "
         + "operator; a call running past 100 ms has its reservation written then) and metered, and its result is released once "
         + "the charge is committed (group commit, synchronous=FULL). "
         + "Paid, early results: the same, with the result sent before the settlement is committed "

@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * {@code INSUFFICIENT_CREDITS} and no node runs the call. As a {@link CallListener} it charges the
  * call when it completes (the charge to the node owner's account, the fee to the operator's) and
  * meters every call that reached a node. A call that completes within
- * {@link #RESERVE_AFTER_MILLIS} is reserved and settled in one ledger request
- * ({@code Ledger.chargeCall}; a charge of 0 writes nothing); a longer one has its reservation
+ * {@link #RESERVE_AFTER_MILLIS} is charged in one ledger request, its share and fee posted
+ * straight from the caller ({@code Ledger.chargeCall}; a charge of 0 writes nothing); a longer one has its reservation
  * written once it has run that long, and is settled (or voided) when it completes. A paid call's
  * result reaches its caller only once its charge is committed, so a crash never leaves a result the
  * caller saw uncharged. Free calls (every node offering the function asks 0) never touch the ledger.
@@ -444,8 +444,9 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
 
   /**
    * A paid call that completed before its reservation was written: nothing of it is in the ledger
-   * yet. A charge of 0 just releases the hold; otherwise its reservation and settlement are written
-   * in one request ({@code Ledger.chargeCall}), both or neither, and its result waits for that.
+   * yet. A charge of 0 just releases the hold; otherwise it is charged in one request
+   * ({@code Ledger.chargeCall}: the share and the fee posted from the caller, both or neither), and
+   * its result waits for that.
    */
   private void chargeHeld(Billed billed, CallRecord record, String nodeOwner, long charge) {
     if (charge == 0 || nodeOwner == null) {
@@ -509,7 +510,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
           + "caller has no credits account: call it with a client key that has one."));
       return;
     }
-    // Reservation (of exactly the charge) and settlement in one request: both or neither.
+    // Charged in one request, the caller covering exactly the charge: share and fee, both or neither.
     ledger.chargeCall(billed.ledgerId(), billed.caller(), charge, settings.gatewayId(), nodeOwner, charge, settings.operatorAccount(),
         settings.feeBasisPoints()).whenComplete((settlement, failure) -> {
           if (failure == null) {
