@@ -42,10 +42,10 @@ import org.slf4j.LoggerFactory;
  * call when it completes (the charge to the node owner's account, the fee to the operator's) and
  * meters every call that reached a node. A call that completes within
  * {@link #RESERVE_AFTER_MILLIS} is charged in one ledger request, its share and fee posted
- * straight from the caller ({@code Ledger.chargeCall}; a charge of 0 writes nothing); a longer one has its reservation
- * written once it has run that long, and is settled (or voided) when it completes. A paid call's
- * result reaches its caller only once its charge is committed, so a crash never leaves a result the
- * caller saw uncharged. Free calls (every node offering the function asks 0) never touch the ledger.
+ * straight from the caller ({@code Ledger.chargeCall}; a charge of 0 writes nothing); a longer one
+ * has its reservation written once it has run that long, and is settled (or voided) when it
+ * completes. A paid call's result reaches its caller only once its charge is committed, so a crash
+ * never leaves a result the caller saw uncharged. Free calls (every node offering the function asks 0) never touch the ledger.
  *
  * <p>Prices are those of the nodes offering the function when the call is admitted (the
  * reservation covers the highest); the node that ran it is charged at its price from then. Nothing
@@ -584,14 +584,14 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private void meter(Billed billed, CallRecord record, String nodeOwner) {
     String caller = billed != null ? billed.caller() : accountOf(record.principal());
     try {
-      String callId = billed != null ? billed.ledgerId() : ledgerId(record.callId());
-      UsageRecord row = new UsageRecord(caller == null ? ANONYMOUS : caller, nodeOwner == null ? UNOWNED : nodeOwner, record.function(), record.nodeId(),
-          TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.bytesIn(), record.bytesOut(), Outcome.label(record.error()),
-          System.currentTimeMillis());
+      UsageRecord row = new UsageRecord(caller == null ? ANONYMOUS : caller, nodeOwner == null ? UNOWNED : nodeOwner,
+          record.function(), record.nodeId(), TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.bytesIn(),
+          record.bytesOut(), Outcome.label(record.error()), System.currentTimeMillis());
       usage.record(row).whenComplete((v, failure) -> {
         if (failure != null) {
           ledgerFailures.increment();
-          log.warn("Could not record the usage of call {}", callId, failure);
+          // The call's ledger id, built only here: metering runs for every call, and a failure is rare.
+          log.warn("Could not record the usage of call {}", billed != null ? billed.ledgerId() : ledgerId(record.callId()), failure);
         } else {
           metered.increment();
         }

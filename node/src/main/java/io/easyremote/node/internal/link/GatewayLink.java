@@ -415,9 +415,9 @@ public final class GatewayLink {
    * One attempt's stream. Frames arrive on gRPC's thread one at a time. Writes are serialised
    * without making any sender wait: {@link #send} queues the frame and writes the queue unless
    * another thread is writing, which then writes it too (it looks at the queue again after
-   * releasing the lock). With a lock that senders waited for, 10,000 calls finishing at once
-   * parked thousands of function threads on it, and the transport thread answering the gateway's
-   * ping queued behind them: the node looked silent and the gateway gave its calls up.
+   * releasing the lock). With a lock that senders waited for, calls finishing together parked
+   * their function threads on it, thousands with 10,000 calls in flight, and the transport thread
+   * answering the gateway's ping waited in the same line.
    */
   private final class Connection implements FrameSink, StreamObserver<GatewayFrame> {
     final String address;
