@@ -565,4 +565,26 @@ class ClusterForwardingTest {
       release.countDown();
     }
   }
+
+  @Test
+  void remoteGateway_frozen_failsAForwardedCallAtItsDeadline_andAForgetsTheRequest() throws Exception {
+    try (ClusterGatewayProcess e = ClusterGatewayProcess.start("gw-e", nats.url(2), PASSWORD, SECRET);
+        ComputeNode onE = ComputeNode.builder().gateway(e.address()).id("e-node").register("onlyOnE", String.class, s -> s).build().start()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 2);
+      assertThat(viaA.call("onlyOnE", String.class, "up")).isEqualTo("up");
+      long failedBefore = a.clusterStats().forwardFailures();
+
+      e.freeze(true); // still in the directory for about 2 s, but nothing it is sent is answered
+      try {
+        long asked = System.nanoTime();
+        assertThatThrownBy(() -> viaA.withDeadline(Duration.ofMillis(200)).call("onlyOnE", String.class, "lost"))
+            .isInstanceOfSatisfying(RemoteException.class, ex -> assertThat(ex.code()).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
+        assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(1));
+        // A's own timeout of the forward ends its wait at the deadline, long before gw-e expires from the directory.
+        await().atMost(Duration.ofMillis(500)).until(() -> a.clusterStats().forwardFailures() == failedBefore + 1);
+      } finally {
+        e.freeze(false);
+      }
+    }
+  }
 }

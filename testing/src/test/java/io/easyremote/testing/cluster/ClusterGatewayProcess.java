@@ -55,6 +55,14 @@ final class ClusterGatewayProcess implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  /** SIGSTOP (frozen: connected, but it reads and answers nothing) or SIGCONT. */
+  void freeze(boolean frozen) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill " + (frozen ? "-STOP" : "-CONT") + " " + process.pid() + " failed");
+    }
+  }
+
   /** SIGKILL. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -34,6 +34,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -56,6 +59,8 @@ final class ClusterForwarder implements RemoteGateways {
   private final Connection connection;
   private final ForwardSigner signer;
   private final String subjectPrefix;
+  /** Where answers that do not come in time are timed out: the cluster's timer thread, already awake for its own work. */
+  private final ScheduledExecutorService timer;
   private final AtomicLong rotation = new AtomicLong();
   /** Request ids: random start per run, so a restarted gateway never reuses one its peers still hold. */
   private final AtomicLong requestIds = new AtomicLong(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
@@ -87,12 +92,34 @@ final class ClusterForwarder implements RemoteGateways {
   /** A request waiting for its answer: a unary call's one reply, or a stream's parts (then {@code stream} is set). */
   private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream) { }
 
-  ClusterForwarder(String gatewayId, ClusterDirectory directory, Connection connection, ForwardSigner signer, String subjectPrefix) {
+  /**
+   * A forwarder whose answers time out on {@code timer} (which should remove cancelled tasks: every
+   * answer that comes in time cancels its timeout).
+   */
+  ClusterForwarder(String gatewayId, ClusterDirectory directory, Connection connection, ForwardSigner signer, String subjectPrefix,
+      ScheduledExecutorService timer) {
     this.gatewayId = gatewayId;
     this.directory = directory;
     this.connection = connection;
     this.signer = signer;
     this.subjectPrefix = subjectPrefix;
+    this.timer = timer;
+  }
+
+  /**
+   * {@code answer}, failed with a {@link TimeoutException} unless it completes within {@code nanos}.
+   * Not {@link CompletableFuture#orTimeout}: that schedules on the JDK's own delay thread, where a
+   * forwarded call's timeout was the only task, so every call woke that thread. Here the timer's
+   * periodic work comes first, and a timeout that is not the earliest task wakes nothing.
+   */
+  private CompletableFuture<byte[]> within(CompletableFuture<byte[]> answer, long nanos) {
+    try {
+      ScheduledFuture<?> timeout = timer.schedule(() -> answer.completeExceptionally(new TimeoutException()), nanos, TimeUnit.NANOSECONDS);
+      answer.whenComplete((bytes, failure) -> timeout.cancel(false));
+    } catch (RejectedExecutionException e) {
+      answer.completeExceptionally(new NotSent("this gateway is leaving the cluster"));
+    }
+    return answer;
   }
 
   /** Subscribes to its inbox for answers, before it forwards anything; the caller flushes the connection. */
@@ -398,7 +425,7 @@ final class ClusterForwarder implements RemoteGateways {
     java.util.Set<CompletableFuture<byte[]>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
     started();
-    answer.orTimeout(remainingNanos, TimeUnit.NANOSECONDS).whenComplete((bytes, failure) -> {
+    within(answer, remainingNanos).whenComplete((bytes, failure) -> {
       replies.remove(requestId);
       pending.remove(answer);
       finished();
@@ -467,7 +494,7 @@ final class ClusterForwarder implements RemoteGateways {
     }
     CompletableFuture<byte[]> answer = new CompletableFuture<>();
     replies.put(requestId, new Waiting(holder, answer, null));
-    CompletableFuture<Integer> drained = answer.orTimeout(DRAIN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).handle((bytes, failure) -> {
+    CompletableFuture<Integer> drained = within(answer, TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS)).handle((bytes, failure) -> {
       replies.remove(requestId);
       if (failure != null) {
         throw new RemoteFailure(Wire.error(ErrorCode.UNAVAILABLE, "Node '" + nodeId + "' is on gateway '" + holder
@@ -609,6 +636,13 @@ final class ClusterForwarder implements RemoteGateways {
           answer.completeExceptionally(new GatewayLost(why));
         }
       });
+    }
+  }
+
+  /** The cluster closed (its timer too): calls still waiting for an answer fail now, as if their gateway was lost. */
+  void closed() {
+    for (Waiting w : List.copyOf(replies.values())) {
+      w.answer().completeExceptionally(new GatewayLost("this gateway left the cluster before the answer came"));
     }
   }
 

@@ -17,8 +17,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -43,7 +44,10 @@ public final class GatewayCluster implements AutoCloseable {
   private final CallScheduler scheduler;
   private final StatusViews status;
   private final CallerAuthentication authentication;
+  /** Publishes the directory and shared rates, and times out forwarded calls. */
   private final ScheduledExecutorService timer;
+  /** The timer's periodic tasks, stopped when the gateway leaves. */
+  private final List<ScheduledFuture<?>> periodic = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicBoolean publishScheduled = new AtomicBoolean();
   private volatile Connection connection;
   private volatile ClusterForwarder forwarder;
@@ -62,11 +66,13 @@ public final class GatewayCluster implements AutoCloseable {
     this.scheduler = scheduler;
     this.status = status;
     this.authentication = authentication;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "easyremote-cluster-" + gatewayId);
-      t.setDaemon(true);
-      return t;
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread thread = new Thread(r, "easyremote-cluster-" + gatewayId);
+      thread.setDaemon(true);
+      return thread;
     });
+    t.setRemoveOnCancelPolicy(true); // every forwarded call answered in time cancels its timeout here
+    this.timer = t;
   }
 
   /**
@@ -102,7 +108,7 @@ public final class GatewayCluster implements AutoCloseable {
     server = s;
     Dispatcher inbound = conn.createDispatcher(s::onMessage);
     inbound.subscribe(FORWARD_SUBJECT + "." + gatewayId);
-    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT);
+    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT, timer);
     f.listen();
     forwarder = f;
     SharedRates r = new SharedRates(gatewayId, authentication, signer, conn);
@@ -127,13 +133,13 @@ public final class GatewayCluster implements AutoCloseable {
     });
     scheduler.remoteGateways(f);
     authentication.sharedRates(r::allowedRate);
-    timer.scheduleWithFixedDelay(() -> {
+    periodic.add(timer.scheduleWithFixedDelay(() -> {
       try {
         r.report();
       } catch (RuntimeException e) {
         log.warn("Cluster {}: rate report failed", gatewayId, e);
       }
-    }, SharedRates.INTERVAL_MILLIS, SharedRates.INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    }, SharedRates.INTERVAL_MILLIS, SharedRates.INTERVAL_MILLIS, TimeUnit.MILLISECONDS));
     status.cluster(new io.easyremote.gateway.internal.core.ClusterListing() {
       @Override
       public String gatewayId() {
@@ -162,7 +168,7 @@ public final class GatewayCluster implements AutoCloseable {
       }
     });
     scheduler.onMembershipChange(this::publishSoon);
-    timer.scheduleWithFixedDelay(this::publishNow, LOAD_INTERVAL.toMillis(), LOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    periodic.add(timer.scheduleWithFixedDelay(this::publishNow, LOAD_INTERVAL.toMillis(), LOAD_INTERVAL.toMillis(), TimeUnit.MILLISECONDS));
     log.info("Gateway {} joined the cluster ({}){}", gatewayId, directory.connectedUrl(),
         signer.signs() ? "" : "; forwarded calls are NOT signed (no cluster secret)");
   }
@@ -269,7 +275,7 @@ public final class GatewayCluster implements AutoCloseable {
    * forwarding connection stays open until {@link #close}).
    */
   public void leave() {
-    timer.shutdownNow();
+    periodic.forEach(task -> task.cancel(false)); // the timer itself still times out the calls forwarded from here
     directory.close();
   }
 
@@ -316,5 +322,9 @@ public final class GatewayCluster implements AutoCloseable {
       }
     }
     directory.close();
+    ClusterForwarder f = forwarder;
+    if (f != null) {
+      f.closed(); // their timeouts went with the timer; with no other gateway left, they fail or run here
+    }
   }
 }
