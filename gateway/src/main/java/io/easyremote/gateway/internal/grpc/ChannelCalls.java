@@ -34,7 +34,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Limits: at most {@link #MAX_IN_FLIGHT} calls in flight per stream (more are answered
  * {@code OVERLOADED}); an id already in flight is refused with {@code INVALID_REQUEST} and the
  * call holding it is left alone. A caller that goes away cancels its calls; one that half-closes
- * gets the answers still due, then the end of the stream.
+ * gets the answers still due, then the end of the stream. Calls are taken in batches
+ * ({@link BatchedDemand}), so a burst on one channel does not keep the event loop from other
+ * streams, node links included.
  */
 final class ChannelCalls implements StreamObserver<ChannelRequest> {
   /** Calls one stream may have in flight; a client that wants more opens another connection. */
@@ -51,6 +53,7 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
   private final String refusal;
   private final Duration defaultDeadline;
   private final java.util.concurrent.atomic.LongAdder received;
+  private final BatchedDemand demand;
   /** Calls in flight by id; empty between a call's arrival and its scheduling. */
   private final ConcurrentHashMap<Long, java.util.Optional<PendingCall>> calls = new ConcurrentHashMap<>();
   private final Queue<ChannelAnswer> outbox = new ConcurrentLinkedQueue<>();
@@ -75,11 +78,13 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
     this.grant = grant;
     this.refusal = refusal;
     this.defaultDeadline = defaultDeadline;
+    this.demand = new BatchedDemand(out, loop);
     out.setOnCancelHandler(this::callerGone);
   }
 
   @Override
   public void onNext(ChannelRequest request) {
+    demand.took();
     switch (request.getKindCase()) {
       case CALL -> call(request.getCall());
       case CANCEL -> {

@@ -12,6 +12,7 @@ import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.NodeLinkGrpc;
 import io.easyremote.protocol.wire.Rejected;
 import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
@@ -45,14 +46,14 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
 
   @Override
   public StreamObserver<NodeFrame> connect(StreamObserver<GatewayFrame> out) {
-    Link link = new Link(out);
+    ServiceRequestContext ctx = ServiceRequestContext.current();
+    Link link = new Link(out, new BatchedDemand((ServerCallStreamObserver<?>) out, ctx.eventLoop()));
     if (pendingHellos.incrementAndGet() > MAX_PENDING_HELLOS) {
       pendingHellos.decrementAndGet();
       link.rejectedAtOnce();
       return link;
     }
     link.pending = true;
-    ServiceRequestContext ctx = ServiceRequestContext.current();
     link.helloTimer = ctx.eventLoop().schedule(link::helloTimedOut, helloTimeout.toNanos(), TimeUnit.NANOSECONDS);
     return link;
   }
@@ -60,13 +61,16 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
   /** One node's stream. Frames of one stream arrive serially, on the stream's event loop (as does the Hello timer). */
   private final class Link implements StreamObserver<NodeFrame> {
     private final StreamObserver<GatewayFrame> out;
+    /** A node's burst of results is taken a batch per turn of the event loop, as a caller's burst of calls is. */
+    private final BatchedDemand demand;
     private NodeSession session;
     private boolean rejected;
     private boolean pending;
     private ScheduledFuture<?> helloTimer;
 
-    Link(StreamObserver<GatewayFrame> out) {
+    Link(StreamObserver<GatewayFrame> out, BatchedDemand demand) {
       this.out = out;
+      this.demand = demand;
     }
 
     void rejectedAtOnce() {
@@ -99,6 +103,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
 
     @Override
     public void onNext(NodeFrame frame) {
+      demand.took();
       if (rejected) {
         return;
       }
