@@ -1,7 +1,8 @@
 package io.easyremote.gateway.internal.core;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -17,7 +18,7 @@ final class NodeLiveness {
   /** When any frame last arrived from the node: what health checks go by. */
   private volatile long lastHeardMillis;
   /** The event loop that reads this node's frames, when known: probed to tell a slow gateway from a silent node. */
-  private volatile Executor loop;
+  private volatile ScheduledExecutorService loop;
   /** When the node's event loop last ran a probe: frames that had arrived by then were read. */
   private volatile long loopAnsweredMillis;
 
@@ -63,22 +64,29 @@ final class NodeLiveness {
   }
 
   /** The event loop that reads this node's stream. */
-  void readBy(Executor eventLoop) {
+  void readBy(ScheduledExecutorService eventLoop) {
     this.loop = eventLoop;
   }
 
   /**
-   * Asks the node's event loop to note when it gets to run: if it does while the node stays
-   * silent, the silence is the node's, not a gateway too busy to read its frames.
+   * Asks the node's event loop to note when it has read again: if it has while the node stays
+   * silent, the silence is the node's, not a gateway too busy to read its frames. The probe is
+   * scheduled, not executed: an event loop runs the tasks it is given during a turn in that same
+   * turn, before it reads again, so a plain task ran as soon as a long turn ended (a caller's
+   * burst held one for 4 s) and vouched for frames still unread in the node's socket. A task
+   * that the loop itself schedules waits for the loop's next turn, after that turn's reads (one
+   * scheduled from another thread with no delay would be a plain task again).
    */
   void probeLoop() {
-    Executor l = loop;
+    ScheduledExecutorService l = loop;
     if (l == null) {
       loopAnsweredMillis = clock.millis();
       return;
     }
     try {
-      l.execute(() -> loopAnsweredMillis = clock.millis());
+      l.execute(() -> l.schedule(() -> {
+        loopAnsweredMillis = clock.millis();
+      }, 0, TimeUnit.NANOSECONDS));
     } catch (RuntimeException e) {
       loopAnsweredMillis = clock.millis(); // the loop is gone: nothing more will be read
     }

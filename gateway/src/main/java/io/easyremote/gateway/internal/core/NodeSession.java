@@ -13,7 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -99,7 +99,7 @@ public final class NodeSession implements Candidate {
   }
 
   /** The event loop that reads this node's stream. */
-  public void readBy(Executor eventLoop) {
+  public void readBy(ScheduledExecutorService eventLoop) {
     liveness.readBy(eventLoop);
   }
 
