@@ -49,6 +49,8 @@ public final class GatewayCluster implements AutoCloseable {
   /** The timer's periodic tasks, stopped when the gateway leaves. */
   private final List<ScheduledFuture<?>> periodic = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicBoolean publishScheduled = new AtomicBoolean();
+  /** Set by {@link #leave}: node changes during the drain are not published any more. */
+  private volatile boolean leaving;
   private volatile Connection connection;
   private volatile ClusterForwarder forwarder;
   private volatile ForwardedCallServer server;
@@ -175,6 +177,9 @@ public final class GatewayCluster implements AutoCloseable {
 
   /** A node joined, drained or left: publish the local nodes soon (changes close together go in one publish). */
   private void publishSoon() {
+    if (leaving) {
+      return; // said goodbye: the directory publishes nothing more, and the timer only times out forwards
+    }
     if (publishScheduled.compareAndSet(false, true)) {
       try {
         timer.execute(this::publishNow);
@@ -275,6 +280,7 @@ public final class GatewayCluster implements AutoCloseable {
    * forwarding connection stays open until {@link #close}).
    */
   public void leave() {
+    leaving = true;
     periodic.forEach(task -> task.cancel(false)); // the timer itself still times out the calls forwarded from here
     directory.close();
   }
