@@ -100,7 +100,8 @@ public final class ComputeNode implements AutoCloseable {
         .setVersion(Version.CURRENT)
         .putAllLabels(config.labels())
         .setMaxConcurrency(config.maxConcurrency())
-        .setCost(config.cost());
+        .setCost(config.cost())
+        .setBatches(true);
     if (config.token() != null) {
       hello.setToken(config.token());
     }

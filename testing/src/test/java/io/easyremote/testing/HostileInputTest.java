@@ -8,6 +8,7 @@ import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayGrpc;
 import io.easyremote.protocol.wire.Hello;
 import io.easyremote.protocol.wire.NodeFrame;
+import io.easyremote.protocol.wire.NodeFrames;
 import io.easyremote.protocol.wire.NodeLinkGrpc;
 import io.easyremote.protocol.wire.Payload;
 import io.easyremote.protocol.wire.Result;
@@ -34,8 +35,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A seeded fuzzer throws garbage at a running gateway for a bounded time: random bytes as gRPC
  * messages, arguments that are not JSON or nest absurdly deep, node frames out of order or for
- * calls never sent, huge and invalid Hellos. The gateway must keep serving and return to its
- * baseline (no calls, streams or heap left behind).
+ * calls never sent (alone and in batches, nested ones too), huge and invalid Hellos. The gateway
+ * must keep serving and return to its baseline (no calls, streams or heap left behind).
  */
 class HostileInputTest {
   @RegisterExtension
@@ -160,10 +161,17 @@ class HostileInputTest {
       out.onNext(NodeFrame.newBuilder().setHello(hello).build());
       for (int i = 0; i < 5; i++) {
         long id = random.nextInt(1_000_000);
-        out.onNext(switch (random.nextInt(3)) {
+        NodeFrame forged = switch (random.nextInt(3)) {
           case 0 -> NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(id)).build();
           case 1 -> NodeFrame.newBuilder().setStreamItem(StreamItem.newBuilder().setCallId(id)).build();
           default -> NodeFrame.newBuilder().setStreamEnd(StreamEnd.newBuilder().setCallId(id).setCount(3)).build();
+        };
+        out.onNext(switch (random.nextInt(3)) {
+          case 0 -> forged;
+          case 1 -> NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(forged).addFrames(forged)).build();
+          default -> NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(forged) // a batch in a batch, a Hello in a batch
+              .addFrames(NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(forged)))
+              .addFrames(NodeFrame.newBuilder().setHello(hello))).build();
         });
       }
       out.onCompleted();

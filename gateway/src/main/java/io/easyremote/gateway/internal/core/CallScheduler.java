@@ -296,7 +296,8 @@ public final class CallScheduler {
           .setSessionId(session.sessionId)
           .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis())
           .setGatewayVersion(Version.CURRENT)
-          .setMaxPayloadBytes(settings.maxPayloadBytes())).build());
+          .setMaxPayloadBytes(settings.maxPayloadBytes())
+          .setBatches(true)).build());
       dispatcher.fillSlots(session);
     } finally {
       lock.unlock();

@@ -1,9 +1,14 @@
 package io.easyremote.gateway.internal.core;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.easyremote.protocol.internal.FramePacker;
 import io.easyremote.protocol.wire.GatewayFrame;
+import io.easyremote.protocol.wire.GatewayFrames;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,9 +16,13 @@ import org.slf4j.LoggerFactory;
 /**
  * A node's outbound frames, in order. Routing {@linkplain #enqueue enqueues} under the routing
  * lock (so a call's Invoke always precedes its Cancel) and anyone {@linkplain #flush flushes}
- * after releasing it: no frame is serialized under the routing lock, and frames queued together
- * are written in one go. Writes are serialized here because a {@link StreamObserver} is not
- * thread-safe.
+ * after releasing it: no frame is serialized under the routing lock. Writes are serialized here
+ * because a {@link StreamObserver} is not thread-safe.
+ *
+ * <p>Once the link knows the event loop of its stream ({@link #writeOn}), a flush writes on that
+ * loop, once per turn: the calls that one turn's reads dispatched to this node go out together
+ * rather than one flushed message each. To a node that reads batches ({@code Hello.batches}),
+ * frames written together go as one {@code GatewayFrames} message (see {@link FramePacker}).
  */
 final class NodeLink {
   private static final Logger log = LoggerFactory.getLogger(NodeLink.class);
@@ -22,12 +31,30 @@ final class NodeLink {
   private final StreamObserver<GatewayFrame> out;
   private final ConcurrentLinkedQueue<GatewayFrame> outbox = new ConcurrentLinkedQueue<>();
   private final ReentrantLock sendLock = new ReentrantLock();
+  private final FramePacker<GatewayFrame> packer; // used under sendLock
   @GuardedBy("sendLock")
   private boolean closed;
+  private final AtomicBoolean flushScheduled = new AtomicBoolean();
+  private final Runnable flushOnLoop = this::flushOnLoop;
+  private volatile Executor loop;
 
   NodeLink(String nodeId, StreamObserver<GatewayFrame> out) {
+    this(nodeId, out, false);
+  }
+
+  /** @param packs whether the node reads {@code GatewayFrames} (its Hello said {@code batches}) */
+  @SuppressWarnings("GuardedBy") // the packer writes only from drain(), under sendLock
+  NodeLink(String nodeId, StreamObserver<GatewayFrame> out, boolean packs) {
     this.nodeId = nodeId;
     this.out = out;
+    this.packer = new FramePacker<>(
+        packs ? frames -> GatewayFrame.newBuilder().setBatch(GatewayFrames.newBuilder().addAllFrames(frames)).build() : null,
+        this::write);
+  }
+
+  /** From now on, flushes write on {@code eventLoop}, the loop of the node's stream, once per turn. */
+  void writeOn(Executor eventLoop) {
+    this.loop = eventLoop;
   }
 
   /** Queues a frame; the next {@link #flush()} writes it. Cheap: safe under the routing lock. */
@@ -36,10 +63,31 @@ final class NodeLink {
   }
 
   /**
-   * Writes every queued frame in order, unless another thread is writing (it then writes them
-   * too: it looks at the queue again after releasing the send lock).
+   * Writes every queued frame in order: on the stream's event loop once {@link #writeOn} named
+   * it (after the loop's current work, with whatever else is queued by then), else here, unless
+   * another thread is writing (it then writes them too: it looks at the queue again after
+   * releasing the send lock).
    */
   void flush() {
+    Executor l = loop;
+    if (l == null || outbox.isEmpty()) {
+      flushHere();
+    } else if (flushScheduled.compareAndSet(false, true)) {
+      try {
+        l.execute(flushOnLoop);
+      } catch (RejectedExecutionException e) {
+        flushScheduled.set(false); // the loop is shutting down: write from here
+        flushHere();
+      }
+    }
+  }
+
+  private void flushOnLoop() {
+    flushScheduled.set(false);
+    flushHere();
+  }
+
+  private void flushHere() {
     while (!outbox.isEmpty() && sendLock.tryLock()) {
       try {
         drain();
@@ -72,12 +120,21 @@ final class NodeLink {
       if (closed) {
         continue; // the stream is gone: what was queued is dropped
       }
-      try {
-        out.onNext(frame);
-      } catch (RuntimeException e) {
-        log.debug("Send to node {} failed: {}", nodeId, e.toString());
-        closed = true;
-      }
+      packer.add(frame);
+    }
+    packer.flush();
+  }
+
+  @GuardedBy("sendLock")
+  private void write(GatewayFrame frame) {
+    if (closed) {
+      return;
+    }
+    try {
+      out.onNext(frame);
+    } catch (RuntimeException e) {
+      log.debug("Send to node {} failed: {}", nodeId, e.toString());
+      closed = true;
     }
   }
 }

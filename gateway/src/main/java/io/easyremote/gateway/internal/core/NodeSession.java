@@ -76,7 +76,7 @@ public final class NodeSession implements Candidate {
     }
     this.functions = Map.copyOf(fns);
     this.resources = Wire.fromWire(hello.getResources());
-    this.link = new NodeLink(nodeId, out);
+    this.link = new NodeLink(nodeId, out, hello.getBatches());
     this.stats = new NodeStats(routing);
     this.liveness = new NodeLiveness(routing, clock);
   }
@@ -98,9 +98,10 @@ public final class NodeSession implements Candidate {
     return liveness.lastHeartbeatMillis();
   }
 
-  /** The event loop that reads this node's stream. */
+  /** The event loop of this node's stream: it reads the stream, and from now on writes it too. */
   public void readBy(ScheduledExecutorService eventLoop) {
     liveness.readBy(eventLoop);
+    link.writeOn(eventLoop);
   }
 
   /** A frame arrived from the node: it is alive, whatever its heartbeats say. */

@@ -103,30 +103,45 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
 
     @Override
     public void onNext(NodeFrame frame) {
-      demand.took();
+      demand.took(frame.getKindCase() == NodeFrame.KindCase.BATCH ? frame.getBatch().getFramesCount() : 1);
       if (rejected) {
         return;
       }
       if (session == null) {
-        notPending();
-        if (frame.getKindCase() != NodeFrame.KindCase.HELLO) {
-          reject(ErrorCode.INVALID_REQUEST, "The first frame on a node link must be Hello, got " + frame.getKindCase() + ".");
-          return;
-        }
-        String remote = String.valueOf(ServiceRequestContext.current().remoteAddress());
-        try {
-          String principal = admission.admit(frame.getHello(), remote);
-          session = scheduler.register(frame.getHello(), out, principal, admission::mayShare);
-          session.readBy(ServiceRequestContext.current().eventLoop());
-          NodeAdmission.audit().info("REGISTER node '{}' from {} with token '{}': {} function(s)", session.nodeId(), remote,
-              principal == null ? "-" : principal, frame.getHello().getFunctionsCount());
-        } catch (RegistrationException e) {
-          log.warn("Rejected node '{}': {}", frame.getHello().getNodeId(), e.getMessage());
-          reject(e.code(), e.getMessage());
-        }
+        hello(frame);
         return;
       }
       session.heard();
+      if (frame.getKindCase() == NodeFrame.KindCase.BATCH) {
+        for (NodeFrame each : frame.getBatch().getFramesList()) {
+          handle(each);
+        }
+      } else {
+        handle(frame);
+      }
+    }
+
+    private void hello(NodeFrame frame) {
+      notPending();
+      if (frame.getKindCase() != NodeFrame.KindCase.HELLO) {
+        reject(ErrorCode.INVALID_REQUEST, "The first frame on a node link must be Hello, got " + frame.getKindCase() + ".");
+        return;
+      }
+      String remote = String.valueOf(ServiceRequestContext.current().remoteAddress());
+      try {
+        String principal = admission.admit(frame.getHello(), remote);
+        session = scheduler.register(frame.getHello(), out, principal, admission::mayShare);
+        session.readBy(ServiceRequestContext.current().eventLoop());
+        NodeAdmission.audit().info("REGISTER node '{}' from {} with token '{}': {} function(s)", session.nodeId(), remote,
+            principal == null ? "-" : principal, frame.getHello().getFunctionsCount());
+      } catch (RegistrationException e) {
+        log.warn("Rejected node '{}': {}", frame.getHello().getNodeId(), e.getMessage());
+        reject(e.code(), e.getMessage());
+      }
+    }
+
+    /** One frame from a registered node (a batch's frames one by one; a batch in a batch is ignored). */
+    private void handle(NodeFrame frame) {
       switch (frame.getKindCase()) {
         case RESULT -> scheduler.onResult(session, frame.getResult());
         case STREAM_ITEM -> scheduler.onStreamItem(session, frame.getStreamItem());

@@ -67,30 +67,46 @@ class BatchedDemandTest {
   private final Queue<Runnable> loop = new ArrayDeque<>();
 
   @Test
-  void takesOverTheDemand_andAsksForTheFirstBatch() {
+  void takesOverTheDemand_andAsksForTheFirstMessage() {
     new BatchedDemand(stream, loop::add);
 
     assertThat(stream.autoRequestDisabled).isTrue();
-    assertThat(stream.requests).containsExactly(BatchedDemand.BATCH);
+    assertThat(stream.requests).containsExactly(1);
   }
 
   @Test
-  void asksForTheNextBatch_onlyFromALaterTaskOfTheLoop_afterAWholeBatch() {
+  void asksForTheNextMessage_onlyFromALaterTaskOfTheLoop_afterAWholeShareOfFrames() {
     BatchedDemand demand = new BatchedDemand(stream, loop::add);
 
     for (int i = 0; i < BatchedDemand.BATCH - 1; i++) {
       demand.took();
     }
     assertThat(loop).isEmpty();
-    demand.took(); // the batch is used up: the next one is asked for later, not from inside this message
-    assertThat(stream.requests).containsExactly(BatchedDemand.BATCH);
+    assertThat(stream.requests).hasSize(BatchedDemand.BATCH);
+    demand.took(); // the share is used up: the next message is asked for later, not from inside this one
+    assertThat(stream.requests).hasSize(BatchedDemand.BATCH);
     assertThat(loop).hasSize(1);
 
     loop.remove().run();
-    assertThat(stream.requests).containsExactly(BatchedDemand.BATCH, BatchedDemand.BATCH);
+    assertThat(stream.requests).hasSize(BatchedDemand.BATCH + 1).containsOnly(1);
     for (int i = 0; i < BatchedDemand.BATCH; i++) {
       demand.took();
     }
     assertThat(loop).hasSize(1);
+  }
+
+  @Test
+  void aMessageOfManyFrames_countsEachFrame_andEndsTheTurn() {
+    BatchedDemand demand = new BatchedDemand(stream, loop::add);
+
+    demand.took(10);
+    assertThat(stream.requests).containsExactly(1, 1);
+    demand.took(BatchedDemand.BATCH); // a batch larger than what is left of the share
+    assertThat(stream.requests).containsExactly(1, 1);
+    assertThat(loop).hasSize(1);
+
+    loop.remove().run();
+    demand.took(BatchedDemand.BATCH - 1);
+    assertThat(stream.requests).as("a fresh share for the next turn").containsExactly(1, 1, 1, 1);
   }
 }

@@ -6,6 +6,7 @@ import io.easyremote.node.internal.probe.OshiResourceProbe;
 import io.easyremote.node.internal.probe.ResourceProbe;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.internal.FramePacker;
 import io.easyremote.protocol.internal.TlsProblems;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Drain;
@@ -13,6 +14,7 @@ import io.easyremote.protocol.wire.GatewayFrame;
 import io.easyremote.protocol.wire.Heartbeat;
 import io.easyremote.protocol.wire.Hello;
 import io.easyremote.protocol.wire.NodeFrame;
+import io.easyremote.protocol.wire.NodeFrames;
 import io.easyremote.protocol.wire.NodeLinkGrpc;
 import io.easyremote.protocol.wire.Welcome;
 import io.grpc.ManagedChannel;
@@ -305,6 +307,9 @@ public final class GatewayLink {
         return;
       }
       connection.welcomed = true;
+      if (welcome.getBatches()) {
+        connection.packFrames();
+      }
       attempt = 0;
       lastTlsProblem = null;
       first = firstWelcome;
@@ -417,7 +422,8 @@ public final class GatewayLink {
    * another thread is writing, which then writes it too (it looks at the queue again after
    * releasing the lock). With a lock that senders waited for, calls finishing together parked
    * their function threads on it, thousands with 10,000 calls in flight, and the transport thread
-   * answering the gateway's ping waited in the same line.
+   * answering the gateway's ping waited in the same line. To a gateway that reads batches
+   * ({@code Welcome.batches}), the frames one drain writes go as one {@code NodeFrames} message.
    */
   private final class Connection implements FrameSink, StreamObserver<GatewayFrame> {
     final String address;
@@ -425,6 +431,7 @@ public final class GatewayLink {
     private final ConcurrentLinkedQueue<NodeFrame> outbox = new ConcurrentLinkedQueue<>();
     private volatile StreamObserver<NodeFrame> out; // set under writeLock
     private volatile boolean open = true; // cleared under writeLock
+    private FramePacker<NodeFrame> packer = new FramePacker<>(null, this::write); // under writeLock
     volatile boolean welcomed;
 
     Connection(String address) {
@@ -442,6 +449,17 @@ public final class GatewayLink {
 
     boolean isOpen() {
       return open;
+    }
+
+    /** The gateway reads batches: from now on, frames written together go as one. */
+    void packFrames() {
+      writeLock.lock();
+      try {
+        packer = new FramePacker<>(frames -> NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addAllFrames(frames)).build(),
+            this::write);
+      } finally {
+        writeLock.unlock();
+      }
     }
 
     @Override
@@ -464,14 +482,22 @@ public final class GatewayLink {
     private void drain() {
       NodeFrame frame;
       while ((frame = outbox.poll()) != null) {
-        if (!open) {
-          continue;
+        if (open) {
+          packer.add(frame);
         }
-        try {
-          out.onNext(frame);
-        } catch (RuntimeException e) {
-          log.debug("Send to the gateway failed: {}", e.toString());
-        }
+      }
+      packer.flush();
+    }
+
+    /** Writes one frame (or pack). Under writeLock. */
+    private void write(NodeFrame frame) {
+      if (!open) {
+        return;
+      }
+      try {
+        out.onNext(frame);
+      } catch (RuntimeException e) {
+        log.debug("Send to the gateway failed: {}", e.toString());
       }
     }
 
@@ -503,6 +529,14 @@ public final class GatewayLink {
 
     @Override
     public void onNext(GatewayFrame frame) {
+      if (frame.getKindCase() == GatewayFrame.KindCase.BATCH) {
+        for (GatewayFrame each : frame.getBatch().getFramesList()) {
+          if (each.getKindCase() != GatewayFrame.KindCase.BATCH) {
+            onNext(each);
+          }
+        }
+        return;
+      }
       switch (frame.getKindCase()) {
         case WELCOME -> welcomed(this, frame.getWelcome());
         case REJECTED -> rejected(this, frame.getRejected().getError());
