@@ -670,9 +670,10 @@ public final class Client implements AutoCloseable {
      * Whether calls share one long-lived stream to the gateway (default true): each call is a
      * tagged message on {@code Gateway.CallChannel} instead of an HTTP/2 stream of its own, which
      * saves the gateway most of its per-call work. Deadlines, cancellation, retries and errors
-     * behave the same either way. Calls whose arguments exceed 64 KiB, calls beyond 8,192 in flight,
-     * and retries waiting for the gateway to come back, still go as {@code Gateway.Call} each; so
-     * does every call to a gateway without the channel. {@code false} sends every call as {@code Gateway.Call}.
+     * behave the same either way. Beyond 8,192 calls in flight a second stream opens (up to
+     * four). Calls whose arguments exceed 64 KiB, calls beyond 32,768 in flight, and retries
+     * waiting for the gateway to come back, still go as {@code Gateway.Call} each; so does every
+     * call to a gateway without the channel. {@code false} sends every call as {@code Gateway.Call}.
      */
     public Builder callChannel(boolean enabled) {
       this.callChannel = enabled;

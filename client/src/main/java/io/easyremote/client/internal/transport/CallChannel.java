@@ -41,6 +41,11 @@ import java.util.function.Function;
  * connection fails unary calls ({@link StatusErrors}); each call gets its own span and trace
  * context. A gateway without the channel (it answers {@code UNIMPLEMENTED}) gets every call as
  * {@code Gateway.Call} from then on, those already sent included.
+ *
+ * <p>A stream holds at most {@link #MAX_IN_FLIGHT} calls; beyond that the calls go on a second
+ * stream, up to {@link #MAX_LINKS}, and only then as {@code Gateway.Call}. The gateway takes a
+ * stream's calls a bounded share per turn of its event loop, where a burst of thousands of
+ * {@code Gateway.Call} streams was all decoded in one read and held the loop for seconds.
  */
 public final class CallChannel {
   /**
@@ -53,13 +58,15 @@ public final class CallChannel {
    * gateway's 10,000 per stream, which also counts calls cancelled here and not yet there.
    */
   static final int MAX_IN_FLIGHT = 8_192;
+  /** Streams one connection opens for calls at most; calls beyond them all go as {@code Gateway.Call}. */
+  static final int MAX_LINKS = 4;
 
   private final GatewayChannel gateway;
   private final Tracer tracer;
   private final AtomicLong ids = new AtomicLong();
   private final Object lock = new Object();
   private final ScheduledThreadPoolExecutor timers;
-  private volatile Link link; // written under lock
+  private final java.util.List<Link> links = new java.util.concurrent.CopyOnWriteArrayList<>(); // changed under lock
   private volatile boolean unsupported;
 
   CallChannel(GatewayChannel gateway, OpenTelemetry openTelemetry) {
@@ -75,8 +82,18 @@ public final class CallChannel {
 
   /** Whether {@code request} goes on the channel: small enough, room on the stream, and a gateway that has one. */
   boolean takes(CallRequest request) {
-    Link l = link; // a racy read is fine: the gateway's own limit is higher
-    return !unsupported && request.getSerializedSize() <= MAX_REQUEST_BYTES && (l == null || l.pending.size() < MAX_IN_FLIGHT);
+    if (unsupported || request.getSerializedSize() > MAX_REQUEST_BYTES) {
+      return false;
+    }
+    if (links.size() < MAX_LINKS) {
+      return true;
+    }
+    for (Link l : links) { // a racy read is fine: the gateway's own limit is higher
+      if (l.pending.size() < MAX_IN_FLIGHT) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -100,9 +117,7 @@ public final class CallChannel {
         .setDeadlineMs(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeLeft.toNanos() + 999_999))).putAllTrace(trace)).build();
     try {
       synchronized (lock) {
-        if (link == null || link.dead) {
-          link = new Link();
-        }
+        Link link = linkWithRoom();
         pending.link = link;
         link.pending.put(id, pending);
         link.requests.onNext(message); // under the lock: a gRPC stream takes one message at a time
@@ -115,6 +130,21 @@ public final class CallChannel {
     }
     future.attach(pending::cancelled);
     return future;
+  }
+
+  /** The first stream with room for a call, opening one when none has room and there may be more. Under lock. */
+  private Link linkWithRoom() {
+    for (Link l : links) {
+      if (!l.dead && l.pending.size() < MAX_IN_FLIGHT) {
+        return l;
+      }
+    }
+    if (links.size() < MAX_LINKS) {
+      Link l = new Link();
+      links.add(l);
+      return l;
+    }
+    return links.get(0); // every stream is full (takes() said yes a moment ago): the gateway's limit is higher
   }
 
   /** Stops the deadline timer; the stream itself ends with the gRPC channel. */
@@ -264,9 +294,7 @@ public final class CallChannel {
     public void onError(Throwable t) {
       synchronized (lock) {
         dead = true;
-        if (link == this) {
-          link = null;
-        }
+        links.remove(this);
       }
       boolean noChannel = !answered && Status.fromThrowable(t).getCode() == Status.Code.UNIMPLEMENTED;
       if (noChannel) {

@@ -152,13 +152,18 @@ public final class CallMetrics implements CallListener, AutoCloseable {
 
   @Override
   public void onCompleted(CallRecord record) {
-    if (record.nodeId() != null) {
+    boolean known = knownFunctions.contains(record.function()); // reads first: add() and computeIfAbsent() per call showed in profiles
+    if (!known && record.nodeId() != null) {
       knownFunctions.add(record.function());
+      known = true;
     }
-    String function = knownFunctions.contains(record.function()) ? record.function() : UNREGISTERED;
+    String function = known ? record.function() : UNREGISTERED;
     String node = record.nodeId() == null ? NO_NODE : record.nodeId();
-    CallMeters m = callMeters.computeIfAbsent(new MeterKey(function, node, Outcome.label(record.error()), Outcome.fault(record.error())),
-        this::register);
+    MeterKey key = new MeterKey(function, node, Outcome.label(record.error()), Outcome.fault(record.error()));
+    CallMeters m = callMeters.get(key);
+    if (m == null) {
+      m = callMeters.computeIfAbsent(key, this::register);
+    }
     m.calls().increment();
     m.duration().record(record.totalNanos(), TimeUnit.NANOSECONDS);
     m.queueWait().record(record.queuedNanos(), TimeUnit.NANOSECONDS);
