@@ -18,7 +18,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -173,7 +172,7 @@ class CallChannelTest {
   }
 
   private static double metric(TestCluster on, String name) throws Exception {
-    String text = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + on.address() + "/metrics"))
+    String text = Http1.CLIENT.send(HttpRequest.newBuilder(URI.create("http://" + on.address() + "/metrics"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();
     Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);
     assertThat(m.find()).as("%s in /metrics", name).isTrue();

@@ -17,7 +17,6 @@ import io.easyremote.store.Transfer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -131,7 +130,7 @@ class CreditsTest {
     if (idempotencyKey != null) {
       request.header("Idempotency-Key", idempotencyKey);
     }
-    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return Http1.CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private void grant(String account, long amount) throws Exception {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.easyremote.gateway.Access;
 import io.easyremote.protocol.Remote;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -59,7 +58,7 @@ class IdempotencyKeyTest {
     if (key != null) {
       request.header("Authorization", "Bearer " + key);
     }
-    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return Http1.CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

@@ -89,7 +89,7 @@ class NameOwnershipTest {
     }
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().nodes().isEmpty());
 
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = Http1.CLIENT;
     HttpRequest.Builder release = HttpRequest.newBuilder(URI.create("http://" + cluster.address() + "/api/admin/release"))
         .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"payroll.run\"}")).timeout(Duration.ofSeconds(5));
     assertThat(http.send(release.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).as("no key").isEqualTo(401);

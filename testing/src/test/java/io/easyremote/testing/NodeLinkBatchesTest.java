@@ -53,10 +53,16 @@ class NodeLinkBatchesTest {
     final LinkedBlockingQueue<GatewayFrame> received = new LinkedBlockingQueue<>();
     final StreamObserver<NodeFrame> out;
 
-    RawLink(String nodeId, int maxConcurrency, boolean batches) {
+    /** A link that has said nothing yet. */
+    RawLink() {
       ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
       channels.add(channel);
       out = NodeLinkGrpc.newStub(channel).connect(this);
+    }
+
+    /** A link that has said Hello. */
+    RawLink(String nodeId, int maxConcurrency, boolean batches) {
+      this();
       out.onNext(NodeFrame.newBuilder().setHello(Hello.newBuilder().setNodeId(nodeId).setMaxConcurrency(maxConcurrency)
           .setBatches(batches).addFunctions(FunctionSpec.newBuilder().setName("f"))).build());
     }
@@ -156,26 +162,11 @@ class NodeLinkBatchesTest {
 
   @Test
   void aBatchInsteadOfAHello_isRefusedByName() throws Exception {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
-    channels.add(channel);
-    LinkedBlockingQueue<GatewayFrame> received = new LinkedBlockingQueue<>();
-    StreamObserver<NodeFrame> out = NodeLinkGrpc.newStub(channel).connect(new StreamObserver<>() {
-      @Override
-      public void onNext(GatewayFrame frame) {
-        received.add(frame);
-      }
-
-      @Override
-      public void onError(Throwable t) { }
-
-      @Override
-      public void onCompleted() { }
-    });
+    RawLink stranger = new RawLink();
     // A Hello hidden in a batch does not register anyone.
-    out.onNext(NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(NodeFrame.newBuilder()
+    stranger.out.onNext(NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(NodeFrame.newBuilder()
         .setHello(Hello.newBuilder().setNodeId("hidden").setMaxConcurrency(1).addFunctions(FunctionSpec.newBuilder().setName("f"))))).build());
-    GatewayFrame answer = received.poll(5, TimeUnit.SECONDS);
-    assertThat(answer).isNotNull();
+    GatewayFrame answer = stranger.next();
     assertThat(answer.hasRejected()).isTrue();
     assertThat(Wire.fromWire(answer.getRejected().getError().getCode())).isEqualTo(ErrorCode.INVALID_REQUEST);
     assertThat(answer.getRejected().getError().getMessage()).contains("must be Hello");

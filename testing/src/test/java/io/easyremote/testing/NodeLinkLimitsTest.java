@@ -18,7 +18,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -164,7 +163,7 @@ class NodeLinkLimitsTest {
 
   @Test
   void hugeFunctionNameOverRest_getsAJsonError() throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+    HttpResponse<String> response = Http1.CLIENT.send(HttpRequest.newBuilder(
             URI.create("http://" + cluster.address() + "/api/" + "f".repeat(100_000))).POST(HttpRequest.BodyPublishers.ofString("[]"))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isBetween(400, 499);

@@ -21,7 +21,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -103,7 +102,7 @@ class OperatorAccessTest {
     if (key != null) {
       request.header("Authorization", "Bearer " + key);
     }
-    return HttpClient.newHttpClient().send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
+    return Http1.CLIENT.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

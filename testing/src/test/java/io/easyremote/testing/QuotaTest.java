@@ -13,7 +13,6 @@ import io.easyremote.protocol.Remote;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.Json;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -78,7 +77,7 @@ class QuotaTest {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + cluster.address() + "/api/work"))
         .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
         .POST(HttpRequest.BodyPublishers.ofString("[" + millis + "]")).build();
-    return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    return Http1.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
   }
 
   @Test

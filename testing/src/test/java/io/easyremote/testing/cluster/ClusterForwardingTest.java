@@ -22,6 +22,7 @@ import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.ForwardedCallBody;
 import io.easyremote.protocol.wire.ForwardedReply;
 import io.easyremote.protocol.wire.Payload;
+import io.easyremote.testing.Http1;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -183,7 +184,7 @@ class ClusterForwardingTest {
           .satisfies(f -> assertThat(f.nodeIds()).containsExactly("c-node"));
       assertThat(viaA.functions()).extracting(io.easyremote.protocol.FunctionInfo::name).contains("local", "add", "boom", "mark");
 
-      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      java.net.http.HttpClient http = Http1.CLIENT;
       String nodesJson = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + b.address() + "/api/nodes")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString()).body();
       assertThat(nodesJson).contains("\"id\":\"a-node\"", "\"gatewayId\":\"gw-a\"", "\"id\":\"c-node\"", "\"gatewayId\":\"gw-c\"");
@@ -195,7 +196,7 @@ class ClusterForwardingTest {
 
   @Test
   void clusterViews_onA_showCsFunctionsWithTheirSpecs_inOpenApiMcpTheDashboardAndTheJavaApi() throws Exception {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpClient http = Http1.CLIENT;
     String base = "http://" + a.address();
 
     String openapi = get(http, base + "/openapi.json");

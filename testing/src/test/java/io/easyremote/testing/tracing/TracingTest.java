@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.easyremote.client.Client;
 import io.easyremote.client.ResultStream;
+import io.easyremote.testing.Http1;
 import io.easyremote.testing.SampleFunctions;
 import io.easyremote.testing.TestCluster;
 import io.opentelemetry.api.trace.Span;
@@ -16,7 +17,6 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -118,7 +118,7 @@ class TracingTest {
   void httpCall_withTraceparent_joinsTheCallersTrace() throws Exception {
     String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     String parentId = "00f067aa0ba902b7";
-    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+    HttpResponse<String> response = Http1.CLIENT.send(HttpRequest.newBuilder(
         URI.create("http://" + cluster.address() + "/api/add")).header("traceparent", "00-" + traceId + "-" + parentId + "-01")
         .POST(HttpRequest.BodyPublishers.ofString("[1, 2]")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.body()).isEqualTo("3");
@@ -134,7 +134,7 @@ class TracingTest {
     try (TestCluster plain = TestCluster.builder()
         .node("plain", n -> n.register(new SampleFunctions("plain")).openTelemetry(sdk)).build().start()) {
       String traceId = "0af7651916cd43dd8448eb211c80319c";
-      HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + plain.address() + "/api/add"))
+      Http1.CLIENT.send(HttpRequest.newBuilder(URI.create("http://" + plain.address() + "/api/add"))
           .header("traceparent", "00-" + traceId + "-b7ad6b7169203331-01").POST(HttpRequest.BodyPublishers.ofString("[1, 1]")).build(),
           HttpResponse.BodyHandlers.ofString());
       List<SpanData> trace = List.copyOf(byName(traceId, 1).values());
