@@ -11,20 +11,18 @@ import io.easyremote.protocol.wire.Hello;
 import io.easyremote.protocol.wire.Invoke;
 import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.NodeFrames;
-import io.easyremote.protocol.wire.NodeLinkGrpc;
 import io.easyremote.protocol.wire.Payload;
 import io.easyremote.protocol.wire.Result;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -39,62 +37,36 @@ class NodeLinkBatchesTest {
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder().build();
 
-  private final List<ManagedChannel> channels = new ArrayList<>();
+  private ManagedChannel channel;
 
-  @AfterEach
-  void closeChannels() throws InterruptedException {
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
+  @BeforeEach
+  void openChannel() {
+    channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
   }
 
-  /** A raw node link: every message the gateway sends, as sent (a batch stays one message). */
-  private final class RawLink implements StreamObserver<GatewayFrame> {
-    final LinkedBlockingQueue<GatewayFrame> received = new LinkedBlockingQueue<>();
-    final StreamObserver<NodeFrame> out;
+  @AfterEach
+  void closeChannel() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
 
-    /** A link that has said nothing yet. */
-    RawLink() {
-      ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
-      channels.add(channel);
-      out = NodeLinkGrpc.newStub(channel).connect(this);
+  /** A link that has said Hello, offering function {@code f}. */
+  private RawNodeLink node(String nodeId, int maxConcurrency, boolean batches) {
+    RawNodeLink link = new RawNodeLink(channel);
+    link.out.onNext(NodeFrame.newBuilder().setHello(Hello.newBuilder().setNodeId(nodeId).setMaxConcurrency(maxConcurrency)
+        .setBatches(batches).addFunctions(FunctionSpec.newBuilder().setName("f"))).build());
+    return link;
+  }
+
+  /** The Invokes among the link's next messages, batches opened, until {@code count} have come; the messages go to {@code messages}. */
+  private static List<Invoke> invokes(RawNodeLink link, int count, List<GatewayFrame> messages) throws InterruptedException {
+    List<Invoke> invokes = new ArrayList<>();
+    while (invokes.size() < count) {
+      GatewayFrame message = link.next();
+      messages.add(message);
+      List<GatewayFrame> frames = message.hasBatch() ? message.getBatch().getFramesList() : List.of(message);
+      frames.stream().filter(GatewayFrame::hasInvoke).forEach(f -> invokes.add(f.getInvoke()));
     }
-
-    /** A link that has said Hello. */
-    RawLink(String nodeId, int maxConcurrency, boolean batches) {
-      this();
-      out.onNext(NodeFrame.newBuilder().setHello(Hello.newBuilder().setNodeId(nodeId).setMaxConcurrency(maxConcurrency)
-          .setBatches(batches).addFunctions(FunctionSpec.newBuilder().setName("f"))).build());
-    }
-
-    @Override
-    public void onNext(GatewayFrame frame) {
-      received.add(frame);
-    }
-
-    @Override
-    public void onError(Throwable t) { }
-
-    @Override
-    public void onCompleted() { }
-
-    GatewayFrame next() throws InterruptedException {
-      GatewayFrame frame = received.poll(5, TimeUnit.SECONDS);
-      assertThat(frame).as("a frame from the gateway").isNotNull();
-      return frame;
-    }
-
-    /** The Invokes among the next messages, batches opened, until {@code count} have come. */
-    List<Invoke> invokes(int count, List<GatewayFrame> messages) throws InterruptedException {
-      List<Invoke> invokes = new ArrayList<>();
-      while (invokes.size() < count) {
-        GatewayFrame message = next();
-        messages.add(message);
-        List<GatewayFrame> frames = message.hasBatch() ? message.getBatch().getFramesList() : List.of(message);
-        frames.stream().filter(GatewayFrame::hasInvoke).forEach(f -> invokes.add(f.getInvoke()));
-      }
-      return invokes;
-    }
+    return invokes;
   }
 
   private static NodeFrame answer(Invoke invoke) {
@@ -104,11 +76,11 @@ class NodeLinkBatchesTest {
   }
 
   /** A node with one slot holds the first call, so the next {@link #QUEUED} wait in the gateway's queue. */
-  private List<CompletableFuture<String>> queueCallsBehindABusyNode(RawLink busy) throws InterruptedException {
+  private List<CompletableFuture<String>> queueCallsBehindABusyNode(RawNodeLink busy) throws InterruptedException {
     assertThat(busy.next().hasWelcome()).isTrue();
     List<CompletableFuture<String>> calls = new ArrayList<>();
     calls.add(cluster.client().callAsync("f", String.class, 0));
-    assertThat(busy.invokes(1, new ArrayList<>())).hasSize(1);
+    assertThat(invokes(busy, 1, new ArrayList<>())).hasSize(1);
     for (int i = 1; i <= QUEUED; i++) {
       calls.add(cluster.client().callAsync("f", String.class, i));
     }
@@ -118,23 +90,23 @@ class NodeLinkBatchesTest {
 
   @Test
   void aNodeThatReadsBatches_getsQueuedCallsAsOnePack_andItsPackOfResultsCompletesEachCall() throws Exception {
-    RawLink busy = new RawLink("busy", 1, false);
+    RawNodeLink busy = node("busy", 1, false);
     List<CompletableFuture<String>> calls = queueCallsBehindABusyNode(busy);
 
-    RawLink batched = new RawLink("batched", 64, true);
+    RawNodeLink batched = node("batched", 64, true);
     GatewayFrame first = batched.next();
     assertThat(first.hasBatch()).as("the Welcome and the queued calls, written together: " + first.getKindCase()).isTrue();
     assertThat(first.getBatch().getFrames(0).getWelcome().getBatches()).as("the gateway reads batches too").isTrue();
     List<GatewayFrame> messages = new ArrayList<>(List.of(first));
-    List<Invoke> invokes = new ArrayList<>();
-    first.getBatch().getFramesList().stream().filter(GatewayFrame::hasInvoke).forEach(f -> invokes.add(f.getInvoke()));
-    invokes.addAll(batched.invokes(QUEUED - invokes.size(), messages));
-    assertThat(invokes).hasSize(QUEUED);
+    List<Invoke> dispatched = new ArrayList<>();
+    first.getBatch().getFramesList().stream().filter(GatewayFrame::hasInvoke).forEach(f -> dispatched.add(f.getInvoke()));
+    dispatched.addAll(invokes(batched, QUEUED - dispatched.size(), messages));
+    assertThat(dispatched).hasSize(QUEUED);
     assertThat(messages).as("%d calls in %d messages", QUEUED, messages.size()).hasSize(1);
 
     // All the results in one message: each call completes with its own.
     NodeFrames.Builder results = NodeFrames.newBuilder();
-    invokes.forEach(invoke -> results.addFrames(answer(invoke)));
+    dispatched.forEach(invoke -> results.addFrames(answer(invoke)));
     batched.out.onNext(NodeFrame.newBuilder().setBatch(results).build());
     for (int i = 1; i <= QUEUED; i++) {
       assertThat(calls.get(i).get(5, TimeUnit.SECONDS)).isEqualTo("done-" + i);
@@ -144,15 +116,15 @@ class NodeLinkBatchesTest {
 
   @Test
   void aNodeThatDoesNotReadBatches_neverGetsOne() throws Exception {
-    RawLink busy = new RawLink("busy", 1, false);
+    RawNodeLink busy = node("busy", 1, false);
     List<CompletableFuture<String>> calls = queueCallsBehindABusyNode(busy);
 
-    RawLink plain = new RawLink("plain", 64, false);
+    RawNodeLink plain = node("plain", 64, false);
     assertThat(plain.next().hasWelcome()).isTrue();
     List<GatewayFrame> messages = new ArrayList<>();
-    List<Invoke> invokes = plain.invokes(QUEUED, messages);
+    List<Invoke> dispatched = invokes(plain, QUEUED, messages);
     assertThat(messages).hasSize(QUEUED).noneMatch(GatewayFrame::hasBatch);
-    for (Invoke invoke : invokes) {
+    for (Invoke invoke : dispatched) {
       plain.out.onNext(answer(invoke));
     }
     for (int i = 1; i <= QUEUED; i++) {
@@ -162,31 +134,30 @@ class NodeLinkBatchesTest {
 
   @Test
   void aBatchInsteadOfAHello_isRefusedByName() throws Exception {
-    RawLink stranger = new RawLink();
+    RawNodeLink stranger = new RawNodeLink(channel);
     // A Hello hidden in a batch does not register anyone.
     stranger.out.onNext(NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(NodeFrame.newBuilder()
         .setHello(Hello.newBuilder().setNodeId("hidden").setMaxConcurrency(1).addFunctions(FunctionSpec.newBuilder().setName("f"))))).build());
-    GatewayFrame answer = stranger.next();
-    assertThat(answer.hasRejected()).isTrue();
-    assertThat(Wire.fromWire(answer.getRejected().getError().getCode())).isEqualTo(ErrorCode.INVALID_REQUEST);
-    assertThat(answer.getRejected().getError().getMessage()).contains("must be Hello");
+    io.easyremote.protocol.wire.Error refusal = stranger.rejection();
+    assertThat(Wire.fromWire(refusal.getCode())).isEqualTo(ErrorCode.INVALID_REQUEST);
+    assertThat(refusal.getMessage()).contains("must be Hello");
     assertThat(cluster.gateway().nodes()).isEmpty();
   }
 
   @Test
   void nestedBatchesAndAHelloInABatch_areIgnored_andTheLinkKeepsWorking() throws Exception {
-    RawLink node = new RawLink("n", 4, true);
-    assertThat(node.next().hasWelcome()).isTrue();
+    RawNodeLink link = node("n", 4, true);
+    assertThat(link.next().hasWelcome()).isTrue();
     CompletableFuture<String> call = cluster.client().callAsync("f", String.class, 7);
-    Invoke invoke = node.invokes(1, new ArrayList<>()).get(0);
+    Invoke invoke = invokes(link, 1, new ArrayList<>()).get(0);
 
     NodeFrame nested = NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(answer(invoke))).build();
     NodeFrame hello = NodeFrame.newBuilder().setHello(Hello.newBuilder().setNodeId("other").setMaxConcurrency(1)).build();
-    node.out.onNext(NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(nested).addFrames(hello)).build());
+    link.out.onNext(NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(nested).addFrames(hello)).build());
     Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !call.isDone());
     assertThat(cluster.gateway().nodes()).extracting(n -> n.id()).containsExactly("n");
 
-    node.out.onNext(NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(answer(invoke))).build());
+    link.out.onNext(NodeFrame.newBuilder().setBatch(NodeFrames.newBuilder().addFrames(answer(invoke))).build());
     assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("done-7");
   }
 }

@@ -12,19 +12,15 @@ import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
 import io.easyremote.protocol.wire.Hello;
 import io.easyremote.protocol.wire.NodeFrame;
-import io.easyremote.protocol.wire.NodeLinkGrpc;
 import io.easyremote.protocol.wire.Result;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
@@ -52,39 +48,6 @@ class NodeLinkLimitsTest {
     }
   }
 
-  /** A raw node link: what the gateway sends comes into {@code received}; {@code ended} completes when the gateway closes it. */
-  private final class RawLink implements StreamObserver<GatewayFrame> {
-    final LinkedBlockingQueue<GatewayFrame> received = new LinkedBlockingQueue<>();
-    final CompletableFuture<Void> ended = new CompletableFuture<>();
-    final StreamObserver<NodeFrame> out;
-
-    RawLink(ManagedChannel channel) {
-      out = NodeLinkGrpc.newStub(channel).connect(this);
-    }
-
-    @Override
-    public void onNext(GatewayFrame frame) {
-      received.add(frame);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      ended.complete(null);
-    }
-
-    @Override
-    public void onCompleted() {
-      ended.complete(null);
-    }
-
-    Error rejection() throws InterruptedException {
-      GatewayFrame frame = received.poll(5, TimeUnit.SECONDS);
-      assertThat(frame).as("an answer to the Hello").isNotNull();
-      assertThat(frame.hasRejected()).as("rejected: " + frame).isTrue();
-      return frame.getRejected().getError();
-    }
-  }
-
   private ManagedChannel channel() {
     ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().maxInboundMessageSize(32 << 20).build();
     channels.add(channel);
@@ -98,9 +61,9 @@ class NodeLinkLimitsTest {
   @Test
   void strangers_withoutHello_areClosedAfterTheHelloTimeout_andBounded() throws Exception {
     ManagedChannel channel = channel();
-    List<RawLink> strangers = new ArrayList<>();
+    List<RawNodeLink> strangers = new ArrayList<>();
     for (int i = 0; i < 1100; i++) {
-      strangers.add(new RawLink(channel));
+      strangers.add(new RawNodeLink(channel));
     }
     // Beyond 1,024 waiting at once, the rest are refused at once with OVERLOADED.
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> strangers.stream().filter(l -> l.received.stream()
@@ -111,7 +74,7 @@ class NodeLinkLimitsTest {
         .anyMatch(f -> f.hasRejected() && Wire.fromWire(f.getRejected().getError().getCode()) == ErrorCode.DEADLINE_EXCEEDED)).count();
     assertThat(timedOut).isGreaterThanOrEqualTo(1000);
 
-    RawLink honest = new RawLink(channel);
+    RawNodeLink honest = new RawNodeLink(channel);
     honest.out.onNext(NodeFrame.newBuilder().setHello(hello("honest")).build());
     assertThat(honest.received.poll(5, TimeUnit.SECONDS).hasWelcome()).as("a real node still gets in").isTrue();
     honest.out.onCompleted();
@@ -120,12 +83,12 @@ class NodeLinkLimitsTest {
   @Test
   void absurdHellos_areRefusedByName_withoutEchoingThem() throws Exception {
     ManagedChannel channel = channel();
-    RawLink huge = new RawLink(channel);
+    RawNodeLink huge = new RawNodeLink(channel);
     huge.out.onNext(NodeFrame.newBuilder().setHello(hello("huge")
         .addFunctions(FunctionSpec.newBuilder().setName("g").setResultSchema("x".repeat(5 << 20)))).build());
     assertThat(Wire.fromWire(huge.rejection().getCode())).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
 
-    RawLink labels = new RawLink(channel);
+    RawNodeLink labels = new RawNodeLink(channel);
     Hello.Builder many = hello("labelled");
     for (int i = 0; i < 200; i++) {
       many.putLabels("k" + i, "v");
@@ -133,16 +96,16 @@ class NodeLinkLimitsTest {
     labels.out.onNext(NodeFrame.newBuilder().setHello(many).build());
     assertThat(labels.rejection().getMessage()).contains("200 labels");
 
-    RawLink longLabel = new RawLink(channel);
+    RawNodeLink longLabel = new RawNodeLink(channel);
     longLabel.out.onNext(NodeFrame.newBuilder().setHello(hello("long").putLabels("gpu", "y".repeat(100_000))).build());
     Error longError = longLabel.rejection();
     assertThat(longError.getMessage()).hasSizeLessThan(300);
 
-    RawLink nan = new RawLink(channel);
+    RawNodeLink nan = new RawNodeLink(channel);
     nan.out.onNext(NodeFrame.newBuilder().setHello(hello("nan").setCost(Double.NaN)).build());
     assertThat(nan.rejection().getMessage()).contains("cost");
 
-    RawLink negative = new RawLink(channel);
+    RawNodeLink negative = new RawNodeLink(channel);
     negative.out.onNext(NodeFrame.newBuilder().setHello(hello("negative").setCost(-1)).build());
     assertThat(negative.rejection().getMessage()).contains("cost");
     assertThat(cluster.gateway().nodes()).isEmpty();
@@ -175,7 +138,7 @@ class NodeLinkLimitsTest {
   void nodeAnsweringOverloadedWithFreeSlots_isAFault_idempotentCallsMoveOn_andItIsEjected() throws Exception {
     cluster.startNode("honest", n -> n.register(Worker.slowedBy(1)));
     ManagedChannel channel = channel();
-    RawLink liar = new RawLink(channel);
+    RawNodeLink liar = new RawNodeLink(channel);
     liar.out.onNext(NodeFrame.newBuilder().setHello(Hello.newBuilder().setNodeId("liar").setMaxConcurrency(16)
         .addFunctions(FunctionSpec.newBuilder().setName("work").setIdempotent(true))).build());
     assertThat(liar.received.poll(5, TimeUnit.SECONDS).hasWelcome()).isTrue();

@@ -1,5 +1,6 @@
 package io.easyremote.testing.http;
 
+import io.easyremote.testing.Http1;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -8,7 +9,7 @@ import java.time.Duration;
 
 /** A tiny HTTP helper over the JDK client, for the HTTP tests. */
 final class Http {
-  static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  static final HttpClient CLIENT = Http1.CLIENT;
 
   private Http() {}
 

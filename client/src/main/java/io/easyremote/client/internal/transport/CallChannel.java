@@ -21,8 +21,10 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -66,7 +68,7 @@ public final class CallChannel {
   private final AtomicLong ids = new AtomicLong();
   private final Object lock = new Object();
   private final ScheduledThreadPoolExecutor timers;
-  private final java.util.List<Link> links = new java.util.concurrent.CopyOnWriteArrayList<>(); // changed under lock
+  private final List<Link> links = new CopyOnWriteArrayList<>(); // changed under lock
   private volatile boolean unsupported;
 
   CallChannel(GatewayChannel gateway, OpenTelemetry openTelemetry) {

@@ -70,9 +70,9 @@ final class NodeLink {
    */
   void flush() {
     Executor l = loop;
-    if (l == null || outbox.isEmpty()) {
+    if (l == null) {
       flushHere();
-    } else if (flushScheduled.compareAndSet(false, true)) {
+    } else if (!outbox.isEmpty() && flushScheduled.compareAndSet(false, true)) {
       try {
         l.execute(flushOnLoop);
       } catch (RejectedExecutionException e) {

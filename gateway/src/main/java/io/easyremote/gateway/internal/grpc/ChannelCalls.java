@@ -34,9 +34,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Limits: at most {@link #MAX_IN_FLIGHT} calls in flight per stream (more are answered
  * {@code OVERLOADED}); an id already in flight is refused with {@code INVALID_REQUEST} and the
  * call holding it is left alone. A caller that goes away cancels its calls; one that half-closes
- * gets the answers still due, then the end of the stream. Calls are taken in batches
- * ({@link BatchedDemand}), so a burst on one channel does not keep the event loop from other
- * streams, node links included.
+ * gets the answers still due, then the end of the stream. Calls are taken a bounded share per
+ * turn of the event loop ({@link BatchedDemand}), so a burst on one channel does not keep the
+ * loop from other streams, node links included.
  */
 final class ChannelCalls implements StreamObserver<ChannelRequest> {
   /** Calls one stream may have in flight; a client that wants more opens another connection. */

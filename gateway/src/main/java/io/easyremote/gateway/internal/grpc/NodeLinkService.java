@@ -61,7 +61,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
   /** One node's stream. Frames of one stream arrive serially, on the stream's event loop (as does the Hello timer). */
   private final class Link implements StreamObserver<NodeFrame> {
     private final StreamObserver<GatewayFrame> out;
-    /** A node's burst of results is taken a batch per turn of the event loop, as a caller's burst of calls is. */
+    /** A node's burst of results is taken a bounded share per turn of the event loop, as a caller's burst of calls is. */
     private final BatchedDemand demand;
     private NodeSession session;
     private boolean rejected;
