@@ -98,6 +98,11 @@ final class GrowingThreadPool extends AbstractExecutorService {
           return;
         }
         idle.decrementAndGet();
+        if (tasks.size() > idle.get() && workers.get() < maxThreads) {
+          // Between the poll and the line above this worker still counted as idle, and a task that
+          // execute() (or the spawner) saw then may have been judged covered: ask for a worker now.
+          growRequests.release();
+        }
         try {
           Thread.interrupted(); // a cancel aimed at an earlier task must not reach this one
           task.run(); // a FutureTask: it keeps the task's own exception
