@@ -1,8 +1,12 @@
 package io.easyremote.node.internal.registry;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.google.protobuf.ByteString;
 import io.easyremote.protocol.internal.Json;
 import io.easyremote.protocol.wire.Encoding;
 import io.easyremote.protocol.wire.Payload;
@@ -15,17 +19,24 @@ import java.util.stream.Collectors;
  * Turns a call's payload into Java arguments for one function: a JSON array binds by position, a
  * JSON object by parameter name, an empty payload means no arguments, a single JSON value fills
  * a one-parameter function, and a BINARY payload fills a single {@code byte[]} parameter. Every
- * mismatch names the function, the argument and what was wrong. Immutable and thread-safe.
+ * mismatch names the function, the argument and what was wrong. The common case, an array with a
+ * value per parameter, is read straight into the parameters' types without building a JSON tree
+ * first; anything else, or a value that does not fit, takes the general path, which binds it or
+ * says what is wrong. Immutable and thread-safe.
  */
 final class ArgumentBinder {
   private static final int MAX_SHOWN = 60;
+  /** Payloads up to this size are parsed from a copy in one array, larger ones as a stream. */
+  private static final int COPY_LIMIT = 64 * 1024;
 
   private final String function;
   private final List<ParameterInfo> parameters;
+  private final ObjectReader[] readers;
 
   ArgumentBinder(String function, List<ParameterInfo> parameters) {
     this.function = function;
     this.parameters = List.copyOf(parameters);
+    this.readers = this.parameters.stream().map(p -> Json.mapper().readerFor(p.type())).toArray(ObjectReader[]::new);
   }
 
   Object[] bind(Payload payload) throws InvalidArgumentsException {
@@ -41,6 +52,10 @@ final class ArgumentBinder {
         return new Object[0];
       }
       throw arity(0);
+    }
+    Object[] positional = readPositional(payload.getData());
+    if (positional != null) {
+      return positional;
     }
     JsonNode tree;
     ObjectMapper mapper = Json.mapper();
@@ -74,6 +89,32 @@ final class ArgumentBinder {
     }
     throw new InvalidArgumentsException(function + " expects " + signature()
         + " as a JSON array (by position) or object (by name), got " + describe(tree) + ".");
+  }
+
+  /**
+   * The fast path: {@code data} is a JSON array of one value per parameter, none of them null, each
+   * read straight into its parameter's type. Null for anything else (another shape, a null, a value
+   * that does not fit, malformed JSON), which the general path then binds or explains.
+   */
+  private Object[] readPositional(ByteString data) {
+    if (data.byteAt(0) != '[') {
+      return null;
+    }
+    ObjectMapper mapper = Json.mapper();
+    try (JsonParser parser = data.size() <= COPY_LIMIT ? mapper.createParser(data.toByteArray()) : mapper.createParser(data.newInput())) {
+      parser.nextToken();
+      Object[] args = new Object[readers.length];
+      for (int i = 0; i < args.length; i++) {
+        JsonToken token = parser.nextToken();
+        if (token == null || token == JsonToken.END_ARRAY || token == JsonToken.VALUE_NULL) {
+          return null;
+        }
+        args[i] = readers[i].readValue(parser);
+      }
+      return parser.nextToken() == JsonToken.END_ARRAY && parser.nextToken() == null ? args : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private Object[] bindNamed(JsonNode tree) throws InvalidArgumentsException {

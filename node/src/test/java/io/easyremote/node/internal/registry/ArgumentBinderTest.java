@@ -77,6 +77,20 @@ class ArgumentBinderTest {
   }
 
   @Test
+  void bind_positionalValuesReadWithoutATree_matchWhatTheTreeGives() throws Exception {
+    String big = "x".repeat(100_000); // past the copy limit: read as a stream
+    assertThat(fn("greet").bind(json("[\"" + big + "\", \"Dr\"]"))).containsExactly(big, Optional.of("Dr"));
+    assertThat(fn("greet").bind(json("[\"Ada\", \"Dr\"]"))).containsExactly("Ada", Optional.of("Dr"));
+    assertThat(fn("nothing").bind(json("[]"))).isEmpty();
+    assertThat(fn("sum").bind(json(" [[{\"x\":1,\"y\":2}]]"))[0]).as("leading space: the general path")
+        .isEqualTo(List.of(new Point(1, 2)));
+    assertThatThrownBy(() -> fn("add").bind(json("[1]"))).as("too few values").isInstanceOf(InvalidArgumentsException.class)
+        .hasMessageContaining("got 1");
+    assertThatThrownBy(() -> fn("add").bind(json("[1, 2"))).as("unterminated").isInstanceOf(InvalidArgumentsException.class)
+        .hasMessageContaining("not valid JSON");
+  }
+
+  @Test
   void bind_emptyPayload_meansNoArguments() throws Exception {
     assertThat(fn("nothing").bind(Payload.getDefaultInstance())).isEmpty();
     assertThatThrownBy(() -> fn("add").bind(Payload.getDefaultInstance()))
