@@ -19,8 +19,8 @@ import org.HdrHistogram.Histogram;
  * settled per second, each one a reservation ({@code reserveCall}) then a settlement
  * ({@code settleCall}: the charge posted, the node owner's share and the operator's fee paid, the
  * rest released), from 16 concurrent submitters waiting for each step, then with 16 calls in flight
- * each, then the same with each call charged in one request ({@code chargeCall}: the share and the fee
- * posted from the caller, 2 transfers).
+ * each, then the same with each call charged in one request ({@code chargeCall}: the call itemized in
+ * one row, its share and fee posted from the caller in transfers shared with its batch's other calls).
  * Every write goes through the store's group commit. The ledger is audited afterwards.
  */
 final class LedgerScenario implements Scenario {
@@ -49,8 +49,10 @@ final class LedgerScenario implements Scenario {
         + "meanwhile and group committed; "
         + "'× 1': each submitter waits for its reservation, then its settlement; '× 16': each keeps 16 calls in flight "
         + "(as a gateway does); '× 16, chargeCall': the same calls charged in one request each (Ledger.chargeCall, "
-        + "what the gateway writes for a call that completes within 100 ms: 2 transfers, the share and the fee, from the caller). "
-        + "audit: conservation and every account's totals rechecked from the transfers.", calls, SUBMITTERS,
+        + "what the gateway writes for a call that completes within 100 ms: one row itemizing the call, its share and fee added to "
+        + "its batch's transfers from its caller to its node owner and to the operator). transfers/s: transfer rows written. "
+        + "audit: conservation, every account's totals rechecked from the transfers, every batched transfer from its calls.", calls,
+        SUBMITTERS,
         SUBMITTERS, OWNERS));
     return section;
   }
@@ -84,6 +86,7 @@ final class LedgerScenario implements Scenario {
 
   private void rows(Section section, String name, Ledger ledger, ExecutorService pool, List<String> callers, List<String> owners,
       String operator, String run, int calls, int inFlight, boolean oneRequest, boolean report) throws Exception {
+    long transfersBefore = report ? ledger.audit().transfers() : 0;
     AtomicLong next = new AtomicLong();
     Histogram latency = Sample.histogram();
     List<CompletableFuture<Void>> workers = new ArrayList<>();
@@ -120,7 +123,8 @@ final class LedgerScenario implements Scenario {
     if (!audit.consistent()) {
       section.fail(name + ": the audit found " + audit.problems());
     }
-    section.row(name, SUBMITTERS + " × " + inFlight + (oneRequest ? ", chargeCall" : ""), calls / seconds, (oneRequest ? 2 : 4) * calls / seconds, latency.getValueAtPercentile(50) / 1e6,
+    section.row(name, SUBMITTERS + " × " + inFlight + (oneRequest ? ", chargeCall" : ""), calls / seconds,
+        (audit.transfers() - transfersBefore) / seconds, latency.getValueAtPercentile(50) / 1e6,
         latency.getValueAtPercentile(99) / 1e6, audit.consistent() ? "conserved" : "FAILED");
   }
 }

@@ -204,20 +204,20 @@ class CreditsCrashIT {
           return m;
         };
         Map<String, Long> counts = store.read(byKind);
-        // A settled call is a POST of its reservation (a call that ran past 100 ms was reserved first), or a share paid
-        // straight from the caller (Ledger.chargeCall: a shorter call, reserved in memory only).
-        long directShare = PRICE - Ledger.fee(PRICE, FEE_BASIS_POINTS);
+        // A settled call is a POST of its reservation (a call that ran past 100 ms was reserved first), or a row of its own
+        // in easyremote_call_charges (Ledger.chargeCall: a shorter call, reserved in memory only, its credits in its batch's transfers).
         long[] postCount = new long[1];
         io.easyremote.store.SqlWork<Map<String, Long>> byCaller = c -> {
           Map<String, Long> m = new TreeMap<>();
-          try (ResultSet rs = c.createStatement().executeQuery("SELECT debit_account, kind, COUNT(*), SUM(amount) FROM easyremote_transfers "
-              + "WHERE kind = 'POST' OR (kind = 'TRANSFER' AND code = 'share' AND debit_account <> 'clearing') GROUP BY debit_account, kind")) {
+          try (ResultSet rs = c.createStatement().executeQuery("SELECT debit_account, 'POST', COUNT(*), SUM(amount) FROM easyremote_transfers "
+              + "WHERE kind = 'POST' GROUP BY debit_account UNION ALL SELECT caller_account, 'row', COUNT(*), SUM(charge) "
+              + "FROM easyremote_call_charges GROUP BY caller_account")) {
             while (rs.next()) {
               boolean post = rs.getString(2).equals("POST");
               m.merge(rs.getString(1), rs.getLong(3), Long::sum);
               postCount[0] += post ? rs.getLong(3) : 0;
               assertThat(rs.getLong(4)).as("every settled call of %s charged exactly its price (%s)", rs.getString(1), rs.getString(2))
-                  .isEqualTo(rs.getLong(3) * (post ? PRICE : directShare));
+                  .isEqualTo(rs.getLong(3) * PRICE);
             }
           }
           return m;

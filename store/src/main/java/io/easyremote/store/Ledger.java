@@ -1,5 +1,6 @@
 package io.easyremote.store;
 
+import io.easyremote.store.internal.IdShape;
 import io.easyremote.store.internal.LedgerAudit;
 import io.easyremote.store.internal.LedgerEngine;
 import io.easyremote.store.internal.Outcome;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Pattern;
 
 /**
  * Credits as a double-entry, append-only ledger in the {@link Store}, with TigerBeetle's semantics:
@@ -55,11 +55,12 @@ public final class Ledger {
   /** The most basis points a fee may be (100 %). */
   public static final int MAX_FEE_BASIS_POINTS = 10_000;
 
-  private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9._@-]{1,128}");
-  private static final Pattern CALL_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-  private static final Pattern TRANSFER_ID = Pattern.compile("[\\x21-\\x7e]{1,160}");
-  private static final Pattern TAG = Pattern.compile("[\\x20-\\x7e]{0,128}");
+  private static final IdShape ACCOUNT_ID = new IdShape(IdShape.lettersDigitsAnd("._@-"), 1, 128);
+  private static final IdShape CALL_ID = new IdShape(IdShape.lettersDigitsAnd("._-"), 1, 128);
+  private static final IdShape TRANSFER_ID = new IdShape(ch -> ch >= 0x21 && ch <= 0x7e, 1, 160);
+  private static final IdShape TAG = new IdShape(ch -> ch >= 0x20 && ch <= 0x7e, 0, 128);
   private static final String CALL_PREFIX = "call:";
+  private static final String BATCH_PREFIX = LedgerEngine.BATCHED_PREFIX;
   private static final int VOID_BATCH = 500;
 
   private final Store store;
@@ -182,17 +183,19 @@ public final class Ledger {
   /**
    * Charges a call in one request, one transaction, for a call whose reservation was held only in
    * the gateway's memory while it ran: the node owner's share and the operator's fee are posted
-   * straight from {@code caller} (a TRANSFER each, ids {@code call:<callId>:share} and
-   * {@code :fee}, the ids a reservation's payouts have), with no PENDING, POST or clearing
-   * transfer: two rows per call instead of four. The call is still charged at most once: a repeat
-   * with the same arguments returns the first charge, one with another charge, node owner or
-   * operator is refused ({@link LedgerError#ALREADY_POSTED}), and {@link #settleCall} of a
-   * reservation made afterwards under the same call id is refused too. A call reserved earlier
-   * ({@link #reserveCall}, a long call) is settled instead, as {@link #settleCall} does. The caller
-   * must be able to cover {@code maxCharge}, as a reservation would
+   * straight from {@code caller}, with no PENDING, POST or clearing transfer. The call is itemized
+   * in one row ({@link #callCharge}), and its credits move in the transfers of its batch (every
+   * request the store's writer commits together): one from the caller to the node owner and one
+   * to the operator, codes {@code share} and {@code fee}, ids {@code charges:<batch>:<n>}, each
+   * the sum of the batch's calls between those accounts. The call is still charged at most once:
+   * a repeat with the same arguments returns the first charge, one with another charge, node
+   * owner or operator is refused ({@link LedgerError#ALREADY_POSTED}), and {@link #settleCall}
+   * of a reservation made afterwards under the same call id is refused too. A call reserved
+   * earlier ({@link #reserveCall}, a long call) is settled instead, as {@link #settleCall} does.
+   * The caller must be able to cover {@code maxCharge}, as a reservation would
    * ({@link LedgerError#INSUFFICIENT_CREDITS}); a refusal writes nothing; a charge of 0 writes
-   * nothing. In the returned settlement, {@code reserved} is {@code maxCharge} and the transfers are
-   * the share and the fee (when not 0).
+   * nothing. In the returned settlement, {@code reserved} is {@code maxCharge} and the transfers
+   * are the batched share and fee transfers that carry the call (when not 0).
    */
   public CompletableFuture<Settlement> chargeCall(String callId, String caller, long maxCharge, String tag, String nodeOwner, long charge,
       String operator, int feeBasisPoints) {
@@ -256,6 +259,11 @@ public final class Ledger {
     return Optional.ofNullable(store.read(c -> engine.find(c, transferId)));
   }
 
+  /** How a call charged in one request ({@link #chargeCall}) was charged, if it was. */
+  public Optional<CallCharge> callCharge(String callId) {
+    return Optional.ofNullable(store.read(c -> engine.findCall(c, callId)));
+  }
+
   /** Reservations still open that were made before {@code createdBefore} (tagged {@code tag} unless null), oldest first. */
   public List<Transfer> openPendings(String tag, Instant createdBefore, int limit) {
     return store.read(c -> engine.openPendings(c, tag, createdBefore.toEpochMilli(), limit));
@@ -296,7 +304,8 @@ public final class Ledger {
    * @param charge what the caller paid (0: the reservation was voided)
    * @param fee the operator's part of the charge
    * @param transfers the POST (or VOID), then the share and the fee transfers (when not 0); for a call charged without a
-   *     reservation ({@link #chargeCall}), the share and the fee only
+   *     reservation ({@link #chargeCall}), the share and the fee transfers of its batch, which carry it with the batch's other
+   *     calls between the same accounts
    */
   public record Settlement(String callId, String caller, String nodeOwner, String operator, long reserved, long charge, long fee,
       List<Transfer> transfers) {
@@ -364,7 +373,7 @@ public final class Ledger {
   }
 
   private static LedgerException checkAccount(String id, String what) {
-    return id != null && ACCOUNT_ID.matcher(id).matches() ? null
+    return id != null && ACCOUNT_ID.matches(id) ? null
         : new LedgerException(LedgerError.INVALID_ID, "the " + what + " id must be 1-128 letters, digits or . _ @ -, not " + quote(id));
   }
 
@@ -387,29 +396,30 @@ public final class Ledger {
   }
 
   private static LedgerException checkTransferId(String id) {
-    if (id == null || !TRANSFER_ID.matcher(id).matches()) {
+    if (id == null || !TRANSFER_ID.matches(id)) {
       return new LedgerException(LedgerError.INVALID_ID, "a transfer id is 1-160 printable ASCII characters without spaces, not " + quote(id));
     }
-    return id.startsWith(CALL_PREFIX)
-        ? new LedgerException(LedgerError.INVALID_ID, "transfer ids starting with '" + CALL_PREFIX + "' belong to the call methods: " + id)
+    return id.startsWith(CALL_PREFIX) || id.startsWith(BATCH_PREFIX)
+        ? new LedgerException(LedgerError.INVALID_ID, "transfer ids starting with '" + CALL_PREFIX + "' or '" + BATCH_PREFIX
+            + "' belong to the call methods: " + id)
         : null;
   }
 
   private static LedgerException checkPendingId(String id) {
-    if (id != null && id.startsWith(CALL_PREFIX)) {
+    if (id != null && (id.startsWith(CALL_PREFIX) || id.startsWith(BATCH_PREFIX))) {
       return new LedgerException(LedgerError.SYSTEM_ACCOUNT, "a call's reservation is settled by settleCall or voidCall: " + id);
     }
-    return id != null && TRANSFER_ID.matcher(id).matches() ? null
+    return id != null && TRANSFER_ID.matches(id) ? null
         : new LedgerException(LedgerError.INVALID_ID, "a pending transfer id is 1-160 printable ASCII characters, not " + quote(id));
   }
 
   private static LedgerException checkCallId(String id) {
-    return id != null && CALL_ID.matcher(id).matches() ? null
+    return id != null && CALL_ID.matches(id) ? null
         : new LedgerException(LedgerError.INVALID_ID, "a call id is 1-128 letters, digits or . _ -, not " + quote(id));
   }
 
   private static LedgerException checkTag(String tag) {
-    return tag == null || TAG.matcher(tag).matches() ? null
+    return tag == null || TAG.matches(tag) ? null
         : new LedgerException(LedgerError.INVALID_ID, "a tag is up to 128 printable ASCII characters, not " + quote(tag));
   }
 

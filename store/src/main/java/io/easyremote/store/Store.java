@@ -52,7 +52,7 @@ public final class Store implements AutoCloseable {
     this.pool = pool;
     this.description = description;
     this.sync = sync;
-    this.writer = new GroupCommit(pool, description);
+    this.writer = new GroupCommit(pool, description, dialect == Dialect.SQLITE);
   }
 
   /**

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param creditAccount the account it gives to
  * @param amount how much (&gt; 0): moved, reserved, posted, or for a VOID the amount released
  * @param pendingId for POST and VOID, the PENDING transfer settled; null otherwise
- * @param code what it was for: {@code grant}, {@code transfer}, {@code call}, {@code share}, {@code fee}, or the caller's own
+ * @param code what it was for: {@code grant}, {@code transfer}, {@code call}, {@code share}, {@code fee} (for a call, or for the
+ *     calls of a batch, see {@link Ledger#chargeCall}), or the caller's own
  * @param tag free text kept with a reservation (e.g. the gateway that made it), or null
  * @param createdAt when it was written
  */

@@ -18,7 +18,9 @@ import org.sqlite.SQLiteDataSource;
  * a ledger written under V2: the table is rebuilt, every transfer kept with its sequence, and the
  * ledger works on as before, a reservation still settled at most once (by the database too). V4
  * (metering per minute) on per-call usage rows written under V3: they are summed into their
- * minutes, and new records add to those sums.
+ * minutes, and new records add to those sums. V5 (calls itemized, their credits batched) on a call
+ * that chargeCall wrote under V4 as two transfers of its own: a repeat still finds it, so it is
+ * never charged twice.
  */
 class LedgerMigrationTest {
 
@@ -43,7 +45,7 @@ class LedgerMigrationTest {
     try (Store store = Store.sqlite(dir)) {
       Ledger ledger = new Ledger(store);
       String version = store.read(LedgerMigrationTest::version);
-      assertThat(version).isEqualTo("4");
+      assertThat(version).isEqualTo("5");
       assertThat(ledger.audit().problems()).isEmpty();
       assertThat(ledger.statement("alice", 10).orElseThrow().recent()).extracting(Transfer::id).containsExactly("hold-1", "grant-1");
       assertThat(ledger.statement("alice", 10).orElseThrow().granted()).isEqualTo(100);
@@ -86,7 +88,7 @@ class LedgerMigrationTest {
     }
 
     try (Store store = Store.sqlite(dir)) {
-      assertThat(store.read(LedgerMigrationTest::version)).isEqualTo("4");
+      assertThat(store.read(LedgerMigrationTest::version)).isEqualTo("5");
       UsageTable usage = new UsageTable(store);
       Instant from = Instant.ofEpochMilli(minute);
       assertThat(usage.summary(UsageTable.By.FUNCTION, "alice", from, from.plusSeconds(60)))
@@ -100,6 +102,46 @@ class LedgerMigrationTest {
           return r.getLong(1);
         }
       })).as("one row per minute and group: ok and function_failed in the first minute, ok in the second").isEqualTo(3);
+    }
+  }
+
+  @Test
+  void sqliteCallChargedUnderVersion4_isStillChargedAtMostOnce_afterV5(@TempDir Path dir) throws Exception {
+    SQLiteDataSource v4 = new SQLiteDataSource();
+    v4.setUrl("jdbc:sqlite:" + dir.resolve(Store.SQLITE_FILE));
+    Flyway.configure(Store.class.getClassLoader()).dataSource(v4).locations("classpath:io/easyremote/store/migration/sqlite")
+        .table("easyremote_schema_history").target("4").load().migrate();
+    try (Connection c = v4.getConnection(); Statement s = c.createStatement()) { // alice granted 1,000, charged 100 for call c1 by a V4 gateway
+      s.execute("INSERT INTO easyremote_accounts (id, flags, debits_posted, credits_posted, created_at) VALUES ('alice', 1, 100, 1000, 1)");
+      s.execute("INSERT INTO easyremote_accounts (id, flags, credits_posted, created_at) VALUES ('owner', 1, 95, 1)");
+      s.execute("INSERT INTO easyremote_accounts (id, flags, credits_posted, created_at) VALUES ('ops', 1, 5, 1)");
+      s.execute("UPDATE easyremote_accounts SET debits_posted = 1000 WHERE id = 'mint'");
+      s.execute("INSERT INTO easyremote_transfers (id, kind, debit_account, credit_account, amount, code, created_at) "
+          + "VALUES ('grant-1', 'TRANSFER', 'mint', 'alice', 1000, 'grant', 1)");
+      s.execute("INSERT INTO easyremote_transfers (id, kind, debit_account, credit_account, amount, code, tag, created_at) "
+          + "VALUES ('call:c1:share', 'TRANSFER', 'alice', 'owner', 95, 'share', 'gw', 2)");
+      s.execute("INSERT INTO easyremote_transfers (id, kind, debit_account, credit_account, amount, code, tag, created_at) "
+          + "VALUES ('call:c1:fee', 'TRANSFER', 'alice', 'ops', 5, 'fee', 'gw', 2)");
+    }
+
+    try (Store store = Store.sqlite(dir)) {
+      Ledger ledger = new Ledger(store);
+      assertThat(store.read(LedgerMigrationTest::version)).isEqualTo("5");
+      assertThat(ledger.audit().problems()).isEmpty();
+      Ledger.Settlement again = ledger.chargeCall("c1", "alice", 200, "gw", "owner", 100, "ops", 500).join();
+      assertThat(again.transfers()).extracting(Transfer::id).containsExactly("call:c1:share", "call:c1:fee");
+      assertThatThrownBy(() -> ledger.chargeCall("c1", "alice", 200, "gw", "owner", 99, "ops", 500).join())
+          .hasCauseInstanceOf(LedgerException.class).hasMessageContaining("already charged");
+      ledger.reserveCall("c1", "alice", 200, "gw").join();
+      assertThatThrownBy(() -> ledger.settleCall("c1", "owner", 100, "ops", 500).join())
+          .hasCauseInstanceOf(LedgerException.class).hasMessageContaining("already charged");
+      ledger.voidCall("c1").join();
+      assertThat(ledger.chargeCall("c2", "alice", 200, "gw", "owner", 100, "ops", 500).join().transfers())
+          .extracting(Transfer::id).allSatisfy(id -> assertThat(id).startsWith("charges:"));
+      assertThat(ledger.callCharge("c2")).isPresent();
+      assertThat(ledger.callCharge("c1")).as("charged before V5: its own transfers, no row").isEmpty();
+      assertThat(ledger.account("alice").orElseThrow().debitsPosted()).as("c1 once, c2 once").isEqualTo(200);
+      assertThat(ledger.audit().problems()).isEmpty();
     }
   }
 

@@ -349,6 +349,103 @@ class LedgerTest extends OnBothDatabases {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void chargeCall_callsOfOneBatch_shareOneTransferPerPairOfAccounts_eachItemizedOnce(Dialect dialect) throws Exception {
+    try (Store store = audited(dialect)) {
+      Ledger ledger = new Ledger(store);
+      List<String> callers = accounts(ledger, 1_000, "caller", "caller");
+      List<String> b = accounts(ledger, 0, "owner", "operator");
+      String owner = b.get(0);
+      String operator = b.get(1);
+      String gw = name("gw");
+      CountDownLatch writerHeld = new CountDownLatch(1);
+      CompletableFuture<Integer> hold = store.write(c -> { // holds the writer, so that every charge below is queued for one batch
+        try {
+          writerHeld.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return 0;
+      });
+      List<String> calls = new ArrayList<>();
+      List<CompletableFuture<Ledger.Settlement>> charged = new ArrayList<>();
+      for (int i = 0; i < 20; i++) { // 10 calls of each caller, 50 each with a 5 % fee: 48 to the owner, 2 to the operator
+        String call = name("call");
+        calls.add(call);
+        charged.add(ledger.chargeCall(call, callers.get(i % 2), 100, gw, owner, 50, operator, 500));
+      }
+      CompletableFuture<Ledger.Settlement> repeat = ledger.chargeCall(calls.get(0), callers.get(0), 100, gw, owner, 50, operator, 500);
+      CompletableFuture<Ledger.Settlement> otherwise = ledger.chargeCall(calls.get(1), callers.get(1), 100, gw, owner, 49, operator, 500);
+      CompletableFuture<Ledger.Settlement> broke = ledger.chargeCall(name("call"), callers.get(0), 1_000, gw, owner, 1, operator, 500);
+      CompletableFuture<Ledger.Settlement> unknown = ledger.chargeCall(name("call"), callers.get(0), 1, gw, "nobody-" + UUID.randomUUID(),
+          1, operator, 500);
+      writerHeld.countDown();
+      hold.join();
+
+      List<Ledger.Settlement> settlements = charged.stream().map(CompletableFuture::join).toList();
+      assertThat(repeat.join()).as("a repeat in the same batch: the first charge").isEqualTo(settlements.get(0));
+      assertThat(refusal(otherwise)).isEqualTo(LedgerError.ALREADY_POSTED);
+      assertThat(refusal(broke)).as("550 spent of 1,000: 1,000 more cannot be covered").isEqualTo(LedgerError.INSUFFICIENT_CREDITS);
+      assertThat(refusal(unknown)).isEqualTo(LedgerError.UNKNOWN_ACCOUNT);
+      for (int c = 0; c < 2; c++) {
+        Ledger.Settlement first = settlements.get(c);
+        assertThat(first.transfers()).as("the batch's transfers from caller %d", c)
+            .extracting(Transfer::debitAccount, Transfer::creditAccount, Transfer::amount, Transfer::code)
+            .containsExactly(tuple(callers.get(c), owner, 480L, "share"), tuple(callers.get(c), operator, 20L, "fee"));
+        for (int i = c; i < 20; i += 2) {
+          assertThat(settlements.get(i).transfers()).as("call %d: the same transfers as its caller's other calls", i)
+              .isEqualTo(first.transfers());
+        }
+        assertThat(ledger.account(callers.get(c)).orElseThrow()).isEqualTo(new Account(callers.get(c), true, 0, 500, 0, 1_000));
+      }
+      assertThat(available(ledger, owner)).isEqualTo(960);
+      assertThat(available(ledger, operator)).isEqualTo(40);
+      for (int i = 0; i < 20; i++) {
+        CallCharge row = ledger.callCharge(calls.get(i)).orElseThrow();
+        assertThat(row).extracting(CallCharge::caller, CallCharge::nodeOwner, CallCharge::operator, CallCharge::charge, CallCharge::fee,
+            CallCharge::shareTransfer, CallCharge::feeTransfer).containsExactly(callers.get(i % 2), owner, operator, 50L, 2L,
+                settlements.get(i).transfers().get(0).id(), settlements.get(i).transfers().get(1).id());
+      }
+      assertThat(ledger.statement(owner, 10).orElseThrow().recent()).as("the owner's statement: one transfer per caller")
+          .hasSize(2).allSatisfy(t -> assertThat(t.id()).startsWith("charges:"));
+      assertThat(ledger.chargeCall(calls.get(3), callers.get(1), 100, gw, owner, 50, operator, 500).join())
+          .as("a repeat in a later batch: the first charge, its transfers read back").isEqualTo(settlements.get(3));
+      assertThat(refusal(ledger.transfer("charges:mine", callers.get(0), owner, 1))).as("batched ids are the ledger's")
+          .isEqualTo(LedgerError.INVALID_ID);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void audit_aBatchedTransferThatIsNotTheSumOfItsCalls_isReported(Dialect dialect) {
+    try (Store store = audited(dialect)) {
+      Ledger ledger = new Ledger(store);
+      String caller = accounts(ledger, 100, "caller").get(0);
+      String owner = accounts(ledger, 0, "owner").get(0);
+      String call = name("call");
+      ledger.chargeCall(call, caller, 10, null, owner, 10, owner, 0).join();
+      SqlWork<Integer> tamper = c -> {
+        try (var s = c.prepareStatement("UPDATE easyremote_call_charges SET charge = 9 WHERE call_id = ?")) {
+          s.setString(1, call);
+          return s.executeUpdate();
+        }
+      };
+      store.writeNow(tamper);
+      try {
+        assertThat(ledger.audit().problems()).singleElement().asString().contains("batched transfer").contains("add up to 9");
+      } finally {
+        store.writeNow(c -> {
+          try (var s = c.prepareStatement("UPDATE easyremote_call_charges SET charge = 10 WHERE call_id = ?")) {
+            s.setString(1, call);
+            return s.executeUpdate();
+          }
+        });
+      }
+      assertThat(ledger.audit().consistent()).isTrue();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void audit_aBalanceChangedBehindTheLedgersBack_isReported_andTheDatabaseRefusesAnOverdraft(Dialect dialect) {
     try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);

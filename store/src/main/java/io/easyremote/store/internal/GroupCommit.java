@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One writer thread that runs queued writes in batches, one transaction per batch: the writes that
  * arrive while a commit is under way share the next one. When a batch fails, each of its writes is
- * retried alone, so one bad write fails only its own future.
+ * retried alone, so one bad write fails only its own future. On SQLite the writes' prepared
+ * statements are kept from one batch to the next ({@link StatementCache}).
  */
 public final class GroupCommit implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
@@ -28,6 +29,7 @@ public final class GroupCommit implements AutoCloseable {
   private final DataSource source;
   private final String description;
   private final BlockingQueue<Op<?>> queue = new LinkedBlockingQueue<>();
+  private final StatementCache statements;
   private final Thread thread;
   private volatile boolean closed;
   // Statistics, written by the writer thread only (volatile so that stats() sees them).
@@ -38,9 +40,15 @@ public final class GroupCommit implements AutoCloseable {
   private volatile long commitNanos;
   private volatile long completeNanos;
 
-  public GroupCommit(DataSource source, String description) {
+  /**
+   * @param cacheStatements whether to keep the writes' prepared statements ({@link StatementCache}):
+   *     for SQLite, whose driver compiles every statement it prepares; PostgreSQL's driver keeps
+   *     its own server-side prepared statements per connection
+   */
+  public GroupCommit(DataSource source, String description, boolean cacheStatements) {
     this.source = source;
     this.description = description;
+    this.statements = cacheStatements ? new StatementCache() : null;
     this.thread = new Thread(this::loop, "easyremote-store-writer");
     this.thread.setDaemon(true);
     this.thread.start();
@@ -77,6 +85,7 @@ public final class GroupCommit implements AutoCloseable {
         batch.clear();
       }
     }
+    forgetStatements();
     for (Op<?> op; (op = queue.poll()) != null; ) {
       op.done.completeExceptionally(new StoreException("The store " + description + " closed before this write", null));
     }
@@ -86,7 +95,8 @@ public final class GroupCommit implements AutoCloseable {
     List<Object> values = new ArrayList<>(batch.size());
     long started = System.nanoTime();
     long committing = started;
-    try (Connection c = source.getConnection()) {
+    try (Connection pooled = source.getConnection()) {
+      Connection c = statements == null ? pooled : statements.wrap(pooled);
       c.setAutoCommit(false);
       try {
         for (Op<?> op : batch) {
@@ -96,6 +106,7 @@ public final class GroupCommit implements AutoCloseable {
         c.commit();
       } catch (SQLException | RuntimeException e) {
         rollback(c);
+        forgetStatements(); // prepared again next time, whatever state the failure left them in
         if (batch.size() == 1) {
           fail(batch.get(0), e);
           return;
@@ -105,6 +116,7 @@ public final class GroupCommit implements AutoCloseable {
         c.setAutoCommit(true);
       }
     } catch (SQLException e) {
+      forgetStatements();
       for (Op<?> op : batch) {
         fail(op, e);
       }
@@ -148,6 +160,12 @@ public final class GroupCommit implements AutoCloseable {
 
   private void fail(Op<?> op, Exception e) {
     op.done.completeExceptionally(new StoreException("Writing to " + description + " failed: " + e.getMessage(), e));
+  }
+
+  private void forgetStatements() {
+    if (statements != null) {
+      statements.close();
+    }
   }
 
   private static void rollback(Connection c) {

@@ -35,9 +35,13 @@ public final class LedgerAudit {
     Map<String, long[]> sums = new HashMap<>(); // debits pending, debits posted, credits pending, credits posted
     Map<String, Transfer> pendings = new HashMap<>();
     TreeSet<String> open = new TreeSet<>();
+    Map<String, Transfer> batched = new HashMap<>();
     long[] count = {0};
     engine.forEachTransfer(c, t -> {
       count[0]++;
+      if (t.id().startsWith(LedgerEngine.BATCHED_PREFIX)) {
+        batched.put(t.id(), t);
+      }
       long[] d = sums.computeIfAbsent(t.debitAccount(), k -> new long[4]);
       long[] cr = sums.computeIfAbsent(t.creditAccount(), k -> new long[4]);
       switch (t.kind()) {
@@ -73,6 +77,7 @@ public final class LedgerAudit {
         default -> throw new IllegalStateException(t.kind().toString());
       }
     });
+    checkCallCharges(engine, c, batched, problems);
     List<String> indexed = engine.openPendingIds(c);
     if (!indexed.equals(new ArrayList<>(open))) {
       problems.add("the open reservations index holds " + indexed.size() + " ids, the transfers leave " + open.size() + " open");
@@ -113,5 +118,39 @@ public final class LedgerAudit {
       problems.add("pending debits " + debitsPending + " != pending credits " + creditsPending);
     }
     return new Ledger.Audit(accounts.size(), count[0], minted, held, debitsPending, List.copyOf(problems));
+  }
+
+  /** Each batched transfer is the sum of the calls charged through it, between the same accounts. */
+  private static void checkCallCharges(LedgerEngine engine, Connection c, Map<String, Transfer> batched, List<String> problems)
+      throws SQLException {
+    Map<String, Long> sums = new HashMap<>();
+    engine.forEachCallCharge(c, call -> {
+      String[][] parts = {{call.shareTransfer(), call.nodeOwner(), "share"}, {call.feeTransfer(), call.operator(), "fee"}};
+      long[] amounts = {call.share(), call.fee()};
+      for (int i = 0; i < 2; i++) {
+        String id = parts[i][0];
+        if ((id == null) != (amounts[i] == 0)) {
+          problems.add("call " + call.callId() + " has a " + parts[i][2] + " of " + amounts[i] + " but names transfer " + id);
+          continue;
+        }
+        if (id == null) {
+          continue;
+        }
+        Transfer t = batched.get(id);
+        if (t == null || !t.debitAccount().equals(call.caller()) || !t.creditAccount().equals(parts[i][1])
+            || !t.code().equals(parts[i][2])) {
+          problems.add("call " + call.callId() + " names " + id + " for its " + parts[i][2] + ", which is "
+              + (t == null ? "not a batched transfer" : "between other accounts or for something else: " + t));
+          continue;
+        }
+        sums.merge(id, amounts[i], Long::sum);
+      }
+    });
+    for (Transfer t : batched.values()) {
+      long sum = sums.getOrDefault(t.id(), 0L);
+      if (sum != t.amount()) {
+        problems.add("batched transfer " + t.id() + " moved " + t.amount() + " but the calls it carries add up to " + sum);
+      }
+    }
   }
 }

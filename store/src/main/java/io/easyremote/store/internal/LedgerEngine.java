@@ -1,6 +1,8 @@
 package io.easyremote.store.internal;
 
 import io.easyremote.store.Account;
+import io.easyremote.store.CallCharge;
+import io.easyremote.store.Dialect;
 import io.easyremote.store.Ledger;
 import io.easyremote.store.LedgerError;
 import io.easyremote.store.LedgerException;
@@ -35,10 +37,13 @@ public final class LedgerEngine {
   private static final String ACCOUNT_COLUMNS = "id, flags, debits_pending, debits_posted, credits_pending, credits_posted";
   private static final String TRANSFER_COLUMNS = LedgerTx.TRANSFER_COLUMNS;
   private static final int MAX_BATCH = 512;
+  /** The start of the id of a transfer that carries the charges of a batch's calls ({@link Ledger#chargeCall}). */
+  public static final String BATCHED_PREFIX = "charges:";
 
   private final Store store;
   private final Clock clock;
   private final boolean lockRows;
+  private final boolean padLists;
   private final ConcurrentLinkedQueue<Request<?>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
 
@@ -47,16 +52,22 @@ public final class LedgerEngine {
     this.store = store;
     this.clock = clock;
     this.lockRows = lockRows;
+    this.padLists = store.dialect() == Dialect.SQLITE;
   }
 
   /** One request of a batch: what it reads, and what it does with it. */
   private abstract static class Request<T> {
     final CompletableFuture<T> done = new CompletableFuture<>();
 
-    /** Adds the transfer ids, the pending ids whose settlement it checks, and the accounts it needs. */
-    abstract void want(List<String> ids, List<String> pendingIds, List<String> accounts);
+    /** Adds the transfer ids, the pending ids whose settlement it checks, the accounts and the call charges it needs. */
+    abstract void want(List<String> ids, List<String> pendingIds, List<String> accounts, List<String> calls);
 
     abstract Outcome<T> run(LedgerTx tx, long now) throws SQLException;
+
+    /** The outcome once the batch is written, for a value that names what only the whole batch decides (a batched transfer). */
+    Outcome<?> written(Outcome<?> outcome, LedgerTx tx) throws SQLException {
+      return outcome;
+    }
 
     @SuppressWarnings("unchecked")
     void finish(Outcome<?> outcome) {
@@ -118,14 +129,16 @@ public final class LedgerEngine {
           schedule();
         }
       }
-      LedgerTx tx = new LedgerTx(c, lockRows);
+      LedgerTx tx = new LedgerTx(c, lockRows, padLists);
       List<String> ids = new ArrayList<>();
       List<String> pendingIds = new ArrayList<>();
       List<String> accounts = new ArrayList<>();
+      List<String> calls = new ArrayList<>();
       for (Request<?> r : requests) {
-        r.want(ids, pendingIds, accounts);
+        r.want(ids, pendingIds, accounts, calls);
       }
       tx.prefetch(ids, pendingIds);
+      tx.prefetchCalls(calls);
       for (String id : ids) {
         Transfer t = tx.find(id);
         if (t != null && t.kind() == Transfer.Kind.PENDING) {
@@ -145,7 +158,31 @@ public final class LedgerEngine {
         outcomes.add(outcome);
       }
       tx.flush();
+      for (int i = 0; i < outcomes.size(); i++) {
+        outcomes.set(i, requests.get(i).written(outcomes.get(i), tx));
+      }
       return outcomes;
+    }
+  }
+
+  /**
+   * A call charged in one request ({@link #chargeDirectly}): its settlement, or its charge, whose
+   * settlement names the batched transfers that carry it, complete once the batch is written.
+   */
+  private record ChargedCall(CallCharge charge, long reserved, Ledger.Settlement ready) {
+    Ledger.Settlement settlement(LedgerTx tx) throws SQLException {
+      if (ready != null) {
+        return ready;
+      }
+      List<Transfer> transfers = new ArrayList<>(2);
+      for (String id : new String[] {charge.shareTransfer(), charge.feeTransfer()}) {
+        Transfer t = tx.written(id);
+        if (t != null) {
+          transfers.add(t);
+        }
+      }
+      return new Ledger.Settlement(charge.callId(), charge.caller(), charge.nodeOwner(), charge.operator(), reserved, charge.charge(),
+          charge.fee(), transfers);
     }
   }
 
@@ -191,7 +228,7 @@ public final class LedgerEngine {
   public CompletableFuture<Transfer> create(Transfer t) {
     return submit(new Request<Transfer>() {
       @Override
-      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts, List<String> calls) {
         ids.add(t.id());
         accounts.add(t.debitAccount());
         accounts.add(t.creditAccount());
@@ -208,7 +245,7 @@ public final class LedgerEngine {
   public CompletableFuture<Transfer> settle(String id, String pendingId, boolean post, long amount) {
     return submit(new Request<Transfer>() {
       @Override
-      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts, List<String> calls) {
         ids.add(id);
         ids.add(pendingId);
         pendingIds.add(pendingId);
@@ -226,11 +263,12 @@ public final class LedgerEngine {
     String pendingId = Ledger.callReservationId(callId);
     return submit(new Request<Ledger.Settlement>() {
       @Override
-      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts, List<String> calls) {
         // The reservation, its settlement, and the payouts' ids (taken if the call was charged directly, without one):
         // a call's reservation is settled under no other id (Ledger refuses call ids elsewhere).
         ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId), shareId(pendingId), feeId(pendingId)));
         accounts.addAll(List.of(Ledger.CLEARING, nodeOwner, operator));
+        calls.add(callId);
       }
 
       @Override
@@ -249,14 +287,18 @@ public final class LedgerEngine {
       int feeBasisPoints) {
     return submit(new Request<Ledger.Settlement>() {
       @Override
-      void want(List<String> ids, List<String> pendingIds, List<String> accounts) {
+      void want(List<String> ids, List<String> pendingIds, List<String> accounts, List<String> calls) {
         String pendingId = reservation.id();
         ids.addAll(List.of(pendingId, shareId(pendingId), feeId(pendingId)));
         accounts.addAll(List.of(reservation.debitAccount(), nodeOwner, operator));
+        calls.add(callId);
       }
+
+      ChargedCall charged;
 
       @Override
       Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
+        charged = null;
         Transfer earlier = tx.find(reservation.id());
         if (earlier != null) { // reserved before (a long call): settle that reservation, as settleCall does
           if (!earlier.sameAs(reservation)) {
@@ -264,7 +306,17 @@ public final class LedgerEngine {
           }
           return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
         }
-        return chargeDirectly(tx, reservation, callId, nodeOwner, charge, operator, feeBasisPoints, now);
+        Outcome<ChargedCall> direct = chargeDirectly(tx, reservation, callId, nodeOwner, charge, operator, feeBasisPoints, now);
+        if (direct.error() != null) {
+          return direct.cast();
+        }
+        charged = direct.value();
+        return Outcome.ok(null); // the settlement once the batch is written
+      }
+
+      @Override
+      Outcome<?> written(Outcome<?> outcome, LedgerTx tx) throws SQLException {
+        return charged == null || outcome.error() != null ? outcome : Outcome.ok(charged.settlement(tx));
       }
     });
   }
@@ -280,44 +332,30 @@ public final class LedgerEngine {
   }
 
   /**
-   * Charges a call whose reservation was held in the gateway's memory only: its share and its fee
-   * are posted from the caller at once (two transfers, or one without a fee), with the ids a
-   * reservation's payouts have ({@link #shareId}, {@link #feeId}), so the call is still charged at
-   * most once: a repeat finds them and returns the first charge. The caller must still be able to
-   * cover {@code reservation}'s amount, as if it had been reserved. A charge of 0 writes nothing.
+   * Charges a call whose reservation was held in the gateway's memory only: one row itemizes it,
+   * and its share and fee join the batch's transfers from the caller to the node owner and to the
+   * operator ({@link LedgerTx#charge}). The row is the call's at-most-once guard: a repeat finds it
+   * and returns the first charge, or is refused when it charges otherwise; a call charged before
+   * migration V5 has transfers of its own instead ({@link #shareId}, {@link #feeId}), found the
+   * same way. The caller must still be able to cover {@code reservation}'s amount, as if it had been
+   * reserved. A charge of 0 writes nothing.
    */
-  private static Outcome<Ledger.Settlement> chargeDirectly(LedgerTx tx, Transfer reservation, String callId, String nodeOwner,
+  private static Outcome<ChargedCall> chargeDirectly(LedgerTx tx, Transfer reservation, String callId, String nodeOwner,
       long charge, String operator, int feeBasisPoints, long now) throws SQLException {
-    String pendingId = reservation.id();
     String caller = reservation.debitAccount();
     long fee = Ledger.fee(charge, feeBasisPoints);
     long share = charge - fee;
-    List<Transfer> wanted = new ArrayList<>(2);
-    if (share > 0) {
-      wanted.add(new Transfer(shareId(pendingId), Transfer.Kind.TRANSFER, caller, nodeOwner, share, null, "share", reservation.tag(), now));
-    }
-    if (fee > 0) {
-      wanted.add(new Transfer(feeId(pendingId), Transfer.Kind.TRANSFER, caller, operator, fee, null, "fee", reservation.tag(), now));
-    }
-    Transfer storedShare = tx.find(shareId(pendingId));
-    Transfer storedFee = tx.find(feeId(pendingId));
-    if (storedShare != null || storedFee != null) { // a repeat: the same charge, or a refusal
-      List<Transfer> stored = new ArrayList<>(2);
-      if (storedShare != null) {
-        stored.add(storedShare);
-      }
-      if (storedFee != null) {
-        stored.add(storedFee);
-      }
-      boolean same = stored.size() == wanted.size();
-      for (int i = 0; same && i < stored.size(); i++) {
-        same = stored.get(i).sameAs(wanted.get(i));
-      }
-      if (!same) {
+    CallCharge earlier = tx.findCall(callId);
+    if (earlier != null) {
+      if (!earlier.sameAs(new CallCharge(callId, caller, nodeOwner, operator, charge, fee, null, null, now))) {
         return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged, with another caller, node "
-            + "owner, operator, charge or fee (" + stored + ")");
+            + "owner, operator, charge or fee (" + earlier + ")");
       }
-      return Outcome.ok(new Ledger.Settlement(callId, caller, nodeOwner, operator, reservation.amount(), charge, fee, stored));
+      return Outcome.ok(new ChargedCall(earlier, reservation.amount(), null));
+    }
+    Outcome<ChargedCall> before = chargedBeforeV5(tx, reservation, callId, nodeOwner, charge, operator, fee, now);
+    if (before != null) {
+      return before;
     }
     if (charge > reservation.amount()) {
       return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' may cost at most " + reservation.amount()
@@ -335,15 +373,56 @@ public final class LedgerEngine {
       return Outcome.refused(LedgerError.INSUFFICIENT_CREDITS, "account '" + caller + "' has " + available
           + " available; call '" + callId + "' may cost " + reservation.amount());
     }
+    if (charge == 0) {
+      return Outcome.ok(new ChargedCall(null, reservation.amount(),
+          new Ledger.Settlement(callId, caller, nodeOwner, operator, reservation.amount(), 0, 0, List.of())));
+    }
     try {
       debit.debitsPosted = Math.addExact(debit.debitsPosted, charge);
       rows.get(nodeOwner).creditsPosted = Math.addExact(rows.get(nodeOwner).creditsPosted, share);
       rows.get(operator).creditsPosted = Math.addExact(rows.get(operator).creditsPosted, fee);
     } catch (ArithmeticException e) {
-      return overflow(wanted.get(0)); // the batch undoes what was changed
+      return Outcome.refused(LedgerError.OVERFLOW, "call '" + callId + "''s charge of " + charge + " would overflow an account's totals");
     }
-    tx.insert(wanted);
-    return Outcome.ok(new Ledger.Settlement(callId, caller, nodeOwner, operator, reservation.amount(), charge, fee, wanted));
+    return Outcome.ok(new ChargedCall(tx.charge(callId, caller, nodeOwner, operator, charge, fee, reservation.tag(), now),
+        reservation.amount(), null));
+  }
+
+  /** The charge of a call that {@link #chargeDirectly} wrote before migration V5, as transfers of its own; null if none. */
+  private static Outcome<ChargedCall> chargedBeforeV5(LedgerTx tx, Transfer reservation, String callId, String nodeOwner, long charge,
+      String operator, long fee, long now) throws SQLException {
+    String pendingId = reservation.id();
+    String caller = reservation.debitAccount();
+    Transfer storedShare = tx.find(shareId(pendingId));
+    Transfer storedFee = tx.find(feeId(pendingId));
+    if (storedShare == null && storedFee == null) {
+      return null;
+    }
+    List<Transfer> wanted = new ArrayList<>(2);
+    if (charge - fee > 0) {
+      wanted.add(new Transfer(shareId(pendingId), Transfer.Kind.TRANSFER, caller, nodeOwner, charge - fee, null, "share",
+          reservation.tag(), now));
+    }
+    if (fee > 0) {
+      wanted.add(new Transfer(feeId(pendingId), Transfer.Kind.TRANSFER, caller, operator, fee, null, "fee", reservation.tag(), now));
+    }
+    List<Transfer> stored = new ArrayList<>(2);
+    if (storedShare != null) {
+      stored.add(storedShare);
+    }
+    if (storedFee != null) {
+      stored.add(storedFee);
+    }
+    boolean same = stored.size() == wanted.size();
+    for (int i = 0; same && i < stored.size(); i++) {
+      same = stored.get(i).sameAs(wanted.get(i));
+    }
+    if (!same) {
+      return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged, with another caller, node "
+          + "owner, operator, charge or fee (" + stored + ")");
+    }
+    return Outcome.ok(new ChargedCall(null, reservation.amount(),
+        new Ledger.Settlement(callId, caller, nodeOwner, operator, reservation.amount(), charge, fee, stored)));
   }
 
   private static Outcome<Transfer> create(LedgerTx tx, Transfer t) throws SQLException {
@@ -457,7 +536,11 @@ public final class LedgerEngine {
       }
       return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, found));
     }
-    for (String payout : List.of(shareId(pendingId), feeId(pendingId))) {
+    CallCharge charged = tx.findCall(callId);
+    if (charged != null) {
+      return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged without its reservation (" + charged + ")");
+    }
+    for (String payout : List.of(shareId(pendingId), feeId(pendingId))) { // as chargeCall wrote it before migration V5
       Transfer taken = tx.find(payout);
       if (taken != null) {
         return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged without its reservation (" + taken + ")");
@@ -504,7 +587,7 @@ public final class LedgerEngine {
         }
       }
     }
-    LedgerTx tx = new LedgerTx(c, lockRows);
+    LedgerTx tx = new LedgerTx(c, lockRows, padLists);
     List<String> wanted = new ArrayList<>(ids);
     ids.forEach(id -> wanted.add(Ledger.settlementId(id)));
     tx.prefetch(wanted, ids);
@@ -551,6 +634,29 @@ public final class LedgerEngine {
       s.setString(1, id);
       try (ResultSet r = s.executeQuery()) {
         return r.next() ? transfer(r) : null;
+      }
+    }
+  }
+
+  /** How call {@code callId} was charged in one request, or null. */
+  public CallCharge findCall(Connection c, String callId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + LedgerTx.CALL_CHARGE_COLUMNS + " FROM easyremote_call_charges "
+        + "WHERE call_id = ?")) {
+      s.setString(1, callId);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? LedgerTx.callCharge(r) : null;
+      }
+    }
+  }
+
+  /** Every call charged in one request, in no particular order, for the audit. */
+  public void forEachCallCharge(Connection c, SqlConsumer<CallCharge> each) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + LedgerTx.CALL_CHARGE_COLUMNS + " FROM easyremote_call_charges")) {
+      s.setFetchSize(1000);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          each.accept(LedgerTx.callCharge(r));
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.easyremote.store.internal;
 
 import io.easyremote.store.Account;
+import io.easyremote.store.CallCharge;
 import io.easyremote.store.Transfer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * A batch of ledger requests on one connection, inside one transaction of the group commit: the
@@ -25,15 +27,20 @@ import java.util.TreeSet;
  * order) in one statement each before any request runs; the requests then run one after another
  * against these rows in memory, each seeing the ones before it; {@link #flush()} writes what they
  * did with one JDBC batch per table. A refused request's changes to the rows and the transfers it
- * added are undone ({@link #begin()}, {@link #undo()}), so it leaves no trace. Not thread-safe: one batch, one thread.
+ * added are undone ({@link #begin()}, {@link #undo()}), so it leaves no trace. Calls charged in one
+ * request ({@link #charge}) are itemized one row each, and their credits move in one transfer per
+ * pair of accounts for the whole batch ({@link Batched}). Not thread-safe: one batch, one thread.
  */
 final class LedgerTx {
   static final String TRANSFER_COLUMNS = "id, kind, debit_account, credit_account, amount, pending_id, code, tag, created_at";
   private static final String ACCOUNT_COLUMNS = "id, flags, debits_pending, debits_posted, credits_pending, credits_posted";
+  static final String CALL_CHARGE_COLUMNS = "call_id, caller_account, node_account, operator_account, charge, fee, share_transfer, "
+      + "fee_transfer, created_at";
   static final int CONSTRAINED = 1;
 
   private final Connection c;
   private final String lockSuffix;
+  private final boolean padLists;
   private final Map<String, AccountRow> accounts = new HashMap<>();
   private final java.util.Set<String> absentAccounts = new java.util.HashSet<>();
   private final Map<String, Optional<Transfer>> byId = new HashMap<>();
@@ -43,10 +50,21 @@ final class LedgerTx {
   private final java.util.Set<String> closed = new java.util.LinkedHashSet<>();
   private final Map<AccountRow, long[]> undo = new IdentityHashMap<>();
   private final List<Runnable> undoInserts = new ArrayList<>();
+  private final Map<String, Optional<CallCharge>> calls = new HashMap<>();
+  private final List<CallCharge> charges = new ArrayList<>();
+  private final Map<String, Batched> batched = new LinkedHashMap<>();
+  private String batchId;
 
-  LedgerTx(Connection c, boolean lockRows) {
+  /**
+   * @param lockRows whether to lock the account rows it reads (PostgreSQL)
+   * @param padLists whether to pad {@code IN} lists to a few sizes, so that the writer's statement
+   *     cache (SQLite) holds few statements; not on PostgreSQL, whose generic plans for a padded
+   *     list made the ledger bench three times slower
+   */
+  LedgerTx(Connection c, boolean lockRows, boolean padLists) {
     this.c = c;
     this.lockSuffix = lockRows ? " FOR UPDATE" : "";
+    this.padLists = padLists;
   }
 
   /** An account row, read (and locked) once per batch and written back by {@link #flush()} when it changed. */
@@ -93,6 +111,34 @@ final class LedgerTx {
     }
   }
 
+  /**
+   * A transfer of this batch that carries the shares (or the fees) of every call it charged between
+   * the same two accounts: its amount is their sum, known once the batch has run. Its id is
+   * {@code charges:<batch>:<n>}, the batch a random UUID.
+   */
+  static final class Batched {
+    final String id;
+    final String debit;
+    final String credit;
+    final String code;
+    final String tag;
+    final long createdAt;
+    long amount;
+
+    Batched(String id, String debit, String credit, String code, String tag, long createdAt) {
+      this.id = id;
+      this.debit = debit;
+      this.credit = credit;
+      this.code = code;
+      this.tag = tag;
+      this.createdAt = createdAt;
+    }
+
+    Transfer transfer() {
+      return new Transfer(id, Transfer.Kind.TRANSFER, debit, credit, amount, null, code, tag, createdAt);
+    }
+  }
+
   /** Reads ahead, in one statement: the transfers with these ids, and the settlements of these pending ids. */
   void prefetch(Collection<String> ids, Collection<String> pendingIds) throws SQLException {
     List<String> wantIds = ids.stream().filter(id -> !byId.containsKey(id)).distinct().toList();
@@ -106,13 +152,7 @@ final class LedgerTx {
         + (wantIds.isEmpty() || wantPending.isEmpty() ? "" : " OR ")
         + (wantPending.isEmpty() ? "" : "pending_id IN (" + marks(wantPending.size()) + ")");
     try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers WHERE " + where)) {
-      int i = 1;
-      for (String id : wantIds) {
-        s.setString(i++, id);
-      }
-      for (String id : wantPending) {
-        s.setString(i++, id);
-      }
+      bind(s, bind(s, 1, wantIds), wantPending);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
           remember(LedgerEngine.transfer(r));
@@ -135,10 +175,7 @@ final class LedgerTx {
     absentAccounts.addAll(want);
     try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts WHERE id IN ("
         + marks(want.size()) + ") ORDER BY id" + lockSuffix)) {
-      int i = 1;
-      for (String id : want) {
-        s.setString(i++, id);
-      }
+      bind(s, 1, new ArrayList<>(want));
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
           AccountRow row = new AccountRow(r);
@@ -177,6 +214,92 @@ final class LedgerTx {
       prefetch(List.of(), List.of(pendingId));
     }
     return byPending.get(pendingId).orElse(null);
+  }
+
+  /** Reads ahead, in one statement, the charges of these calls ({@link #charge}). */
+  void prefetchCalls(Collection<String> callIds) throws SQLException {
+    List<String> want = callIds.stream().filter(id -> !calls.containsKey(id)).distinct().toList();
+    if (want.isEmpty()) {
+      return;
+    }
+    want.forEach(id -> calls.put(id, Optional.empty()));
+    try (PreparedStatement s = c.prepareStatement("SELECT " + CALL_CHARGE_COLUMNS + " FROM easyremote_call_charges WHERE call_id IN ("
+        + marks(want.size()) + ")")) {
+      bind(s, 1, want);
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          CallCharge charge = callCharge(r);
+          calls.put(charge.callId(), Optional.of(charge));
+        }
+      }
+    }
+  }
+
+  /** The charge of call {@code callId} as this batch sees it, or null. */
+  CallCharge findCall(String callId) throws SQLException {
+    if (!calls.containsKey(callId)) {
+      prefetchCalls(List.of(callId));
+    }
+    return calls.get(callId).orElse(null);
+  }
+
+  /**
+   * Itemizes a call's charge and adds its share (caller → node owner) and fee (caller → operator)
+   * to the batch's transfers between those accounts; the accounts' rows are the caller's to change.
+   * Undone by {@link #undo()}.
+   */
+  CallCharge charge(String callId, String caller, String nodeOwner, String operator, long charge, long fee, String tag, long now) {
+    long share = charge - fee;
+    Batched shareTo = share > 0 ? batched(caller, nodeOwner, "share", tag, now) : null;
+    Batched feeTo = fee > 0 ? batched(caller, operator, "fee", tag, now) : null;
+    CallCharge row = new CallCharge(callId, caller, nodeOwner, operator, charge, fee, shareTo == null ? null : shareTo.id,
+        feeTo == null ? null : feeTo.id, now);
+    Optional<CallCharge> before = calls.get(callId);
+    calls.put(callId, Optional.of(row));
+    charges.add(row);
+    if (shareTo != null) { // no overflow: a batched amount is at most what its credit account gained in this batch
+      shareTo.amount += share;
+    }
+    if (feeTo != null) {
+      feeTo.amount += fee;
+    }
+    undoInserts.add(() -> {
+      charges.remove(charges.size() - 1);
+      restore(calls, callId, before);
+      if (shareTo != null) {
+        shareTo.amount -= share;
+      }
+      if (feeTo != null) {
+        feeTo.amount -= fee;
+      }
+    });
+    return row;
+  }
+
+  private Batched batched(String debit, String credit, String code, String tag, long now) {
+    String key = debit + '\n' + credit + '\n' + code + '\n' + (tag == null ? "" : "+" + tag);
+    Batched b = batched.get(key);
+    if (b == null) {
+      if (batchId == null) {
+        batchId = LedgerEngine.BATCHED_PREFIX + UUID.randomUUID() + ":";
+      }
+      b = new Batched(batchId + batched.size(), debit, credit, code, tag, now);
+      batched.put(key, b);
+    }
+    return b;
+  }
+
+  /** The transfer {@code id} as written by this batch (a batched one complete once {@link #flush()} ran), or null. */
+  Transfer written(String id) throws SQLException {
+    if (id == null) {
+      return null;
+    }
+    for (Batched b : batched.values()) {
+      if (b.id.equals(id)) {
+        return b.transfer();
+      }
+    }
+    return find(id);
   }
 
   /** Starts a request: what it changes in the rows and the transfers it adds can be undone until the next begin. */
@@ -235,7 +358,7 @@ final class LedgerTx {
     }
   }
 
-  private static void restore(Map<String, Optional<Transfer>> map, String key, Optional<Transfer> before) {
+  private static <V> void restore(Map<String, Optional<V>> map, String key, Optional<V> before) {
     if (before == null) {
       map.remove(key);
     } else {
@@ -259,6 +382,11 @@ final class LedgerTx {
 
   /** Writes what the batch did: its transfers, the recovery index, the changed accounts. */
   void flush() throws SQLException {
+    for (Batched b : batched.values()) {
+      if (b.amount > 0) {
+        inserts.add(b.transfer());
+      }
+    }
     if (!inserts.isEmpty()) {
       try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_transfers (" + TRANSFER_COLUMNS + ") VALUES "
           + "(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -297,6 +425,24 @@ final class LedgerTx {
         s.executeBatch();
       }
     }
+    if (!charges.isEmpty()) {
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_call_charges (" + CALL_CHARGE_COLUMNS + ") VALUES "
+          + "(?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        for (CallCharge row : charges) {
+          s.setString(1, row.callId());
+          s.setString(2, row.caller());
+          s.setString(3, row.nodeOwner());
+          s.setString(4, row.operator());
+          s.setLong(5, row.charge());
+          s.setLong(6, row.fee());
+          nullable(s, 7, row.shareTransfer());
+          nullable(s, 8, row.feeTransfer());
+          s.setLong(9, row.createdAt());
+          s.addBatch();
+        }
+        s.executeBatch();
+      }
+    }
     List<AccountRow> changed = accounts.values().stream().filter(AccountRow::changed).toList();
     if (!changed.isEmpty()) {
       try (PreparedStatement s = c.prepareStatement("UPDATE easyremote_accounts SET debits_pending = ?, debits_posted = ?, "
@@ -314,8 +460,26 @@ final class LedgerTx {
     }
   }
 
-  private static String marks(int n) {
-    return String.join(", ", Collections.nCopies(n, "?"));
+  static CallCharge callCharge(ResultSet r) throws SQLException {
+    return new CallCharge(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getLong(5), r.getLong(6), r.getString(7),
+        r.getString(8), r.getLong(9));
+  }
+
+  /** The place holders of an {@code IN} list of {@code n} values, padded when asked ({@link StatementCache#slots}). */
+  private String marks(int n) {
+    return String.join(", ", Collections.nCopies(padLists ? StatementCache.slots(n) : n, "?"));
+  }
+
+  /** Binds an {@code IN} list of {@link #marks} from {@code index}, the last value repeated into any padding; returns the next index. */
+  private int bind(PreparedStatement s, int index, List<String> values) throws SQLException {
+    if (values.isEmpty()) {
+      return index;
+    }
+    int slots = padLists ? StatementCache.slots(values.size()) : values.size();
+    for (int k = 0; k < slots; k++) {
+      s.setString(index + k, values.get(Math.min(k, values.size() - 1)));
+    }
+    return index + slots;
   }
 
   static void nullable(PreparedStatement s, int index, String value) throws SQLException {
