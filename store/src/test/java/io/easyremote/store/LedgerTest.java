@@ -80,6 +80,16 @@ class LedgerTest extends OnBothDatabases {
     return fail("expected a refusal, got " + future.join());
   }
 
+  /** Changes a row behind the ledger's back: {@code sql} with one parameter, {@code id}. */
+  private static int update(Store store, String sql, String id) {
+    return store.writeNow(c -> {
+      try (var s = c.prepareStatement(sql)) {
+        s.setString(1, id);
+        return s.executeUpdate();
+      }
+    });
+  }
+
   private static long available(Ledger ledger, String account) {
     return ledger.account(account).orElseThrow().available();
   }
@@ -423,22 +433,11 @@ class LedgerTest extends OnBothDatabases {
       String owner = accounts(ledger, 0, "owner").get(0);
       String call = name("call");
       ledger.chargeCall(call, caller, 10, null, owner, 10, owner, 0).join();
-      SqlWork<Integer> tamper = c -> {
-        try (var s = c.prepareStatement("UPDATE easyremote_call_charges SET charge = 9 WHERE call_id = ?")) {
-          s.setString(1, call);
-          return s.executeUpdate();
-        }
-      };
-      store.writeNow(tamper);
+      update(store, "UPDATE easyremote_call_charges SET charge = 9 WHERE call_id = ?", call);
       try {
         assertThat(ledger.audit().problems()).singleElement().asString().contains("batched transfer").contains("add up to 9");
       } finally {
-        store.writeNow(c -> {
-          try (var s = c.prepareStatement("UPDATE easyremote_call_charges SET charge = 10 WHERE call_id = ?")) {
-            s.setString(1, call);
-            return s.executeUpdate();
-          }
-        });
+        update(store, "UPDATE easyremote_call_charges SET charge = 10 WHERE call_id = ?", call);
       }
       assertThat(ledger.audit().consistent()).isTrue();
     }
@@ -450,24 +449,13 @@ class LedgerTest extends OnBothDatabases {
     try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);
       String alice = accounts(ledger, 100, "alice").get(0);
-      SqlWork<Integer> tamper = c -> {
-        try (var s = c.prepareStatement("UPDATE easyremote_accounts SET credits_posted = credits_posted + 50 WHERE id = ?")) {
-          s.setString(1, alice);
-          return s.executeUpdate();
-        }
-      };
-      store.writeNow(tamper);
+      update(store, "UPDATE easyremote_accounts SET credits_posted = credits_posted + 50 WHERE id = ?", alice);
       try {
         assertThat(ledger.audit().problems())
             .anySatisfy(p -> assertThat(p).contains(alice).contains("its transfers add up to"))
             .anySatisfy(p -> assertThat(p).startsWith("not conserved"));
       } finally {
-        store.writeNow(c -> {
-          try (var s = c.prepareStatement("UPDATE easyremote_accounts SET credits_posted = credits_posted - 50 WHERE id = ?")) {
-            s.setString(1, alice);
-            return s.executeUpdate();
-          }
-        });
+        update(store, "UPDATE easyremote_accounts SET credits_posted = credits_posted - 50 WHERE id = ?", alice);
       }
       assertThat(ledger.audit().consistent()).isTrue();
       // below the ledger's own checks, the schema itself refuses a negative balance
