@@ -459,12 +459,8 @@ class LedgerTest extends OnBothDatabases {
       }
       assertThat(ledger.audit().consistent()).isTrue();
       // below the ledger's own checks, the schema itself refuses a negative balance
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.writeNow(c -> {
-        try (var s = c.prepareStatement("UPDATE easyremote_accounts SET debits_posted = 101 WHERE id = ?")) {
-          s.setString(1, alice);
-          return s.executeUpdate();
-        }
-      })).isInstanceOf(StoreException.class);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> update(store, "UPDATE easyremote_accounts SET debits_posted = 101 WHERE id = ?",
+          alice)).isInstanceOf(StoreException.class);
       assertThat(available(ledger, alice)).isEqualTo(100);
     }
   }

@@ -52,7 +52,7 @@ final class LedgerTx {
   private final List<Runnable> undoInserts = new ArrayList<>();
   private final Map<String, Optional<CallCharge>> calls = new HashMap<>();
   private final List<CallCharge> charges = new ArrayList<>();
-  private final Map<String, Batched> batched = new LinkedHashMap<>();
+  private final Map<BatchedKey, Batched> batched = new LinkedHashMap<>();
   private String batchId;
 
   /**
@@ -276,8 +276,11 @@ final class LedgerTx {
     return row;
   }
 
+  /** What a batched transfer is per: its accounts, code and tag (the account ids' hashes are cached: no string built per call). */
+  private record BatchedKey(String debit, String credit, String code, String tag) {}
+
   private Batched batched(String debit, String credit, String code, String tag, long now) {
-    String key = debit + '\n' + credit + '\n' + code + '\n' + (tag == null ? "" : "+" + tag);
+    BatchedKey key = new BatchedKey(debit, credit, code, tag);
     Batched b = batched.get(key);
     if (b == null) {
       if (batchId == null) {
