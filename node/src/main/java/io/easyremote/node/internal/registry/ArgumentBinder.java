@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * a one-parameter function, and a BINARY payload fills a single {@code byte[]} parameter. Every
  * mismatch names the function, the argument and what was wrong. The common case, an array with a
  * value per parameter, is read straight into the parameters' types without building a JSON tree
- * first; anything else, or a value that does not fit, takes the general path, which binds it or
+ * first (so a decimal bound to a {@code BigDecimal} keeps every digit, where a tree would hold a
+ * double); anything else, or a value that does not fit, takes the general path, which binds it or
  * says what is wrong. Immutable and thread-safe.
  */
 final class ArgumentBinder {

@@ -47,6 +47,11 @@ class ArgumentBinderTest {
     }
 
     @Remote
+    public String exact(java.math.BigDecimal amount, String unit) {
+      return amount.toPlainString() + " " + unit;
+    }
+
+    @Remote
     public String nothing() {
       return "ok";
     }
@@ -74,6 +79,12 @@ class ArgumentBinderTest {
     assertThat(fn("greet").bind(json("[\"Ada\", null]"))).containsExactly("Ada", Optional.empty());
     assertThat(fn("move").bind(json("{\"x\":5,\"y\":6}"))).containsExactly(new Point(5, 6));
     assertThat(fn("move").bind(json("{\"p\":{\"x\":5,\"y\":6}}"))).containsExactly(new Point(5, 6));
+  }
+
+  @Test
+  void bind_positionalDecimals_areReadWithoutATree_soTheyStayExact() throws Exception {
+    // A JSON tree holds 1.00000000000000000001 as a double (1.0); read straight into BigDecimal it keeps every digit.
+    assertThat(fn("exact").bind(json("[1.00000000000000000001, \"EUR\"]"))[0]).isEqualTo(new java.math.BigDecimal("1.00000000000000000001"));
   }
 
   @Test
