@@ -3,13 +3,21 @@ package io.easyremote.gateway.internal.security;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** A name pattern from configuration: {@code *} matches any run of characters, {@code ?} one; anything else is literal. */
+/**
+ * A name pattern from configuration: {@code *} matches any run of characters, {@code ?} one;
+ * anything else is literal. A key's globs are matched on every call it makes, so {@code *} alone
+ * and a pattern without wildcards are matched without a regular expression.
+ */
 public final class Glob {
   private final String text;
-  private final Pattern pattern;
+  private final Pattern pattern; // null for "*" and for a literal name
 
   private Glob(String text) {
     this.text = text;
+    if (text.equals("*") || (text.indexOf('*') < 0 && text.indexOf('?') < 0)) {
+      this.pattern = null;
+      return;
+    }
     StringBuilder regex = new StringBuilder();
     for (char c : text.toCharArray()) {
       switch (c) {
@@ -36,6 +44,9 @@ public final class Glob {
   }
 
   public boolean matches(String name) {
+    if (pattern == null) {
+      return text.equals("*") || text.equals(name);
+    }
     return pattern.matcher(name).matches();
   }
 
