@@ -131,7 +131,11 @@ public final class UsageTable {
           schedule();
         }
       }
-      upsert(c, taken.stream().map(Queued::usage).toList());
+      List<UsageRecord> records = new ArrayList<>(taken.size());
+      for (Queued q : taken) {
+        records.add(q.usage);
+      }
+      upsert(c, records);
       return null;
     }
   }
@@ -149,7 +153,8 @@ public final class UsageTable {
 
   /** Adds {@code records} to their minutes' sums inside a transaction the caller holds. */
   public static void upsert(Connection c, List<UsageRecord> records) throws SQLException {
-    java.util.TreeMap<Key, long[]> sums = new java.util.TreeMap<>(Key.ORDER);
+    // Summed in a hash map (a batch's records fall into a few groups), then the groups sorted.
+    Map<Key, long[]> sums = new java.util.HashMap<>();
     for (UsageRecord u : records) {
       long[] sum = sums.computeIfAbsent(Key.of(u), k -> new long[4]);
       sum[0]++;
@@ -160,10 +165,11 @@ public final class UsageTable {
     if (sums.isEmpty()) {
       return;
     }
+    List<Key> keys = new ArrayList<>(sums.keySet());
+    keys.sort(Key.ORDER);
     try (PreparedStatement s = c.prepareStatement(UPSERT)) {
-      for (Map.Entry<Key, long[]> e : sums.entrySet()) {
-        Key k = e.getKey();
-        long[] sum = e.getValue();
+      for (Key k : keys) {
+        long[] sum = sums.get(k);
         s.setLong(1, k.minuteStart());
         s.setString(2, k.caller());
         s.setString(3, k.nodeAccount());

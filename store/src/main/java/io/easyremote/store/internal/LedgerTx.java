@@ -39,7 +39,7 @@ final class LedgerTx {
   static final int CONSTRAINED = 1;
 
   private final Connection c;
-  private final String lockSuffix;
+  private final boolean lockRows;
   private final boolean padLists;
   private final Map<String, AccountRow> accounts = new HashMap<>();
   private final java.util.Set<String> absentAccounts = new java.util.HashSet<>();
@@ -63,7 +63,7 @@ final class LedgerTx {
    */
   LedgerTx(Connection c, boolean lockRows, boolean padLists) {
     this.c = c;
-    this.lockSuffix = lockRows ? " FOR UPDATE" : "";
+    this.lockRows = lockRows;
     this.padLists = padLists;
   }
 
@@ -148,10 +148,7 @@ final class LedgerTx {
     }
     wantIds.forEach(id -> byId.put(id, Optional.empty()));
     wantPending.forEach(id -> byPending.put(id, Optional.empty()));
-    String where = (wantIds.isEmpty() ? "" : "id IN (" + marks(wantIds.size()) + ")")
-        + (wantIds.isEmpty() || wantPending.isEmpty() ? "" : " OR ")
-        + (wantPending.isEmpty() ? "" : "pending_id IN (" + marks(wantPending.size()) + ")");
-    try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers WHERE " + where)) {
+    try (PreparedStatement s = c.prepareStatement(TRANSFERS_SQL.text(slots(wantIds.size()), slots(wantPending.size())))) {
       bind(s, bind(s, 1, wantIds), wantPending);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
@@ -173,8 +170,7 @@ final class LedgerTx {
       return;
     }
     absentAccounts.addAll(want);
-    try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts WHERE id IN ("
-        + marks(want.size()) + ") ORDER BY id" + lockSuffix)) {
+    try (PreparedStatement s = c.prepareStatement((lockRows ? LOCK_ACCOUNTS_SQL : ACCOUNTS_SQL).text(slots(want.size()), 0))) {
       bind(s, 1, new ArrayList<>(want));
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
@@ -223,8 +219,7 @@ final class LedgerTx {
       return;
     }
     want.forEach(id -> calls.put(id, Optional.empty()));
-    try (PreparedStatement s = c.prepareStatement("SELECT " + CALL_CHARGE_COLUMNS + " FROM easyremote_call_charges WHERE call_id IN ("
-        + marks(want.size()) + ")")) {
+    try (PreparedStatement s = c.prepareStatement(CALLS_SQL.text(slots(want.size()), 0))) {
       bind(s, 1, want);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
@@ -468,9 +463,49 @@ final class LedgerTx {
         r.getString(8), r.getLong(9));
   }
 
-  /** The place holders of an {@code IN} list of {@code n} values, padded when asked ({@link StatementCache#slots}). */
-  private String marks(int n) {
-    return String.join(", ", Collections.nCopies(padLists ? StatementCache.slots(n) : n, "?"));
+  /** The place holders an {@code IN} list of {@code n} values takes: {@code n}, padded when asked ({@link StatementCache#slots}). */
+  private int slots(int n) {
+    return padLists && n > 0 ? StatementCache.slots(n) : n;
+  }
+
+  private static String marks(int n) {
+    return String.join(", ", Collections.nCopies(n, "?"));
+  }
+
+  private static final SqlText TRANSFERS_SQL = new SqlText((ids, pending) -> "SELECT " + TRANSFER_COLUMNS
+      + " FROM easyremote_transfers WHERE " + (ids == 0 ? "" : "id IN (" + marks(ids) + ")") + (ids == 0 || pending == 0 ? "" : " OR ")
+      + (pending == 0 ? "" : "pending_id IN (" + marks(pending) + ")"));
+  private static final SqlText ACCOUNTS_SQL = new SqlText((n, unused) -> "SELECT " + ACCOUNT_COLUMNS
+      + " FROM easyremote_accounts WHERE id IN (" + marks(n) + ") ORDER BY id");
+  private static final SqlText LOCK_ACCOUNTS_SQL = new SqlText((n, unused) -> ACCOUNTS_SQL.text(n, 0) + " FOR UPDATE");
+  private static final SqlText CALLS_SQL = new SqlText((n, unused) -> "SELECT " + CALL_CHARGE_COLUMNS
+      + " FROM easyremote_call_charges WHERE call_id IN (" + marks(n) + ")");
+
+  /**
+   * The text of a statement with {@code IN} lists, built once per list sizes: the writer prepares
+   * these for every batch, and a statement cache looks each text up by its hash, which a string built
+   * afresh computes again over its whole length. Keeps at most {@link #MAX_KEPT} texts; thread-safe.
+   */
+  private static final class SqlText {
+    private static final int MAX_KEPT = 1024;
+    private final java.util.function.BiFunction<Integer, Integer, String> build;
+    private final java.util.concurrent.ConcurrentHashMap<Long, String> kept = new java.util.concurrent.ConcurrentHashMap<>();
+
+    SqlText(java.util.function.BiFunction<Integer, Integer, String> build) {
+      this.build = build;
+    }
+
+    String text(int first, int second) {
+      Long key = ((long) first << 32) | second;
+      String text = kept.get(key);
+      if (text == null) {
+        text = build.apply(first, second);
+        if (kept.size() < MAX_KEPT) {
+          kept.putIfAbsent(key, text);
+        }
+      }
+      return text;
+    }
   }
 
   /** Binds an {@code IN} list of {@link #marks} from {@code index}, the last value repeated into any padding; returns the next index. */
@@ -478,7 +513,7 @@ final class LedgerTx {
     if (values.isEmpty()) {
       return index;
     }
-    int slots = padLists ? StatementCache.slots(values.size()) : values.size();
+    int slots = slots(values.size());
     for (int k = 0; k < slots; k++) {
       s.setString(index + k, values.get(Math.min(k, values.size() - 1)));
     }
