@@ -20,9 +20,11 @@ import org.sqlite.SQLiteDataSource;
  * (metering per minute) on per-call usage rows written under V3: they are summed into their
  * minutes, and new records add to those sums. V5 (calls itemized, their credits batched) on a call
  * that chargeCall wrote under V4 as two transfers of its own: a repeat still finds it, so it is
- * never charged twice.
+ * never charged twice. V6 (the ledger's facts) records whether such calls exist, so that a store
+ * without them is not searched for them on every call.
  */
 class LedgerMigrationTest {
+  private static final String LATEST = "6";
 
   @Test
   void sqliteLedgerOfVersion2_migratesToV3_keepingEveryTransfer_andOneSettlementPerReservation(@TempDir Path dir) throws Exception {
@@ -45,7 +47,7 @@ class LedgerMigrationTest {
     try (Store store = Store.sqlite(dir)) {
       Ledger ledger = new Ledger(store);
       String version = store.read(LedgerMigrationTest::version);
-      assertThat(version).isEqualTo("5");
+      assertThat(version).isEqualTo(LATEST);
       assertThat(ledger.audit().problems()).isEmpty();
       assertThat(ledger.statement("alice", 10).orElseThrow().recent()).extracting(Transfer::id).containsExactly("hold-1", "grant-1");
       assertThat(ledger.statement("alice", 10).orElseThrow().granted()).isEqualTo(100);
@@ -88,7 +90,7 @@ class LedgerMigrationTest {
     }
 
     try (Store store = Store.sqlite(dir)) {
-      assertThat(store.read(LedgerMigrationTest::version)).isEqualTo("5");
+      assertThat(store.read(LedgerMigrationTest::version)).isEqualTo(LATEST);
       UsageTable usage = new UsageTable(store);
       Instant from = Instant.ofEpochMilli(minute);
       assertThat(usage.summary(UsageTable.By.FUNCTION, "alice", from, from.plusSeconds(60)))
@@ -126,7 +128,8 @@ class LedgerMigrationTest {
 
     try (Store store = Store.sqlite(dir)) {
       Ledger ledger = new Ledger(store);
-      assertThat(store.read(LedgerMigrationTest::version)).isEqualTo("5");
+      assertThat(store.read(LedgerMigrationTest::version)).isEqualTo(LATEST);
+      assertThat(store.read(LedgerMigrationTest::directChargesBeforeV5)).as("V6 found call c1's own transfers").isEqualTo(1);
       assertThat(ledger.audit().problems()).isEmpty();
       Ledger.Settlement again = ledger.chargeCall("c1", "alice", 200, "gw", "owner", 100, "ops", 500).join();
       assertThat(again.transfers()).extracting(Transfer::id).containsExactly("call:c1:share", "call:c1:fee");
@@ -142,6 +145,33 @@ class LedgerMigrationTest {
       assertThat(ledger.callCharge("c1")).as("charged before V5: its own transfers, no row").isEmpty();
       assertThat(ledger.account("alice").orElseThrow().debitsPosted()).as("c1 once, c2 once").isEqualTo(200);
       assertThat(ledger.audit().problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void sqliteStoreWithoutDirectChargesBeforeV5_recordsNone_soTheLedgerDoesNotLookForThem(@TempDir Path dir) throws Exception {
+    SQLiteDataSource v4 = new SQLiteDataSource();
+    v4.setUrl("jdbc:sqlite:" + dir.resolve(Store.SQLITE_FILE));
+    Flyway.configure(Store.class.getClassLoader()).dataSource(v4).locations("classpath:io/easyremote/store/migration/sqlite")
+        .table("easyremote_schema_history").target("4").load().migrate();
+    try (Connection c = v4.getConnection(); Statement s = c.createStatement()) { // a long call's share: paid from clearing, not the caller
+      s.execute("INSERT INTO easyremote_accounts (id, flags, credits_posted, created_at) VALUES ('owner', 1, 95, 1)");
+      s.execute("INSERT INTO easyremote_transfers (id, kind, debit_account, credit_account, amount, code, created_at) "
+          + "VALUES ('call:c9:share', 'TRANSFER', 'clearing', 'owner', 95, 'share', 2)");
+    }
+    try (Store store = Store.sqlite(dir)) {
+      assertThat(store.read(LedgerMigrationTest::directChargesBeforeV5)).isZero();
+    }
+    try (Store fresh = Store.sqlite(dir.resolve("fresh"))) {
+      assertThat(fresh.read(LedgerMigrationTest::directChargesBeforeV5)).as("a store created at the latest version").isZero();
+    }
+  }
+
+  private static long directChargesBeforeV5(Connection c) throws SQLException {
+    try (Statement s = c.createStatement();
+        var r = s.executeQuery("SELECT value FROM easyremote_ledger_facts WHERE name = 'direct_charges_before_v5'")) {
+      assertThat(r.next()).as("the fact is recorded").isTrue();
+      return r.getLong(1);
     }
   }
 

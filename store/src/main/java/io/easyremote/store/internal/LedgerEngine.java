@@ -47,12 +47,26 @@ public final class LedgerEngine {
   private final ConcurrentLinkedQueue<Request<?>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
 
+  /** Whether the store holds calls charged before migration V5 with transfers of their own ({@link #chargedBeforeV5}). */
+  private final boolean directChargesBeforeV5;
+
   /** @param lockRows whether to lock account rows ({@code SELECT ... FOR UPDATE}; PostgreSQL) */
   public LedgerEngine(Store store, Clock clock, boolean lockRows) {
     this.store = store;
     this.clock = clock;
     this.lockRows = lockRows;
     this.padLists = store.dialect() == Dialect.SQLITE;
+    this.directChargesBeforeV5 = store.read(c -> fact(c, "direct_charges_before_v5")) != 0;
+  }
+
+  /** A fact migration V6 (or a later one) recorded about the store's history; 0 when absent. */
+  private static long fact(Connection c, String name) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT value FROM easyremote_ledger_facts WHERE name = ?")) {
+      s.setString(1, name);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? r.getLong(1) : 0;
+      }
+    }
   }
 
   /** One request of a batch: what it reads, and what it does with it. */
@@ -289,7 +303,11 @@ public final class LedgerEngine {
       @Override
       void want(List<String> ids, List<String> pendingIds, List<String> accounts, List<String> calls) {
         String pendingId = reservation.id();
-        ids.addAll(List.of(pendingId, shareId(pendingId), feeId(pendingId)));
+        ids.add(pendingId);
+        if (directChargesBeforeV5) {
+          ids.add(shareId(pendingId));
+          ids.add(feeId(pendingId));
+        }
         accounts.addAll(List.of(reservation.debitAccount(), nodeOwner, operator));
         calls.add(callId);
       }
@@ -337,10 +355,11 @@ public final class LedgerEngine {
    * operator ({@link LedgerTx#charge}). The row is the call's at-most-once guard: a repeat finds it
    * and returns the first charge, or is refused when it charges otherwise; a call charged before
    * migration V5 has transfers of its own instead ({@link #shareId}, {@link #feeId}), found the
-   * same way. The caller must still be able to cover {@code reservation}'s amount, as if it had been
-   * reserved. A charge of 0 writes nothing.
+   * same way (looked for only in a store that holds such calls: migration V6's fact). The caller
+   * must still be able to cover {@code reservation}'s amount, as if it had been reserved. A charge
+   * of 0 writes nothing.
    */
-  private static Outcome<ChargedCall> chargeDirectly(LedgerTx tx, Transfer reservation, String callId, String nodeOwner,
+  private Outcome<ChargedCall> chargeDirectly(LedgerTx tx, Transfer reservation, String callId, String nodeOwner,
       long charge, String operator, int feeBasisPoints, long now) throws SQLException {
     String caller = reservation.debitAccount();
     long fee = Ledger.fee(charge, feeBasisPoints);
@@ -353,9 +372,11 @@ public final class LedgerEngine {
       }
       return Outcome.ok(new ChargedCall(earlier, reservation.amount(), null));
     }
-    Outcome<ChargedCall> before = chargedBeforeV5(tx, reservation, callId, nodeOwner, charge, operator, fee, now);
-    if (before != null) {
-      return before;
+    if (directChargesBeforeV5) {
+      Outcome<ChargedCall> before = chargedBeforeV5(tx, reservation, callId, nodeOwner, charge, operator, fee, now);
+      if (before != null) {
+        return before;
+      }
     }
     if (charge > reservation.amount()) {
       return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' may cost at most " + reservation.amount()
