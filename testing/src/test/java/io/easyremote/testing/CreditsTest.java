@@ -247,6 +247,27 @@ class CreditsTest {
   }
 
   @Test
+  void resultWhoseChargeIsNotCommittedByTheDeadline_isWithheld_withDeadlineExceeded() throws Exception {
+    grant("alice", 1_000);
+    int before = runs.get();
+    // Another connection holds SQLite's write lock: the gateway's ledger cannot commit the charge.
+    try (java.sql.Connection lock = java.sql.DriverManager.getConnection("jdbc:sqlite:" + state.resolve(io.easyremote.store.Store.SQLITE_FILE));
+        java.sql.Statement s = lock.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      long started = System.nanoTime();
+      HttpResponse<String> response = http("POST", "/api/work?timeout=1s", "[21]", ALICE, null);
+      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
+      assertThat(response.body()).contains("DEADLINE_EXCEEDED").contains("withheld").doesNotContain("42");
+      assertThat(tookMillis).as("answered at the deadline, not when the lock went").isLessThan(4_000);
+      assertThat(runs.get()).as("the node ran it").isEqualTo(before + 1);
+      s.execute("ROLLBACK");
+    }
+    // Committed once the lock is gone: a withheld result that reached a node is still charged (docs/credits.md).
+    await().atMost(Duration.ofSeconds(10)).until(() -> statement("alice").spent() == PRICE);
+  }
+
+  @Test
   void idempotentReplay_withTheSameKey_chargesOnce() throws Exception {
     grant("alice", 1_000);
     int before = runs.get();

@@ -223,6 +223,8 @@ public final class CallScheduler {
     dispatcher.flush();
     if (error != null) {
       call.fail(error);
+    } else {
+      call.deadlinePassed(); // it completed: a result still held for its charge is withheld
     }
   }
 

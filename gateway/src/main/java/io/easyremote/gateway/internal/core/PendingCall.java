@@ -51,6 +51,8 @@ public final class PendingCall {
   private volatile Clock.Timer deadlineTimer;
   /** Paid calls: the result waits for this (its charge made durable); see {@link #answerAfter}. */
   private volatile CompletableFuture<Error> answerGate;
+  /** Set when the call succeeded with a result held by {@link #answerGate}. */
+  private volatile boolean withheld;
   /** The gateway it was forwarded to, or null. */
   private volatile String forwardedTo;
   /** Gateways it was forwarded to so far (a forward that came back unanswered may be sent again). */
@@ -303,11 +305,27 @@ public final class PendingCall {
     return dispatchedNanos;
   }
 
-  /** The timer that expires the call at its deadline; cancelled when it completes. */
+  /**
+   * The timer that expires the call at its deadline; cancelled when it completes, or, for a result
+   * held by {@link #answerAfter}, once the result is released ({@link #deadlinePassed}).
+   */
   void deadlineTimer(Clock.Timer timer) {
     deadlineTimer = timer;
-    if (completed.get()) {
+    if (completed.get() && !withheld) {
       timer.cancel(); // completed while the timer was being set
+    }
+  }
+
+  /**
+   * The deadline passed after the call completed: a result still held by its gate is withheld, the
+   * caller gets {@code DEADLINE_EXCEEDED} (the gate completes with it; what completes it later
+   * changes nothing).
+   */
+  void deadlinePassed() {
+    CompletableFuture<Error> gate = answerGate;
+    if (withheld && gate != null && !gate.isDone()) {
+      gate.complete(Errors.of(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + function() + "' ran, but what its result waits for "
+          + "(its charge, committed to the credits ledger) was not done within the deadline, so the result is withheld."));
     }
   }
 
@@ -315,8 +333,8 @@ public final class PendingCall {
    * Holds the caller's result until {@code gate} completes: with null the result goes out, with an
    * error that error goes out instead. The call's listeners see the completion first, so the gate
    * can wait for what they make durable (the credits settlement: a caller never sees a paid result
-   * that a crash could leave uncharged). Errors and stream ends are not held. The gate must
-   * complete within the call's deadline.
+   * that a crash could leave uncharged). Errors and stream ends are not held. A gate still shut at
+   * the call's deadline is completed with {@code DEADLINE_EXCEEDED} by the call's own deadline timer.
    */
   public void answerAfter(CompletableFuture<Error> gate) {
     this.answerGate = gate;
@@ -353,16 +371,18 @@ public final class PendingCall {
     if (!completed.compareAndSet(false, true)) {
       return false;
     }
-    cancelTimer();
     bytesOut = payload.getData().size();
     CompletableFuture<Error> gate = answerGate;
     if (gate == null) {
+      cancelTimer();
       sink.onResult(payload, nodeId);
       record(nodeId, null);
       return true;
     }
+    withheld = true; // the deadline timer keeps running: it shuts the gate at the deadline (deadlinePassed)
     record(nodeId, null); // the listeners start what the gate waits for
     gate.whenComplete((refusal, failure) -> {
+      cancelTimer();
       if (refusal == null && failure == null) {
         sink.onResult(payload, nodeId);
       } else {

@@ -111,7 +111,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
    * @param answer what the call's result waits for: null once the settlement is committed
    */
   private record Billed(String ledgerId, String caller, long maxCharge, Price highest, Map<String, Offer> offers,
-      long deadlineNanos, long admittedNanos, AtomicBoolean written, CompletableFuture<Error> reservation,
+      long admittedNanos, AtomicBoolean written, CompletableFuture<Error> reservation,
       CompletableFuture<Error> answer) {}
 
   public Billing(Ledger ledger, UsageTable usage, CallScheduler scheduler, Access access, CreditSettings settings, MeterRegistry registry) {
@@ -223,7 +223,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       // No node offers it yet (nodes reconnecting after a restart: the call waits for them). Its
       // price is known only once it runs, so it is charged then, before its result goes out.
       Billed later = new Billed(ledgerId(call.id()), accountOf(call.request().grant().principal()), 0, Price.FREE, Map.of(),
-          call.request().deadlineNanos(), System.nanoTime(), new AtomicBoolean(true), CompletableFuture.completedFuture(null),
+          System.nanoTime(), new AtomicBoolean(true), CompletableFuture.completedFuture(null),
           new CompletableFuture<>());
       open.put(call.id(), later);
       if (settings.settleBeforeResult()) {
@@ -270,7 +270,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
    * {@link #reserveLongCalls} once it has run {@link #RESERVE_AFTER_MILLIS}. Returns null (route it).
    */
   private Error held(PendingCall call, String caller, long maxCharge, Price highest, Map<String, Offer> offers) {
-    Billed billed = new Billed(ledgerId(call.id()), caller, maxCharge, highest, offers, call.request().deadlineNanos(), System.nanoTime(),
+    Billed billed = new Billed(ledgerId(call.id()), caller, maxCharge, highest, offers, System.nanoTime(),
         new AtomicBoolean(), new CompletableFuture<>(), new CompletableFuture<>());
     open.put(call.id(), billed);
     if (settings.settleBeforeResult()) {
@@ -428,7 +428,6 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
           }
           billed.answer().complete(refusal);
         });
-    withholdPastDeadline(billed, record);
   }
 
   /**
@@ -474,7 +473,6 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
                 + "ledger could not charge it, so its result is withheld: retry."));
           }
         });
-    withholdPastDeadline(billed, record);
   }
 
   /** Counts a committed settlement. */
@@ -483,13 +481,6 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
     charged.increment(settlement.charge());
     fees.increment(settlement.fee());
-  }
-
-  /** A result whose settlement is not committed by the call's deadline is withheld: DEADLINE_EXCEEDED. */
-  private static void withholdPastDeadline(Billed billed, CallRecord record) {
-    billed.answer().completeOnTimeout(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + record.function()
-        + "' ran, but its settlement was not committed within the deadline, so its result is withheld."),
-        Math.max(0, billed.deadlineNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -528,7 +519,6 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
                 + "ledger could not settle it, so its result is withheld: retry."));
           }
         });
-    withholdPastDeadline(billed, record);
   }
 
   private Price livePrice(String nodeId, String function) {
