@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -17,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 
@@ -141,13 +141,11 @@ final class LedgerTx {
 
   /** Reads ahead, in one statement: the transfers with these ids, and the settlements of these pending ids. */
   void prefetch(Collection<String> ids, Collection<String> pendingIds) throws SQLException {
-    List<String> wantIds = ids.stream().filter(id -> !byId.containsKey(id)).distinct().toList();
-    List<String> wantPending = pendingIds.stream().filter(id -> !byPending.containsKey(id)).distinct().toList();
+    List<String> wantIds = unread(ids, byId);
+    List<String> wantPending = unread(pendingIds, byPending);
     if (wantIds.isEmpty() && wantPending.isEmpty()) {
       return;
     }
-    wantIds.forEach(id -> byId.put(id, Optional.empty()));
-    wantPending.forEach(id -> byPending.put(id, Optional.empty()));
     try (PreparedStatement s = c.prepareStatement(TRANSFERS_SQL.text(slots(wantIds.size()), slots(wantPending.size())))) {
       bind(s, bind(s, 1, wantIds), wantPending);
       try (ResultSet r = s.executeQuery()) {
@@ -158,15 +156,33 @@ final class LedgerTx {
     }
   }
 
+  /**
+   * The keys not in {@code read} yet, each once, in order; each is put in {@code read} as absent
+   * until the statement that reads them finds it (a plain loop: the writer runs this per batch
+   * over every call's ids).
+   */
+  private static <V> List<String> unread(Collection<String> keys, Map<String, Optional<V>> read) {
+    List<String> want = new ArrayList<>(keys.size());
+    for (String key : keys) {
+      if (read.putIfAbsent(key, Optional.empty()) == null) {
+        want.add(key);
+      }
+    }
+    return want;
+  }
+
   /** Reads (and on PostgreSQL locks) the accounts not read yet, in one statement, in name order. */
   void lockAll(Collection<String> ids) throws SQLException {
-    TreeSet<String> want = new TreeSet<>();
+    TreeSet<String> want = null; // most calls find every account read already
     for (String id : ids) {
       if (!accounts.containsKey(id) && !absentAccounts.contains(id)) {
+        if (want == null) {
+          want = new TreeSet<>();
+        }
         want.add(id);
       }
     }
-    if (want.isEmpty()) {
+    if (want == null) {
       return;
     }
     absentAccounts.addAll(want);
@@ -184,8 +200,8 @@ final class LedgerTx {
 
   /** The rows of these accounts (absent ones missing), remembered for {@link #undo()}. */
   Map<String, AccountRow> lock(String... ids) throws SQLException {
-    lockAll(List.of(ids));
-    Map<String, AccountRow> rows = new TreeMap<>();
+    lockAll(Arrays.asList(ids));
+    Map<String, AccountRow> rows = new HashMap<>(8);
     for (String id : ids) {
       AccountRow row = accounts.get(id);
       if (row != null) {
@@ -214,11 +230,10 @@ final class LedgerTx {
 
   /** Reads ahead, in one statement, the charges of these calls ({@link #charge}). */
   void prefetchCalls(Collection<String> callIds) throws SQLException {
-    List<String> want = callIds.stream().filter(id -> !calls.containsKey(id)).distinct().toList();
+    List<String> want = unread(callIds, calls);
     if (want.isEmpty()) {
       return;
     }
-    want.forEach(id -> calls.put(id, Optional.empty()));
     try (PreparedStatement s = c.prepareStatement(CALLS_SQL.text(slots(want.size()), 0))) {
       bind(s, 1, want);
       try (ResultSet r = s.executeQuery()) {
