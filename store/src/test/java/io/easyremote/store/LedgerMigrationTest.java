@@ -28,10 +28,7 @@ class LedgerMigrationTest {
 
   @Test
   void sqliteLedgerOfVersion2_migratesToV3_keepingEveryTransfer_andOneSettlementPerReservation(@TempDir Path dir) throws Exception {
-    SQLiteDataSource v2 = new SQLiteDataSource();
-    v2.setUrl("jdbc:sqlite:" + dir.resolve(Store.SQLITE_FILE));
-    Flyway.configure(Store.class.getClassLoader()).dataSource(v2).locations("classpath:io/easyremote/store/migration/sqlite")
-        .table("easyremote_schema_history").target("2").load().migrate();
+    SQLiteDataSource v2 = sqliteStoreOfVersion(dir, "2");
     try (Connection c = v2.getConnection(); Statement s = c.createStatement()) { // what a V2 gateway left: a grant, an open reservation
       s.execute("INSERT INTO easyremote_accounts (id, flags, debits_pending, credits_posted, created_at) VALUES ('alice', 1, 30, 100, 1)");
       s.execute("INSERT INTO easyremote_accounts (id, flags, created_at) VALUES ('bob', 1, 1)");
@@ -73,10 +70,7 @@ class LedgerMigrationTest {
 
   @Test
   void sqliteUsageOfVersion3_migratesToSumsPerMinute_andNewRecordsAddToThem(@TempDir Path dir) throws Exception {
-    SQLiteDataSource v3 = new SQLiteDataSource();
-    v3.setUrl("jdbc:sqlite:" + dir.resolve(Store.SQLITE_FILE));
-    Flyway.configure(Store.class.getClassLoader()).dataSource(v3).locations("classpath:io/easyremote/store/migration/sqlite")
-        .table("easyremote_schema_history").target("3").load().migrate();
+    SQLiteDataSource v3 = sqliteStoreOfVersion(dir, "3");
     long minute = 1_900_000_020_000L; // a minute's start
     try (Connection c = v3.getConnection(); Statement s = c.createStatement()) { // three calls in one minute, one in the next
       for (String row : new String[] {
@@ -109,10 +103,7 @@ class LedgerMigrationTest {
 
   @Test
   void sqliteCallChargedUnderVersion4_isStillChargedAtMostOnce_afterV5(@TempDir Path dir) throws Exception {
-    SQLiteDataSource v4 = new SQLiteDataSource();
-    v4.setUrl("jdbc:sqlite:" + dir.resolve(Store.SQLITE_FILE));
-    Flyway.configure(Store.class.getClassLoader()).dataSource(v4).locations("classpath:io/easyremote/store/migration/sqlite")
-        .table("easyremote_schema_history").target("4").load().migrate();
+    SQLiteDataSource v4 = sqliteStoreOfVersion(dir, "4");
     try (Connection c = v4.getConnection(); Statement s = c.createStatement()) { // alice granted 1,000, charged 100 for call c1 by a V4 gateway
       s.execute("INSERT INTO easyremote_accounts (id, flags, debits_posted, credits_posted, created_at) VALUES ('alice', 1, 100, 1000, 1)");
       s.execute("INSERT INTO easyremote_accounts (id, flags, credits_posted, created_at) VALUES ('owner', 1, 95, 1)");
@@ -150,10 +141,7 @@ class LedgerMigrationTest {
 
   @Test
   void sqliteStoreWithoutDirectChargesBeforeV5_recordsNone_soTheLedgerDoesNotLookForThem(@TempDir Path dir) throws Exception {
-    SQLiteDataSource v4 = new SQLiteDataSource();
-    v4.setUrl("jdbc:sqlite:" + dir.resolve(Store.SQLITE_FILE));
-    Flyway.configure(Store.class.getClassLoader()).dataSource(v4).locations("classpath:io/easyremote/store/migration/sqlite")
-        .table("easyremote_schema_history").target("4").load().migrate();
+    SQLiteDataSource v4 = sqliteStoreOfVersion(dir, "4");
     try (Connection c = v4.getConnection(); Statement s = c.createStatement()) { // a long call's share: paid from clearing, not the caller
       s.execute("INSERT INTO easyremote_accounts (id, flags, credits_posted, created_at) VALUES ('owner', 1, 95, 1)");
       s.execute("INSERT INTO easyremote_transfers (id, kind, debit_account, credit_account, amount, code, created_at) "
@@ -165,6 +153,15 @@ class LedgerMigrationTest {
     try (Store fresh = Store.sqlite(dir.resolve("fresh"))) {
       assertThat(fresh.read(LedgerMigrationTest::directChargesBeforeV5)).as("a store created at the latest version").isZero();
     }
+  }
+
+  /** A SQLite store in {@code dir} migrated up to {@code version} only, as a gateway of that version left it. */
+  private static SQLiteDataSource sqliteStoreOfVersion(Path dir, String version) {
+    SQLiteDataSource source = new SQLiteDataSource();
+    source.setUrl("jdbc:sqlite:" + dir.resolve(Store.SQLITE_FILE));
+    Flyway.configure(Store.class.getClassLoader()).dataSource(source).locations("classpath:io/easyremote/store/migration/sqlite")
+        .table("easyremote_schema_history").target(version).load().migrate();
+    return source;
   }
 
   private static long directChargesBeforeV5(Connection c) throws SQLException {
