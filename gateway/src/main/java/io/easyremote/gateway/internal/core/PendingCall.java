@@ -51,8 +51,6 @@ public final class PendingCall {
   private volatile Clock.Timer deadlineTimer;
   /** Paid calls: the result waits for this (its charge made durable); see {@link #answerAfter}. */
   private volatile CompletableFuture<Error> answerGate;
-  /** Set when the call succeeded with a result held by {@link #answerGate}. */
-  private volatile boolean withheld;
   /** The gateway it was forwarded to, or null. */
   private volatile String forwardedTo;
   /** Gateways it was forwarded to so far (a forward that came back unanswered may be sent again). */
@@ -311,8 +309,9 @@ public final class PendingCall {
    */
   void deadlineTimer(Clock.Timer timer) {
     deadlineTimer = timer;
-    if (completed.get() && !withheld) {
-      timer.cancel(); // completed while the timer was being set
+    CompletableFuture<Error> gate = answerGate;
+    if (completed.get() && (gate == null || gate.isDone())) {
+      timer.cancel(); // completed while the timer was being set (a held result's gate cancels it when it opens)
     }
   }
 
@@ -323,7 +322,7 @@ public final class PendingCall {
    */
   void deadlinePassed() {
     CompletableFuture<Error> gate = answerGate;
-    if (withheld && gate != null && !gate.isDone()) {
+    if (completed.get() && gate != null && !gate.isDone()) {
       gate.complete(Errors.of(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + function() + "' ran, but what its result waits for "
           + "(its charge, committed to the credits ledger) was not done within the deadline, so the result is withheld."));
     }
@@ -379,7 +378,7 @@ public final class PendingCall {
       record(nodeId, null);
       return true;
     }
-    withheld = true; // the deadline timer keeps running: it shuts the gate at the deadline (deadlinePassed)
+    // The deadline timer keeps running: it shuts the gate at the deadline (deadlinePassed).
     record(nodeId, null); // the listeners start what the gate waits for
     gate.whenComplete((refusal, failure) -> {
       cancelTimer();
