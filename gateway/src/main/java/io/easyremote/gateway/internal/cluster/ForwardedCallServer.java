@@ -336,15 +336,14 @@ final class ForwardedCallServer {
     @Override
     public void onEnd(long count, String nodeId) {
       sent = true;
-      running.remove(key);
       publish(ForwardedStreamPart.newBuilder().setSeq(seq++).setEnd(StreamEnd.newBuilder().setCount(count))
           .setNodeId(nullToEmpty(nodeId)).build().toByteArray());
+      running.remove(key); // after the publish: a closing gateway waits for this (awaitAnswered), then flushes
       answered();
     }
 
     private void finish(CallReply reply) {
       sent = true;
-      running.remove(key);
       int size = reply.getSerializedSize();
       if (size + 128 > connection.getMaxPayload()) { // 128: the signed envelope (and a stream part's header)
         reply = CallReply.newBuilder().setError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The result is " + size
@@ -352,6 +351,7 @@ final class ForwardedCallServer {
             + "configuration).").toBuilder().setReachedNode(true).setNodeId(reply.getNodeId())).build();
       }
       publish(stream ? ForwardedStreamPart.newBuilder().setSeq(seq++).setReply(reply).build().toByteArray() : reply.toByteArray());
+      running.remove(key); // after the publish: a closing gateway waits for this (awaitAnswered), then flushes
       answered();
     }
 
