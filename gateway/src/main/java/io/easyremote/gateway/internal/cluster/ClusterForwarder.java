@@ -91,6 +91,10 @@ final class ClusterForwarder implements RemoteGateways {
 
   /** A request waiting for its answer: a unary call's one reply, or a stream's parts (then {@code stream} is set). */
   private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream) { }
+  /** When this gateway's forwarding connection last dropped ({@link #connectionLost}); 0 if never. */
+  private volatile long connectionLostNanos;
+  /** When a forward that timed out was last logged: at most one such line a second. */
+  private final AtomicLong timeoutLoggedNanos = new AtomicLong();
 
   /**
    * A forwarder whose answers time out on {@code timer} (which should remove cancelled tasks: every
@@ -421,6 +425,7 @@ final class ClusterForwarder implements RemoteGateways {
       return false;
     }
     forwarded.incrementAndGet();
+    long sentNanos = System.nanoTime();
     replies.put(requestId, new Waiting(target, answer, stream));
     java.util.Set<CompletableFuture<byte[]>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
@@ -441,6 +446,9 @@ final class ClusterForwarder implements RemoteGateways {
         } else if (cause instanceof GatewayLost) {
           unanswered(reply, error, true);
         } else {
+          if (cause instanceof TimeoutException) {
+            logTimeout(target, request.function(), requestId, sentNanos);
+          }
           reply.onError(error);
         }
         return;
@@ -652,6 +660,7 @@ final class ClusterForwarder implements RemoteGateways {
    * gateway was lost (NODE_LOST, or routed again when it may run twice) instead of at its deadline.
    */
   void connectionLost() {
+    connectionLostNanos = System.nanoTime();
     for (String gatewayId : List.copyOf(waiting.keySet())) {
       java.util.Set<CompletableFuture<byte[]>> pending = waiting.get(gatewayId);
       if (pending == null) {
@@ -662,6 +671,25 @@ final class ClusterForwarder implements RemoteGateways {
             () -> answer.completeExceptionally(new GatewayLost("this gateway's connection to NATS dropped; its answer may be lost")));
       }
     }
+  }
+
+  /**
+   * A forward got no answer by its deadline: worth a line, since a lost forward or answer is what
+   * the cluster's failure handling should have caught (at most one line a second).
+   */
+  private void logTimeout(String target, String function, long requestId, long sentNanos) {
+    long now = System.nanoTime();
+    long last = timeoutLoggedNanos.get();
+    if ((last != 0 && now - last < TimeUnit.SECONDS.toNanos(1)) || !timeoutLoggedNanos.compareAndSet(last, now)) {
+      return;
+    }
+    long lost = connectionLostNanos;
+    String connection = lost == 0 ? "it never dropped"
+        : lost >= sentNanos ? "it dropped " + TimeUnit.NANOSECONDS.toMillis(lost - sentNanos) + " ms after the forward was sent"
+        : "it last dropped " + TimeUnit.NANOSECONDS.toMillis(sentNanos - lost) + " ms before the forward was sent";
+    log.warn("Cluster {}: forward {} of '{}' to gateway '{}' got no answer within its deadline ({} ms after it was sent); this "
+        + "gateway's forwarding connection to NATS: {}", gatewayId, requestId, function, target,
+        TimeUnit.NANOSECONDS.toMillis(now - sentNanos), connection);
   }
 
   /** The forwarded call could not be published at all: it never left this gateway. */
