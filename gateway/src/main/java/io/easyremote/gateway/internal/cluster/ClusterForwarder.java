@@ -674,8 +674,9 @@ final class ClusterForwarder implements RemoteGateways {
   }
 
   /**
-   * A forward got no answer by its deadline: worth a line, since a lost forward or answer is what
-   * the cluster's failure handling should have caught (at most one line a second).
+   * A forward got no answer by its deadline: a call that ran too long, or a forward or answer lost
+   * on the way, which the cluster's failure handling should have failed sooner. One line (at most
+   * one a second) says which it may be: when the forwarding connection last dropped.
    */
   private void logTimeout(String target, String function, long requestId, long sentNanos) {
     long now = System.nanoTime();
@@ -687,7 +688,7 @@ final class ClusterForwarder implements RemoteGateways {
     String connection = lost == 0 ? "it never dropped"
         : lost >= sentNanos ? "it dropped " + TimeUnit.NANOSECONDS.toMillis(lost - sentNanos) + " ms after the forward was sent"
         : "it last dropped " + TimeUnit.NANOSECONDS.toMillis(sentNanos - lost) + " ms before the forward was sent";
-    log.warn("Cluster {}: forward {} of '{}' to gateway '{}' got no answer within its deadline ({} ms after it was sent); this "
+    log.info("Cluster {}: forward {} of '{}' to gateway '{}' got no answer within its deadline ({} ms after it was sent); this "
         + "gateway's forwarding connection to NATS: {}", gatewayId, requestId, function, target,
         TimeUnit.NANOSECONDS.toMillis(now - sentNanos), connection);
   }
