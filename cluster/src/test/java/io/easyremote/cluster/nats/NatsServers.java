@@ -26,7 +26,9 @@ import java.util.stream.Stream;
  * directory) and an authorization block. Client and monitoring ports are chosen by the servers
  * themselves ({@code -1}) and read from their logs; route ports are free ports found just before
  * starting (a start that loses that race is retried). {@link #start()} returns when every server
- * says it is ready, {@code /healthz} answers ok and, in a cluster, every server has its routes.
+ * says it is ready, {@code /healthz} answers ok and, in a cluster, every server has its routes; a
+ * cluster whose routes have not all formed within 15 s is started again on new ports (up to three
+ * attempts in all).
  *
  * <pre>{@code
  * try (NatsServers nats = NatsServers.builder().servers(3).user(NatsUser.gateway("gw-a", "pw")).start()) {
@@ -168,7 +170,7 @@ public final class NatsServers implements AutoCloseable {
           started.forEach(NatsServer::kill);
           deleteTree(dir);
           boolean portRace = String.valueOf(e.getMessage()).contains("address already in use");
-          if (!portRace) {
+          if (!portRace && !(e instanceof NotReady)) {
             throw e;
           }
           last = e instanceof IOException io ? io : new IOException(e);
@@ -209,9 +211,34 @@ public final class NatsServers implements AutoCloseable {
   }
 
   /** Waits (at most 30 s) until every server answers /healthz ok and, in a cluster, routes to all the others. */
-  private void awaitHealthy() {
+  /**
+   * The servers did not all report healthy and routed in time: started again on new ports (a route
+   * port taken by another process between {@code freePort()} and the server's bind can leave a
+   * route that never forms, with nothing in the way of an error).
+   */
+  private static final class NotReady extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotReady(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private void awaitHealthy() throws NotReady {
+    try {
+      awaitHealthyAndRouted();
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      StringBuilder logs = new StringBuilder();
+      for (NatsServer s : servers) {
+        logs.append('\n').append(s).append(":\n").append(s.logTail());
+      }
+      throw new NotReady("nats-servers not healthy and routed within 15 s" + logs, e);
+    }
+  }
+
+  private void awaitHealthyAndRouted() {
     int peers = servers.size() - 1;
-    await("nats-servers healthy and routed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(25))
+    await("nats-servers healthy and routed").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(25))
         .ignoreExceptionsInstanceOf(IOException.class)
         .until(() -> {
           for (NatsServer s : servers) {
