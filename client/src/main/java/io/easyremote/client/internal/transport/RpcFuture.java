@@ -1,6 +1,7 @@
 package io.easyremote.client.internal.transport;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The future of one call to the gateway (a unary RPC, or a call on the call channel): cancelling
@@ -10,11 +11,19 @@ import java.util.concurrent.CompletableFuture;
  * @param <T> the result type
  */
 public final class RpcFuture<T> extends CompletableFuture<T> {
-  private volatile Runnable canceller;
+  private final AtomicReference<Runnable> canceller = new AtomicReference<>();
 
-  /** Attaches what cancels the running call; runs it at once if this future was cancelled first. */
+  /**
+   * Attaches what cancels the running call, after what was attached before: a call on the call
+   * channel that is sent again as {@code Gateway.Call} has both, attached from two threads in
+   * either order, and a cancel must reach the one that runs. Runs it at once if this future was
+   * cancelled first. Cancellers may run more than once.
+   */
   void attach(Runnable cancel) {
-    this.canceller = cancel;
+    canceller.updateAndGet(before -> before == null ? cancel : () -> {
+      before.run();
+      cancel.run();
+    });
     if (isCancelled()) {
       cancel.run();
     }
@@ -23,7 +32,7 @@ public final class RpcFuture<T> extends CompletableFuture<T> {
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
     boolean cancelled = super.cancel(mayInterruptIfRunning);
-    Runnable cancel = canceller;
+    Runnable cancel = canceller.get();
     if (cancelled && cancel != null) {
       cancel.run();
     }
