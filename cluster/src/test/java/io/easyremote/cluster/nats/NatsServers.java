@@ -210,7 +210,6 @@ public final class NatsServers implements AutoCloseable {
     }
   }
 
-  /** Waits (at most 30 s) until every server answers /healthz ok and, in a cluster, routes to all the others. */
   /**
    * The servers did not all report healthy and routed in time: started again on new ports (a route
    * port taken by another process between {@code freePort()} and the server's bind can leave a
@@ -236,6 +235,7 @@ public final class NatsServers implements AutoCloseable {
     }
   }
 
+  /** Waits (at most 15 s) until every server answers /healthz ok and, in a cluster, routes to all the others. */
   private void awaitHealthyAndRouted() {
     int peers = servers.size() - 1;
     await("nats-servers healthy and routed").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(25))
