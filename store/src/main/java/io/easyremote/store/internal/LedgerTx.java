@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 
 /**
  * A batch of ledger requests on one connection, inside one transaction of the group commit: the
@@ -503,10 +505,10 @@ final class LedgerTx {
    */
   private static final class SqlText {
     private static final int MAX_KEPT = 1024;
-    private final java.util.function.BiFunction<Integer, Integer, String> build;
-    private final java.util.concurrent.ConcurrentHashMap<Long, String> kept = new java.util.concurrent.ConcurrentHashMap<>();
+    private final BiFunction<Integer, Integer, String> build;
+    private final ConcurrentHashMap<Long, String> kept = new ConcurrentHashMap<>();
 
-    SqlText(java.util.function.BiFunction<Integer, Integer, String> build) {
+    SqlText(BiFunction<Integer, Integer, String> build) {
       this.build = build;
     }
 
