@@ -196,9 +196,10 @@ public final class Client implements AutoCloseable {
   /**
    * Starts a call of {@code function} and returns at once.
    *
-   * <p>The future completes on a gRPC callback thread (or the client's retry thread), with the
-   * result or exceptionally with a {@link RemoteException}; do not block in stages that run there
-   * (use the {@code *Async} variants). Under a {@link RetryPolicy} it waits between attempts
+   * <p>The future completes on a callback thread of the client (or gRPC's, or the client's retry
+   * thread), with the result or exceptionally with a {@link RemoteException}; never on the thread
+   * that reads the gateway's replies. Do not block in stages that run there: replies that arrived
+   * with this one wait for them (use the {@code *Async} variants). Under a {@link RetryPolicy} it waits between attempts
    * without holding any thread. Cancelling this future cancels the call (and any retry), and the
    * gateway stops it on its node; futures derived from it ({@code thenApply} ...) do not carry
    * cancellation back.

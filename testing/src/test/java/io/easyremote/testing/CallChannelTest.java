@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -62,6 +63,31 @@ class CallChannelTest {
           .until(() -> metric("easyremote_call_channels") == 1);
     }
     assertThat(channelCalls() - before).isEqualTo(calls);
+  }
+
+  @Test
+  void anAsyncCallbackThatBlocks_doesNotHoldTheOtherCallsOnItsStream() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (Client client = Client.builder().gateway(cluster.address()).deadline(Duration.ofSeconds(10)).build()) {
+      CompletableFuture<Void> blocked = client.callAsync("sleep", String.class, 200).thenAccept(value -> {
+        entered.countDown();
+        try {
+          release.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      try {
+        assertThat(entered.await(10, TimeUnit.SECONDS)).as("the first call's callback runs").isTrue();
+        assertThat(client.call("add", Integer.class, 2, 3)).isEqualTo(5);
+        assertThat(client.callAsync("add", Integer.class, 4, 5).get(5, TimeUnit.SECONDS)).isEqualTo(9);
+        assertThat(blocked).isNotDone();
+      } finally {
+        release.countDown();
+      }
+      blocked.get(5, TimeUnit.SECONDS);
+    }
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.easyremote.protocol.wire.ChannelCall;
 import io.easyremote.protocol.wire.ChannelReply;
 import io.easyremote.protocol.wire.ChannelRequest;
 import io.easyremote.protocol.wire.GatewayGrpc;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -20,6 +21,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -41,7 +45,8 @@ import java.util.function.Function;
  * enforces it, and a timer here fails the call at it if the gateway says nothing); cancelling a
  * call's future cancels it on the gateway; a stream that breaks fails its calls as a broken
  * connection fails unary calls ({@link StatusErrors}); each call gets its own span and trace
- * context. A gateway without the channel (it answers {@code UNIMPLEMENTED}) gets every call as
+ * context. Replies are read on the transport's event loop, which wakes a blocking caller directly
+ * and hands an async call's completion to a pool thread. A gateway without the channel (it answers {@code UNIMPLEMENTED}) gets every call as
  * {@code Gateway.Call} from then on, those already sent included.
  *
  * <p>A stream holds at most {@link #MAX_IN_FLIGHT} calls; beyond that the calls go on a second
@@ -70,6 +75,18 @@ public final class CallChannel {
   private final ScheduledThreadPoolExecutor timers;
   private final List<Link> links = new CopyOnWriteArrayList<>(); // changed under lock
   private volatile boolean unsupported;
+
+  /**
+   * Where the replies of calls without a caller's executor (async calls) are completed, a batch
+   * per message: a link's own callbacks run on the transport's event loop, which must not run
+   * the callers' code. Shared by every client in the JVM; idle threads end after a minute.
+   */
+  private static final Executor ASYNC_REPLIES = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+      new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "easyremote-client-replies");
+        t.setDaemon(true);
+        return t;
+      });
 
   CallChannel(GatewayChannel gateway, OpenTelemetry openTelemetry) {
     this.gateway = gateway;
@@ -195,12 +212,21 @@ public final class CallChannel {
       return true;
     }
 
-    void answer(CallReply reply) {
+    /**
+     * Completes the call with {@code reply}: on the caller's executor when it has one, else by
+     * adding the completion to {@code later}, which the link hands to {@link #ASYNC_REPLIES}.
+     */
+    void answer(CallReply reply, List<Runnable> later) {
       if (reply.hasError()) {
         span.setStatus(StatusCode.ERROR, reply.getError().getCode().name());
       }
       span.end();
-      deliver(() -> Rpc.complete(future, onReply, reply, what));
+      Runnable completion = () -> Rpc.complete(future, onReply, reply, what);
+      if (callbacks == null) {
+        later.add(completion);
+      } else {
+        deliver(completion);
+      }
     }
 
     void fail(RemoteException e) {
@@ -265,8 +291,10 @@ public final class CallChannel {
     private volatile boolean answered;
 
     Link() {
-      requests = ClientCalls.asyncBidiStreamingCall(
-          gateway.channel().newCall(GatewayGrpc.getCallChannelMethod(), io.grpc.CallOptions.DEFAULT), this);
+      // Callbacks on the event loop that read the reply: a blocking caller is woken from there,
+      // with no hand-off through a pool thread first (one thread wake-up less per reply).
+      requests = ClientCalls.asyncBidiStreamingCall(gateway.channel().newCall(GatewayGrpc.getCallChannelMethod(),
+          io.grpc.CallOptions.DEFAULT.withExecutor(MoreExecutors.directExecutor())), this);
     }
 
     void cancel(long id) {
@@ -284,16 +312,26 @@ public final class CallChannel {
     @Override
     public void onNext(ChannelReply reply) {
       answered = true;
+      List<Runnable> later = new ArrayList<>(0);
       for (ChannelAnswer answer : reply.getAnswersList()) {
         Pending<?> call = pending.get(answer.getId());
         if (call != null && call.claim()) {
-          call.answer(answer.getReply());
+          call.answer(answer.getReply(), later);
         }
+      }
+      if (!later.isEmpty()) {
+        ASYNC_REPLIES.execute(() -> later.forEach(Runnable::run));
       }
     }
 
+    /** The stream failed: its calls fail, or go again as {@code Gateway.Call}, off the event loop. */
     @Override
     public void onError(Throwable t) {
+      dead = true; // no new call joins it
+      ASYNC_REPLIES.execute(() -> failAll(t));
+    }
+
+    private void failAll(Throwable t) {
       synchronized (lock) {
         dead = true;
         links.remove(this);
