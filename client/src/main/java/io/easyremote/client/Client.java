@@ -603,7 +603,8 @@ public final class Client implements AutoCloseable {
    * Closes the connection to the gateway, waiting at most 5 seconds for it to terminate. Calls and
    * streams in flight fail with {@link ErrorCode#CANCELLED} (the gateway cancels them on their
    * nodes), as do calls waiting to retry; later calls fail the same way without being sent. Stops
-   * the retry timer thread. Idempotent. On a copy, does nothing: only the root client owns the
+   * the connection's event loop thread and the retry timer thread, so a program that exits right
+   * after does not wait for them. Idempotent. On a copy, does nothing: only the root client owns the
    * connection.
    */
   @Override

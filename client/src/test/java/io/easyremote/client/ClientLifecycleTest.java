@@ -77,6 +77,26 @@ class ClientLifecycleTest {
   }
 
   @Test
+  void close_endsTheConnectionsEventLoopThread_soThatAProgramExitsWithoutWaitingForIt() throws InterruptedException {
+    gateway.onCall = FakeGateway.sum();
+    List<Thread> others = ioThreads();
+    Client own = Client.builder().gateway(gateway.address()).callerId("own-loop").build();
+    assertThat(own.call("add", Integer.class, 1, 2)).isEqualTo(3);
+    List<Thread> mine = ioThreads().stream().filter(t -> !others.contains(t)).toList();
+    assertThat(mine).as("the client's own event loop thread").hasSize(1);
+    own.close();
+    // Its event loop has stopped when close() returns (the thread is finishing, no longer in epoll_wait), so a JVM
+    // exiting then does not wait 300 ms for it; gRPC's shared loop, used before, lived on for a second after.
+    mine.get(0).join(500);
+    assertThat(mine.get(0).isAlive()).isFalse();
+  }
+
+  private static List<Thread> ioThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("easyremote-client-io") && t.isAlive()).toList();
+  }
+
+  @Test
   void nodesAndNode_convertedFromWire() {
     gateway.nodes = List.of(
         io.easyremote.protocol.wire.NodeInfo.newBuilder()
