@@ -199,8 +199,8 @@ public final class Client implements AutoCloseable {
    * <p>The future completes on a callback thread of the client (or gRPC's, or the client's retry
    * thread), with the result or exceptionally with a {@link RemoteException}; never on the thread
    * that reads the gateway's replies. Do not block in stages that run there: replies that arrived
-   * with this one wait for them (use the {@code *Async} variants). Under a {@link RetryPolicy} it waits between attempts
-   * without holding any thread. Cancelling this future cancels the call (and any retry), and the
+   * with this one wait for them (use the {@code *Async} variants). Under a {@link RetryPolicy} it
+   * waits between attempts without holding any thread. Cancelling this future cancels the call (and any retry), and the
    * gateway stops it on its node; futures derived from it ({@code thenApply} ...) do not carry
    * cancellation back.
    *
@@ -604,8 +604,8 @@ public final class Client implements AutoCloseable {
    * streams in flight fail with {@link ErrorCode#CANCELLED} (the gateway cancels them on their
    * nodes), as do calls waiting to retry; later calls fail the same way without being sent. Stops
    * the connection's event loop thread and the retry timer thread, so a program that exits right
-   * after does not wait for them. Idempotent. On a copy, does nothing: only the root client owns the
-   * connection.
+   * after does not wait for them. Idempotent. On a copy, does nothing: only the root client owns
+   * the connection.
    */
   @Override
   public void close() {

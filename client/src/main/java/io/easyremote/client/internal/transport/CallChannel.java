@@ -1,5 +1,6 @@
 package io.easyremote.client.internal.transport;
 
+import com.google.common.util.concurrent.MoreExecutors;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.wire.CallReply;
@@ -9,7 +10,6 @@ import io.easyremote.protocol.wire.ChannelCall;
 import io.easyremote.protocol.wire.ChannelReply;
 import io.easyremote.protocol.wire.ChannelRequest;
 import io.easyremote.protocol.wire.GatewayGrpc;
-import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -46,8 +46,9 @@ import java.util.function.Function;
  * call's future cancels it on the gateway; a stream that breaks fails its calls as a broken
  * connection fails unary calls ({@link StatusErrors}); each call gets its own span and trace
  * context. Replies are read on the transport's event loop, which wakes a blocking caller directly
- * and hands an async call's completion to a pool thread. A gateway without the channel (it answers {@code UNIMPLEMENTED}) gets every call as
- * {@code Gateway.Call} from then on, those already sent included.
+ * and hands an async call's completion to a pool thread. A gateway without the channel (it answers
+ * {@code UNIMPLEMENTED}) gets every call as {@code Gateway.Call} from then on, those already sent
+ * included.
  *
  * <p>A stream holds at most {@link #MAX_IN_FLIGHT} calls; beyond that the calls go on a second
  * stream, up to {@link #MAX_LINKS}, and only then as {@code Gateway.Call}. The gateway takes a

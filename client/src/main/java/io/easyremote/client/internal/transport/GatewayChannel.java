@@ -72,10 +72,10 @@ public final class GatewayChannel {
         throw new IllegalArgumentException("Cannot read CA file " + tls.ca() + ": " + e.getMessage(), e);
       }
     }
-    // The channel's own event loop (one thread: it has one connection), stopped by close(), rather than
-    // gRPC's shared one, which outlives the channel by a second: a JVM exits only after waiting 300 ms
-    // for a thread blocked in epoll or select to block in Java, so every short-lived program (the CLI's
-    // call) took 0.3 s longer to end.
+    // The channel's own event loop (one thread: it has one connection), stopped by close(), rather
+    // than gRPC's shared one, which outlives the channel by a second. A JVM exits only after waiting
+    // up to 300 ms for each thread blocked in native code (epoll_wait, select) to return to Java, so
+    // every short-lived program (the CLI's call) took 0.3 s longer to end.
     boolean epoll = Epoll.isAvailable();
     ThreadFactory threads = new DefaultThreadFactory("easyremote-client-io", true);
     EventLoopGroup loop = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
