@@ -200,9 +200,9 @@ public final class Client implements AutoCloseable {
    * thread), with the result or exceptionally with a {@link RemoteException}; never on the thread
    * that reads the gateway's replies. Do not block in stages that run there: replies that arrived
    * with this one wait for them (use the {@code *Async} variants). Under a {@link RetryPolicy} it
-   * waits between attempts without holding any thread. Cancelling this future cancels the call (and any retry), and the
-   * gateway stops it on its node; futures derived from it ({@code thenApply} ...) do not carry
-   * cancellation back.
+   * waits between attempts without holding any thread. Cancelling this future cancels the call
+   * (and any retry), and the gateway stops it on its node; futures derived from it
+   * ({@code thenApply} ...) do not carry cancellation back.
    *
    * @return the future result; never null, and it never throws here for remote failures
    */

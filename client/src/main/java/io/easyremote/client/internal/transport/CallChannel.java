@@ -332,9 +332,9 @@ public final class CallChannel {
       ASYNC_REPLIES.execute(() -> failAll(t));
     }
 
+    /** Takes the dead link out of the list (onError marked it dead) and fails or resends its calls. */
     private void failAll(Throwable t) {
       synchronized (lock) {
-        dead = true;
         links.remove(this);
       }
       boolean noChannel = !answered && Status.fromThrowable(t).getCode() == Status.Code.UNIMPLEMENTED;
