@@ -6,6 +6,7 @@ import io.easyremote.cluster.internal.Receiver;
 import io.easyremote.cluster.internal.proto.DirectoryMessage;
 import io.nats.client.AuthHandler;
 import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
 import io.nats.client.Dispatcher;
 import io.nats.client.NKey;
 import io.nats.client.Nats;
@@ -40,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * a heartbeat with its load per function every {@link Builder#heartbeat heartbeat}, and full
  * snapshots when another gateway asks ({@code easyremote.dir.<gateway id>.sync}, after a gap or
  * when it joins late) and every {@link Builder#fullSnapshotInterval 30 s}. A gateway not heard
- * from within the {@link Builder#expiry expiry} (2 s by default) vanishes from every view.
+ * from within the {@link Builder#expiry expiry} (2 s by default) vanishes from every view. While
+ * this gateway's own connection to NATS is down, nobody expires from its view (it cannot tell
+ * whether the others are gone); once it reconnects, a gateway it no longer hears vanishes within
+ * the expiry.
  *
  * <pre>{@code
  * try (NatsDirectory directory = NatsDirectory.builder()
@@ -112,8 +116,14 @@ public final class NatsDirectory implements ClusterDirectory {
     }
     Options.Builder options = connectionOptions("easyremote-gateway-" + config.gatewayId)
         .noEcho()
-        .connectionListener((conn, event) -> log.info("Cluster directory {}: NATS {} ({})", config.gatewayId, event,
-            conn.getConnectedUrl()));
+        .connectionListener((conn, event) -> {
+          log.info("Cluster directory {}: NATS {} ({})", config.gatewayId, event, conn.getConnectedUrl());
+          if (event == ConnectionListener.Events.DISCONNECTED) {
+            receiver.deaf(System.nanoTime());
+          } else if (event == ConnectionListener.Events.RECONNECTED) {
+            receiver.hearing(System.nanoTime());
+          }
+        });
     Connection conn;
     try {
       conn = Nats.connect(options.build());
@@ -148,6 +158,11 @@ public final class NatsDirectory implements ClusterDirectory {
   @Override
   public String gatewayId() {
     return config.gatewayId;
+  }
+
+  /** How long a gateway not heard from stays in the view ({@link Builder#expiry}). */
+  public Duration expiry() {
+    return config.expiry;
   }
 
   @Override
@@ -206,7 +221,7 @@ public final class NatsDirectory implements ClusterDirectory {
   /** The NATS server this directory is connected to now, or null while it reconnects. */
   public String connectedUrl() {
     Connection conn = connection;
-    return conn == null ? null : conn.getConnectedUrl();
+    return conn == null || conn.getStatus() != Connection.Status.CONNECTED ? null : conn.getConnectedUrl();
   }
 
   /**

@@ -15,7 +15,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** The directory keeps converging when one nats-server of three is killed (its own cluster: the test kills a server). */
+/**
+ * The directory under NATS failures (each test has its own servers, since it kills one): it keeps
+ * converging when one server of three dies, and a gateway cut off from NATS keeps its view until
+ * it hears again.
+ */
 class NatsDirectoryFailoverTest {
   private static final String PASSWORD = "pw-failover";
 
@@ -70,6 +74,54 @@ class NatsDirectoryFailoverTest {
         assertThat(dropped).as("gateways dropped during the failover").isEmpty();
       } finally {
         dirs.forEach(NatsDirectory::close);
+      }
+    }
+  }
+
+  @Test
+  void gatewayCutOffFromNats_keepsTheOthersWhileCutOff_thenDropsOnlyTheOneThatLeftMeanwhile() throws Exception {
+    NatsServers.Builder builder = NatsServers.builder().servers(2).noAdvertise();
+    List.of("gw-a", "gw-b", "gw-c").forEach(id -> builder.user(NatsUser.gateway(id, PASSWORD)));
+    try (NatsServers nats = builder.start()) {
+      // gw-a knows only n1: killing n1 cuts it off. gw-b and gw-c stay on n2.
+      NatsDirectory a = NatsDirectory.builder().servers(nats.url(0)).gatewayId("gw-a").userPassword("gw-a", PASSWORD.toCharArray())
+          .build().start();
+      NatsDirectory b = NatsDirectory.builder().servers(nats.url(1)).gatewayId("gw-b").userPassword("gw-b", PASSWORD.toCharArray())
+          .build().start();
+      NatsDirectory c = NatsDirectory.builder().servers(nats.url(1)).gatewayId("gw-c").userPassword("gw-c", PASSWORD.toCharArray())
+          .build().start();
+      try {
+        a.publish(List.of(LocalNode.of("a0", Set.of("f"), 2, 0)));
+        b.publish(List.of(LocalNode.of("b0", Set.of("f"), 2, 0)));
+        c.publish(List.of(LocalNode.of("c0", Set.of("f"), 2, 0)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.view().nodeCount() == 2 && b.view().nodeCount() == 2);
+        Map<String, Long> droppedByA = new ConcurrentHashMap<>();
+        a.addListener(ch -> {
+          if (ch.kind() == DirectoryChange.Kind.EXPIRED || ch.kind() == DirectoryChange.Kind.LEFT) {
+            droppedByA.put(ch.gatewayId(), System.nanoTime());
+          }
+        });
+
+        nats.server(0).kill();
+        c.close(); // its goodbye reaches gw-b, not gw-a, which is cut off
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.connectedUrl() == null && b.view().gateways().get("gw-c") == null);
+        // Longer than the expiry: gw-a cannot hear anyone, which says nothing about them; gw-b does drop gw-a, which it no longer hears.
+        await().during(Duration.ofMillis(3000)).atMost(Duration.ofSeconds(5)).until(() -> a.view().gateways().keySet().equals(Set.of("gw-b", "gw-c")));
+        assertThat(b.view().gateways()).as("gw-b's view while gw-a is cut off").doesNotContainKey("gw-a");
+        assertThat(droppedByA).as("gateways gw-a dropped while cut off").isEmpty();
+
+        nats.restart(0);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.connectedUrl() != null);
+        long back = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).until(() -> droppedByA.containsKey("gw-c") && b.view().gateways().containsKey("gw-a"));
+        long dropMs = (droppedByA.get("gw-c") - back) / 1_000_000;
+        System.out.printf(Locale.ROOT, "Directory: gw-a dropped gw-c (gone while gw-a was cut off) %d ms after reconnecting%n", dropMs);
+        assertThat(dropMs).as("ms from reconnecting to dropping the gateway that left meanwhile").isLessThan(3000);
+        await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(3)).until(() -> a.view().gateways().keySet().equals(Set.of("gw-b")));
+        assertThat(droppedByA).as("gateways gw-a dropped").containsOnlyKeys("gw-c");
+      } finally {
+        a.close();
+        b.close();
       }
     }
   }

@@ -15,7 +15,11 @@ package io.easyremote.gateway;
  *     gateway the call went to (for that call), malformed, a repeated stream part, or for no call waiting
  * @param forwardedWhenBusy of {@code forwarded}, the calls sent elsewhere because every local node
  *     offering their function was busy ({@link ClusterConfig.Builder#forwardWhenQueued})
+ * @param cutOffMillis how long this gateway has been cut off from NATS (its forwarding connection
+ *     down, reconnecting); 0 while connected. Meanwhile it keeps its view of the others, and calls
+ *     that must go to another gateway fail with UNAVAILABLE once the cut-off outlasts the
+ *     directory's expiry ({@code docs/cluster.md})
  */
 public record ClusterStats(String gatewayId, int remoteGateways, int remoteNodes, long forwarded, long forwardFailures,
-    long servedForPeers, long ignoredForwards, long ignoredReplies, long forwardedWhenBusy) {
+    long servedForPeers, long ignoredForwards, long ignoredReplies, long forwardedWhenBusy, long cutOffMillis) {
 }

@@ -52,6 +52,8 @@ public final class Receiver {
   private final List<DirectoryListener> listeners = new CopyOnWriteArrayList<>();
   private volatile DirectoryView view = DirectoryView.EMPTY;
 
+  /** When this gateway's own connection to NATS dropped, while it is down; 0 while connected. Guarded by lock. */
+  private long deafSinceNanos;
   private long received; // guarded by lock
   private long applied; // guarded by lock
   private long syncRequests; // guarded by lock
@@ -374,10 +376,50 @@ public final class Receiver {
     return List.copyOf(load);
   }
 
-  /** Drops the gateways not heard from within the expiry. */
+  /**
+   * This gateway's own connection to NATS dropped: it can hear nobody now, which says nothing about
+   * the others, so nobody expires until it hears again ({@link #hearing}). Without this a gateway
+   * cut off for longer than the expiry would drop every other gateway, and its callers would get
+   * FUNCTION_NOT_FOUND for functions that are still there.
+   */
+  public void deaf(long nowNanos) {
+    lock.lock();
+    try {
+      if (deafSinceNanos == 0) {
+        deafSinceNanos = nowNanos == 0 ? 1 : nowNanos;
+        log.info("Cluster directory {}: cut off from NATS; keeping the {} gateways it knows until it hears again", selfId, peers.size());
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Connected to NATS again: every gateway known counts as heard now, so one that went away while
+   * this one was cut off (its goodbye unheard) vanishes within the expiry from now.
+   */
+  public void hearing(long nowNanos) {
+    lock.lock();
+    try {
+      if (deafSinceNanos != 0) {
+        log.info("Cluster directory {}: connected to NATS again after {} ms", selfId, (nowNanos - deafSinceNanos) / 1_000_000);
+        deafSinceNanos = 0;
+        for (PeerState peer : peers.values()) {
+          peer.lastHeardNanos = Math.max(peer.lastHeardNanos, nowNanos);
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Drops the gateways not heard from within the expiry; none while this gateway is cut off from NATS ({@link #deaf}). */
   public void expire(long nowNanos) {
     lock.lock();
     try {
+      if (deafSinceNanos != 0) {
+        return;
+      }
       for (Iterator<PeerState> it = peers.values().iterator(); it.hasNext(); ) {
         PeerState peer = it.next();
         if (nowNanos - peer.lastHeardNanos > expiryNanos) {

@@ -49,7 +49,7 @@ public final class NatsServers implements AutoCloseable {
   private final Path dir;
 
   private NatsServers(List<NatsServer> servers, Path dir) {
-    this.servers = servers;
+    this.servers = new java.util.concurrent.CopyOnWriteArrayList<>(servers);
     this.dir = dir;
   }
 
@@ -99,6 +99,31 @@ public final class NatsServers implements AutoCloseable {
     return urls.toArray(String[]::new);
   }
 
+  /**
+   * Starts server {@code i} again, after {@link NatsServer#kill()} or {@link NatsServer#stop()}, on
+   * the same client and route ports (so clients that know only its address come back), and waits
+   * until it is healthy and routed again.
+   *
+   * @throws IOException when it does not start (its client port was taken meanwhile, say)
+   */
+  public NatsServer restart(int i) throws IOException {
+    NatsServer old = servers.get(i);
+    if (old.alive()) {
+      throw new IllegalStateException(old + " is still running");
+    }
+    String config = Files.readString(old.config()).replace("listen: 127.0.0.1:-1\n", "listen: 127.0.0.1:" + old.clientPort() + "\n");
+    Path conf = dir.resolve(old.name() + "-restarted.conf");
+    Files.writeString(conf, config);
+    NatsServer again = NatsServer.start(binary(), old.name(), conf, old.clusterPort(), dir.resolve(old.name() + "-restarted.log"));
+    servers.set(i, again);
+    try {
+      awaitHealthyAndRouted();
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new IOException(again + " restarted but not healthy and routed within 15 s:\n" + again.logTail(), e);
+    }
+    return again;
+  }
+
   /** Stops every server and deletes their directories (stores, configs, logs). */
   @Override
   public void close() {
@@ -110,6 +135,7 @@ public final class NatsServers implements AutoCloseable {
   public static final class Builder {
     private int count = 1;
     private boolean jetStream;
+    private boolean noAdvertise;
     private Path tlsCert;
     private Path tlsKey;
     private final List<NatsUser> users = new ArrayList<>();
@@ -123,6 +149,15 @@ public final class NatsServers implements AutoCloseable {
         throw new IllegalArgumentException("servers " + count + " < 1");
       }
       this.count = count;
+      return this;
+    }
+
+    /**
+     * Servers do not tell clients about each other ({@code no_advertise}): a client then reconnects
+     * only to the servers it was given, so a test can cut it off from NATS by killing its server.
+     */
+    public Builder noAdvertise() {
+      this.noAdvertise = true;
       return this;
     }
 
@@ -192,7 +227,8 @@ public final class NatsServers implements AutoCloseable {
           }
         }
         c.append("cluster {\n  name: easyremote-test\n  listen: 127.0.0.1:").append(routePorts[index])
-            .append("\n  routes: [ ").append(String.join(", ", routes)).append(" ]\n}\n");
+            .append("\n  routes: [ ").append(String.join(", ", routes)).append(" ]\n")
+            .append(noAdvertise ? "  no_advertise: true\n" : "").append("}\n");
       }
       if (jetStream) {
         c.append("jetstream { store_dir: ").append(NatsUser.quote(dir.resolve("js-" + name).toString())).append(" }\n");

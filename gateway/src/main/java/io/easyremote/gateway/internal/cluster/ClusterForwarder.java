@@ -93,6 +93,14 @@ final class ClusterForwarder implements RemoteGateways {
   private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream) { }
   /** When this gateway's forwarding connection last dropped ({@link #connectionLost}); 0 if never. */
   private volatile long connectionLostNanos;
+  /** Since when it has been down, until it is back ({@link #connectionBack}); 0 while connected. */
+  private volatile long cutOffSinceNanos;
+  /**
+   * How long a forward may wait in the NATS client's reconnect buffer: once this gateway's
+   * forwarding connection has been down for longer, calls that must go to another gateway fail at
+   * once with UNAVAILABLE (they never ran) instead of waiting for their deadline.
+   */
+  private final long cutOffGraceNanos;
   /** When a forward that timed out was last logged: at most one such line a second. */
   private final AtomicLong timeoutLoggedNanos = new AtomicLong();
 
@@ -101,7 +109,8 @@ final class ClusterForwarder implements RemoteGateways {
    * answer that comes in time cancels its timeout).
    */
   ClusterForwarder(String gatewayId, ClusterDirectory directory, Connection connection, ForwardSigner signer, String subjectPrefix,
-      ScheduledExecutorService timer) {
+      ScheduledExecutorService timer, Duration cutOffGrace) {
+    this.cutOffGraceNanos = cutOffGrace.toNanos();
     this.gatewayId = gatewayId;
     this.directory = directory;
     this.connection = connection;
@@ -204,8 +213,8 @@ final class ClusterForwarder implements RemoteGateways {
 
   @Override
   public String chooseFree(CallRequestSpec request) {
-    if (request.grant() instanceof PeerGrant || request.pinnedNode() != null) {
-      return null; // forwarded here already (never a second hop), or bound to its node
+    if (request.grant() instanceof PeerGrant || request.pinnedNode() != null || cutOffFor(System.nanoTime()) > 0) {
+      return null; // forwarded here already (never a second hop), bound to its node, or no way out now: it waits here
     }
     DirectoryView view = directory.view();
     String target = choose(view, request, true);
@@ -408,6 +417,13 @@ final class ClusterForwarder implements RemoteGateways {
     if (remainingNanos <= 0) {
       reply.onError(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "Deadline exceeded before '" + request.function()
           + "' could be forwarded to gateway '" + target + "'."));
+      return false;
+    }
+    long cutOff = cutOffFor(System.nanoTime());
+    if (cutOff > cutOffGraceNanos) {
+      reply.onError(Wire.error(ErrorCode.UNAVAILABLE, "The call to '" + request.function() + "' must go to gateway '" + target
+          + "', and gateway '" + gatewayId + "' has been cut off from the cluster's NATS servers for "
+          + TimeUnit.NANOSECONDS.toMillis(cutOff) + " ms (it keeps reconnecting); it never ran: retry."));
       return false;
     }
     boolean toKeyHome = request.idempotencyKey() != null && !(request.grant() instanceof PeerGrant) && target.equals(keyHome(request));
@@ -658,9 +674,16 @@ final class ClusterForwarder implements RemoteGateways {
    * This gateway's forwarding connection to NATS dropped: an answer sent to it meanwhile is lost
    * (NATS keeps nothing for a disconnected inbox), so every call still waiting fails now as if its
    * gateway was lost (NODE_LOST, or routed again when it may run twice) instead of at its deadline.
+   * Only the first drop of an outage does so: a forward sent while the connection is down waits in
+   * the NATS client's buffer, and its answer comes after the reconnect (subscriptions go first).
    */
   void connectionLost() {
-    connectionLostNanos = System.nanoTime();
+    long now = System.nanoTime();
+    connectionLostNanos = now;
+    if (cutOffSinceNanos != 0) {
+      return; // NATS reports a drop again for each failed reconnect: forwards sent since the first wait in its buffer
+    }
+    cutOffSinceNanos = now == 0 ? 1 : now;
     for (String gatewayId : List.copyOf(waiting.keySet())) {
       java.util.Set<CompletableFuture<byte[]>> pending = waiting.get(gatewayId);
       if (pending == null) {
@@ -671,6 +694,23 @@ final class ClusterForwarder implements RemoteGateways {
             () -> answer.completeExceptionally(new GatewayLost("this gateway's connection to NATS dropped; its answer may be lost")));
       }
     }
+  }
+
+  /** This gateway's forwarding connection is up again after {@link #connectionLost}. */
+  void connectionBack() {
+    cutOffSinceNanos = 0;
+  }
+
+  /**
+   * How long this gateway's forwarding connection has been down ({@link #connectionLost}); 0 while
+   * it is connected.
+   */
+  long cutOffFor(long nowNanos) {
+    long since = cutOffSinceNanos;
+    if (since == 0 || connection.getStatus() == Connection.Status.CONNECTED) {
+      return 0;
+    }
+    return Math.max(1, nowNanos - since);
   }
 
   /**

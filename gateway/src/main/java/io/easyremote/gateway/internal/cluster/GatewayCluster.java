@@ -94,6 +94,8 @@ public final class GatewayCluster implements AutoCloseable {
             ClusterForwarder f = forwarder;
             if (event == io.nats.client.ConnectionListener.Events.DISCONNECTED && f != null) {
               f.connectionLost(); // answers sent to us meanwhile are lost: do not wait for them until the deadline
+            } else if (event == io.nats.client.ConnectionListener.Events.RECONNECTED && f != null) {
+              f.connectionBack();
             }
           })
           .build());
@@ -110,7 +112,7 @@ public final class GatewayCluster implements AutoCloseable {
     server = s;
     Dispatcher inbound = conn.createDispatcher(s::onMessage);
     inbound.subscribe(FORWARD_SUBJECT + "." + gatewayId);
-    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT, timer);
+    ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT, timer, directory.expiry());
     f.listen();
     forwarder = f;
     SharedRates r = new SharedRates(gatewayId, authentication, signer, conn);
@@ -271,7 +273,8 @@ public final class GatewayCluster implements AutoCloseable {
     ForwardedCallServer s = server;
     DirectoryView view = directory.view();
     return new ClusterStats(gatewayId, view.gateways().size(), view.nodeCount(), f == null ? 0 : f.forwarded(), f == null ? 0 : f.failed(),
-        s == null ? 0 : s.served(), s == null ? 0 : s.rejected(), f == null ? 0 : f.ignoredReplies(), scheduler.busyForwards());
+        s == null ? 0 : s.served(), s == null ? 0 : s.rejected(), f == null ? 0 : f.ignoredReplies(), scheduler.busyForwards(),
+        f == null ? 0 : TimeUnit.NANOSECONDS.toMillis(f.cutOffFor(System.nanoTime())));
   }
 
   /**

@@ -1,0 +1,83 @@
+package io.easyremote.testing.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.easyremote.client.Client;
+import io.easyremote.client.RetryPolicy;
+import io.easyremote.cluster.nats.NatsServers;
+import io.easyremote.cluster.nats.NatsUser;
+import io.easyremote.gateway.ClusterConfig;
+import io.easyremote.gateway.Gateway;
+import io.easyremote.node.ComputeNode;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A gateway cut off from NATS (the only server it knows is killed; the servers do not advertise
+ * each other): it keeps its view of the cluster, a call that must leave it waits in the NATS
+ * client's buffer and goes out on the reconnect, once the cut-off outlasts the directory's expiry
+ * such calls fail at once with UNAVAILABLE (they never ran), and calls flow again once it is back.
+ * Its own NATS cluster, since the test kills a server.
+ */
+class ClusterCutOffTest {
+  private static final String PASSWORD = "nats-pw-cut-off";
+  private static final String SECRET = "cluster-secret-cut-off-0123456789";
+
+  @Test
+  void gatewayCutOffFromNats_keepsItsView_buffersThenFailsFastWithUnavailable_andForwardsAgainOnceBack() throws Exception {
+    NatsServers.Builder servers = NatsServers.builder().servers(2).noAdvertise();
+    List.of("gw-a", "gw-b").forEach(id -> servers.user(NatsUser.gateway(id, PASSWORD)));
+    try (NatsServers nats = servers.start();
+        Gateway a = gateway(nats, "gw-a", 0);
+        Gateway b = gateway(nats, "gw-b", 1);
+        ComputeNode node = ComputeNode.builder().gateway(b.address()).id("b-node").register("echo", String.class, s -> s).build().start();
+        Client viaA = Client.builder().gateway(a.address()).deadline(Duration.ofSeconds(20)).retry(RetryPolicy.NONE).build()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 1);
+      assertThat(viaA.call("echo", String.class, "before")).isEqualTo("before");
+      assertThat(a.clusterStats().cutOffMillis()).isZero();
+
+      nats.server(0).kill();
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 0);
+      // Within the expiry: the forward waits in the NATS client's buffer for the reconnect.
+      CompletableFuture<String> buffered = viaA.callAsync("echo", String.class, "buffered");
+
+      // Past the expiry (2 s), gw-a still lists gw-b's node (it cannot tell whether gw-b is gone)...
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 2_500);
+      assertThat(a.clusterStats().remoteNodes()).as("gw-b's nodes in gw-a's view while cut off").isEqualTo(1);
+      // ...and a call that must go there fails at once, as never run: not FUNCTION_NOT_FOUND, not at its deadline.
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> viaA.call("echo", String.class, "while cut off"))
+          .isInstanceOfSatisfying(RemoteException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+            assertThat(e.getMessage()).contains("cut off", "gw-b", "never ran");
+          });
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("ms to fail the call").isLessThan(2_000);
+      assertThat(buffered).as("the call buffered before the expiry").isNotDone();
+
+      nats.restart(0);
+      long back = System.nanoTime();
+      await().atMost(Duration.ofSeconds(10)).until(() -> a.clusterStats().cutOffMillis() == 0);
+      assertThat(buffered.get(10, TimeUnit.SECONDS)).isEqualTo("buffered");
+      assertThat(viaA.call("echo", String.class, "after")).isEqualTo("after");
+      System.out.printf(Locale.ROOT, "Cut off: calls through gw-a flow again %d ms after its nats-server restarted%n",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back));
+      assertThat(a.clusterStats().remoteNodes()).isEqualTo(1);
+    }
+  }
+
+  private static Gateway gateway(NatsServers nats, String id, int server) {
+    // Each gateway knows only its own server: with no_advertise it never learns the other.
+    return Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(Duration.ofSeconds(1))
+        .cluster(ClusterConfig.builder().servers(nats.url(server)).gatewayId(id).userPassword(id, PASSWORD.toCharArray())
+            .secret(SECRET.toCharArray()).build())
+        .build().start();
+  }
+}
