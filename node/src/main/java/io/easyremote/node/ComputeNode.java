@@ -101,7 +101,8 @@ public final class ComputeNode implements AutoCloseable {
         .putAllLabels(config.labels())
         .setMaxConcurrency(config.maxConcurrency())
         .setCost(config.cost())
-        .setBatches(true);
+        .setBatches(true)
+        .setParts(true);
     if (config.token() != null) {
       hello.setToken(config.token());
     }

@@ -240,12 +240,33 @@ public final class CallScheduler {
       boolean refused = Wire.fromWire(error.getCode()) == ErrorCode.OVERLOADED; // the node did not run it
       call.fail(error.getNodeId().isEmpty() ? error.toBuilder().setNodeId(node.nodeId).setReachedNode(!refused).build() : error);
     } else if (result.getPayload().getData().size() > settings.maxPayloadBytes()) {
-      call.fail(Error.newBuilder().setCode(Wire.toWire(ErrorCode.PAYLOAD_TOO_LARGE)).setReachedNode(true).setNodeId(node.nodeId)
-          .setMessage("The result of '" + call.function() + "' is " + Errors.bytes(result.getPayload().getData().size())
-              + "; the gateway accepts at most " + Errors.bytes(settings.maxPayloadBytes()) + ".").build());
+      call.fail(tooLarge(call, node, result.getPayload().getData().size()));
     } else {
       call.succeed(result.getPayload(), node.nodeId);
     }
+  }
+
+  /**
+   * A node announced a result of {@code bytes} in parts that is over the gateway's payload limit:
+   * the call fails with PAYLOAD_TOO_LARGE at once, and the parts that follow are ignored.
+   */
+  public void onResultTooLarge(NodeSession node, long callId, long bytes) {
+    PendingCall call = dispatcher.finish(node, callId, null);
+    dispatcher.flush();
+    if (call != null) {
+      call.fail(tooLarge(call, node, bytes));
+    }
+  }
+
+  /** The largest payload, in bytes, that a call or a result may carry through this gateway. */
+  public long maxPayloadBytes() {
+    return settings.maxPayloadBytes();
+  }
+
+  private Error tooLarge(PendingCall call, NodeSession node, long bytes) {
+    return Error.newBuilder().setCode(Wire.toWire(ErrorCode.PAYLOAD_TOO_LARGE)).setReachedNode(true).setNodeId(node.nodeId)
+        .setMessage("The result of '" + call.function() + "' is " + Errors.bytes(bytes) + "; the gateway accepts at most "
+            + Errors.bytes(settings.maxPayloadBytes()) + ".").build();
   }
 
   /** A streaming call's next item. Items beyond the caller's credits, or for unknown calls, are refused. */
@@ -299,7 +320,8 @@ public final class CallScheduler {
           .setHeartbeatIntervalMs((int) settings.heartbeatInterval().toMillis())
           .setGatewayVersion(Version.CURRENT)
           .setMaxPayloadBytes(settings.maxPayloadBytes())
-          .setBatches(true)).build());
+          .setBatches(true)
+          .setParts(true)).build());
       dispatcher.fillSlots(session);
     } finally {
       lock.unlock();

@@ -76,7 +76,7 @@ public final class NodeSession implements Candidate {
     }
     this.functions = Map.copyOf(fns);
     this.resources = Wire.fromWire(hello.getResources());
-    this.link = new NodeLink(nodeId, out, hello.getBatches());
+    this.link = new NodeLink(nodeId, out, hello.getBatches(), hello.getParts());
     this.stats = new NodeStats(routing);
     this.liveness = new NodeLiveness(routing, clock);
   }
@@ -365,6 +365,11 @@ public final class NodeSession implements Candidate {
   public void send(GatewayFrame frame) {
     link.enqueue(frame);
     link.flush();
+  }
+
+  /** The outbound stream can take more: parts of large payloads that wait go on. Called by the transport. */
+  public void writable() {
+    link.writable();
   }
 
   /** Writes what is queued, then completes the outbound stream (idempotent). */

@@ -6,11 +6,14 @@ import io.easyremote.gateway.internal.core.NodeSession;
 import io.easyremote.gateway.internal.core.RegistrationException;
 import io.easyremote.gateway.internal.security.NodeAdmission;
 import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.PartAssembler;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.GatewayFrame;
 import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.NodeLinkGrpc;
+import io.easyremote.protocol.wire.PayloadPart;
 import io.easyremote.protocol.wire.Rejected;
+import io.easyremote.protocol.wire.Result;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -48,6 +51,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
   public StreamObserver<NodeFrame> connect(StreamObserver<GatewayFrame> out) {
     ServiceRequestContext ctx = ServiceRequestContext.current();
     Link link = new Link(out, new BatchedDemand((ServerCallStreamObserver<?>) out, ctx.eventLoop()));
+    ((ServerCallStreamObserver<?>) out).setOnReadyHandler(link::writable);
     if (pendingHellos.incrementAndGet() > MAX_PENDING_HELLOS) {
       pendingHellos.decrementAndGet();
       link.rejectedAtOnce();
@@ -63,7 +67,10 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
     private final StreamObserver<GatewayFrame> out;
     /** A node's burst of results is taken a bounded share per turn of the event loop, as a caller's burst of calls is. */
     private final BatchedDemand demand;
-    private NodeSession session;
+    private volatile NodeSession session;
+    /** Results arriving in parts ({@code Welcome.parts}), put back together here. */
+    private final PartAssembler results = new PartAssembler();
+    private final java.util.Map<Long, Result> pendingResults = new java.util.HashMap<>();
     private boolean rejected;
     private boolean pending;
     private ScheduledFuture<?> helloTimer;
@@ -71,6 +78,14 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
     Link(StreamObserver<GatewayFrame> out, BatchedDemand demand) {
       this.out = out;
       this.demand = demand;
+    }
+
+    /** The stream can take more frames: the node's queued parts go on. */
+    void writable() {
+      NodeSession s = session;
+      if (s != null) {
+        s.writable();
+      }
     }
 
     void rejectedAtOnce() {
@@ -143,7 +158,8 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
     /** One frame from a registered node (a batch's frames one by one; a batch in a batch is ignored). */
     private void handle(NodeFrame frame) {
       switch (frame.getKindCase()) {
-        case RESULT -> scheduler.onResult(session, frame.getResult());
+        case RESULT -> result(frame.getResult());
+        case PART -> part(frame.getPart());
         case STREAM_ITEM -> scheduler.onStreamItem(session, frame.getStreamItem());
         case STREAM_END -> scheduler.onStreamEnd(session, frame.getStreamEnd());
         case HEARTBEAT -> scheduler.onHeartbeat(session, frame.getHeartbeat());
@@ -151,6 +167,44 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
         case HELLO -> log.debug("Ignored a second Hello from {}", session);
         default -> log.debug("Ignored a {} frame from {}", frame.getKindCase(), session);
       }
+    }
+
+    /** A result, whole or the first part of one whose payload follows in parts. */
+    private void result(Result result) {
+      if (result.getPayloadSize() == 0) {
+        scheduler.onResult(session, result);
+        return;
+      }
+      try {
+        results.start(result.getCallId(), result.getPayloadSize(), result.getPayload().getData(), scheduler.maxPayloadBytes());
+        pendingResults.put(result.getCallId(), result);
+      } catch (PartAssembler.Refused e) {
+        if (result.getPayloadSize() > scheduler.maxPayloadBytes()) {
+          scheduler.onResultTooLarge(session, result.getCallId(), result.getPayloadSize());
+        } else {
+          malformed(result.getCallId(), e.getMessage());
+        }
+      }
+    }
+
+    /** The next part of a result's payload; the result goes on once the last part came. */
+    private void part(PayloadPart part) {
+      try {
+        com.google.protobuf.ByteString whole = results.add(part.getCallId(), part.getData());
+        if (whole != null) {
+          Result head = pendingResults.remove(part.getCallId());
+          scheduler.onResult(session, head.toBuilder().clearPayloadSize().setPayload(head.getPayload().toBuilder().setData(whole)).build());
+        }
+      } catch (PartAssembler.Refused e) {
+        pendingResults.remove(part.getCallId());
+        malformed(part.getCallId(), e.getMessage());
+      }
+    }
+
+    private void malformed(long callId, String why) {
+      log.warn("Node {} sent a malformed result in parts: {}", session, why);
+      scheduler.onResult(session, Result.newBuilder().setCallId(callId)
+          .setError(Wire.error(ErrorCode.INTERNAL, "The node sent a malformed result: " + why + ".")).build());
     }
 
     private void reject(ErrorCode code, String message) {

@@ -7,20 +7,27 @@ import io.easyremote.node.internal.probe.ResourceProbe;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.FramePacker;
+import io.easyremote.protocol.internal.PartAssembler;
+import io.easyremote.protocol.internal.PartQueue;
 import io.easyremote.protocol.internal.TlsProblems;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Drain;
 import io.easyremote.protocol.wire.GatewayFrame;
 import io.easyremote.protocol.wire.Heartbeat;
 import io.easyremote.protocol.wire.Hello;
+import io.easyremote.protocol.wire.Invoke;
 import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.NodeFrames;
 import io.easyremote.protocol.wire.NodeLinkGrpc;
+import io.easyremote.protocol.wire.PayloadPart;
+import io.easyremote.protocol.wire.Result;
 import io.easyremote.protocol.wire.Welcome;
 import io.grpc.ManagedChannel;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.List;
@@ -310,6 +317,12 @@ public final class GatewayLink {
       if (welcome.getBatches()) {
         connection.packFrames();
       }
+      if (welcome.getParts()) {
+        connection.sendInParts();
+      }
+      if (welcome.getMaxPayloadBytes() > 0) {
+        connection.payloadLimit = welcome.getMaxPayloadBytes();
+      }
       attempt = 0;
       lastTlsProblem = null;
       first = firstWelcome;
@@ -424,14 +437,27 @@ public final class GatewayLink {
    * their function threads on it, thousands with 10,000 calls in flight, and the transport thread
    * answering the gateway's ping waited in the same line. To a gateway that reads batches
    * ({@code Welcome.batches}), the frames one drain writes go as one {@code NodeFrames} message.
+   *
+   * <p>Large payloads go in parts both ways ({@link PartQueue}): an Invoke's arrive here and are
+   * put back together before the call runs; a result's parts are written, to a gateway that reads
+   * them ({@code Welcome.parts}), only while the stream is ready and after every other frame.
    */
-  private final class Connection implements FrameSink, StreamObserver<GatewayFrame> {
+  private final class Connection implements FrameSink, ClientResponseObserver<NodeFrame, GatewayFrame> {
     final String address;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<NodeFrame> outbox = new ConcurrentLinkedQueue<>();
     private volatile StreamObserver<NodeFrame> out; // set under writeLock
     private volatile boolean open = true; // cleared under writeLock
     private FramePacker<NodeFrame> packer = new FramePacker<>(null, this::write); // under writeLock
+    /** Parts of large results still to write; null until the gateway says it reads them. Under writeLock. */
+    private PartQueue parts;
+    /** Whether parts wait to be written (set under writeLock). */
+    private volatile boolean partsWaiting;
+    /** Invoke payloads arriving in parts, put back together; used on the stream's own thread. */
+    private final PartAssembler invokes = new PartAssembler();
+    private final Map<Long, Invoke> pendingInvokes = new java.util.HashMap<>();
+    /** The largest call payload put back together from parts: the gateway's limit, from its Welcome. */
+    volatile long payloadLimit = MAX_MESSAGE_BYTES;
     volatile boolean welcomed;
 
     Connection(String address) {
@@ -451,6 +477,32 @@ public final class GatewayLink {
       return open;
     }
 
+    @Override
+    public void beforeStart(ClientCallStreamObserver<NodeFrame> requestStream) {
+      requestStream.setOnReadyHandler(this::writable);
+    }
+
+    /** The gateway reads large results in parts: from now on, they go so. */
+    void sendInParts() {
+      writeLock.lock();
+      try {
+        parts = new PartQueue();
+      } finally {
+        writeLock.unlock();
+      }
+    }
+
+    /** The stream can take more: the parts that wait go on. */
+    private void writable() {
+      while (partsReady() && writeLock.tryLock()) {
+        try {
+          drain();
+        } finally {
+          writeLock.unlock();
+        }
+      }
+    }
+
     /** The gateway reads batches: from now on, frames written together go as one. */
     void packFrames() {
       writeLock.lock();
@@ -468,7 +520,7 @@ public final class GatewayLink {
         return false;
       }
       outbox.add(frame);
-      while (!outbox.isEmpty() && writeLock.tryLock()) {
+      while ((!outbox.isEmpty() || partsReady()) && writeLock.tryLock()) {
         try {
           drain();
         } finally {
@@ -483,10 +535,39 @@ public final class GatewayLink {
       NodeFrame frame;
       while ((frame = outbox.poll()) != null) {
         if (open) {
-          packer.add(frame);
+          packer.add(parts == null ? frame : firstPart(frame));
         }
       }
       packer.flush();
+      if (parts != null) {
+        writeParts();
+      }
+    }
+
+    /** {@code frame}, or a result's first part when its payload goes in parts (the rest queued). Under writeLock. */
+    private NodeFrame firstPart(NodeFrame frame) {
+      if (frame.getKindCase() != NodeFrame.KindCase.RESULT || !PartQueue.inParts(frame.getResult().getPayload().getData())) {
+        return frame;
+      }
+      Result result = frame.getResult();
+      com.google.protobuf.ByteString data = result.getPayload().getData();
+      parts.addRest(result.getCallId(), data);
+      return NodeFrame.newBuilder().setResult(result.toBuilder().setPayloadSize(data.size())
+          .setPayload(result.getPayload().toBuilder().setData(PartQueue.firstPart(data)))).build();
+    }
+
+    /** Whether parts wait and the stream can take one now. */
+    private boolean partsReady() {
+      return partsWaiting && (!(out instanceof io.grpc.stub.CallStreamObserver<?> stream) || stream.isReady());
+    }
+
+    /** Writes waiting parts while the stream is ready; {@link #writable()} resumes when it is again. Under writeLock. */
+    private void writeParts() {
+      while (open && !parts.isEmpty() && (!(out instanceof io.grpc.stub.CallStreamObserver<?> stream) || stream.isReady())) {
+        PartQueue.Part part = parts.next();
+        write(NodeFrame.newBuilder().setPart(PayloadPart.newBuilder().setCallId(part.callId()).setData(part.data())).build());
+      }
+      partsWaiting = open && !parts.isEmpty();
     }
 
     /** Writes one frame (or pack). Under writeLock. */
@@ -540,9 +621,14 @@ public final class GatewayLink {
       switch (frame.getKindCase()) {
         case WELCOME -> welcomed(this, frame.getWelcome());
         case REJECTED -> rejected(this, frame.getRejected().getError());
-        case INVOKE -> runner.invoke(frame.getInvoke(), this);
-        case CANCEL -> runner.cancel(frame.getCancel().getCallId(),
-            frame.getCancel().getReason().contains("deadline") ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED);
+        case INVOKE -> invoke(frame.getInvoke());
+        case PART -> part(frame.getPart());
+        case CANCEL -> {
+          invokes.drop(frame.getCancel().getCallId());
+          pendingInvokes.remove(frame.getCancel().getCallId());
+          runner.cancel(frame.getCancel().getCallId(),
+              frame.getCancel().getReason().contains("deadline") ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED);
+        }
         case CREDIT -> runner.credit(frame.getCredit().getCallId(), frame.getCredit().getN());
         case PING -> pong(this);
         case DRAIN -> {
@@ -557,6 +643,39 @@ public final class GatewayLink {
         }
         default -> log.trace("Ignored a {} frame", frame.getKindCase());
       }
+    }
+
+    /** A call, whole or with the first part of a payload that follows in parts. */
+    private void invoke(Invoke invoke) {
+      if (invoke.getPayloadSize() == 0) {
+        runner.invoke(invoke, this);
+        return;
+      }
+      try {
+        invokes.start(invoke.getCallId(), invoke.getPayloadSize(), invoke.getPayload().getData(), payloadLimit);
+        pendingInvokes.put(invoke.getCallId(), invoke);
+      } catch (PartAssembler.Refused e) {
+        refuse(invoke.getCallId(), ErrorCode.PAYLOAD_TOO_LARGE, "The call's " + e.getMessage() + " on this node.");
+      }
+    }
+
+    /** The next part of a call's payload; the call runs once the last part came. */
+    private void part(PayloadPart part) {
+      try {
+        com.google.protobuf.ByteString whole = invokes.add(part.getCallId(), part.getData());
+        if (whole != null) {
+          Invoke head = pendingInvokes.remove(part.getCallId());
+          runner.invoke(head.toBuilder().clearPayloadSize().setPayload(head.getPayload().toBuilder().setData(whole)).build(), this);
+        }
+      } catch (PartAssembler.Refused e) {
+        pendingInvokes.remove(part.getCallId());
+        refuse(part.getCallId(), ErrorCode.INVALID_REQUEST, "The gateway sent a malformed call: " + e.getMessage() + ".");
+      }
+    }
+
+    private void refuse(long callId, ErrorCode code, String message) {
+      log.warn("Node '{}' refused call {}: {}", hello.getNodeId(), callId, message);
+      send(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(callId).setError(Wire.error(code, message))).build());
     }
 
     @Override

@@ -1,0 +1,204 @@
+package io.easyremote.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.easyremote.client.Client;
+import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.internal.PartQueue;
+import io.easyremote.protocol.wire.Encoding;
+import io.easyremote.protocol.wire.FunctionSpec;
+import io.easyremote.protocol.wire.GatewayFrame;
+import io.easyremote.protocol.wire.Hello;
+import io.easyremote.protocol.wire.Invoke;
+import io.easyremote.protocol.wire.NodeFrame;
+import io.easyremote.protocol.wire.Payload;
+import io.easyremote.protocol.wire.PayloadPart;
+import io.easyremote.protocol.wire.Result;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 16: a large payload crosses the node link in parts ({@code PayloadPart}, 128 KiB each),
+ * both ways, interleaved with other frames, so small calls to the same node are not stuck behind
+ * it. A real node for the end-to-end case; a node link spoken by hand to see what crosses the wire.
+ */
+class PayloadPartsTest {
+  private static final int LIMIT = 80 << 20;
+  private static final int BIG = 64 << 20;
+
+  @RegisterExtension
+  final TestCluster cluster = TestCluster.builder()
+      .gateway(g -> g.maxPayloadBytes(LIMIT))
+      .node("n1", n -> n.maxConcurrency(8)
+          .register("digest", byte[].class, PayloadPartsTest::sha256)
+          .register("bytes", Integer.class, PayloadPartsTest::bytes)
+          .register("echo", String.class, s -> s))
+      .clientDeadline(Duration.ofSeconds(60))
+      .build();
+
+  @Test
+  void payloadOf64MiB_withTheLimitRaised_arrivesIntact_whileSmallCallsKeepFlowing() throws Exception {
+    byte[] big = new byte[BIG];
+    new Random(16).nextBytes(big);
+    AtomicBoolean bigRunning = new AtomicBoolean(true);
+    AtomicInteger smallDuring = new AtomicInteger();
+    List<Long> smallMillis = new ArrayList<>();
+    try (Client small = Client.builder().gateway(cluster.address()).deadline(Duration.ofSeconds(30)).build();
+        Client large = Client.builder().gateway(cluster.address()).deadline(Duration.ofSeconds(60)).maxPayloadBytes(LIMIT).build()) {
+      assertThat(small.call("echo", String.class, "warm")).isEqualTo("warm");
+      CompletableFuture<byte[]> digest = large.callAsync("digest", byte[].class, (Object) big);
+      CompletableFuture<byte[]> fetched = large.callAsync("bytes", byte[].class, 20 << 20);
+      CompletableFuture.allOf(digest, fetched).whenComplete((v, e) -> bigRunning.set(false));
+      while (bigRunning.get()) {
+        long t = System.nanoTime();
+        assertThat(small.call("echo", String.class, "small")).isEqualTo("small");
+        if (bigRunning.get()) {
+          smallDuring.incrementAndGet();
+          smallMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
+        }
+      }
+      assertThat(digest.get(60, TimeUnit.SECONDS)).as("SHA-256 of the 64 MiB payload, on the node").isEqualTo(sha256(big));
+      assertThat(fetched.get(60, TimeUnit.SECONDS)).as("a 20 MiB result").isEqualTo(bytes(20 << 20));
+    }
+    System.out.printf(Locale.ROOT, "Parts: %d small calls completed while 64 MiB in and 20 MiB out crossed; slowest %d ms%n",
+        smallDuring.get(), smallMillis.stream().mapToLong(Long::longValue).max().orElse(0));
+    assertThat(smallDuring.get()).as("small calls completed while the large payloads crossed").isPositive();
+  }
+
+  @Test
+  void onTheWire_aLargeInvokeComesInParts_andASmallCallOvertakesItsRest_andAResultInPartsIsPutBackTogether() throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().maxInboundMessageSize(8 << 20).build();
+    try {
+      RawNodeLink raw = new RawNodeLink(channel);
+      raw.out.onNext(NodeFrame.newBuilder().setHello(Hello.newBuilder().setNodeId("raw").setMaxConcurrency(4).setBatches(false)
+          .setParts(true).addFunctions(FunctionSpec.newBuilder().setName("rawEcho"))).build());
+      GatewayFrame welcome = raw.next();
+      assertThat(welcome.getWelcome().getParts()).as("the gateway reads results in parts").isTrue();
+
+      byte[] big = new byte[8 << 20];
+      new Random(7).nextBytes(big);
+      CompletableFuture<byte[]> bigCall = cluster.client().callAsync("rawEcho", byte[].class, (Object) big);
+      Invoke head = nextInvoke(raw);
+      assertThat(head.getPayloadSize()).as("the whole size, announced with the first part").isEqualTo(big.length);
+      assertThat(head.getPayload().getData().size()).as("the first part").isEqualTo(PartQueue.PART_BYTES);
+
+      // A small call made now reaches the node before the big payload's last part.
+      CompletableFuture<String> smallCall = cluster.client().callAsync("rawEcho", String.class, "small");
+      ByteString.Output data = ByteString.newOutput();
+      head.getPayload().getData().writeTo(data);
+      Invoke smallInvoke = null;
+      int partsAfterSmall = 0;
+      while (data.size() < head.getPayloadSize()) {
+        GatewayFrame frame = raw.next();
+        if (frame.hasInvoke()) {
+          smallInvoke = frame.getInvoke();
+          raw.out.onNext(result(smallInvoke.getCallId(), ByteString.copyFromUtf8("\"small\""), Encoding.JSON));
+        } else {
+          assertThat(frame.hasPart()).as("a part: " + frame.getKindCase()).isTrue();
+          assertThat(frame.getPart().getCallId()).isEqualTo(head.getCallId());
+          assertThat(frame.getPart().getData().size()).isLessThanOrEqualTo(PartQueue.PART_BYTES);
+          frame.getPart().getData().writeTo(data);
+          if (smallInvoke != null) {
+            partsAfterSmall++;
+          }
+        }
+      }
+      assertThat(smallInvoke).as("the small call's Invoke, before the big payload's last part").isNotNull();
+      assertThat(partsAfterSmall).as("parts of the big payload after the small call's Invoke").isPositive();
+      assertThat(smallCall.get(10, TimeUnit.SECONDS)).as("the small call, answered while the big one still crossed").isEqualTo("small");
+      assertThat(bigCall).as("the big call, not answered yet").isNotDone();
+
+      // The node answers the big call in parts too: the gateway puts the result back together.
+      ByteString whole = data.toByteString();
+      assertThat(whole.size()).isEqualTo((int) head.getPayloadSize());
+      ByteString payload = whole; // echoed as it came
+      raw.out.onNext(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(head.getCallId()).setPayloadSize(payload.size())
+          .setPayload(Payload.newBuilder().setData(payload.substring(0, PartQueue.PART_BYTES)).setEncoding(head.getPayload().getEncoding())))
+          .build());
+      for (int from = PartQueue.PART_BYTES; from < payload.size(); from += PartQueue.PART_BYTES) {
+        raw.out.onNext(NodeFrame.newBuilder().setPart(PayloadPart.newBuilder().setCallId(head.getCallId())
+            .setData(payload.substring(from, Math.min(payload.size(), from + PartQueue.PART_BYTES)))).build());
+      }
+      assertThat(Arrays.equals(bigCall.get(30, TimeUnit.SECONDS), big)).as("the 8 MiB echo, intact").isTrue();
+      raw.out.onCompleted();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void resultInParts_overTheGatewaysLimit_failsWithPayloadTooLarge_andTheLinkKeepsServing() throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
+    try {
+      RawNodeLink raw = new RawNodeLink(channel);
+      raw.out.onNext(NodeFrame.newBuilder().setHello(Hello.newBuilder().setNodeId("liar").setMaxConcurrency(4).setParts(true)
+          .addFunctions(FunctionSpec.newBuilder().setName("liar"))).build());
+      assertThat(raw.next().hasWelcome()).isTrue();
+
+      CompletableFuture<String> call = cluster.client().callAsync("liar", String.class, "x");
+      Invoke invoke = nextInvoke(raw);
+      raw.out.onNext(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(invoke.getCallId()).setPayloadSize(LIMIT + 1L)
+          .setPayload(Payload.newBuilder().setData(ByteString.copyFrom(new byte[PartQueue.PART_BYTES])))).build());
+      assertThat(call).failsWithin(Duration.ofSeconds(10)).withThrowableThat().havingCause()
+          .isInstanceOfSatisfying(RemoteException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
+            assertThat(e.getMessage()).contains("liar", "80.0 MiB");
+          });
+      // A part for it afterwards is ignored, and the next call on the same link is served.
+      raw.out.onNext(NodeFrame.newBuilder().setPart(PayloadPart.newBuilder().setCallId(invoke.getCallId())
+          .setData(ByteString.copyFrom(new byte[10]))).build());
+      CompletableFuture<String> next = cluster.client().callAsync("liar", String.class, "y");
+      Invoke second = nextInvoke(raw);
+      raw.out.onNext(result(second.getCallId(), ByteString.copyFromUtf8("\"y\""), Encoding.JSON));
+      assertThat(next.get(10, TimeUnit.SECONDS)).isEqualTo("y");
+      raw.out.onCompleted();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Invoke nextInvoke(RawNodeLink raw) throws InterruptedException {
+    while (true) {
+      GatewayFrame frame = raw.next();
+      if (frame.hasInvoke()) {
+        return frame.getInvoke();
+      }
+    }
+  }
+
+  private static NodeFrame result(long callId, ByteString data, Encoding encoding) {
+    return NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(callId)
+        .setPayload(Payload.newBuilder().setData(data).setEncoding(encoding))).build();
+  }
+
+  private static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] bytes(Integer n) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) (i * 31 + 7);
+    }
+    return b;
+  }
+}
