@@ -56,12 +56,40 @@ final class PayloadScenario implements Scenario {
     return section;
   }
 
-  /** Small-call latency alone vs while another connection keeps 16 MiB echoes running on the same node. */
+  /**
+   * Small-call latency alone vs while another connection keeps 16 MiB echoes running on the same
+   * node; the same against the direct gRPC echo server, as the baseline of what 16 MiB copies on
+   * these cores do to a small call's tail with no relay in between.
+   */
   private static void headOfLine(Lab lab, Settings settings, Section section) throws Exception {
-    Caller small = RelayedCaller.text("relayed", lab.client(), LatencyScenario.SMALL);
-    Caller big = RelayedCaller.bytes("relayed 16 MiB", lab.client(), 16 << 20);
-    Medians m = new Medians();
     AtomicLong bigCalls = new AtomicLong();
+    try (Caller small = RelayedCaller.text("relayed", lab.client(), LatencyScenario.SMALL);
+        Caller big = RelayedCaller.bytes("relayed 16 MiB", lab.client(), 16 << 20)) {
+      Medians m = headOfLine(small, big, settings, bigCalls);
+      section.row("32 B", "alone", m.median("alone", Sample::p50Micros) / 1000, m.median("alone", Sample::p99Micros) / 1000,
+          Double.NaN, Double.NaN);
+      section.row("32 B", "while 16 MiB in flight", m.median("with 16 MiB", Sample::p50Micros) / 1000,
+          m.median("with 16 MiB", Sample::p99Micros) / 1000, Double.NaN, Double.NaN);
+      section.note(String.format(Locale.ROOT, "Head-of-line: small-call p99 is %.1f× higher while 16 MiB echoes run on the same node"
+          + " (%d of them during the test, on a second client connection).", m.ratio("with 16 MiB", "alone", Sample::p99Micros), bigCalls.get()));
+    }
+    AtomicLong directBigCalls = new AtomicLong();
+    try (Caller small = StubCaller.direct(lab.echoPort(), LatencyScenario.SMALL);
+        Caller big = StubCaller.direct(lab.echoPort(), 16 << 20)) {
+      Medians m = headOfLine(small, big, settings, directBigCalls);
+      section.row("32 B", "direct gRPC alone", m.median("alone", Sample::p50Micros) / 1000, m.median("alone", Sample::p99Micros) / 1000,
+          Double.NaN, Double.NaN);
+      section.row("32 B", "direct gRPC while 16 MiB in flight", m.median("with 16 MiB", Sample::p50Micros) / 1000,
+          m.median("with 16 MiB", Sample::p99Micros) / 1000, Double.NaN, Double.NaN);
+      section.note(String.format(Locale.ROOT, "Baseline: against the direct gRPC echo server (no relay), small-call p99 is %.1f× higher "
+          + "while 16 MiB echoes run on it (%d of them, on a second connection).", m.ratio("with 16 MiB", "alone", Sample::p99Micros),
+          directBigCalls.get()));
+    }
+  }
+
+  /** Rounds of {@code small} alone, then while {@code big} runs in a loop on another thread: "alone" and "with 16 MiB". */
+  private static Medians headOfLine(Caller small, Caller big, Settings settings, AtomicLong bigCalls) throws Exception {
+    Medians m = new Medians();
     for (int r = 0; r < settings.payloadRounds(); r++) {
       m.add("alone", Load.closedLoop(small, 1, settings.headOfLineWindow()));
       AtomicBoolean running = new AtomicBoolean(true);
@@ -81,12 +109,7 @@ final class PayloadScenario implements Scenario {
       running.set(false);
       background.join();
     }
-    section.row("32 B", "alone", m.median("alone", Sample::p50Micros) / 1000, m.median("alone", Sample::p99Micros) / 1000,
-        Double.NaN, Double.NaN);
-    section.row("32 B", "while 16 MiB in flight", m.median("with 16 MiB", Sample::p50Micros) / 1000,
-        m.median("with 16 MiB", Sample::p99Micros) / 1000, Double.NaN, Double.NaN);
-    section.note(String.format(Locale.ROOT, "Head-of-line: small-call p99 is %.1f× higher while 16 MiB echoes run on the same node"
-        + " (%d of them during the test, on a second client connection).", m.ratio("with 16 MiB", "alone", Sample::p99Micros), bigCalls.get()));
+    return m;
   }
 
   static String sizeText(int size) {
