@@ -623,12 +623,8 @@ public final class GatewayLink {
         case REJECTED -> rejected(this, frame.getRejected().getError());
         case INVOKE -> invoke(frame.getInvoke());
         case PART -> part(frame.getPart());
-        case CANCEL -> {
-          invokes.drop(frame.getCancel().getCallId());
-          pendingInvokes.remove(frame.getCancel().getCallId());
-          runner.cancel(frame.getCancel().getCallId(),
-              frame.getCancel().getReason().contains("deadline") ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED);
-        }
+        case CANCEL -> cancel(frame.getCancel().getCallId(),
+            frame.getCancel().getReason().contains("deadline") ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.CANCELLED);
         case CREDIT -> runner.credit(frame.getCredit().getCallId(), frame.getCredit().getN());
         case PING -> pong(this);
         case DRAIN -> {
@@ -671,6 +667,22 @@ public final class GatewayLink {
         pendingInvokes.remove(part.getCallId());
         refuse(part.getCallId(), ErrorCode.INVALID_REQUEST, "The gateway sent a malformed call: " + e.getMessage() + ".");
       }
+    }
+
+    /**
+     * The gateway gave up on a call: a running one is interrupted; one whose payload was still
+     * coming in parts never runs, and is answered at once (every Invoke gets its Result, which
+     * frees the node's slot at the gateway).
+     */
+    private void cancel(long callId, ErrorCode reason) {
+      Invoke partial = pendingInvokes.remove(callId);
+      if (partial == null) {
+        runner.cancel(callId, reason);
+        return;
+      }
+      invokes.drop(callId);
+      send(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(callId).setError(Wire.error(reason,
+          "'" + partial.getFunction() + "' was cancelled before its arguments had all arrived; it did not run."))).build());
     }
 
     private void refuse(long callId, ErrorCode code, String message) {
