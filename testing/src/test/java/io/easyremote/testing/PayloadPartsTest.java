@@ -8,17 +8,28 @@ import io.easyremote.client.Client;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.PartQueue;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.ChannelAnswer;
+import io.easyremote.protocol.wire.ChannelCall;
+import io.easyremote.protocol.wire.ChannelReply;
+import io.easyremote.protocol.wire.ChannelRequest;
 import io.easyremote.protocol.wire.Encoding;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
+import io.easyremote.protocol.wire.GatewayGrpc;
 import io.easyremote.protocol.wire.Hello;
 import io.easyremote.protocol.wire.Invoke;
 import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.Payload;
 import io.easyremote.protocol.wire.PayloadPart;
 import io.easyremote.protocol.wire.Result;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,9 +38,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -128,6 +141,9 @@ class PayloadPartsTest {
       int partsAfterSmall = 0;
       while (data.size() < head.getPayloadSize()) {
         GatewayFrame frame = raw.next();
+        if (frame.hasPing()) {
+          continue; // this hand-made node sends no heartbeats: the gateway checks on it
+        }
         if (frame.hasInvoke()) {
           smallInvoke = frame.getInvoke();
           raw.out.onNext(result(smallInvoke.getCallId(), ByteString.copyFromUtf8("\"small\""), Encoding.JSON));
@@ -162,6 +178,84 @@ class PayloadPartsTest {
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void callChannel_aLargeAnswerComesInParts_andASmallAnswerOvertakesItsRest() throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
+    try {
+      io.grpc.Metadata headers = new io.grpc.Metadata();
+      headers.put(io.easyremote.protocol.internal.Metadata.REPLY_PARTS, "1");
+      LinkedBlockingQueue<ChannelReply> replies = new LinkedBlockingQueue<>();
+      AtomicReference<ClientCallStreamObserver<ChannelRequest>> stream = new AtomicReference<>();
+      // Reads one message at a time, when the test asks: what the gateway may send ahead is bounded by HTTP/2's window.
+      ClientResponseObserver<ChannelRequest, ChannelReply> reader = new ClientResponseObserver<>() {
+        @Override
+        public void beforeStart(ClientCallStreamObserver<ChannelRequest> requests) {
+          requests.disableAutoRequestWithInitial(1);
+          stream.set(requests);
+        }
+
+        @Override
+        public void onNext(ChannelReply reply) {
+          replies.add(reply);
+        }
+
+        @Override
+        public void onError(Throwable t) { }
+
+        @Override
+        public void onCompleted() { }
+      };
+      StreamObserver<ChannelRequest> requests = GatewayGrpc.newStub(ClientInterceptors.intercept(channel,
+          MetadataUtils.newAttachHeadersInterceptor(headers))).callChannel(reader);
+      requests.onNext(channelCall(1, "bytes", "[8388608]"));
+      ChannelAnswer head = next(replies, stream.get()).getAnswers(0);
+      assertThat(head.getId()).isEqualTo(1);
+      assertThat(head.getPayloadSize()).as("the whole size, announced with the first part").isGreaterThan(PartQueue.PART_BYTES);
+      assertThat(head.getReply().getPayload().getData().size()).isEqualTo(PartQueue.PART_BYTES);
+
+      requests.onNext(channelCall(2, "echo", "[\"small\"]"));
+      ByteString.Output data = ByteString.newOutput();
+      head.getReply().getPayload().getData().writeTo(data);
+      int partsAfterSmall = -1;
+      while (data.size() < head.getPayloadSize()) {
+        ChannelReply reply = next(replies, stream.get());
+        if (reply.getAnswersCount() > 0) {
+          assertThat(reply.getAnswers(0).getId()).isEqualTo(2);
+          assertThat(reply.getAnswers(0).getReply().getPayload().getData().toStringUtf8()).isEqualTo("\"small\"");
+          partsAfterSmall = 0;
+        } else {
+          assertThat(reply.getPart().getCallId()).isEqualTo(1);
+          reply.getPart().getData().writeTo(data);
+          if (partsAfterSmall >= 0) {
+            partsAfterSmall++;
+          }
+        }
+      }
+      assertThat(partsAfterSmall).as("parts of the large answer after the small one (-1: the small one came last)").isPositive();
+      String json = data.toByteString().toStringUtf8(); // a byte[] result to JSON arguments: a base64 string
+      assertThat(java.util.Base64.getDecoder().decode(json.substring(1, json.length() - 1))).as("the 8 MiB answer, put back together")
+          .isEqualTo(bytes(8 << 20));
+      requests.onCompleted();
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static ChannelRequest channelCall(long id, String function, String json) {
+    return ChannelRequest.newBuilder().setCall(ChannelCall.newBuilder().setId(id).setDeadlineMs(30_000)
+        .setRequest(CallRequest.newBuilder().setFunction(function).setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8(json)))))
+        .build();
+  }
+
+  /** The next message of a stream read one message at a time. */
+  private static ChannelReply next(LinkedBlockingQueue<ChannelReply> replies, ClientCallStreamObserver<ChannelRequest> stream)
+      throws InterruptedException {
+    ChannelReply reply = replies.poll(10, TimeUnit.SECONDS);
+    assertThat(reply).as("a message on the call channel").isNotNull();
+    stream.request(1);
+    return reply;
   }
 
   @Test

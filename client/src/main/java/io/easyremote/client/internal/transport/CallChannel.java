@@ -3,6 +3,9 @@ package io.easyremote.client.internal.transport;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
+import io.easyremote.protocol.internal.Metadata;
+import io.easyremote.protocol.internal.PartAssembler;
+import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
 import io.easyremote.protocol.wire.ChannelAnswer;
@@ -10,7 +13,9 @@ import io.easyremote.protocol.wire.ChannelCall;
 import io.easyremote.protocol.wire.ChannelReply;
 import io.easyremote.protocol.wire.ChannelRequest;
 import io.easyremote.protocol.wire.GatewayGrpc;
+import io.grpc.ClientInterceptors;
 import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.OpenTelemetry;
@@ -54,6 +59,10 @@ import java.util.function.Function;
  * stream, up to {@link #MAX_LINKS}, and only then as {@code Gateway.Call}. The gateway takes a
  * stream's calls a bounded share per turn of its event loop, where a burst of thousands of
  * {@code Gateway.Call} streams was all decoded in one read and held the loop for seconds.
+ *
+ * <p>Large answers come in parts ({@code x-easyremote-reply-parts}; see {@code ChannelAnswer}),
+ * interleaved with the other answers, and are put back together here, up to
+ * {@link GatewayChannel#MAX_INBOUND_MESSAGE_BYTES}.
  */
 public final class CallChannel {
   /**
@@ -76,6 +85,12 @@ public final class CallChannel {
   private final ScheduledThreadPoolExecutor timers;
   private final List<Link> links = new CopyOnWriteArrayList<>(); // changed under lock
   private volatile boolean unsupported;
+  /** Headers of every channel stream: this client reads answers in parts. */
+  private static final io.grpc.Metadata READS_PARTS = new io.grpc.Metadata();
+
+  static {
+    READS_PARTS.put(Metadata.REPLY_PARTS, "1");
+  }
 
   /**
    * Where the replies of calls without a caller's executor (async calls) are completed, a batch
@@ -290,12 +305,16 @@ public final class CallChannel {
     final StreamObserver<ChannelRequest> requests;
     volatile boolean dead;
     private volatile boolean answered;
+    /** Answers whose payload comes in parts, and those parts put back together (on the event loop). */
+    private final PartAssembler parts = new PartAssembler();
+    private final Map<Long, ChannelAnswer> partial = new HashMap<>();
 
     Link() {
       // Callbacks on the event loop that read the reply: a blocking caller is woken from there,
       // with no hand-off through a pool thread first (one thread wake-up less per reply).
-      requests = ClientCalls.asyncBidiStreamingCall(gateway.channel().newCall(GatewayGrpc.getCallChannelMethod(),
-          io.grpc.CallOptions.DEFAULT.withExecutor(MoreExecutors.directExecutor())), this);
+      requests = ClientCalls.asyncBidiStreamingCall(ClientInterceptors.intercept(gateway.channel(),
+              MetadataUtils.newAttachHeadersInterceptor(READS_PARTS))
+          .newCall(GatewayGrpc.getCallChannelMethod(), io.grpc.CallOptions.DEFAULT.withExecutor(MoreExecutors.directExecutor())), this);
     }
 
     void cancel(long id) {
@@ -315,13 +334,52 @@ public final class CallChannel {
       answered = true;
       List<Runnable> later = new ArrayList<>(0);
       for (ChannelAnswer answer : reply.getAnswersList()) {
-        Pending<?> call = pending.get(answer.getId());
-        if (call != null && call.claim()) {
-          call.answer(answer.getReply(), later);
+        if (answer.getPayloadSize() > 0) {
+          firstPart(answer, later);
+        } else {
+          answer(answer.getId(), answer.getReply(), later);
         }
+      }
+      if (reply.hasPart()) {
+        part(reply.getPart(), later);
       }
       if (!later.isEmpty()) {
         ASYNC_REPLIES.execute(() -> later.forEach(Runnable::run));
+      }
+    }
+
+    private void answer(long id, CallReply reply, List<Runnable> later) {
+      Pending<?> call = pending.get(id);
+      if (call != null && call.claim()) {
+        call.answer(reply, later);
+      }
+    }
+
+    /** An answer whose payload follows in parts: kept until the last part came. */
+    private void firstPart(ChannelAnswer answer, List<Runnable> later) {
+      try {
+        parts.start(answer.getId(), answer.getPayloadSize(), answer.getReply().getPayload().getData(),
+            GatewayChannel.MAX_INBOUND_MESSAGE_BYTES);
+        partial.put(answer.getId(), answer);
+      } catch (PartAssembler.Refused e) {
+        Pending<?> call = pending.get(answer.getId());
+        String function = call == null ? "a call" : "'" + call.request.getFunction() + "'";
+        answer(answer.getId(), Wire.errorReply(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The result of " + function
+            + " is too large for this client (" + e.getMessage() + ").")), later);
+      }
+    }
+
+    private void part(io.easyremote.protocol.wire.PayloadPart part, List<Runnable> later) {
+      try {
+        com.google.protobuf.ByteString whole = parts.add(part.getCallId(), part.getData());
+        if (whole != null) {
+          CallReply head = partial.remove(part.getCallId()).getReply();
+          answer(part.getCallId(), head.toBuilder().setPayload(head.getPayload().toBuilder().setData(whole)).build(), later);
+        }
+      } catch (PartAssembler.Refused e) {
+        partial.remove(part.getCallId());
+        answer(part.getCallId(), Wire.errorReply(Wire.error(ErrorCode.INTERNAL, "The gateway sent a malformed answer: "
+            + e.getMessage() + ".")), later);
       }
     }
 

@@ -7,6 +7,7 @@ import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.PendingCall;
 import io.easyremote.gateway.internal.tracing.CallTracing;
 import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.PartQueue;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.ChannelAnswer;
@@ -15,6 +16,7 @@ import io.easyremote.protocol.wire.ChannelReply;
 import io.easyremote.protocol.wire.ChannelRequest;
 import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.Payload;
+import io.easyremote.protocol.wire.PayloadPart;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -37,6 +39,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * gets the answers still due, then the end of the stream. Calls are taken a bounded share per
  * turn of the event loop ({@link BatchedDemand}), so a burst on one channel does not keep the
  * loop from other streams, node links included.
+ *
+ * <p>To a caller that reads them ({@code x-easyremote-reply-parts}), an answer whose payload is
+ * over {@link PartQueue#PART_BYTES} goes with its first part, and the rest follows in parts written
+ * after every other answer and only while the stream is ready: a large result does not hold the
+ * answers behind it. (Large calls come as their own {@code Gateway.Call}, which HTTP/2 interleaves.)
  */
 final class ChannelCalls implements StreamObserver<ChannelRequest> {
   /** Calls one stream may have in flight; a client that wants more opens another connection. */
@@ -58,6 +65,8 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
   private final ConcurrentHashMap<Long, java.util.Optional<PendingCall>> calls = new ConcurrentHashMap<>();
   private final Queue<ChannelAnswer> outbox = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean flushQueued = new AtomicBoolean();
+  /** Parts of large answers still to write; null when the caller does not read parts. Used on the loop. */
+  private final PartQueue parts;
   private volatile boolean halfClosed;
   private volatile boolean gone;
   private boolean ended;
@@ -68,8 +77,10 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
    * @param received counts the calls received
    */
   ChannelCalls(CallScheduler scheduler, CallTracing tracing, ServerCallStreamObserver<ChannelReply> out, Executor loop,
-      String caller, CallGrant grant, String refusal, Duration defaultDeadline, java.util.concurrent.atomic.LongAdder received) {
+      String caller, CallGrant grant, String refusal, Duration defaultDeadline, java.util.concurrent.atomic.LongAdder received,
+      boolean replyParts) {
     this.received = received;
+    this.parts = replyParts ? new PartQueue() : null;
     this.scheduler = scheduler;
     this.tracing = tracing;
     this.out = out;
@@ -80,6 +91,14 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
     this.defaultDeadline = defaultDeadline;
     this.demand = new BatchedDemand(out, loop);
     out.setOnCancelHandler(this::callerGone);
+    out.setOnReadyHandler(this::writable);
+  }
+
+  /** The stream can take more: the parts that wait go on (on the loop). */
+  private void writable() {
+    if (parts != null && flushQueued.compareAndSet(false, true)) {
+      loop.execute(this::flush);
+    }
   }
 
   @Override
@@ -159,6 +178,9 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
       ChannelReply.Builder batch = ChannelReply.newBuilder();
       int bytes = 0;
       for (ChannelAnswer answer; (answer = outbox.poll()) != null; ) {
+        if (parts != null && PartQueue.inParts(answer.getReply().getPayload().getData())) {
+          answer = firstPart(answer);
+        }
         int size = answer.getSerializedSize();
         if (batch.getAnswersCount() > 0 && bytes + size > MAX_BATCH_BYTES) {
           out.onNext(batch.build());
@@ -171,7 +193,11 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
       if (batch.getAnswersCount() > 0) {
         out.onNext(batch.build());
       }
-      if (halfClosed && calls.isEmpty() && outbox.isEmpty() && !gone && !ended) {
+      while (parts != null && !parts.isEmpty() && !gone && out.isReady()) {
+        PartQueue.Part part = parts.next();
+        out.onNext(ChannelReply.newBuilder().setPart(PayloadPart.newBuilder().setCallId(part.callId()).setData(part.data())).build());
+      }
+      if (halfClosed && calls.isEmpty() && outbox.isEmpty() && (parts == null || parts.isEmpty()) && !gone && !ended) {
         ended = true;
         out.onCompleted();
       }
@@ -179,6 +205,15 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
       // The stream ended under us (the caller left): its calls are cancelled by callerGone.
       callerGone();
     }
+  }
+
+  /** {@code answer} with its payload's first part, the rest queued. On the loop. */
+  private ChannelAnswer firstPart(ChannelAnswer answer) {
+    com.google.protobuf.ByteString data = answer.getReply().getPayload().getData();
+    parts.addRest(answer.getId(), data);
+    CallReply reply = answer.getReply();
+    return answer.toBuilder().setPayloadSize(data.size())
+        .setReply(reply.toBuilder().setPayload(reply.getPayload().toBuilder().setData(PartQueue.firstPart(data)))).build();
   }
 
   @Override
