@@ -66,10 +66,7 @@ final class PayloadScenario implements Scenario {
     try (Caller small = RelayedCaller.text("relayed", lab.client(), LatencyScenario.SMALL);
         Caller big = RelayedCaller.bytes("relayed 16 MiB", lab.client(), 16 << 20)) {
       Medians m = headOfLine(small, big, settings, bigCalls);
-      section.row("32 B", "alone", m.median("alone", Sample::p50Micros) / 1000, m.median("alone", Sample::p99Micros) / 1000,
-          Double.NaN, Double.NaN);
-      section.row("32 B", "while 16 MiB in flight", m.median("with 16 MiB", Sample::p50Micros) / 1000,
-          m.median("with 16 MiB", Sample::p99Micros) / 1000, Double.NaN, Double.NaN);
+      rows(section, "", m);
       section.note(String.format(Locale.ROOT, "Head-of-line: small-call p99 is %.1f× higher while 16 MiB echoes run on the same node"
           + " (%d of them during the test, on a second client connection).", m.ratio("with 16 MiB", "alone", Sample::p99Micros), bigCalls.get()));
     }
@@ -77,14 +74,19 @@ final class PayloadScenario implements Scenario {
     try (Caller small = StubCaller.direct(lab.echoPort(), LatencyScenario.SMALL);
         Caller big = StubCaller.direct(lab.echoPort(), 16 << 20)) {
       Medians m = headOfLine(small, big, settings, directBigCalls);
-      section.row("32 B", "direct gRPC alone", m.median("alone", Sample::p50Micros) / 1000, m.median("alone", Sample::p99Micros) / 1000,
-          Double.NaN, Double.NaN);
-      section.row("32 B", "direct gRPC while 16 MiB in flight", m.median("with 16 MiB", Sample::p50Micros) / 1000,
-          m.median("with 16 MiB", Sample::p99Micros) / 1000, Double.NaN, Double.NaN);
+      rows(section, "direct gRPC ", m);
       section.note(String.format(Locale.ROOT, "Baseline: against the direct gRPC echo server (no relay), small-call p99 is %.1f× higher "
           + "while 16 MiB echoes run on it (%d of them, on a second connection).", m.ratio("with 16 MiB", "alone", Sample::p99Micros),
           directBigCalls.get()));
     }
+  }
+
+  /** The head-of-line rows: small calls alone and while 16 MiB echoes run, their paths named after {@code prefix}. */
+  private static void rows(Section section, String prefix, Medians m) {
+    section.row("32 B", prefix + "alone", m.median("alone", Sample::p50Micros) / 1000, m.median("alone", Sample::p99Micros) / 1000,
+        Double.NaN, Double.NaN);
+    section.row("32 B", prefix + "while 16 MiB in flight", m.median("with 16 MiB", Sample::p50Micros) / 1000,
+        m.median("with 16 MiB", Sample::p99Micros) / 1000, Double.NaN, Double.NaN);
   }
 
   /** Rounds of {@code small} alone, then while {@code big} runs in a loop on another thread: "alone" and "with 16 MiB". */
