@@ -67,6 +67,8 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
   private final AtomicBoolean flushQueued = new AtomicBoolean();
   /** Parts of large answers still to write; null when the caller does not read parts. Used on the loop. */
   private final PartQueue parts;
+  /** Whether parts wait for the stream to be ready (set on the loop). */
+  private volatile boolean partsWaiting;
   private volatile boolean halfClosed;
   private volatile boolean gone;
   private boolean ended;
@@ -96,7 +98,7 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
 
   /** The stream can take more: the parts that wait go on (on the loop). */
   private void writable() {
-    if (parts != null && flushQueued.compareAndSet(false, true)) {
+    if (partsWaiting && flushQueued.compareAndSet(false, true)) {
       loop.execute(this::flush);
     }
   }
@@ -193,9 +195,12 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
       if (batch.getAnswersCount() > 0) {
         out.onNext(batch.build());
       }
-      while (parts != null && !parts.isEmpty() && !gone && out.isReady()) {
-        PartQueue.Part part = parts.next();
-        out.onNext(ChannelReply.newBuilder().setPart(PayloadPart.newBuilder().setCallId(part.callId()).setData(part.data())).build());
+      if (parts != null) {
+        while (!parts.isEmpty() && !gone && out.isReady()) {
+          PartQueue.Part part = parts.next();
+          out.onNext(ChannelReply.newBuilder().setPart(PayloadPart.newBuilder().setCallId(part.callId()).setData(part.data())).build());
+        }
+        partsWaiting = !parts.isEmpty() && !gone;
       }
       if (halfClosed && calls.isEmpty() && outbox.isEmpty() && (parts == null || parts.isEmpty()) && !gone && !ended) {
         ended = true;
