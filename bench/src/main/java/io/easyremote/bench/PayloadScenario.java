@@ -68,7 +68,8 @@ final class PayloadScenario implements Scenario {
       Medians m = headOfLine(small, big, settings, bigCalls);
       rows(section, "", m);
       section.note(String.format(Locale.ROOT, "Head-of-line: small-call p99 is %.1f× higher while 16 MiB echoes run on the same node"
-          + " (%d of them during the test, on a second client connection).", m.ratio("with 16 MiB", "alone", Sample::p99Micros), bigCalls.get()));
+          + " (%d of them during the test, on a second client connection).", m.ratio("with 16 MiB", "alone", Sample::p99Micros),
+          bigCalls.get()));
     }
     AtomicLong directBigCalls = new AtomicLong();
     try (Caller small = StubCaller.direct(lab.echoPort(), LatencyScenario.SMALL);

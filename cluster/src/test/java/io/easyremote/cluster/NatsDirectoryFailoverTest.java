@@ -106,7 +106,8 @@ class NatsDirectoryFailoverTest {
         c.close(); // its goodbye reaches gw-b, not gw-a, which is cut off
         await().atMost(Duration.ofSeconds(5)).until(() -> a.connectedUrl() == null && b.view().gateways().get("gw-c") == null);
         // Longer than the expiry: gw-a cannot hear anyone, which says nothing about them; gw-b does drop gw-a, which it no longer hears.
-        await().during(Duration.ofMillis(3000)).atMost(Duration.ofSeconds(5)).until(() -> a.view().gateways().keySet().equals(Set.of("gw-b", "gw-c")));
+        await().during(Duration.ofMillis(3000)).atMost(Duration.ofSeconds(5))
+            .until(() -> a.view().gateways().keySet().equals(Set.of("gw-b", "gw-c")));
         assertThat(b.view().gateways()).as("gw-b's view while gw-a is cut off").doesNotContainKey("gw-a");
         assertThat(droppedByA).as("gateways gw-a dropped while cut off").isEmpty();
 
@@ -117,7 +118,8 @@ class NatsDirectoryFailoverTest {
         long dropMs = (droppedByA.get("gw-c") - back) / 1_000_000;
         System.out.printf(Locale.ROOT, "Directory: gw-a dropped gw-c (gone while gw-a was cut off) %d ms after reconnecting%n", dropMs);
         assertThat(dropMs).as("ms from reconnecting to dropping the gateway that left meanwhile").isLessThan(3000);
-        await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(3)).until(() -> a.view().gateways().keySet().equals(Set.of("gw-b")));
+        await().during(Duration.ofMillis(1000)).atMost(Duration.ofSeconds(3))
+            .until(() -> a.view().gateways().keySet().equals(Set.of("gw-b")));
         assertThat(droppedByA).as("gateways gw-a dropped").containsOnlyKeys("gw-c");
       } finally {
         a.close();

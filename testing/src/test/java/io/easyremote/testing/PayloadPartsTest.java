@@ -166,9 +166,10 @@ class PayloadPartsTest {
       ByteString whole = data.toByteString();
       assertThat(whole.size()).isEqualTo((int) head.getPayloadSize());
       ByteString payload = whole; // echoed as it came
+      Payload first = Payload.newBuilder().setData(payload.substring(0, PartQueue.PART_BYTES)).setEncoding(head.getPayload().getEncoding())
+          .build();
       raw.out.onNext(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(head.getCallId()).setPayloadSize(payload.size())
-          .setPayload(Payload.newBuilder().setData(payload.substring(0, PartQueue.PART_BYTES)).setEncoding(head.getPayload().getEncoding())))
-          .build());
+          .setPayload(first)).build());
       for (int from = PartQueue.PART_BYTES; from < payload.size(); from += PartQueue.PART_BYTES) {
         raw.out.onNext(NodeFrame.newBuilder().setPart(PayloadPart.newBuilder().setCallId(head.getCallId())
             .setData(payload.substring(from, Math.min(payload.size(), from + PartQueue.PART_BYTES)))).build());

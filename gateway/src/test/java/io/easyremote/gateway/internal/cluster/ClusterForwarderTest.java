@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 /** How a gateway is chosen from the directory's view (no NATS: the view is a plain value). */
 class ClusterForwarderTest {
   private final Map<String, GatewayEntry> gateways = new HashMap<>();
-  private final ClusterForwarder forwarder = new ClusterForwarder("gw-a", new ViewDirectory("gw-a", gateways), null, new ForwardSigner(null), "easyremote.fwd", null,
-      java.time.Duration.ofSeconds(2));
+  private final ClusterForwarder forwarder = new ClusterForwarder("gw-a", new ViewDirectory("gw-a", gateways), null,
+      new ForwardSigner(null), "easyremote.fwd", null, java.time.Duration.ofSeconds(2));
 
   /** Adds a gateway whose nodes each offer {@code function}: (id, free slots of 4, cost, labels). */
   private void gateway(String id, String function, int free, Object[]... nodes) {
@@ -126,8 +126,8 @@ class ClusterForwarderTest {
     for (String self : ids) {
       Map<String, GatewayEntry> others = new HashMap<>();
       ids.stream().filter(id -> !id.equals(self)).forEach(id -> others.put(id, new GatewayEntry(id, Map.of(), Map.of())));
-      forwarders.put(self, new ClusterForwarder(self, new ViewDirectory(self, others), null, new ForwardSigner(null), "easyremote.fwd", null,
-      java.time.Duration.ofSeconds(2)));
+      forwarders.put(self, new ClusterForwarder(self, new ViewDirectory(self, others), null, new ForwardSigner(null), "easyremote.fwd",
+          null, java.time.Duration.ofSeconds(2)));
     }
     Map<String, Integer> homes = new HashMap<>();
     for (int k = 0; k < 300; k++) {
