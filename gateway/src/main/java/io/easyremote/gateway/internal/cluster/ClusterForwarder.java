@@ -680,7 +680,7 @@ final class ClusterForwarder implements RemoteGateways {
   void connectionLost() {
     long now = System.nanoTime();
     connectionLostNanos = now;
-    if (cutOffSinceNanos != 0) {
+    if (cutOffSinceNanos != 0 && connection.getStatus() != Connection.Status.CONNECTED) {
       return; // NATS reports a drop again for each failed reconnect: forwards sent since the first wait in its buffer
     }
     cutOffSinceNanos = now == 0 ? 1 : now;
