@@ -260,7 +260,7 @@ class PayloadPartsTest {
   }
 
   @Test
-  void resultInParts_overTheGatewaysLimit_failsWithPayloadTooLarge_andTheLinkKeepsServing() throws Exception {
+  void resultInParts_overTheGatewaysLimit_orForACallNeverSent_isRefused_andTheLinkKeepsServing() throws Exception {
     ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
     try {
       RawNodeLink raw = new RawNodeLink(channel);
@@ -277,7 +277,12 @@ class PayloadPartsTest {
             assertThat(e.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE);
             assertThat(e.getMessage()).contains("liar", "80.0 MiB");
           });
-      // A part for it afterwards is ignored, and the next call on the same link is served.
+      // A result in parts for a call this node was never sent is ignored at once, not kept to be put together.
+      long ignored = cluster.gateway().ignoredFrames();
+      raw.out.onNext(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(987_654_321L).setPayloadSize(LIMIT)
+          .setPayload(Payload.newBuilder().setData(ByteString.copyFrom(new byte[PartQueue.PART_BYTES])))).build());
+      await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().ignoredFrames() == ignored + 1);
+      // A part for the refused call afterwards is ignored, and the next call on the same link is served.
       raw.out.onNext(NodeFrame.newBuilder().setPart(PayloadPart.newBuilder().setCallId(invoke.getCallId())
           .setData(ByteString.copyFrom(new byte[10]))).build());
       CompletableFuture<String> next = cluster.client().callAsync("liar", String.class, "y");

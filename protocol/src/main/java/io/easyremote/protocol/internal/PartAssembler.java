@@ -8,7 +8,7 @@ import java.util.Map;
  * Puts back together the payloads a link receives in parts ({@link PartQueue}), per call: the
  * first part and the whole size come with the call's own frame, the rest in {@code PayloadPart}
  * frames, in order. A payload is refused when its declared size is over the limit, and a part
- * that would overflow the declared size ends that payload. Memory is the declared size of each
+ * that would overflow the declared size ends that payload. Memory is what has come of each
  * payload being assembled, allocated as its parts come. Not thread-safe: one per link, used on the
  * thread that reads it.
  */
@@ -37,7 +37,7 @@ public final class PartAssembler {
     if (size <= first.size() || size > Integer.MAX_VALUE - 8) {
       throw new Refused("a payload in parts declares " + size + " bytes with a first part of " + first.size());
     }
-    ByteString.Output out = ByteString.newOutput((int) Math.min(size, 4L * PartQueue.PART_BYTES));
+    ByteString.Output out = ByteString.newOutput(first.size()); // grows as parts come: memory is what has arrived
     try {
       first.writeTo(out);
     } catch (java.io.IOException e) {

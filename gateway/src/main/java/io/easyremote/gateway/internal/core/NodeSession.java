@@ -133,7 +133,7 @@ public final class NodeSession implements Candidate {
   }
 
   /** Whether it holds a call with this id (a call id is never sent twice to one node). */
-  boolean holds(long callId) {
+  public boolean holds(long callId) {
     routing.lock();
     try {
       return calls.containsKey(callId);

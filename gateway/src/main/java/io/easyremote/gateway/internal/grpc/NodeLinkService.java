@@ -169,9 +169,13 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
       }
     }
 
-    /** A result, whole or the first part of one whose payload follows in parts. */
+    /**
+     * A result, whole or the first part of one whose payload follows in parts. Only a call this node
+     * holds is put back together: a result for any other id is ignored and counted at once, so a
+     * node cannot make the gateway keep payloads for calls it was never sent.
+     */
     private void result(Result result) {
-      if (result.getPayloadSize() == 0) {
+      if (result.getPayloadSize() == 0 || !session.holds(result.getCallId())) {
         scheduler.onResult(session, result);
         return;
       }
