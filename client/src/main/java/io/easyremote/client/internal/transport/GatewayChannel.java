@@ -181,6 +181,7 @@ public final class GatewayChannel {
       loop.shutdownGracefully(0, wait.toMillis(), TimeUnit.MILLISECONDS)
           .await(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
+      loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS); // no wait, but the thread still ends
       Thread.currentThread().interrupt();
     }
   }
