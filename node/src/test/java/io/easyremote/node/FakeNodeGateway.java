@@ -27,8 +27,10 @@ import java.util.concurrent.TimeUnit;
 final class FakeNodeGateway implements AutoCloseable {
   private final BlockingQueue<Link> links = new LinkedBlockingQueue<>();
   private final Server server;
+  private final Welcome welcome;
 
-  private FakeNodeGateway() {
+  private FakeNodeGateway(Welcome welcome) {
+    this.welcome = welcome;
     server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .addService(new NodeLinkGrpc.NodeLinkImplBase() {
           @Override
@@ -40,7 +42,12 @@ final class FakeNodeGateway implements AutoCloseable {
   }
 
   static FakeNodeGateway start() {
-    FakeNodeGateway fake = new FakeNodeGateway();
+    return start(Welcome.newBuilder().setSessionId("s").setHeartbeatIntervalMs(1000).build());
+  }
+
+  /** A fake that answers every Hello with {@code welcome} (to say, e.g., that it reads batches). */
+  static FakeNodeGateway start(Welcome welcome) {
+    FakeNodeGateway fake = new FakeNodeGateway(welcome);
     try {
       fake.server.start();
     } catch (IOException e) {
@@ -100,7 +107,7 @@ final class FakeNodeGateway implements AutoCloseable {
     public void onNext(NodeFrame frame) {
       received.add(frame);
       if (frame.hasHello()) {
-        send(GatewayFrame.newBuilder().setWelcome(Welcome.newBuilder().setSessionId("s").setHeartbeatIntervalMs(1000)).build());
+        send(GatewayFrame.newBuilder().setWelcome(welcome).build());
         links.add(this);
       }
     }
