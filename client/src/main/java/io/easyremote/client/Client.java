@@ -85,10 +85,12 @@ public final class Client implements AutoCloseable {
   /** The longest deadline accepted: 365 days. */
   public static final Duration MAX_DEADLINE = Duration.ofDays(365);
 
-  /** Items a stream may run ahead of its reader unless configured otherwise: 64. */
-  public static final int DEFAULT_STREAM_WINDOW = 64;
+  /** The most items a stream may run ahead of its reader unless configured otherwise: 1,024. */
+  public static final int DEFAULT_STREAM_WINDOW = 1024;
   /** The largest stream window accepted: 65,536 items. */
   public static final int MAX_STREAM_WINDOW = 1 << 16;
+  /** About how many bytes of items a stream may run ahead of its reader unless configured otherwise: 4 MiB. */
+  public static final long DEFAULT_STREAM_WINDOW_BYTES = 4 << 20;
 
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -116,7 +118,7 @@ public final class Client implements AutoCloseable {
 
   /**
    * A builder with the defaults: deadline 30 s, a random caller id, no API key, 16 MiB arguments,
-   * no retries, a stream window of 64 items, plaintext.
+   * no retries, a stream window of 1,024 items and about 4 MiB, plaintext.
    */
   public static Builder builder() {
     return new Builder();
@@ -594,9 +596,14 @@ public final class Client implements AutoCloseable {
     return invoker.maxPayloadBytes();
   }
 
-  /** How many items a stream may run ahead of its reader ({@link Builder#streamWindow}). */
+  /** The most items a stream may run ahead of its reader ({@link Builder#streamWindow}). */
   public int streamWindow() {
-    return invoker.streamWindow();
+    return invoker.streamWindow().items();
+  }
+
+  /** About how many bytes of items a stream may run ahead of its reader ({@link Builder#streamWindowBytes}). */
+  public long streamWindowBytes() {
+    return invoker.streamWindow().bytes();
   }
 
   /**
@@ -661,6 +668,7 @@ public final class Client implements AutoCloseable {
     private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
     private RetryPolicy retry = RetryPolicy.NONE;
     private int streamWindow = DEFAULT_STREAM_WINDOW;
+    private long streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
     private Path trustedCa;
     private boolean tls;
     private io.opentelemetry.api.OpenTelemetry openTelemetry = io.opentelemetry.api.OpenTelemetry.noop();
@@ -696,10 +704,13 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * How many items a stream's producer may run ahead of its reader (default 64): at most that
-     * many wait in the client, and credits for half a window are granted each time the reader has
-     * taken half a window. Larger windows hide network latency on fast streams; smaller ones bound
-     * memory for large items.
+     * The most items a stream's producer may run ahead of its reader (default 1,024): at most that
+     * many wait in the client. The window a stream uses is the smaller of this and
+     * {@link #streamWindowBytes} divided by the largest item it has received, so small items get
+     * the whole window and large ones a few; a stream opens with at most 64 credits, before it has
+     * seen an item. Credits are granted each time the reader's takings leave half a window free. A
+     * larger window hides the network's latency on fast streams of small items; a smaller one
+     * bounds memory.
      *
      * @throws IllegalArgumentException unless 1 to {@link Client#MAX_STREAM_WINDOW}
      */
@@ -708,6 +719,22 @@ public final class Client implements AutoCloseable {
         throw new IllegalArgumentException("streamWindow must be 1 to " + MAX_STREAM_WINDOW + ": " + items);
       }
       this.streamWindow = items;
+      return this;
+    }
+
+    /**
+     * About how many bytes of items a stream's producer may run ahead of its reader (default 4
+     * MiB): the stream's window, in items, is this divided by the largest item received so far,
+     * at least 1 and at most {@link #streamWindow}. Items that grow after their credits were granted
+     * can exceed it, up to that window of the largest items.
+     *
+     * @throws IllegalArgumentException unless at least 1
+     */
+    public Builder streamWindowBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("streamWindowBytes must be at least 1: " + bytes);
+      }
+      this.streamWindowBytes = bytes;
       return this;
     }
 
@@ -826,7 +853,8 @@ public final class Client implements AutoCloseable {
       String caller = callerId != null ? callerId : "client-" + UUID.randomUUID();
       GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls ? new GatewayChannel.Tls(trustedCa) : null, openTelemetry,
           callChannel);
-      return new Client(Invoker.root(channel, deadline, maxPayloadBytes, retry, streamWindow), caller, true);
+      return new Client(Invoker.root(channel, deadline, maxPayloadBytes, retry,
+          new io.easyremote.client.internal.stream.StreamWindow(streamWindow, streamWindowBytes)), caller, true);
     }
   }
 }

@@ -29,10 +29,11 @@ import java.util.stream.StreamSupport;
  * }
  * }</pre>
  *
- * <p><b>Flow control.</b> The node never runs more than a window of items ahead of this reader
- * ({@link Client.Builder#streamWindow}, default 64): at most that many wait here, and the producer
- * on the node blocks until the reader catches up. A slow reader slows the producer, never fills
- * memory.
+ * <p><b>Flow control.</b> The node never runs more than a window of items ahead of this reader:
+ * at most {@link Client.Builder#streamWindow} items (default 1,024), fewer for large items, so
+ * that they hold about {@link Client.Builder#streamWindowBytes} (default 4 MiB). At most that many
+ * wait here, and the producer on the node blocks until the reader catches up. A slow reader slows
+ * the producer, never fills memory.
  *
  * <p><b>Ends.</b> A stream either completes (iteration finishes) or fails: then the items that
  * arrived before the failure are delivered first, and the next {@code hasNext()}/{@code next()}

@@ -148,6 +148,9 @@ class ClientOptionsTest {
     assertThatThrownBy(() -> Client.builder().streamWindow(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessage("streamWindow must be 1 to 65536: 0");
     assertThatThrownBy(() -> Client.builder().streamWindow(70_000)).isInstanceOf(IllegalArgumentException.class);
-    assertThat(client.streamWindow()).isEqualTo(64);
+    assertThat(client.streamWindow()).isEqualTo(1024);
+    assertThat(client.streamWindowBytes()).isEqualTo(4 << 20);
+    assertThatThrownBy(() -> Client.builder().streamWindowBytes(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("streamWindowBytes must be at least 1: 0");
   }
 }

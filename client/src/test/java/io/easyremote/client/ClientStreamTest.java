@@ -3,6 +3,7 @@ package io.easyremote.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.easyremote.client.internal.stream.StreamWindow;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
@@ -85,10 +86,13 @@ class ClientStreamTest {
       assertThat(r.getStreamCredits()).isEqualTo(64);
       assertThat(r.getPayload().getData().toStringUtf8()).isEqualTo("[10000]");
     });
-    assertThat(gateway.credits).as("half a window at a time").containsOnly(32);
-    assertThat(gateway.credits.stream().mapToInt(Integer::intValue).sum())
-        .as("the window and the credits granted cover every item; none is granted after the end")
-        .isBetween(10_000 - 64, 10_000 / 32 * 32);
+    // Opened with 64 credits; the first item sizes the window at its 1,024 items (961 more), then
+    // at least half a window at a time.
+    assertThat(gateway.credits.get(0)).isEqualTo(Client.DEFAULT_STREAM_WINDOW - 63);
+    assertThat(gateway.credits).as("half a window or more at a time").allSatisfy(c -> assertThat(c).isBetween(512, 1024));
+    assertThat(gateway.credits.stream().mapToInt(Integer::intValue).sum() + 64)
+        .as("the window and the credits granted cover every item, and run at most a window ahead")
+        .isBetween(10_000, 10_000 + Client.DEFAULT_STREAM_WINDOW);
     assertThat(gateway.streamsCancelled.get()).isZero();
   }
 
@@ -173,6 +177,49 @@ class ClientStreamTest {
       }
       assertThat(it.hasNext()).isFalse();
       assertThat(gateway.streamRequests.get(0).getStreamCredits()).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void window_smallItems_growsToTheWholeItemWindowAfterTheFirstItem() {
+    gateway.onStream = FakeGateway.countTo(5_000);
+    try (Client wide = Client.builder().gateway(gateway.address()).streamWindow(1_000).build();
+         ResultStream<Integer> items = wide.stream("count", Integer.class)) {
+      Iterator<Integer> it = items.iterator();
+      assertThat(it.next()).isZero();
+      // Opened with 64 credits; the first item (1 byte) sizes the window at 1,000 items: 937 more.
+      Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> gateway.produced.get() == 1_001);
+      assertThat(gateway.streamRequests.get(0).getStreamCredits()).isEqualTo(StreamWindow.OPENING);
+      assertThat(gateway.credits).containsExactly(937);
+      Awaitility.await("no more without credits").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2))
+          .until(() -> gateway.produced.get() == 1_001);
+      for (int i = 1; i < 5_000; i++) {
+        assertThat(it.next()).isEqualTo(i);
+      }
+      assertThat(it.hasNext()).isFalse();
+    }
+  }
+
+  @Test
+  void window_largeItems_shrinksToTheBytes_andTheProducerStaysWithinIt() {
+    String item = "x".repeat(998); // 1,000 bytes of JSON
+    gateway.onStream = (request, out) -> {
+      for (int i = 0; i < 300; i++) {
+        out.item(item);
+      }
+      out.end();
+    };
+    try (Client small = Client.builder().gateway(gateway.address()).streamWindow(1_000).streamWindowBytes(10_000).build();
+         ResultStream<String> items = small.stream("big", String.class)) {
+      Iterator<String> it = items.iterator();
+      for (int consumed = 0; consumed < 300; consumed++) {
+        if (consumed >= StreamWindow.OPENING) { // past the opening credits, sent before any size was known
+          assertThat(gateway.produced.get()).as("produced with %d consumed", consumed).isLessThanOrEqualTo(consumed + 10);
+        }
+        assertThat(it.next()).isEqualTo(item);
+      }
+      assertThat(it.hasNext()).isFalse();
+      assertThat(gateway.credits).isNotEmpty().allSatisfy(c -> assertThat(c).isBetween(5, 10));
     }
   }
 

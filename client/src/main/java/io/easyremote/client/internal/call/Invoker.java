@@ -6,6 +6,7 @@ import io.easyremote.client.internal.codec.Arguments;
 import io.easyremote.client.internal.codec.ResultReader;
 import io.easyremote.client.internal.retry.Retries;
 import io.easyremote.client.internal.stream.StreamCall;
+import io.easyremote.client.internal.stream.StreamWindow;
 import io.easyremote.client.internal.transport.GatewayChannel;
 import io.easyremote.client.internal.transport.Rpc;
 import io.easyremote.protocol.ErrorCode;
@@ -40,12 +41,12 @@ public final class Invoker {
   private final int maxPayloadBytes;
   private final CallOptions options;
   private final RetryPolicy clientRetry;
-  private final int streamWindow;
+  private final StreamWindow streamWindow;
   private final Retries retries;
   private final Executor callbacks;
 
   private Invoker(GatewayChannel gateway, Duration deadline, int maxPayloadBytes, CallOptions options, RetryPolicy clientRetry,
-      int streamWindow, Retries retries, Executor callbacks) {
+      StreamWindow streamWindow, Retries retries, Executor callbacks) {
     this.gateway = gateway;
     this.deadline = deadline;
     this.maxPayloadBytes = maxPayloadBytes;
@@ -57,7 +58,7 @@ public final class Invoker {
   }
 
   /** The invoker of a root client, with its own {@link Retries}. */
-  public static Invoker root(GatewayChannel gateway, Duration deadline, int maxPayloadBytes, RetryPolicy retry, int streamWindow) {
+  public static Invoker root(GatewayChannel gateway, Duration deadline, int maxPayloadBytes, RetryPolicy retry, StreamWindow streamWindow) {
     Retries retries = new Retries(timeLeft -> listIdempotent(gateway, timeLeft));
     return new Invoker(gateway, deadline, maxPayloadBytes, CallOptions.DEFAULT, retry, streamWindow, retries, null);
   }
@@ -98,7 +99,7 @@ public final class Invoker {
     return options;
   }
 
-  public int streamWindow() {
+  public StreamWindow streamWindow() {
     return streamWindow;
   }
 

@@ -28,10 +28,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * One streaming call on the wire ({@code Gateway.CallStream}, bidirectional) and its client-side
  * buffer.
  *
- * <p><b>Flow control.</b> The call opens with {@code stream_credits = window}; the buffer holds at
- * most {@code window} items (a gateway sending more than it was granted breaks the stream); each
- * time the consumer has taken {@code max(1, window / 2)} items, that many more credits are sent. So
- * the producer is never more than {@code window} items ahead of the consumer.
+ * <p><b>Flow control.</b> The call opens with {@link StreamWindow#opening} credits. The window, in
+ * items, is {@link StreamWindow#items(long)} of the largest item seen so far: the whole item window
+ * for small items, a few for large ones. Each time the consumer's takings leave at least half a
+ * window ungranted, the credits that fill the window are sent. So the producer is never more than
+ * a window of items ahead of the consumer (a gateway sending more than it was granted breaks the
+ * stream), and the items ahead hold about the window's bytes, unless items grow after their credits
+ * went out.
  *
  * <p><b>Ends.</b> A {@code StreamEnd} without error (whose count matches the items received)
  * completes the stream; one with an error delivers the items before it, then that error. A gRPC
@@ -50,8 +53,7 @@ public final class StreamCall<T> {
   private final String function;
   private final ResultReader<T> reader;
   private final Duration deadline;
-  private final int window;
-  private final int creditBatch;
+  private final StreamWindow window;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -61,8 +63,12 @@ public final class StreamCall<T> {
   private RemoteException failure;
   private boolean closed;
   private long received;
+  /** Credits sent so far, the opening ones included. */
   private long granted;
-  private int takenSinceCredit;
+  /** Items the consumer took. */
+  private long taken;
+  /** The bytes of the largest item that arrived: what sizes the window. */
+  private long largestItem;
   private volatile long delivered;
   private volatile String nodeId;
   private volatile Runnable onSignal = () -> { };
@@ -70,26 +76,25 @@ public final class StreamCall<T> {
   private final ReentrantLock writeLock = new ReentrantLock();
   private ClientCallStreamObserver<StreamRequest> requests;
 
-  private StreamCall(GatewayChannel gateway, String function, ResultReader<T> reader, Duration deadline, int window) {
+  private StreamCall(GatewayChannel gateway, String function, ResultReader<T> reader, Duration deadline, StreamWindow window) {
     this.gateway = gateway;
     this.function = function;
     this.reader = reader;
     this.deadline = deadline;
     this.window = window;
-    this.creditBatch = Math.max(1, window / 2);
-    this.granted = window;
+    this.granted = window.opening();
   }
 
   /**
    * Opens the call; items begin to arrive in the background. Never throws for the call's own
    * failures: they surface while reading.
    *
-   * @param request the call, without {@code stream_credits} (set here to {@code window})
+   * @param request the call, without {@code stream_credits} (set here to the window's opening credits)
    * @param deadline for the whole stream
-   * @param window items the producer may run ahead of the consumer, at least 1
+   * @param window how far the producer may run ahead of the consumer
    */
   public static <T> StreamCall<T> start(GatewayChannel gateway, CallRequest request, ResultReader<T> reader,
-      Duration deadline, int window) {
+      Duration deadline, StreamWindow window) {
     StreamCall<T> call = new StreamCall<>(gateway, request.getFunction(), reader, deadline, window);
     if (gateway.isClosed()) {
       call.end(new RemoteException(ErrorCode.CANCELLED, "The client for gateway " + gateway.address()
@@ -99,7 +104,7 @@ public final class StreamCall<T> {
     try {
       ClientCalls.asyncBidiStreamingCall(gateway.channel().newCall(GatewayGrpc.getCallStreamMethod(),
           CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)), call.new Responses());
-      call.write(StreamRequest.newBuilder().setCall(request.toBuilder().setStreamCredits(window).setStreamBatches(true)).build());
+      call.write(StreamRequest.newBuilder().setCall(request.toBuilder().setStreamCredits(window.opening()).setStreamBatches(true)).build());
     } catch (RuntimeException e) {
       call.end(StatusErrors.toException(gateway, "the stream of '" + call.function + "'", deadline, e));
       call.cancelRpc("The stream could not be started.");
@@ -206,9 +211,11 @@ public final class StreamCall<T> {
     lock.lock();
     try {
       payload = buffer.pollFirst();
-      if (++takenSinceCredit >= creditBatch) {
-        credit = takenSinceCredit;
-        takenSinceCredit = 0;
+      taken++;
+      int items = window.items(largestItem);
+      long ungranted = items - (granted - taken);
+      if (ungranted >= Math.max(1, items / 2)) {
+        credit = (int) ungranted;
         granted += credit;
       }
     } finally {
@@ -345,31 +352,33 @@ public final class StreamCall<T> {
         nodeId = reply.getNodeId();
       }
       if (reply.hasItem()) {
-        onItem(reply.getItem().getPayload());
-        for (int i = 0; i < reply.getMoreCount(); i++) { // several items in one reply (stream_batches)
-          onItem(reply.getMore(i).getPayload());
-        }
+        onItems(reply);
       } else if (reply.hasEnd()) {
         onEnd(reply.getEnd());
       }
     }
 
-    private void onItem(Payload payload) {
+    /** The reply's item, then the others it carries ({@code more}, with stream_batches), under one lock. */
+    private void onItems(StreamReply reply) {
       RemoteException violation = null;
       lock.lock();
       try {
         if (closed || ended) {
           return;
         }
-        received++;
-        if (received > granted) {
-          violation = new RemoteException(ErrorCode.INTERNAL, "Gateway " + gateway.address() + " sent item " + received
-              + " of the stream of '" + function + "' with only " + granted + " granted; the stream was cancelled.",
-              true, 0, nodeId, null);
-        } else {
-          buffer.addLast(payload);
-          changed.signalAll();
+        for (int i = -1; i < reply.getMoreCount() && violation == null; i++) {
+          Payload payload = i < 0 ? reply.getItem().getPayload() : reply.getMore(i).getPayload();
+          received++;
+          if (received > granted) {
+            violation = new RemoteException(ErrorCode.INTERNAL, "Gateway " + gateway.address() + " sent item " + received
+                + " of the stream of '" + function + "' with only " + granted + " granted; the stream was cancelled.",
+                true, 0, nodeId, null);
+          } else {
+            buffer.addLast(payload);
+            largestItem = Math.max(largestItem, payload.getData().size());
+          }
         }
+        changed.signalAll();
       } finally {
         lock.unlock();
       }
