@@ -95,7 +95,9 @@ class StreamingTest {
   void slowConsumer_throttlesTheProducer_andTheGatewayBufferStaysBounded() throws Exception {
     cluster.stopNode("two");
     int maxBuffered = 0;
-    try (ResultStream<String> items = cluster.client().stream("firehose", String.class)) {
+    // A window of 64 KiB: about 63 of these 1 KiB items (the client sizes its window in bytes).
+    try (Client client = Client.builder().gateway(cluster.address()).streamWindowBytes(64 << 10).build();
+         ResultStream<String> items = client.stream("firehose", String.class)) {
       Iterator<String> it = items.iterator();
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
       int consumed = 0;

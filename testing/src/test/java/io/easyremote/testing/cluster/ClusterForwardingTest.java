@@ -304,7 +304,8 @@ class ClusterForwardingTest {
     List<Integer> seen = new ArrayList<>();
     int maxAhead = 0;
     int maxBuffered = 0;
-    try (io.easyremote.client.ResultStream<Integer> items = viaA.withDeadline(Duration.ofSeconds(30)).stream("numbers", Integer.class, 10_000)) {
+    try (Client windowed = Client.builder().gateway(a.address()).deadline(Duration.ofSeconds(30)).streamWindow(256).build();
+         io.easyremote.client.ResultStream<Integer> items = windowed.stream("numbers", Integer.class, 10_000)) {
       java.util.Iterator<Integer> it = items.iterator();
       while (it.hasNext()) {
         seen.add(it.next());
