@@ -151,8 +151,25 @@ public final class NatsDirectory implements ClusterDirectory {
     long beat = config.heartbeat.toNanos();
     timer.scheduleAtFixedRate(this::tick, 0, beat, TimeUnit.NANOSECONDS);
     long sweep = Math.max(Duration.ofMillis(20).toNanos(), Math.min(Duration.ofMillis(100).toNanos(), config.expiry.toNanos() / 10));
-    timer.scheduleAtFixedRate(() -> receiver.expire(System.nanoTime()), sweep, sweep, TimeUnit.NANOSECONDS);
+    timer.scheduleAtFixedRate(this::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
     return this;
+  }
+
+  /**
+   * Drops the gateways not heard from within the expiry. The connection's own status says first
+   * whether this gateway can hear at all: jnats reports drops and reconnects on a thread of its
+   * own, and a report that comes late (or never) must not let the others expire while this one is
+   * cut off, nor keep them after it is back.
+   */
+  private void sweep() {
+    Connection conn = connection;
+    long now = System.nanoTime();
+    if (conn != null && conn.getStatus() != Connection.Status.CONNECTED) {
+      receiver.deaf(now);
+    } else {
+      receiver.hearing(now);
+    }
+    receiver.expire(now);
   }
 
   @Override
