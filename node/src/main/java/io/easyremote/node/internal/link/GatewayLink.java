@@ -480,12 +480,13 @@ public final class GatewayLink {
 
   /**
    * One attempt's stream. Frames arrive on gRPC's thread one at a time. Writes are serialised
-   * without making any sender wait: {@link #send} queues the frame and writes the queue unless
-   * another thread is writing, which then writes it too (it looks at the queue again after
-   * releasing the lock). With a lock that senders waited for, calls finishing together parked
-   * their function threads on it, thousands with 10,000 calls in flight, and the transport thread
-   * answering the gateway's ping waited in the same line. To a gateway that reads batches
-   * ({@code Welcome.batches}), the frames one drain writes go as one {@code NodeFrames} message.
+   * without making any sender wait: {@link #send} queues the frame, and the transport thread
+   * writes the queue (a thread that finds the queue's lock taken leaves the frame to the writer,
+   * which looks at the queue again after releasing the lock). With a lock that senders waited
+   * for, calls finishing together parked their function threads on it, thousands with 10,000
+   * calls in flight, and the transport thread answering the gateway's ping waited in the same
+   * line. To a gateway that reads batches ({@code Welcome.batches}), the frames one drain writes
+   * go as one {@code NodeFrames} message.
    *
    * <p>Large payloads go in parts both ways ({@link PartQueue}): an Invoke's arrive here and are
    * put back together before the call runs; a result's parts are written, to a gateway that reads
@@ -570,11 +571,10 @@ public final class GatewayLink {
     }
 
     /**
-     * Queues a frame and writes the queue. A stream item is written on the transport thread
-     * instead, so that the items a producer emits while that thread is busy go as one message:
-     * a stream of small items costs a message per batch, not per item. Any other frame is
-     * written at once, by this thread, with whatever waits before it (so a stream's end never
-     * overtakes its items).
+     * Queues a frame; the transport thread writes the queue, in order. The frames queued while
+     * that thread is busy (a fast producer's stream items, the results of calls that finished
+     * together) go as one message: a message per batch, not per frame, and the sending thread
+     * never waits for the stream.
      */
     @Override
     public boolean send(NodeFrame frame) {
@@ -582,18 +582,14 @@ public final class GatewayLink {
         return false;
       }
       outbox.add(frame);
-      if (frame.getKindCase() == NodeFrame.KindCase.STREAM_ITEM) {
-        if (drainQueued.compareAndSet(false, true)) {
-          try {
-            loop.execute(drainOnLoop);
-          } catch (java.util.concurrent.RejectedExecutionException e) {
-            drainQueued.set(false); // the node is closing: write here
-            drainNow();
-          }
+      if (drainQueued.compareAndSet(false, true)) {
+        try {
+          loop.execute(drainOnLoop);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          drainQueued.set(false); // the node is closing: write here
+          drainNow();
         }
-        return true;
       }
-      drainNow();
       return true;
     }
 
