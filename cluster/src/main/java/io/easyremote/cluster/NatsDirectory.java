@@ -159,7 +159,7 @@ public final class NatsDirectory implements ClusterDirectory {
    * Drops the gateways not heard from within the expiry. The connection's own status says first
    * whether this gateway can hear at all: jnats reports drops and reconnects on a thread of its
    * own, and a report that comes late (or never) must not let the others expire while this one is
-   * cut off, nor keep them after it is back.
+   * cut off, nor leave this one deaf (expiring nobody) after it is back.
    */
   private void sweep() {
     Connection conn = connection;

@@ -229,7 +229,7 @@ public final class GatewayLink {
 
   /**
    * The link's transport thread: one, since the link has one connection at a time. Its own rather
-   * than gRPC's shared one, so that stream items can be written there in batches
+   * than gRPC's shared one, so that the link's frames can be written there in batches
    * ({@link Connection#send}), and so that it stops with the node. Null once closed.
    */
   private EventLoopGroup eventLoop() {
@@ -494,7 +494,7 @@ public final class GatewayLink {
    */
   private final class Connection implements FrameSink, ClientResponseObserver<NodeFrame, GatewayFrame> {
     final String address;
-    /** The connection's transport thread, where stream items are written ({@link #send}). */
+    /** The connection's transport thread, where its frames are written ({@link #send}). */
     private final EventLoop loop;
     /** Whether a write of the outbox is queued on {@link #loop}. */
     private final AtomicBoolean drainQueued = new AtomicBoolean();
