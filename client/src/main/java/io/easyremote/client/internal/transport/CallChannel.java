@@ -305,9 +305,8 @@ public final class CallChannel {
     final StreamObserver<ChannelRequest> requests;
     volatile boolean dead;
     private volatile boolean answered;
-    /** Answers whose payload comes in parts, and those parts put back together (on the event loop). */
-    private final PartAssembler parts = new PartAssembler();
-    private final Map<Long, ChannelAnswer> partial = new HashMap<>();
+    /** Answers whose payload comes in parts, put back together (on the event loop). */
+    private final PartAssembler<ChannelAnswer> parts = new PartAssembler<>();
 
     Link() {
       // Callbacks on the event loop that read the reply: a blocking caller is woken from there,
@@ -355,12 +354,17 @@ public final class CallChannel {
       }
     }
 
-    /** An answer whose payload follows in parts: kept until the last part came. */
+    /**
+     * An answer whose payload follows in parts: kept until the last part came. Only a call in flight
+     * here is put back together; an answer for any other id is dropped with its parts.
+     */
     private void firstPart(ChannelAnswer answer, List<Runnable> later) {
+      if (!pending.containsKey(answer.getId())) {
+        return;
+      }
       try {
-        parts.start(answer.getId(), answer.getPayloadSize(), answer.getReply().getPayload().getData(),
+        parts.start(answer.getId(), answer, answer.getPayloadSize(), answer.getReply().getPayload().getData(),
             GatewayChannel.MAX_INBOUND_MESSAGE_BYTES);
-        partial.put(answer.getId(), answer);
       } catch (PartAssembler.Refused e) {
         Pending<?> call = pending.get(answer.getId());
         String function = call == null ? "a call" : "'" + call.request.getFunction() + "'";
@@ -371,13 +375,12 @@ public final class CallChannel {
 
     private void part(io.easyremote.protocol.wire.PayloadPart part, List<Runnable> later) {
       try {
-        com.google.protobuf.ByteString whole = parts.add(part.getCallId(), part.getData());
+        PartAssembler.Whole<ChannelAnswer> whole = parts.add(part.getCallId(), part.getData());
         if (whole != null) {
-          CallReply head = partial.remove(part.getCallId()).getReply();
-          answer(part.getCallId(), head.toBuilder().setPayload(head.getPayload().toBuilder().setData(whole)).build(), later);
+          CallReply head = whole.head().getReply();
+          answer(part.getCallId(), head.toBuilder().setPayload(head.getPayload().toBuilder().setData(whole.data())).build(), later);
         }
       } catch (PartAssembler.Refused e) {
-        partial.remove(part.getCallId());
         answer(part.getCallId(), Wire.errorReply(Wire.error(ErrorCode.INTERNAL, "The gateway sent a malformed answer: "
             + e.getMessage() + ".")), later);
       }

@@ -69,8 +69,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
     private final BatchedDemand demand;
     private volatile NodeSession session;
     /** Results arriving in parts ({@code Welcome.parts}), put back together here. */
-    private final PartAssembler results = new PartAssembler();
-    private final java.util.Map<Long, Result> pendingResults = new java.util.HashMap<>();
+    private final PartAssembler<Result> results = new PartAssembler<>();
     private boolean rejected;
     private boolean pending;
     private ScheduledFuture<?> helloTimer;
@@ -180,8 +179,7 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
         return;
       }
       try {
-        results.start(result.getCallId(), result.getPayloadSize(), result.getPayload().getData(), scheduler.maxPayloadBytes());
-        pendingResults.put(result.getCallId(), result);
+        results.start(result.getCallId(), result, result.getPayloadSize(), result.getPayload().getData(), scheduler.maxPayloadBytes());
       } catch (PartAssembler.Refused e) {
         if (result.getPayloadSize() > scheduler.maxPayloadBytes()) {
           scheduler.onResultTooLarge(session, result.getCallId(), result.getPayloadSize());
@@ -194,13 +192,12 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
     /** The next part of a result's payload; the result goes on once the last part came. */
     private void part(PayloadPart part) {
       try {
-        com.google.protobuf.ByteString whole = results.add(part.getCallId(), part.getData());
+        PartAssembler.Whole<Result> whole = results.add(part.getCallId(), part.getData());
         if (whole != null) {
-          Result head = pendingResults.remove(part.getCallId());
-          scheduler.onResult(session, head.toBuilder().clearPayloadSize().setPayload(head.getPayload().toBuilder().setData(whole)).build());
+          Result head = whole.head();
+          scheduler.onResult(session, head.toBuilder().clearPayloadSize().setPayload(head.getPayload().toBuilder().setData(whole.data())).build());
         }
       } catch (PartAssembler.Refused e) {
-        pendingResults.remove(part.getCallId());
         malformed(part.getCallId(), e.getMessage());
       }
     }

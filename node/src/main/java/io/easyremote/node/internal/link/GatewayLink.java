@@ -509,8 +509,7 @@ public final class GatewayLink {
     /** Whether parts wait to be written (set under writeLock). */
     private volatile boolean partsWaiting;
     /** Invoke payloads arriving in parts, put back together; used on the stream's own thread. */
-    private final PartAssembler invokes = new PartAssembler();
-    private final Map<Long, Invoke> pendingInvokes = new java.util.HashMap<>();
+    private final PartAssembler<Invoke> invokes = new PartAssembler<>();
     /** The largest call payload put back together from parts: the gateway's limit, from its Welcome. */
     volatile long payloadLimit = MAX_MESSAGE_BYTES;
     volatile boolean welcomed;
@@ -727,8 +726,7 @@ public final class GatewayLink {
         return;
       }
       try {
-        invokes.start(invoke.getCallId(), invoke.getPayloadSize(), invoke.getPayload().getData(), payloadLimit);
-        pendingInvokes.put(invoke.getCallId(), invoke);
+        invokes.start(invoke.getCallId(), invoke, invoke.getPayloadSize(), invoke.getPayload().getData(), payloadLimit);
       } catch (PartAssembler.Refused e) {
         refuse(invoke.getCallId(), ErrorCode.PAYLOAD_TOO_LARGE, "The call's " + e.getMessage() + " on this node.");
       }
@@ -737,13 +735,12 @@ public final class GatewayLink {
     /** The next part of a call's payload; the call runs once the last part came. */
     private void part(PayloadPart part) {
       try {
-        com.google.protobuf.ByteString whole = invokes.add(part.getCallId(), part.getData());
+        PartAssembler.Whole<Invoke> whole = invokes.add(part.getCallId(), part.getData());
         if (whole != null) {
-          Invoke head = pendingInvokes.remove(part.getCallId());
-          runner.invoke(head.toBuilder().clearPayloadSize().setPayload(head.getPayload().toBuilder().setData(whole)).build(), this);
+          Invoke head = whole.head();
+          runner.invoke(head.toBuilder().clearPayloadSize().setPayload(head.getPayload().toBuilder().setData(whole.data())).build(), this);
         }
       } catch (PartAssembler.Refused e) {
-        pendingInvokes.remove(part.getCallId());
         refuse(part.getCallId(), ErrorCode.INVALID_REQUEST, "The gateway sent a malformed call: " + e.getMessage() + ".");
       }
     }
@@ -754,12 +751,11 @@ public final class GatewayLink {
      * frees the node's slot at the gateway).
      */
     private void cancel(long callId, ErrorCode reason) {
-      Invoke partial = pendingInvokes.remove(callId);
+      Invoke partial = invokes.drop(callId);
       if (partial == null) {
         runner.cancel(callId, reason);
         return;
       }
-      invokes.drop(callId);
       send(NodeFrame.newBuilder().setResult(Result.newBuilder().setCallId(callId).setError(Wire.error(reason,
           "'" + partial.getFunction() + "' was cancelled before its arguments had all arrived; it did not run."))).build());
     }
