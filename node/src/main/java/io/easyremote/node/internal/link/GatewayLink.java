@@ -176,14 +176,16 @@ public final class GatewayLink {
   /** Stops reconnecting, completes the stream and shuts the channels down. Idempotent. */
   public void close() {
     Connection c;
+    EventLoopGroup loop;
     lock.lock();
     try {
       if (closed) {
         return;
       }
-      closed = true;
+      closed = true; // from now on dial() makes no transport thread
       c = current;
       current = null;
+      loop = transport;
       if (heartbeat != null) {
         heartbeat.cancel(false);
       }
@@ -206,13 +208,6 @@ public final class GatewayLink {
         Thread.currentThread().interrupt();
       }
     }
-    EventLoopGroup loop;
-    lock.lock();
-    try {
-      loop = transport;
-    } finally {
-      lock.unlock();
-    }
     if (loop != null) {
       loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
     }
@@ -227,35 +222,23 @@ public final class GatewayLink {
     }
   }
 
-  /**
-   * The link's transport thread: one, since the link has one connection at a time. Its own rather
-   * than gRPC's shared one, so that the link's frames can be written there in batches
-   * ({@link Connection#send}), and so that it stops with the node. Null once closed.
-   */
-  private EventLoopGroup eventLoop() {
-    lock.lock();
-    try {
-      if (closed) {
-        return null;
-      }
-      if (transport == null) {
-        ThreadFactory threads = new DefaultThreadFactory("easyremote-node-io", true);
-        transport = Epoll.isAvailable() ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
-      }
-      return transport;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   private void dial() {
     String address;
+    EventLoopGroup loop;
     lock.lock();
     try {
       if (closed) {
         return;
       }
       address = addresses.get(attempt % addresses.size());
+      // The link's transport thread: one, since the link has one connection at a time. Its own
+      // rather than gRPC's shared one, so that the link's frames can be written there in batches
+      // (Connection.send), and so that it stops with the node (close()).
+      if (transport == null) {
+        ThreadFactory threads = new DefaultThreadFactory("easyremote-node-io", true);
+        transport = Epoll.isAvailable() ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
+      }
+      loop = transport;
     } finally {
       lock.unlock();
     }
@@ -263,10 +246,6 @@ public final class GatewayLink {
     // function executor, which never blocks or starts a thread there (see FunctionExecutors), so
     // each call saves a hand-off through gRPC's executor (scripts/bench, Java 17: relayed p50
     // 391 -> 306 us, node CPU per call 48 -> 27 us).
-    EventLoopGroup loop = eventLoop();
-    if (loop == null) {
-      return; // closed meanwhile
-    }
     ManagedChannel channel = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a, credentials)
         .eventLoopGroup(loop)
         .channelType(loop instanceof EpollEventLoopGroup ? EpollSocketChannel.class : NioSocketChannel.class)
