@@ -94,8 +94,10 @@ class PayloadPartsTest {
     assertThat(smallDuring.get()).as("small calls completed while the large payloads crossed").isPositive();
   }
 
+  // Whether the cancel overtakes the last part is a race here; ComputeNodePartsTest shows on the
+  // wire that a call cancelled before its last part never runs.
   @Test
-  void callCancelledWhileItsPayloadStillComesInParts_neverRuns_andFreesTheNodesSlot() throws Exception {
+  void callCancelledWhileItsPayloadStillComesInParts_freesTheNodesSlot() throws Exception {
     AtomicInteger ran = new AtomicInteger();
     cluster.startNode("one-slot", n -> n.maxConcurrency(1).register("sink", byte[].class, b -> {
       ran.incrementAndGet();
