@@ -241,6 +241,25 @@ public final class NatsDirectory implements ClusterDirectory {
     return conn == null || conn.getStatus() != Connection.Status.CONNECTED ? null : conn.getConnectedUrl();
   }
 
+  /** Pings a connection may leave unanswered; one more and jnats calls the connection stale and reconnects. */
+  static final int MAX_PINGS_OUT = 2;
+
+  /**
+   * How often a connection pings its server when nothing else arrives: an eighth of the expiry
+   * (250 ms by default), between 50 ms and 2 s. A server that stops answering without closing the
+   * connection (frozen, or a network that drops packets without a reset) shows only through
+   * unanswered pings: jnats finds it stale after {@link #MAX_PINGS_OUT} of them, three to four
+   * intervals after the last bytes arrived, so within half the expiry. Until then the connection
+   * reads as connected, and the directory would expire every gateway it cannot hear; after, it is
+   * deaf and expires nobody. A ping is a few bytes, and none is sent while messages arrive.
+   */
+  static Duration pingInterval(Duration expiry) {
+    Duration eighth = expiry.dividedBy(8);
+    Duration min = Duration.ofMillis(50);
+    Duration max = Duration.ofSeconds(2);
+    return eighth.compareTo(min) < 0 ? min : eighth.compareTo(max) > 0 ? max : eighth;
+  }
+
   /**
    * NATS options for another connection of this gateway to the same cluster: the same servers,
    * credentials, TLS and reconnect policy as the directory's own (the gateway forwards calls on a
@@ -253,7 +272,8 @@ public final class NatsDirectory implements ClusterDirectory {
         .maxReconnects(-1)
         .reconnectWait(Duration.ofMillis(250))
         .connectionTimeout(config.connectTimeout)
-        .pingInterval(Duration.ofSeconds(2))
+        .pingInterval(pingInterval(config.expiry))
+        .maxPingsOut(MAX_PINGS_OUT)
         .errorListener(new io.nats.client.ErrorListener() {
           @Override
           public void errorOccurred(Connection conn, String error) {

@@ -127,4 +127,48 @@ class NatsDirectoryFailoverTest {
       }
     }
   }
+
+  @Test
+  void gatewayOnAFrozenNatsServer_noticesWithinTheExpiry_andKeepsTheOthers() throws Exception {
+    NatsServers.Builder builder = NatsServers.builder().servers(2).noAdvertise();
+    List.of("gw-a", "gw-b").forEach(id -> builder.user(NatsUser.gateway(id, PASSWORD)));
+    try (NatsServers nats = builder.start()) {
+      NatsDirectory a = NatsDirectory.builder().servers(nats.url(0)).gatewayId("gw-a").userPassword("gw-a", PASSWORD.toCharArray())
+          .build().start();
+      NatsDirectory b = NatsDirectory.builder().servers(nats.url(1)).gatewayId("gw-b").userPassword("gw-b", PASSWORD.toCharArray())
+          .build().start();
+      try {
+        a.publish(List.of(LocalNode.of("a0", Set.of("f"), 2, 0)));
+        b.publish(List.of(LocalNode.of("b0", Set.of("f"), 2, 0)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.view().nodeCount() == 1 && b.view().nodeCount() == 1);
+        Map<String, Long> droppedByA = new ConcurrentHashMap<>();
+        a.addListener(ch -> {
+          if (ch.kind() == DirectoryChange.Kind.EXPIRED || ch.kind() == DirectoryChange.Kind.LEFT) {
+            droppedByA.put(ch.gatewayId(), System.nanoTime());
+          }
+        });
+
+        // gw-a's only server stops answering without closing anything: no reset tells gw-a, only
+        // its pings going unanswered do. It must find out before gw-b would expire from its view.
+        long frozen = System.nanoTime();
+        nats.server(0).freeze(true);
+        try {
+          await().atMost(a.expiry()).until(() -> a.connectedUrl() == null);
+          System.out.printf(Locale.ROOT, "Directory: gw-a found its nats-server frozen after %d ms (expiry %d ms)%n",
+              (System.nanoTime() - frozen) / 1_000_000, a.expiry().toMillis());
+          await().during(a.expiry().plusSeconds(1)).atMost(a.expiry().plusSeconds(3))
+              .until(() -> a.view().gateways().containsKey("gw-b"));
+          assertThat(droppedByA).as("gateways gw-a dropped while its server was frozen").isEmpty();
+        } finally {
+          nats.server(0).freeze(false);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.connectedUrl() != null && b.view().gateways().containsKey("gw-a"));
+        assertThat(a.view().gateways()).containsOnlyKeys("gw-b");
+        assertThat(droppedByA).as("gateways gw-a dropped").isEmpty();
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+  }
 }

@@ -144,6 +144,19 @@ public final class NatsServer {
     }
   }
 
+  /**
+   * Freezes it (SIGSTOP) or thaws it (SIGCONT). A frozen server keeps its sockets open and the
+   * kernel still accepts bytes for it, but it reads and answers nothing: to its clients, a
+   * half-open connection that no reset reveals.
+   */
+  public void freeze(boolean frozen) throws IOException, InterruptedException {
+    String signal = frozen ? "-STOP" : "-CONT";
+    Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill " + signal + " " + process.pid() + " failed");
+    }
+  }
+
   /** Stops it gracefully (SIGTERM), killing it if it lingers past 5 s. */
   public void stop() {
     process.destroy();
