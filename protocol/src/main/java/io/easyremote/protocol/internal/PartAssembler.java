@@ -1,7 +1,9 @@
 package io.easyremote.protocol.internal;
 
 import com.google.protobuf.ByteString;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,17 +11,70 @@ import java.util.Map;
  * first part and the whole size come with the call's own frame (the head, kept here until the
  * payload is whole), the rest in {@code PayloadPart} frames, in order. A payload is refused when
  * its declared size is over the limit, and a part that would overflow the declared size ends that
- * payload. Memory is what has come of each payload being assembled, allocated as its parts come.
+ * payload. Memory is what has come of each payload being assembled.
+ *
+ * <p>The parts are not copied: a whole payload is a rope of them ({@link ByteString#copyFrom(Iterable)}
+ * links them, in time proportional to their number), since each part's bytes already belong to it
+ * alone (parsed from the wire). Only parts under {@link #SHARED_MIN_BYTES} are copied, into a
+ * buffer shared with their neighbours, so that a sender of tiny parts cannot make the rope's
+ * bookkeeping outweigh the bytes it is allowed to send.
  * Not thread-safe: one per link, used on the thread that reads it.
  *
  * @param <H> the frame that begins a payload in parts (an {@code Invoke}, a {@code Result}, a
  *     {@code ChannelAnswer})
  */
 public final class PartAssembler<H> {
+  /** Parts this large or larger join the payload as they are; smaller ones are copied together. */
+  static final int SHARED_MIN_BYTES = 8 << 10;
+
   private final Map<Long, Assembly<H>> assembling = new HashMap<>();
 
   /** One payload being put back together, and the frame that began it. */
-  private record Assembly<H>(H head, long size, ByteString.Output out) {}
+  private static final class Assembly<H> {
+    final H head;
+    final long size;
+    final List<ByteString> pieces = new ArrayList<>();
+    /** Small parts not yet in {@link #pieces}, or null. */
+    ByteString.Output small;
+    long received;
+
+    Assembly(H head, long size) {
+      this.head = head;
+      this.size = size;
+    }
+
+    void add(ByteString part) {
+      received += part.size();
+      if (part.size() >= SHARED_MIN_BYTES) {
+        flushSmall();
+        pieces.add(part);
+        return;
+      }
+      if (small == null) {
+        small = ByteString.newOutput(SHARED_MIN_BYTES);
+      }
+      try {
+        part.writeTo(small);
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e); // ByteString.Output does not fail
+      }
+      if (small.size() >= SHARED_MIN_BYTES) {
+        flushSmall();
+      }
+    }
+
+    ByteString whole() {
+      flushSmall();
+      return ByteString.copyFrom(pieces);
+    }
+
+    private void flushSmall() {
+      if (small != null && small.size() > 0) {
+        pieces.add(small.toByteString());
+        small = null;
+      }
+    }
+  }
 
   /** A payload put back together, with the frame that began it. */
   public record Whole<H>(H head, ByteString data) {}
@@ -46,9 +101,9 @@ public final class PartAssembler<H> {
     if (size <= first.size() || size > Integer.MAX_VALUE - 8) {
       throw new Refused("a payload in parts declares " + size + " bytes with a first part of " + first.size());
     }
-    ByteString.Output out = ByteString.newOutput(first.size()); // grows as parts come: memory is what has arrived
-    write(first, out);
-    assembling.put(callId, new Assembly<>(head, size, out));
+    Assembly<H> assembly = new Assembly<>(head, size);
+    assembly.add(first);
+    assembling.put(callId, assembly);
   }
 
   /**
@@ -63,29 +118,21 @@ public final class PartAssembler<H> {
     if (assembly == null) {
       return null;
     }
-    if (assembly.out.size() + (long) part.size() > assembly.size) {
+    if (assembly.received + (long) part.size() > assembly.size) {
       assembling.remove(callId);
       throw new Refused("the parts of the payload of call " + callId + " go past its declared " + assembly.size + " bytes");
     }
-    write(part, assembly.out);
-    if (assembly.out.size() < assembly.size) {
+    assembly.add(part);
+    if (assembly.received < assembly.size) {
       return null;
     }
     assembling.remove(callId);
-    return new Whole<>(assembly.head, assembly.out.toByteString());
+    return new Whole<>(assembly.head, assembly.whole());
   }
 
   /** Forgets call {@code callId}'s payload being assembled: its head, or null when there was none. */
   public H drop(long callId) {
     Assembly<H> assembly = assembling.remove(callId);
     return assembly == null ? null : assembly.head;
-  }
-
-  private static void write(ByteString bytes, ByteString.Output out) {
-    try {
-      bytes.writeTo(out);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e); // ByteString.Output does not fail
-    }
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import org.junit.jupiter.api.Test;
 
 /** Payloads put back together from their parts, with the frame that began them. */
@@ -46,6 +47,50 @@ class PartAssemblerTest {
     assertThat(assembler.drop(3)).isEqualTo("three");
     assertThat(assembler.add(3, bytes("cd"))).isNull();
     assertThat(assembler.drop(3)).isNull();
+  }
+
+  @Test
+  void largeParts_joinTheWholeWithoutACopy_smallOnesAreCopiedTogether_inOrder() throws Exception {
+    int large = PartAssembler.SHARED_MIN_BYTES;
+    byte[] first = filled(large, (byte) 1);
+    byte[] third = filled(large + 5, (byte) 3);
+    assembler.start(9, "nine", large * 2L + 5 + 3, UnsafeByteOperations.unsafeWrap(first), 1 << 20);
+    assertThat(assembler.add(9, bytes("ab"))).isNull();
+    assertThat(assembler.add(9, UnsafeByteOperations.unsafeWrap(third))).isNull();
+    ByteString whole = assembler.add(9, bytes("c")).data();
+
+    byte[] expected = new byte[large * 2 + 5 + 3];
+    System.arraycopy(first, 0, expected, 0, large);
+    expected[large] = 'a';
+    expected[large + 1] = 'b';
+    System.arraycopy(third, 0, expected, large + 2, third.length);
+    expected[expected.length - 1] = 'c';
+    assertThat(whole.toByteArray()).isEqualTo(expected);
+    first[0] = 42; // the whole shares the large parts' bytes: they were not copied
+    assertThat(whole.byteAt(0)).isEqualTo((byte) 42);
+  }
+
+  @Test
+  void manyTinyParts_areAssembledInOrder() throws Exception {
+    int parts = 3 * PartAssembler.SHARED_MIN_BYTES + 7;
+    assembler.start(5, "five", parts + 1, bytes("<"), 1 << 20);
+    PartAssembler.Whole<String> whole = null;
+    for (int i = 0; i < parts; i++) {
+      whole = assembler.add(5, ByteString.copyFrom(new byte[] {(byte) i}));
+    }
+    assertThat(whole).isNotNull();
+    byte[] expected = new byte[parts + 1];
+    expected[0] = '<';
+    for (int i = 0; i < parts; i++) {
+      expected[i + 1] = (byte) i;
+    }
+    assertThat(whole.data().toByteArray()).isEqualTo(expected);
+  }
+
+  private static byte[] filled(int n, byte value) {
+    byte[] b = new byte[n];
+    java.util.Arrays.fill(b, value);
+    return b;
   }
 
   private static ByteString bytes(String s) {
