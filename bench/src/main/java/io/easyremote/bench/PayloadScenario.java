@@ -31,9 +31,7 @@ final class PayloadScenario implements Scenario {
       int calls = (int) Math.min(settings.quick() ? 250 : 1000, Math.max(2, budget / size));
       List<Caller> callers = List.of(RelayedCaller.bytes("relayed", client, size), StubCaller.direct(lab.echoPort(), size));
       try {
-        for (Caller c : callers) {
-          Load.sequential(c, Math.min(calls, 20)); // warm-up at this size
-        }
+        warmUp(callers, size, settings);
         Medians m = new Medians();
         for (int r = 0; r < settings.payloadRounds(); r++) {
           for (Caller c : Rounds.rotated(callers, r)) {
@@ -53,7 +51,25 @@ final class PayloadScenario implements Scenario {
     }
     headOfLine(lab, settings, section);
     section.note("MB/s each way = payload size ÷ mean call time (the bytes also travel back).");
+    section.note("Before each size, every path in turn for " + warmUpSeconds(1 << 20, settings) + " s (1 KiB: 20 calls each), or the "
+        + "first rounds measure the JIT: at 150 calls a second the large-payload code (parts, parsing, copying) is compiled only after "
+        + "tens of seconds, and 1 MiB echoes through a fresh gateway cost it 12 ms of CPU each at first and 4 ms a minute later.");
     return section;
+  }
+
+  /** Warms every path up at this size, in turn, until the warm-up time is spent (at least 20 calls each). */
+  private static void warmUp(List<Caller> callers, int size, Settings settings) throws Exception {
+    long end = System.nanoTime() + warmUpSeconds(size, settings) * 1_000_000_000L;
+    do {
+      for (Caller c : callers) {
+        Load.sequential(c, size >= 1 << 20 ? 5 : 20);
+      }
+    } while (System.nanoTime() < end);
+  }
+
+  /** Seconds of warm-up per size: none past the first calls for small payloads, whose code the lab's warm-up already compiled. */
+  private static int warmUpSeconds(int size, Settings settings) {
+    return size < 64 << 10 ? 0 : settings.quick() ? 3 : 15;
   }
 
   /**
