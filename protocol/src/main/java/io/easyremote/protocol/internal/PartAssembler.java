@@ -50,8 +50,11 @@ public final class PartAssembler<H> {
         pieces.add(part);
         return;
       }
+      if (part.isEmpty()) {
+        return;
+      }
       if (small == null) {
-        small = ByteString.newOutput(SHARED_MIN_BYTES);
+        small = ByteString.newOutput(part.size()); // grows as parts come: a tiny part never reserves more
       }
       try {
         part.writeTo(small);
