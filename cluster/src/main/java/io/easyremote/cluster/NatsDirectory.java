@@ -1,5 +1,6 @@
 package io.easyremote.cluster;
 
+import io.easyremote.cluster.internal.FixedDelayScheduler;
 import io.easyremote.cluster.internal.Limits;
 import io.easyremote.cluster.internal.Publisher;
 import io.easyremote.cluster.internal.Receiver;
@@ -74,6 +75,8 @@ public final class NatsDirectory implements ClusterDirectory {
   private final Publisher publisher;
   private final Receiver receiver;
   private final ScheduledExecutorService timer;
+  /** Where jnats runs the pings of this gateway's NATS connections ({@link #connectionOptions}). */
+  private final ScheduledExecutorService natsTimer;
   private final AtomicReference<List<LocalNode>> latest = new AtomicReference<>();
   private final AtomicReference<java.util.Map<String, com.google.protobuf.ByteString>> latestSpecs = new AtomicReference<>();
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
@@ -96,6 +99,7 @@ public final class NatsDirectory implements ClusterDirectory {
       t.setDaemon(true);
       return t;
     });
+    this.natsTimer = new FixedDelayScheduler("easyremote-nats-timer-" + b.gatewayId);
   }
 
   /** A builder; {@link Builder#servers} and {@link Builder#gatewayId} are required. */
@@ -251,7 +255,9 @@ public final class NatsDirectory implements ClusterDirectory {
    * unanswered pings: jnats finds it stale after {@link #MAX_PINGS_OUT} of them, three to four
    * intervals after the last bytes arrived, so within half the expiry. Until then the connection
    * reads as connected, and the directory would expire every gateway it cannot hear; after, it is
-   * deaf and expires nobody. A ping is a few bytes, and none is sent while messages arrive.
+   * deaf and expires nobody. A ping is a few bytes, and none is sent while messages arrive. The
+   * pings run on a {@link FixedDelayScheduler}: after a pause of this JVM the missed ones are not
+   * sent in a burst, which would call a live connection stale.
    */
   static Duration pingInterval(Duration expiry) {
     Duration eighth = expiry.dividedBy(8);
@@ -263,7 +269,9 @@ public final class NatsDirectory implements ClusterDirectory {
   /**
    * NATS options for another connection of this gateway to the same cluster: the same servers,
    * credentials, TLS and reconnect policy as the directory's own (the gateway forwards calls on a
-   * second connection, so a large call never delays a heartbeat). Add listeners and build.
+   * second connection, so a large call never delays a heartbeat). Add listeners and build. Such a
+   * connection pings on this directory's timer thread ({@link #pingInterval}): close it before the
+   * directory.
    */
   public Options.Builder connectionOptions(String connectionName) {
     Options.Builder options = new Options.Builder()
@@ -274,6 +282,7 @@ public final class NatsDirectory implements ClusterDirectory {
         .connectionTimeout(config.connectTimeout)
         .pingInterval(pingInterval(config.expiry))
         .maxPingsOut(MAX_PINGS_OUT)
+        .scheduledExecutor(natsTimer)
         .errorListener(new io.nats.client.ErrorListener() {
           @Override
           public void errorOccurred(Connection conn, String error) {
@@ -315,6 +324,7 @@ public final class NatsDirectory implements ClusterDirectory {
     }
     Connection conn = connection;
     if (conn == null) {
+      natsTimer.shutdownNow();
       return;
     }
     try {
@@ -332,6 +342,7 @@ public final class NatsDirectory implements ClusterDirectory {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    natsTimer.shutdownNow();
   }
 
   private void flush() {

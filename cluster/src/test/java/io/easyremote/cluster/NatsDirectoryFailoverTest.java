@@ -171,4 +171,63 @@ class NatsDirectoryFailoverTest {
       }
     }
   }
+
+  @Test
+  void gatewayPausedForHalfTheExpiry_keepsItsNatsConnection() throws Exception {
+    NatsServers.Builder builder = NatsServers.builder().servers(1);
+    List.of("gw-p", "gw-b").forEach(id -> builder.user(NatsUser.gateway(id, PASSWORD)));
+    try (NatsServers nats = builder.start()) {
+      NatsDirectory b = NatsDirectory.builder().servers(nats.url(0)).gatewayId("gw-b").userPassword("gw-b", PASSWORD.toCharArray())
+          .build().start();
+      String javaCommand = ProcessHandle.current().info().command().orElse("java");
+      Process child = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"), DirectoryProcess.class.getName(),
+          "gw-p", PASSWORD, "1", nats.url(0)).redirectErrorStream(true).start();
+      try {
+        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+            java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("ready")) {
+          // its log
+        }
+        assertThat(line).as("the child directory started").isEqualTo("ready");
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.view().gateway("gw-p").isPresent());
+        Long connection = connectionId(nats, "easyremote-gateway-gw-p");
+        assertThat(connection).as("gw-p's connection in /connz").isNotNull();
+
+        // A pause (a long collection, a busy host) of half the expiry: the pings that the paused
+        // JVM owes run back to back once it resumes, before it reads the answers already waiting.
+        // It must not call its connection stale for that.
+        signal(child, "-STOP");
+        Thread.sleep(b.expiry().toMillis() / 2);
+        signal(child, "-CONT");
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+            .until(() -> connection.equals(connectionId(nats, "easyremote-gateway-gw-p")));
+        assertThat(b.view().gateway("gw-p")).as("gw-p in gw-b's view").isPresent();
+      } finally {
+        child.destroyForcibly();
+        child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        b.close();
+      }
+    }
+  }
+
+  /** The id nats-server gives the client connection named {@code name}, or null (none, or more than one). */
+  private static Long connectionId(NatsServers nats, String name) throws java.io.IOException {
+    String body = NatsServers.get(nats.server(0), "/connz?limit=1000").body();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{[^{}]*\"cid\":\\s*(\\d+)[^{}]*\"name\":\\s*\"" + name + "\"")
+        .matcher(body);
+    Long found = null;
+    while (m.find()) {
+      if (found != null) {
+        return null;
+      }
+      found = Long.parseLong(m.group(1));
+    }
+    return found;
+  }
+
+  private static void signal(Process process, String signal) throws java.io.IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+    assertThat(kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill " + signal).isTrue();
+  }
 }
