@@ -1,0 +1,39 @@
+package io.easyremote.cluster.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** A periodic task that missed its runs (its thread was busy) runs once, not once per missed run. */
+class FixedDelaySchedulerTest {
+  @Test
+  void fixedRateTask_afterItsThreadWasHeld_doesNotCatchUpInABurst() throws Exception {
+    FixedDelayScheduler scheduler = new FixedDelayScheduler("test-timer");
+    try {
+      AtomicInteger runs = new AtomicInteger();
+      CountDownLatch held = new CountDownLatch(1);
+      scheduler.scheduleAtFixedRate(runs::incrementAndGet, 10, 10, TimeUnit.MILLISECONDS);
+      scheduler.schedule(() -> { // holds the only thread for 300 ms: about 30 runs missed
+        held.countDown();
+        try {
+          Thread.sleep(300);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, 20, TimeUnit.MILLISECONDS);
+      assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
+      int before = runs.get();
+      // Once the thread is free, a fixed rate would run the ~30 missed runs at once; a fixed delay runs one.
+      CountDownLatch released = new CountDownLatch(1);
+      scheduler.schedule(released::countDown, 0, TimeUnit.MILLISECONDS); // runs once the holding task is done
+      assertThat(released.await(5, TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(5);
+      assertThat(runs.get() - before).as("runs right after the thread was freed").isLessThanOrEqualTo(2);
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+}
