@@ -15,22 +15,22 @@ class FixedDelaySchedulerTest {
     try {
       AtomicInteger runs = new AtomicInteger();
       CountDownLatch held = new CountDownLatch(1);
-      scheduler.scheduleAtFixedRate(runs::incrementAndGet, 10, 10, TimeUnit.MILLISECONDS);
-      scheduler.schedule(() -> { // holds the only thread for 300 ms: about 30 runs missed
+      scheduler.scheduleAtFixedRate(runs::incrementAndGet, 50, 50, TimeUnit.MILLISECONDS);
+      scheduler.schedule(() -> { // holds the only thread for 600 ms: about 12 runs missed
         held.countDown();
         try {
-          Thread.sleep(300);
+          Thread.sleep(600);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-      }, 20, TimeUnit.MILLISECONDS);
+      }, 60, TimeUnit.MILLISECONDS);
       assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
       int before = runs.get();
-      // Once the thread is free, a fixed rate would run the ~30 missed runs at once; a fixed delay runs one.
+      // Once the thread is free, a fixed rate would run the ~12 missed runs at once; a fixed delay runs one, the next 50 ms later.
       CountDownLatch released = new CountDownLatch(1);
       scheduler.schedule(released::countDown, 0, TimeUnit.MILLISECONDS); // runs once the holding task is done
       assertThat(released.await(5, TimeUnit.SECONDS)).isTrue();
-      Thread.sleep(5);
+      Thread.sleep(20);
       assertThat(runs.get() - before).as("runs right after the thread was freed").isLessThanOrEqualTo(2);
     } finally {
       scheduler.shutdownNow();
