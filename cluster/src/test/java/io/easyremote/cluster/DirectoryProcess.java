@@ -1,6 +1,9 @@
 package io.easyremote.cluster;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,6 +15,30 @@ import java.util.Set;
  */
 public final class DirectoryProcess {
   private DirectoryProcess() {
+  }
+
+  /**
+   * Starts one in a child JVM on this test's class path and returns it once it printed
+   * {@code ready}: directory {@code id} (its password {@code password}) publishing {@code nodes}
+   * nodes through {@code urls}.
+   *
+   * @throws IOException when it ends before it is ready
+   */
+  public static Process start(String id, String password, int nodes, String... urls) throws IOException {
+    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+        System.getProperty("java.class.path"), DirectoryProcess.class.getName(), id, password, Integer.toString(nodes)));
+    command.addAll(List.of(urls));
+    Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+    BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+    String line;
+    while ((line = out.readLine()) != null && !line.equals("ready")) {
+      // its log
+    }
+    if (line == null) {
+      child.destroyForcibly();
+      throw new IOException("directory process " + id + " ended before it was ready (status " + child.exitValue() + ")");
+    }
+    return child;
   }
 
   /** Runs it. */

@@ -3,6 +3,7 @@ package io.easyremote.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.easyremote.cluster.nats.NatsServer;
 import io.easyremote.cluster.nats.NatsServers;
 import io.easyremote.cluster.nats.NatsUser;
 import java.time.Duration;
@@ -84,12 +85,9 @@ class NatsDirectoryFailoverTest {
     List.of("gw-a", "gw-b", "gw-c").forEach(id -> builder.user(NatsUser.gateway(id, PASSWORD)));
     try (NatsServers nats = builder.start()) {
       // gw-a knows only n1: killing n1 cuts it off. gw-b and gw-c stay on n2.
-      NatsDirectory a = NatsDirectory.builder().servers(nats.url(0)).gatewayId("gw-a").userPassword("gw-a", PASSWORD.toCharArray())
-          .build().start();
-      NatsDirectory b = NatsDirectory.builder().servers(nats.url(1)).gatewayId("gw-b").userPassword("gw-b", PASSWORD.toCharArray())
-          .build().start();
-      NatsDirectory c = NatsDirectory.builder().servers(nats.url(1)).gatewayId("gw-c").userPassword("gw-c", PASSWORD.toCharArray())
-          .build().start();
+      NatsDirectory a = directory(nats.url(0), "gw-a");
+      NatsDirectory b = directory(nats.url(1), "gw-b");
+      NatsDirectory c = directory(nats.url(1), "gw-c");
       try {
         a.publish(List.of(LocalNode.of("a0", Set.of("f"), 2, 0)));
         b.publish(List.of(LocalNode.of("b0", Set.of("f"), 2, 0)));
@@ -133,10 +131,8 @@ class NatsDirectoryFailoverTest {
     NatsServers.Builder builder = NatsServers.builder().servers(2).noAdvertise();
     List.of("gw-a", "gw-b").forEach(id -> builder.user(NatsUser.gateway(id, PASSWORD)));
     try (NatsServers nats = builder.start()) {
-      NatsDirectory a = NatsDirectory.builder().servers(nats.url(0)).gatewayId("gw-a").userPassword("gw-a", PASSWORD.toCharArray())
-          .build().start();
-      NatsDirectory b = NatsDirectory.builder().servers(nats.url(1)).gatewayId("gw-b").userPassword("gw-b", PASSWORD.toCharArray())
-          .build().start();
+      NatsDirectory a = directory(nats.url(0), "gw-a");
+      NatsDirectory b = directory(nats.url(1), "gw-b");
       try {
         a.publish(List.of(LocalNode.of("a0", Set.of("f"), 2, 0)));
         b.publish(List.of(LocalNode.of("b0", Set.of("f"), 2, 0)));
@@ -177,19 +173,9 @@ class NatsDirectoryFailoverTest {
     NatsServers.Builder builder = NatsServers.builder().servers(1);
     List.of("gw-p", "gw-b").forEach(id -> builder.user(NatsUser.gateway(id, PASSWORD)));
     try (NatsServers nats = builder.start()) {
-      NatsDirectory b = NatsDirectory.builder().servers(nats.url(0)).gatewayId("gw-b").userPassword("gw-b", PASSWORD.toCharArray())
-          .build().start();
-      String javaCommand = ProcessHandle.current().info().command().orElse("java");
-      Process child = new ProcessBuilder(javaCommand, "-cp", System.getProperty("java.class.path"), DirectoryProcess.class.getName(),
-          "gw-p", PASSWORD, "1", nats.url(0)).redirectErrorStream(true).start();
+      NatsDirectory b = directory(nats.url(0), "gw-b");
+      Process child = DirectoryProcess.start("gw-p", PASSWORD, 1, nats.url(0));
       try {
-        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
-            java.nio.charset.StandardCharsets.UTF_8));
-        String line;
-        while ((line = out.readLine()) != null && !line.equals("ready")) {
-          // its log
-        }
-        assertThat(line).as("the child directory started").isEqualTo("ready");
         await().atMost(Duration.ofSeconds(5)).until(() -> b.view().gateway("gw-p").isPresent());
         Long connection = connectionId(nats, "easyremote-gateway-gw-p");
         assertThat(connection).as("gw-p's connection in /connz").isNotNull();
@@ -197,9 +183,9 @@ class NatsDirectoryFailoverTest {
         // A pause (a long collection, a busy host) of half the expiry: the pings that the paused
         // JVM owes run back to back once it resumes, before it reads the answers already waiting.
         // It must not call its connection stale for that.
-        signal(child, "-STOP");
+        NatsServer.signal(child.pid(), "-STOP");
         Thread.sleep(b.expiry().toMillis() / 2);
-        signal(child, "-CONT");
+        NatsServer.signal(child.pid(), "-CONT");
         await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
             .until(() -> connection.equals(connectionId(nats, "easyremote-gateway-gw-p")));
         assertThat(b.view().gateway("gw-p")).as("gw-p in gw-b's view").isPresent();
@@ -226,8 +212,8 @@ class NatsDirectoryFailoverTest {
     return found;
   }
 
-  private static void signal(Process process, String signal) throws java.io.IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
-    assertThat(kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill " + signal).isTrue();
+  /** Directory {@code id} on NATS {@code url}, started. */
+  private static NatsDirectory directory(String url, String id) throws java.io.IOException {
+    return NatsDirectory.builder().servers(url).gatewayId(id).userPassword(id, PASSWORD.toCharArray()).build().start();
   }
 }

@@ -150,10 +150,14 @@ public final class NatsServer {
    * half-open connection that no reset reveals.
    */
   public void freeze(boolean frozen) throws IOException, InterruptedException {
-    String signal = frozen ? "-STOP" : "-CONT";
-    Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+    signal(process.pid(), frozen ? "-STOP" : "-CONT");
+  }
+
+  /** Sends {@code signal} ({@code -STOP}, {@code -CONT}, ...) to process {@code pid} with {@code kill}. */
+  public static void signal(long pid, String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).inheritIO().start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-      throw new IOException("kill " + signal + " " + process.pid() + " failed");
+      throw new IOException("kill " + signal + " " + pid + " failed");
     }
   }
 
