@@ -93,12 +93,7 @@ class NatsDirectoryFailoverTest {
         b.publish(List.of(LocalNode.of("b0", Set.of("f"), 2, 0)));
         c.publish(List.of(LocalNode.of("c0", Set.of("f"), 2, 0)));
         await().atMost(Duration.ofSeconds(5)).until(() -> a.view().nodeCount() == 2 && b.view().nodeCount() == 2);
-        Map<String, Long> droppedByA = new ConcurrentHashMap<>();
-        a.addListener(ch -> {
-          if (ch.kind() == DirectoryChange.Kind.EXPIRED || ch.kind() == DirectoryChange.Kind.LEFT) {
-            droppedByA.put(ch.gatewayId(), System.nanoTime());
-          }
-        });
+        Map<String, Long> droppedByA = dropped(a);
 
         nats.server(0).kill();
         c.close(); // its goodbye reaches gw-b, not gw-a, which is cut off
@@ -137,12 +132,7 @@ class NatsDirectoryFailoverTest {
         a.publish(List.of(LocalNode.of("a0", Set.of("f"), 2, 0)));
         b.publish(List.of(LocalNode.of("b0", Set.of("f"), 2, 0)));
         await().atMost(Duration.ofSeconds(5)).until(() -> a.view().nodeCount() == 1 && b.view().nodeCount() == 1);
-        Map<String, Long> droppedByA = new ConcurrentHashMap<>();
-        a.addListener(ch -> {
-          if (ch.kind() == DirectoryChange.Kind.EXPIRED || ch.kind() == DirectoryChange.Kind.LEFT) {
-            droppedByA.put(ch.gatewayId(), System.nanoTime());
-          }
-        });
+        Map<String, Long> droppedByA = dropped(a);
 
         // gw-a's only server stops answering without closing anything: no reset tells gw-a, only
         // its pings going unanswered do. It must find out before gw-b would expire from its view.
@@ -210,6 +200,17 @@ class NatsDirectoryFailoverTest {
       found = Long.parseLong(m.group(1));
     }
     return found;
+  }
+
+  /** The gateways {@code directory} drops from now on (expired or left), with when (nanoTime). */
+  private static Map<String, Long> dropped(NatsDirectory directory) {
+    Map<String, Long> dropped = new ConcurrentHashMap<>();
+    directory.addListener(ch -> {
+      if (ch.kind() == DirectoryChange.Kind.EXPIRED || ch.kind() == DirectoryChange.Kind.LEFT) {
+        dropped.put(ch.gatewayId(), System.nanoTime());
+      }
+    });
+    return dropped;
   }
 
   /** Directory {@code id} on NATS {@code url}, started. */
