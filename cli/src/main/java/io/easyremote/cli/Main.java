@@ -35,6 +35,8 @@ public final class Main implements Runnable {
   /** Commands whose own output is the point: library INFO logs would only get in the way. */
   private static final Set<String> QUIET = Set.of("demo", "call", "stream", "map", "broadcast", "nodes", "functions", "drain", "keygen",
       "submit", "job");
+  /** Long-running commands, whose log lines carry the time. */
+  private static final Set<String> SERVERS = Set.of("gateway", "node");
 
   /**
    * The subcommands, in the order the usage lists them. Added in code rather than in the
@@ -57,6 +59,10 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     if (args.length > 0 && QUIET.contains(args[0]) && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+    if (args.length > 0 && SERVERS.contains(args[0]) && System.getProperty("org.slf4j.simpleLogger.showDateTime") == null) {
+      System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+      System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss");
     }
     System.exit(commandLine(System::getenv, args).execute(args));
   }

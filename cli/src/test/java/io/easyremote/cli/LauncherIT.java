@@ -60,10 +60,14 @@ class LauncherIT {
   }
 
   private static Run run(String... args) throws Exception {
+    return run(Map.of(), args);
+  }
+
+  private static Run run(Map<String, String> env, String... args) throws Exception {
     File out = File.createTempFile("launcher-out", ".txt");
     File err = File.createTempFile("launcher-err", ".txt");
     try {
-      Process p = launcher(Map.of(), args).redirectOutput(out).redirectError(err).start();
+      Process p = launcher(env, args).redirectOutput(out).redirectError(err).start();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 120 s");
@@ -98,11 +102,19 @@ class LauncherIT {
     assertThat(first.out()).isEqualTo("\"hi\"\n"); // no CDS notes on stdout, which carries results
     assertThat(archives()).singleElement().satisfies(name -> assertThat(name).startsWith("client-").endsWith(".jsa"));
 
-    Run later = run("call", "echo", "hi", "--gateway", gateway.address());
-    assertThat(later.exit()).as(later.err()).isZero();
-    assertThat(later.out()).isEqualTo("\"hi\"\n");
-    assertThat(later.err()).isEmpty();
-    assertThat(archives()).hasSize(1);
+    Path classes = Files.createTempFile("launcher-classes", ".log");
+    try {
+      Run later = run(Map.of("JAVA_OPTS", "-Xlog:class+load:file=" + classes), "call", "echo", "hi", "--gateway", gateway.address());
+      assertThat(later.exit()).as(later.err()).isZero();
+      assertThat(later.out()).isEqualTo("\"hi\"\n");
+      assertThat(later.err()).isEmpty();
+      assertThat(archives()).hasSize(1);
+      // The archive holds picocli's classes too (Java 5 class files, which the JVM's dynamic archive leaves out).
+      assertThat(Files.readAllLines(classes)).anyMatch(line -> line.contains(" picocli.CommandLine source: shared objects file"))
+          .anyMatch(line -> line.contains(" io.easyremote.client.Client source: shared objects file"));
+    } finally {
+      Files.delete(classes);
+    }
   }
 
   @Test
