@@ -97,6 +97,10 @@ class LauncherIT {
         }
       }
     }
+    Run help = run("call", "--help");
+    assertThat(help.exit()).as(help.err()).isZero();
+    assertThat(archives()).as("a command that talks to no gateway records no archive: it would leave out the client's classes").isEmpty();
+
     Run first = run("call", "echo", "hi", "--gateway", gateway.address());
     assertThat(first.exit()).as(first.err()).isZero();
     assertThat(first.out()).isEqualTo("\"hi\"\n"); // no CDS notes on stdout, which carries results
