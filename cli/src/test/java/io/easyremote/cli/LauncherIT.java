@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@code easyremote} launcher script itself (the repository root's, on the jar this build
- * made): JVM options per role, and the class-data archive of client commands. Runs the script on
+ * made): JVM options per role, and the class-data archives of client commands and of nodes. Runs the script on
  * the JDK running the tests.
  */
 class LauncherIT {
@@ -123,13 +123,45 @@ class LauncherIT {
 
   @Test
   void nodeCommand_getsTheNodeOptions_thenJavaOpts_whichWin() throws Exception {
-    running = launcher(Map.of("JAVA_OPTS", "-Xmx200m"), "node", "--gateway", gateway.address(), "--id", "launched")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    Awaitility.await("the launched node").atMost(java.time.Duration.ofSeconds(60))
-        .until(() -> gateway.nodes().stream().anyMatch(n -> n.id().equals("launched")));
+    startNode(Map.of("JAVA_OPTS", "-Xmx200m"), "launched");
     List<String> args = List.of(running.info().arguments().orElseThrow());
     String options = "@" + LAUNCHER.getParent().resolve("cli/jvm/node.options");
-    assertThat(args).contains(options, "-Xmx200m").doesNotContain("-XX:SharedArchiveFile");
+    assertThat(args).contains(options, "-Xmx200m");
     assertThat(args.indexOf("-Xmx200m")).isGreaterThan(args.indexOf(options));
+  }
+
+  @Test
+  void nodeCommand_writesItsArchiveWhenItStops_andTheNextStartMapsIt() throws Exception {
+    if (Files.isDirectory(CDS)) {
+      try (Stream<Path> files = Files.list(CDS)) {
+        for (Path f : files.filter(f -> f.getFileName().toString().startsWith("node-")).toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+    startNode(Map.of(), "first");
+    Jvm.stop(running); // the JVM writes the archive as it exits
+    running = null;
+    assertThat(archives()).anyMatch(name -> name.startsWith("node-"));
+
+    Path classes = Files.createTempFile("launcher-node-classes", ".log");
+    try {
+      startNode(Map.of("JAVA_OPTS", "-Xlog:class+load:file=" + classes), "second");
+      assertThat(List.of(running.info().arguments().orElseThrow())).anyMatch(arg -> arg.startsWith("-XX:SharedArchiveFile=")
+          && arg.contains("/node-"));
+      assertThat(Files.readAllLines(classes)).anyMatch(line -> line.contains(" io.easyremote.node.ComputeNode source: shared objects file"));
+      assertThat(archives()).filteredOn(name -> name.startsWith("node-")).singleElement().satisfies(name -> assertThat(name).endsWith(".jsa"));
+    } finally {
+      Jvm.stop(running);
+      running = null;
+      Files.delete(classes);
+    }
+  }
+
+  private void startNode(Map<String, String> env, String id) throws Exception {
+    running = launcher(env, "node", "--gateway", gateway.address(), "--id", id)
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Awaitility.await("the launched node " + id).atMost(java.time.Duration.ofSeconds(60))
+        .until(() -> gateway.nodes().stream().anyMatch(n -> n.id().equals(id)));
   }
 }
