@@ -2,6 +2,7 @@ package io.easyremote.bench;
 
 import io.easyremote.bench.callers.Caller;
 import io.easyremote.bench.callers.RelayedCaller;
+import io.easyremote.client.CallOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,19 @@ final class FootprintScenario implements Scenario {
         ScaleScenario.idleCpu(lab.gateway, settings), Double.NaN, Double.NaN);
     section.row("node (idle)", Procs.rssBytes(lab.node.pid()) / 1e6, lab.node.heapAfterGc() / 1e6,
         ScaleScenario.idleCpu(lab.node, settings), Double.NaN, Double.NaN);
+    Path launcher = settings.repo().resolve("easyremote");
+    if (Files.isExecutable(launcher) && Files.isRegularFile(settings.repo().resolve("cli/target/easyremote.jar"))) {
+      long without = launchedNodeRss(lab, launcher, false);
+      long with = launchedNodeRss(lab, launcher, true);
+      if (without > 0 && with > 0) {
+        section.row("node started by ./easyremote, EASYREMOTE_CDS=off", without / 1e6, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        section.row("node started by ./easyremote, with its class-data archive", with / 1e6, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        section.note("Nodes started by ./easyremote: RSS after 500 calls and " + LAUNCHED_REST.toSeconds() + " s of rest (the launcher "
+            + "trims native memory every 10 s); its archive is written by the node's first run as it exits, and the measured run maps it.");
+      } else {
+        section.note("A node started by ./easyremote did not register within 60 s: its rows are left out.");
+      }
+    }
     if (lab.nats != null) {
       section.row("nats-server (reference)", Procs.rssBytes(lab.nats.pid()) / 1e6, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
@@ -38,7 +52,6 @@ final class FootprintScenario implements Scenario {
     double jvm = coldStart(settings, List.of(java, "-version"), null);
     section.row("JVM start (java -version)", Double.NaN, Double.NaN, Double.NaN, jvm, 1.0);
     Path jar = settings.repo().resolve("cli/target/easyremote.jar");
-    Path launcher = settings.repo().resolve("easyremote");
     if (Files.isRegularFile(jar)) {
       List<String> call = new ArrayList<>(List.of(java));
       if (Runtime.version().feature() >= 24) {
@@ -50,8 +63,7 @@ final class FootprintScenario implements Scenario {
       if (Files.isExecutable(launcher)) {
         List<String> viaLauncher = List.of(launcher.toString(), "call", "--gateway", lab.gatewayAddress(), "echo", "hi");
         // The launcher keeps a class-data archive per jar and JDK (cli/target/cds); the first run writes it.
-        Path cds = settings.repo().resolve("cli/target/cds");
-        boolean fresh = !Files.isDirectory(cds);
+        boolean fresh = !hasArchive(settings.repo().resolve("cli/target/cds"), "client-");
         double first = coldStart(settings, viaLauncher, "\"hi\"", 1);
         section.row("./easyremote call echo hi, first run" + (fresh ? " (writes the CDS archive)" : ""), Double.NaN, Double.NaN, Double.NaN,
             first, first / jvm);
@@ -68,6 +80,56 @@ final class FootprintScenario implements Scenario {
         + ". Goals (issue 16): idle RSS node ≤ 64 MB, gateway ≤ 128 MB.");
     section.note("Cold start: process start to exit with the result printed, median of " + settings.coldStarts() + " runs.");
     return section;
+  }
+
+  /** How long a node started by the launcher rests before its RSS is read: past one trim of native memory. */
+  private static final java.time.Duration LAUNCHED_REST = java.time.Duration.ofSeconds(12);
+
+  /**
+   * The idle RSS in bytes of a node as {@code ./easyremote node} runs it, or -1 when it did not
+   * register. With {@code archive}, a first run writes the node's class-data archive as it exits
+   * (unless one is there already) and a second run, measured, maps it; without, one run with
+   * {@code EASYREMOTE_CDS=off}.
+   */
+  private static long launchedNodeRss(Lab lab, Path launcher, boolean archive) throws Exception {
+    long rss = -1;
+    for (int run = archive ? 1 : 2; run <= 2; run++) {
+      String id = "footprint-launched-" + (archive ? "cds-" : "plain-") + run;
+      ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "node", "--gateway", lab.gatewayAddress(), "--id", id)
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      builder.environment().put("EASYREMOTE_CDS", archive ? "on" : "off");
+      Process node = builder.start();
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (lab.client().nodes().stream().noneMatch(n -> n.id().equals(id))) {
+          if (System.nanoTime() > deadline || !node.isAlive()) {
+            return -1;
+          }
+          Thread.sleep(50);
+        }
+        Load.sequential(RelayedCaller.text("launched", lab.client().withOptions(CallOptions.builder().node(id).build()),
+            LatencyScenario.SMALL), 500);
+        if (run == 2) {
+          Thread.sleep(LAUNCHED_REST.toMillis());
+          rss = Procs.rssBytes(node.pid());
+        }
+      } finally {
+        node.destroy(); // SIGTERM: the JVM exits normally, and writes the archive on its first run
+        if (!node.waitFor(30, TimeUnit.SECONDS)) {
+          node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+    return rss;
+  }
+
+  private static boolean hasArchive(Path cds, String role) throws java.io.IOException {
+    if (!Files.isDirectory(cds)) {
+      return false;
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(cds)) {
+      return files.anyMatch(f -> f.getFileName().toString().startsWith(role) && f.getFileName().toString().endsWith(".jsa"));
+    }
   }
 
   private static String options(Settings settings, List<String> options) {
