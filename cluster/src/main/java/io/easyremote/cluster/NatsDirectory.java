@@ -322,9 +322,16 @@ public final class NatsDirectory implements ClusterDirectory {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    try {
+      sayGoodbyeAndDisconnect();
+    } finally {
+      natsTimer.shutdownNow(); // after the connection that pings on it
+    }
+  }
+
+  private void sayGoodbyeAndDisconnect() {
     Connection conn = connection;
     if (conn == null) {
-      natsTimer.shutdownNow();
       return;
     }
     try {
@@ -342,7 +349,6 @@ public final class NatsDirectory implements ClusterDirectory {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    natsTimer.shutdownNow();
   }
 
   private void flush() {
