@@ -92,35 +92,43 @@ final class FootprintScenario implements Scenario {
    * {@code EASYREMOTE_CDS=off}.
    */
   private static long launchedNodeRss(Lab lab, Path launcher, boolean archive) throws Exception {
-    long rss = -1;
-    for (int run = archive ? 1 : 2; run <= 2; run++) {
-      String id = "footprint-launched-" + (archive ? "cds-" : "plain-") + run;
-      ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "node", "--gateway", lab.gatewayAddress(), "--id", id)
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-      builder.environment().put("EASYREMOTE_CDS", archive ? "on" : "off");
-      Process node = builder.start();
-      try {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (lab.client().nodes().stream().noneMatch(n -> n.id().equals(id))) {
-          if (System.nanoTime() > deadline || !node.isAlive()) {
-            return -1;
-          }
-          Thread.sleep(50);
+    if (archive && launchedNode(lab, launcher, "footprint-launched-cds-1", true, false) < 0) {
+      return -1;
+    }
+    return launchedNode(lab, launcher, archive ? "footprint-launched-cds-2" : "footprint-launched-plain", archive, true);
+  }
+
+  /**
+   * Runs one node through the launcher until it has answered 500 calls, then stops it (SIGTERM:
+   * the JVM exits normally, writing its archive on a first run). Returns its RSS after
+   * {@link #LAUNCHED_REST} when {@code measure} (else 0), or -1 when it did not register within 60 s.
+   */
+  private static long launchedNode(Lab lab, Path launcher, String id, boolean archive, boolean measure) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "node", "--gateway", lab.gatewayAddress(), "--id", id)
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put("EASYREMOTE_CDS", archive ? "on" : "off");
+    Process node = builder.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (lab.client().nodes().stream().noneMatch(n -> n.id().equals(id))) {
+        if (System.nanoTime() > deadline || !node.isAlive()) {
+          return -1;
         }
-        Load.sequential(RelayedCaller.text("launched", lab.client().withOptions(CallOptions.builder().node(id).build()),
-            LatencyScenario.SMALL), 500);
-        if (run == 2) {
-          Thread.sleep(LAUNCHED_REST.toMillis());
-          rss = Procs.rssBytes(node.pid());
-        }
-      } finally {
-        node.destroy(); // SIGTERM: the JVM exits normally, and writes the archive on its first run
-        if (!node.waitFor(30, TimeUnit.SECONDS)) {
-          node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        Thread.sleep(50);
+      }
+      Load.sequential(RelayedCaller.text("launched", lab.client().withOptions(CallOptions.builder().node(id).build()),
+          LatencyScenario.SMALL), 500);
+      if (!measure) {
+        return 0;
+      }
+      Thread.sleep(LAUNCHED_REST.toMillis());
+      return Procs.rssBytes(node.pid());
+    } finally {
+      node.destroy();
+      if (!node.waitFor(30, TimeUnit.SECONDS)) {
+        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
-    return rss;
   }
 
   private static boolean hasArchive(Path cds, String role) throws java.io.IOException {
