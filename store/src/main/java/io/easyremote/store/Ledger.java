@@ -32,7 +32,10 @@ import java.util.concurrent.CompletableFuture;
  * and charged at most once whatever retries happen: {@link #reserveCall} at dispatch (caller →
  * {@link #CLEARING}), {@link #settleCall} at completion (the charge posted, the node owner's share
  * and the operator's fee paid out of clearing, the rest released, in one transaction) or
- * {@link #voidCall}; after a restart {@link #voidDangling} releases what was left reserved.
+ * {@link #voidCall}; after a restart {@link #voidDangling} releases what was left reserved. A short
+ * call whose reservation was held only in memory is charged in one request: {@link #chargeCall}
+ * itemizes it in a row that guards against a second charge, {@link #tallyCall} (the gateway's
+ * choice) leaves that guard to the caller and only adds it to its batch's transfers.
  *
  * <pre>{@code
  * Ledger ledger = new Ledger(store);
@@ -61,6 +64,7 @@ public final class Ledger {
   private static final IdShape TAG = new IdShape(ch -> ch >= 0x20 && ch <= 0x7e, 0, 128);
   private static final String CALL_PREFIX = "call:";
   private static final String BATCH_PREFIX = LedgerEngine.BATCHED_PREFIX;
+  private static final String TALLY_PREFIX = LedgerEngine.TALLIED_PREFIX;
   private static final int VOID_BATCH = 500;
 
   private final Store store;
@@ -208,6 +212,34 @@ public final class Ledger {
     return bad != null ? CompletableFuture.failedFuture(bad)
         : engine.chargeCall(transfer(callReservationId(callId), Transfer.Kind.PENDING, caller, CLEARING, maxCharge, "call", tag),
             callId, nodeOwner, charge, operator, feeBasisPoints);
+  }
+
+  /**
+   * Charges a call as {@link #chargeCall} does, but without a row of its own: the node owner's
+   * share and the operator's fee are posted straight from {@code caller} in the tallied transfers
+   * of its batch (codes {@code share} and {@code fee}, ids {@code tally:<batch>:<n>}, each the sum
+   * of the batch's tallied calls between those accounts). Short calls cost the store's writer
+   * almost nothing this way, since the ledger does not look anything up per call.
+   *
+   * <p><b>The at-most-once guard is the caller's</b>: the ledger keeps no trace of the call, so a
+   * repeat is charged again. Call it once per call, from the one place that completes the call
+   * (the gateway does so from memory, per run: a call it held when it stopped is never charged,
+   * and the next run's calls have other ids). The caller must be able to cover {@code maxCharge},
+   * as a reservation would ({@link LedgerError#INSUFFICIENT_CREDITS}); a refusal writes nothing; a
+   * charge of 0 writes nothing. Completes once committed.
+   */
+  public CompletableFuture<Void> tallyCall(String caller, long maxCharge, String tag, String nodeOwner, long charge, String operator,
+      int feeBasisPoints) {
+    LedgerException bad = first(checkUserAccount(caller, "caller"), checkAmount(maxCharge), checkTag(tag),
+        checkUserAccount(nodeOwner, "node owner"), checkUserAccount(operator, "operator"),
+        charge < 0 ? new LedgerException(LedgerError.INVALID_AMOUNT, "a charge cannot be negative: " + charge) : null,
+        charge > maxCharge ? new LedgerException(LedgerError.EXCEEDS_PENDING, "the call may cost at most " + maxCharge + "; the charge is "
+            + charge) : null,
+        feeBasisPoints < 0 || feeBasisPoints > MAX_FEE_BASIS_POINTS
+            ? new LedgerException(LedgerError.INVALID_FEE, "a fee is 0.." + MAX_FEE_BASIS_POINTS + " basis points, not " + feeBasisPoints)
+            : null);
+    return bad != null ? CompletableFuture.failedFuture(bad)
+        : engine.tallyCall(caller, maxCharge, tag, nodeOwner, charge, operator, feeBasisPoints);
   }
 
   /** Releases a call's whole reservation (it never ran); idempotent. */
@@ -399,14 +431,14 @@ public final class Ledger {
     if (id == null || !TRANSFER_ID.matches(id)) {
       return new LedgerException(LedgerError.INVALID_ID, "a transfer id is 1-160 printable ASCII characters without spaces, not " + quote(id));
     }
-    return id.startsWith(CALL_PREFIX) || id.startsWith(BATCH_PREFIX)
-        ? new LedgerException(LedgerError.INVALID_ID, "transfer ids starting with '" + CALL_PREFIX + "' or '" + BATCH_PREFIX
-            + "' belong to the call methods: " + id)
+    return id.startsWith(CALL_PREFIX) || id.startsWith(BATCH_PREFIX) || id.startsWith(TALLY_PREFIX)
+        ? new LedgerException(LedgerError.INVALID_ID, "transfer ids starting with '" + CALL_PREFIX + "', '" + BATCH_PREFIX + "' or '"
+            + TALLY_PREFIX + "' belong to the call methods: " + id)
         : null;
   }
 
   private static LedgerException checkPendingId(String id) {
-    if (id != null && (id.startsWith(CALL_PREFIX) || id.startsWith(BATCH_PREFIX))) {
+    if (id != null && (id.startsWith(CALL_PREFIX) || id.startsWith(BATCH_PREFIX) || id.startsWith(TALLY_PREFIX))) {
       return new LedgerException(LedgerError.SYSTEM_ACCOUNT, "a call's reservation is settled by settleCall or voidCall: " + id);
     }
     return id != null && TRANSFER_ID.matches(id) ? null

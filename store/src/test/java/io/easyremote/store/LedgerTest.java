@@ -426,6 +426,67 @@ class LedgerTest extends OnBothDatabases {
 
   @ParameterizedTest
   @MethodSource("dialects")
+  void tallyCall_callsOfOneBatch_shareOneTalliedTransferPerPairOfAccounts_andARefusalWritesNothing(Dialect dialect) throws Exception {
+    try (Store store = audited(dialect)) {
+      Ledger ledger = new Ledger(store);
+      List<String> callers = accounts(ledger, 1_000, "caller", "caller");
+      List<String> b = accounts(ledger, 0, "owner", "operator");
+      String owner = b.get(0);
+      String operator = b.get(1);
+      String gw = name("gw");
+      CountDownLatch writerHeld = new CountDownLatch(1);
+      CompletableFuture<Integer> hold = store.write(c -> { // holds the writer, so that every charge below is queued for one batch
+        try {
+          writerHeld.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return 0;
+      });
+      List<CompletableFuture<Void>> charged = new ArrayList<>();
+      for (int i = 0; i < 20; i++) { // 10 calls of each caller, 50 each with a 5 % fee: 48 to the owner, 2 to the operator
+        charged.add(ledger.tallyCall(callers.get(i % 2), 100, gw, owner, 50, operator, 500));
+      }
+      CompletableFuture<Void> free = ledger.tallyCall(callers.get(0), 100, gw, owner, 0, operator, 500);
+      CompletableFuture<Void> broke = ledger.tallyCall(callers.get(0), 1_000, gw, owner, 1, operator, 500);
+      CompletableFuture<Void> unknown = ledger.tallyCall(callers.get(0), 1, gw, "nobody-" + UUID.randomUUID(), 1, operator, 500);
+      CompletableFuture<Transfer> reservedAfter = ledger.reserveCall(name("call"), callers.get(1), 400, gw); // in the same batch
+      CompletableFuture<Void> overdrawn = ledger.tallyCall(callers.get(1), 101, gw, owner, 1, operator, 500); // 500 spent, 400 reserved
+      writerHeld.countDown();
+      hold.join();
+
+      charged.forEach(CompletableFuture::join);
+      free.join();
+      assertThat(refusal(broke)).as("500 spent of 1,000: 1,000 more cannot be covered").isEqualTo(LedgerError.INSUFFICIENT_CREDITS);
+      assertThat(refusal(unknown)).isEqualTo(LedgerError.UNKNOWN_ACCOUNT);
+      assertThat(reservedAfter.join().amount()).isEqualTo(400);
+      assertThat(refusal(overdrawn)).as("tallied calls run after the batch's requests, and see them").isEqualTo(LedgerError.INSUFFICIENT_CREDITS);
+      assertThat(ledger.account(callers.get(0)).orElseThrow()).isEqualTo(new Account(callers.get(0), true, 0, 500, 0, 1_000));
+      assertThat(ledger.account(callers.get(1)).orElseThrow()).isEqualTo(new Account(callers.get(1), true, 400, 500, 0, 1_000));
+      assertThat(available(ledger, owner)).isEqualTo(960);
+      assertThat(available(ledger, operator)).isEqualTo(40);
+      for (String caller : callers) {
+        assertThat(ledger.statement(caller, 10).orElseThrow().recent()).as("%s's statement", caller)
+            .filteredOn(t -> t.id().startsWith("tally:"))
+            .extracting(Transfer::kind, Transfer::creditAccount, Transfer::amount, Transfer::code, Transfer::tag)
+            .containsExactlyInAnyOrder(tuple(Transfer.Kind.TRANSFER, owner, 480L, "share", gw),
+                tuple(Transfer.Kind.TRANSFER, operator, 20L, "fee", gw));
+      }
+      assertThat(refusal(ledger.tallyCall(callers.get(0), 10, gw, owner, 11, operator, 0))).isEqualTo(LedgerError.EXCEEDS_PENDING);
+      assertThat(refusal(ledger.tallyCall(callers.get(0), 10, gw, owner, -1, operator, 0))).isEqualTo(LedgerError.INVALID_AMOUNT);
+      assertThat(refusal(ledger.tallyCall(callers.get(0), 10, gw, owner, 1, operator, 10_001))).isEqualTo(LedgerError.INVALID_FEE);
+      assertThat(refusal(ledger.tallyCall(Ledger.MINT, 10, gw, owner, 1, operator, 0))).as("the mint pays no one")
+          .isEqualTo(LedgerError.SYSTEM_ACCOUNT);
+      assertThat(refusal(ledger.transfer("tally:mine", callers.get(0), owner, 1))).as("tallied ids are the ledger's")
+          .isEqualTo(LedgerError.INVALID_ID);
+      ledger.tallyCall(callers.get(0), 500, gw, owner, 500, owner, 10_000).join(); // the owner is the operator: all of it as the fee
+      assertThat(available(ledger, owner)).isEqualTo(1_460);
+      assertThat(ledger.account(callers.get(0)).orElseThrow().available()).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
   void audit_aBatchedTransferThatIsNotTheSumOfItsCalls_isReported(Dialect dialect) {
     try (Store store = audited(dialect)) {
       Ledger ledger = new Ledger(store);

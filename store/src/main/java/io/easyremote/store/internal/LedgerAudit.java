@@ -41,6 +41,9 @@ public final class LedgerAudit {
       count[0]++;
       if (t.id().startsWith(LedgerEngine.BATCHED_PREFIX)) {
         batched.put(t.id(), t);
+      } else if (t.id().startsWith(LedgerEngine.TALLIED_PREFIX)
+          && (t.kind() != Transfer.Kind.TRANSFER || !(t.code().equals("share") || t.code().equals("fee")))) {
+        problems.add("tallied transfer " + t.id() + " is not a share or a fee posted at once: " + t);
       }
       long[] d = sums.computeIfAbsent(t.debitAccount(), k -> new long[4]);
       long[] cr = sums.computeIfAbsent(t.creditAccount(), k -> new long[4]);

@@ -39,12 +39,17 @@ public final class LedgerEngine {
   private static final int MAX_BATCH = 512;
   /** The start of the id of a transfer that carries the charges of a batch's calls ({@link Ledger#chargeCall}). */
   public static final String BATCHED_PREFIX = "charges:";
+  /** The start of the id of a transfer that carries the charges of a batch's tallied calls ({@link Ledger#tallyCall}). */
+  public static final String TALLIED_PREFIX = "tally:";
+  /** The most tallied calls one batch takes: they cost the writer little each. */
+  private static final int MAX_TALLIED = 4096;
 
   private final Store store;
   private final Clock clock;
   private final boolean lockRows;
   private final boolean padLists;
   private final ConcurrentLinkedQueue<Request<?>> queue = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Tallied> tallied = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
 
   /** Whether the store holds calls charged before migration V5 with transfers of their own ({@link #chargedBeforeV5}). */
@@ -106,21 +111,38 @@ public final class LedgerEngine {
     Batch batch = new Batch();
     store.write(batch).whenComplete((outcomes, failure) -> {
       List<Request<?>> requests = batch.requests;
+      List<Tallied> tallies = batch.tallies;
       if (requests == null) { // never ran (the store is closed): fail what waits
         scheduled.set(false);
         requests = new ArrayList<>();
         for (Request<?> r; (r = queue.poll()) != null; ) {
           requests.add(r);
         }
+        tallies = new ArrayList<>();
+        for (Tallied t; (t = tallied.poll()) != null; ) {
+          tallies.add(t);
+        }
       }
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      Throwable failed = cause == null || cause instanceof StoreException ? cause
+          : new StoreException("The ledger's batch failed: " + cause, cause);
       for (int i = 0; i < requests.size(); i++) {
-        if (failure != null) {
-          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-              ? failure.getCause() : failure;
-          requests.get(i).done.completeExceptionally(cause instanceof StoreException ? cause
-              : new StoreException("The ledger's batch failed: " + cause, cause));
+        if (failed != null) {
+          requests.get(i).done.completeExceptionally(failed);
         } else {
           requests.get(i).finish(outcomes.get(i));
+        }
+      }
+      for (int i = 0; i < tallies.size(); i++) {
+        Tallied t = tallies.get(i);
+        LedgerException refusal = failed == null ? batch.refusals[i] : null;
+        if (failed != null) {
+          t.done.completeExceptionally(failed);
+        } else if (refusal != null) {
+          t.done.completeExceptionally(refusal);
+        } else {
+          t.done.complete(null);
         }
       }
     });
@@ -129,6 +151,9 @@ public final class LedgerEngine {
   /** The requests queued when the writer reaches it, run as one batch (the same ones again if the group commit retries it). */
   private final class Batch implements SqlWork<List<Outcome<?>>> {
     volatile List<Request<?>> requests;
+    volatile List<Tallied> tallies;
+    /** Why each tallied call was refused (null: charged), set by the last run. */
+    volatile LedgerException[] refusals;
 
     @Override
     public List<Outcome<?>> run(Connection c) throws SQLException {
@@ -138,8 +163,13 @@ public final class LedgerEngine {
         for (Request<?> r; taken.size() < MAX_BATCH && (r = queue.poll()) != null; ) {
           taken.add(r);
         }
+        List<Tallied> talliedTaken = new ArrayList<>();
+        for (Tallied t; talliedTaken.size() < MAX_TALLIED && (t = tallied.poll()) != null; ) {
+          talliedTaken.add(t);
+        }
+        tallies = talliedTaken;
         requests = taken;
-        if (!queue.isEmpty()) {
+        if (!queue.isEmpty() || !tallied.isEmpty()) {
           schedule();
         }
       }
@@ -150,6 +180,11 @@ public final class LedgerEngine {
       List<String> calls = new ArrayList<>();
       for (Request<?> r : requests) {
         r.want(ids, pendingIds, accounts, calls);
+      }
+      for (Tallied t : tallies) {
+        accounts.add(t.caller);
+        accounts.add(t.nodeOwner);
+        accounts.add(t.operator);
       }
       tx.prefetch(ids, pendingIds);
       tx.prefetchCalls(calls);
@@ -171,11 +206,85 @@ public final class LedgerEngine {
         }
         outcomes.add(outcome);
       }
+      LedgerException[] refused = new LedgerException[tallies.size()];
+      for (int i = 0; i < refused.length; i++) {
+        refused[i] = tallies.get(i).run(tx, now);
+      }
+      refusals = refused;
       tx.flush();
       for (int i = 0; i < outcomes.size(); i++) {
         outcomes.set(i, requests.get(i).written(outcomes.get(i), tx));
       }
       return outcomes;
+    }
+  }
+
+  /** Queues a tallied call's charge; see {@link Ledger#tallyCall}. */
+  public CompletableFuture<Void> tallyCall(String caller, long maxCharge, String tag, String nodeOwner, long charge, String operator,
+      int feeBasisPoints) {
+    Tallied t = new Tallied(caller, maxCharge, tag, nodeOwner, charge, operator, Ledger.fee(charge, feeBasisPoints));
+    tallied.add(t);
+    schedule();
+    return t.done;
+  }
+
+  /**
+   * A call charged without a row of its own ({@link Ledger#tallyCall}): its share and fee join the
+   * batch's tallied transfers. It checks everything before it changes anything, so it is never
+   * undone, and it runs after the batch's requests, which may be.
+   */
+  private static final class Tallied {
+    final String caller;
+    final long maxCharge;
+    final String tag;
+    final String nodeOwner;
+    final long charge;
+    final String operator;
+    final long fee;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Tallied(String caller, long maxCharge, String tag, String nodeOwner, long charge, String operator, long fee) {
+      this.caller = caller;
+      this.maxCharge = maxCharge;
+      this.tag = tag;
+      this.nodeOwner = nodeOwner;
+      this.charge = charge;
+      this.operator = operator;
+      this.fee = fee;
+    }
+
+    /** Charges it in {@code tx}; returns why not (nothing changed), or null. */
+    LedgerException run(LedgerTx tx, long now) {
+      LedgerTx.AccountRow debit = tx.row(caller);
+      LedgerTx.AccountRow owner = tx.row(nodeOwner);
+      LedgerTx.AccountRow op = tx.row(operator);
+      if (debit == null || owner == null || op == null) {
+        return new LedgerException(LedgerError.UNKNOWN_ACCOUNT, "no account '" + (debit == null ? caller : owner == null ? nodeOwner
+            : operator) + "'");
+      }
+      long available = debit.available();
+      if (debit.constrained && maxCharge > available) {
+        return new LedgerException(LedgerError.INSUFFICIENT_CREDITS, "account '" + caller + "' has " + available
+            + " available; the call may cost " + maxCharge);
+      }
+      if (charge == 0) {
+        return null;
+      }
+      long debitsBefore = debit.debitsPosted;
+      long ownerBefore = owner.creditsPosted;
+      long operatorBefore = op.creditsPosted;
+      try { // one at a time: the owner and the operator may be one account
+        debit.debitsPosted = Math.addExact(debit.debitsPosted, charge);
+        owner.creditsPosted = Math.addExact(owner.creditsPosted, charge - fee);
+        op.creditsPosted = Math.addExact(op.creditsPosted, fee);
+      } catch (ArithmeticException e) {
+        op.creditsPosted = operatorBefore; // in reverse, so that an account named twice gets its first value back
+        owner.creditsPosted = ownerBefore;
+        debit.debitsPosted = debitsBefore;
+        return new LedgerException(LedgerError.OVERFLOW, "a charge of " + charge + " would overflow an account's totals");
+      }
+      tx.tally(caller, nodeOwner, operator, charge - fee, fee, tag, now);
+      return null;
     }
   }
 

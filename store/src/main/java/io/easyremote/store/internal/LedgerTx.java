@@ -31,7 +31,8 @@ import java.util.function.BiFunction;
  * did with one JDBC batch per table. A refused request's changes to the rows and the transfers it
  * added are undone ({@link #begin()}, {@link #undo()}), so it leaves no trace. Calls charged in one
  * request ({@link #charge}) are itemized one row each, and their credits move in one transfer per
- * pair of accounts for the whole batch ({@link Batched}). Not thread-safe: one batch, one thread.
+ * pair of accounts for the whole batch ({@link Batched}); tallied calls ({@link #tally}) move theirs
+ * the same way, in transfers of their own, without rows. Not thread-safe: one batch, one thread.
  */
 final class LedgerTx {
   static final String TRANSFER_COLUMNS = "id, kind, debit_account, credit_account, amount, pending_id, code, tag, created_at";
@@ -116,7 +117,8 @@ final class LedgerTx {
   /**
    * A transfer of this batch that carries the shares (or the fees) of every call it charged between
    * the same two accounts: its amount is their sum, known once the batch has run. Its id is
-   * {@code charges:<batch>:<n>}, the batch a random UUID.
+   * {@code charges:<batch>:<n>} when rows itemize its calls, {@code tally:<batch>:<n>} when they are
+   * tallied, the batch a random UUID.
    */
   static final class Batched {
     final String id;
@@ -262,8 +264,8 @@ final class LedgerTx {
    */
   CallCharge charge(String callId, String caller, String nodeOwner, String operator, long charge, long fee, String tag, long now) {
     long share = charge - fee;
-    Batched shareTo = share > 0 ? batched(caller, nodeOwner, "share", tag, now) : null;
-    Batched feeTo = fee > 0 ? batched(caller, operator, "fee", tag, now) : null;
+    Batched shareTo = share > 0 ? batched(caller, nodeOwner, "share", tag, now, true) : null;
+    Batched feeTo = fee > 0 ? batched(caller, operator, "fee", tag, now, true) : null;
     CallCharge row = new CallCharge(callId, caller, nodeOwner, operator, charge, fee, shareTo == null ? null : shareTo.id,
         feeTo == null ? null : feeTo.id, now);
     Optional<CallCharge> before = calls.get(callId);
@@ -288,17 +290,45 @@ final class LedgerTx {
     return row;
   }
 
-  /** What a batched transfer is per: its accounts, code and tag (the account ids' hashes are cached: no string built per call). */
-  private record BatchedKey(String debit, String credit, String code, String tag) {}
+  /**
+   * Adds a call's share (caller → node owner) and fee (caller → operator) to the batch's tallied
+   * transfers between those accounts: no row of the call's own, and nothing to undo. The caller
+   * has already checked the charge and changed the accounts' rows ({@link #row}), and calls this
+   * after every request that may be undone.
+   */
+  void tally(String caller, String nodeOwner, String operator, long share, long fee, String tag, long now) {
+    if (share > 0) { // no overflow: a batched amount is at most what its credit account gained in this batch
+      batched(caller, nodeOwner, "share", tag, now, false).amount += share;
+    }
+    if (fee > 0) {
+      batched(caller, operator, "fee", tag, now, false).amount += fee;
+    }
+  }
 
-  private Batched batched(String debit, String credit, String code, String tag, long now) {
-    BatchedKey key = new BatchedKey(debit, credit, code, tag);
+  /** The row of an account {@link #lockAll} read (and locked), or null when there is no such account; changes to it are not undone. */
+  AccountRow row(String id) {
+    return accounts.get(id);
+  }
+
+  /**
+   * What a batched transfer is per: its accounts, code and tag, and whether its calls are itemized
+   * (the account ids' hashes are cached: no string built per call).
+   */
+  private record BatchedKey(String debit, String credit, String code, String tag, boolean itemized) {}
+
+  /**
+   * The batch's transfer between these accounts: an itemized one ({@code charges:}, the sum of the
+   * call rows that name it) or a tallied one ({@code tally:}, calls without rows; see {@link #tally}).
+   */
+  private Batched batched(String debit, String credit, String code, String tag, long now, boolean itemized) {
+    BatchedKey key = new BatchedKey(debit, credit, code, tag, itemized);
     Batched b = batched.get(key);
     if (b == null) {
       if (batchId == null) {
-        batchId = LedgerEngine.BATCHED_PREFIX + UUID.randomUUID() + ":";
+        batchId = UUID.randomUUID() + ":";
       }
-      b = new Batched(batchId + batched.size(), debit, credit, code, tag, now);
+      b = new Batched((itemized ? LedgerEngine.BATCHED_PREFIX : LedgerEngine.TALLIED_PREFIX) + batchId + batched.size(), debit,
+          credit, code, tag, now);
       batched.put(key, b);
     }
     return b;

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * call when it completes (the charge to the node owner's account, the fee to the operator's) and
  * meters every call that reached a node. A call that completes within
  * {@link #RESERVE_AFTER_MILLIS} is charged in one ledger request, its share and fee posted
- * straight from the caller ({@code Ledger.chargeCall}; a charge of 0 writes nothing); a longer one
+ * straight from the caller and tallied with its batch's other calls ({@code Ledger.tallyCall}; a charge of 0
+ * writes nothing); a longer one
  * has its reservation written once it has run that long, and is settled (or voided) when it
  * completes. A paid call's result reaches its caller only once its charge is committed, so a crash
  * never leaves a result the caller saw uncharged. Free calls (every node offering the function asks 0) never touch the ledger.
@@ -443,9 +444,12 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
 
   /**
    * A paid call that completed before its reservation was written: nothing of it is in the ledger
-   * yet. A charge of 0 just releases the hold; otherwise it is charged in one request
-   * ({@code Ledger.chargeCall}: the share and the fee posted from the caller, both or neither), and
-   * its result waits for that.
+   * yet. A charge of 0 just releases the hold; otherwise it is charged in one request, tallied with
+   * the other calls its batch charges ({@code Ledger.tallyCall}: the share and the fee posted from
+   * the caller, both or neither, no row of its own), and its result waits for that. This is the
+   * call's only charge: {@link #onCompleted} runs once per call (it took the call out of
+   * {@code open}), {@link #claim} kept its reservation from being written, and its ledger id is this
+   * run's, so neither a retry nor a later run can charge it again.
    */
   private void chargeHeld(Billed billed, CallRecord record, String nodeOwner, long charge) {
     if (charge == 0 || nodeOwner == null) {
@@ -454,12 +458,13 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       billed.answer().complete(null);
       return;
     }
-    ledger.chargeCall(billed.ledgerId(), billed.caller(), billed.maxCharge(), settings.gatewayId(), nodeOwner, charge,
-        settings.operatorAccount(), settings.feeBasisPoints()).whenComplete((settlement, failure) -> {
+    ledger.tallyCall(billed.caller(), billed.maxCharge(), settings.gatewayId(), nodeOwner, charge, settings.operatorAccount(),
+        settings.feeBasisPoints()).whenComplete((v, failure) -> {
           if (failure == null) {
-            budgets.charged(billed.caller(), billed.maxCharge(), settlement.charge());
+            budgets.charged(billed.caller(), billed.maxCharge(), charge);
             reserved.increment(billed.maxCharge());
-            paid(record, settlement);
+            long fee = Ledger.fee(charge, settings.feeBasisPoints());
+            paid(record.nodeId(), charge, fee);
             billed.answer().complete(null);
             return;
           }
@@ -477,10 +482,15 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
 
   /** Counts a committed settlement. */
   private void paid(CallRecord record, Ledger.Settlement settlement) {
+    paid(record.nodeId(), settlement.charge(), settlement.fee());
+  }
+
+  /** Counts a committed charge of {@code charge}, {@code fee} of it to the operator, for a call that ran on {@code nodeId}. */
+  private void paid(String nodeId, long charge, long fee) {
     settled.increment();
-    earnedByNode.computeIfAbsent(record.nodeId(), n -> new java.util.concurrent.atomic.LongAdder()).add(settlement.share());
-    charged.increment(settlement.charge());
-    fees.increment(settlement.fee());
+    earnedByNode.computeIfAbsent(nodeId, n -> new java.util.concurrent.atomic.LongAdder()).add(charge - fee);
+    charged.increment(charge);
+    fees.increment(fee);
   }
 
   /**
