@@ -20,12 +20,29 @@ import org.HdrHistogram.Histogram;
  * ({@code settleCall}: the charge posted, the node owner's share and the operator's fee paid, the
  * rest released), from 16 concurrent submitters waiting for each step, then with 16 calls in flight
  * each, then the same with each call charged in one request ({@code chargeCall}: the call itemized in
- * one row, its share and fee posted from the caller in transfers shared with its batch's other calls).
+ * one row, its share and fee posted from the caller in transfers shared with its batch's other calls),
+ * and with {@code tallyCall} (the same without the row: what the gateway writes for a short call).
  * Every write goes through the store's group commit. The ledger is audited afterwards.
  */
 final class LedgerScenario implements Scenario {
   private static final int SUBMITTERS = 16;
   private static final int OWNERS = 4;
+
+  /** How a row charges its calls. */
+  private enum Charging {
+    /** reserveCall, then settleCall. */
+    TWO_STEPS(""),
+    /** chargeCall: one request, one row per call. */
+    CHARGE_CALL(", chargeCall"),
+    /** tallyCall: one request, no row. */
+    TALLY_CALL(", tallyCall");
+
+    final String label;
+
+    Charging(String label) {
+      this.label = label;
+    }
+  }
 
   @Override
   public String id() {
@@ -48,9 +65,10 @@ final class LedgerScenario implements Scenario {
         + "fee 5 %%. A settled call writes 4 transfers (PENDING, POST, share, fee) in 2 ledger batches, each shared with every request queued "
         + "meanwhile and group committed; "
         + "'× 1': each submitter waits for its reservation, then its settlement; '× 16': each keeps 16 calls in flight "
-        + "(as a gateway does); '× 16, chargeCall': the same calls charged in one request each (Ledger.chargeCall, "
-        + "what the gateway writes for a call that completes within 100 ms: one row itemizing the call, its share and fee added to "
-        + "its batch's transfers from its caller to its node owner and to the operator). transfers/s: transfer rows written. "
+        + "(as a gateway does); '× 16, chargeCall': the same calls charged in one request each (Ledger.chargeCall: one row "
+        + "itemizing the call, its share and fee added to its batch's transfers from its caller to its node owner and to the operator); "
+        + "'× 16, tallyCall': the same without the row (Ledger.tallyCall, what the gateway writes for a call that completes within "
+        + "100 ms). transfers/s: transfer rows written. "
         + "audit: conservation, every account's totals rechecked from the transfers, every batched transfer from its calls.", calls,
         SUBMITTERS,
         SUBMITTERS, OWNERS));
@@ -75,17 +93,18 @@ final class LedgerScenario implements Scenario {
     ledger.openAccount(operator).join();
     ExecutorService pool = Executors.newFixedThreadPool(SUBMITTERS);
     try {
-      rows(section, name, ledger, pool, callers, owners, operator, run + "w", Math.max(200, calls / 10), 1, false, false); // warm-up
-      rows(section, name, ledger, pool, callers, owners, operator, run + "a", calls, 1, false, true);
-      rows(section, name, ledger, pool, callers, owners, operator, run + "b", calls, 16, false, true);
-      rows(section, name, ledger, pool, callers, owners, operator, run + "c", calls, 16, true, true);
+      rows(section, name, ledger, pool, callers, owners, operator, run + "w", Math.max(200, calls / 10), 1, Charging.TWO_STEPS, false);
+      rows(section, name, ledger, pool, callers, owners, operator, run + "a", calls, 1, Charging.TWO_STEPS, true);
+      rows(section, name, ledger, pool, callers, owners, operator, run + "b", calls, 16, Charging.TWO_STEPS, true);
+      rows(section, name, ledger, pool, callers, owners, operator, run + "c", calls, 16, Charging.CHARGE_CALL, true);
+      rows(section, name, ledger, pool, callers, owners, operator, run + "d", calls, 16, Charging.TALLY_CALL, true);
     } finally {
       pool.shutdownNow();
     }
   }
 
   private void rows(Section section, String name, Ledger ledger, ExecutorService pool, List<String> callers, List<String> owners,
-      String operator, String run, int calls, int inFlight, boolean oneRequest, boolean report) throws Exception {
+      String operator, String run, int calls, int inFlight, Charging charging, boolean report) throws Exception {
     long transfersBefore = report ? ledger.audit().transfers() : 0;
     AtomicLong next = new AtomicLong();
     Histogram latency = Sample.histogram();
@@ -99,9 +118,12 @@ final class LedgerScenario implements Scenario {
           String call = run + "-" + i;
           String owner = owners.get((int) (i % owners.size()));
           long start = System.nanoTime();
-          CompletableFuture<Ledger.Settlement> settled = oneRequest
-              ? ledger.chargeCall(call, caller, 1_000, run, owner, 1 + (start % 1_000), operator, 500)
-              : ledger.reserveCall(call, caller, 1_000, run).thenCompose(r -> ledger.settleCall(call, owner, 1 + (start % 1_000), operator, 500));
+          long charge = 1 + (start % 1_000);
+          CompletableFuture<?> settled = switch (charging) {
+            case TWO_STEPS -> ledger.reserveCall(call, caller, 1_000, run).thenCompose(r -> ledger.settleCall(call, owner, charge, operator, 500));
+            case CHARGE_CALL -> ledger.chargeCall(call, caller, 1_000, run, owner, charge, operator, 500);
+            case TALLY_CALL -> ledger.tallyCall(caller, 1_000, run, owner, charge, operator, 500);
+          };
           window.add(settled.thenRun(() -> {
                 synchronized (latency) {
                   latency.recordValue(System.nanoTime() - start);
@@ -123,7 +145,7 @@ final class LedgerScenario implements Scenario {
     if (!audit.consistent()) {
       section.fail(name + ": the audit found " + audit.problems());
     }
-    section.row(name, SUBMITTERS + " × " + inFlight + (oneRequest ? ", chargeCall" : ""), calls / seconds,
+    section.row(name, SUBMITTERS + " × " + inFlight + charging.label, calls / seconds,
         (audit.transfers() - transfersBefore) / seconds, latency.getValueAtPercentile(50) / 1e6,
         latency.getValueAtPercentile(99) / 1e6, audit.consistent() ? "conserved" : "FAILED");
   }
