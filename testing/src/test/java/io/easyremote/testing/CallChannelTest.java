@@ -66,6 +66,41 @@ class CallChannelTest {
   }
 
   @Test
+  void callersOnManyThreadsAtOnce_eachGetTheirOwnAnswers_allOnTheChannel() throws Exception {
+    int threads = 16;
+    int each = 100;
+    long before = channelCalls();
+    try (Client client = Client.builder().gateway(cluster.address()).build()) {
+      java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(threads);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+      try {
+        List<java.util.concurrent.Future<List<Integer>>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int base = t * 1_000;
+          results.add(pool.submit(() -> {
+            List<Integer> sums = new ArrayList<>();
+            for (int i = 0; i < each; i++) {
+              together.await(10, TimeUnit.SECONDS); // every caller sends at the same moment, round after round
+              sums.add(client.call("add", Integer.class, base + i, 1));
+            }
+            return sums;
+          }));
+        }
+        for (int t = 0; t < threads; t++) {
+          List<Integer> expected = new ArrayList<>();
+          for (int i = 0; i < each; i++) {
+            expected.add(t * 1_000 + i + 1);
+          }
+          assertThat(results.get(t).get(60, TimeUnit.SECONDS)).as("thread %d's answers", t).isEqualTo(expected);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    assertThat(channelCalls() - before).as("every call went on the channel").isEqualTo(threads * each);
+  }
+
+  @Test
   void anAsyncCallbackThatBlocks_doesNotHoldTheOtherCallsOnItsStream() throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

@@ -151,12 +151,13 @@ public final class CallChannel {
     ChannelRequest message = ChannelRequest.newBuilder().setCall(ChannelCall.newBuilder().setId(id).setRequest(request)
         .setDeadlineMs(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeLeft.toNanos() + 999_999))).putAllTrace(trace)).build();
     try {
+      Link link;
       synchronized (lock) {
-        Link link = linkWithRoom();
+        link = linkWithRoom();
         pending.link = link;
         link.pending.put(id, pending);
-        link.requests.onNext(message); // under the lock: a gRPC stream takes one message at a time
       }
+      link.send(message);
       pending.timeout = timers.schedule(pending::expire, timeLeft.toNanos(), TimeUnit.NANOSECONDS);
     } catch (RuntimeException e) {
       if (pending.claim()) {
@@ -303,6 +304,9 @@ public final class CallChannel {
   private final class Link implements StreamObserver<ChannelReply> {
     final ConcurrentHashMap<Long, Pending<?>> pending = new ConcurrentHashMap<>();
     final StreamObserver<ChannelRequest> requests;
+    /** Messages waiting for the stream, and whether a caller is writing them ({@link #send}). */
+    private final java.util.Queue<ChannelRequest> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean();
     volatile boolean dead;
     private volatile boolean answered;
     /** Answers whose payload comes in parts, put back together (on the event loop). */
@@ -317,13 +321,41 @@ public final class CallChannel {
     }
 
     void cancel(long id) {
-      synchronized (lock) {
-        if (!dead) {
-          try {
-            requests.onNext(ChannelRequest.newBuilder().setCancel(id).build());
-          } catch (RuntimeException e) {
-            // The stream is ending; the gateway cancels what was in flight on it anyway.
+      if (!dead) {
+        send(ChannelRequest.newBuilder().setCancel(id).build());
+      }
+    }
+
+    /**
+     * Sends {@code message} after the ones queued before it. A gRPC stream takes one message at a
+     * time, so whichever caller finds it free writes every message waiting, its own and those queued
+     * meanwhile; the others return at once instead of queueing on a lock (a burst of callers woken
+     * together no longer wait for each other). A message the stream refuses (it is ending) fails
+     * its call here; the stream's end fails the rest.
+     */
+    void send(ChannelRequest message) {
+      outbox.add(message);
+      while (!outbox.isEmpty() && sending.compareAndSet(false, true)) {
+        try {
+          for (ChannelRequest m; (m = outbox.poll()) != null; ) {
+            try {
+              requests.onNext(m);
+            } catch (RuntimeException e) {
+              refused(m, e);
+            }
           }
+        } finally {
+          sending.set(false);
+        }
+      }
+    }
+
+    /** The stream refused {@code m}: a call fails as a broken stream fails it; a cancel needs nothing (the gateway cancels what was on it). */
+    private void refused(ChannelRequest m, RuntimeException e) {
+      if (m.hasCall()) {
+        Pending<?> call = pending.get(m.getCall().getId());
+        if (call != null && call.claim()) {
+          call.fail(StatusErrors.toException(gateway, call.what, call.deadline, e));
         }
       }
     }
