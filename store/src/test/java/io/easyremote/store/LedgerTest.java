@@ -90,6 +90,18 @@ class LedgerTest extends OnBothDatabases {
     });
   }
 
+  /** Holds the store's writer until {@code release} opens, so that what is queued meanwhile runs as one batch. */
+  private static CompletableFuture<Integer> holdWriter(Store store, CountDownLatch release) {
+    return store.write(c -> {
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return 0;
+    });
+  }
+
   private static long available(Ledger ledger, String account) {
     return ledger.account(account).orElseThrow().available();
   }
@@ -368,14 +380,7 @@ class LedgerTest extends OnBothDatabases {
       String operator = b.get(1);
       String gw = name("gw");
       CountDownLatch writerHeld = new CountDownLatch(1);
-      CompletableFuture<Integer> hold = store.write(c -> { // holds the writer, so that every charge below is queued for one batch
-        try {
-          writerHeld.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return 0;
-      });
+      CompletableFuture<Integer> hold = holdWriter(store, writerHeld); // every charge below is queued for one batch
       List<String> calls = new ArrayList<>();
       List<CompletableFuture<Ledger.Settlement>> charged = new ArrayList<>();
       for (int i = 0; i < 20; i++) { // 10 calls of each caller, 50 each with a 5 % fee: 48 to the owner, 2 to the operator
@@ -435,14 +440,7 @@ class LedgerTest extends OnBothDatabases {
       String operator = b.get(1);
       String gw = name("gw");
       CountDownLatch writerHeld = new CountDownLatch(1);
-      CompletableFuture<Integer> hold = store.write(c -> { // holds the writer, so that every charge below is queued for one batch
-        try {
-          writerHeld.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        return 0;
-      });
+      CompletableFuture<Integer> hold = holdWriter(store, writerHeld); // every charge below is queued for one batch
       List<CompletableFuture<Void>> charged = new ArrayList<>();
       for (int i = 0; i < 20; i++) { // 10 calls of each caller, 50 each with a 5 % fee: 48 to the owner, 2 to the operator
         charged.add(ledger.tallyCall(callers.get(i % 2), 100, gw, owner, 50, operator, 500));

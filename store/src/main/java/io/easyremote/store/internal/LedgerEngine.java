@@ -138,11 +138,11 @@ public final class LedgerEngine {
         Tallied t = tallies.get(i);
         LedgerException refusal = failed == null ? batch.refusals[i] : null;
         if (failed != null) {
-          t.done.completeExceptionally(failed);
+          t.done().completeExceptionally(failed);
         } else if (refusal != null) {
-          t.done.completeExceptionally(refusal);
+          t.done().completeExceptionally(refusal);
         } else {
-          t.done.complete(null);
+          t.done().complete(null);
         }
       }
     });
@@ -182,9 +182,9 @@ public final class LedgerEngine {
         r.want(ids, pendingIds, accounts, calls);
       }
       for (Tallied t : tallies) {
-        accounts.add(t.caller);
-        accounts.add(t.nodeOwner);
-        accounts.add(t.operator);
+        accounts.add(t.caller());
+        accounts.add(t.nodeOwner());
+        accounts.add(t.operator());
       }
       tx.prefetch(ids, pendingIds);
       tx.prefetchCalls(calls);
@@ -222,10 +222,11 @@ public final class LedgerEngine {
   /** Queues a tallied call's charge; see {@link Ledger#tallyCall}. */
   public CompletableFuture<Void> tallyCall(String caller, long maxCharge, String tag, String nodeOwner, long charge, String operator,
       int feeBasisPoints) {
-    Tallied t = new Tallied(caller, maxCharge, tag, nodeOwner, charge, operator, Ledger.fee(charge, feeBasisPoints));
+    Tallied t = new Tallied(caller, maxCharge, tag, nodeOwner, charge, operator, Ledger.fee(charge, feeBasisPoints),
+        new CompletableFuture<>());
     tallied.add(t);
     schedule();
-    return t.done;
+    return t.done();
   }
 
   /**
@@ -233,26 +234,8 @@ public final class LedgerEngine {
    * batch's tallied transfers. It checks everything before it changes anything, so it is never
    * undone, and it runs after the batch's requests, which may be.
    */
-  private static final class Tallied {
-    final String caller;
-    final long maxCharge;
-    final String tag;
-    final String nodeOwner;
-    final long charge;
-    final String operator;
-    final long fee;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
-
-    Tallied(String caller, long maxCharge, String tag, String nodeOwner, long charge, String operator, long fee) {
-      this.caller = caller;
-      this.maxCharge = maxCharge;
-      this.tag = tag;
-      this.nodeOwner = nodeOwner;
-      this.charge = charge;
-      this.operator = operator;
-      this.fee = fee;
-    }
-
+  private record Tallied(String caller, long maxCharge, String tag, String nodeOwner, long charge, String operator, long fee,
+      CompletableFuture<Void> done) {
     /** Charges it in {@code tx}; returns why not (nothing changed), or null. */
     LedgerException run(LedgerTx tx, long now) {
       LedgerTx.AccountRow debit = tx.row(caller);
