@@ -42,10 +42,9 @@ import org.slf4j.LoggerFactory;
  * call when it completes (the charge to the node owner's account, the fee to the operator's) and
  * meters every call that reached a node. A call that completes within
  * {@link #RESERVE_AFTER_MILLIS} is charged in one ledger request, its share and fee posted
- * straight from the caller and tallied with its batch's other calls ({@code Ledger.tallyCall}; a charge of 0
- * writes nothing); a longer one
- * has its reservation written once it has run that long, and is settled (or voided) when it
- * completes. A paid call's result reaches its caller only once its charge is committed, so a crash
+ * straight from the caller and tallied with its batch's other calls ({@code Ledger.tallyCall}; a
+ * charge of 0 writes nothing); a longer one has its reservation written once it has run that long,
+ * and is settled (or voided) when it completes. A paid call's result reaches its caller only once its charge is committed, so a crash
  * never leaves a result the caller saw uncharged. Free calls (every node offering the function asks 0) never touch the ledger.
  *
  * <p>Prices are those of the nodes offering the function when the call is admitted (the
