@@ -178,9 +178,10 @@ class CreditsTest {
     }
     // No waiting: a paid result is released only once its settlement is committed (a crash now cannot undo the charge).
     // A short call's reservation was held in memory only: its charge is two transfers from the caller, the owner's share
-    // and the operator's fee, named after the call.
+    // and the operator's fee, tallied with the other calls of its batch (Ledger.tallyCall: no row of its own).
     assertThat(ledger().audit().transfers()).isEqualTo(transfers + 2);
     assertThat(statement("alice").recent()).extracting(Transfer::code, Transfer::amount).startsWith(tuple("fee", 10L), tuple("share", 90L));
+    assertThat(statement("alice").recent().subList(0, 2)).allSatisfy(t -> assertThat(t.id()).startsWith("tally:"));
     assertThat(statement("owner").earned()).isEqualTo(90);
     assertThat(statement("alice").spent()).isEqualTo(PRICE);
     assertThat(statement("alice").account().available()).isEqualTo(900);
