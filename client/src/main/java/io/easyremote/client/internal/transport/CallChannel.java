@@ -158,7 +158,9 @@ public final class CallChannel {
         link.pending.put(id, pending);
       }
       link.send(message);
-      pending.timeout = timers.schedule(pending::expire, timeLeft.toNanos(), TimeUnit.NANOSECONDS);
+      if (link.pending.containsKey(id)) { // not refused by the stream (nor answered already): no timer left waiting for nothing
+        pending.timeout = timers.schedule(pending::expire, timeLeft.toNanos(), TimeUnit.NANOSECONDS);
+      }
     } catch (RuntimeException e) {
       if (pending.claim()) {
         pending.fail(StatusErrors.toException(gateway, what, deadline, e));
