@@ -6,22 +6,30 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Metering: every completed call that reached a node ({@link UsageRecord}), summed per minute in
  * the {@code easyremote_usage_minutes} table (one row per minute, caller account, node account,
  * function, node and outcome), and those sums per account or per function over a time window,
- * exact to the minute. Records are queued and written in batches: one {@link Store#write} sums the
- * records queued when the store's writer reaches it and adds each group's sums to its minute's row
- * (an upsert), sharing group commits with everything else. Thread-safe.
+ * exact to the minute. A record is added to its group's sums in memory at once ({@link #add}); one
+ * {@link Store#write} takes every group summed when the store's writer reaches it and adds each
+ * group's sums to its minute's row (an upsert), sharing group commits with everything else. So a
+ * busy gateway writes a few rows per commit whatever its call rate, and a call costs its thread a
+ * few additions. Sums not yet written are lost if the process dies (metering is not money: the
+ * ledger's charges are written before their results are released). Thread-safe.
  */
 public final class UsageTable {
+  private static final Logger log = LoggerFactory.getLogger(UsageTable.class);
   /** The sums are per minute. */
   public static final long MINUTE_MILLIS = 60_000;
   private static final String UPSERT = "INSERT INTO easyremote_usage_minutes (minute_start, caller_account, node_account, "
@@ -31,11 +39,14 @@ public final class UsageTable {
       + "execution_ms = easyremote_usage_minutes.execution_ms + excluded.execution_ms, "
       + "bytes_in = easyremote_usage_minutes.bytes_in + excluded.bytes_in, "
       + "bytes_out = easyremote_usage_minutes.bytes_out + excluded.bytes_out";
-  private static final int MAX_BATCH = 1024;
 
   private final Store store;
-  private final ConcurrentLinkedQueue<Queued> queue = new ConcurrentLinkedQueue<>();
+  /** What was added and not yet taken by a write: calls, execution ms, bytes in, bytes out per group. */
+  private final ConcurrentHashMap<Key, long[]> summed = new ConcurrentHashMap<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
+  /** The write that will take what is summed now (it may have started taking it). */
+  private volatile Flush next;
+  private final AtomicLong writtenCalls = new AtomicLong();
 
   /** The usage table of {@code store}. */
   public UsageTable(Store store) {
@@ -73,69 +84,97 @@ public final class UsageTable {
   public record Summary(String key, long calls, long failed, long executionMs, long bytesIn, long bytesOut) {}
 
   /**
-   * Adds {@code usage} to its minute's sums; the future completes once that is committed. Records
-   * queue here and are written in batches: one {@link Store#write} takes every record queued when
-   * the store's writer reaches it, sums them per minute and group, and upserts each group's row
-   * (in key order, so that gateways sharing a PostgreSQL store lock rows in one order).
+   * Adds {@code usage} to its minute's sums in memory; the next write takes them (one is queued if
+   * none is). A write that fails is logged, and the sums it took are lost.
+   *
+   * @throws ArithmeticException if a sum not yet written would overflow (nothing is added)
    */
-  public CompletableFuture<Void> record(UsageRecord usage) {
+  public void add(UsageRecord usage) {
     Objects.requireNonNull(usage, "usage");
-    Queued queued = new Queued(usage, new CompletableFuture<>());
-    queue.add(queued);
+    summed.compute(Key.of(usage), (key, sum) -> {
+      long[] s = sum == null ? new long[4] : sum;
+      long executionMs = Math.addExact(s[1], usage.executionMs());
+      long bytesIn = Math.addExact(s[2], usage.bytesIn());
+      long bytesOut = Math.addExact(s[3], usage.bytesOut());
+      s[0]++;
+      s[1] = executionMs;
+      s[2] = bytesIn;
+      s[3] = bytesOut;
+      return s;
+    });
     schedule();
-    return queued.done;
   }
 
-  private record Queued(UsageRecord usage, CompletableFuture<Void> done) {}
+  /**
+   * {@link #add}s {@code usage}; the future completes once a write that took it is committed (or
+   * fails with why it was not).
+   */
+  public CompletableFuture<Void> record(UsageRecord usage) {
+    add(usage);
+    for (;;) {
+      Flush f = next;
+      if (f != null && !f.started) { // it starts taking sums after this read, so after the add: it takes them
+        return f.done;
+      }
+      schedule(); // one that started may have missed them: the one after it will not
+      Thread.onSpinWait();
+    }
+  }
+
+  /** How many calls the writes committed so far have added to the table (since this object was made). */
+  public long recordedCalls() {
+    return writtenCalls.get();
+  }
 
   private void schedule() {
     if (!scheduled.compareAndSet(false, true)) {
       return;
     }
-    Batch batch = new Batch();
-    store.write(batch).whenComplete((v, failure) -> {
-      List<Queued> taken = batch.taken;
-      if (taken == null) { // never ran (the store is closed): fail what waits
+    Flush flush = new Flush();
+    next = flush;
+    store.write(flush).whenComplete((v, failure) -> {
+      if (flush.taken == null) { // never ran (the store is closed): its future fails, what waits for it with it
         scheduled.set(false);
-        taken = new ArrayList<>();
-        for (Queued q; (q = queue.poll()) != null; ) {
-          taken.add(q);
-        }
       }
-      for (Queued q : taken) {
-        if (failure == null) {
-          q.done.complete(null);
-        } else {
-          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-              ? failure.getCause() : failure;
-          q.done.completeExceptionally(cause);
-        }
+      if (failure == null) {
+        writtenCalls.addAndGet(flush.calls);
+        flush.done.complete(null);
+        return;
       }
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (flush.calls > 0) {
+        log.warn("Could not record the usage of {} call(s): {}", flush.calls, cause.toString());
+      }
+      flush.done.completeExceptionally(cause);
     });
   }
 
-  /** The records queued when the writer reaches it (the same ones again if the group commit retries it). */
-  private final class Batch implements SqlWork<Void> {
-    volatile List<Queued> taken;
+  /** Takes the sums there are when the writer reaches it (the same ones again if the group commit retries it). */
+  private final class Flush implements SqlWork<Void> {
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    volatile boolean started;
+    volatile Map<Key, long[]> taken;
+    volatile long calls;
 
     @Override
     public Void run(Connection c) throws SQLException {
       if (taken == null) {
-        scheduled.set(false);
-        List<Queued> list = new ArrayList<>();
-        for (Queued q; list.size() < MAX_BATCH && (q = queue.poll()) != null; ) {
-          list.add(q);
+        started = true; // first: a record() that sees it unset was summed before what follows takes it
+        scheduled.set(false); // what is added from now on queues another write
+        Map<Key, long[]> sums = new HashMap<>();
+        long n = 0;
+        for (Key key : summed.keySet()) {
+          long[] sum = summed.remove(key); // atomic with add's compute: a sum is taken whole, or left for the next write
+          if (sum != null) {
+            sums.put(key, sum);
+            n += sum[0];
+          }
         }
-        taken = list;
-        if (!queue.isEmpty()) {
-          schedule();
-        }
+        calls = n;
+        taken = sums;
       }
-      List<UsageRecord> records = new ArrayList<>(taken.size());
-      for (Queued q : taken) {
-        records.add(q.usage);
-      }
-      upsert(c, records);
+      upsert(c, taken);
       return null;
     }
   }
@@ -151,17 +190,8 @@ public final class UsageTable {
     }
   }
 
-  /** Adds {@code records} to their minutes' sums inside a transaction the caller holds. */
-  public static void upsert(Connection c, List<UsageRecord> records) throws SQLException {
-    // Summed in a hash map (a batch's records fall into a few groups), then the groups sorted.
-    Map<Key, long[]> sums = new java.util.HashMap<>();
-    for (UsageRecord u : records) {
-      long[] sum = sums.computeIfAbsent(Key.of(u), k -> new long[4]);
-      sum[0]++;
-      sum[1] = Math.addExact(sum[1], u.executionMs());
-      sum[2] = Math.addExact(sum[2], u.bytesIn());
-      sum[3] = Math.addExact(sum[3], u.bytesOut());
-    }
+  /** Adds each group's sums to its minute's row, in key order (gateways sharing a PostgreSQL store lock rows in one order). */
+  private static void upsert(Connection c, Map<Key, long[]> sums) throws SQLException {
     if (sums.isEmpty()) {
       return;
     }

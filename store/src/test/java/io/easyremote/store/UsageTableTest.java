@@ -55,6 +55,56 @@ class UsageTableTest extends OnBothDatabases {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void add_fromManyThreadsWhileWritesRun_losesAndDoublesNothing(Dialect dialect) throws Exception {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    long t0 = 1_900_000_000_000L;
+    int threads = 8;
+    int each = 2_000;
+    try (Store store = open(dialect)) {
+      UsageTable usage = new UsageTable(store);
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+      List<Thread> adders = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        String caller = "caller-" + (t % 2) + "-" + run; // two groups, each added to by four threads at once
+        Thread thread = new Thread(() -> {
+          try {
+            start.await();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          for (int i = 0; i < each; i++) {
+            usage.add(new UsageRecord(caller, "owner-" + run, "f", "n1", 1, 2, 3, "ok", t0 + i % 1_000));
+          }
+        });
+        thread.start();
+        adders.add(thread);
+      }
+      for (Thread thread : adders) {
+        thread.join();
+      }
+      // The future of a record covers it, and so everything added before it on this thread.
+      usage.record(new UsageRecord("caller-0-" + run, "owner-" + run, "f", "n1", 1, 2, 3, "ok", t0)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+      List<UsageTable.Summary> rows = usage.summary(UsageTable.By.CALLER, "owner-" + run, Instant.ofEpochMilli(t0),
+          Instant.ofEpochMilli(t0 + 1_000));
+      assertThat(rows).containsExactly(
+          new UsageTable.Summary("caller-0-" + run, 4L * each + 1, 0, 4L * each + 1, 2 * (4L * each + 1), 3 * (4L * each + 1)),
+          new UsageTable.Summary("caller-1-" + run, 4L * each, 0, 4L * each, 2 * 4L * each, 3 * 4L * each));
+      assertThat(usage.recordedCalls()).isEqualTo(threads * (long) each + 1);
+    }
+  }
+
+  @Test
+  void record_onAClosedStore_failsInsteadOfWaiting(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    Store store = Store.sqlite(dir);
+    UsageTable usage = new UsageTable(store);
+    store.close();
+    assertThat(usage.record(new UsageRecord("a", "o", "f", "n", 1, 0, 0, "ok", 0)))
+        .failsWithin(java.time.Duration.ofSeconds(10));
+  }
+
   @Test
   void usageRecord_badFields_areRefusedWithTheFieldsName() {
     assertThatThrownBy(() -> new UsageRecord("a", "o", "f", "n", -1, 0, 0, "ok", 0))

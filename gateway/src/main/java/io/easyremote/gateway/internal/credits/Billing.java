@@ -18,6 +18,7 @@ import io.easyremote.store.LedgerException;
 import io.easyremote.store.UsageRecord;
 import io.easyremote.store.UsageTable;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.HashMap;
@@ -84,7 +85,6 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private final Counter charged;
   private final Counter fees;
   private final Counter ledgerFailures;
-  private final Counter metered;
 
   /** A price: credits per call and per second of execution. */
   record Price(long perCall, long perSecond) {
@@ -129,7 +129,8 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     this.charged = Counter.builder("easyremote.credits.charged").description("Credits charged to callers").register(registry);
     this.fees = Counter.builder("easyremote.credits.fees").description("Credits taken as the operator fee").register(registry);
     this.ledgerFailures = Counter.builder("easyremote.credits.ledger.failures").description("Ledger requests that failed").register(registry);
-    this.metered = Counter.builder("easyremote.credits.metered.calls").description("Calls recorded in the usage table").register(registry);
+    FunctionCounter.builder("easyremote.credits.metered.calls", usage, UsageTable::recordedCalls)
+        .description("Calls recorded in the usage table").register(registry);
   }
 
   /**
@@ -586,15 +587,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       UsageRecord row = new UsageRecord(caller == null ? ANONYMOUS : caller, nodeOwner == null ? UNOWNED : nodeOwner,
           record.function(), record.nodeId(), TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.bytesIn(),
           record.bytesOut(), Outcome.label(record.error()), System.currentTimeMillis());
-      usage.record(row).whenComplete((v, failure) -> {
-        if (failure != null) {
-          ledgerFailures.increment();
-          // The call's ledger id, built only here: metering runs for every call, and a failure is rare.
-          log.warn("Could not record the usage of call {}", billed != null ? billed.ledgerId() : ledgerId(record.callId()), failure);
-        } else {
-          metered.increment();
-        }
-      });
+      usage.add(row); // summed in memory, written with the next commit
     } catch (RuntimeException e) {
       log.warn("Could not meter call {} of '{}'", record.callId(), record.function(), e);
     }
