@@ -85,6 +85,10 @@ public final class Store implements AutoCloseable {
     sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
     sqlite.setSynchronous(sync == SyncMode.FULL ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
     sqlite.setBusyTimeout(10_000);
+    // The writer's transactions take the write lock when they begin. A deferred one that reads
+    // before it writes (the ledger does) is refused at once, without the busy timeout, while another
+    // connection holds the lock: SQLite cannot let a read snapshot go stale under a write.
+    sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
     sqlite.enforceForeignKeys(true);
     SQLiteDataSource source = new SQLiteDataSource(sqlite);
     source.setUrl("jdbc:sqlite:" + file);

@@ -164,6 +164,26 @@ class StoreTest extends OnBothDatabases {
   }
 
   @Test
+  void sqlite_writeThatReadsFirst_whileAnotherConnectionHoldsTheWriteLock_waitsForIt() throws Exception {
+    String id = id("waits");
+    try (Store store = Store.sqlite(stateDir);
+        java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + stateDir.resolve(Store.SQLITE_FILE));
+        java.sql.Statement lock = other.createStatement()) {
+      lock.execute("BEGIN IMMEDIATE");
+      CompletableFuture<Void> write = store.write(c -> {
+        jobs.find(c, id); // a read first: a deferred transaction would then be refused at once, not wait
+        jobs.insert(c, job(id, "gw"));
+        return null;
+      });
+      org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).atMost(java.time.Duration.ofSeconds(2))
+          .until(() -> !write.isDone());
+      lock.execute("ROLLBACK");
+      write.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(find(store, id)).isPresent();
+    }
+  }
+
+  @Test
   void sqlite_reopened_keepsWhatWasCommitted_andMigratesOnce() {
     String id = id("durable");
     try (Store store = Store.sqlite(stateDir)) {
