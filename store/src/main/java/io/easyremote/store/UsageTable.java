@@ -21,17 +21,23 @@ import org.slf4j.LoggerFactory;
  * Metering: every completed call that reached a node ({@link UsageRecord}), summed per minute in
  * the {@code easyremote_usage_minutes} table (one row per minute, caller account, node account,
  * function, node and outcome), and those sums per account or per function over a time window,
- * exact to the minute. A record is added to its group's sums in memory at once ({@link #add}); one
- * {@link Store#write} takes every group summed when the store's writer reaches it and adds each
- * group's sums to its minute's row (an upsert), sharing group commits with everything else. So a
- * busy gateway writes a few rows per commit whatever its call rate, and a call costs its thread a
- * few additions. Sums not yet written are lost if the process dies (metering is not money: the
- * ledger's charges are written before their results are released). Thread-safe.
+ * exact to the minute. A record is added to its group's sums in memory at once ({@link #add}), and
+ * the sums are written at most every {@link #FLUSH_EVERY_MILLIS}: one {@link Store#write} takes
+ * every group summed when the store's writer reaches it and adds each group's sums to its minute's
+ * row (an upsert), sharing a group commit with whatever else is written then. So a busy gateway
+ * writes a few rows a second whatever its call rate, its commits stay free of them in between, and
+ * a call costs its thread a few additions. Sums not yet written are lost if the process dies
+ * (metering is not money: the ledger's charges are committed before their results are released);
+ * {@link #flush} writes them at once, as a gateway does when it stops. Thread-safe.
  */
 public final class UsageTable {
   private static final Logger log = LoggerFactory.getLogger(UsageTable.class);
   /** The sums are per minute. */
   public static final long MINUTE_MILLIS = 60_000;
+  /** How long sums wait in memory at most before a write takes them. */
+  public static final long FLUSH_EVERY_MILLIS = 1_000;
+  private static final java.util.concurrent.Executor LATER =
+      CompletableFuture.delayedExecutor(FLUSH_EVERY_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS, Runnable::run);
   private static final String UPSERT = "INSERT INTO easyremote_usage_minutes (minute_start, caller_account, node_account, "
       + "function_name, node_id, outcome, calls, execution_ms, bytes_in, bytes_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       + "ON CONFLICT (minute_start, caller_account, node_account, function_name, node_id, outcome) DO UPDATE SET "
@@ -44,6 +50,8 @@ public final class UsageTable {
   /** What was added and not yet taken by a write: calls, execution ms, bytes in, bytes out per group. */
   private final ConcurrentHashMap<Key, long[]> summed = new ConcurrentHashMap<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
+  /** Whether a delayed write is set for what {@link #add} summed. */
+  private final AtomicBoolean pending = new AtomicBoolean();
   /** The write that will take what is summed now (it may have started taking it). */
   private volatile Flush next;
   private final AtomicLong writtenCalls = new AtomicLong();
@@ -84,12 +92,30 @@ public final class UsageTable {
   public record Summary(String key, long calls, long failed, long executionMs, long bytesIn, long bytesOut) {}
 
   /**
-   * Adds {@code usage} to its minute's sums in memory; the next write takes them (one is queued if
-   * none is). A write that fails is logged, and the sums it took are lost.
+   * Adds {@code usage} to its minute's sums in memory; a write takes them within
+   * {@link #FLUSH_EVERY_MILLIS}. A write that fails is logged, and the sums it took are lost.
    *
    * @throws ArithmeticException if a sum not yet written would overflow (nothing is added)
    */
   public void add(UsageRecord usage) {
+    sum(usage);
+    if (pending.compareAndSet(false, true)) {
+      LATER.execute(() -> { // the delayed executor's own thread only hands it to the store
+        pending.set(false);
+        schedule();
+      });
+    }
+  }
+
+  /**
+   * Queues a write of every sum in memory now; the future completes once it is committed (or fails
+   * with why it was not).
+   */
+  public CompletableFuture<Void> flush() {
+    return scheduled();
+  }
+
+  private void sum(UsageRecord usage) {
     Objects.requireNonNull(usage, "usage");
     summed.compute(Key.of(usage), (key, sum) -> {
       long[] s = sum == null ? new long[4] : sum;
@@ -102,15 +128,19 @@ public final class UsageTable {
       s[3] = bytesOut;
       return s;
     });
-    schedule();
   }
 
   /**
-   * {@link #add}s {@code usage}; the future completes once a write that took it is committed (or
-   * fails with why it was not).
+   * Adds {@code usage} to its minute's sums and queues their write at once; the future completes
+   * once a write that took it is committed (or fails with why it was not).
    */
   public CompletableFuture<Void> record(UsageRecord usage) {
-    add(usage);
+    sum(usage);
+    return scheduled();
+  }
+
+  /** A write not yet started, queued if none is: it takes every sum added before this returns. */
+  private CompletableFuture<Void> scheduled() {
     for (;;) {
       Flush f = next;
       if (f != null && !f.started) { // it starts taking sums after this read, so after the add: it takes them

@@ -84,7 +84,7 @@ class UsageTableTest extends OnBothDatabases {
       for (Thread thread : adders) {
         thread.join();
       }
-      // The future of a record covers it, and so everything added before it on this thread.
+      // The future of a record covers it, and so everything added before it.
       usage.record(new UsageRecord("caller-0-" + run, "owner-" + run, "f", "n1", 1, 2, 3, "ok", t0)).get(30, java.util.concurrent.TimeUnit.SECONDS);
 
       List<UsageTable.Summary> rows = usage.summary(UsageTable.By.CALLER, "owner-" + run, Instant.ofEpochMilli(t0),
@@ -93,6 +93,25 @@ class UsageTableTest extends OnBothDatabases {
           new UsageTable.Summary("caller-0-" + run, 4L * each + 1, 0, 4L * each + 1, 2 * (4L * each + 1), 3 * (4L * each + 1)),
           new UsageTable.Summary("caller-1-" + run, 4L * each, 0, 4L * each, 2 * 4L * each, 3 * 4L * each));
       assertThat(usage.recordedCalls()).isEqualTo(threads * (long) each + 1);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void add_isWrittenWithinAFlushInterval_withoutBeingAskedTo(Dialect dialect) {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    long t0 = 1_900_000_000_000L;
+    try (Store store = open(dialect)) {
+      UsageTable usage = new UsageTable(store);
+      long before = System.nanoTime();
+      usage.add(new UsageRecord("alice-" + run, "owner-" + run, "f", "n1", 5, 6, 7, "ok", t0));
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMillis(UsageTable.FLUSH_EVERY_MILLIS * 10))
+          .pollInterval(java.time.Duration.ofMillis(20))
+          .until(() -> usage.summary(UsageTable.By.CALLER, "owner-" + run, Instant.ofEpochMilli(t0), Instant.ofEpochMilli(t0 + 1)),
+              rows -> rows.equals(List.of(new UsageTable.Summary("alice-" + run, 1, 0, 5, 6, 7))));
+      assertThat(usage.recordedCalls()).isEqualTo(1);
+      assertThat(System.nanoTime() - before).as("waited for the flush interval, not written at once or per call")
+          .isGreaterThanOrEqualTo(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(UsageTable.FLUSH_EVERY_MILLIS) / 2);
     }
   }
 

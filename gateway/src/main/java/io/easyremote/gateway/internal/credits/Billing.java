@@ -633,6 +633,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
 
   @Override
   public void close() {
+    usage.flush(); // the sums still in memory: queued before the store closes, which writes what is queued
     executor.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
