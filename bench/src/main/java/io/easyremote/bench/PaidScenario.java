@@ -17,12 +17,27 @@ import java.util.Map;
  * Scenario 13: the cost of credits. Four gateways side by side, each with one node: three with credits
  * on (SQLite ledger and metering, a priced {@code echo}, every call charged with a 10% operator fee
  * and metered; results after the charge commits, before it, and after it with the store's
- * {@code synchronous=NORMAL}), one the same relay with credits off. 8, 32 and 128 closed-loop
- * callers on each, rounds alternated; the CPU each path's gateway and node spent per call and what
+ * {@code synchronous=NORMAL}), one the same relay with credits off. 8, 32, 128 and 512 closed-loop
+ * callers on each, then 512 asynchronous calls in flight, rounds alternated; the CPU each path's gateway and node spent per call and what
  * the store writer did are read around each round; the ledgers are audited at the end.
  */
 final class PaidScenario implements Scenario {
   private static final String NORMAL = "paid, sync normal";
+  /**
+   * The loads, in order: closed-loop caller threads, then as many asynchronous calls kept in flight
+   * from no thread of their own, which takes the client's cost of waking a thread per result (31
+   * µs of client CPU per call with 512 threads on 2 cores, 8 µs asynchronously) out of the comparison.
+   */
+  private static final List<Concurrency> LOADS = List.of(new Concurrency(8, false), new Concurrency(32, false),
+      new Concurrency(128, false), new Concurrency(512, false), new Concurrency(512, true));
+
+  /** {@code calls} closed-loop caller threads, or that many asynchronous calls in flight. */
+  private record Concurrency(int calls, boolean async) {
+    @Override
+    public String toString() {
+      return async ? calls + " async" : Integer.toString(calls);
+    }
+  }
   @Override
   public String id() {
     return "paid";
@@ -76,14 +91,15 @@ final class PaidScenario implements Scenario {
         }
       }
       Map<String, Double> best = new LinkedHashMap<>(); // each path's highest calls/s over the caller counts: its capacity
-      for (int n : List.of(8, 32, 128, 512)) {
+      for (Concurrency load : LOADS) {
+        int n = load.calls();
         Medians m = new Medians();
         Map<String, Use> uses = new LinkedHashMap<>();
         for (int r = 0; r < settings.throughputRounds() * 2; r++) {
           for (Caller c : Rounds.rotated(callers, r)) {
             Probe probe = probes.get(c.name());
             Use before = probe.read();
-            Sample sample = Load.closedLoop(c, n, settings.throughputWindow());
+            Sample sample = load.async() ? Load.inFlight(c, n, settings.throughputWindow()) : Load.closedLoop(c, n, settings.throughputWindow());
             uses.merge(c.name(), probe.read().minus(before).withCalls(sample.calls()), Use::plus);
             m.add(c.name(), sample);
             errors += sample.errors();
@@ -92,11 +108,11 @@ final class PaidScenario implements Scenario {
         for (Caller c : callers) {
           best.merge(c.name(), m.median(c.name(), Sample::callsPerSecond), Math::max);
           Use use = uses.get(c.name());
-          section.row(n, c.name(), m.median(c.name(), Sample::callsPerSecond), m.median(c.name(), Sample::p50Micros),
+          section.row(load, c.name(), m.median(c.name(), Sample::callsPerSecond), m.median(c.name(), Sample::p50Micros),
               m.median(c.name(), Sample::p99Micros), m.ratio(c.name(), "free", Sample::callsPerSecond),
               use.perCallMicros(use.gatewayCpu), use.perCallMicros(use.nodeCpu));
           if (use.writer[0] > 0) {
-            section.note(use.writerNote(n, c.name()));
+            section.note(use.writerNote(load, c.name()));
           }
         }
       }
@@ -137,7 +153,9 @@ final class PaidScenario implements Scenario {
         + "of the machine (Gateway.builder().stateSync(SyncMode.NORMAL), --state-sync normal: SQLite synchronous=NORMAL, WAL). "
         + "Goal: paid ≥ 0.8 × free calls/s. A closed-loop caller waits for each result, and a paid result waits for its group "
         + "commit (about a millisecond here), so a paid path needs more callers in flight than a free one to fill the same CPU: "
-        + "the 512-caller rows compare the two at their capacity, the lower rows at a fixed concurrency.");
+        + "the 512-caller rows compare the two at their capacity, the lower rows at a fixed concurrency. \"512 async\": 512 "
+        + "calls kept in flight with Client.callAsync, each completion starting the next, instead of 512 threads each waiting "
+        + "for its result (the client then spends a quarter of the CPU per call, so the gateways' own costs weigh more).");
     return section;
   }
 
@@ -181,10 +199,10 @@ final class PaidScenario implements Scenario {
     }
 
     /** The store writer over these rounds: batches, wait for the commit, where its time went. */
-    String writerNote(int callers, String path) {
+    String writerNote(Concurrency callers, String path) {
       long batches = writer[0];
       long writes = writer[1];
-      return String.format(Locale.ROOT, "Store writer, %d callers, %s: %.0f group commits/s, %.1f writes (%.1f calls) per commit; "
+      return String.format(Locale.ROOT, "Store writer, %s callers, %s: %.0f group commits/s, %.1f writes (%.1f calls) per commit; "
               + "a write waits %.2f ms from queued to committed; per commit %.0f µs running writes, %.0f µs committing, %.0f µs "
               + "completing; busy %.0f%% of the time, thread CPU %.0f µs per call",
           callers, path, batches / (wallNanos / 1e9), (double) writes / batches, (double) calls / batches,

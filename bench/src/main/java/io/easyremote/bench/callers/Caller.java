@@ -12,6 +12,15 @@ public interface Caller extends AutoCloseable {
   /** Makes one blocking call and checks its answer. */
   void call() throws Exception;
 
+  /**
+   * Starts one call without blocking; the future fails if the call fails or its answer is wrong.
+   *
+   * @throws UnsupportedOperationException if this path has no asynchronous call
+   */
+  default java.util.concurrent.CompletableFuture<Void> callAsync() {
+    throw new UnsupportedOperationException(name() + " has no asynchronous call");
+  }
+
   @Override
   default void close() throws Exception {}
 

@@ -2,6 +2,7 @@ package io.easyremote.bench.callers;
 
 import io.easyremote.client.Client;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 
 /** The product path: {@link Client#call} through the gateway to a node's {@code echo} or {@code echoBytes}. */
 public final class RelayedCaller implements Caller {
@@ -30,6 +31,14 @@ public final class RelayedCaller implements Caller {
   @Override
   public String name() {
     return name;
+  }
+
+  @Override
+  public CompletableFuture<Void> callAsync() {
+    if (data == null) {
+      return client.callAsync("echo", String.class, text).thenAccept(answer -> Caller.check(text.equals(answer), name));
+    }
+    return client.callAsync("echoBytes", byte[].class, (Object) data).thenAccept(answer -> Caller.check(Arrays.equals(data, answer), name));
   }
 
   @Override
