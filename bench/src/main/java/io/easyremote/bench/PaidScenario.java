@@ -17,16 +17,17 @@ import java.util.Map;
  * Scenario 13: the cost of credits. Four gateways side by side, each with one node: three with credits
  * on (SQLite ledger and metering, a priced {@code echo}, every call charged with a 10% operator fee
  * and metered; results after the charge commits, before it, and after it with the store's
- * {@code synchronous=NORMAL}), one the same relay with credits off. 8, 32, 128 and 512 closed-loop
- * callers on each, then 512 asynchronous calls in flight, rounds alternated; the CPU each path's gateway and node spent per call and what
- * the store writer did are read around each round; the ledgers are audited at the end.
+ * {@code synchronous=NORMAL}), one the same relay with credits off. 8, 32, 128 and 512
+ * closed-loop callers on each, then 512 asynchronous calls in flight, rounds alternated; the CPU
+ * each path's gateway and node spent per call and what the store writer did are read around each
+ * round; the ledgers are audited at the end.
  */
 final class PaidScenario implements Scenario {
   private static final String NORMAL = "paid, sync normal";
   /**
-   * The loads, in order: closed-loop caller threads, then as many asynchronous calls kept in flight
-   * from no thread of their own, which takes the client's cost of waking a thread per result (31
-   * µs of client CPU per call with 512 threads on 2 cores, 8 µs asynchronously) out of the comparison.
+   * The loads, in order: closed-loop caller threads, then as many asynchronous calls kept in
+   * flight with no thread each, which takes the client's cost of waking a thread per result (31 µs
+   * of client CPU per call with 512 threads on 2 cores, 8 µs asynchronously) out of the comparison.
    */
   private static final List<Concurrency> LOADS = List.of(new Concurrency(8, false), new Concurrency(32, false),
       new Concurrency(128, false), new Concurrency(512, false), new Concurrency(512, true));
@@ -38,6 +39,7 @@ final class PaidScenario implements Scenario {
       return async ? calls + " async" : Integer.toString(calls);
     }
   }
+
   @Override
   public String id() {
     return "paid";

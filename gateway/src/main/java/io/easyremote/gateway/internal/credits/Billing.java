@@ -587,7 +587,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       UsageRecord row = new UsageRecord(caller == null ? ANONYMOUS : caller, nodeOwner == null ? UNOWNED : nodeOwner,
           record.function(), record.nodeId(), TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.bytesIn(),
           record.bytesOut(), Outcome.label(record.error()), System.currentTimeMillis());
-      usage.add(row); // summed in memory, written with the next commit
+      usage.add(row); // summed in memory, written within a second
     } catch (RuntimeException e) {
       log.warn("Could not meter call {} of '{}'", record.callId(), record.function(), e);
     }
