@@ -32,15 +32,18 @@ class RoutingTest {
 
   @Test
   void whoami_hundredCalls_servedByBothNodes() {
+    // The default strategy weighs each node's measured latency, and treats nodes within 2 ms of each
+    // other as equals. Cold, equal nodes can be measured apart (5.3 against 7.7 ms once on a busy CI
+    // machine, which served 73 / 27): the counted calls start once both have served warm calls.
+    for (int i = 0; i < 200; i++) {
+      cluster.client().call("whoami", String.class);
+    }
     Map<String, Long> servedBy = new java.util.HashMap<>();
     for (int i = 0; i < 100; i++) {
       servedBy.merge(cluster.client().call("whoami", String.class), 1L, Long::sum);
     }
     assertThat(servedBy.keySet()).containsExactlyInAnyOrder("one", "two");
-    // The default strategy weighs each node's measured latency: equal nodes measured unequally for a
-    // while (a JIT or GC pause in one, on a busy CI machine: 5.3 against 7.7 ms once) get unequal
-    // shares, 73 / 27 then. What it promises is that neither is starved.
-    assertThat(servedBy.values()).as("served %s; nodes %s", servedBy, cluster.gateway().nodes()).allSatisfy(count -> assertThat(count).isGreaterThanOrEqualTo(15));
+    assertThat(servedBy.values()).as("served %s; nodes %s", servedBy, cluster.gateway().nodes()).allSatisfy(count -> assertThat(count).isGreaterThanOrEqualTo(30));
   }
 
   @Test
