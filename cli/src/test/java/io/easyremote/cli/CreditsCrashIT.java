@@ -205,14 +205,16 @@ class CreditsCrashIT {
         };
         Map<String, Long> counts = store.read(byKind);
         // A settled call is a POST of its reservation (a call that ran past 100 ms was reserved first), its part of its batch's
-        // tallied transfers (Ledger.tallyCall: a shorter call, reserved in memory only; the share and the fee add up to the price),
-        // or a row of its own in easyremote_call_charges (Ledger.chargeCall: a call admitted before any node offered the function).
+        // tallied transfers or running tallies (Ledger.tallyCall: a shorter call, reserved in memory only; the share and the fee
+        // add up to the price), or a row of its own in easyremote_call_charges (Ledger.chargeCall: a call admitted before any
+        // node offered the function).
         long[] postCount = new long[1];
         io.easyremote.store.SqlWork<Map<String, Long>> byCaller = c -> {
           Map<String, Long> m = new TreeMap<>();
           try (ResultSet rs = c.createStatement().executeQuery("SELECT debit_account, 'POST', COUNT(*), SUM(amount) FROM easyremote_transfers "
               + "WHERE kind = 'POST' GROUP BY debit_account UNION ALL SELECT debit_account, 'tally', SUM(amount) / " + PRICE + ", SUM(amount) "
-              + "FROM easyremote_transfers WHERE id LIKE 'tally:%' GROUP BY debit_account UNION ALL SELECT caller_account, 'row', COUNT(*), "
+              + "FROM (SELECT debit_account, amount FROM easyremote_transfers WHERE id LIKE 'tally:%' UNION ALL SELECT debit_account, amount "
+              + "FROM easyremote_open_tallies) tallied GROUP BY debit_account UNION ALL SELECT caller_account, 'row', COUNT(*), "
               + "SUM(charge) FROM easyremote_call_charges GROUP BY caller_account")) {
             while (rs.next()) {
               boolean post = rs.getString(2).equals("POST");

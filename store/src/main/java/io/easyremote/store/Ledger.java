@@ -57,6 +57,12 @@ public final class Ledger {
   public static final String CLEARING = "clearing";
   /** The most basis points a fee may be (100 %). */
   public static final int MAX_FEE_BASIS_POINTS = 10_000;
+  /**
+   * How long the charges of {@link #tallyCall} add up in a running tally (a small row per tag, pair
+   * of accounts and code) before a batch writes them as one transfer: at most one {@code tally:}
+   * transfer per second and pair of accounts, instead of one per group commit.
+   */
+  public static final long TALLY_OPEN_MILLIS = 1_000;
 
   private static final IdShape ACCOUNT_ID = new IdShape(IdShape.lettersDigitsAnd("._@-"), 1, 128);
   private static final IdShape CALL_ID = new IdShape(IdShape.lettersDigitsAnd("._-"), 1, 128);
@@ -216,10 +222,15 @@ public final class Ledger {
 
   /**
    * Charges a call as {@link #chargeCall} does, but without a row of its own: the node owner's
-   * share and the operator's fee are posted straight from {@code caller} in the tallied transfers
-   * of its batch (codes {@code share} and {@code fee}, ids {@code tally:<batch>:<n>}, each the sum
-   * of the batch's tallied calls between those accounts). Short calls cost the store's writer
-   * almost nothing this way, since the ledger does not look anything up per call.
+   * share and the operator's fee are posted straight from {@code caller} in tallied transfers
+   * (codes {@code share} and {@code fee}, ids {@code tally:<batch>:<n>}, each the sum of the calls
+   * tallied between those accounts, with this tag, over about a second). Short calls cost the
+   * store's writer almost nothing this way: the ledger looks nothing up per call, and a batch adds
+   * its sums to running tallies (one small row per tag, pair of accounts and code, counted by
+   * {@link #audit()}) instead of writing transfers. The balances change in the call's commit; the
+   * running tallies become transfers {@link #TALLY_OPEN_MILLIS} after they open, on
+   * {@link #closeTallies()}, or, left by a run that stopped without closing them, when the next
+   * run tallies with the same tag (any ledger closes those over a minute old).
    *
    * <p><b>The at-most-once guard is the caller's</b>: the ledger keeps no trace of the call, so a
    * repeat is charged again. Call it once per call, from the one place that completes the call
@@ -240,6 +251,15 @@ public final class Ledger {
             : null);
     return bad != null ? CompletableFuture.failedFuture(bad)
         : engine.tallyCall(caller, maxCharge, tag, nodeOwner, charge, operator, feeBasisPoints);
+  }
+
+  /**
+   * Writes the running sums of tallied charges ({@link #tallyCall}) as {@code tally:} transfers
+   * now, instead of within a second; completes once committed. A gateway calls it when it stops,
+   * so that its statements hold every charge.
+   */
+  public CompletableFuture<Void> closeTallies() {
+    return engine.closeTallies();
   }
 
   /** Releases a call's whole reservation (it never ran); idempotent. */

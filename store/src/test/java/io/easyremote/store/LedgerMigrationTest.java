@@ -24,7 +24,7 @@ import org.sqlite.SQLiteDataSource;
  * without them is not searched for them on every call.
  */
 class LedgerMigrationTest {
-  private static final String LATEST = "6";
+  private static final String LATEST = "7";
 
   @Test
   void sqliteLedgerOfVersion2_migratesToV3_keepingEveryTransfer_andOneSettlementPerReservation(@TempDir Path dir) throws Exception {

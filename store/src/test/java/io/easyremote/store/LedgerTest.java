@@ -3,8 +3,10 @@ package io.easyremote.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -433,7 +435,7 @@ class LedgerTest extends OnBothDatabases {
   @MethodSource("dialects")
   void tallyCall_callsOfOneBatch_shareOneTalliedTransferPerPairOfAccounts_andARefusalWritesNothing(Dialect dialect) throws Exception {
     try (Store store = audited(dialect)) {
-      Ledger ledger = new Ledger(store);
+      Ledger ledger = new Ledger(store, new TestClock()); // the clock stands still: the running tallies close when asked
       List<String> callers = accounts(ledger, 1_000, "caller", "caller");
       List<String> b = accounts(ledger, 0, "owner", "operator");
       String owner = b.get(0);
@@ -463,6 +465,13 @@ class LedgerTest extends OnBothDatabases {
       assertThat(ledger.account(callers.get(1)).orElseThrow()).isEqualTo(new Account(callers.get(1), true, 400, 500, 0, 1_000));
       assertThat(available(ledger, owner)).isEqualTo(960);
       assertThat(available(ledger, operator)).isEqualTo(40);
+      assertThat(runningTallies(store, gw)).as("the batch's sums run until the tallies close")
+          .containsExactlyInAnyOrder(tuple(callers.get(0), owner, "share", 480L), tuple(callers.get(0), operator, "fee", 20L),
+              tuple(callers.get(1), owner, "share", 480L), tuple(callers.get(1), operator, "fee", 20L));
+      assertThat(ledger.statement(callers.get(0), 10).orElseThrow().recent()).noneMatch(t -> t.id().startsWith("tally:"));
+      assertThat(ledger.audit().problems()).as("the audit counts running tallies").isEmpty();
+      ledger.closeTallies().join();
+      assertThat(runningTallies(store, gw)).isEmpty();
       for (String caller : callers) {
         assertThat(ledger.statement(caller, 10).orElseThrow().recent()).as("%s's statement", caller)
             .filteredOn(t -> t.id().startsWith("tally:"))
@@ -481,6 +490,76 @@ class LedgerTest extends OnBothDatabases {
       assertThat(available(ledger, owner)).isEqualTo(1_460);
       assertThat(ledger.account(callers.get(0)).orElseThrow().available()).isZero();
     }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void tallyCall_runningTallies_becomeTransfersWithinASecond_withoutAnotherCall(Dialect dialect) {
+    try (Store store = audited(dialect)) {
+      Ledger ledger = new Ledger(store);
+      String caller = accounts(ledger, 1_000, "caller").get(0);
+      String owner = accounts(ledger, 0, "owner").get(0);
+      String gw = name("gw");
+      ledger.tallyCall(caller, 10, gw, owner, 10, owner, 0).join();
+      ledger.tallyCall(caller, 10, gw, owner, 7, owner, 0).join();
+      await().atMost(Duration.ofMillis(Ledger.TALLY_OPEN_MILLIS * 10)).untilAsserted(() -> {
+        assertThat(runningTallies(store, gw)).isEmpty();
+        assertThat(ledger.statement(caller, 10).orElseThrow().recent()).filteredOn(t -> t.id().startsWith("tally:"))
+            .extracting(Transfer::creditAccount, Transfer::code).containsOnly(tuple(owner, "share"));
+      });
+      List<Long> amounts = ledger.statement(caller, 10).orElseThrow().recent().stream().filter(t -> t.id().startsWith("tally:"))
+          .map(Transfer::amount).sorted().toList();
+      assertThat(amounts).as("one transfer for both, or one each").isIn(List.of(17L), List.of(7L, 10L));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void tallyCall_runningTalliesLeftByALedgerThatStopped_areClosedByTheNextRun_andStaleOnesOfOtherTagsToo(Dialect dialect) {
+    TestClock clock = new TestClock();
+    String gw = name("gw");
+    String gone = name("gw");
+    String caller;
+    String owner;
+    try (Store store = audited(dialect)) { // stops without closing its tallies, as a killed gateway would
+      Ledger ledger = new Ledger(store, clock);
+      caller = accounts(ledger, 1_000, "caller").get(0);
+      owner = accounts(ledger, 0, "owner").get(0);
+      ledger.tallyCall(caller, 10, gw, owner, 10, owner, 0).join();
+      ledger.tallyCall(caller, 10, gone, owner, 3, owner, 0).join();
+      assertThat(runningTallies(store, gw)).containsExactly(tuple(caller, owner, "share", 10L));
+    }
+    clock.now = clock.now.plusSeconds(30);
+    try (Store store = open(dialect)) {
+      Ledger ledger = new Ledger(store, clock);
+      assertThat(ledger.audit().problems()).as("what the stopped run left is counted").isEmpty();
+      ledger.tallyCall(caller, 10, gw, owner, 5, owner, 0).join();
+      ledger.closeTallies().join();
+      assertThat(runningTallies(store, gw)).isEmpty();
+      assertThat(runningTallies(store, gone)).as("30 s old: its gateway may still be running").hasSize(1);
+      clock.now = clock.now.plusSeconds(31);
+      ledger.closeTallies().join();
+      assertThat(runningTallies(store, gone)).as("over a minute old: no live gateway keeps one that long").isEmpty();
+      assertThat(ledger.statement(caller, 10).orElseThrow().recent()).filteredOn(t -> t.id().startsWith("tally:"))
+          .extracting(Transfer::tag, Transfer::amount).containsExactlyInAnyOrder(tuple(gw, 15L), tuple(gone, 3L));
+      assertThat(available(ledger, owner)).isEqualTo(18);
+    }
+  }
+
+  /** The running tallies of {@code tag}: debit account, credit account, code, sum. */
+  private static List<org.assertj.core.groups.Tuple> runningTallies(Store store, String tag) {
+    return store.read(c -> {
+      List<org.assertj.core.groups.Tuple> rows = new ArrayList<>();
+      try (var s = c.prepareStatement("SELECT debit_account, credit_account, code, amount FROM easyremote_open_tallies WHERE tag = ?")) {
+        s.setString(1, tag);
+        try (var r = s.executeQuery()) {
+          while (r.next()) {
+            rows.add(tuple(r.getString(1), r.getString(2), r.getString(3), r.getLong(4)));
+          }
+        }
+      }
+      return rows;
+    });
   }
 
   @ParameterizedTest

@@ -12,8 +12,9 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Recomputes every account's totals from the append-only transfers and compares them with the
- * stored ones, and checks that balances are conserved. Reads the whole ledger on one connection.
+ * Recomputes every account's totals from the append-only transfers, and the running tallies not
+ * yet written as transfers, and compares them with the stored ones, and checks that balances are
+ * conserved. Reads the whole ledger on one connection.
  */
 public final class LedgerAudit {
   private LedgerAudit() {}
@@ -80,6 +81,13 @@ public final class LedgerAudit {
         default -> throw new IllegalStateException(t.kind().toString());
       }
     });
+    engine.forEachOpenTally(c, (debit, credit, code, amount) -> {
+      if (!(code.equals("share") || code.equals("fee"))) {
+        problems.add("running tally " + debit + " -> " + credit + " is not a share or a fee: " + code);
+      }
+      sums.computeIfAbsent(debit, k -> new long[4])[1] += amount;
+      sums.computeIfAbsent(credit, k -> new long[4])[3] += amount;
+    });
     checkCallCharges(engine, c, batched, problems);
     List<String> indexed = engine.openPendingIds(c);
     if (!indexed.equals(new ArrayList<>(open))) {
@@ -93,8 +101,8 @@ public final class LedgerAudit {
     for (Account a : accounts) {
       long[] s = sums.getOrDefault(a.id(), new long[4]);
       if (s[0] != a.debitsPending() || s[1] != a.debitsPosted() || s[2] != a.creditsPending() || s[3] != a.creditsPosted()) {
-        problems.add(a.id() + " stores " + a + " but its transfers add up to debits pending " + s[0] + ", posted " + s[1]
-            + ", credits pending " + s[2] + ", posted " + s[3]);
+        problems.add(a.id() + " stores " + a +  " but its transfers add up to debits pending " + s[0] + ", posted " + s[1]
+            + ", credits pending " + s[2] + ", posted " + s[3] + " (running tallies included)");
       }
       sums.remove(a.id());
       debitsPending += a.debitsPending();

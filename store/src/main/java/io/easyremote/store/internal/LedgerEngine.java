@@ -43,6 +43,9 @@ public final class LedgerEngine {
   public static final String TALLIED_PREFIX = "tally:";
   /** The most tallied calls one batch takes: they cost the writer little each. */
   private static final int MAX_TALLIED = 4096;
+  private static final long TALLY_OPEN_MILLIS = Ledger.TALLY_OPEN_MILLIS;
+  /** A running tally this old has no live gateway behind it (each closes its own within {@link Ledger#TALLY_OPEN_MILLIS}). */
+  static final long TALLY_STALE_MILLIS = 60_000;
 
   private final Store store;
   private final Clock clock;
@@ -51,6 +54,14 @@ public final class LedgerEngine {
   private final ConcurrentLinkedQueue<Request<?>> queue = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<Tallied> tallied = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
+  /** The tags of the calls this ledger tallied ({@code ""} for none): the running tallies it closes. */
+  private final java.util.Set<String> tallyTags = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * When a batch next closes the running tallies: at once when the ledger opens (what a previous
+   * run left), then {@link #TALLY_OPEN_MILLIS} after a batch opens one; {@code Long.MAX_VALUE}
+   * while none runs. Read and written on the store's writer thread only.
+   */
+  private volatile long tallyCloseAt = Long.MIN_VALUE;
 
   /** Whether the store holds calls charged before migration V5 with transfers of their own ({@link #chargedBeforeV5}). */
   private final boolean directChargesBeforeV5;
@@ -127,6 +138,9 @@ public final class LedgerEngine {
           ? failure.getCause() : failure;
       Throwable failed = cause == null || cause instanceof StoreException ? cause
           : new StoreException("The ledger's batch failed: " + cause, cause);
+      if (failed == null) {
+        tallied(batch);
+      }
       for (int i = 0; i < requests.size(); i++) {
         if (failed != null) {
           requests.get(i).done.completeExceptionally(failed);
@@ -148,12 +162,57 @@ public final class LedgerEngine {
     });
   }
 
+  /**
+   * After a committed batch: the running tallies are closed if it closed them; if it opened one
+   * while none ran, the batch that closes it comes {@link #TALLY_OPEN_MILLIS} later, the next one
+   * to run then (a timer queues one in case no call does).
+   */
+  private void tallied(Batch batch) {
+    if (batch.closing) {
+      tallyCloseAt = Long.MAX_VALUE;
+    }
+    if (batch.leftRunning && tallyCloseAt == Long.MAX_VALUE) {
+      tallyCloseAt = clock.millis() + TALLY_OPEN_MILLIS;
+      CompletableFuture.delayedExecutor(TALLY_OPEN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+          .execute(() -> submit(new CloseTallies(false)));
+    }
+  }
+
+  /**
+   * A request that changes nothing: it makes a batch run, which closes the running tallies when
+   * they are due or, if {@code now}, at once ({@link #closeTallies}).
+   */
+  private static final class CloseTallies extends Request<Void> {
+    final boolean now;
+
+    CloseTallies(boolean now) {
+      this.now = now;
+    }
+
+    @Override
+    void want(List<String> ids, List<String> pendingIds, List<String> accounts, List<String> calls) {}
+
+    @Override
+    Outcome<Void> run(LedgerTx tx, long now) {
+      return Outcome.ok(null);
+    }
+  }
+
+  /** Writes the running tallies as transfers now; see {@link Ledger#closeTallies}. */
+  public CompletableFuture<Void> closeTallies() {
+    return submit(new CloseTallies(true));
+  }
+
   /** The requests queued when the writer reaches it, run as one batch (the same ones again if the group commit retries it). */
   private final class Batch implements SqlWork<List<Outcome<?>>> {
     volatile List<Request<?>> requests;
     volatile List<Tallied> tallies;
     /** Why each tallied call was refused (null: charged), set by the last run. */
     volatile LedgerException[] refusals;
+    /** Whether it closes the running tallies, decided when it takes its requests. */
+    volatile boolean closing;
+    /** Whether its last run added to running tallies (it did not close them). */
+    volatile boolean leftRunning;
 
     @Override
     public List<Outcome<?>> run(Connection c) throws SQLException {
@@ -169,6 +228,11 @@ public final class LedgerEngine {
         }
         tallies = talliedTaken;
         requests = taken;
+        boolean asked = false;
+        for (Request<?> r : taken) {
+          asked |= r instanceof CloseTallies close && close.now;
+        }
+        closing = asked || clock.millis() >= tallyCloseAt;
         if (!queue.isEmpty() || !tallied.isEmpty()) {
           schedule();
         }
@@ -211,7 +275,7 @@ public final class LedgerEngine {
         refused[i] = tallies.get(i).run(tx, now);
       }
       refusals = refused;
-      tx.flush();
+      leftRunning = tx.flush(closing ? new LedgerTx.TallyClose(List.copyOf(tallyTags), now - TALLY_STALE_MILLIS, now) : null);
       for (int i = 0; i < outcomes.size(); i++) {
         outcomes.set(i, requests.get(i).written(outcomes.get(i), tx));
       }
@@ -224,6 +288,7 @@ public final class LedgerEngine {
       int feeBasisPoints) {
     Tallied t = new Tallied(caller, maxCharge, tag, nodeOwner, charge, operator, Ledger.fee(charge, feeBasisPoints),
         new CompletableFuture<>());
+    tallyTags.add(tag == null ? "" : tag);
     tallied.add(t);
     schedule();
     return t.done();
@@ -716,7 +781,7 @@ public final class LedgerEngine {
         tx.forget(id);
       }
     }
-    tx.flush();
+    tx.flush(null);
     return voids;
   }
 
@@ -821,6 +886,22 @@ public final class LedgerEngine {
         }
       }
     }
+  }
+
+  /** Every running tally ({@code easyremote_open_tallies}), for the audit. */
+  public void forEachOpenTally(Connection c, OpenTallyConsumer each) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT debit_account, credit_account, code, amount FROM easyremote_open_tallies");
+        ResultSet r = s.executeQuery()) {
+      while (r.next()) {
+        each.accept(r.getString(1), r.getString(2), r.getString(3), r.getLong(4));
+      }
+    }
+  }
+
+  /** What {@link #forEachOpenTally} hands over: a running tally's accounts, code and sum. */
+  @FunctionalInterface
+  public interface OpenTallyConsumer {
+    void accept(String debit, String credit, String code, long amount);
   }
 
   /** The ids of the reservations the recovery index holds open. */

@@ -27,12 +27,14 @@ import java.util.function.BiFunction;
  * A batch of ledger requests on one connection, inside one transaction of the group commit: the
  * transfers and accounts they need are read (and, on PostgreSQL, the accounts locked, in name
  * order) in one statement each before any request runs; the requests then run one after another
- * against these rows in memory, each seeing the ones before it; {@link #flush()} writes what they
+ * against these rows in memory, each seeing the ones before it; {@link #flush} writes what they
  * did with one JDBC batch per table. A refused request's changes to the rows and the transfers it
  * added are undone ({@link #begin()}, {@link #undo()}), so it leaves no trace. Calls charged in one
  * request ({@link #charge}) are itemized one row each, and their credits move in one transfer per
  * pair of accounts for the whole batch ({@link Batched}); tallied calls ({@link #tally}) move theirs
- * the same way, in transfers of their own, without rows. Not thread-safe: one batch, one thread.
+ * the same way, without rows, in running sums ({@code easyremote_open_tallies}) that a closing batch
+ * moves into transfers of their own ({@link #flush(TallyClose)}). Not thread-safe: one batch, one
+ * thread.
  */
 final class LedgerTx {
   static final String TRANSFER_COLUMNS = "id, kind, debit_account, credit_account, amount, pending_id, code, tag, created_at";
@@ -70,7 +72,7 @@ final class LedgerTx {
     this.padLists = padLists;
   }
 
-  /** An account row, read (and locked) once per batch and written back by {@link #flush()} when it changed. */
+  /** An account row, read (and locked) once per batch and written back by {@link #flush} when it changed. */
   static final class AccountRow {
     final String id;
     final boolean constrained;
@@ -127,10 +129,12 @@ final class LedgerTx {
     final String code;
     final String tag;
     final long createdAt;
+    final boolean tallied;
     long amount;
 
-    Batched(String id, String debit, String credit, String code, String tag, long createdAt) {
+    Batched(String id, String debit, String credit, String code, String tag, long createdAt, boolean tallied) {
       this.id = id;
+      this.tallied = tallied;
       this.debit = debit;
       this.credit = credit;
       this.code = code;
@@ -328,13 +332,13 @@ final class LedgerTx {
         batchId = UUID.randomUUID() + ":";
       }
       b = new Batched((itemized ? LedgerEngine.BATCHED_PREFIX : LedgerEngine.TALLIED_PREFIX) + batchId + batched.size(), debit,
-          credit, code, tag, now);
+          credit, code, tag, now, !itemized);
       batched.put(key, b);
     }
     return b;
   }
 
-  /** The transfer {@code id} as written by this batch (a batched one complete once {@link #flush()} ran), or null. */
+  /** The transfer {@code id} as written by this batch (a batched one complete once {@link #flush} ran), or null. */
   Transfer written(String id) throws SQLException {
     if (id == null) {
       return null;
@@ -425,11 +429,52 @@ final class LedgerTx {
     }
   }
 
-  /** Writes what the batch did: its transfers, the recovery index, the changed accounts. */
-  void flush() throws SQLException {
+  /**
+   * Which running tallies a batch closes ({@link #flush}): those of {@code tags} (the tags of the
+   * calls this ledger tallied, {@code ""} for none), and any opened before {@code staleBefore} (a
+   * gateway's that stopped and never came back); {@code now} dates the transfers they become.
+   */
+  record TallyClose(Collection<String> tags, long staleBefore, long now) {}
+
+  /**
+   * Writes what the batch did: its transfers, the recovery index, the changed accounts. Its
+   * tallied sums are added to the running tallies ({@code easyremote_open_tallies}), unless
+   * {@code close} is given: then the running tallies it names are read, added to the batch's own,
+   * deleted, and written as the batch's {@code tally:} transfers.
+   *
+   * @return whether it left running tallies behind
+   */
+  boolean flush(TallyClose close) throws SQLException {
+    if (close != null) {
+      closeTallies(close);
+    }
+    boolean running = false;
+    List<Batched> openTallies = new ArrayList<>();
     for (Batched b : batched.values()) {
-      if (b.amount > 0) {
+      if (b.amount > 0 && b.tallied && close == null) {
+        openTallies.add(b);
+      } else if (b.amount > 0) {
         inserts.add(b.transfer());
+      }
+    }
+    if (!openTallies.isEmpty()) {
+      running = true;
+      // In key order, as closeTallies locks them: two ledgers sharing a PostgreSQL database (and, wrongly, a tag) never deadlock.
+      openTallies.sort(java.util.Comparator.comparing((Batched b) -> b.tag == null ? "" : b.tag).thenComparing(b -> b.debit)
+          .thenComparing(b -> b.credit).thenComparing(b -> b.code));
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_open_tallies (tag, debit_account, credit_account, code, "
+          + "amount, opened_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tag, debit_account, credit_account, code) "
+          + "DO UPDATE SET amount = easyremote_open_tallies.amount + excluded.amount")) {
+        for (Batched b : openTallies) { // no overflow: a running sum is at most what its credit account gained since it opened
+          s.setString(1, b.tag == null ? "" : b.tag);
+          s.setString(2, b.debit);
+          s.setString(3, b.credit);
+          s.setString(4, b.code);
+          s.setLong(5, b.amount);
+          s.setLong(6, b.createdAt);
+          s.addBatch();
+        }
+        s.executeBatch();
       }
     }
     if (!inserts.isEmpty()) {
@@ -502,6 +547,51 @@ final class LedgerTx {
         }
         s.executeBatch();
       }
+    }
+    return running;
+  }
+
+  /** The running tallies' key order, that of {@link String#compareTo} for their ASCII ids (PostgreSQL's collation may differ). */
+  private static final String TALLY_ORDER = "ORDER BY tag, debit_account, credit_account, code";
+  private static final String TALLY_ORDER_POSTGRES = "ORDER BY tag COLLATE \"C\", debit_account COLLATE \"C\", "
+      + "credit_account COLLATE \"C\", code COLLATE \"C\"";
+
+  /** Moves the running tallies {@code close} names into this batch's tallied transfers, and deletes them. */
+  private void closeTallies(TallyClose close) throws SQLException {
+    List<String> tags = new ArrayList<>(close.tags());
+    List<String[]> keys = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT tag, debit_account, credit_account, code, amount FROM easyremote_open_tallies "
+        + "WHERE " + (tags.isEmpty() ? "" : "tag IN (" + marks(tags.size()) + ") OR ") + "opened_at < ? "
+        + (lockRows ? TALLY_ORDER_POSTGRES + " FOR UPDATE" : TALLY_ORDER))) {
+      int index = 1;
+      for (String tag : tags) {
+        s.setString(index++, tag);
+      }
+      s.setLong(index, close.staleBefore());
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          String tag = r.getString(1);
+          String[] key = {tag, r.getString(2), r.getString(3), r.getString(4)};
+          keys.add(key);
+          Batched b = batched(key[1], key[2], key[3], tag.isEmpty() ? null : tag, close.now(), false);
+          b.amount = Math.addExact(b.amount, r.getLong(5)); // exact: both are parts of the credit account's total
+        }
+      }
+    } catch (ArithmeticException e) {
+      throw new SQLException("A running tally overflows: " + e.getMessage(), e);
+    }
+    if (keys.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement s = c.prepareStatement("DELETE FROM easyremote_open_tallies WHERE tag = ? AND debit_account = ? "
+        + "AND credit_account = ? AND code = ?")) {
+      for (String[] key : keys) {
+        for (int i = 0; i < 4; i++) {
+          s.setString(i + 1, key[i]);
+        }
+        s.addBatch();
+      }
+      s.executeBatch();
     }
   }
 

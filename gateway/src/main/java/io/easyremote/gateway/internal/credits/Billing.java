@@ -634,6 +634,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   @Override
   public void close() {
     usage.flush(); // the sums still in memory: queued before the store closes, which writes what is queued
+    ledger.closeTallies(); // the running tallies become transfers: the same
     executor.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
