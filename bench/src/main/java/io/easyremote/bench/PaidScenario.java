@@ -206,7 +206,7 @@ final class PaidScenario implements Scenario {
       long writes = writer[1];
       return String.format(Locale.ROOT, "Store writer, %s callers, %s: %.0f group commits/s, %.1f writes (%.1f calls) per commit; "
               + "a write waits %.2f ms from queued to committed; per commit %.0f µs running writes, %.0f µs committing, %.0f µs "
-              + "completing; busy %.0f%% of the time, thread CPU %.0f µs per call",
+              + "completing; busy %.0f%% of the time, thread CPU %.1f µs per call",
           callers, path, batches / (wallNanos / 1e9), (double) writes / batches, (double) calls / batches,
           writer[2] / 1e6 / writes, writer[3] / 1e3 / batches, writer[4] / 1e3 / batches, writer[5] / 1e3 / batches,
           100.0 * (writer[3] + writer[4] + writer[5]) / wallNanos, perCallMicros(writerCpu));

@@ -203,6 +203,26 @@ class CreditsTest {
   }
 
   @Test
+  void gatewayThatStops_writesItsRunningTalliesAsTransfers() throws Exception {
+    grant("alice", 1_000);
+    long transfers = ledger().audit().transfers();
+    try (Client alice = client(ALICE)) {
+      assertThat(alice.call("work", Integer.class, 1)).isEqualTo(2);
+    }
+    cluster.restartGateway(); // well within the second a running tally lives: the stopping gateway closes it
+    io.easyremote.store.SqlWork<Long> runningTallies = c -> {
+      try (var s = c.createStatement(); var r = s.executeQuery("SELECT COUNT(*) FROM easyremote_open_tallies")) {
+        r.next();
+        return r.getLong(1);
+      }
+    };
+    assertThat(ledger().store().read(runningTallies)).as("running tallies left").isZero();
+    assertThat(ledger().audit().transfers()).isEqualTo(transfers + 2);
+    assertThat(statement("alice").recent().subList(0, 2)).extracting(Transfer::code, Transfer::amount)
+        .containsExactlyInAnyOrder(tuple("fee", 10L), tuple("share", 90L));
+  }
+
+  @Test
   void dashboard_showsAccountsAndNodeEarnings_toAnOperatorOnly() throws Exception {
     grant("alice", 1_000);
     try (Client alice = client(ALICE)) {
