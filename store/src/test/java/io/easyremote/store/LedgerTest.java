@@ -546,6 +546,27 @@ class LedgerTest extends OnBothDatabases {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void tallyCall_withMoreTagsThanACloseNames_closesEveryRunningTally(Dialect dialect) {
+    try (Store store = audited(dialect)) {
+      Ledger ledger = new Ledger(store, new TestClock());
+      String caller = accounts(ledger, 1_000, "caller").get(0);
+      String owner = accounts(ledger, 0, "owner").get(0);
+      List<String> tags = new ArrayList<>();
+      List<CompletableFuture<Void>> charged = new ArrayList<>();
+      for (int i = 0; i < 65; i++) { // one more than a close lists
+        tags.add(name("tag"));
+        charged.add(ledger.tallyCall(caller, 1, tags.get(i), owner, 1, owner, 0));
+      }
+      charged.forEach(CompletableFuture::join);
+      assertThat(tags).allSatisfy(tag -> assertThat(runningTallies(store, tag)).hasSize(1));
+      ledger.closeTallies().join();
+      assertThat(tags).allSatisfy(tag -> assertThat(runningTallies(store, tag)).isEmpty());
+      assertThat(ledger.statement(caller, 100).orElseThrow().recent()).filteredOn(t -> t.id().startsWith("tally:")).hasSize(65);
+    }
+  }
+
   /** The running tallies of {@code tag}: debit account, credit account, code, sum. */
   private static List<org.assertj.core.groups.Tuple> runningTallies(Store store, String tag) {
     return store.read(c -> {

@@ -101,7 +101,7 @@ public final class LedgerAudit {
     for (Account a : accounts) {
       long[] s = sums.getOrDefault(a.id(), new long[4]);
       if (s[0] != a.debitsPending() || s[1] != a.debitsPosted() || s[2] != a.creditsPending() || s[3] != a.creditsPosted()) {
-        problems.add(a.id() + " stores " + a +  " but its transfers add up to debits pending " + s[0] + ", posted " + s[1]
+        problems.add(a.id() + " stores " + a + " but its transfers add up to debits pending " + s[0] + ", posted " + s[1]
             + ", credits pending " + s[2] + ", posted " + s[3] + " (running tallies included)");
       }
       sums.remove(a.id());

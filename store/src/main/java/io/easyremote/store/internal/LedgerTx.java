@@ -431,10 +431,18 @@ final class LedgerTx {
 
   /**
    * Which running tallies a batch closes ({@link #flush}): those of {@code tags} (the tags of the
-   * calls this ledger tallied, {@code ""} for none), and any opened before {@code staleBefore} (a
-   * gateway's that stopped and never came back); {@code now} dates the transfers they become.
+   * calls this ledger tallied, {@code ""} for none; all of them when there are more than
+   * {@link #MAX_TAGS_LISTED}), and any opened before {@code staleBefore} (a gateway's that stopped
+   * and never came back); {@code now} dates the transfers they become.
    */
   record TallyClose(Collection<String> tags, long staleBefore, long now) {}
+
+  /**
+   * The most tags a close names: a gateway tallies with one (its id). A program that tallies with
+   * more closes every running tally instead, which is safe (rows are locked in one key order) but
+   * may wait for another gateway's transaction on PostgreSQL.
+   */
+  static final int MAX_TAGS_LISTED = 64;
 
   /**
    * Writes what the batch did: its transfers, the recovery index, the changed accounts. Its
@@ -558,7 +566,8 @@ final class LedgerTx {
 
   /** Moves the running tallies {@code close} names into this batch's tallied transfers, and deletes them. */
   private void closeTallies(TallyClose close) throws SQLException {
-    List<String> tags = new ArrayList<>(close.tags());
+    boolean everyTag = close.tags().size() > MAX_TAGS_LISTED;
+    List<String> tags = everyTag ? List.of() : new ArrayList<>(close.tags());
     List<String[]> keys = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement("SELECT tag, debit_account, credit_account, code, amount FROM easyremote_open_tallies "
         + "WHERE " + (tags.isEmpty() ? "" : "tag IN (" + marks(tags.size()) + ") OR ") + "opened_at < ? "
@@ -567,7 +576,7 @@ final class LedgerTx {
       for (String tag : tags) {
         s.setString(index++, tag);
       }
-      s.setLong(index, close.staleBefore());
+      s.setLong(index, everyTag ? Long.MAX_VALUE : close.staleBefore());
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
           String tag = r.getString(1);
