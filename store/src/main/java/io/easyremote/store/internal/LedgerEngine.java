@@ -59,7 +59,9 @@ public final class LedgerEngine {
   /**
    * When a batch next closes the running tallies: at once when the ledger opens (what a previous
    * run left), then {@link #TALLY_OPEN_MILLIS} after a batch opens one; {@code Long.MAX_VALUE}
-   * while none runs. Read and written on the store's writer thread only.
+   * while none runs. Read when a batch takes its requests, written once a batch has committed
+   * (usually on the writer thread too); a batch that reads it a moment stale closes a little early
+   * or late, nothing worse.
    */
   private volatile long tallyCloseAt = Long.MIN_VALUE;
 
