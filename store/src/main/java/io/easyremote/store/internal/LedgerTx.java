@@ -456,7 +456,6 @@ final class LedgerTx {
     if (close != null) {
       closeTallies(close);
     }
-    boolean running = false;
     List<Batched> openTallies = new ArrayList<>();
     for (Batched b : batched.values()) {
       if (b.amount > 0 && b.tallied && close == null) {
@@ -466,7 +465,6 @@ final class LedgerTx {
       }
     }
     if (!openTallies.isEmpty()) {
-      running = true;
       // In key order, as closeTallies locks them: two ledgers sharing a PostgreSQL database (and, wrongly, a tag) never deadlock.
       openTallies.sort(java.util.Comparator.comparing((Batched b) -> b.tag == null ? "" : b.tag).thenComparing(b -> b.debit)
           .thenComparing(b -> b.credit).thenComparing(b -> b.code));
@@ -556,7 +554,7 @@ final class LedgerTx {
         s.executeBatch();
       }
     }
-    return running;
+    return !openTallies.isEmpty();
   }
 
   /** The running tallies' key order, that of {@link String#compareTo} for their ASCII ids (PostgreSQL's collation may differ). */
