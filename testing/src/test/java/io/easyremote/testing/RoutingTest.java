@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.easyremote.client.Client;
 import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.NodeInfo;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.Strategy;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,12 +23,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Spreading calls across nodes, honouring each node's concurrency, queueing, and deadlines. */
 class RoutingTest {
+  /** New nodes get a share of calls that ramps up over this time (the default is 3 s). */
+  private static final Duration WARMUP = Duration.ofMillis(500);
   private final SampleFunctions one = new SampleFunctions("one");
   private final SampleFunctions two = new SampleFunctions("two");
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
-      .gateway(g -> g.maxQueuedCallsPerFunction(4))
+      .gateway(g -> g.maxQueuedCallsPerFunction(4).warmup(WARMUP))
       .node("one", node -> node.register(one).maxConcurrency(1))
       .node("two", node -> node.register(two).maxConcurrency(4))
       .build();
@@ -39,20 +43,22 @@ class RoutingTest {
   }
 
   @Test
-  void whoami_defaultStrategy_hundredCalls_starveNeitherNode() {
+  void whoami_defaultStrategy_hundredCalls_sharedByBothNodes() {
     // The default strategy (smart) sends each call to the node with the lower measured latency, and
-    // counts nodes within 2 ms or 25% of each other as equals, at random: that tie-sharing is checked
-    // exactly in PowerOfTwoBalancerTest. Here, on a real and possibly busy machine, equal nodes can
-    // be measured apart for a while (a CI run with both cores busy served 81 / 19 after 200 warm
-    // calls), and the faster-measured one is then preferred until the other's estimate is refreshed
-    // or decays. What holds end to end is that neither is starved.
-    for (int i = 0; i < 200; i++) {
+    // counts nodes within 2 ms or 25% of each other as equals, at random. Equal nodes measured apart
+    // by noise on a busy machine are tied again within a few calls: an idle node passed over grows
+    // more optimistic (LatencyEstimator.passedOver; before it, a CI run served 100 / 0). The counted
+    // calls start once both nodes are past their warm-up ramp and have served 200 calls. With both
+    // cores kept busy by other processes, twelve runs served 29 to 71 calls to each node; the code
+    // before passedOver served 100 / 0 in four runs of eight, and 86 / 14 in another.
+    Instant warm = cluster.gateway().nodes().stream().map(NodeInfo::connectedAt).max(Instant::compareTo).orElseThrow().plus(WARMUP);
+    for (int i = 0; i < 200 || Instant.now().isBefore(warm); i++) {
       cluster.client().call("whoami", String.class);
     }
     Map<String, Long> servedBy = countServers(cluster.client(), 100);
     assertThat(servedBy.keySet()).containsExactlyInAnyOrder("one", "two");
     assertThat(servedBy.values()).as("served %s; nodes %s", servedBy, cluster.gateway().nodes())
-        .allSatisfy(count -> assertThat(count).isGreaterThanOrEqualTo(10));
+        .allSatisfy(count -> assertThat(count).isGreaterThanOrEqualTo(20));
   }
 
   private static Map<String, Long> countServers(Client client, int calls) {

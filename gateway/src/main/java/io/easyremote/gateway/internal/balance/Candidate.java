@@ -27,4 +27,11 @@ public interface Candidate {
 
   /** Share of traffic during warm-up, 0 < weight <= 1. */
   double weight(long nowNanos);
+
+  /**
+   * A latency-weighing balancer chose another node over this idle one on the strength of its
+   * score: this node's latency estimate grows more optimistic until its next call refreshes it
+   * ({@link LatencyEstimator#passedOver}). Called under the scheduler lock.
+   */
+  default void passedOver() {}
 }

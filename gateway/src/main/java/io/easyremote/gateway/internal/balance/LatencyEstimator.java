@@ -8,8 +8,10 @@ import java.util.Arrays;
  * are in; those (JIT warm-up, cold caches) are summarised by their median; after that an EWMA follows, with
  * successful samples clipped to a few times the current estimate so one GC pause does not make a
  * node look slow, while failures enter at a penalty latency so a node that fails fast does not
- * attract traffic. An estimate nobody refreshed for a while decays, so an avoided node is probed
- * again. Not thread-safe: guarded by the scheduler lock.
+ * attract traffic. An avoided node is probed again: each call a balancer gives another node
+ * instead, while this one has nothing running to refresh its figure, makes its estimate more
+ * optimistic, down to half of it ({@link #passedOver}); and an estimate nobody refreshed for a
+ * while decays. Not thread-safe: guarded by the scheduler lock.
  */
 public final class LatencyEstimator {
   static final int LEARNING_SAMPLES = 5;
@@ -17,12 +19,22 @@ public final class LatencyEstimator {
   private static final double ALPHA = 0.3;
   private static final double IDLE_GRACE_NANOS = 1e9;
   private static final double DECAY_NANOS = 2e9;
+  /** How much more optimistic each call passed over makes the estimate, within {@link #MIN_OPTIMISM}. */
+  static final double PASSED_OVER_FACTOR = 0.9;
+  /**
+   * The most optimism, from few samples and calls passed over together: an estimate is never below
+   * half the measured figure. So a node measured up to 2.5 times slower than another by noise alone
+   * is tied with it again, and tried, within a few calls; a node clearly slower than that stays
+   * avoided.
+   */
+  static final double MIN_OPTIMISM = 0.5;
 
   private final double penaltyMillis;
   private final double[] learning = new double[LEARNING_SAMPLES];
   private int samples;
   private double ewma;
   private long lastNanos;
+  private double passedOverFactor = 1;
 
   /** @param penaltyMillis the latency a failed call counts as, at least */
   public LatencyEstimator(double penaltyMillis) {
@@ -33,6 +45,7 @@ public final class LatencyEstimator {
   public void observe(double millis, boolean failed, long nowNanos) {
     double sample = failed ? Math.max(millis, penaltyMillis) : millis;
     lastNanos = nowNanos;
+    passedOverFactor = 1;
     if (samples < LEARNING_SAMPLES) {
       learning[samples++] = sample;
       ewma = median(learning, samples);
@@ -46,16 +59,28 @@ public final class LatencyEstimator {
   }
 
   /**
+   * A balancer sent a call elsewhere because this node's score was worse, while this node had no
+   * call running: nothing will refresh its estimate but a call, so the estimate grows more
+   * optimistic ({@link #PASSED_OVER_FACTOR} each time, within {@link #MIN_OPTIMISM}) until the next
+   * sample resets it. Without this, equal nodes measured apart by a burst of noise on a busy machine
+   * served every sequential call on one of them for seconds, until the other's estimate decayed.
+   */
+  public void passedOver() {
+    passedOverFactor = Math.max(MIN_OPTIMISM, passedOverFactor * PASSED_OVER_FACTOR);
+  }
+
+  /**
    * The estimate in milliseconds, or NaN until enough samples arrived. It is optimistic in
-   * proportion to how little is known ({@code 1 - 1/sqrt(samples)}, at least one half): a node
-   * measured on a handful of cold calls gets more calls, so its figure is corrected instead of
-   * starving it on the strength of JIT warm-up noise.
+   * proportion to how little is known: {@code 1 - 1/sqrt(samples)}, times {@link #PASSED_OVER_FACTOR}
+   * for each call the node was passed over for since its last sample, never below
+   * {@link #MIN_OPTIMISM}. A node measured on a handful of cold calls, or measured slow by a burst
+   * of noise, gets calls again, so its figure is corrected instead of starving it.
    */
   public double estimate(long nowNanos) {
     if (samples < TRUSTED_AFTER) {
       return Double.NaN;
     }
-    double optimism = Math.max(0.5, 1 - 1 / Math.sqrt(samples));
+    double optimism = Math.max(MIN_OPTIMISM, (1 - 1 / Math.sqrt(samples)) * passedOverFactor);
     double idle = nowNanos - lastNanos - IDLE_GRACE_NANOS;
     return (idle <= 0 ? ewma : ewma * Math.exp(-idle / DECAY_NANOS)) * optimism;
   }

@@ -7,24 +7,30 @@ import java.util.function.ToDoubleBiFunction;
 /**
  * Power of two choices: samples two distinct candidates at random and keeps the one with the
  * lower score. Scores within a tie band (relative and absolute) count as equal and are broken at
- * random, so equivalent nodes share sequential traffic instead of chasing measurement noise.
- * Lower scores are better. Guarded by the caller's lock.
+ * random, so equivalent nodes share sequential traffic instead of chasing measurement noise. When
+ * the score weighs measured latency, an idle node that loses is told ({@link Candidate#passedOver}),
+ * so that a node measured slow by noise is tried again within a few calls. Lower scores are better.
+ * Guarded by the caller's lock.
  */
 public final class PowerOfTwoBalancer<N extends Candidate> implements Balancer<N> {
   private final ToDoubleBiFunction<N, Long> score;
   private final double relativeTie;
   private final double absoluteTie;
+  private final boolean weighsLatency;
   private final SplittableRandom random = new SplittableRandom();
 
   /**
    * @param score the score of a candidate at a time; NaN means unknown and ties with anything
    * @param relativeTie scores within this factor of each other tie (e.g. 1.25)
    * @param absoluteTie scores closer than this tie
+   * @param weighsLatency whether the score weighs the nodes' measured latency (then the idle loser
+   *     of a comparison is told it was passed over)
    */
-  public PowerOfTwoBalancer(ToDoubleBiFunction<N, Long> score, double relativeTie, double absoluteTie) {
+  public PowerOfTwoBalancer(ToDoubleBiFunction<N, Long> score, double relativeTie, double absoluteTie, boolean weighsLatency) {
     this.score = score;
     this.relativeTie = relativeTie;
     this.absoluteTie = absoluteTie;
+    this.weighsLatency = weighsLatency;
   }
 
   @Override
@@ -45,7 +51,12 @@ public final class PowerOfTwoBalancer<N extends Candidate> implements Balancer<N
     if (Double.isNaN(sa) || Double.isNaN(sb) || ties(sa, sb)) {
       return random.nextBoolean() ? a : b;
     }
-    return sa < sb ? a : b;
+    N winner = sa < sb ? a : b;
+    N loser = winner == a ? b : a;
+    if (weighsLatency && loser.inFlight() == 0) {
+      loser.passedOver(); // a node with calls running is re-measured by them; an idle one only by being tried
+    }
+    return winner;
   }
 
   private boolean ties(double sa, double sb) {

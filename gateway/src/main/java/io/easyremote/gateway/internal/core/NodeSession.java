@@ -326,6 +326,11 @@ public final class NodeSession implements Candidate {
   }
 
   @Override
+  public void passedOver() {
+    stats.passedOver();
+  }
+
+  @Override
   public double errorRate() {
     return stats.errorRate();
   }

@@ -97,6 +97,16 @@ final class NodeStats {
     }
   }
 
+  /** A balancer passed this idle node over on its latency score ({@link LatencyEstimator#passedOver}). */
+  void passedOver() {
+    routing.lock();
+    try {
+      latency.passedOver();
+    } finally {
+      routing.unlock();
+    }
+  }
+
   /** The latency shown in listings and used for retry-after hints. */
   double displayLatencyMillis() {
     routing.lock();

@@ -28,6 +28,77 @@ class PowerOfTwoBalancerTest {
     }
   }
 
+  /** A node whose latency a real estimator measures, warm: it learned {@code learnedMillis} over 50 calls. */
+  static final class Measured implements Candidate {
+    final String id;
+    final LatencyEstimator estimator = new LatencyEstimator(1000);
+    int inFlight;
+
+    Measured(String id, double learnedMillis) {
+      this.id = id;
+      for (int i = 0; i < 50; i++) {
+        estimator.observe(learnedMillis, false, 0);
+      }
+    }
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public int inFlight() {
+      return inFlight;
+    }
+
+    @Override
+    public int capacity() {
+      return 4;
+    }
+
+    @Override
+    public double latencyMillis(long nowNanos) {
+      return estimator.estimate(nowNanos);
+    }
+
+    @Override
+    public double errorRate() {
+      return 0;
+    }
+
+    @Override
+    public double cost() {
+      return 0;
+    }
+
+    @Override
+    public NodeResources resources() {
+      return NodeResources.UNKNOWN;
+    }
+
+    @Override
+    public double weight(long nowNanos) {
+      return 1;
+    }
+
+    @Override
+    public void passedOver() {
+      estimator.passedOver();
+    }
+  }
+
+  /** Sequential calls at one instant (no idle decay): each picked node serves its call in {@code millis}. */
+  private static Map<String, Integer> sequentialCalls(List<Measured> nodes, Map<String, Double> millis, int calls) {
+    Balancer<Measured> balancer = new Balancers<Measured>().get(Strategy.SMART);
+    Map<String, Integer> counts = new HashMap<>();
+    for (int i = 0; i < calls; i++) {
+      Measured picked = balancer.pick("f", nodes, 0);
+      picked.estimator.observe(millis.get(picked.id), false, 0);
+      counts.merge(picked.id, 1, Integer::sum);
+    }
+    return counts;
+  }
+
   private static Map<String, Integer> picks(Strategy strategy, List<Fake> nodes, int times) {
     Balancer<Fake> balancer = new Balancers<Fake>().get(strategy);
     Map<String, Integer> counts = new HashMap<>();
@@ -51,6 +122,40 @@ class PowerOfTwoBalancerTest {
         .doesNotContainKey("slow");
     assertThat(picks(Strategy.SMART, List.of(new Fake("ok", 0, 4, 10, 0, 0), new Fake("failing", 0, 4, 10, 0.5, 0)), 1000))
         .doesNotContainKey("failing");
+  }
+
+  @Test
+  void smart_equalNodes_oneMeasuredSlowByABurstOfNoise_isTriedAgainWithinAFewCalls_andBothShare() {
+    // Both serve in 5 ms; a busy moment measured "a" at 12 ms (what a loaded CI machine did, and
+    // "a" then served none of 100 sequential calls while its estimate waited to decay).
+    Measured a = new Measured("a", 12);
+    Measured b = new Measured("b", 5);
+    Map<String, Double> real = Map.of("a", 5.0, "b", 5.0);
+    assertThat(sequentialCalls(List.of(a, b), real, 30)).containsKey("a");
+    assertThat(sequentialCalls(List.of(a, b), real, 200).get("a")).isBetween(60, 140);
+  }
+
+  @Test
+  void smart_clearlySlowerIdleNode_passedOverStillLosesToTheFastOne() {
+    Measured slow = new Measured("slow", 30);
+    Measured fast = new Measured("fast", 10);
+    assertThat(sequentialCalls(List.of(slow, fast), Map.of("slow", 30.0, "fast", 10.0), 1000)).doesNotContainKey("slow");
+  }
+
+  @Test
+  void smart_aLoserWithCallsRunning_isNotToldItWasPassedOver() {
+    Measured busy = new Measured("busy", 20);
+    busy.inFlight = 1;
+    Measured idle = new Measured("idle", 5);
+    double before = busy.latencyMillis(0);
+    Balancer<Measured> balancer = new Balancers<Measured>().get(Strategy.SMART);
+    for (int i = 0; i < 20; i++) {
+      assertThat(balancer.pick("f", List.of(busy, idle), 0)).isSameAs(idle);
+    }
+    assertThat(busy.latencyMillis(0)).isEqualTo(before); // its running call will refresh it
+    busy.inFlight = 0;
+    balancer.pick("f", List.of(busy, idle), 0);
+    assertThat(busy.latencyMillis(0)).isLessThan(before);
   }
 
   @Test
