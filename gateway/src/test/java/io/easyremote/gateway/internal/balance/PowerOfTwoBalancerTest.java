@@ -10,26 +10,29 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PowerOfTwoBalancerTest {
-  /** A node with fixed figures. */
-  record Fake(String id, int inFlight, int capacity, double latency, double errorRate, double cost) implements Candidate {
+  /** A test node past its warm-up whose resources are unknown. */
+  interface Warm extends Candidate {
     @Override
-    public double latencyMillis(long nowNanos) {
-      return latency;
-    }
-
-    @Override
-    public NodeResources resources() {
+    default NodeResources resources() {
       return NodeResources.UNKNOWN;
     }
 
     @Override
-    public double weight(long nowNanos) {
+    default double weight(long nowNanos) {
       return 1;
     }
   }
 
+  /** A node with fixed figures. */
+  record Fake(String id, int inFlight, int capacity, double latency, double errorRate, double cost) implements Warm {
+    @Override
+    public double latencyMillis(long nowNanos) {
+      return latency;
+    }
+  }
+
   /** A node whose latency a real estimator measures, warm: it learned {@code learnedMillis} over 50 calls. */
-  static final class Measured implements Candidate {
+  static final class Measured implements Warm {
     final String id;
     final LatencyEstimator estimator = new LatencyEstimator(1000);
     int inFlight;
@@ -69,16 +72,6 @@ class PowerOfTwoBalancerTest {
     @Override
     public double cost() {
       return 0;
-    }
-
-    @Override
-    public NodeResources resources() {
-      return NodeResources.UNKNOWN;
-    }
-
-    @Override
-    public double weight(long nowNanos) {
-      return 1;
     }
 
     @Override
