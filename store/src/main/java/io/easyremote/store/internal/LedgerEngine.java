@@ -18,8 +18,11 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -43,7 +46,6 @@ public final class LedgerEngine {
   public static final String TALLIED_PREFIX = "tally:";
   /** The most tallied calls one batch takes: they cost the writer little each. */
   private static final int MAX_TALLIED = 4096;
-  private static final long TALLY_OPEN_MILLIS = Ledger.TALLY_OPEN_MILLIS;
   /** A running tally this old has no live gateway behind it (each closes its own within {@link Ledger#TALLY_OPEN_MILLIS}). */
   static final long TALLY_STALE_MILLIS = 60_000;
 
@@ -55,10 +57,10 @@ public final class LedgerEngine {
   private final ConcurrentLinkedQueue<Tallied> tallied = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   /** The tags of the calls this ledger tallied ({@code ""} for none): the running tallies it closes. */
-  private final java.util.Set<String> tallyTags = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<String> tallyTags = ConcurrentHashMap.newKeySet();
   /**
    * When a batch next closes the running tallies: at once when the ledger opens (what a previous
-   * run left), then {@link #TALLY_OPEN_MILLIS} after a batch opens one; {@code Long.MAX_VALUE}
+   * run left), then {@link Ledger#TALLY_OPEN_MILLIS} after a batch opens one; {@code Long.MAX_VALUE}
    * while none runs. Read when a batch takes its requests, written once a batch has committed
    * (usually on the writer thread too); a batch that reads it a moment stale closes a little early
    * or late, nothing worse.
@@ -166,7 +168,7 @@ public final class LedgerEngine {
 
   /**
    * After a committed batch: the running tallies are closed if it closed them; if it opened one
-   * while none ran, the batch that closes it comes {@link #TALLY_OPEN_MILLIS} later, the next one
+   * while none ran, the batch that closes it comes {@link Ledger#TALLY_OPEN_MILLIS} later, the next one
    * to run then (a timer queues one in case no call does).
    */
   private void tallied(Batch batch) {
@@ -174,8 +176,8 @@ public final class LedgerEngine {
       tallyCloseAt = Long.MAX_VALUE;
     }
     if (batch.leftRunning && tallyCloseAt == Long.MAX_VALUE) {
-      tallyCloseAt = clock.millis() + TALLY_OPEN_MILLIS;
-      CompletableFuture.delayedExecutor(TALLY_OPEN_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS)
+      tallyCloseAt = clock.millis() + Ledger.TALLY_OPEN_MILLIS;
+      CompletableFuture.delayedExecutor(Ledger.TALLY_OPEN_MILLIS, TimeUnit.MILLISECONDS)
           .execute(() -> submit(new CloseTallies(false)));
     }
   }
@@ -290,7 +292,7 @@ public final class LedgerEngine {
       int feeBasisPoints) {
     Tallied t = new Tallied(caller, maxCharge, tag, nodeOwner, charge, operator, Ledger.fee(charge, feeBasisPoints),
         new CompletableFuture<>());
-    tallyTags.add(tag == null ? "" : tag);
+    tallyTags.add(LedgerTx.tallyTag(tag));
     tallied.add(t);
     schedule();
     return t.done();

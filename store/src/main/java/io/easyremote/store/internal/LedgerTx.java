@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -466,13 +467,13 @@ final class LedgerTx {
     }
     if (!openTallies.isEmpty()) {
       // In key order, as closeTallies locks them: two ledgers sharing a PostgreSQL database (and, wrongly, a tag) never deadlock.
-      openTallies.sort(java.util.Comparator.comparing((Batched b) -> b.tag == null ? "" : b.tag).thenComparing(b -> b.debit)
+      openTallies.sort(Comparator.comparing((Batched b) -> tallyTag(b.tag)).thenComparing(b -> b.debit)
           .thenComparing(b -> b.credit).thenComparing(b -> b.code));
       try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_open_tallies (tag, debit_account, credit_account, code, "
           + "amount, opened_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tag, debit_account, credit_account, code) "
           + "DO UPDATE SET amount = easyremote_open_tallies.amount + excluded.amount")) {
         for (Batched b : openTallies) { // no overflow: a running sum is at most what its credit account gained since it opened
-          s.setString(1, b.tag == null ? "" : b.tag);
+          s.setString(1, tallyTag(b.tag));
           s.setString(2, b.debit);
           s.setString(3, b.credit);
           s.setString(4, b.code);
@@ -555,6 +556,11 @@ final class LedgerTx {
       }
     }
     return !openTallies.isEmpty();
+  }
+
+  /** A tag as a running tally's key holds it: {@code ""} for none (a key column cannot be null). */
+  static String tallyTag(String tag) {
+    return tag == null ? "" : tag;
   }
 
   /** The running tallies' key order, that of {@link String#compareTo} for their ASCII ids (PostgreSQL's collation may differ). */
