@@ -5,45 +5,82 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The Java 17 fallback for running user functions: up to {@code maxThreads} daemon threads that
- * are started by a spawner thread of the pool's own, never by the thread that submits. A
- * {@code ThreadPoolExecutor} sized for the node's concurrency starts a thread inside
- * {@code execute} for each of the first {@code maxThreads} calls; the node submits from its
- * transport thread, and 10,000 calls arriving at once kept that thread busy starting threads for
- * seconds, holding back heartbeats until the gateway dropped the node. Here {@code execute} only
- * queues the task and, when no worker is idle, wakes the spawner. Workers idle for 30 s exit.
+ * run short calls on a few of them and blocking calls on as many as they need.
+ *
+ * <p>Two costs shaped it. A {@code ThreadPoolExecutor} sized for the node's concurrency starts a
+ * thread inside {@code execute} for each of its first {@code maxThreads} calls; the node submits
+ * from its transport thread, and 10,000 calls arriving at once kept that thread busy starting
+ * threads for seconds, holding back heartbeats until the gateway dropped the node. So
+ * {@code execute} never starts a thread: a spawner thread of the pool's own does. And a queue
+ * shared by hundreds of parked threads wakes one thread per task of a burst: on a 2-core node
+ * relaying 32-byte echoes, its threads spent three times the CPU that this pool's do. So the pool
+ * wakes a thread only while fewer than {@code parallelism} tasks hold a slot and no worker is
+ * already looking for a task; a worker that finishes one takes the next itself.
+ *
+ * <p>A task that has held its slot longer than {@code blockedNanos} (500 µs by default) while its
+ * thread waits (a sleep, a lock, a future), or ten times that in any state (reads in native code
+ * look running), gives the slot up, so the next task gets another thread. A monitor thread checks
+ * every {@code blockedNanos} while tasks wait; when none was taken in that time and no slot is
+ * held, it wakes a thread for each waiting task, so a burst of blocking calls runs all at once.
+ * Parked workers are woken most recently parked first and exit after 30 s idle.
  */
 final class GrowingThreadPool extends AbstractExecutorService {
   private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(30);
-  private static final Runnable STOP = () -> {};
+  private static final long BLOCKED_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
 
   private final int maxThreads;
   private final String name;
-  private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+  private final long idleNanos;
+  private final long blockedNanos;
+  private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  /** Tasks taken so far: the monitor's sign of progress. */
+  private final AtomicLong taken = new AtomicLong();
+  /** Workers awake and looking for a task, or asked for and not started yet. */
+  private final AtomicInteger searching = new AtomicInteger();
+  /** The short tasks running now; a slot is empty, or holds the start of the task that claimed it. */
+  private final AtomicReferenceArray<Started> slots;
+  /** Parked workers, the most recently parked first. */
+  private final ConcurrentLinkedDeque<Worker> idle = new ConcurrentLinkedDeque<>();
+  /** Workers started or asked for, and not yet exited. */
   private final AtomicInteger workers = new AtomicInteger();
-  private final AtomicInteger idle = new AtomicInteger();
-  private final Semaphore growRequests = new Semaphore(0);
+  private final Semaphore spawnRequests = new Semaphore(0);
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
   private final AtomicInteger ids = new AtomicInteger();
   private final CountDownLatch terminated = new CountDownLatch(1);
+  private final AtomicBoolean monitorArmed = new AtomicBoolean();
   private final Thread spawner;
+  private final Thread monitor;
   private volatile boolean shutdown;
   private volatile boolean stopNow;
 
   GrowingThreadPool(int maxThreads, String name) {
+    this(maxThreads, name, Math.min(64, Math.max(2, 2 * Runtime.getRuntime().availableProcessors())), IDLE_NANOS,
+        BLOCKED_NANOS);
+  }
+
+  GrowingThreadPool(int maxThreads, String name, int parallelism, long idleNanos, long blockedNanos) {
     this.maxThreads = maxThreads;
     this.name = name;
-    this.spawner = new Thread(this::spawn, name + "-spawner");
-    spawner.setDaemon(true);
-    spawner.start();
+    this.idleNanos = idleNanos;
+    this.blockedNanos = blockedNanos;
+    this.slots = new AtomicReferenceArray<>(Math.max(1, Math.min(parallelism, maxThreads)));
+    this.spawner = daemon(this::spawn, name + "-spawner");
+    this.monitor = daemon(this::monitor, name + "-monitor");
   }
 
   @Override
@@ -51,84 +88,263 @@ final class GrowingThreadPool extends AbstractExecutorService {
     if (shutdown) {
       throw new RejectedExecutionException("the function executor is shut down");
     }
-    tasks.add(task);
-    if (tasks.size() > idle.get() && workers.get() < maxThreads) {
-      growRequests.release();
+    tasks.offer(task);
+    queued.incrementAndGet();
+    if (searching.get() == 0) {
+      signalWork();
     }
   }
 
-  /** Starts workers while queued tasks outnumber idle workers; a new worker counts as idle from the start. */
-  private void spawn() {
-    try {
-      while (!shutdown) {
-        growRequests.acquire();
-        growRequests.drainPermits();
-        while (!shutdown && workers.get() < maxThreads && tasks.size() > idle.get()) {
-          idle.incrementAndGet();
-          workers.incrementAndGet();
-          Thread worker = new Thread(this::work, name + "-" + ids.incrementAndGet());
-          worker.setDaemon(true);
-          threads.add(worker);
-          worker.start();
-        }
+  /** Wakes a worker for a waiting task if a slot is free (or frees one held by a blocked task), else arms the monitor. */
+  private void signalWork() {
+    if (freeSlot() || releaseBlocked(System.nanoTime()) > 0) {
+      wakeOne();
+    } else {
+      armMonitor();
+    }
+  }
+
+  /** Wakes the most recently parked worker, or asks the spawner for a new one; false at the limit. */
+  private boolean wakeOne() {
+    Worker worker;
+    while ((worker = idle.pollFirst()) != null) {
+      searching.incrementAndGet(); // before the claim: the worker may wake and stop searching at once
+      if (worker.claim()) {
+        LockSupport.unpark(worker.thread);
+        return true;
       }
-    } catch (InterruptedException e) {
-      // shut down
+      searching.decrementAndGet();
+    }
+    for (int n = workers.get(); n < maxThreads && !shutdown; n = workers.get()) {
+      if (workers.compareAndSet(n, n + 1)) {
+        searching.incrementAndGet();
+        spawnRequests.release();
+        if (shutdown && spawnRequests.tryAcquire()) {
+          unrequest(1); // the spawner may have stopped before this request came
+          return false;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Takes back requests for workers that will not start. */
+  private void unrequest(int count) {
+    searching.addAndGet(-count);
+    if (workers.addAndGet(-count) == 0) {
+      terminateIfShutDown();
     }
   }
 
-  /** Takes tasks until shut down or idle for 30 s; counted idle except while running a task. */
-  private void work() {
-    try {
-      while (true) {
-        Runnable task;
-        try {
-          task = tasks.poll(IDLE_NANOS, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-          if (stopNow) {
-            return;
-          }
-          continue; // a cancel that came too late for its task
-        }
-        if (task == null) {
-          return; // idle too long
-        }
-        if (task == STOP) {
-          tasks.add(STOP); // for the next worker
+  /** Called when no worker is left or asked for: after a shutdown, the pool has terminated. */
+  private void terminateIfShutDown() {
+    if (shutdown) {
+      terminated.countDown();
+      spawner.interrupt();
+    }
+  }
+
+  /** Starts the workers asked for, each searching, until the pool has terminated (a shutdown still drains the queue). */
+  private void spawn() {
+    while (true) {
+      try {
+        spawnRequests.acquire();
+      } catch (InterruptedException e) {
+        if (isTerminated()) {
           return;
         }
-        idle.decrementAndGet();
-        if (tasks.size() > idle.get() && workers.get() < maxThreads) {
-          // Between the poll and the line above this worker still counted as idle, and a task that
-          // execute() (or the spawner) saw then may have been judged covered: ask for a worker now.
-          growRequests.release();
-        }
+        continue;
+      }
+      int id = ids.incrementAndGet();
+      Worker worker = new Worker(id);
+      Thread thread = new Thread(() -> work(worker), name + "-" + id);
+      thread.setDaemon(true);
+      worker.thread = thread;
+      threads.add(thread);
+      thread.start();
+    }
+  }
+
+  private void work(Worker self) {
+    try {
+      Runnable task;
+      while ((task = take(self)) != null) {
         try {
           Thread.interrupted(); // a cancel aimed at an earlier task must not reach this one
           task.run(); // a FutureTask: it keeps the task's own exception
         } finally {
-          idle.incrementAndGet();
+          // Searching again before the slot is free, so that a task arriving now is left to this worker.
+          searching.incrementAndGet();
+          if (self.started != null) {
+            slots.compareAndSet(self.slot, self.started, null);
+            self.started = null;
+          }
         }
       }
     } finally {
-      idle.decrementAndGet();
       threads.remove(Thread.currentThread());
-      if (workers.decrementAndGet() == 0 && shutdown) {
-        terminated.countDown();
-      } else if (!shutdown && !tasks.isEmpty()) {
-        growRequests.release(); // a task arrived as this worker left: let the spawner cover it
+      if (workers.decrementAndGet() == 0) {
+        terminateIfShutDown();
       }
     }
+  }
+
+  /** The next task, parking while there is none; null when this worker should exit. Called searching. */
+  private Runnable take(Worker self) {
+    while (true) {
+      Runnable task = tasks.poll();
+      if (task != null) {
+        queued.decrementAndGet();
+        taken.incrementAndGet();
+        claimSlot(self);
+        if (searching.decrementAndGet() == 0 && queued.get() > 0) {
+          signalWork(); // more are waiting: hand on the search, as Go's scheduler does
+        }
+        return task;
+      }
+      if (shutdown) {
+        searching.decrementAndGet();
+        return null;
+      }
+      // Parked (and findable by a waker) before it stops searching: an execute that sees no searcher
+      // then wakes this worker instead of starting another.
+      self.parking();
+      idle.addFirst(self);
+      searching.decrementAndGet();
+      if (!tasks.isEmpty() && self.claim()) {
+        idle.removeFirstOccurrence(self); // a task came as it stopped: its execute may have counted on this worker
+        searching.incrementAndGet();
+        continue;
+      }
+      if (!awaitClaim(self)) {
+        return null;
+      }
+    }
+  }
+
+  /** Parks until a waker claims this worker (true: it counted it searching), or idle too long or shut down (false). */
+  private boolean awaitClaim(Worker self) {
+    long deadline = System.nanoTime() + idleNanos;
+    while (!self.isClaimed()) {
+      long left = deadline - System.nanoTime();
+      if (shutdown || left <= 0 || stopNow) {
+        if (self.retire()) {
+          idle.removeFirstOccurrence(self);
+          return false;
+        }
+        break; // a waker claimed it first
+      }
+      LockSupport.parkNanos(this, left);
+      Thread.interrupted(); // a cancel that came too late for its task; shutdownNow also sets stopNow
+    }
+    return true;
+  }
+
+  /**
+   * Claims a free slot for the task this worker is about to run, so that it counts toward the
+   * parallelism. None is free past the parallelism: a blocked task's slot was given up, or a worker
+   * came back from one; the task then runs without.
+   */
+  private void claimSlot(Worker self) {
+    int n = slots.length();
+    for (int i = 0; i < n; i++) {
+      int slot = (self.id + i) % n;
+      if (slots.get(slot) == null) {
+        Started started = new Started(Thread.currentThread(), System.nanoTime());
+        if (slots.compareAndSet(slot, null, started)) {
+          self.slot = slot;
+          self.started = started;
+          return;
+        }
+      }
+    }
+  }
+
+  private boolean freeSlot() {
+    for (int i = 0; i < slots.length(); i++) {
+      if (slots.get(i) == null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Frees the slots of tasks that have run longer than the blocked time; returns how many. */
+  private int releaseBlocked(long now) {
+    int released = 0;
+    for (int i = 0; i < slots.length(); i++) {
+      Started started = slots.get(i);
+      if (started != null && started.blocked(now, blockedNanos) && slots.compareAndSet(i, started, null)) {
+        released++;
+      }
+    }
+    return released;
+  }
+
+  private void armMonitor() {
+    if (!monitorArmed.get() && monitorArmed.compareAndSet(false, true)) {
+      LockSupport.unpark(monitor);
+    }
+  }
+
+  /**
+   * While tasks wait: every blocked time, frees the slots of blocked tasks and wakes a worker per
+   * free slot; when no task was taken since the last look and no slot is held, wakes one per waiting
+   * task.
+   */
+  private void monitor() {
+    long lastTaken = taken.get();
+    while (!shutdown) {
+      if (queued.get() == 0) {
+        monitorArmed.set(false);
+        if (queued.get() == 0) {
+          LockSupport.park(this);
+          lastTaken = taken.get();
+          continue;
+        }
+        monitorArmed.set(true);
+      }
+      LockSupport.parkNanos(this, blockedNanos);
+      int waiting = queued.get();
+      if (waiting == 0 || shutdown) {
+        continue;
+      }
+      long now = taken.get();
+      boolean progress = now != lastTaken;
+      lastTaken = now;
+      releaseBlocked(System.nanoTime());
+      int free = freeSlots();
+      // No task taken and none running in a slot: every worker is blocked, so a burst of blocking calls
+      // gets a thread each at once rather than a slot's worth per look.
+      boolean allBlocked = !progress && free == slots.length();
+      int wake = (allBlocked ? waiting : Math.min(waiting, free)) - searching.get();
+      for (int i = 0; i < wake && wakeOne(); i++) {
+        // each woken worker takes one waiting task
+      }
+    }
+  }
+
+  private int freeSlots() {
+    int free = 0;
+    for (int i = 0; i < slots.length(); i++) {
+      if (slots.get(i) == null) {
+        free++;
+      }
+    }
+    return free;
   }
 
   /** Runs what is queued, then lets every worker go. */
   @Override
   public void shutdown() {
     shutdown = true;
-    spawner.interrupt();
-    tasks.add(STOP);
+    monitor.interrupt();
+    for (Worker worker : idle) {
+      LockSupport.unpark(worker.thread);
+    }
     if (workers.get() == 0) {
-      terminated.countDown();
+      terminateIfShutDown();
     }
   }
 
@@ -136,12 +352,20 @@ final class GrowingThreadPool extends AbstractExecutorService {
   @Override
   public List<Runnable> shutdownNow() {
     stopNow = true;
+    shutdown = true;
     List<Runnable> left = new ArrayList<>();
-    tasks.drainTo(left);
-    left.remove(STOP);
+    for (Runnable task; (task = tasks.poll()) != null; ) {
+      queued.decrementAndGet();
+      left.add(task);
+    }
     shutdown();
     threads.forEach(Thread::interrupt);
     return left;
+  }
+
+  /** Worker threads alive now. */
+  int threadCount() {
+    return threads.size();
   }
 
   @Override
@@ -157,5 +381,73 @@ final class GrowingThreadPool extends AbstractExecutorService {
   @Override
   public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
     return terminated.await(timeout, unit);
+  }
+
+  private static Thread daemon(Runnable body, String name) {
+    Thread thread = new Thread(body, name);
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+
+  /** Which thread started a short task, and when; a slot holds one per task, so a stale look at a slot cannot free the next task's. */
+  private static final class Started {
+    /** A task in its thread's code this many blocked times is taken as blocked even there: native I/O looks the same. */
+    private static final int RUNNABLE_FACTOR = 10;
+
+    final Thread thread;
+    final long nanos;
+
+    Started(Thread thread, long nanos) {
+      this.thread = thread;
+      this.nanos = nanos;
+    }
+
+    /**
+     * Whether the task has run longer than the blocked time and is waiting (a sleep, a lock, a
+     * future); a thread the OS has merely preempted stays {@code RUNNABLE}, so a busy machine does
+     * not pass for blocked tasks. Reads in native code are {@code RUNNABLE} too: those count after
+     * ten blocked times.
+     */
+    boolean blocked(long now, long blockedNanos) {
+      long ran = now - nanos;
+      return ran > blockedNanos && (ran > RUNNABLE_FACTOR * blockedNanos || thread.getState() != Thread.State.RUNNABLE);
+    }
+  }
+
+  /** A worker thread, whether it is parked, claimed by a waker, or retired, and the slot its task holds. */
+  private static final class Worker {
+    private static final int AWAKE = 0;
+    private static final int PARKED = 1;
+    private static final int RETIRED = 2;
+
+    final int id;
+    final AtomicInteger state = new AtomicInteger(AWAKE);
+    volatile Thread thread;
+    /** The slot the running task holds and its start, or null while it holds none; used by this worker only. */
+    int slot;
+    Started started;
+
+    Worker(int id) {
+      this.id = id;
+    }
+
+    void parking() {
+      state.set(PARKED);
+    }
+
+    /** A claim on a parked worker: a waker's, or its own to run a task that came as it parked. */
+    boolean claim() {
+      return state.compareAndSet(PARKED, AWAKE);
+    }
+
+    boolean isClaimed() {
+      return state.get() == AWAKE;
+    }
+
+    /** The worker's own claim on itself, to exit; fails when a waker claimed it first. */
+    boolean retire() {
+      return state.compareAndSet(PARKED, RETIRED);
+    }
   }
 }
