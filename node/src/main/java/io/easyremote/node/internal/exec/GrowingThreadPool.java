@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -52,8 +51,8 @@ final class GrowingThreadPool extends AbstractExecutorService {
   private final AtomicLong taken = new AtomicLong();
   /** Workers awake and looking for a task, or asked for and not started yet. */
   private final AtomicInteger searching = new AtomicInteger();
-  /** The short tasks running now; a slot is empty, or holds the start of the task that claimed it. */
-  private final AtomicReferenceArray<Started> slots;
+  /** The short tasks running now. */
+  private final TaskSlots slots;
   /** Parked workers, the most recently parked first. */
   private final ConcurrentLinkedDeque<Worker> idle = new ConcurrentLinkedDeque<>();
   /** Workers started or asked for, and not yet exited. */
@@ -78,7 +77,7 @@ final class GrowingThreadPool extends AbstractExecutorService {
     this.name = name;
     this.idleNanos = idleNanos;
     this.blockedNanos = blockedNanos;
-    this.slots = new AtomicReferenceArray<>(Math.max(1, Math.min(parallelism, maxThreads)));
+    this.slots = new TaskSlots(Math.min(parallelism, maxThreads), blockedNanos);
     this.spawner = daemon(this::spawn, name + "-spawner");
     this.monitor = daemon(this::monitor, name + "-monitor");
   }
@@ -97,7 +96,7 @@ final class GrowingThreadPool extends AbstractExecutorService {
 
   /** Wakes a worker for a waiting task if a slot is free (or frees one held by a blocked task), else arms the monitor. */
   private void signalWork() {
-    if (freeSlot() || releaseBlocked(System.nanoTime()) > 0) {
+    if (slots.anyFree() || slots.releaseBlocked(System.nanoTime()) > 0) {
       wakeOne();
     } else {
       armMonitor();
@@ -176,9 +175,9 @@ final class GrowingThreadPool extends AbstractExecutorService {
         } finally {
           // Searching again before the slot is free, so that a task arriving now is left to this worker.
           searching.incrementAndGet();
-          if (self.started != null) {
-            slots.compareAndSet(self.slot, self.started, null);
-            self.started = null;
+          if (self.start != null) {
+            slots.release(self.start);
+            self.start = null;
           }
         }
       }
@@ -197,7 +196,7 @@ final class GrowingThreadPool extends AbstractExecutorService {
       if (task != null) {
         queued.decrementAndGet();
         taken.incrementAndGet();
-        claimSlot(self);
+        self.start = slots.claim(self.id, Thread.currentThread(), System.nanoTime());
         if (searching.decrementAndGet() == 0 && queued.get() > 0) {
           signalWork(); // more are waiting: hand on the search, as Go's scheduler does
         }
@@ -212,10 +211,13 @@ final class GrowingThreadPool extends AbstractExecutorService {
       self.parking();
       idle.addFirst(self);
       searching.decrementAndGet();
-      if (!tasks.isEmpty() && self.claim()) {
-        idle.removeFirstOccurrence(self); // a task came as it stopped: its execute may have counted on this worker
-        searching.incrementAndGet();
-        continue;
+      if (!tasks.isEmpty()) { // a task came as it stopped: its execute may have counted on this worker
+        searching.incrementAndGet(); // before the claim, so that no one sees a free slot, no searcher and no one parked
+        if (self.claim()) {
+          idle.removeFirstOccurrence(self);
+          continue;
+        }
+        searching.decrementAndGet(); // a waker claimed it first, and counted it
       }
       if (!awaitClaim(self)) {
         return null;
@@ -239,47 +241,6 @@ final class GrowingThreadPool extends AbstractExecutorService {
       Thread.interrupted(); // a cancel that came too late for its task; shutdownNow also sets stopNow
     }
     return true;
-  }
-
-  /**
-   * Claims a free slot for the task this worker is about to run, so that it counts toward the
-   * parallelism. None is free past the parallelism: a blocked task's slot was given up, or a worker
-   * came back from one; the task then runs without.
-   */
-  private void claimSlot(Worker self) {
-    int n = slots.length();
-    for (int i = 0; i < n; i++) {
-      int slot = (self.id + i) % n;
-      if (slots.get(slot) == null) {
-        Started started = new Started(Thread.currentThread(), System.nanoTime());
-        if (slots.compareAndSet(slot, null, started)) {
-          self.slot = slot;
-          self.started = started;
-          return;
-        }
-      }
-    }
-  }
-
-  private boolean freeSlot() {
-    for (int i = 0; i < slots.length(); i++) {
-      if (slots.get(i) == null) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Frees the slots of tasks that have run longer than the blocked time; returns how many. */
-  private int releaseBlocked(long now) {
-    int released = 0;
-    for (int i = 0; i < slots.length(); i++) {
-      Started started = slots.get(i);
-      if (started != null && started.blocked(now, blockedNanos) && slots.compareAndSet(i, started, null)) {
-        released++;
-      }
-    }
-    return released;
   }
 
   private void armMonitor() {
@@ -313,26 +274,16 @@ final class GrowingThreadPool extends AbstractExecutorService {
       long now = taken.get();
       boolean progress = now != lastTaken;
       lastTaken = now;
-      releaseBlocked(System.nanoTime());
-      int free = freeSlots();
+      slots.releaseBlocked(System.nanoTime());
+      int free = slots.free();
       // No task taken and none running in a slot: every worker is blocked, so a burst of blocking calls
       // gets a thread each at once rather than a slot's worth per look.
-      boolean allBlocked = !progress && free == slots.length();
+      boolean allBlocked = !progress && free == slots.count();
       int wake = (allBlocked ? waiting : Math.min(waiting, free)) - searching.get();
       for (int i = 0; i < wake && wakeOne(); i++) {
         // each woken worker takes one waiting task
       }
     }
-  }
-
-  private int freeSlots() {
-    int free = 0;
-    for (int i = 0; i < slots.length(); i++) {
-      if (slots.get(i) == null) {
-        free++;
-      }
-    }
-    return free;
   }
 
   /** Runs what is queued, then lets every worker go. */
@@ -390,31 +341,6 @@ final class GrowingThreadPool extends AbstractExecutorService {
     return thread;
   }
 
-  /** Which thread started a short task, and when; a slot holds one per task, so a stale look at a slot cannot free the next task's. */
-  private static final class Started {
-    /** A task in its thread's code this many blocked times is taken as blocked even there: native I/O looks the same. */
-    private static final int RUNNABLE_FACTOR = 10;
-
-    final Thread thread;
-    final long nanos;
-
-    Started(Thread thread, long nanos) {
-      this.thread = thread;
-      this.nanos = nanos;
-    }
-
-    /**
-     * Whether the task has run longer than the blocked time and is waiting (a sleep, a lock, a
-     * future); a thread the OS has merely preempted stays {@code RUNNABLE}, so a busy machine does
-     * not pass for blocked tasks. Reads in native code are {@code RUNNABLE} too: those count after
-     * ten blocked times.
-     */
-    boolean blocked(long now, long blockedNanos) {
-      long ran = now - nanos;
-      return ran > blockedNanos && (ran > RUNNABLE_FACTOR * blockedNanos || thread.getState() != Thread.State.RUNNABLE);
-    }
-  }
-
   /** A worker thread, whether it is parked, claimed by a waker, or retired, and the slot its task holds. */
   private static final class Worker {
     private static final int AWAKE = 0;
@@ -424,9 +350,8 @@ final class GrowingThreadPool extends AbstractExecutorService {
     final int id;
     final AtomicInteger state = new AtomicInteger(AWAKE);
     volatile Thread thread;
-    /** The slot the running task holds and its start, or null while it holds none; used by this worker only. */
-    int slot;
-    Started started;
+    /** The slot the running task holds, or null while it holds none; used by this worker only. */
+    TaskSlots.Start start;
 
     Worker(int id) {
       this.id = id;
