@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SystemClock implements Clock, AutoCloseable {
   /** The timer wheel's tick. */
-  static final long TICK_MILLIS = 5;
+  private static final long TICK_MILLIS = 5;
   private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS);
 
   private final HashedWheelTimer wheel;

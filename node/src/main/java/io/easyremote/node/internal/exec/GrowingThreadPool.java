@@ -80,6 +80,8 @@ final class GrowingThreadPool extends AbstractExecutorService {
     this.slots = new TaskSlots(Math.min(parallelism, maxThreads), blockedNanos);
     this.spawner = daemon(this::spawn, name + "-spawner");
     this.monitor = daemon(this::monitor, name + "-monitor");
+    spawner.start();
+    monitor.start();
   }
 
   @Override
@@ -157,11 +159,9 @@ final class GrowingThreadPool extends AbstractExecutorService {
       }
       int id = ids.incrementAndGet();
       Worker worker = new Worker(id);
-      Thread thread = new Thread(() -> work(worker), name + "-" + id);
-      thread.setDaemon(true);
-      worker.thread = thread;
-      threads.add(thread);
-      thread.start();
+      worker.thread = daemon(() -> work(worker), name + "-" + id);
+      threads.add(worker.thread);
+      worker.thread.start();
     }
   }
 
@@ -334,10 +334,10 @@ final class GrowingThreadPool extends AbstractExecutorService {
     return terminated.await(timeout, unit);
   }
 
+  /** A daemon thread, not started yet. */
   private static Thread daemon(Runnable body, String name) {
     Thread thread = new Thread(body, name);
     thread.setDaemon(true);
-    thread.start();
     return thread;
   }
 
