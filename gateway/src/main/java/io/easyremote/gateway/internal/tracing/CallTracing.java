@@ -25,7 +25,8 @@ import java.util.List;
  *
  * <p>and passes the dispatch span's context to the node in {@code Invoke.trace}, where the node's
  * {@code execute <function>} span continues the trace. With {@link OpenTelemetry#noop()} (the
- * default) nothing is recorded, but a caller's trace context still reaches the node.
+ * default) nothing is recorded, but a caller's trace context still reaches the node; a call that
+ * brings none then runs with its sink unwrapped.
  */
 public final class CallTracing {
   private static final TextMapGetter<RequestHeaders> HEADERS = new TextMapGetter<>() {
@@ -62,7 +63,8 @@ public final class CallTracing {
 
   /**
    * Starts the spans of a call arriving now and returns {@code sink} wrapped to record its dispatch
-   * and end them with its outcome (a {@link StreamSink} stays one).
+   * and end them with its outcome (a {@link StreamSink} stays one); {@code sink} itself when nothing
+   * would be recorded or passed on.
    *
    * @param frontEnd {@code grpc} or {@code http}, recorded as an attribute
    */
@@ -78,6 +80,9 @@ public final class CallTracing {
   private CallSink trace(CallSink sink, String function, Context parent, String frontEnd) {
     Span call = tracer.spanBuilder("gateway " + function).setParent(parent).setSpanKind(SpanKind.SERVER)
         .setAttribute("easyremote.function", function).setAttribute("easyremote.front_end", frontEnd).startSpan();
+    if (!call.isRecording() && !call.getSpanContext().isValid()) {
+      return sink; // no tracer records it and no trace to pass on (OpenTelemetry.noop(), no traceparent): nothing to wrap
+    }
     Span queue = tracer.spanBuilder("queue " + function).setParent(Context.root().with(call)).startSpan();
     return sink instanceof StreamSink stream
         ? new TracedStreamSink(stream, tracer, function, call, queue)
