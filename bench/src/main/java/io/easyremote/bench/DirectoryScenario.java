@@ -42,7 +42,7 @@ final class DirectoryScenario implements Scenario {
   @Override
   public Section run(Lab lab, Settings settings) throws Exception {
     int perGateway = settings.quick() ? 1000 : 10_000;
-    Section section = new Section(id(), "12. Cluster directory on a 3-server NATS cluster (directory only; forwarding not wired yet)",
+    Section section = new Section(id(), "12. Cluster directory on a 3-server NATS cluster (the directory alone; scenario 14 forwards calls)",
         "measure", "value", "unit");
     NatsServers.Builder builder = NatsServers.builder().servers(3);
     List<String> ids = List.of("gw-a", "gw-b", "gw-c", "gw-late");
