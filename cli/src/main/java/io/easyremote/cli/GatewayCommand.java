@@ -80,8 +80,16 @@ final class GatewayCommand implements Callable<Integer> {
       description = "Export OpenTelemetry spans of every call over OTLP/HTTP, e.g. http://localhost:4318/v1/traces (default: off).")
   String otlpEndpoint;
 
+  /** Armeria's flag for its TLS engine (BoringSSL through netty-tcnative, or the JDK's). */
+  private static final String ARMERIA_OPENSSL = "com.linecorp.armeria.useOpenSsl";
+
   @Override
   public Integer call() throws Exception {
+    if (tlsCert == null && System.getProperty(ARMERIA_OPENSSL) == null) {
+      // Plaintext: Armeria need not load BoringSSL (about 2 MB resident) for TLS it will not serve.
+      // Set before Armeria reads its flags; -Dcom.linecorp.armeria.useOpenSsl=... still decides.
+      System.setProperty(ARMERIA_OPENSSL, "false");
+    }
     Access access = config == null ? Access.open() : Access.fromYaml(config);
     Gateway.Builder builder = Gateway.builder().host(host).port(port).access(access).insecure(insecure);
     String url = stateUrl != null ? stateUrl : System.getenv("EASYREMOTE_STATE_URL");

@@ -191,6 +191,22 @@ class GrpcInteropTest {
   }
 
   @Test
+  void grpcJson_isNotServed_theSameCallInProtobufIs() throws Exception {
+    // The gateway takes gRPC and gRPC-Web in protobuf only; JSON callers have the REST API.
+    byte[] json = "{\"function\":\"add\",\"args\":\"WzEsIDJd\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteBuffer frame = ByteBuffer.allocate(5 + json.length).put((byte) 0).putInt(json.length).put(json);
+    RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, "/easyremote.v1.Gateway/Call")
+        .contentType(com.linecorp.armeria.common.MediaType.parse("application/grpc+json")).add("te", "trailers").build();
+    AggregatedHttpResponse response = WebClient.builder("h2c://" + cluster.address()).responseTimeout(Duration.ofSeconds(10)).build()
+        .execute(HttpRequest.of(headers, com.linecorp.armeria.common.HttpData.wrap(frame.array()))).aggregate().get(10, TimeUnit.SECONDS);
+
+    assertThat(response.status().code()).as("refused as an unsupported media type").isEqualTo(415);
+    assertThat(response.trailers().get("grpc-status")).isNull();
+    assertThat(GatewayGrpc.newBlockingStub(channel(cluster.address())).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .call(call("add", "[1, 2]")).getPayload().getData().toStringUtf8()).isEqualTo("3");
+  }
+
+  @Test
   void callStream_oneRequestThenHalfClose_noCredits_receivesTheWholeStream() {
     ManagedChannel channel = channel(cluster.address());
     List<StreamReply> replies = new ArrayList<>();
