@@ -3,11 +3,13 @@ package io.easyremote.bench;
 import io.easyremote.bench.callers.Caller;
 import io.easyremote.bench.callers.RelayedCaller;
 import io.easyremote.client.CallOptions;
+import io.easyremote.client.Client;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -43,6 +45,16 @@ final class FootprintScenario implements Scenario {
             + "trims native memory every 10 s); its archive is written by the node's first run as it exits, and the measured run maps it.");
       } else {
         section.note("A node started by ./easyremote did not register within 60 s: its rows are left out.");
+      }
+      long gateway = launchedGatewayRss(launcher);
+      if (gateway > 0) {
+        section.row("gateway started by ./easyremote, with its class-data archive", gateway / 1e6, Double.NaN, Double.NaN, Double.NaN,
+            Double.NaN);
+        section.note("Gateway started by ./easyremote: with a node started the same way, RSS after 500 calls and "
+            + LAUNCHED_GATEWAY_REST.toSeconds() + " s of rest (the launcher's options collect after 10 s without a collection and trim "
+            + "native memory every 10 s); a first run writes its archive as it exits, the measured run maps it.");
+      } else {
+        section.note("A gateway started by ./easyremote did not serve a node within 60 s: its row is left out.");
       }
     }
     if (lab.nats != null) {
@@ -127,6 +139,74 @@ final class FootprintScenario implements Scenario {
       node.destroy();
       if (!node.waitFor(30, TimeUnit.SECONDS)) {
         node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** How long a gateway started by the launcher rests before its RSS is read: past its first idle collection and a trim. */
+  private static final java.time.Duration LAUNCHED_GATEWAY_REST = java.time.Duration.ofSeconds(25);
+
+  /**
+   * The idle RSS in bytes of a gateway as {@code ./easyremote gateway} runs it, with its class-data
+   * archive (a first run writes it as it exits unless it is there), or -1 when one did not serve.
+   */
+  private static long launchedGatewayRss(Path launcher) throws Exception {
+    return launchedGateway(launcher, false) < 0 ? -1 : launchedGateway(launcher, true);
+  }
+
+  /**
+   * Runs a gateway and a node through the launcher, 500 calls through them, then stops both
+   * (SIGTERM, so that a first run writes its archives). Returns the gateway's RSS after
+   * {@link #LAUNCHED_GATEWAY_REST} when {@code measure} (else 0), or -1 when it did not serve a node within 60 s.
+   */
+  private static long launchedGateway(Path launcher, boolean measure) throws Exception {
+    Process gateway = new ProcessBuilder(launcher.toString(), "gateway", "--port", "0").redirectErrorStream(true).start();
+    Process node = null;
+    try {
+      CompletableFuture<String> address = new CompletableFuture<>();
+      Thread reader = new Thread(() -> { // reads the address, then drains what follows so that the pipe never fills
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(gateway.getInputStream(),
+            StandardCharsets.UTF_8))) {
+          for (String line; (line = out.readLine()) != null; ) {
+            int at = line.indexOf("listening on ");
+            if (at >= 0 && line.startsWith("EasyRemote gateway")) {
+              address.complete(line.substring(at + "listening on ".length()).split(" ")[0]);
+            }
+          }
+        } catch (java.io.IOException e) {
+          // the gateway went away
+        }
+        address.complete(null);
+      }, "bench-launched-gateway-output");
+      reader.setDaemon(true);
+      reader.start();
+      String at = address.completeOnTimeout(null, 60, TimeUnit.SECONDS).get();
+      if (at == null) {
+        return -1;
+      }
+      node = new ProcessBuilder(launcher.toString(), "node", "--gateway", at, "--id", "footprint-gateway-node")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      try (Client client = Client.builder().gateway(at).deadline(java.time.Duration.ofSeconds(30)).build()) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (client.nodes().isEmpty()) {
+          if (System.nanoTime() > deadline || !node.isAlive() || !gateway.isAlive()) {
+            return -1;
+          }
+          Thread.sleep(50);
+        }
+        Load.sequential(RelayedCaller.text("launched gateway", client, LatencyScenario.SMALL), 500);
+      }
+      if (!measure) {
+        return 0;
+      }
+      Thread.sleep(LAUNCHED_GATEWAY_REST.toMillis());
+      return Procs.rssBytes(gateway.pid());
+    } finally {
+      for (Process p : node == null ? List.of(gateway) : List.of(node, gateway)) {
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
       }
     }
   }
