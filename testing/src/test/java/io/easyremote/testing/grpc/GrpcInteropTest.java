@@ -91,6 +91,9 @@ class GrpcInteropTest {
 
   @Test
   void healthCheck_whileTheGatewayDrains_notServing() throws Exception {
+    // Threads of its own for the blocking call and the close: on 2 cores the common pool has one worker, and on
+    // JDK 21+ CompletableFuture queues on it, so the close would wait for the call and no drain would be seen.
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
     try (Gateway gateway = Gateway.builder().port(0).drainTimeout(Duration.ofSeconds(10)).build().start();
          ComputeNode node = ComputeNode.builder().gateway(gateway.address()).id("slow").register(new SampleFunctions("slow")).build().start()) {
       ManagedChannel channel = channel(gateway.address());
@@ -98,9 +101,9 @@ class GrpcInteropTest {
       assertThat(health.check(health("easyremote.v1.Gateway")).getStatus()).isEqualTo(ServingStatus.SERVING);
       // A call that keeps the drain going for a while.
       CompletableFuture<CallReply> running = CompletableFuture.supplyAsync(() -> GatewayGrpc.newBlockingStub(channel)
-          .withDeadlineAfter(10, TimeUnit.SECONDS).call(call("sleep", "[1500]")));
+          .withDeadlineAfter(10, TimeUnit.SECONDS).call(call("sleep", "[1500]")), threads);
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gateway.inFlightCalls() == 1);
-      CompletableFuture<Void> closing = CompletableFuture.runAsync(gateway::close);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(gateway::close, threads);
 
       Awaitility.await().atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
         assertThat(health.check(health("")).getStatus()).isEqualTo(ServingStatus.NOT_SERVING);
@@ -109,6 +112,8 @@ class GrpcInteropTest {
       assertThat(gateway.inFlightCalls()).as("the drain is still running").isEqualTo(1);
       assertThat(running.get(10, TimeUnit.SECONDS).getPayload().getData().toStringUtf8()).isEqualTo("\"slow\"");
       closing.get(10, TimeUnit.SECONDS);
+    } finally {
+      threads.shutdownNow();
     }
   }
 
