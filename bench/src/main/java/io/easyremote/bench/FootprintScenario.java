@@ -136,10 +136,7 @@ final class FootprintScenario implements Scenario {
       Thread.sleep(LAUNCHED_REST.toMillis());
       return Procs.rssBytes(node.pid());
     } finally {
-      node.destroy();
-      if (!node.waitFor(30, TimeUnit.SECONDS)) {
-        node.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
+      stop(node);
     }
   }
 
@@ -202,12 +199,18 @@ final class FootprintScenario implements Scenario {
       Thread.sleep(LAUNCHED_GATEWAY_REST.toMillis());
       return Procs.rssBytes(gateway.pid());
     } finally {
-      for (Process p : node == null ? List.of(gateway) : List.of(node, gateway)) {
-        p.destroy();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+      if (node != null) {
+        stop(node);
       }
+      stop(gateway);
+    }
+  }
+
+  /** SIGTERM (a launched JVM writes its archive as it exits), then SIGKILL if it is still there after 30 s. */
+  private static void stop(Process process) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
   }
 

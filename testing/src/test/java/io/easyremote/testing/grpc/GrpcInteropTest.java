@@ -181,12 +181,7 @@ class GrpcInteropTest {
   @Test
   void gatewayDeadline_passes_deadlineExceededInsideTheReply_notCancelled() throws Exception {
     // A client that sends grpc-timeout but keeps no timer of its own sees what the gateway answers.
-    byte[] message = call("sleep", "[3000]").toByteArray();
-    ByteBuffer frame = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message);
-    RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, "/easyremote.v1.Gateway/Call")
-        .contentType(com.linecorp.armeria.common.MediaType.parse("application/grpc")).add("te", "trailers").add("grpc-timeout", "300m").build();
-    AggregatedHttpResponse response = WebClient.builder("h2c://" + cluster.address()).responseTimeout(Duration.ofSeconds(10)).build()
-        .execute(HttpRequest.of(headers, com.linecorp.armeria.common.HttpData.wrap(frame.array()))).aggregate().get(10, TimeUnit.SECONDS);
+    AggregatedHttpResponse response = postCall("application/grpc", call("sleep", "[3000]").toByteArray(), "grpc-timeout", "300m");
 
     assertThat(response.trailers().get("grpc-status")).isEqualTo("0");
     byte[] body = response.content().array();
@@ -198,12 +193,8 @@ class GrpcInteropTest {
   @Test
   void grpcJson_isNotServed_theSameCallInProtobufIs() throws Exception {
     // The gateway takes gRPC and gRPC-Web in protobuf only; JSON callers have the REST API.
-    byte[] json = "{\"function\":\"add\",\"args\":\"WzEsIDJd\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    ByteBuffer frame = ByteBuffer.allocate(5 + json.length).put((byte) 0).putInt(json.length).put(json);
-    RequestHeaders headers = RequestHeaders.builder(HttpMethod.POST, "/easyremote.v1.Gateway/Call")
-        .contentType(com.linecorp.armeria.common.MediaType.parse("application/grpc+json")).add("te", "trailers").build();
-    AggregatedHttpResponse response = WebClient.builder("h2c://" + cluster.address()).responseTimeout(Duration.ofSeconds(10)).build()
-        .execute(HttpRequest.of(headers, com.linecorp.armeria.common.HttpData.wrap(frame.array()))).aggregate().get(10, TimeUnit.SECONDS);
+    AggregatedHttpResponse response = postCall("application/grpc+json",
+        "{\"function\":\"add\",\"args\":\"WzEsIDJd\"}".getBytes(StandardCharsets.UTF_8));
 
     assertThat(response.status().code()).as("refused as an unsupported media type").isEqualTo(415);
     assertThat(response.trailers().get("grpc-status")).isNull();
@@ -282,6 +273,19 @@ class GrpcInteropTest {
       call.cancel("done", null);
     }
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> cluster.gateway().bufferedStreamItems() == 0);
+  }
+
+  /** One gRPC frame of {@code message} POSTed to {@code Gateway/Call} as {@code contentType}, with extra header pairs; the whole answer. */
+  private static AggregatedHttpResponse postCall(String contentType, byte[] message, String... extraHeaders) throws Exception {
+    ByteBuffer frame = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message);
+    com.linecorp.armeria.common.RequestHeadersBuilder headers = RequestHeaders.builder(HttpMethod.POST, "/easyremote.v1.Gateway/Call")
+        .contentType(com.linecorp.armeria.common.MediaType.parse(contentType)).add("te", "trailers");
+    for (int i = 0; i + 1 < extraHeaders.length; i += 2) {
+      headers.add(extraHeaders[i], extraHeaders[i + 1]);
+    }
+    return WebClient.builder("h2c://" + cluster.address()).responseTimeout(Duration.ofSeconds(10)).build()
+        .execute(HttpRequest.of(headers.build(), com.linecorp.armeria.common.HttpData.wrap(frame.array()))).aggregate()
+        .get(10, TimeUnit.SECONDS);
   }
 
   static CallRequest call(String function, String json) {
