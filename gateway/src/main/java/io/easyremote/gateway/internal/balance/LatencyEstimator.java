@@ -10,8 +10,9 @@ import java.util.Arrays;
  * node look slow, while failures enter at a penalty latency so a node that fails fast does not
  * attract traffic. An avoided node is probed again: each call a balancer gives another node
  * instead, while this one has nothing running to refresh its figure, makes its estimate more
- * optimistic, down to half of it ({@link #passedOver}); and an estimate nobody refreshed for a
- * while decays. Not thread-safe: guarded by the scheduler lock.
+ * optimistic, down to half of it ({@link #passedOver}); a node passed over many calls in a row
+ * is probed, with a backoff while probes confirm it is slow ({@link #probeAfter}); and an estimate
+ * nobody refreshed for a while decays. Not thread-safe: guarded by the scheduler lock.
  */
 public final class LatencyEstimator {
   static final int LEARNING_SAMPLES = 5;
@@ -28,6 +29,13 @@ public final class LatencyEstimator {
    * avoided.
    */
   static final double MIN_OPTIMISM = 0.5;
+  /** Calls passed over in a row after which an estimate is unknown again, so the node is tried at random (a probe). */
+  static final int FIRST_PROBE_AFTER = 8;
+  /**
+   * The longest wait between probes: each probe that finds the node no faster than its estimate
+   * doubles the wait from {@link #FIRST_PROBE_AFTER} up to this; one that finds it faster starts again.
+   */
+  static final int LAST_PROBE_AFTER = 1024;
 
   private final double penaltyMillis;
   private final double[] learning = new double[LEARNING_SAMPLES];
@@ -35,6 +43,10 @@ public final class LatencyEstimator {
   private double ewma;
   private long lastNanos;
   private double passedOverFactor = 1;
+  /** Calls passed over since the last sample. */
+  private int passes;
+  /** How many passes make the next probe. */
+  private int probeAfter = FIRST_PROBE_AFTER;
 
   /** @param penaltyMillis the latency a failed call counts as, at least */
   public LatencyEstimator(double penaltyMillis) {
@@ -46,6 +58,10 @@ public final class LatencyEstimator {
     double sample = failed ? Math.max(millis, penaltyMillis) : millis;
     lastNanos = nowNanos;
     passedOverFactor = 1;
+    if (passes >= probeAfter) { // the answer to a probe
+      probeAfter = sample < ewma ? FIRST_PROBE_AFTER : Math.min(LAST_PROBE_AFTER, 2 * probeAfter);
+    }
+    passes = 0;
     if (samples < LEARNING_SAMPLES) {
       learning[samples++] = sample;
       ewma = median(learning, samples);
@@ -64,8 +80,11 @@ public final class LatencyEstimator {
    * optimistic ({@link #PASSED_OVER_FACTOR} each time, within {@link #MIN_OPTIMISM}) until the next
    * sample resets it. Without this, equal nodes measured apart by a burst of noise on a busy machine
    * served every sequential call on one of them for seconds, until the other's estimate decayed.
+   * Optimism alone stops at half the figure: a node that a longer stall (a GC pause, a CI machine
+   * busy elsewhere) measured several times slower than its peer waits for a probe ({@link #probeAfter}).
    */
   public void passedOver() {
+    passes++;
     passedOverFactor = Math.max(MIN_OPTIMISM, passedOverFactor * PASSED_OVER_FACTOR);
   }
 
@@ -74,15 +93,27 @@ public final class LatencyEstimator {
    * proportion to how little is known: {@code 1 - 1/sqrt(samples)}, times {@link #PASSED_OVER_FACTOR}
    * for each call the node was passed over for since its last sample, never below
    * {@link #MIN_OPTIMISM}. A node measured on a handful of cold calls, or measured slow by a burst
-   * of noise, gets calls again, so its figure is corrected instead of starving it.
+   * of noise, gets calls again, so its figure is corrected instead of starving it. After
+   * {@link #probeAfter} calls passed over in a row it is NaN again until the next sample: a probe.
    */
   public double estimate(long nowNanos) {
-    if (samples < TRUSTED_AFTER) {
+    if (samples < TRUSTED_AFTER || passes >= probeAfter) {
       return Double.NaN;
     }
     double optimism = Math.max(MIN_OPTIMISM, (1 - 1 / Math.sqrt(samples)) * passedOverFactor);
     double idle = nowNanos - lastNanos - IDLE_GRACE_NANOS;
     return (idle <= 0 ? ewma : ewma * Math.exp(-idle / DECAY_NANOS)) * optimism;
+  }
+
+  /**
+   * How many calls in a row this node may be passed over before it is probed: {@link #FIRST_PROBE_AFTER}
+   * at first and after a probe that found it faster than estimated, doubled (up to
+   * {@link #LAST_PROBE_AFTER}) after each probe that did not. So a node measured slow by a stall is
+   * re-measured within some tens of calls, and one that really is slow costs its peers a probe in
+   * about a thousand calls once the backoff has grown.
+   */
+  int probeAfter() {
+    return probeAfter;
   }
 
   /** The raw estimate for display, without decay; 0 when unknown. */
