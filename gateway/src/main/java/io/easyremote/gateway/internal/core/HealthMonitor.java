@@ -19,12 +19,21 @@ import org.slf4j.LoggerFactory;
  * again move on after {@link SchedulerSettings#moveCallsAfterMillis()}, the others fail with
  * NODE_LOST after {@link SchedulerSettings#failCallsAfterMillis()}, but only once the ping went
  * unanswered although the node's event loop ran and this process was not itself starved; silent
- * for the node timeout, the node is removed as if its stream had closed. A frame from a suspect
- * node makes it healthy again.
+ * for the node timeout, under the same condition, the node is removed as if its stream had closed
+ * (an event loop that ran no turn for {@value #STUCK_LOOP_LIMITS} node timeouts vouches for nothing
+ * any more: its nodes go). A frame from a suspect node makes it healthy again.
+ *
+ * <p>In a storm (thousands of nodes silent together, or one event loop behind them all) each check
+ * logs its first {@value #LOGGED_EACH} nodes of each kind by name and the rest in one line, so
+ * that the log does not add to the load.
  */
 final class HealthMonitor {
   private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
   private static final GatewayFrame PING = GatewayFrame.newBuilder().setPing(Ping.getDefaultInstance()).build();
+  /** Nodes of each kind (suspected, calls moved, calls failed) a check names in a line of their own. */
+  static final int LOGGED_EACH = 5;
+  /** Node timeouts of silence after which a node goes even if its event loop never answered the probe. */
+  static final int STUCK_LOOP_LIMITS = 3;
 
   private final ReentrantLock lock;
   private final SchedulerSettings settings;
@@ -82,41 +91,46 @@ final class HealthMonitor {
     List<NodeSession> silent = new ArrayList<>();
     List<NodeSession> toPing = new ArrayList<>();
     List<NodeLoss.Failure> failures = new ArrayList<>();
+    StormLog suspected = new StormLog("was silent for {} ms and did not answer a ping: no new calls until it is heard again (given up after "
+        + limit + " ms)", "were silent and did not answer a ping: no new calls until they are heard again");
+    StormLog moved = new StormLog("still silent after {} ms: {} of its calls moved to other nodes", "still silent: their calls that may run again moved to other nodes");
+    StormLog failed = new StormLog("still silent after {} ms: {} of its calls failed with NODE_LOST", "still silent: their other calls failed with NODE_LOST");
     lock.lock();
     try {
       for (NodeSession node : table.nodes()) {
         NodeLiveness live = node.liveness();
         long heard = live.lastHeardMillis();
         long silence = now - heard;
-        if (silence > limit) {
-          if (!gatewayStarved) { // silence that may be our own: give the node half an interval to be heard first
-            silent.add(node);
-          }
-          continue;
-        }
         if (silence > interval && live.pingIfUnpinged(heard, now)) {
           live.probeLoop();
           toPing.add(node);
         }
-        if (silence > settings.suspectAfterMillis() && live.markSuspect()) {
-          log.warn("Node '{}' was silent for {} ms and did not answer a ping: no new calls until it is heard again "
-              + "(given up after {} ms)", node.nodeId, silence, limit);
-        }
+        // The ping went unanswered although the node's event loop has read since: the silence is the node's.
         long pinged = live.pingedAtMillis();
-        boolean unanswered = live.suspect() && !gatewayStarved && pinged >= heard && now - pinged >= interval / 2
-            && live.loopRanSince(pinged);
+        boolean unanswered = !gatewayStarved && pinged >= heard && now - pinged >= interval / 2 && live.loopRanSince(pinged);
+        if (silence > limit) {
+          if (unanswered || !gatewayStarved && silence > STUCK_LOOP_LIMITS * limit) {
+            silent.add(node);
+          }
+          continue;
+        }
+        if (silence > settings.suspectAfterMillis() && live.markSuspect()) {
+          suspected.add(node.nodeId, silence, 0);
+        }
+        unanswered &= live.suspect();
         if (unanswered && silence > settings.moveCallsAfterMillis() && live.markCallsMoved()) {
-          int moved = loss.giveUp(node, false, settings.failCallsAfterMillis(), failures);
-          log.warn("Node '{}' still silent after {} ms: {} of its calls moved to other nodes", node.nodeId, silence, moved);
+          moved.add(node.nodeId, silence, loss.giveUp(node, false, settings.failCallsAfterMillis(), failures));
         }
         if (unanswered && silence > settings.failCallsAfterMillis() && live.markCallsFailedOver()) {
-          int failed = loss.giveUp(node, true, settings.failCallsAfterMillis(), failures);
-          log.warn("Node '{}' still silent after {} ms: {} of its calls failed with NODE_LOST", node.nodeId, silence, failed);
+          failed.add(node.nodeId, silence, loss.giveUp(node, true, settings.failCallsAfterMillis(), failures));
         }
       }
     } finally {
       lock.unlock();
     }
+    suspected.log();
+    moved.log();
+    failed.log();
     for (NodeSession node : toPing) {
       dispatcher.enqueue(node, PING);
     }
@@ -128,6 +142,39 @@ final class HealthMonitor {
       long silence = clock.millis() - node.liveness().lastHeardMillis();
       if (silence > limit) { // not heard from since the check above
         gone.accept(node, "no frame for " + silence + " ms");
+      }
+    }
+  }
+
+  /** The lines of one kind a check logs: the first {@link #LOGGED_EACH} nodes by name, then one line for the rest. */
+  private static final class StormLog {
+    private final String each;
+    private final String rest;
+    private final List<Object[]> named = new ArrayList<>();
+    private int more;
+    private long calls;
+
+    /** @param each the line for one node, after its quoted id, with the silence and the calls as {@code {}}; @param rest the summary's end */
+    StormLog(String each, String rest) {
+      this.each = each;
+      this.rest = rest;
+    }
+
+    void add(String nodeId, long silence, int callCount) {
+      if (named.size() < LOGGED_EACH) {
+        named.add(new Object[] {nodeId, silence, callCount});
+      } else {
+        more++;
+        calls += callCount;
+      }
+    }
+
+    void log() {
+      for (Object[] line : named) {
+        log.warn("Node '{}' " + each, line);
+      }
+      if (more > 0) {
+        log.warn("{} more nodes {} ({} calls)", more, rest, calls);
       }
     }
   }

@@ -9,9 +9,12 @@ import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.GatewayFrame.KindCase;
 import io.easyremote.protocol.wire.Heartbeat;
+import io.netty.channel.DefaultEventLoop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -128,5 +131,54 @@ class HealthMonitorTest {
     assertThat(silent.session().liveness().suspect()).isFalse();
     assertThat(silent.frames().kinds()).doesNotContain(KindCase.PING, KindCase.CANCEL);
     assertThat(gone).isEmpty();
+  }
+
+  @Test
+  void nodeWhoseEventLoopReadsNothing_isNotGivenUp_untilTheLoopRanAndItsPingStillWentUnanswered() throws Exception {
+    DefaultEventLoop loop = new DefaultEventLoop();
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      silent.session().readBy(loop);
+      loop.execute(() -> await(release)); // one long turn (9,000 registrations at once): this node's frames wait unread
+      advance(Duration.ofSeconds(11)); // past the 10 s node timeout
+      assertThat(gone).as("silence that may be the loop's").isEmpty();
+      assertThat(stuck.completions).isZero();
+      assertThat(silent.session().liveness().suspect()).as("no new calls meanwhile").isTrue();
+
+      release.countDown();
+      loop.submit(() -> { }).get(5, TimeUnit.SECONDS);
+      loop.schedule(() -> { }, 0, TimeUnit.NANOSECONDS).get(5, TimeUnit.SECONDS); // a turn later: the probe ran
+      advance(Duration.ofMillis(300)); // the loop read, and still nothing from the node
+      assertThat(gone).containsExactly("silent");
+    } finally {
+      release.countDown();
+      loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  @Test
+  void nodeWhoseEventLoopNeverRunsAgain_isGivenUpAfterThreeNodeTimeouts() {
+    DefaultEventLoop loop = new DefaultEventLoop();
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      silent.session().readBy(loop);
+      loop.execute(() -> await(release)); // stuck
+      advance(Duration.ofSeconds(29));
+      assertThat(gone).isEmpty();
+      advance(Duration.ofSeconds(2));
+      assertThat(gone).containsExactly("silent");
+      assertThat(table.node("alive")).isNotNull();
+    } finally {
+      release.countDown();
+      loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
