@@ -6,6 +6,9 @@ import io.easyremote.protocol.wire.Heartbeat;
 import io.easyremote.protocol.wire.Ping;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -44,6 +47,9 @@ final class HealthMonitor {
   private final BiConsumer<NodeSession, String> gone;
   /** How often {@link #check()} runs: a quarter heartbeat interval, at least 10 ms. */
   final long checkEveryMillis;
+  /** Suspect nodes heard again since the last check: the first {@link #LOGGED_EACH} by name, logged by the check. */
+  private final Queue<String> heardAgain = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger heardAgainCount = new AtomicInteger();
   /** Timer thread only: when the last check ran, to notice when this process itself was starved. */
   private long lastCheckMillis;
   /** Timer thread only: when a check last found this process starved. */
@@ -69,7 +75,9 @@ final class HealthMonitor {
       node.heard();
     }
     if (!node.removed() && node.liveness().clearSuspect()) {
-      log.info("Node '{}' is heartbeating again", node.nodeId);
+      if (heardAgainCount.getAndIncrement() < LOGGED_EACH) {
+        heardAgain.add(node.nodeId);
+      }
       dispatcher.refill(node);
     }
   }
@@ -131,6 +139,7 @@ final class HealthMonitor {
     suspected.log();
     moved.log();
     failed.log();
+    logHeardAgain();
     for (NodeSession node : toPing) {
       dispatcher.enqueue(node, PING);
     }
@@ -143,6 +152,18 @@ final class HealthMonitor {
       if (silence > limit) { // not heard from since the check above
         gone.accept(node, "no frame for " + silence + " ms");
       }
+    }
+  }
+
+  /** Logs the suspect nodes heard again since the last check: by name, then the rest in one line. */
+  private void logHeardAgain() {
+    int count = heardAgainCount.getAndSet(0);
+    int named = 0;
+    for (String nodeId; named < Math.min(count, LOGGED_EACH) && (nodeId = heardAgain.poll()) != null; named++) {
+      log.info("Node '{}' is heartbeating again", nodeId);
+    }
+    if (count > named) {
+      log.info("{} more nodes are heartbeating again", count - named);
     }
   }
 
@@ -173,8 +194,10 @@ final class HealthMonitor {
       for (Object[] line : named) {
         log.warn("Node '{}' " + each, line);
       }
-      if (more > 0) {
+      if (more > 0 && calls > 0) {
         log.warn("{} more nodes {} ({} calls)", more, rest, calls);
+      } else if (more > 0) {
+        log.warn("{} more nodes {}", more, rest);
       }
     }
   }

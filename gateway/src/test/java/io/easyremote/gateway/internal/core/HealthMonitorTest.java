@@ -10,6 +10,9 @@ import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.GatewayFrame.KindCase;
 import io.easyremote.protocol.wire.Heartbeat;
 import io.netty.channel.DefaultEventLoop;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -172,6 +175,41 @@ class HealthMonitorTest {
       release.countDown();
       loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
+  }
+
+  @Test
+  void aStormOfSilentNodes_isLoggedAsFiveNodesByNameAndOneLineForTheRest() throws Exception {
+    List<CoreFixture.FakeNode> more = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      CoreFixture.FakeNode node = fx.node(hello("quiet-" + i, 4, fn("once")), null);
+      table.add(node.session(), (f, o, n) -> true, fx.clock.nanoTime());
+      more.add(node);
+    }
+    String suspected = logged(() -> advance(Duration.ofMillis(1800))); // 21 nodes turn suspect in one check
+    assertThat(suspected.lines().filter(l -> l.contains("did not answer a ping: no new calls until it is heard again"))).hasSize(5);
+    assertThat(suspected).contains("16 more nodes were silent and did not answer a ping");
+
+    String heard = logged(() -> {
+      health.onHeartbeat(silent.session(), Heartbeat.getDefaultInstance());
+      more.forEach(node -> health.onHeartbeat(node.session(), Heartbeat.getDefaultInstance()));
+      advance(Duration.ofMillis(300));
+    });
+    assertThat(heard.lines().filter(l -> l.contains("' is heartbeating again"))).hasSize(5);
+    assertThat(heard).contains("16 more nodes are heartbeating again");
+    assertThat(more).allSatisfy(node -> assertThat(node.session().liveness().suspect()).isFalse());
+  }
+
+  /** What the gateway's log (slf4j-simple, on standard error) got while {@code action} ran. */
+  private static String logged(Runnable action) {
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      action.run();
+    } finally {
+      System.setErr(err);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
   }
 
   private static void await(CountDownLatch latch) {
