@@ -92,6 +92,59 @@ class StreamingTest {
   }
 
   @Test
+  void subscriberBlockedInOnNext_holdsNoOtherCallOfItsClient() throws Exception {
+    // Replies reach the client on its connection's event loop; a push consumer's code runs elsewhere,
+    // or a subscriber that blocks would stall every call and stream on the connection.
+    Client client = cluster.client();
+    CountDownLatch inOnNext = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Integer> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    client.stream("numbers", Integer.class, 100).publisher().subscribe(new Flow.Subscriber<Integer>() {
+      @Override
+      public void onSubscribe(Flow.Subscription s) {
+        s.request(Long.MAX_VALUE);
+      }
+
+      @Override
+      public void onNext(Integer item) {
+        published.add(item);
+        if (item == 0) {
+          inOnNext.countDown();
+          try {
+            release.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        done.countDown();
+      }
+
+      @Override
+      public void onComplete() {
+        done.countDown();
+      }
+    });
+    assertThat(inOnNext.await(10, TimeUnit.SECONDS)).isTrue();
+    try {
+      Client quick = client.withDeadline(Duration.ofSeconds(5)); // the subscriber waits 20 s: a stalled connection fails this
+      assertThat(quick.call("echo", String.class, "still served")).isEqualTo("still served");
+      try (ResultStream<Integer> other = quick.stream("numbers", Integer.class, 1_000)) {
+        assertThat(other.stream().count()).isEqualTo(1_000);
+      }
+      assertThat(published).containsExactly(0);
+    } finally {
+      release.countDown();
+    }
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(published).isEqualTo(IntStream.range(0, 100).boxed().collect(Collectors.toList()));
+  }
+
+  @Test
   void slowConsumer_throttlesTheProducer_andTheGatewayBufferStaysBounded() throws Exception {
     cluster.stopNode("two");
     int maxBuffered = 0;

@@ -35,8 +35,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -95,14 +93,9 @@ public final class CallChannel {
   /**
    * Where the replies of calls without a caller's executor (async calls) are completed, a batch
    * per message: a link's own callbacks run on the transport's event loop, which must not run
-   * the callers' code. Shared by every client in the JVM; idle threads end after a minute.
+   * the callers' code.
    */
-  private static final Executor ASYNC_REPLIES = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-      new SynchronousQueue<>(), r -> {
-        Thread t = new Thread(r, "easyremote-client-replies");
-        t.setDaemon(true);
-        return t;
-      });
+  private static final Executor ASYNC_REPLIES = ClientCallbacks.executor();
 
   CallChannel(GatewayChannel gateway, OpenTelemetry openTelemetry) {
     this.gateway = gateway;
