@@ -47,12 +47,12 @@ final class StreamScenario implements Scenario {
         .maxInboundMessageSize(64 << 20).build();
     try {
       int smallItems = settings.quick() ? 10_000 : 50_000;
-      int largeItems = settings.quick() ? 500 : 2_000;
+      int largeItems = settings.quick() ? 500 : 5_000;
       // The streaming path's code is not what the relayed calls' warm-up compiled: warm it by time,
       // or the first rounds measure the JIT (a stream of 64 B items ran at a sixth of its later
       // rate after one short stream of warm-up).
       measure(section, settings, SMALL, smallItems, client, wide, channel, settings.quick() ? 4 : 20);
-      measure(section, settings, LARGE, largeItems, client, wide, channel, settings.quick() ? 2 : 8);
+      measure(section, settings, LARGE, largeItems, client, wide, channel, settings.quick() ? 2 : 16);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       wide.close();
@@ -63,7 +63,7 @@ final class StreamScenario implements Scenario {
     section.note("Relayed, window 4,096: the same with `streamWindow(4096).streamWindowBytes(256 MiB)`, so that the caller's credits never "
         + "hold the producer back.");
     section.note(settings.payloadRounds() + " rounds per path and size, order rotated, after a warm-up of every path in turn ("
-        + (settings.quick() ? "4 s and 2 s" : "20 s and 8 s") + "); medians over rounds. "
+        + (settings.quick() ? "4 s and 2 s" : "20 s and 16 s") + "); medians over rounds. "
         + "MB/s = item bytes delivered ÷ time from the call to the stream's end.");
     section.note("Goals (issue 16): ≥ 300,000 items/s of 64 B and ≥ 500 MB/s of 64 KiB items through the gateway.");
     return section;
