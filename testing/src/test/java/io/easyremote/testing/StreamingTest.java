@@ -41,6 +41,41 @@ class StreamingTest {
     Iterator<Integer> breaksAfter(int n);
   }
 
+  /** A subscriber that asks for {@code first} items, adds each to {@code into}, and counts {@code done} down at the end. */
+  private static class Collecting implements Flow.Subscriber<Integer> {
+    private final List<Integer> into;
+    private final CountDownLatch done;
+    private final long first;
+    Flow.Subscription subscription;
+
+    Collecting(List<Integer> into, CountDownLatch done, long first) {
+      this.into = into;
+      this.done = done;
+      this.first = first;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(first);
+    }
+
+    @Override
+    public void onNext(Integer item) {
+      into.add(item);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      done.countDown();
+    }
+
+    @Override
+    public void onComplete() {
+      done.countDown();
+    }
+  }
+
   private static final List<Integer> TEN_THOUSAND = IntStream.range(0, 10_000).boxed().collect(Collectors.toList());
 
   @Test
@@ -57,31 +92,13 @@ class StreamingTest {
     }
     List<Integer> published = new ArrayList<>();
     CountDownLatch done = new CountDownLatch(1);
-    cluster.client().stream("numbers", Integer.class, 10_000).publisher().subscribe(new Flow.Subscriber<Integer>() {
-      private Flow.Subscription subscription;
-
-      @Override
-      public void onSubscribe(Flow.Subscription s) {
-        subscription = s;
-        s.request(7);
-      }
-
+    cluster.client().stream("numbers", Integer.class, 10_000).publisher().subscribe(new Collecting(published, done, 7) {
       @Override
       public void onNext(Integer item) {
-        published.add(item);
+        super.onNext(item);
         if (published.size() % 7 == 0) {
           subscription.request(7);
         }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        done.countDown();
-      }
-
-      @Override
-      public void onComplete() {
-        done.countDown();
       }
     });
     assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
@@ -100,15 +117,10 @@ class StreamingTest {
     CountDownLatch release = new CountDownLatch(1);
     List<Integer> published = new java.util.concurrent.CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(1);
-    client.stream("numbers", Integer.class, 100).publisher().subscribe(new Flow.Subscriber<Integer>() {
-      @Override
-      public void onSubscribe(Flow.Subscription s) {
-        s.request(Long.MAX_VALUE);
-      }
-
+    client.stream("numbers", Integer.class, 100).publisher().subscribe(new Collecting(published, done, Long.MAX_VALUE) {
       @Override
       public void onNext(Integer item) {
-        published.add(item);
+        super.onNext(item);
         if (item == 0) {
           inOnNext.countDown();
           try {
@@ -117,16 +129,6 @@ class StreamingTest {
             Thread.currentThread().interrupt();
           }
         }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        done.countDown();
-      }
-
-      @Override
-      public void onComplete() {
-        done.countDown();
       }
     });
     assertThat(inOnNext.await(10, TimeUnit.SECONDS)).isTrue();

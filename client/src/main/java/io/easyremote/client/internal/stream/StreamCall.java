@@ -111,8 +111,9 @@ public final class StreamCall<T> {
       return call;
     }
     try {
-      ClientCalls.asyncBidiStreamingCall(gateway.channel().newCall(GatewayGrpc.getCallStreamMethod(),
-          CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS).withExecutor(MoreExecutors.directExecutor())), call.new Responses());
+      CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+          .withExecutor(MoreExecutors.directExecutor()); // replies are only buffered: no hand-off per message
+      ClientCalls.asyncBidiStreamingCall(gateway.channel().newCall(GatewayGrpc.getCallStreamMethod(), options), call.new Responses());
       call.write(StreamRequest.newBuilder().setCall(request.toBuilder().setStreamCredits(window.opening()).setStreamBatches(true)).build());
     } catch (RuntimeException e) {
       call.end(StatusErrors.toException(gateway, "the stream of '" + call.function + "'", deadline, e));

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 final class HealthMonitor {
   private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
   private static final GatewayFrame PING = GatewayFrame.newBuilder().setPing(Ping.getDefaultInstance()).build();
-  /** Nodes of each kind (suspected, calls moved, calls failed) a check names in a line of their own. */
+  /** Nodes of each kind (suspected, calls moved, calls failed, heard again) a check names in a line of their own. */
   static final int LOGGED_EACH = 5;
   /** Node timeouts of silence after which a node goes even if its event loop never answered the probe. */
   static final int STUCK_LOOP_LIMITS = 3;
