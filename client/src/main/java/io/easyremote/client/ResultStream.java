@@ -105,8 +105,9 @@ public final class ResultStream<T> implements Iterable<T>, AutoCloseable {
   /**
    * The items as a {@link Flow.Publisher} for a single subscriber, which gets them as it requests
    * them: items are taken from the network only against its demand, so {@code request(n)} paces
-   * the producer on the node. Signals come on gRPC threads or on the thread calling
-   * {@code request}, never concurrently. A failure is {@code onError} with the
+   * the producer on the node. Signals come on the client's callback threads
+   * ({@code easyremote-client-replies}, never its network thread, so a subscriber may block) or on
+   * the thread calling {@code request}, never concurrently. A failure is {@code onError} with the
    * {@link RemoteException}; {@code cancel()} closes the stream. A second subscriber, or one after
    * the stream was consumed otherwise, gets {@code onError(IllegalStateException)}.
    *

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Pushes a {@link StreamCall}'s items to one {@link Flow.Subscriber} as it requests them, without
- * a thread of its own: whichever thread makes progress possible (an item or the end arriving on a
- * gRPC thread, or the subscriber's {@code request}) runs the delivery loop, and only one runs it
+ * a thread of its own: whichever thread makes progress possible (an item or the end arriving, signalled
+ * on a {@code ClientCallbacks} thread, or the subscriber's {@code request}) runs the delivery loop, and only one runs it
  * at a time, so signals are serial (Reactive Streams §1.3) and a {@code request} from inside
  * {@code onNext} does not recurse (§3.3). Items are taken from the call only against demand, so
  * credits, and hence the producer, follow the subscriber's {@code request(n)}.
