@@ -47,6 +47,8 @@ final class HealthMonitor {
   private final BiConsumer<NodeSession, String> gone;
   /** How often {@link #check()} runs: a quarter heartbeat interval, at least 10 ms. */
   final long checkEveryMillis;
+  /** The line of one node turned suspect, after its quoted id. */
+  private final String suspectedLine;
   /** Suspect nodes heard again since the last check: the first {@link #LOGGED_EACH} by name, logged by the check. */
   private final Queue<String> heardAgain = new ConcurrentLinkedQueue<>();
   private final AtomicInteger heardAgainCount = new AtomicInteger();
@@ -65,6 +67,8 @@ final class HealthMonitor {
     this.clock = clock;
     this.gone = gone;
     this.checkEveryMillis = Math.max(10, settings.heartbeatInterval().toMillis() / 4);
+    this.suspectedLine = "was silent for {} ms and did not answer a ping: no new calls until it is heard again (given up after "
+        + settings.silenceLimitMillis() + " ms)";
   }
 
   /** A heartbeat arrived: fresh resources (when they are sane), and a suspect node is trusted again. */
@@ -99,8 +103,7 @@ final class HealthMonitor {
     List<NodeSession> silent = new ArrayList<>();
     List<NodeSession> toPing = new ArrayList<>();
     List<NodeLoss.Failure> failures = new ArrayList<>();
-    StormLog suspected = new StormLog("was silent for {} ms and did not answer a ping: no new calls until it is heard again (given up after "
-        + limit + " ms)", "were silent and did not answer a ping: no new calls until they are heard again");
+    StormLog suspected = new StormLog(suspectedLine, "were silent and did not answer a ping: no new calls until they are heard again");
     StormLog moved = new StormLog("still silent after {} ms: {} of its calls moved to other nodes", "still silent: their calls that may run again moved to other nodes");
     StormLog failed = new StormLog("still silent after {} ms: {} of its calls failed with NODE_LOST", "still silent: their other calls failed with NODE_LOST");
     lock.lock();
@@ -136,9 +139,9 @@ final class HealthMonitor {
     } finally {
       lock.unlock();
     }
-    suspected.log();
-    moved.log();
-    failed.log();
+    suspected.flush();
+    moved.flush();
+    failed.flush();
     logHeardAgain();
     for (NodeSession node : toPing) {
       dispatcher.enqueue(node, PING);
@@ -190,7 +193,8 @@ final class HealthMonitor {
       }
     }
 
-    void log() {
+    /** Logs what the check collected. */
+    void flush() {
       for (Object[] line : named) {
         log.warn("Node '{}' " + each, line);
       }

@@ -23,6 +23,15 @@ final class CoreFixture {
   final ReentrantLock lock = new ReentrantLock();
 
   /** Settings for tests: 1 s heartbeats, 10 s node timeout, 3 failures eject for 1 s, no grace, no warm-up. */
+  /** Waits up to {@code seconds} for {@code latch} on a thread that may not throw (an event loop held in one turn). */
+  static void awaitQuietly(java.util.concurrent.CountDownLatch latch, long seconds) {
+    try {
+      latch.await(seconds, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static SchedulerSettings settings() {
     return settings(Duration.ZERO, 4);
   }

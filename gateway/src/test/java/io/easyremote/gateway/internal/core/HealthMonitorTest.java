@@ -142,7 +142,7 @@ class HealthMonitorTest {
     CountDownLatch release = new CountDownLatch(1);
     try {
       silent.session().readBy(loop);
-      loop.execute(() -> await(release)); // one long turn (9,000 registrations at once): this node's frames wait unread
+      loop.execute(() -> CoreFixture.awaitQuietly(release, 30)); // one long turn (9,000 registrations at once): this node's frames wait unread
       advance(Duration.ofSeconds(11)); // past the 10 s node timeout
       assertThat(gone).as("silence that may be the loop's").isEmpty();
       assertThat(stuck.completions).isZero();
@@ -165,7 +165,7 @@ class HealthMonitorTest {
     CountDownLatch release = new CountDownLatch(1);
     try {
       silent.session().readBy(loop);
-      loop.execute(() -> await(release)); // stuck
+      loop.execute(() -> CoreFixture.awaitQuietly(release, 30)); // stuck
       advance(Duration.ofSeconds(29));
       assertThat(gone).isEmpty();
       advance(Duration.ofSeconds(2));
@@ -210,13 +210,5 @@ class HealthMonitorTest {
       System.setErr(err);
     }
     return captured.toString(StandardCharsets.UTF_8);
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

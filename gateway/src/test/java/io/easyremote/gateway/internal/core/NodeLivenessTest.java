@@ -29,7 +29,7 @@ class NodeLivenessTest {
     List<String> ran = new CopyOnWriteArrayList<>();
     loop.execute(() -> { // a long turn, like a caller's burst read in one go
       busy.countDown();
-      await(release);
+      CoreFixture.awaitQuietly(release, 5);
     });
     assertThat(busy.await(5, TimeUnit.SECONDS)).isTrue();
     clock.forward(java.time.Duration.ofMillis(1_500));
@@ -52,13 +52,5 @@ class NodeLivenessTest {
     long now = clock.millis();
     liveness.probeLoop();
     assertThat(liveness.loopRanSince(now)).isTrue();
-  }
-
-  private static void await(CountDownLatch latch) {
-    try {
-      latch.await(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
