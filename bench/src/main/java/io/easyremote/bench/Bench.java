@@ -3,6 +3,7 @@ package io.easyremote.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.easyremote.protocol.Version;
+import io.easyremote.protocol.internal.GrpcNettyDefaults;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -61,6 +62,7 @@ public final class Bench implements Callable<Integer> {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
+    GrpcNettyDefaults.apply(); // the direct gRPC callers' settings are the client's
     System.exit(new CommandLine(new Bench()).execute(args));
   }
 

@@ -1,5 +1,6 @@
 package io.easyremote.bench.child;
 
+import io.easyremote.protocol.internal.GrpcNettyDefaults;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,8 @@ public final class ChildMain {
       System.err.println("usage: ChildMain gateway|node|nodes|echo|nats-responder|sim-nodes [args]");
       System.exit(2);
     }
+    // The direct gRPC baselines run on the same gRPC Netty settings as the client and the node.
+    GrpcNettyDefaults.apply();
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     ChildRole role = switch (args[0]) {
       case "gateway" -> new GatewayRole(rest);

@@ -1,5 +1,6 @@
 package io.easyremote.client.internal.transport;
 
+import io.easyremote.protocol.internal.GrpcNettyDefaults;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -23,6 +24,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class GatewayChannel {
   /** Largest reply accepted from the gateway. */
   public static final int MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
+
+  static {
+    GrpcNettyDefaults.apply(); // before the first channel starts gRPC's Netty
+  }
 
   private final String address;
   private final ManagedChannel managed;

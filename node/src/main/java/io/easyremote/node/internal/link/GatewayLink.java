@@ -7,6 +7,7 @@ import io.easyremote.node.internal.probe.ResourceProbe;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.FramePacker;
+import io.easyremote.protocol.internal.GrpcNettyDefaults;
 import io.easyremote.protocol.internal.PartAssembler;
 import io.easyremote.protocol.internal.PartQueue;
 import io.easyremote.protocol.internal.TlsProblems;
@@ -61,6 +62,10 @@ import org.slf4j.LoggerFactory;
 public final class GatewayLink {
   private static final Logger log = LoggerFactory.getLogger(GatewayLink.class);
   private static final int MAX_MESSAGE_BYTES = 64 << 20;
+
+  static {
+    GrpcNettyDefaults.apply(); // before the first channel starts gRPC's Netty
+  }
 
   /** What the node must hear about. */
   public interface Events {
