@@ -2,8 +2,6 @@ package io.easyremote.bench;
 
 import io.easyremote.client.Client;
 import io.easyremote.client.Job;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,8 +33,9 @@ final class JobsScenario implements Scenario {
     int sequential = settings.quick() ? 100 : 300;
     Section section = new Section(id(), "8. Async jobs (durable) next to plain calls, same gateway",
         "store", "plain calls/s", "jobs submitted/s", "jobs done/s", "call p50 ms", "submit→result p50 ms", "job overhead p50 ms");
-    Path dir = Files.createTempDirectory("easyremote-bench-jobs");
-    measure(section, "SQLite (WAL, synchronous=FULL)", "sqlite:" + dir, settings, jobs, sequential);
+    try (ScratchDir dir = ScratchDir.create("easyremote-bench-jobs")) {
+      measure(section, "SQLite (WAL, synchronous=FULL)", "sqlite:" + dir, settings, jobs, sequential);
+    }
     try (Postgres pg = Postgres.start(settings.repo())) {
       measure(section, "PostgreSQL 15 (local)", "postgres:" + pg.url(), settings, jobs, sequential);
     }

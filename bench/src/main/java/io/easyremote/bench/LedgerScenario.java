@@ -2,8 +2,6 @@ package io.easyremote.bench;
 
 import io.easyremote.store.Ledger;
 import io.easyremote.store.Store;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -54,8 +52,7 @@ final class LedgerScenario implements Scenario {
     int calls = settings.quick() ? 2_000 : 10_000;
     Section section = new Section(id(), "11. Credits ledger: paid calls settled per second (reserve, then settle), in process",
         "store", "submitters × in flight", "settled calls/s", "transfers/s", "reserve+settle p50 ms", "p99 ms", "audit");
-    Path dir = Files.createTempDirectory("easyremote-bench-ledger");
-    try (Store store = Store.sqlite(dir)) {
+    try (ScratchDir dir = ScratchDir.create("easyremote-bench-ledger"); Store store = Store.sqlite(dir.path())) {
       measure(section, "SQLite (WAL, synchronous=FULL)", store, calls);
     }
     try (Postgres pg = Postgres.start(settings.repo()); Store store = Store.postgres(pg.url(), null, null)) {

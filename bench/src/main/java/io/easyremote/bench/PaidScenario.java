@@ -4,8 +4,6 @@ import io.easyremote.bench.callers.Caller;
 import io.easyremote.bench.callers.RelayedCaller;
 import io.easyremote.bench.child.PaidAccess;
 import io.easyremote.client.Client;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,18 +47,19 @@ final class PaidScenario implements Scenario {
   public Section run(Lab lab, Settings settings) throws Exception {
     Section section = new Section(id(), "13. Paid calls: credits on against the same relay with credits off (32 B, closed loop)",
         "callers", "path", "calls/s", "p50 µs", "p99 µs", "÷ free calls/s", "gateway CPU µs/call", "node CPU µs/call");
-    Path state = Files.createTempDirectory("bench-paid");
     String mb = Integer.toString(Lab.MAX_PAYLOAD);
     List<AutoCloseable> open = new ArrayList<>();
     List<Caller> callers = new ArrayList<>();
     long errors = 0;
     try {
+      // Tracked first, so deleted last: after the gateways that write there.
+      ScratchDir state = track(open, ScratchDir.create("bench-paid"));
+      ScratchDir earlyState = track(open, ScratchDir.create("bench-paid-early"));
+      ScratchDir normalState = track(open, ScratchDir.create("bench-paid-normal"));
       ChildJvm paidGateway = track(open, ChildJvm.start(settings.logDir(), settings.gatewayJvmOptions(), "gateway", mb, "1000",
           "sqlite:" + state, "credits"));
-      Path earlyState = Files.createTempDirectory("bench-paid-early");
       ChildJvm earlyGateway = track(open, ChildJvm.start(settings.logDir(), settings.gatewayJvmOptions(), "gateway", mb, "1000",
           "sqlite:" + earlyState, "credits-early"));
-      Path normalState = Files.createTempDirectory("bench-paid-normal");
       ChildJvm normalGateway = track(open, ChildJvm.start(settings.logDir(), settings.gatewayJvmOptions(), "gateway", mb, "1000",
           "sqlite:" + normalState, "credits", "normal"));
       ChildJvm freeGateway = track(open, ChildJvm.start(settings.logDir(), settings.gatewayJvmOptions(), "gateway", mb, "1000"));
