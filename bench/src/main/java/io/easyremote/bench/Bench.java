@@ -2,8 +2,8 @@ package io.easyremote.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.easyremote.bench.child.ChildMain;
 import io.easyremote.protocol.Version;
-import io.easyremote.protocol.internal.GrpcNettyDefaults;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -62,7 +62,7 @@ public final class Bench implements Callable<Integer> {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    GrpcNettyDefaults.apply(); // the direct gRPC callers' settings are the client's
+    ChildMain.useClientsGrpcNettySettings(); // the direct gRPC callers' too
     System.exit(new CommandLine(new Bench()).execute(args));
   }
 

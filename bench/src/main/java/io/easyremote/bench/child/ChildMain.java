@@ -1,6 +1,5 @@
 package io.easyremote.bench.child;
 
-import io.easyremote.protocol.internal.GrpcNettyDefaults;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -16,14 +15,25 @@ import java.util.Map;
 public final class ChildMain {
   private ChildMain() {}
 
+  /**
+   * The buffer cache that the client and node libraries set in gRPC's Netty for themselves
+   * ({@code GrpcNettyDefaults}, not the bench's to call): set here too, unless given with -D, so
+   * that the direct gRPC baselines run with it. Before anything starts gRPC's Netty.
+   */
+  public static void useClientsGrpcNettySettings() {
+    String cache = "io.grpc.netty.shaded.io.netty.allocator.maxCachedBufferCapacity";
+    if (System.getProperty(cache) == null) {
+      System.setProperty(cache, Integer.toString(256 << 10));
+    }
+  }
+
   /** Starts the named role. */
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
       System.err.println("usage: ChildMain gateway|node|nodes|echo|nats-responder|sim-nodes [args]");
       System.exit(2);
     }
-    // The direct gRPC baselines run on the same gRPC Netty settings as the client and the node.
-    GrpcNettyDefaults.apply();
+    useClientsGrpcNettySettings();
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     ChildRole role = switch (args[0]) {
       case "gateway" -> new GatewayRole(rest);
