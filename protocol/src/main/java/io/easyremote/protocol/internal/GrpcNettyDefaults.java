@@ -10,9 +10,8 @@ package io.easyremote.protocol.internal;
  * <p><b>Buffers of up to {@link #MAX_CACHED_BUFFER_BYTES} return to their thread's cache.</b>
  * Netty's pooled allocator caches freed buffers of up to 32 KiB per thread; a larger one goes back
  * to its 2 MiB chunk, and a chunk that is left empty is freed, so the next large buffer allocates
- * and zeroes a new one. A node streaming 64 KiB items after small ones did that for nearly every
- * item: 260–310 µs of its CPU per item instead of 35–50 ({@code docs/benchmarks.md}, twentieth
- * session).
+ * and zeroes a new one. A node streaming 64 KiB items after small ones fell into that in some runs:
+ * 200–300 µs of its CPU per item instead of 35–50 ({@code docs/benchmarks.md}, twentieth session).
  */
 public final class GrpcNettyDefaults {
   /** The system property of grpc-netty-shaded's Netty for the largest buffer its threads cache. */
