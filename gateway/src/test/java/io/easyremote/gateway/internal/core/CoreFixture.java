@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** What the core's unit tests share: a fake clock, the routing lock, nodes that record their frames, sinks that record outcomes. */
@@ -22,16 +24,16 @@ final class CoreFixture {
   final FakeClock clock = new FakeClock();
   final ReentrantLock lock = new ReentrantLock();
 
-  /** Settings for tests: 1 s heartbeats, 10 s node timeout, 3 failures eject for 1 s, no grace, no warm-up. */
   /** Waits up to {@code seconds} for {@code latch} on a thread that may not throw (an event loop held in one turn). */
-  static void awaitQuietly(java.util.concurrent.CountDownLatch latch, long seconds) {
+  static void awaitQuietly(CountDownLatch latch, long seconds) {
     try {
-      latch.await(seconds, java.util.concurrent.TimeUnit.SECONDS);
+      latch.await(seconds, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }
 
+  /** Settings for tests: 1 s heartbeats, 10 s node timeout, 3 failures eject for 1 s, no grace, no warm-up. */
   static SchedulerSettings settings() {
     return settings(Duration.ZERO, 4);
   }
