@@ -12,10 +12,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -72,18 +68,7 @@ class CorsBrowserTest {
 
   /** Loads the page in headless Chromium and returns the text the page's script wrote. */
   private static String browse(HttpServer site) throws Exception {
-    Path profile = Files.createTempDirectory("chromium-profile");
-    List<String> command = List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
-        "--virtual-time-budget=5000", "--dump-dom", origin(site) + "/page.html");
-    Process process;
-    try {
-      process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    } catch (IOException e) {
-      throw new AssertionError("chromium is missing: run scripts/install-test-deps.sh (it installs Debian's chromium package)", e);
-    }
-    String dom = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String dom = Chromium.dumpDom(origin(site) + "/page.html", 5000);
     int start = dom.indexOf("<pre id=\"out\">");
     assertThat(start).as(dom).isNotNegative();
     return dom.substring(start + "<pre id=\"out\">".length(), dom.indexOf("</pre>", start));

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,36 +23,16 @@ class DashboardTest {
       .node("laptop", n -> n.register(new SampleFunctions("laptop")).label("region", "home").maxConcurrency(4))
       .build();
 
-  private static List<String> chromium(String page, String... extra) throws Exception {
-    Path profile = Files.createTempDirectory("chromium-profile");
-    List<String> command = new ArrayList<>(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile, "--virtual-time-budget=3500", "--window-size=1400,900"));
-    command.addAll(List.of(extra));
-    command.add("http://" + cluster.address() + page);
-    return command;
-  }
-
-  private static Process start(List<String> command) throws Exception {
-    try {
-      return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    } catch (java.io.IOException e) {
-      throw new AssertionError("chromium is missing: run scripts/install-test-deps.sh (it installs Debian's chromium package)", e);
-    }
-  }
-
   /** Loads the page, lets it refresh for a few (virtual) seconds, and returns its DOM; saves a screenshot when {@code png} is set. */
   private static String render(String page, String png, String... extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of("--dump-dom"));
+    List<String> args = new ArrayList<>(List.of("--window-size=1400,900"));
     if (png != null) {
       Path file = Path.of("target", png).toAbsolutePath();
       Files.deleteIfExists(file);
       args.addAll(List.of("--screenshot=" + file, "--hide-scrollbars"));
     }
     args.addAll(List.of(extra));
-    Process p = start(chromium(page, args.toArray(String[]::new)));
-    String dom = new String(p.getInputStream().readAllBytes());
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String dom = Chromium.dumpDom("http://" + cluster.address() + page, 3500, args.toArray(String[]::new));
     if (png != null) {
       Path file = Path.of("target", png);
       assertThat(file).exists();
