@@ -90,7 +90,7 @@ class CliProcessIT {
 
   /** Starts {@code easyremote gateway ARGS} and returns its address once it says it listens. */
   private String startGateway(String... args) throws Exception {
-    Path gatewayLog = Files.createTempFile("easyremote-gateway", ".log");
+    Path gatewayLog = Jvm.log("CliProcessIT-gateway");
     List<String> command = new ArrayList<>(List.of("gateway", "--port", "0"));
     command.addAll(List.of(args));
     Process gateway = start(gatewayLog, command.toArray(String[]::new));
@@ -107,7 +107,7 @@ class CliProcessIT {
   void gatewayNodeAndCalls_inSeparateProcesses_workTogether() throws Exception {
     String gw = startGateway();
 
-    Path nodeLog = Files.createTempFile("easyremote-node", ".log");
+    Path nodeLog = Jvm.log("CliProcessIT-node");
     Process node = start(nodeLog, "node", "--gateway", gw, "--id", "cli-node", "--label", "zone=test");
     Awaitility.await("whoami listed by functions").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
         .until(() -> {
@@ -173,11 +173,11 @@ class CliProcessIT {
    * drain} without a key (or with a call-only key) takes no node offline; an admin key does.
    */
   @Test
-  void closedGateway_drainWithoutAnAdminKey_isRefused_andTheNodeKeepsServing() throws Exception {
+  void closedGateway_drainWithoutAnAdminKey_isRefused_andTheNodeKeepsServing(@TempDir Path dir) throws Exception {
     String token = "er_cli-node-token-0123456789abcdef";
     String callKey = "er_cli-call-key-0123456789abcdef";
     String adminKey = "er_cli-admin-key-0123456789abcdef";
-    Path config = Files.createTempFile("gateway", ".yaml");
+    Path config = dir.resolve("gateway.yaml");
     Files.writeString(config, String.join("\n",
         "nodeTokens:",
         "  - name: cli",
@@ -193,7 +193,7 @@ class CliProcessIT {
         ""));
     String gw = startGateway("--config", config.toString());
 
-    Path nodeLog = Files.createTempFile("easyremote-node", ".log");
+    Path nodeLog = Jvm.log("CliProcessIT-node");
     ProcessBuilder nodeBuilder = new ProcessBuilder(java("node", "--gateway", gw, "--id", "victim"))
         .redirectErrorStream(true).redirectOutput(nodeLog.toFile());
     nodeBuilder.environment().put("EASYREMOTE_TOKEN", token);
@@ -238,7 +238,7 @@ class CliProcessIT {
 
     String gw = startGateway("--config", dir.resolve("gateway.yaml").toString(),
         "--tls-cert", ca, "--tls-key", dir.resolve("key.pk8").toString());
-    Path nodeLog = Files.createTempFile("easyremote-node", ".log");
+    Path nodeLog = Jvm.log("CliProcessIT-node");
     Process node = start(nodeLog, "node", "--gateway", gw, "--id", "tls-node", "--tls-ca", ca, "--token-file", tokenFile.toString());
     Awaitility.await("the node's startup line").atMost(Duration.ofSeconds(60)).until(() -> {
       assertThat(node.isAlive()).as(Files.readString(nodeLog)).isTrue();

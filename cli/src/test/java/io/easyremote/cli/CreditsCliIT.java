@@ -89,7 +89,7 @@ class CreditsCliIT {
     String aliceKey = Jvm.secretFile(dir.resolve("alice.key"), alice.secret()).toString();
     String opsKey = Jvm.secretFile(dir.resolve("ops.key"), ops.secret()).toString();
 
-    Path log = Files.createTempFile("easyremote-credits-cli-gateway", ".log");
+    Path log = Jvm.log("CreditsCliIT-gateway");
     Process gateway = Jvm.start(log, "gateway", "--port", "0", "--config", dir.resolve("gateway.yaml").toString(),
         "--state", dir.resolve("state").toString(), "--credits-operator", "operator", "--credits-fee-bp", "1000",
         "--tls-cert", ca, "--tls-key", dir.resolve("key.pk8").toString());

@@ -35,6 +35,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 18's crash test: 16 callers, each with its own key and account, make paid calls over 4
@@ -55,6 +56,10 @@ class CreditsCrashIT {
   private static final long GRANT = 100_000_000;
   private static final String FARM = "er_node-token-crash-farm-0123456789abc";
   private static final String OPS = "er_ops-key-crash-0123456789abcdefghijk";
+
+  /** The gateway's config file and SQLite state; deleted once the test has stopped the gateway. */
+  @TempDir
+  Path dir;
 
   /**
    * The paid function: a little simulated work, so that the kill finds calls running. One call in
@@ -78,7 +83,7 @@ class CreditsCrashIT {
   @Test
   @Timeout(300)
   void killNine_onSqlite_conservationHolds_everySuccessChargedOnce() throws Exception {
-    Path state = Files.createTempDirectory("easyremote-credits-crash-sqlite");
+    Path state = dir.resolve("sqlite");
     crashAndRecover("SQLite", () -> Store.sqlite(state), "--state", state.toString());
   }
 
@@ -86,7 +91,7 @@ class CreditsCrashIT {
   @Test
   @Timeout(300)
   void killNine_onSqliteSyncNormal_conservationHolds_everySuccessChargedOnce() throws Exception {
-    Path state = Files.createTempDirectory("easyremote-credits-crash-sqlite-normal");
+    Path state = dir.resolve("sqlite-normal");
     crashAndRecover("SQLite, sync normal", () -> Store.sqlite(state), "--state", state.toString(), "--state-sync", "normal");
   }
 
@@ -104,7 +109,7 @@ class CreditsCrashIT {
   }
 
   private void crashAndRecover(String database, java.util.function.Supplier<Store> openStore, String... stateArgs) throws Exception {
-    Path config = Files.createTempFile("easyremote-credits-crash", ".yaml");
+    Path config = dir.resolve("gateway.yaml");
     StringBuilder yaml = new StringBuilder("nodeTokens:\n  - {name: farm, hash: \"" + Access.hash(FARM)
         + "\", functions: [\"*\"], nodeIds: [\"*\"], account: farm}\nclientKeys:\n");
     for (int c = 0; c < CALLERS; c++) {
@@ -116,7 +121,7 @@ class CreditsCrashIT {
     List<String> args = new ArrayList<>(List.of("gateway", "--port", String.valueOf(port), "--config", config.toString(),
         "--credits-operator", "operator", "--credits-fee-bp", String.valueOf(FEE_BASIS_POINTS), "--gateway-id", "gw1"));
     args.addAll(List.of(stateArgs));
-    Path log1 = Files.createTempFile("easyremote-credits-crash-gateway", ".log");
+    Path log1 = Jvm.log("CreditsCrashIT-gateway");
     Process first = Jvm.start(log1, args.toArray(String[]::new));
     Process second = null;
     String address = Jvm.awaitListening(first, log1, Duration.ofSeconds(90));
@@ -178,7 +183,7 @@ class CreditsCrashIT {
       int beforeKill = total.apply(null);
       int sentBeforeKill = sent.get();
 
-      Path log2 = Files.createTempFile("easyremote-credits-crash-gateway-restarted", ".log");
+      Path log2 = Jvm.log("CreditsCrashIT-gateway-restarted");
       second = Jvm.start(log2, args.toArray(String[]::new));
       Jvm.awaitListening(second, log2, Duration.ofSeconds(90));
       Awaitility.await("paid calls after the restart").atMost(Duration.ofSeconds(120)).until(() -> total.apply(null) >= beforeKill + 500);
@@ -275,7 +280,7 @@ class CreditsCrashIT {
       for (ComputeNode n : nodes) {
         n.close();
       }
-      first.destroyForcibly();
+      first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // gone before JUnit deletes its state directory
       if (second != null) {
         Jvm.stop(second);
       }

@@ -10,6 +10,7 @@ import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code easyremote submit} and {@code easyremote job}: a job submitted by one process, read by id from others. */
 class JobsCliIT {
@@ -23,14 +24,13 @@ class JobsCliIT {
   }
 
   @Test
-  void submit_thenJobFromOtherProcesses_printsStatusAndResult() throws Exception {
-    Path state = Files.createTempDirectory("easyremote-cli-state");
-    Path gatewayLog = Files.createTempFile("easyremote-jobs-gateway", ".log");
+  void submit_thenJobFromOtherProcesses_printsStatusAndResult(@TempDir Path state) throws Exception {
+    Path gatewayLog = Jvm.log("JobsCliIT-gateway");
     Process gateway = Jvm.start(gatewayLog, "gateway", "--port", "0", "--state", state.toString());
     processes.add(gateway);
     String gw = Jvm.awaitListening(gateway, gatewayLog);
     assertThat(Files.exists(state.resolve("easyremote.db"))).isTrue();
-    Path nodeLog = Files.createTempFile("easyremote-jobs-node", ".log");
+    Path nodeLog = Jvm.log("JobsCliIT-node");
     processes.add(Jvm.start(nodeLog, "node", "--gateway", gw, "--id", "cli-jobs"));
     Awaitility.await("the node's functions").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
         .until(() -> Jvm.run("functions", "--gateway", gw).out().contains("add"));

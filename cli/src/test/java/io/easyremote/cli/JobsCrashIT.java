@@ -11,7 +11,6 @@ import io.easyremote.protocol.RemoteException;
 import io.easyremote.testing.PostgresServer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The durability promise of async jobs under {@code kill -9}: 1,000 jobs, half of an idempotent
@@ -74,8 +74,7 @@ class JobsCrashIT {
 
   @Test
   @Timeout(240)
-  void killNine_onSqlite_everyJobAccountedFor_noneRunTwice() throws Exception {
-    Path state = Files.createTempDirectory("easyremote-crash-sqlite");
+  void killNine_onSqlite_everyJobAccountedFor_noneRunTwice(@TempDir Path state) throws Exception {
     crashAndRecover("SQLite", "--state", state.toString());
   }
 
@@ -91,7 +90,7 @@ class JobsCrashIT {
     int port = freePort();
     List<String> args = new ArrayList<>(List.of("gateway", "--port", String.valueOf(port)));
     args.addAll(List.of(stateArgs));
-    Path log1 = Files.createTempFile("easyremote-crash-gateway", ".log");
+    Path log1 = Jvm.log("JobsCrashIT-gateway");
     Process first = Jvm.start(log1, args.toArray(String[]::new));
     Process second = null;
     Counted counted = new Counted();
@@ -124,7 +123,7 @@ class JobsCrashIT {
       int runBeforeKill = counted.total.get();
       assertThat(runBeforeKill).as("killed mid-run").isLessThan(acceptedBeforeRestart);
 
-      Path log2 = Files.createTempFile("easyremote-crash-gateway-restarted", ".log");
+      Path log2 = Jvm.log("JobsCrashIT-gateway-restarted");
       second = Jvm.start(log2, args.toArray(String[]::new));
       Jvm.awaitListening(second, log2);
 
@@ -185,7 +184,7 @@ class JobsCrashIT {
       assertThat(acceptedBeforeRestart + refused.get()).isEqualTo(JOBS);
     } finally {
       submitters.shutdownNow();
-      first.destroyForcibly();
+      first.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // gone before JUnit deletes its state directory
       if (second != null) {
         Jvm.stop(second);
       }

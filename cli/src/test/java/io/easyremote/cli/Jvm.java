@@ -23,13 +23,25 @@ final class Jvm {
 
   static List<String> command(String... args) {
     String jar = System.getProperty("easyremote.jar", "target/easyremote.jar");
-    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m"));
+    // SQLite's driver unpacks its native library per JVM; a JVM killed with SIGKILL leaves its copy behind. Under target/,
+    // next to the jar, mvn clean removes those, where java.io.tmpdir would keep them.
+    String sqliteTmp = Path.of(jar).toAbsolutePath().getParent().toString();
+    List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+        "-Dorg.sqlite.tmpdir=" + sqliteTmp));
     if (Runtime.version().feature() >= 24) {
       command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
     }
     command.addAll(List.of("-jar", jar));
     command.addAll(List.of(args));
     return command;
+  }
+
+  /**
+   * A new, empty log file for a child process, under target/test-logs: it outlives the test for
+   * diagnostics, and mvn clean removes it.
+   */
+  static Path log(String prefix) throws IOException {
+    return Files.createTempFile(Files.createDirectories(Path.of("target", "test-logs")), prefix, ".log");
   }
 
   /** Starts a long-running command with stdout and stderr appended to {@code log}. */

@@ -15,6 +15,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The {@code easyremote} launcher script itself (the repository root's, on the jar this build
@@ -89,7 +90,7 @@ class LauncherIT {
   }
 
   @Test
-  void clientCommand_firstAndLaterRuns_printOnlyTheResult_andKeepOneArchivePerJdk() throws Exception {
+  void clientCommand_firstAndLaterRuns_printOnlyTheResult_andKeepOneArchivePerJdk(@TempDir Path dir) throws Exception {
     if (Files.isDirectory(CDS)) {
       try (Stream<Path> files = Files.list(CDS)) {
         for (Path f : files.toList()) {
@@ -106,19 +107,15 @@ class LauncherIT {
     assertThat(first.out()).isEqualTo("\"hi\"\n"); // no CDS notes on stdout, which carries results
     assertThat(archives()).singleElement().satisfies(name -> assertThat(name).startsWith("client-").endsWith(".jsa"));
 
-    Path classes = Files.createTempFile("launcher-classes", ".log");
-    try {
-      Run later = run(Map.of("JAVA_OPTS", "-Xlog:class+load:file=" + classes), "call", "echo", "hi", "--gateway", gateway.address());
-      assertThat(later.exit()).as(later.err()).isZero();
-      assertThat(later.out()).isEqualTo("\"hi\"\n");
-      assertThat(later.err()).isEmpty();
-      assertThat(archives()).hasSize(1);
-      // The archive holds picocli's classes too (Java 5 class files, which the JVM's dynamic archive leaves out).
-      assertThat(Files.readAllLines(classes)).anyMatch(line -> line.contains(" picocli.CommandLine source: shared objects file"))
-          .anyMatch(line -> line.contains(" io.easyremote.client.Client source: shared objects file"));
-    } finally {
-      Files.delete(classes);
-    }
+    Path classes = dir.resolve("classes.log"); // not there yet: the JVM would keep an existing one as classes.log.0
+    Run later = run(Map.of("JAVA_OPTS", "-Xlog:class+load:file=" + classes), "call", "echo", "hi", "--gateway", gateway.address());
+    assertThat(later.exit()).as(later.err()).isZero();
+    assertThat(later.out()).isEqualTo("\"hi\"\n");
+    assertThat(later.err()).isEmpty();
+    assertThat(archives()).hasSize(1);
+    // The archive holds picocli's classes too (Java 5 class files, which the JVM's dynamic archive leaves out).
+    assertThat(Files.readAllLines(classes)).anyMatch(line -> line.contains(" picocli.CommandLine source: shared objects file"))
+        .anyMatch(line -> line.contains(" io.easyremote.client.Client source: shared objects file"));
   }
 
   @Test
@@ -131,7 +128,7 @@ class LauncherIT {
   }
 
   @Test
-  void nodeCommand_writesItsArchiveWhenItStops_andTheNextStartMapsIt() throws Exception {
+  void nodeCommand_writesItsArchiveWhenItStops_andTheNextStartMapsIt(@TempDir Path dir) throws Exception {
     if (Files.isDirectory(CDS)) {
       try (Stream<Path> files = Files.list(CDS)) {
         for (Path f : files.filter(f -> f.getFileName().toString().startsWith("node-")).toList()) {
@@ -144,7 +141,7 @@ class LauncherIT {
     running = null;
     assertThat(archives()).anyMatch(name -> name.startsWith("node-"));
 
-    Path classes = Files.createTempFile("launcher-node-classes", ".log");
+    Path classes = dir.resolve("classes.log");
     try {
       startNode(Map.of("JAVA_OPTS", "-Xlog:class+load:file=" + classes), "second");
       assertThat(List.of(running.info().arguments().orElseThrow())).anyMatch(arg -> arg.startsWith("-XX:SharedArchiveFile=")
@@ -154,7 +151,6 @@ class LauncherIT {
     } finally {
       Jvm.stop(running);
       running = null;
-      Files.delete(classes);
     }
   }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code creditsSettleBeforeResult(false)}: paid results go out before their settlement is
@@ -21,7 +22,9 @@ class CreditsEarlyResultsTest {
   static final String ALICE = "er_alice-key-early-results-0123456789ab";
   static final long PRICE = 100;
 
-  private final Path state = CreditsTest.tempDir("credits-early-results-test");
+  /** Set by JUnit before the cluster starts (which reads it), deleted after the cluster has stopped. */
+  @TempDir
+  Path state;
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code Gateway.builder().stateSync(SyncMode.NORMAL)}: the option reaches the ledger's SQLite
@@ -22,7 +23,9 @@ class CreditsSyncNormalTest {
   static final String ALICE = "sn_alice-key-sync-normal-0123456789abcd";
   static final long PRICE = 100;
 
-  private final Path state = CreditsTest.tempDir("credits-sync-normal-test");
+  /** Set by JUnit before the cluster starts (which reads it), deleted after the cluster has stopped. */
+  @TempDir
+  Path state;
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()

@@ -14,12 +14,9 @@ import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.Json;
 import io.easyremote.store.Ledger.Statement;
 import io.easyremote.store.Transfer;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 18: paid calls through a real gateway and nodes on loopback, with the ledger in SQLite.
@@ -77,7 +75,9 @@ class CreditsTest {
     }
   }
 
-  private final Path state = tempDir("credits-test");
+  /** Set by JUnit before the cluster starts (which reads it), deleted after the cluster has stopped. */
+  @TempDir
+  Path state;
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
@@ -90,15 +90,6 @@ class CreditsTest {
       .node("paid", n -> n.token(OWNER_TOKEN).maxConcurrency(1).register(new Paid())
           .price("work", PRICE, 0).price("once", PRICE, 0).price("hold", PRICE, 0))
       .build();
-
-  /** A new directory for a gateway's state, for the credits tests. */
-  static Path tempDir(String prefix) {
-    try {
-      return Files.createTempDirectory(prefix);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @AfterEach
   void conservationHolds() {

@@ -10,7 +10,6 @@ import io.easyremote.protocol.Remote;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
 import io.easyremote.protocol.TypeRef;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Async jobs through the Java client (gRPC Jobs service): submit, result, status, cancel, resume by id. */
 class JobsClientTest {
@@ -56,19 +56,15 @@ class JobsClientTest {
     }
   }
 
+  /** Set by JUnit before the cluster starts (which reads it), deleted after the cluster has stopped. */
+  @TempDir
+  static Path state;
+
   @RegisterExtension
   static final TestCluster cluster = TestCluster.builder()
-      .gateway(g -> g.state(temp()))
+      .gateway(g -> g.state(state))
       .node("job-node", n -> n.register(new Functions()))
       .build();
-
-  private static Path temp() {
-    try {
-      return Files.createTempDirectory("easyremote-jobs-client");
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   @Test
   void submit_thenResult_readsTheValue_andStatusShowsSucceeded() {

@@ -10,14 +10,12 @@ import io.easyremote.gateway.Access.Quota;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.store.Ledger;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Quotas and credits together: the quota is checked first (a call over it reserves nothing), and a
@@ -28,7 +26,9 @@ class QuotaCreditsTest {
   static final String ALICE = "er_alice-key-quota-credits-0123456789ab";
   static final long PRICE = 100;
 
-  private final Path state = tempDir();
+  /** Set by JUnit before the cluster starts (which reads it), deleted after the cluster has stopped. */
+  @TempDir
+  Path state;
 
   @RegisterExtension
   final TestCluster cluster = TestCluster.builder()
@@ -39,14 +39,6 @@ class QuotaCreditsTest {
           .build()))
       .node("farm-node", n -> n.token(OWNER_TOKEN).register(new CreditsTest.Paid()).price("work", PRICE, 0))
       .build();
-
-  private static Path tempDir() {
-    try {
-      return Files.createTempDirectory("quota-credits-test");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @Test
   void creditsRefusals_notCounted_thenQuotaRefusesBeforeAnyReservation() {

@@ -9,12 +9,13 @@ import io.easyremote.testing.TestCluster;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Only the key that submitted a job (or an admin key) may see or cancel it; anonymous callers may not submit on a closed gateway. */
 class JobsAuthTest {
@@ -23,20 +24,18 @@ class JobsAuthTest {
   static final String BOB = "er_jobs-bob-key-0123456789abcdef";
   static final String OPS = "er_jobs-ops-key-0123456789abcdef";
 
+  /** Set by JUnit before the cluster starts (which reads it), deleted after the cluster has stopped. */
+  @TempDir
+  static Path state;
+
   @RegisterExtension
   static final TestCluster cluster = TestCluster.builder()
-      .gateway(g -> {
-        try {
-          g.state(Files.createTempDirectory("easyremote-jobs-auth")).access(Access.builder()
-              .nodeToken("node", NODE_TOKEN, List.of("*"), List.of("*"))
-              .clientKey("alice", ALICE, List.of("add", "block"), 0, 0)
-              .clientKey("bob", BOB, List.of("add"), 0, 0)
-              .clientKey("ops", OPS, List.of(), 0, 0, Access.Scope.ADMIN)
-              .build());
-        } catch (java.io.IOException e) {
-          throw new IllegalStateException(e);
-        }
-      })
+      .gateway(g -> g.state(state).access(Access.builder()
+          .nodeToken("node", NODE_TOKEN, List.of("*"), List.of("*"))
+          .clientKey("alice", ALICE, List.of("add", "block"), 0, 0)
+          .clientKey("bob", BOB, List.of("add"), 0, 0)
+          .clientKey("ops", OPS, List.of(), 0, 0, Access.Scope.ADMIN)
+          .build()))
       .node("auth-jobs", n -> n.token(NODE_TOKEN).register(new JobFunctions()))
       .build();
 

@@ -12,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,24 +19,19 @@ import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Async jobs over HTTP on a gateway with an SQLite state directory: submit, poll, events, cancel, limits. */
 class JobsHttpTest {
-  private static final Path STATE = tempDir();
+  /** Set by JUnit before the cluster starts (which reads it), deleted after the cluster has stopped. */
+  @TempDir
+  static Path state;
 
   @RegisterExtension
   static final TestCluster cluster = TestCluster.builder()
-      .gateway(g -> g.state(STATE).maxRunningJobs(2).maxJobResultBytes(1000))
+      .gateway(g -> g.state(state).maxRunningJobs(2).maxJobResultBytes(1000))
       .node("jobs-node", n -> n.register(new JobFunctions()).maxConcurrency(4))
       .build();
-
-  private static Path tempDir() {
-    try {
-      return Files.createTempDirectory("easyremote-jobs-http");
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
     return TestJson.mapper().readTree(response.body());

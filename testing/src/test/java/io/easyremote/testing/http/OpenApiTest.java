@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** /openapi.json is valid OpenAPI 3.1 (checked by a real validator), typed from the Java signatures, and follows nodes. */
 class OpenApiTest {
@@ -32,6 +33,9 @@ class OpenApiTest {
 
   @RegisterExtension
   static final TestCluster cluster = TestCluster.builder().node("api", n -> n.register(new SampleFunctions("api"))).build();
+
+  @TempDir
+  Path dir;
 
   /** Joins later with a function of its own. */
   public static final class Extra {
@@ -51,11 +55,11 @@ class OpenApiTest {
     return JSON.readTree(Http.get(cluster.address(), "/openapi.json").body());
   }
 
-  private static void validate(JsonNode document) throws Exception {
+  private void validate(JsonNode document) throws Exception {
     Path root = Path.of("..").toAbsolutePath().normalize();
     Path validator = root.resolve(".tools/node_modules/@readme/openapi-parser");
     assertThat(validator).as("run scripts/install-test-deps.sh first: it installs the OpenAPI validator").exists();
-    Path file = Files.createTempFile("openapi", ".json");
+    Path file = dir.resolve("openapi.json");
     Files.write(file, JSON.writeValueAsBytes(document));
     Process p = new ProcessBuilder("node", "scripts/validate-openapi.mjs", file.toString()).directory(root.toFile())
         .redirectErrorStream(true).start();
