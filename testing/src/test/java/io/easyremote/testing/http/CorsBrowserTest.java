@@ -12,9 +12,11 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * CORS seen by a real browser: a page served from another origin calls a function with
@@ -30,6 +32,10 @@ class CorsBrowserTest {
       .gateway(g -> g.corsOrigins(origin(allowedSite)))
       .node("cors", n -> n.register(new SampleFunctions("cors")))
       .build();
+
+  /** Chromium's profiles, one per page load; JUnit deletes them. */
+  @TempDir
+  static Path profiles;
 
   private static String origin(HttpServer site) {
     return "http://127.0.0.1:" + site.getAddress().getPort();
@@ -68,7 +74,7 @@ class CorsBrowserTest {
 
   /** Loads the page in headless Chromium and returns the text the page's script wrote. */
   private static String browse(HttpServer site) throws Exception {
-    String dom = Chromium.dumpDom(origin(site) + "/page.html", 5000);
+    String dom = Chromium.dumpDom(profiles, origin(site) + "/page.html", 5000);
     int start = dom.indexOf("<pre id=\"out\">");
     assertThat(start).as(dom).isNotNegative();
     return dom.substring(start + "<pre id=\"out\">".length(), dom.indexOf("</pre>", start));

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboard and the API docs page in headless Chromium: they show the nodes and functions,
@@ -23,6 +24,10 @@ class DashboardTest {
       .node("laptop", n -> n.register(new SampleFunctions("laptop")).label("region", "home").maxConcurrency(4))
       .build();
 
+  /** Chromium's profiles, one per page load; JUnit deletes them. */
+  @TempDir
+  static Path profiles;
+
   /** Loads the page, lets it refresh for a few (virtual) seconds, and returns its DOM; saves a screenshot when {@code png} is set. */
   private static String render(String page, String png, String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of("--window-size=1400,900"));
@@ -32,7 +37,7 @@ class DashboardTest {
       args.addAll(List.of("--screenshot=" + file, "--hide-scrollbars"));
     }
     args.addAll(List.of(extra));
-    String dom = Chromium.dumpDom("http://" + cluster.address() + page, 3500, args.toArray(String[]::new));
+    String dom = Chromium.dumpDom(profiles, "http://" + cluster.address() + page, 3500, args.toArray(String[]::new));
     if (png != null) {
       Path file = Path.of("target", png);
       assertThat(file).exists();
