@@ -428,7 +428,7 @@ class ClusterForwardingTest {
     long forgedRepliesBefore = a.clusterStats().ignoredReplies();
     try (Connection spy = Nats.connect(new Options.Builder().server(nats.url(1)).userInfo("spy", PASSWORD).build())) {
       Subscription tap = spy.subscribe("easyremote.fwd.gw-c");
-      spy.flush(Duration.ofSeconds(2));
+      awaitInterestOnServer0(spy);
       CompletableFuture<String> call = viaA.callAsync("heldCharge", String.class, "t-1");
       io.nats.client.Message captured = null;
       while (captured == null) {
@@ -459,6 +459,25 @@ class ClusterForwardingTest {
     } finally {
       released.countDown();
     }
+  }
+
+  /**
+   * Returns once server 0 (gateway A's) knows of the subscriptions {@code spy} made so far on its
+   * server: NATS passes a subscription's interest on to the other servers after the subscribing
+   * client's flush, in order per route, so a probe subscription that server 0 delivers to proves the
+   * earlier ones arrived too. (Without it, A's forward could leave before server 0 knew of the tap.)
+   */
+  private static void awaitInterestOnServer0(Connection spy) throws Exception {
+    Subscription probe = spy.subscribe("_INBOX.spy-probe");
+    spy.flush(Duration.ofSeconds(2));
+    try (Connection onServer0 = Nats.connect(new Options.Builder().server(nats.url(0)).userInfo("intruder", PASSWORD).build())) {
+      await("the spy's interest reaches server 0").atMost(Duration.ofSeconds(5)).until(() -> {
+        onServer0.publish("_INBOX.spy-probe", new byte[0]);
+        onServer0.flush(Duration.ofSeconds(1));
+        return probe.nextMessage(Duration.ofMillis(100)) != null;
+      });
+    }
+    probe.unsubscribe();
   }
 
   @Test
