@@ -22,14 +22,18 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A gateway cut off from NATS (the only server it knows is killed; the servers do not advertise
- * each other): it keeps its view of the cluster, a call that must leave it waits in the NATS
- * client's buffer and goes out on the reconnect, once the cut-off outlasts the directory's expiry
- * such calls fail at once with UNAVAILABLE (they never ran), and calls flow again once it is back.
- * Its own NATS cluster, since the test kills a server.
+ * each other): it keeps its view of the cluster, a call that must leave it is held by the gateway
+ * and goes out on the reconnect, once the cut-off outlasts the directory's expiry such calls fail
+ * at once with UNAVAILABLE (they never ran), and calls flow again once it is back; and no forward
+ * gets lost across repeated drops. Its own NATS cluster per test, since the tests kill a server.
  */
 class ClusterCutOffTest {
   private static final String PASSWORD = "nats-pw-cut-off";
   private static final String SECRET = "cluster-secret-cut-off-0123456789";
+  /** Calls kept in flight across the drops. */
+  private static final int IN_FLIGHT = 64;
+  /** Times gw-a's nats-server is killed and restarted. */
+  private static final int ROUNDS = 5;
 
   @Test
   void gatewayCutOffFromNats_keepsItsView_buffersThenFailsFastWithUnavailable_andForwardsAgainOnceBack() throws Exception {
@@ -46,9 +50,8 @@ class ClusterCutOffTest {
 
       nats.server(0).kill();
       await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 0);
-      // Within the expiry: the forward waits in the NATS client's buffer for the reconnect.
+      // Within the expiry: gw-a holds the forward and sends it on the reconnect.
       CompletableFuture<String> buffered = viaA.callAsync("echo", String.class, "buffered");
-
       // Past the expiry (2 s), gw-a still lists gw-b's node (it cannot tell whether gw-b is gone)...
       await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 2_500);
       assertThat(a.clusterStats().remoteNodes()).as("gw-b's nodes in gw-a's view while cut off").isEqualTo(1);
@@ -71,6 +74,82 @@ class ClusterCutOffTest {
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back));
       assertThat(a.clusterStats().remoteNodes()).isEqualTo(1);
     }
+  }
+
+  /**
+   * Calls keep being forwarded while gateway A's nats-server is killed and restarted, five times.
+   * The NATS client reports a drop before its writer stops, and what that writer takes meanwhile is
+   * written to the dead socket and lost; so A holds the forwards it makes while its connection is
+   * down and sends them after the reconnect. No call may get lost on the way: each one succeeds, or
+   * (only when it was in flight at the drop, its answer lost) fails as NODE_LOST at once, never at
+   * its deadline.
+   */
+  @Test
+  void forwardsMadeAcrossNatsDrops_areNeverLost_heldOnesGoOnTheReconnect() throws Exception {
+    NatsServers.Builder servers = NatsServers.builder().servers(2).noAdvertise();
+    List.of("gw-a", "gw-b").forEach(id -> servers.user(NatsUser.gateway(id, PASSWORD)));
+    Duration deadline = Duration.ofSeconds(8);
+    try (NatsServers nats = servers.start();
+        Gateway a = gateway(nats, "gw-a", 0);
+        Gateway b = gateway(nats, "gw-b", 1);
+        ComputeNode node = ComputeNode.builder().gateway(b.address()).id("b-node").maxConcurrency(64)
+            .register("echo", String.class, s -> s).build().start();
+        Client viaA = Client.builder().gateway(a.address()).deadline(deadline).retry(RetryPolicy.NONE).build()) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 1);
+      assertThat(viaA.call("echo", String.class, "before")).isEqualTo("before");
+
+      java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> outcomes =
+          new java.util.concurrent.ConcurrentHashMap<>();
+      java.util.concurrent.atomic.AtomicLong slowest = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(IN_FLIGHT);
+      Thread caller = new Thread(() -> {
+        int i = 0;
+        while (running.get()) {
+          inFlight.acquireUninterruptibly();
+          long start = System.nanoTime();
+          String token = "t" + i++;
+          viaA.callAsync("echo", String.class, token).whenComplete((echoed, failure) -> {
+            slowest.accumulateAndGet(System.nanoTime() - start, Math::max);
+            String outcome = failure == null ? (token.equals(echoed) ? "OK" : "WRONG " + echoed)
+                : unwrapped(failure) instanceof RemoteException e ? e.code().name() : failure.toString();
+            outcomes.computeIfAbsent(outcome, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            inFlight.release();
+          });
+        }
+      }, "cut-off-caller");
+      caller.start();
+      try {
+        for (int round = 0; round < ROUNDS; round++) {
+          long okBefore = count(outcomes, "OK");
+          await().atMost(Duration.ofSeconds(5)).until(() -> count(outcomes, "OK") > okBefore + 200);
+          nats.server(0).kill();
+          await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 0);
+          nats.restart(0);
+          await().atMost(Duration.ofSeconds(10)).until(() -> a.clusterStats().cutOffMillis() == 0);
+        }
+        long okBefore = count(outcomes, "OK");
+        await().atMost(Duration.ofSeconds(5)).until(() -> count(outcomes, "OK") > okBefore + 200);
+      } finally {
+        running.set(false);
+        caller.join(10_000);
+      }
+      assertThat(inFlight.tryAcquire(IN_FLIGHT, deadline.toMillis() + 5_000, TimeUnit.MILLISECONDS)).as("every call ended").isTrue();
+      System.out.printf(Locale.ROOT, "Forwards across %d NATS drops: %s; slowest call %d ms%n", ROUNDS, outcomes,
+          TimeUnit.NANOSECONDS.toMillis(slowest.get()));
+      assertThat(outcomes.keySet()).as("outcomes (a lost forward would end in DEADLINE_EXCEEDED)").containsOnly("OK", "NODE_LOST")
+          .contains("OK");
+      assertThat(slowest.get()).as("no call waited for its deadline").isLessThan(deadline.toNanos() / 2);
+    }
+  }
+
+  private static Throwable unwrapped(Throwable failure) {
+    return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+  }
+
+  private static long count(java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> outcomes, String outcome) {
+    java.util.concurrent.atomic.AtomicInteger n = outcomes.get(outcome);
+    return n == null ? 0 : n.get();
   }
 
   private static Gateway gateway(NatsServers nats, String id, int server) {

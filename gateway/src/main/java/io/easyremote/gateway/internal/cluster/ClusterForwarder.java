@@ -91,6 +91,16 @@ final class ClusterForwarder implements RemoteGateways {
 
   /** A request waiting for its answer: a unary call's one reply, or a stream's parts (then {@code stream} is set). */
   private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream) { }
+  /** A forward not yet handed to NATS: its subject, the inbox its answer goes to, the signed message. */
+  private record Outgoing(String subject, String replyTo, byte[] message) { }
+  /**
+   * Forwards made while the forwarding connection is down, by their answer: published at
+   * {@link #connectionBack}, not into the NATS client's buffer, which loses what its writer takes
+   * before it notices the drop (the connection reports the drop before its writer stops, and a
+   * batch written to the dead socket is gone). Held here, a forward is sent exactly once, and one
+   * that runs out of time while held is known never to have left.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<CompletableFuture<byte[]>, Outgoing> held = new java.util.concurrent.ConcurrentHashMap<>();
   /** When this gateway's forwarding connection last dropped ({@link #connectionLost}); 0 if never. */
   private volatile long connectionLostNanos;
   /** Since when it has been down, until it is back ({@link #connectionBack}); 0 while connected. */
@@ -450,9 +460,14 @@ final class ClusterForwarder implements RemoteGateways {
       replies.remove(requestId);
       pending.remove(answer);
       finished();
+      boolean neverSent = held.remove(answer) != null;
       if (failure != null) {
         failed.incrementAndGet();
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (neverSent) { // held while cut off from NATS: it ran out of time, or this gateway left the cluster, before it could go
+          reply.onError(heldTooLong(target, request, cause));
+          return;
+        }
         Error error = failureOf(target, request, failure);
         if (cause instanceof CancellationException) { // no responders: skip it until the directory drops it
           unreachableUntil.put(target, System.nanoTime() + SKIP_UNREACHABLE_NANOS);
@@ -487,12 +502,55 @@ final class ClusterForwarder implements RemoteGateways {
         reply.onError(callReply.getError());
       }
     });
+    publishOrHold(answer, new Outgoing(subjectPrefix + "." + target, inbox + "." + requestId, message));
+    return true;
+  }
+
+  /**
+   * Hands the forward to NATS, or holds it while the forwarding connection is down (until
+   * {@link #connectionBack}). It is registered as waiting first: a drop reported after the status
+   * check below finds it there and fails it as possibly lost ({@link #connectionLost}).
+   */
+  private void publishOrHold(CompletableFuture<byte[]> answer, Outgoing out) {
+    if (cutOffSinceNanos != 0 || connection.getStatus() != Connection.Status.CONNECTED) {
+      held.put(answer, out);
+      if (cutOffSinceNanos == 0 && connection.getStatus() == Connection.Status.CONNECTED) {
+        releaseHeld(); // back meanwhile, perhaps before it was held: nothing else would send it
+      }
+      return;
+    }
+    publish(answer, out);
+  }
+
+  private void publish(CompletableFuture<byte[]> answer, Outgoing out) {
     try {
-      connection.publish(subjectPrefix + "." + target, inbox + "." + requestId, message);
+      connection.publish(out.subject(), out.replyTo(), out.message());
     } catch (RuntimeException e) {
       answer.completeExceptionally(new NotSent(e.toString())); // it never left
     }
-    return true;
+  }
+
+  /** Publishes the forwards held while the connection was down, each once (whoever removes it sends it). */
+  private void releaseHeld() {
+    int sent = 0;
+    for (Map.Entry<CompletableFuture<byte[]>, Outgoing> entry : List.copyOf(held.entrySet())) {
+      if (held.remove(entry.getKey(), entry.getValue())) {
+        publish(entry.getKey(), entry.getValue());
+        sent++;
+      }
+    }
+    if (sent > 0) {
+      log.info("Cluster {}: sent {} forwarded call(s) held while its connection to NATS was down", gatewayId, sent);
+    }
+  }
+
+  /** The error of a forward that was held while this gateway was cut off from NATS and never left it. */
+  private Error heldTooLong(String target, CallRequestSpec request, Throwable cause) {
+    String why = cause instanceof TimeoutException ? "its deadline passed" : "this gateway left the cluster";
+    ErrorCode code = cause instanceof TimeoutException ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.UNAVAILABLE;
+    return Wire.error(code, "The call to '" + request.function() + "' had to go to gateway '" + target + "', and " + why
+        + " while gateway '" + gatewayId + "' waited to reconnect to the cluster's NATS servers; it never left this gateway, so it "
+        + "never ran.");
   }
 
   /** How long an operator's drain waits for the node's gateway to answer. */
@@ -674,8 +732,8 @@ final class ClusterForwarder implements RemoteGateways {
    * This gateway's forwarding connection to NATS dropped: an answer sent to it meanwhile is lost
    * (NATS keeps nothing for a disconnected inbox), so every call still waiting fails now as if its
    * gateway was lost (NODE_LOST, or routed again when it may run twice) instead of at its deadline.
-   * Only the first drop of an outage does so: a forward sent while the connection is down waits in
-   * the NATS client's buffer, and its answer comes after the reconnect (subscriptions go first).
+   * Only the first drop of an outage does so: a forward made while the connection is down is held
+   * here and sent after the reconnect, behind the inbox's subscription.
    */
   void connectionLost() {
     long now = System.nanoTime();
@@ -690,15 +748,22 @@ final class ClusterForwarder implements RemoteGateways {
         continue;
       }
       for (CompletableFuture<byte[]> answer : List.copyOf(pending)) {
+        if (held.containsKey(answer)) {
+          continue; // it never left: it goes on the reconnect
+        }
         java.util.concurrent.ForkJoinPool.commonPool().execute(
             () -> answer.completeExceptionally(new GatewayLost("this gateway's connection to NATS dropped; its answer may be lost")));
       }
     }
   }
 
-  /** This gateway's forwarding connection is up again after {@link #connectionLost}. */
+  /**
+   * This gateway's forwarding connection is up again after {@link #connectionLost}: the forwards
+   * held meanwhile go now (NATS sends them after the subscriptions it renews on a reconnect).
+   */
   void connectionBack() {
     cutOffSinceNanos = 0;
+    releaseHeld();
   }
 
   /**
