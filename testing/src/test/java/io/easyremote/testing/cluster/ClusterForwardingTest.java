@@ -47,6 +47,8 @@ import org.junit.jupiter.api.Test;
 class ClusterForwardingTest {
   private static final String PASSWORD = "nats-pw-0123456789";
   private static final String SECRET = "cluster-secret-0123456789abcdef";
+  /** ClusterForwarder.RESYNC_MARGIN_NANOS (package-private there): how old a request must be for a resync notice to fail it. */
+  private static final long RESYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final AtomicInteger marks = new AtomicInteger();
   private static final CountDownLatch interrupted = new CountDownLatch(1);
   private static final CountDownLatch released = new CountDownLatch(1);
@@ -423,7 +425,7 @@ class ClusterForwardingTest {
   }
 
   @Test
-  void capturedForward_sentAgain_isIgnoredAsAReplay_andAForgedReply_isIgnoredWhileTheRealOneArrives() throws Exception {
+  void capturedForward_sentAgain_isIgnoredAsAReplay_andForgedRepliesAndResyncNotices_areIgnoredWhileTheRealAnswerArrives() throws Exception {
     long replaysBefore = c.clusterStats().ignoredForwards();
     long forgedRepliesBefore = a.clusterStats().ignoredReplies();
     try (Connection spy = Nats.connect(new Options.Builder().server(nats.url(1)).userInfo("spy", PASSWORD).build())) {
@@ -448,10 +450,19 @@ class ClusterForwardingTest {
       spy.publish(captured.getReplyTo(), ForwardedReply.newBuilder().setReply(forged.toByteString())
           .setMac(ByteString.copyFrom(new byte[32])).build().toByteArray());
       spy.publish(captured.getReplyTo(), forged.toByteArray()); // unwrapped
+      // A made-up resync notice "from C" (C's connection dropped; none of A's requests alive there), unsigned and with a
+      // guessed signature: A ignores both and keeps waiting. Accepted, it would fail the call, by then older than the notice's margin.
+      long resyncsBefore = a.clusterStats().ignoredForwards();
+      await().pollDelay(Duration.ofMillis(2 * TimeUnit.NANOSECONDS.toMillis(RESYNC_MARGIN_NANOS))).until(() -> true);
+      ByteString resync = ForwardedCallBody.newBuilder().setFromGateway("gw-c").setToGateway("gw-a")
+          .setIssuedAtMs(System.currentTimeMillis()).setRequestId(1).setResync(true).build().toByteString();
+      spy.publish("easyremote.fwd.gw-a", ForwardedCall.newBuilder().setBody(resync).build().toByteArray());
+      spy.publish("easyremote.fwd.gw-a", ForwardedCall.newBuilder().setBody(resync).setMac(ByteString.copyFrom(new byte[32])).build()
+          .toByteArray());
       spy.flush(Duration.ofSeconds(2));
 
       await().atMost(Duration.ofSeconds(5)).until(() -> c.clusterStats().ignoredForwards() == replaysBefore + 1
-          && a.clusterStats().ignoredReplies() == forgedRepliesBefore + 2);
+          && a.clusterStats().ignoredReplies() == forgedRepliesBefore + 2 && a.clusterStats().ignoredForwards() == resyncsBefore + 2);
       assertThat(call).isNotDone();
       released.countDown();
       assertThat(call.get(5, TimeUnit.SECONDS)).isEqualTo("charged t-1");

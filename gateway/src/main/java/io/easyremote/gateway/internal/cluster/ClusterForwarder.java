@@ -90,7 +90,7 @@ final class ClusterForwarder implements RemoteGateways {
   private final AtomicLong ignoredReplies = new AtomicLong();
 
   /** A request waiting for its answer: a unary call's one reply, or a stream's parts (then {@code stream} is set). */
-  private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream) { }
+  private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream, long sentNanos) { }
   /** A forward not yet handed to NATS: its subject, the inbox its answer goes to, the signed message. */
   private record Outgoing(String subject, String replyTo, byte[] message) { }
   /**
@@ -452,7 +452,7 @@ final class ClusterForwarder implements RemoteGateways {
     }
     forwarded.incrementAndGet();
     long sentNanos = System.nanoTime();
-    replies.put(requestId, new Waiting(target, answer, stream));
+    replies.put(requestId, new Waiting(target, answer, stream, sentNanos));
     java.util.Set<CompletableFuture<byte[]>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
     started();
@@ -575,7 +575,7 @@ final class ClusterForwarder implements RemoteGateways {
       body.setPrincipal(grant.principal());
     }
     CompletableFuture<byte[]> answer = new CompletableFuture<>();
-    replies.put(requestId, new Waiting(holder, answer, null));
+    replies.put(requestId, new Waiting(holder, answer, null, System.nanoTime()));
     CompletableFuture<Integer> drained = within(answer, TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS)).handle((bytes, failure) -> {
       replies.remove(requestId);
       if (failure != null) {
@@ -764,6 +764,39 @@ final class ClusterForwarder implements RemoteGateways {
   void connectionBack() {
     cutOffSinceNanos = 0;
     releaseHeld();
+  }
+
+  /**
+   * How much earlier than a resync notice says a request must have been sent to be failed by it:
+   * more than the notice's own way here, so that a request sent just after the other gateway's
+   * reconnect (which it may not have seen when it wrote the notice) is never taken for a lost one.
+   * A request sent within this margin before that reconnect found no subscriber there anyway (NATS
+   * answers "no responders", which routes it again).
+   */
+  static final long RESYNC_MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  /**
+   * Gateway {@code from}'s connection to NATS dropped and came back {@code sinceReconnectMillis}
+   * ago; {@code alive} are this gateway's requests it still runs or answered after the reconnect.
+   * Any other request to it sent before that reconnect was lost on the way there, or its answer on
+   * the way back: it fails now as if that gateway was lost (routed again when it may run twice,
+   * else NODE_LOST) instead of waiting for its deadline.
+   */
+  void peerResynced(String from, java.util.Set<Long> alive, long sinceReconnectMillis) {
+    long cutOff = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(Math.max(0, sinceReconnectMillis)) - RESYNC_MARGIN_NANOS;
+    int lost = 0;
+    for (Map.Entry<Long, Waiting> entry : replies.entrySet()) {
+      Waiting w = entry.getValue();
+      if (w.target().equals(from) && w.sentNanos() - cutOff < 0 && !alive.contains(entry.getKey()) && !held.containsKey(w.answer())) {
+        java.util.concurrent.ForkJoinPool.commonPool().execute(() -> w.answer().completeExceptionally(
+            new GatewayLost("its connection to NATS dropped around the forward; the forward or its answer was lost")));
+        lost++;
+      }
+    }
+    if (lost > 0) {
+      log.info("Cluster {}: gateway '{}' reconnected to NATS; {} forwarded call(s) to it were lost on the way and fail now", gatewayId,
+          from, lost);
+    }
   }
 
   /**

@@ -75,6 +75,30 @@ final class ForwardedCallServer {
 
   private record Seen(String key, long forgetAtMs) { }
 
+  /** An answer signed for its requester, held while this gateway's connection to NATS is down. */
+  private record HeldAnswer(String replyTo, String requester, long requestId, byte[] signed) { }
+
+  /**
+   * Answers made while this gateway's connection to NATS is down, in the order they were made (a
+   * stream's parts stay in sequence): sent on the reconnect ({@link #connectionBack}), not handed
+   * to the NATS client's buffer, whose writer loses what it takes before it notices the drop.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<HeldAnswer> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** Since when this gateway's connection to NATS has been down ({@link #connectionLost}); 0 while it is up. */
+  private volatile long downSinceNanos;
+  /** The gateways that forwarded calls here (at most {@link #MAX_REQUESTERS}): told on a reconnect, with the directory's. */
+  private final java.util.Set<String> requesters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private static final int MAX_REQUESTERS = 1_000;
+  /** Resync notices' ids: random start per run, so that a notice of an earlier run is never taken for a new one. */
+  private final AtomicLong noticeIds = new AtomicLong(new java.security.SecureRandom().nextLong() & Long.MAX_VALUE);
+  /** What a resync notice from another gateway is handed to: its id, its live request ids, ms since its reconnect. */
+  private volatile ResyncListener resyncListener = (from, alive, sinceReconnectMillis) -> { };
+
+  /** Hears another gateway's resync notice ({@link ClusterForwarder#peerResynced}). */
+  interface ResyncListener {
+    void resynced(String fromGateway, java.util.Set<Long> alive, long sinceReconnectMillis);
+  }
+
   /** A forwarded call running here, and where its answer goes. */
   private record Running(io.easyremote.gateway.internal.core.PendingCall call, Reply reply) { }
 
@@ -113,6 +137,14 @@ final class ForwardedCallServer {
       return;
     }
     String key = body.getFromGateway() + "/" + body.getRequestId();
+    if (body.getResync()) {
+      if (!firstTime("resync:" + key, body.getIssuedAtMs())) {
+        reject(Rejection.REPLAYED, msg);
+        return;
+      }
+      resyncListener.resynced(body.getFromGateway(), java.util.Set.copyOf(body.getAliveRequestIdsList()), body.getSinceReconnectMs());
+      return;
+    }
     if (body.getCancel()) {
       Running call = running.get(key);
       if (call != null) {
@@ -144,6 +176,9 @@ final class ForwardedCallServer {
       return;
     }
     served.incrementAndGet();
+    if (!requesters.contains(body.getFromGateway()) && requesters.size() < MAX_REQUESTERS) { // a read first: the set rarely changes
+      requesters.add(body.getFromGateway());
+    }
     Reply reply = new Reply(replyTo, key, body.getFromGateway(), body.getRequestId(), body.getStream(),
         body.getStream() ? body.getCall().getStreamCredits() : 0);
     CallRequestSpec spec;
@@ -190,11 +225,101 @@ final class ForwardedCallServer {
   private void answer(String replyTo, String requester, long requestId, byte[] bytes) {
     byte[] signed = ForwardedReply.newBuilder().setReply(com.google.protobuf.ByteString.copyFrom(bytes))
         .setMac(com.google.protobuf.ByteString.copyFrom(signer.signReply(gatewayId, requester, requestId, bytes))).build().toByteArray();
-    try {
-      connection.publish(replyTo, signed);
-    } catch (RuntimeException e) {
-      log.debug("Cluster {}: answer to request {} of gateway {} not sent", gatewayId, requestId, requester, e);
+    HeldAnswer answer = new HeldAnswer(replyTo, requester, requestId, signed);
+    if (downSinceNanos != 0 || connection.getStatus() != Connection.Status.CONNECTED || !held.isEmpty()) {
+      held.add(answer); // behind the answers held before it
+      if (downSinceNanos == 0 && connection.getStatus() == Connection.Status.CONNECTED) {
+        releaseHeld(null); // back meanwhile: nothing else would send it
+      }
+      return;
     }
+    publish(answer);
+  }
+
+  private void publish(HeldAnswer answer) {
+    try {
+      connection.publish(answer.replyTo(), answer.signed());
+    } catch (RuntimeException e) {
+      log.debug("Cluster {}: answer to request {} of gateway {} not sent", gatewayId, answer.requestId(), answer.requester(), e);
+    }
+  }
+
+  /**
+   * Sends the held answers in order. Each leaves the queue only once it is published, so an answer
+   * made meanwhile sees the queue non-empty and queues behind it: a stream's parts never overtake.
+   */
+  private synchronized int releaseHeld(Map<String, java.util.Set<Long>> released) {
+    int sent = 0;
+    for (HeldAnswer answer; (answer = held.peek()) != null; ) {
+      publish(answer);
+      held.poll();
+      if (released != null) {
+        released.computeIfAbsent(answer.requester(), k -> new java.util.HashSet<>()).add(answer.requestId());
+      }
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Where resync notices from other gateways go. */
+  void onResync(ResyncListener listener) {
+    resyncListener = listener;
+  }
+
+  /**
+   * This gateway's connection to NATS dropped: answers made from now on are held until it is back
+   * ({@link #connectionLost} may come again for each failed reconnect).
+   */
+  void connectionLost() {
+    if (downSinceNanos == 0) {
+      long now = System.nanoTime();
+      downSinceNanos = now == 0 ? 1 : now;
+    }
+  }
+
+  /**
+   * This gateway's connection to NATS is back: sends the answers held meanwhile, then tells each
+   * gateway of {@code directoryPeers} and each that forwarded calls here that answers sent around
+   * the drop may be lost, naming its requests still running here or just answered. That gateway fails its other requests to this one sent before the
+   * reconnect (lost on the way here, or their answers lost on the way back) instead of waiting for
+   * their deadlines. Runs on the NATS client's event thread.
+   */
+  void connectionBack(java.util.Collection<String> directoryPeers) {
+    long back = System.nanoTime();
+    java.util.Set<String> peers = new java.util.TreeSet<>(directoryPeers);
+    peers.addAll(requesters);
+    int sent;
+    Map<String, java.util.Set<Long>> alive = new java.util.HashMap<>();
+    synchronized (this) {
+      // The calls running now, read while answers are still held: one that ends from here on is
+      // answered either from the queue (counted below) or after the reconnect, and is alive either way.
+      for (String key : running.keySet()) {
+        int slash = key.lastIndexOf('/');
+        alive.computeIfAbsent(key.substring(0, slash), k -> new java.util.HashSet<>()).add(Long.parseLong(key.substring(slash + 1)));
+      }
+      sent = releaseHeld(alive);
+      downSinceNanos = 0;
+      sent += releaseHeld(alive); // made while the flag was being cleared
+    }
+    for (String peer : peers) {
+      if (peer.equals(gatewayId)) {
+        continue;
+      }
+      java.util.Set<Long> ids = alive.getOrDefault(peer, java.util.Set.of());
+      ForwardedCallBody notice = ForwardedCallBody.newBuilder().setFromGateway(gatewayId).setToGateway(peer)
+          .setIssuedAtMs(System.currentTimeMillis()).setRequestId(noticeIds.incrementAndGet()).setResync(true)
+          .addAllAliveRequestIds(ids).setSinceReconnectMs(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back)).build();
+      byte[] bytes = notice.toByteArray();
+      byte[] message = ForwardedCall.newBuilder().setBody(com.google.protobuf.ByteString.copyFrom(bytes))
+          .setMac(com.google.protobuf.ByteString.copyFrom(signer.sign(bytes))).build().toByteArray();
+      try {
+        connection.publish(GatewayCluster.FORWARD_SUBJECT + "." + peer, message);
+      } catch (RuntimeException e) {
+        log.debug("Cluster {}: resync notice to {} not sent", gatewayId, peer, e);
+      }
+    }
+    log.info("Cluster {}: connection to NATS back; sent {} answer(s) held meanwhile and a resync notice to {} gateway(s)", gatewayId, sent,
+        peers.stream().filter(p -> !p.equals(gatewayId)).count());
   }
 
   /**

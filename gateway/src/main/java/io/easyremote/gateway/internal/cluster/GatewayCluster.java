@@ -92,10 +92,21 @@ public final class GatewayCluster implements AutoCloseable {
           .connectionListener((c, event) -> {
             log.info("Cluster {}: forwarding connection {} ({})", gatewayId, event, c.getConnectedUrl());
             ClusterForwarder f = forwarder;
-            if (event == io.nats.client.ConnectionListener.Events.DISCONNECTED && f != null) {
-              f.connectionLost(); // answers sent to us meanwhile are lost: do not wait for them until the deadline
-            } else if (event == io.nats.client.ConnectionListener.Events.RECONNECTED && f != null) {
-              f.connectionBack();
+            ForwardedCallServer served = server;
+            if (event == io.nats.client.ConnectionListener.Events.DISCONNECTED) {
+              if (f != null) {
+                f.connectionLost(); // answers sent to us meanwhile are lost: do not wait for them until the deadline
+              }
+              if (served != null) {
+                served.connectionLost(); // our answers wait for the reconnect
+              }
+            } else if (event == io.nats.client.ConnectionListener.Events.RECONNECTED) {
+              if (f != null) {
+                f.connectionBack();
+              }
+              if (served != null) {
+                served.connectionBack(directory.view().gateways().keySet()); // and the others learn what of ours may be lost
+              }
             }
           })
           .build());
@@ -114,6 +125,7 @@ public final class GatewayCluster implements AutoCloseable {
     inbound.subscribe(FORWARD_SUBJECT + "." + gatewayId);
     ClusterForwarder f = new ClusterForwarder(gatewayId, directory, conn, signer, FORWARD_SUBJECT, timer, directory.expiry());
     f.listen();
+    s.onResync(f::peerResynced);
     forwarder = f;
     SharedRates r = new SharedRates(gatewayId, authentication, signer, conn);
     rates = r;
