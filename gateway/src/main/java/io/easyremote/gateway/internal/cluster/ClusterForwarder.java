@@ -347,6 +347,62 @@ final class ClusterForwarder implements RemoteGateways {
     return false;
   }
 
+  /** How long after a gateway vanished calls to the functions it offered fail as UNAVAILABLE, not FUNCTION_NOT_FOUND. */
+  static final long VANISHED_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** The view as of the directory's last change: what a gateway that vanished offered. */
+  private volatile DirectoryView lastView;
+  /** Functions whose gateway vanished lately, with that gateway and when ({@link #vanishedOffering}). */
+  private final java.util.concurrent.ConcurrentHashMap<String, Vanished> vanished = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Vanished(String gatewayId, long atNanos) { }
+
+  /** The directory's view after a change: kept, so that a gateway's offers are known once it vanishes from the next view. */
+  void viewChanged(DirectoryView view) {
+    lastView = view;
+  }
+
+  /**
+   * {@code gatewayId} vanished without saying goodbye (stopped heartbeating, or restarted): the
+   * functions it offered, as of the view before, fail as UNAVAILABLE for a while when nobody
+   * offers them ({@link #vanishedOffering}).
+   */
+  void gatewayVanished(String gatewayId) {
+    DirectoryView before = lastView;
+    GatewayEntry entry = before == null ? null : before.gateways().get(gatewayId);
+    if (entry == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (RemoteNode node : entry.nodes().values()) {
+      for (String function : node.functions()) {
+        if (vanished.size() < MAX_REMEMBERED || vanished.containsKey(function)) {
+          vanished.put(function, new Vanished(gatewayId, now));
+        }
+      }
+    }
+  }
+
+  @Override
+  public String vanishedOffering(String function) {
+    long now = System.nanoTime();
+    if (!unreachableUntil.isEmpty()) { // still listed, but skipped since NATS answered "no responders" for it
+      for (FunctionOffer offer : directory.view().offers(function)) {
+        if (!reachable(offer.gatewayId(), now)) {
+          return offer.gatewayId();
+        }
+      }
+    }
+    Vanished v = vanished.get(function);
+    if (v == null) {
+      return null;
+    }
+    if (now - v.atNanos() > VANISHED_WAIT_NANOS) {
+      vanished.remove(function, v);
+      return null;
+    }
+    return v.gatewayId();
+  }
+
   /** {@code gatewayId} (re)joined the directory: it is worth trying again. */
   void gatewayJoined(String gatewayId) {
     unreachableUntil.remove(gatewayId);

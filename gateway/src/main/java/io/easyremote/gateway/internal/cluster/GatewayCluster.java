@@ -141,12 +141,20 @@ public final class GatewayCluster implements AutoCloseable {
     }
     directory.addListener(change -> {
       switch (change.kind()) {
-        case EXPIRED -> f.gatewayGone(change.gatewayId(), "it stopped heartbeating");
-        case RESTARTED -> f.gatewayGone(change.gatewayId(), "it restarted");
+        case EXPIRED -> {
+          f.gatewayVanished(change.gatewayId());
+          f.gatewayGone(change.gatewayId(), "it stopped heartbeating");
+        }
+        case RESTARTED -> {
+          f.gatewayVanished(change.gatewayId());
+          f.gatewayGone(change.gatewayId(), "it restarted");
+        }
         case JOINED -> f.gatewayJoined(change.gatewayId());
         default -> { }
       }
+      f.viewChanged(change.view());
     });
+    f.viewChanged(directory.view()); // what joined before the listener
     scheduler.remoteGateways(f);
     authentication.sharedRates(r::allowedRate);
     periodic.add(timer.scheduleWithFixedDelay(() -> {

@@ -44,6 +44,8 @@ final class Dispatcher {
   @GuardedBy("lock")
   private final LostFunctions lostFunctions = new LostFunctions();
   private final long lostFunctionWaitNanos;
+  /** The retry-after of a call to a function whose gateway vanished a moment ago: about a node's reconnect to another gateway. */
+  static final long VANISHED_RETRY_AFTER_MILLIS = 1_000;
   @GuardedBy("lock")
   private int inFlight;
   @GuardedBy("lock")
@@ -101,6 +103,12 @@ final class Dispatcher {
             return refused;
           }
           return queues.offer(call) ? null : Errors.overloaded(function, queues.size(function), NodePicker.retryAfterMillis(offering));
+        }
+        String vanished = forwarding.vanishedOffering(function);
+        if (vanished != null) { // not unknown: its gateway stopped answering a moment ago, and its nodes may be re-homing
+          return Errors.of(ErrorCode.UNAVAILABLE, "No gateway offers '" + function + "' right now: gateway '" + vanished
+              + "', which did, stopped answering a moment ago (its nodes may be moving to another gateway); it never ran: retry.")
+              .toBuilder().setRetryAfterMs(VANISHED_RETRY_AFTER_MILLIS).build();
         }
         return Errors.functionNotFound(function, table.visibleTo(call.request.grant()));
       }

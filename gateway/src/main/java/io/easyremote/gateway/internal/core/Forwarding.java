@@ -147,6 +147,12 @@ final class Forwarding {
     return remote;
   }
 
+  /** A gateway that offered {@code function} and vanished a moment ago ({@link RemoteGateways#vanishedOffering}), or null. */
+  String vanishedOffering(String function) {
+    RemoteGateways gateways = remote;
+    return gateways == null ? null : gateways.vanishedOffering(function);
+  }
+
   /**
    * Marks the call (unary or stream) forwarded when another gateway of the cluster can take it (the
    * send happens at the next {@link #flush()}); false when there is none. Called under the routing

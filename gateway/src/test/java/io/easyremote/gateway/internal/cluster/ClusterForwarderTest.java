@@ -53,6 +53,25 @@ class ClusterForwarderTest {
   }
 
   @Test
+  void vanishedOffering_namesAGatewayThatVanishedWithoutGoodbye_onlyForItsFunctions() {
+    gateway("gw-c", "add", 4, new Object[] {"c1", 0.0});
+    gateway("gw-d", "mul", 4, new Object[] {"d1", 0.0});
+    forwarder.viewChanged(new DirectoryView(Map.copyOf(gateways)));
+    assertThat(forwarder.vanishedOffering("add")).as("while listed").isNull();
+
+    gateways.remove("gw-c"); // expired from the directory: the view before knew what it offered
+    forwarder.gatewayVanished("gw-c");
+    forwarder.viewChanged(new DirectoryView(Map.copyOf(gateways)));
+    assertThat(forwarder.choose(call("add", null))).isNull();
+    assertThat(forwarder.vanishedOffering("add")).isEqualTo("gw-c");
+    assertThat(forwarder.vanishedOffering("mul")).as("offered by a gateway still there").isNull();
+    assertThat(forwarder.vanishedOffering("sub")).as("never offered").isNull();
+
+    forwarder.gatewayVanished("gw-x"); // not in the view before: nothing to remember
+    assertThat(forwarder.vanishedOffering("sub")).isNull();
+  }
+
+  @Test
   void choose_noGatewayOffersIt_isNull_andOneThatDoes_isChosen() {
     assertThat(forwarder.choose(call("add", null))).isNull();
     gateway("gw-c", "add", 4, new Object[] {"c1", 0.0});
