@@ -104,8 +104,11 @@ final class Dispatcher {
           }
           return queues.offer(call) ? null : Errors.overloaded(function, queues.size(function), NodePicker.retryAfterMillis(offering));
         }
-        String vanished = forwarding.vanishedOffering(function);
-        if (vanished != null) { // not unknown: its gateway stopped answering a moment ago, and its nodes may be re-homing
+        // Not unknown: its gateway stopped answering a moment ago, and its nodes may be re-homing. Said only to a caller
+        // the function's existence is no secret to: a key holder whose scope names it, or anyone on a gateway without keys.
+        CallGrant grant = call.request.grant();
+        String vanished = grant == CallGrant.OPEN || grant.principal() != null ? forwarding.vanishedOffering(function) : null;
+        if (vanished != null) {
           return Errors.of(ErrorCode.UNAVAILABLE, "No gateway offers '" + function + "' right now: gateway '" + vanished
               + "', which did, stopped answering a moment ago (its nodes may be moving to another gateway); it never ran: retry.")
               .toBuilder().setRetryAfterMs(VANISHED_RETRY_AFTER_MILLIS).build();

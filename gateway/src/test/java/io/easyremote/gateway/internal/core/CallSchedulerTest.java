@@ -7,6 +7,8 @@ import static io.easyremote.gateway.internal.core.CoreFixture.payload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.wire.Error;
+import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.GatewayFrame.KindCase;
 import io.easyremote.protocol.wire.Result;
@@ -20,6 +22,78 @@ class CallSchedulerTest {
 
   private CallRequestSpec unary(String function, Duration deadline) {
     return CallRequestSpec.unary(function, null, payload("[]"), "tester", clock.nanoTime() + deadline.toNanos());
+  }
+
+  @Test
+  void functionWhoseGatewayVanished_isUnavailableNamingIt_butUnknownToAnAnonymousCallerOfAGatewayWithKeys() {
+    scheduler.remoteGateways(new RemoteGateways() {
+      @Override
+      public String choose(CallRequestSpec request) {
+        return null; // no gateway offers it now
+      }
+
+      @Override
+      public String vanishedOffering(String function) {
+        return function.equals("gone") ? "gw-b" : null;
+      }
+
+      @Override
+      public Runnable forward(String gatewayId, CallRequestSpec request, CallSink reply) {
+        throw new AssertionError("nothing is forwarded");
+      }
+    });
+    CoreFixture.Outcome open = new CoreFixture.Outcome();
+    scheduler.submit(unary("gone", Duration.ofSeconds(5)), open);
+    assertThat(open.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    assertThat(open.error.getMessage()).contains("'gone'", "gw-b", "never ran");
+    assertThat(open.error.getRetryAfterMs()).isEqualTo(Dispatcher.VANISHED_RETRY_AFTER_MILLIS);
+    assertThat(open.error.getReachedNode()).isFalse();
+
+    CoreFixture.Outcome neverOffered = new CoreFixture.Outcome();
+    scheduler.submit(unary("typo", Duration.ofSeconds(5)), neverOffered);
+    assertThat(neverOffered.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
+
+    // An anonymous caller of a gateway with client keys learns nothing of functions it may not see.
+    CallGrant anonymous = new CallGrant() {
+      @Override
+      public Error authorize(String function) {
+        return null;
+      }
+
+      @Override
+      public Error admit(String function, FunctionSpec spec) {
+        return null;
+      }
+
+      @Override
+      public void release() {}
+
+      @Override
+      public String principal() {
+        return null;
+      }
+
+      @Override
+      public boolean maySee(String function, FunctionSpec spec) {
+        return false;
+      }
+
+      @Override
+      public boolean may(Permission permission) {
+        return false;
+      }
+
+      @Override
+      public String idempotencyScope() {
+        return "anonymous@203.0.113.9";
+      }
+    };
+    CallRequestSpec gone = unary("gone", Duration.ofSeconds(5));
+    CoreFixture.Outcome hidden = new CoreFixture.Outcome();
+    scheduler.submit(new CallRequestSpec(gone.function(), null, gone.payload(), gone.caller(), gone.deadlineNanos(), false, 0, null,
+        Requirements.NONE, null, 1, false, anonymous), hidden);
+    assertThat(hidden.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
+    assertThat(hidden.error.getMessage()).doesNotContain("gw-b");
   }
 
   @Test
