@@ -32,7 +32,7 @@ class ClusterCutOffTest {
   private static final String SECRET = "cluster-secret-cut-off-0123456789";
   /** Calls kept in flight across the drops. */
   private static final int IN_FLIGHT = 64;
-  /** Times gw-a's nats-server is killed and restarted. */
+  /** Times a gateway's nats-server is killed and restarted in the tests of calls across drops. */
   private static final int ROUNDS = 5;
 
   @Test
@@ -94,10 +94,10 @@ class ClusterCutOffTest {
    * The same with B's nats-server killed: the answers B sent around the drop may be lost, and so
    * may forwards on their way to it. B holds the answers it makes while down, and once back tells
    * A which of A's requests it still runs or has just answered; A fails the others (NODE_LOST at
-   * once) instead of letting them wait for their deadlines. While B is away longer than the
-   * directory's expiry, A has no gateway for the function, which B offered a moment ago: UNAVAILABLE
-   * (retry), not FUNCTION_NOT_FOUND; and a forward to B with no subscriber gets NATS's "no
-   * responders" (UNAVAILABLE too, never ran).
+   * once) instead of letting them wait for their deadlines. A forward to B while B has no
+   * subscriber gets NATS's "no responders" (UNAVAILABLE, never ran), and for the next 3 s, while A
+   * skips B, A has no other gateway for the function B offered: UNAVAILABLE naming B (retry), not
+   * FUNCTION_NOT_FOUND.
    */
   @Test
   void answersAroundTheServingGatewaysNatsDrops_areNeverWaitedForUntilTheDeadline() throws Exception {
