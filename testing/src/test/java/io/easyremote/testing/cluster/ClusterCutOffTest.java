@@ -37,12 +37,16 @@ class ClusterCutOffTest {
 
   @Test
   void gatewayCutOffFromNats_keepsItsView_buffersThenFailsFastWithUnavailable_andForwardsAgainOnceBack() throws Exception {
+    java.util.Set<String> ran = java.util.concurrent.ConcurrentHashMap.newKeySet();
     NatsServers.Builder servers = NatsServers.builder().servers(2).noAdvertise();
     List.of("gw-a", "gw-b").forEach(id -> servers.user(NatsUser.gateway(id, PASSWORD)));
     try (NatsServers nats = servers.start();
         Gateway a = gateway(nats, "gw-a", 0);
         Gateway b = gateway(nats, "gw-b", 1);
-        ComputeNode node = ComputeNode.builder().gateway(b.address()).id("b-node").register("echo", String.class, s -> s).build().start();
+        ComputeNode node = ComputeNode.builder().gateway(b.address()).id("b-node").register("echo", String.class, s -> {
+          ran.add(s);
+          return s;
+        }).build().start();
         Client viaA = Client.builder().gateway(a.address()).deadline(Duration.ofSeconds(20)).retry(RetryPolicy.NONE).build()) {
       await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 1);
       assertThat(viaA.call("echo", String.class, "before")).isEqualTo("before");
@@ -52,6 +56,8 @@ class ClusterCutOffTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 0);
       // Within the expiry: gw-a holds the forward and sends it on the reconnect.
       CompletableFuture<String> buffered = viaA.callAsync("echo", String.class, "buffered");
+      // One its caller cancels while it is held: gw-a drops it, so it never runs on gw-b's node.
+      viaA.callAsync("echo", String.class, "cancelled while held").cancel(true);
       // Past the expiry (2 s), gw-a still lists gw-b's node (it cannot tell whether gw-b is gone)...
       await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 2_500);
       assertThat(a.clusterStats().remoteNodes()).as("gw-b's nodes in gw-a's view while cut off").isEqualTo(1);
@@ -69,6 +75,8 @@ class ClusterCutOffTest {
       long back = System.nanoTime();
       await().atMost(Duration.ofSeconds(10)).until(() -> a.clusterStats().cutOffMillis() == 0);
       assertThat(buffered.get(10, TimeUnit.SECONDS)).isEqualTo("buffered");
+      await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+          .until(() -> !ran.contains("cancelled while held")); // it would have gone out with "buffered"
       assertThat(viaA.call("echo", String.class, "after")).isEqualTo("after");
       System.out.printf(Locale.ROOT, "Cut off: calls through gw-a flow again %d ms after its nats-server restarted%n",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back));

@@ -690,8 +690,17 @@ final class ClusterForwarder implements RemoteGateways {
     }
   }
 
-  /** Tells {@code target} that the caller of {@code requestId} went away (fire and forget: the call's deadline bounds it anyway). */
+  /**
+   * Tells {@code target} that the caller of {@code requestId} went away (fire and forget: the call's
+   * deadline bounds it anyway); a forward still held here ({@link #publishOrHold}) is dropped
+   * instead, so it never runs there.
+   */
   private void cancel(String target, long requestId) {
+    Waiting w = replies.get(requestId);
+    if (w != null && held.remove(w.answer()) != null) {
+      w.answer().completeExceptionally(new NotSent("its caller cancelled it before it could be sent"));
+      return;
+    }
     tell(target, control(target, requestId).setCancel(true), "Cancel of");
   }
 
