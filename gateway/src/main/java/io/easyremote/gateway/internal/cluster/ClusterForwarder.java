@@ -373,6 +373,7 @@ final class ClusterForwarder implements RemoteGateways {
       return;
     }
     long now = System.nanoTime();
+    vanished.values().removeIf(v -> now - v.atNanos() > VANISHED_WAIT_NANOS); // a rare event: the sweep keeps the map small
     for (RemoteNode node : entry.nodes().values()) {
       for (String function : node.functions()) {
         if (vanished.size() < MAX_REMEMBERED || vanished.containsKey(function)) {
