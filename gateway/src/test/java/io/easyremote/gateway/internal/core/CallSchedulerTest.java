@@ -7,8 +7,6 @@ import static io.easyremote.gateway.internal.core.CoreFixture.payload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.easyremote.protocol.ErrorCode;
-import io.easyremote.protocol.wire.Error;
-import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.GatewayFrame.KindCase;
 import io.easyremote.protocol.wire.Result;
@@ -25,7 +23,7 @@ class CallSchedulerTest {
   }
 
   @Test
-  void functionWhoseGatewayVanished_isUnavailableNamingIt_butUnknownToAnAnonymousCallerOfAGatewayWithKeys() {
+  void functionWhoseGatewayVanished_isUnavailableNamingIt_butUnknownToAnAnonymousCallerOfAGatewayWithKeys() throws Exception {
     scheduler.remoteGateways(new RemoteGateways() {
       @Override
       public String choose(CallRequestSpec request) {
@@ -53,41 +51,11 @@ class CallSchedulerTest {
     scheduler.submit(unary("typo", Duration.ofSeconds(5)), neverOffered);
     assertThat(neverOffered.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
 
-    // An anonymous caller of a gateway with client keys learns nothing of functions it may not see.
-    CallGrant anonymous = new CallGrant() {
-      @Override
-      public Error authorize(String function) {
-        return null;
-      }
-
-      @Override
-      public Error admit(String function, FunctionSpec spec) {
-        return null;
-      }
-
-      @Override
-      public void release() {}
-
-      @Override
-      public String principal() {
-        return null;
-      }
-
-      @Override
-      public boolean maySee(String function, FunctionSpec spec) {
-        return false;
-      }
-
-      @Override
-      public boolean may(Permission permission) {
-        return false;
-      }
-
-      @Override
-      public String idempotencyScope() {
-        return "anonymous@203.0.113.9";
-      }
-    };
+    // An anonymous caller of a gateway with client keys learns nothing of functions it may not see (even a name it may try:
+    // whether the node made it public is not known here).
+    CallGrant anonymous = new io.easyremote.gateway.internal.security.CallerAuthentication(io.easyremote.gateway.Access.builder()
+        .clientKey("k", io.easyremote.gateway.Access.newSecret(), java.util.List.of("*"), 10, 0).publicFunctions("gone").build())
+        .authenticate(null, "203.0.113.9");
     CallRequestSpec gone = unary("gone", Duration.ofSeconds(5));
     CoreFixture.Outcome hidden = new CoreFixture.Outcome();
     scheduler.submit(new CallRequestSpec(gone.function(), null, gone.payload(), gone.caller(), gone.deadlineNanos(), false, 0, null,
