@@ -280,9 +280,10 @@ final class ForwardedCallServer {
   /**
    * This gateway's connection to NATS is back: sends the answers held meanwhile, then tells each
    * gateway of {@code directoryPeers} and each that forwarded calls here that answers sent around
-   * the drop may be lost, naming its requests still running here or just answered. That gateway fails its other requests to this one sent before the
-   * reconnect (lost on the way here, or their answers lost on the way back) instead of waiting for
-   * their deadlines. Runs on the NATS client's event thread.
+   * the drop may be lost, naming its requests still running here or just answered. That gateway
+   * fails its other requests to this one sent before the reconnect (lost on the way here, or their
+   * answers lost on the way back) instead of waiting for their deadlines. Runs on the NATS
+   * client's event thread.
    */
   void connectionBack(java.util.Collection<String> directoryPeers) {
     long back = System.nanoTime();
@@ -293,9 +294,8 @@ final class ForwardedCallServer {
     synchronized (this) {
       // The calls running now, read while answers are still held: one that ends from here on is
       // answered either from the queue (counted below) or after the reconnect, and is alive either way.
-      for (String key : running.keySet()) {
-        int slash = key.lastIndexOf('/');
-        alive.computeIfAbsent(key.substring(0, slash), k -> new java.util.HashSet<>()).add(Long.parseLong(key.substring(slash + 1)));
+      for (Running call : running.values()) {
+        alive.computeIfAbsent(call.reply().requester, k -> new java.util.HashSet<>()).add(call.reply().requestId);
       }
       sent = releaseHeld(alive);
       downSinceNanos = 0;

@@ -26,8 +26,8 @@ public interface RemoteGateways {
    * Why no gateway offers {@code function} for the moment when one did until lately: the id of a
    * gateway that offers it but has no subscriber on NATS for now, or offered it and vanished from
    * the cluster without saying goodbye (it stopped heartbeating, or restarted) a moment ago; else
-   * null. A call to such a function fails as
-   * UNAVAILABLE (retry) instead of FUNCTION_NOT_FOUND. Called under the routing lock: quick, no I/O.
+   * null. A call to such a function fails as UNAVAILABLE (retry) instead of FUNCTION_NOT_FOUND.
+   * Called under the routing lock: quick, no I/O.
    */
   default String vanishedOffering(String function) {
     return null;
