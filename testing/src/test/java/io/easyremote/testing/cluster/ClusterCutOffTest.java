@@ -58,6 +58,13 @@ class ClusterCutOffTest {
       CompletableFuture<String> buffered = viaA.callAsync("echo", String.class, "buffered");
       // One its caller cancels while it is held: gw-a drops it, so it never runs on gw-b's node.
       viaA.callAsync("echo", String.class, "cancelled while held").cancel(true);
+      // One whose deadline passes while it is held: its caller hears that it never ran (reachedNode false), and it never will.
+      java.net.http.HttpResponse<String> expired = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + a.address() + "/api/echo?timeout=500ms"))
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString("[\"expired while held\"]")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(expired.statusCode()).as(expired.body()).isEqualTo(504);
+      assertThat(expired.body()).contains("\"DEADLINE_EXCEEDED\"", "\"reachedNode\":false", "never ran");
       // Past the expiry (2 s), gw-a still lists gw-b's node (it cannot tell whether gw-b is gone)...
       await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 2_500);
       assertThat(a.clusterStats().remoteNodes()).as("gw-b's nodes in gw-a's view while cut off").isEqualTo(1);
@@ -76,7 +83,7 @@ class ClusterCutOffTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> a.clusterStats().cutOffMillis() == 0);
       assertThat(buffered.get(10, TimeUnit.SECONDS)).isEqualTo("buffered");
       await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
-          .until(() -> !ran.contains("cancelled while held")); // it would have gone out with "buffered"
+          .until(() -> !ran.contains("cancelled while held") && !ran.contains("expired while held")); // they would have gone out with "buffered"
       assertThat(viaA.call("echo", String.class, "after")).isEqualTo("after");
       System.out.printf(Locale.ROOT, "Cut off: calls through gw-a flow again %d ms after its nats-server restarted%n",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back));

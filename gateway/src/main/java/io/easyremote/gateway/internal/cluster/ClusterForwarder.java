@@ -463,7 +463,36 @@ final class ClusterForwarder implements RemoteGateways {
   @Override
   public Runnable forward(String target, CallRequestSpec request, CallSink reply) {
     long requestId = requestIds.incrementAndGet();
-    return send(target, request, reply, requestId, new CompletableFuture<>(), null) ? () -> cancel(target, requestId) : NOTHING;
+    return send(target, request, reply, requestId, new CompletableFuture<>(), null) ? new SentCall(target, requestId) : NOTHING;
+  }
+
+  /** A forwarded call's handle ({@link #forward}): running it cancels the call there; {@link #withdraw} takes it back while held. */
+  private final class SentCall implements Runnable {
+    final String target;
+    final long requestId;
+
+    SentCall(String target, long requestId) {
+      this.target = target;
+      this.requestId = requestId;
+    }
+
+    @Override
+    public void run() {
+      cancel(target, requestId);
+    }
+  }
+
+  @Override
+  public boolean withdraw(Runnable forward) {
+    if (!(forward instanceof SentCall sent)) {
+      return false;
+    }
+    Waiting w = replies.get(sent.requestId);
+    if (w == null || held.remove(w.answer()) == null) {
+      return false;
+    }
+    w.answer().completeExceptionally(new NotSent("its caller stopped waiting before it could be sent"));
+    return true;
   }
 
   @Override

@@ -293,12 +293,18 @@ final class Dispatcher {
         }
         case FORWARDED -> {
           call.state(PendingCall.State.DONE);
-          if (code == ErrorCode.CANCELLED) { // at its deadline the other gateway ends it by itself
-            forwarding.cancel(call);
+          if (forwarding.withdraw(call)) { // held here while this gateway was cut off from NATS: it never left
+            error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
+                + "' waited to be forwarded to gateway '" + call.forwardedTo() + "' (this gateway was cut off from the cluster's "
+                + "NATS servers); it never left this gateway, so it never ran.");
+          } else {
+            if (code == ErrorCode.CANCELLED) { // at its deadline the other gateway ends it by itself
+              forwarding.cancel(call);
+            }
+            error.setReachedNode(true); // it may be running on the other gateway's node
+            error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
+                + "' was forwarded to gateway '" + call.forwardedTo() + "'.");
           }
-          error.setReachedNode(true); // it may be running on the other gateway's node
-          error.setMessage(reason != null ? reason : "Deadline exceeded after " + waitedMillis + " ms while '" + call.function()
-              + "' was forwarded to gateway '" + call.forwardedTo() + "'.");
         }
         case FOLLOWING -> {
           call.state(PendingCall.State.DONE);

@@ -24,6 +24,12 @@ final class ForwardCancel {
     return cancel == REQUESTED ? null : cancel;
   }
 
+  /** What cancels the sent forward, or null while none was sent (or the caller cancelled). */
+  Runnable current() {
+    Runnable cancel = handle.get();
+    return cancel == REQUESTED ? null : cancel;
+  }
+
   /**
    * A forward came back unanswered and the call is routed again: the old handle is dropped (false
    * when the caller cancelled meanwhile: then the call stays done).

@@ -190,6 +190,16 @@ final class Forwarding {
     return true;
   }
 
+  /**
+   * Takes back a forwarded call still held by the cluster layer, never sent ({@link RemoteGateways#withdraw}):
+   * true when it certainly never left this gateway. Under the routing lock.
+   */
+  boolean withdraw(PendingCall call) {
+    RemoteGateways gateways = remote;
+    Runnable sent = call.forwardCancel.current();
+    return gateways != null && sent != null && !call.request.stream() && gateways.withdraw(sent);
+  }
+
   /** The forwarded call was cancelled by its caller: the other gateway is told at the next {@link #flush()}. */
   void cancel(PendingCall call) {
     Runnable cancel = call.forwardCancel.cancel();

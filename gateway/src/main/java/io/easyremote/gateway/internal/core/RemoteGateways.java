@@ -41,6 +41,17 @@ public interface RemoteGateways {
   Runnable forward(String gatewayId, CallRequestSpec request, CallSink reply);
 
   /**
+   * Takes back a call that {@link #forward} sent (its handle: what it returned) while it is still
+   * held here, never published (this gateway was cut off from NATS when it was forwarded): true
+   * then, and it is never sent, so it never ran; false when it left, or may have. Its reply may
+   * still hear of it (an error, ignored by a call already done). Called under the routing lock:
+   * quick, no I/O.
+   */
+  default boolean withdraw(Runnable forward) {
+    return false;
+  }
+
+  /**
    * Sends a streaming call to {@code gatewayId}, whose caller granted {@code creditsTotal} items so
    * far: items arrive on {@code reply} in order, from one thread at a time, never more than the
    * credits granted; then exactly one of its ending methods (an {@link Unanswered} reply hears a
