@@ -61,7 +61,7 @@ class ClusterCutOffTest {
       // One whose deadline passes while it is held: its caller hears that it never ran (reachedNode false), and it never will.
       java.net.http.HttpResponse<String> expired = java.net.http.HttpClient.newHttpClient().send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + a.address() + "/api/echo?timeout=500ms"))
-              .POST(java.net.http.HttpRequest.BodyPublishers.ofString("[\"expired while held\"]")).build(),
+              .timeout(Duration.ofSeconds(10)).POST(java.net.http.HttpRequest.BodyPublishers.ofString("[\"expired while held\"]")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(expired.statusCode()).as(expired.body()).isEqualTo(504);
       assertThat(expired.body()).contains("\"DEADLINE_EXCEEDED\"", "\"reachedNode\":false", "never ran");
