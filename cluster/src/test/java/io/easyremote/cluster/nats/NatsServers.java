@@ -101,7 +101,7 @@ public final class NatsServers implements AutoCloseable {
 
   /**
    * Starts server {@code i} again, after {@link NatsServer#kill()} or {@link NatsServer#stop()}, on
-   * the same client and route ports (so clients that know only its address come back), and waits
+   * the same client, monitoring and route ports (so clients that know only its address come back), and waits
    * until it is healthy and routed again.
    *
    * @throws IOException when it does not start (its client port was taken meanwhile, say)
@@ -111,7 +111,11 @@ public final class NatsServers implements AutoCloseable {
     if (old.alive()) {
       throw new IllegalStateException(old + " is still running");
     }
-    String config = Files.readString(old.config()).replace("listen: 127.0.0.1:-1\n", "listen: 127.0.0.1:" + old.clientPort() + "\n");
+    // Both ports pinned: a monitor on a random port could be handed the client port just freed by
+    // the kill (the kernel reuses it), and the client listener would then fail to bind.
+    String config = Files.readString(old.config())
+        .replace("listen: 127.0.0.1:-1\n", "listen: 127.0.0.1:" + old.clientPort() + "\n")
+        .replace("http: 127.0.0.1:-1\n", "http: 127.0.0.1:" + old.monitorPort() + "\n");
     Path conf = dir.resolve(old.name() + "-restarted.conf");
     Files.writeString(conf, config);
     NatsServer again = NatsServer.start(binary(), old.name(), conf, old.clusterPort(), dir.resolve(old.name() + "-restarted.log"));
