@@ -90,9 +90,39 @@ final class ClusterForwarder implements RemoteGateways {
   private final AtomicLong ignoredReplies = new AtomicLong();
 
   /** A request waiting for its answer: a unary call's one reply, or a stream's parts (then {@code stream} is set). */
-  private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream, long sentNanos) { }
-  /** A forward not yet handed to NATS: its subject, the inbox its answer goes to, the signed message. */
-  private record Outgoing(String subject, String replyTo, byte[] message) { }
+  private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream, long sentNanos, Outgoing out) { }
+
+  /**
+   * A forward on its way out: its subject, the inbox its answer goes to, the signed message, and
+   * whether it left. It is handed to NATS at most once, or dropped before that, never both: the
+   * first {@link #claim} wins, so a caller that gives up on a held forward and the reconnect that
+   * sends it cannot both have their way, and "it never left" stays true once said.
+   */
+  private static final class Outgoing {
+    private static final int PENDING = 0;
+    private static final int SENT = 1;
+    private static final int DROPPED = 2;
+    final String subject;
+    final String replyTo;
+    final byte[] message;
+    private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger(PENDING);
+
+    Outgoing(String subject, String replyTo, byte[] message) {
+      this.subject = subject;
+      this.replyTo = replyTo;
+      this.message = message;
+    }
+
+    /** True when this caller may hand it to NATS now (nobody dropped or sent it before). */
+    boolean claimToSend() {
+      return state.compareAndSet(PENDING, SENT);
+    }
+
+    /** True when it never left and never will (dropped now or before); false once it was sent. */
+    boolean drop() {
+      return state.compareAndSet(PENDING, DROPPED) || state.get() == DROPPED;
+    }
+  }
   /**
    * Forwards made while the forwarding connection is down, by their answer: published at
    * {@link #connectionBack}, not into the NATS client's buffer, which loses what its writer takes
@@ -463,17 +493,20 @@ final class ClusterForwarder implements RemoteGateways {
   @Override
   public Runnable forward(String target, CallRequestSpec request, CallSink reply) {
     long requestId = requestIds.incrementAndGet();
-    return send(target, request, reply, requestId, new CompletableFuture<>(), null) ? new SentCall(target, requestId) : NOTHING;
+    Outgoing out = send(target, request, reply, requestId, new CompletableFuture<>(), null);
+    return out != null ? new SentCall(target, requestId, out) : NOTHING;
   }
 
   /** A forwarded call's handle ({@link #forward}): running it cancels the call there; {@link #withdraw} takes it back while held. */
   private final class SentCall implements Runnable {
     final String target;
     final long requestId;
+    final Outgoing out;
 
-    SentCall(String target, long requestId) {
+    SentCall(String target, long requestId, Outgoing out) {
       this.target = target;
       this.requestId = requestId;
+      this.out = out;
     }
 
     @Override
@@ -488,10 +521,13 @@ final class ClusterForwarder implements RemoteGateways {
       return false;
     }
     Waiting w = replies.get(sent.requestId);
-    if (w == null || held.remove(w.answer()) == null) {
-      return false;
+    if (!sent.out.drop()) {
+      return false; // it left: it may run there
     }
-    w.answer().completeExceptionally(new NotSent("its caller stopped waiting before it could be sent"));
+    if (w != null) { // else its answer completed already, as never sent (its deadline passed while it was held)
+      held.remove(w.answer());
+      w.answer().completeExceptionally(new NotSent("its caller stopped waiting before it could be sent"));
+    }
     return true;
   }
 
@@ -500,27 +536,27 @@ final class ClusterForwarder implements RemoteGateways {
     long requestId = requestIds.incrementAndGet();
     StreamFromGateway stream = new StreamFromGateway(target, request.function(), reply, creditsTotal,
         total -> credits(target, requestId, total), () -> cancel(target, requestId));
-    return send(target, request, reply, requestId, stream.done, stream) ? stream : ForwardedStream.NONE;
+    return send(target, request, reply, requestId, stream.done, stream) != null ? stream : ForwardedStream.NONE;
   }
 
   /**
    * Publishes the call (a stream when {@code stream} is set) and completes {@code reply} from its
-   * answer; false when it could not even be sent (the reply has its error then).
+   * answer; null when it could not even be sent (the reply has its error then).
    */
-  private boolean send(String target, CallRequestSpec request, CallSink reply, long requestId, CompletableFuture<byte[]> answer,
+  private Outgoing send(String target, CallRequestSpec request, CallSink reply, long requestId, CompletableFuture<byte[]> answer,
       StreamFromGateway stream) {
     long remainingNanos = request.deadlineNanos() - System.nanoTime();
     if (remainingNanos <= 0) {
       reply.onError(Wire.error(ErrorCode.DEADLINE_EXCEEDED, "Deadline exceeded before '" + request.function()
           + "' could be forwarded to gateway '" + target + "'."));
-      return false;
+      return null;
     }
     long cutOff = cutOffFor(System.nanoTime());
     if (cutOff > cutOffGraceNanos) {
       reply.onError(Wire.error(ErrorCode.UNAVAILABLE, "The call to '" + request.function() + "' must go to gateway '" + target
           + "', and gateway '" + gatewayId + "' has been cut off from the cluster's NATS servers for "
           + TimeUnit.NANOSECONDS.toMillis(cutOff) + " ms (it keeps reconnecting); it never ran: retry."));
-      return false;
+      return null;
     }
     boolean toKeyHome = request.idempotencyKey() != null && !(request.grant() instanceof PeerGrant) && target.equals(keyHome(request));
     ForwardedCallBody.Builder body = body(target, request, TimeUnit.NANOSECONDS.toMillis(remainingNanos)).setRequestId(requestId)
@@ -534,11 +570,12 @@ final class ClusterForwarder implements RemoteGateways {
       reply.onError(Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "The call to '" + request.function() + "' is " + message.length
           + " bytes; it must go to gateway '" + target + "', and NATS carries at most " + connection.getMaxPayload()
           + " bytes between gateways (max_payload in nats-server's configuration)."));
-      return false;
+      return null;
     }
     forwarded.incrementAndGet();
     long sentNanos = System.nanoTime();
-    replies.put(requestId, new Waiting(target, answer, stream, sentNanos));
+    Outgoing out = new Outgoing(subjectPrefix + "." + target, inbox + "." + requestId, message);
+    replies.put(requestId, new Waiting(target, answer, stream, sentNanos, out));
     java.util.Set<CompletableFuture<byte[]>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
     started();
@@ -546,11 +583,12 @@ final class ClusterForwarder implements RemoteGateways {
       replies.remove(requestId);
       pending.remove(answer);
       finished();
-      boolean neverSent = held.remove(answer) != null;
+      held.remove(answer);
       if (failure != null) {
+        boolean neverSent = out.drop(); // it never left, and now never will
         failed.incrementAndGet();
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (neverSent) { // held while cut off from NATS: it ran out of time, or this gateway left the cluster, before it could go
+        if (neverSent && !(cause instanceof NotSent)) { // held while cut off: it ran out of time, or this gateway left the cluster
           reply.onError(heldTooLong(target, request, cause));
           return;
         }
@@ -588,8 +626,8 @@ final class ClusterForwarder implements RemoteGateways {
         reply.onError(callReply.getError());
       }
     });
-    publishOrHold(answer, new Outgoing(subjectPrefix + "." + target, inbox + "." + requestId, message));
-    return true;
+    publishOrHold(answer, out);
+    return out;
   }
 
   /**
@@ -609,8 +647,11 @@ final class ClusterForwarder implements RemoteGateways {
   }
 
   private void publish(CompletableFuture<byte[]> answer, Outgoing out) {
+    if (!out.claimToSend()) {
+      return; // dropped meanwhile (withdrawn, cancelled, or out of time): its answer has the error
+    }
     try {
-      connection.publish(out.subject(), out.replyTo(), out.message());
+      connection.publish(out.subject, out.replyTo, out.message);
     } catch (RuntimeException e) {
       answer.completeExceptionally(new NotSent(e.toString())); // it never left
     }
@@ -661,7 +702,7 @@ final class ClusterForwarder implements RemoteGateways {
       body.setPrincipal(grant.principal());
     }
     CompletableFuture<byte[]> answer = new CompletableFuture<>();
-    replies.put(requestId, new Waiting(holder, answer, null, System.nanoTime()));
+    replies.put(requestId, new Waiting(holder, answer, null, System.nanoTime(), null));
     CompletableFuture<Integer> drained = within(answer, TimeUnit.MILLISECONDS.toNanos(DRAIN_TIMEOUT_MILLIS)).handle((bytes, failure) -> {
       replies.remove(requestId);
       if (failure != null) {
@@ -727,7 +768,8 @@ final class ClusterForwarder implements RemoteGateways {
    */
   private void cancel(String target, long requestId) {
     Waiting w = replies.get(requestId);
-    if (w != null && held.remove(w.answer()) != null) {
+    if (w != null && w.out() != null && w.out().drop()) {
+      held.remove(w.answer());
       w.answer().completeExceptionally(new NotSent("its caller cancelled it before it could be sent"));
       return;
     }
