@@ -588,8 +588,12 @@ final class ClusterForwarder implements RemoteGateways {
         boolean neverSent = out.drop(); // it never left, and now never will
         failed.incrementAndGet();
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (neverSent && !(cause instanceof NotSent)) { // held while cut off: it ran out of time, or this gateway left the cluster
-          reply.onError(heldTooLong(target, request, cause));
+        if (neverSent && cause instanceof TimeoutException) { // held while cut off from NATS until its deadline
+          reply.onError(heldTooLong(target, request));
+          return;
+        }
+        if (neverSent && !(cause instanceof NotSent)) { // held, and its gateway (or this one) left: it may go elsewhere
+          unanswered(reply, unreachable(target, request, cause.getMessage() + ", before the call could leave this gateway"), false);
           return;
         }
         Error error = failureOf(target, request, failure);
@@ -671,13 +675,11 @@ final class ClusterForwarder implements RemoteGateways {
     }
   }
 
-  /** The error of a forward that was held while this gateway was cut off from NATS and never left it. */
-  private Error heldTooLong(String target, CallRequestSpec request, Throwable cause) {
-    String why = cause instanceof TimeoutException ? "its deadline passed" : "this gateway left the cluster";
-    ErrorCode code = cause instanceof TimeoutException ? ErrorCode.DEADLINE_EXCEEDED : ErrorCode.UNAVAILABLE;
-    return Wire.error(code, "The call to '" + request.function() + "' had to go to gateway '" + target + "', and " + why
-        + " while gateway '" + gatewayId + "' waited to reconnect to the cluster's NATS servers; it never left this gateway, so it "
-        + "never ran.");
+  /** The error of a forward that was held while this gateway was cut off from NATS until its deadline: it never left. */
+  private Error heldTooLong(String target, CallRequestSpec request) {
+    return Wire.error(ErrorCode.DEADLINE_EXCEEDED, "The call to '" + request.function() + "' had to go to gateway '" + target
+        + "', and its deadline passed while gateway '" + gatewayId + "' waited to reconnect to the cluster's NATS servers; it never "
+        + "left this gateway, so it never ran.");
   }
 
   /** How long an operator's drain waits for the node's gateway to answer. */
