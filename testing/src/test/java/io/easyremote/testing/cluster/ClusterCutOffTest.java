@@ -58,13 +58,20 @@ class ClusterCutOffTest {
       CompletableFuture<String> buffered = viaA.callAsync("echo", String.class, "buffered");
       // One its caller cancels while it is held: gw-a drops it, so it never runs on gw-b's node.
       viaA.callAsync("echo", String.class, "cancelled while held").cancel(true);
-      // One whose deadline passes while it is held: its caller hears that it never ran (reachedNode false), and it never will.
-      java.net.http.HttpResponse<String> expired = java.net.http.HttpClient.newHttpClient().send(
-          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + a.address() + "/api/echo?timeout=500ms"))
-              .timeout(Duration.ofSeconds(10)).POST(java.net.http.HttpRequest.BodyPublishers.ofString("[\"expired while held\"]")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertThat(expired.statusCode()).as(expired.body()).isEqualTo(504);
-      assertThat(expired.body()).contains("\"DEADLINE_EXCEEDED\"", "\"reachedNode\":false", "never ran");
+      // Some whose deadline passes while they are held: each caller hears that it never ran (reachedNode false), and it never
+      // will. Several at once: the gateway's deadline and the forward's own timer fire together, in either order.
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      List<CompletableFuture<java.net.http.HttpResponse<String>>> expiring = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        expiring.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + a.address() + "/api/echo?timeout=500ms"))
+            .timeout(Duration.ofSeconds(10)).POST(java.net.http.HttpRequest.BodyPublishers.ofString("[\"expired while held\"]")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()));
+      }
+      for (CompletableFuture<java.net.http.HttpResponse<String>> response : expiring) {
+        java.net.http.HttpResponse<String> expired = response.get(15, TimeUnit.SECONDS);
+        assertThat(expired.statusCode()).as(expired.body()).isEqualTo(504);
+        assertThat(expired.body()).contains("\"DEADLINE_EXCEEDED\"", "\"reachedNode\":false", "never ran");
+      }
       // Past the expiry (2 s), gw-a still lists gw-b's node (it cannot tell whether gw-b is gone)...
       await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().cutOffMillis() > 2_500);
       assertThat(a.clusterStats().remoteNodes()).as("gw-b's nodes in gw-a's view while cut off").isEqualTo(1);
