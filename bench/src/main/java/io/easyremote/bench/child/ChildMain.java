@@ -30,7 +30,7 @@ public final class ChildMain {
   /** Starts the named role. */
   public static void main(String[] args) throws Exception {
     if (args.length == 0) {
-      System.err.println("usage: ChildMain gateway|node|nodes|echo|nats-responder|sim-nodes [args]");
+      System.err.println("usage: ChildMain gateway|node|nodes|echo|nats-responder|sim-nodes|tcp [args]");
       System.exit(2);
     }
     useClientsGrpcNettySettings();
@@ -42,6 +42,7 @@ public final class ChildMain {
       case "nats-responder" -> new NatsResponderRole(rest);
       case "sim-nodes" -> new SimulatedNodesRole(rest);
       case "nodes" -> new NodesRole(rest);
+      case "tcp" -> new TcpFloorRole(rest);
       default -> throw new IllegalArgumentException("unknown role " + args[0]);
     };
     Map<String, String> ready = role.start();

@@ -1,0 +1,139 @@
+package io.easyremote.bench.child;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Map;
+
+/**
+ * The floor under a relay's large-payload figures, in plain TCP on loopback: {@code echo} answers
+ * each length-prefixed message with itself; {@code relay <port>} passes bytes on to that port and
+ * back as they come, 64 KiB at a time, one thread each way, with no framing, parsing or copying
+ * beyond the socket reads and writes. What a relay that does nothing else costs a large echo on
+ * these cores bounds what any relay can reach against a direct connection.
+ */
+final class TcpFloorRole implements ChildRole {
+  private static final int PUMP_BUFFER = 64 << 10;
+
+  private final InetSocketAddress upstream;
+  private ServerSocketChannel server;
+
+  TcpFloorRole(String[] args) {
+    if (args.length == 1 && args[0].equals("echo")) {
+      upstream = null;
+    } else if (args.length == 2 && args[0].equals("relay")) {
+      upstream = new InetSocketAddress("127.0.0.1", Integer.parseInt(args[1]));
+    } else {
+      throw new IllegalArgumentException("usage: tcp echo | tcp relay <port>");
+    }
+  }
+
+  @Override
+  public Map<String, String> start() throws IOException {
+    server = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+    Thread acceptor = new Thread(this::accept, "tcp-floor-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    return Map.of("port", Integer.toString(server.socket().getLocalPort()));
+  }
+
+  private void accept() {
+    try {
+      while (true) {
+        SocketChannel client = server.accept();
+        client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        if (upstream == null) {
+          daemon("tcp-floor-echo", () -> echo(client));
+        } else {
+          SocketChannel up = SocketChannel.open(upstream);
+          up.setOption(StandardSocketOptions.TCP_NODELAY, true);
+          daemon("tcp-floor-out", () -> pump(client, up));
+          daemon("tcp-floor-back", () -> pump(up, client));
+        }
+      }
+    } catch (IOException e) {
+      // closed
+    }
+  }
+
+  private static void daemon(String name, Runnable task) {
+    Thread t = new Thread(task, name);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Reads a 4-byte length and that many bytes, writes both back; until the caller closes. */
+  private static void echo(SocketChannel c) {
+    try (c) {
+      ByteBuffer header = ByteBuffer.allocate(4);
+      ByteBuffer body = ByteBuffer.allocateDirect(1 << 20);
+      while (true) {
+        header.clear();
+        if (!readFully(c, header)) {
+          return;
+        }
+        int size = header.getInt(0);
+        if (body.capacity() < size) {
+          body = ByteBuffer.allocateDirect(size);
+        }
+        body.clear().limit(size);
+        if (!readFully(c, body)) {
+          return;
+        }
+        header.flip();
+        body.flip();
+        while (header.hasRemaining() || body.hasRemaining()) {
+          c.write(new ByteBuffer[] {header, body});
+        }
+      }
+    } catch (IOException e) {
+      // the caller went away
+    }
+  }
+
+  /** Copies what {@code from} gives to {@code to}, as it comes, until either side closes. */
+  private static void pump(SocketChannel from, SocketChannel to) {
+    ByteBuffer buffer = ByteBuffer.allocateDirect(PUMP_BUFFER);
+    try {
+      while (from.read(buffer.clear()) >= 0) {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+          to.write(buffer);
+        }
+      }
+    } catch (IOException e) {
+      // one side went away
+    } finally {
+      try {
+        from.close();
+        to.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
+    }
+  }
+
+  /** Fills {@code buffer}; false at a clean end of input before its first byte. */
+  static boolean readFully(SocketChannel c, ByteBuffer buffer) throws IOException {
+    boolean first = true;
+    while (buffer.hasRemaining()) {
+      if (c.read(buffer) < 0) {
+        if (first) {
+          return false;
+        }
+        throw new EOFException("the connection closed in the middle of a message");
+      }
+      first = false;
+    }
+    return true;
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}
