@@ -95,8 +95,9 @@ final class ClusterForwarder implements RemoteGateways {
   /**
    * A forward on its way out: its subject, the inbox its answer goes to, the signed message, and
    * whether it left. It is handed to NATS at most once, or dropped before that, never both: the
-   * first {@link #claim} wins, so a caller that gives up on a held forward and the reconnect that
-   * sends it cannot both have their way, and "it never left" stays true once said.
+   * first of {@link #claimToSend} and {@link #drop} wins, so a caller that gives up on a held
+   * forward and the reconnect that sends it cannot both have their way, and "it never left" stays
+   * true once said.
    */
   private static final class Outgoing {
     private static final int PENDING = 0;
