@@ -93,8 +93,8 @@ final class ClusterForwarder implements RemoteGateways {
   private record Waiting(String target, CompletableFuture<byte[]> answer, StreamFromGateway stream, long sentNanos, Outgoing out) { }
 
   /**
-   * A forward on its way out: its subject, the inbox its answer goes to, the signed message, and
-   * whether it left. It is handed to NATS at most once, or dropped before that, never both: the
+   * A forward on its way out: its subject, the inbox its answer goes to, the signed message, the
+   * answer it waits for, and whether it left. It is handed to NATS at most once, or dropped before that, never both: the
    * first of {@link #claimToSend} and {@link #drop} wins, so a caller that gives up on a held
    * forward and the reconnect that sends it cannot both have their way, and "it never left" stays
    * true once said.
@@ -106,12 +106,14 @@ final class ClusterForwarder implements RemoteGateways {
     final String subject;
     final String replyTo;
     final byte[] message;
+    final CompletableFuture<byte[]> answer;
     private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger(PENDING);
 
-    Outgoing(String subject, String replyTo, byte[] message) {
+    Outgoing(String subject, String replyTo, byte[] message, CompletableFuture<byte[]> answer) {
       this.subject = subject;
       this.replyTo = replyTo;
       this.message = message;
+      this.answer = answer;
     }
 
     /** True when this caller may hand it to NATS now (nobody dropped or sent it before). */
@@ -521,14 +523,12 @@ final class ClusterForwarder implements RemoteGateways {
     if (!(forward instanceof SentCall sent)) {
       return false;
     }
-    Waiting w = replies.get(sent.requestId);
     if (!sent.out.drop()) {
       return false; // it left: it may run there
     }
-    if (w != null) { // else its answer completed already, as never sent (its deadline passed while it was held)
-      held.remove(w.answer());
-      w.answer().completeExceptionally(new NotSent("its caller stopped waiting before it could be sent"));
-    }
+    held.remove(sent.out.answer);
+    // No-op when its answer completed already, as never sent (its deadline passed while it was held).
+    sent.out.answer.completeExceptionally(new NotSent("its caller stopped waiting before it could be sent"));
     return true;
   }
 
@@ -575,7 +575,7 @@ final class ClusterForwarder implements RemoteGateways {
     }
     forwarded.incrementAndGet();
     long sentNanos = System.nanoTime();
-    Outgoing out = new Outgoing(subjectPrefix + "." + target, inbox + "." + requestId, message);
+    Outgoing out = new Outgoing(subjectPrefix + "." + target, inbox + "." + requestId, message, answer);
     replies.put(requestId, new Waiting(target, answer, stream, sentNanos, out));
     java.util.Set<CompletableFuture<byte[]>> pending = waiting.computeIfAbsent(target, k -> java.util.concurrent.ConcurrentHashMap.newKeySet());
     pending.add(answer);
@@ -631,7 +631,7 @@ final class ClusterForwarder implements RemoteGateways {
         reply.onError(callReply.getError());
       }
     });
-    publishOrHold(answer, out);
+    publishOrHold(out);
     return out;
   }
 
@@ -640,34 +640,36 @@ final class ClusterForwarder implements RemoteGateways {
    * {@link #connectionBack}). It is registered as waiting first: a drop reported after the status
    * check below finds it there and fails it as possibly lost ({@link #connectionLost}).
    */
-  private void publishOrHold(CompletableFuture<byte[]> answer, Outgoing out) {
+  private void publishOrHold(Outgoing out) {
     if (cutOffSinceNanos != 0 || connection.getStatus() != Connection.Status.CONNECTED) {
-      held.put(answer, out);
+      held.put(out.answer, out);
       if (cutOffSinceNanos == 0 && connection.getStatus() == Connection.Status.CONNECTED) {
         releaseHeld(); // back meanwhile, perhaps before it was held: nothing else would send it
       }
       return;
     }
-    publish(answer, out);
+    publish(out);
   }
 
-  private void publish(CompletableFuture<byte[]> answer, Outgoing out) {
+  /** Hands {@code out} to NATS unless it was dropped first; true when it went. */
+  private boolean publish(Outgoing out) {
     if (!out.claimToSend()) {
-      return; // dropped meanwhile (withdrawn, cancelled, or out of time): its answer has the error
+      return false; // dropped meanwhile (withdrawn, cancelled, or out of time): its answer has the error
     }
     try {
       connection.publish(out.subject, out.replyTo, out.message);
     } catch (RuntimeException e) {
-      answer.completeExceptionally(new NotSent(e.toString())); // it never left
+      out.answer.completeExceptionally(new NotSent(e.toString())); // it never left
     }
+    return true;
   }
 
-  /** Publishes the forwards held while the connection was down, each once (whoever removes it sends it). */
+  /** Publishes the forwards held while the connection was down, each at most once ({@link Outgoing}). */
   private void releaseHeld() {
     int sent = 0;
-    for (Map.Entry<CompletableFuture<byte[]>, Outgoing> entry : List.copyOf(held.entrySet())) {
-      if (held.remove(entry.getKey(), entry.getValue())) {
-        publish(entry.getKey(), entry.getValue());
+    for (Outgoing out : List.copyOf(held.values())) {
+      held.remove(out.answer, out);
+      if (publish(out)) {
         sent++;
       }
     }
