@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Scenario 3: 1 KiB to 16 MiB echoed as raw bytes, relayed and direct; from 1 MiB also in plain
  * TCP, directly and through a relay that only copies bytes (what passing bytes on costs by itself
- * on these cores); then the head-of-line check: small calls to the same node while 16 MiB transfers run,
- * against small calls alone.
+ * on these cores); then the head-of-line check: small calls to the same node while 16 MiB
+ * transfers run, against small calls alone.
  */
 final class PayloadScenario implements Scenario {
   private static final int[] SIZES = {1 << 10, 64 << 10, 1 << 20, 16 << 20};
@@ -59,11 +59,11 @@ final class PayloadScenario implements Scenario {
       throws Exception {
     int calls = (int) Math.min(settings.quick() ? 250 : 1000, Math.max(2, budget / size));
     List<Caller> callers = new ArrayList<>(List.of(RelayedCaller.bytes("relayed", client, size), StubCaller.direct(lab.echoPort(), size)));
-    if (tcpPorts != null) {
-      callers.add(new TcpCaller(TCP_DIRECT, tcpPorts[0], size));
-      callers.add(new TcpCaller(TCP_RELAYED, tcpPorts[1], size));
-    }
     try {
+      if (tcpPorts != null) {
+        callers.add(new TcpCaller(TCP_DIRECT, tcpPorts[0], size));
+        callers.add(new TcpCaller(TCP_RELAYED, tcpPorts[1], size));
+      }
       warmUp(callers, size, settings);
       Medians m = new Medians();
       for (int r = 0; r < settings.payloadRounds(); r++) {

@@ -9,8 +9,8 @@ import java.nio.channels.SocketChannel;
 
 /**
  * A large echo in plain TCP: a 4-byte length and {@code size} bytes out, the same back, on one
- * connection to the bench's plain TCP echo server, directly or through its byte relay (the floor
- * under the relayed rows; see {@code TcpFloorRole}). Calls are serialized on the connection.
+ * connection to the bench's plain TCP echo server, directly or through its byte relay (what
+ * relaying costs by itself; see {@code TcpFloorRole}). Calls are serialized on the connection.
  */
 public final class TcpCaller implements Caller {
   private final String name;
