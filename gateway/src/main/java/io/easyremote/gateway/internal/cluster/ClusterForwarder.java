@@ -74,10 +74,8 @@ final class ClusterForwarder implements RemoteGateways {
   private final AtomicLong failed = new AtomicLong();
   /** Forwarded calls awaiting their answer (guarded by this object's monitor for waiting). */
   private int inFlight;
-  /** Gateways that answered "no responders" (gone, not yet expired from the directory), until when to skip them. */
-  private final java.util.concurrent.ConcurrentHashMap<String, Long> unreachableUntil = new java.util.concurrent.ConcurrentHashMap<>();
-  /** How long a gateway that had no responder is skipped: the directory drops it within its expiry anyway. */
-  private static final long SKIP_UNREACHABLE_NANOS = TimeUnit.SECONDS.toNanos(3);
+  /** Gateways skipped for now (no responders) or vanished lately, and why a call finds no gateway. */
+  private final GatewayAbsences absences = new GatewayAbsences();
   /** Requests awaiting an answer, by gateway: failed at once when their gateway vanishes from the directory. */
   private final java.util.concurrent.ConcurrentHashMap<String, java.util.Set<CompletableFuture<byte[]>>> waiting =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -298,7 +296,7 @@ final class ClusterForwarder implements RemoteGateways {
     long best = rendezvous(scope, gatewayId);
     for (String other : directory.view().gateways().keySet()) {
       long score = rendezvous(scope, other);
-      if (reachable(other, now) && (score > best || (score == best && other.compareTo(home) < 0))) {
+      if (absences.reachable(other, now) && (score > best || (score == best && other.compareTo(home) < 0))) {
         best = score;
         home = other;
       }
@@ -339,7 +337,7 @@ final class ClusterForwarder implements RemoteGateways {
       for (GatewayEntry entry : view.gateways().values()) { // a node that moved may still be listed under its old gateway
         RemoteNode node = entry.nodes().get(request.pinnedNode());
         if (node != null && node.functions().contains(request.function()) && node.health() == NodeHealth.UP
-            && reachable(entry.gatewayId(), now)) {
+            && absences.reachable(entry.gatewayId(), now)) {
           return entry.gatewayId();
         }
       }
@@ -347,7 +345,7 @@ final class ClusterForwarder implements RemoteGateways {
     }
     List<FunctionOffer> offers = new ArrayList<>();
     for (FunctionOffer offer : view.offers(request.function())) {
-      if (offer.healthyNodes() > 0 && (!freeOnly || offer.freeSlots() > 0) && reachable(offer.gatewayId(), now)
+      if (offer.healthyNodes() > 0 && (!freeOnly || offer.freeSlots() > 0) && absences.reachable(offer.gatewayId(), now)
           && fits(view, offer, request.requirements())) {
         offers.add(offer);
       }
@@ -368,78 +366,29 @@ final class ClusterForwarder implements RemoteGateways {
     };
   }
 
-  private boolean reachable(String gatewayId, long now) {
-    Long until = unreachableUntil.get(gatewayId);
-    if (until == null) {
-      return true;
-    }
-    if (now - until >= 0) {
-      unreachableUntil.remove(gatewayId, until);
-      return true;
-    }
-    return false;
-  }
-
-  /** How long after a gateway vanished calls to the functions it offered fail as UNAVAILABLE, not FUNCTION_NOT_FOUND. */
-  static final long VANISHED_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
-  /** The view as of the directory's last change: what a gateway that vanished offered. */
-  private volatile DirectoryView lastView;
-  /** Functions whose gateway vanished lately, with that gateway and when ({@link #vanishedOffering}). */
-  private final java.util.concurrent.ConcurrentHashMap<String, Vanished> vanished = new java.util.concurrent.ConcurrentHashMap<>();
-
-  private record Vanished(String gatewayId, long atNanos) { }
-
   /** The directory's view after a change: kept, so that a gateway's offers are known once it vanishes from the next view. */
   void viewChanged(DirectoryView view) {
-    lastView = view;
+    absences.viewChanged(view);
   }
 
   /**
    * {@code gatewayId} vanished without saying goodbye (stopped heartbeating, or restarted): the
    * functions it offered, as of the view before, fail as UNAVAILABLE for a while when nobody
-   * offers them ({@link #vanishedOffering}).
+   * offers them ({@link #unserved}).
    */
   void gatewayVanished(String gatewayId) {
-    DirectoryView before = lastView;
-    GatewayEntry entry = before == null ? null : before.gateways().get(gatewayId);
-    if (entry == null) {
-      return;
-    }
-    long now = System.nanoTime();
-    vanished.values().removeIf(v -> now - v.atNanos() > VANISHED_WAIT_NANOS); // a rare event: the sweep keeps the map small
-    for (RemoteNode node : entry.nodes().values()) {
-      for (String function : node.functions()) {
-        if (vanished.size() < MAX_REMEMBERED || vanished.containsKey(function)) {
-          vanished.put(function, new Vanished(gatewayId, now));
-        }
-      }
-    }
+    absences.vanished(gatewayId, System.nanoTime());
   }
 
   @Override
-  public String vanishedOffering(String function) {
-    long now = System.nanoTime();
-    if (!unreachableUntil.isEmpty()) { // still listed, but skipped since NATS answered "no responders" for it
-      for (FunctionOffer offer : directory.view().offers(function)) {
-        if (!reachable(offer.gatewayId(), now)) {
-          return offer.gatewayId();
-        }
-      }
-    }
-    Vanished v = vanished.get(function);
-    if (v == null) {
-      return null;
-    }
-    if (now - v.atNanos() > VANISHED_WAIT_NANOS) {
-      vanished.remove(function, v);
-      return null;
-    }
-    return v.gatewayId();
+  public Error unserved(CallRequestSpec request) {
+    boolean mayGoOn = !(request.grant() instanceof PeerGrant peer) || peer.keyHome();
+    return absences.unserved(directory.view(), request, mayGoOn, System.nanoTime());
   }
 
   /** {@code gatewayId} (re)joined the directory: it is worth trying again. */
   void gatewayJoined(String gatewayId) {
-    unreachableUntil.remove(gatewayId);
+    absences.joined(gatewayId);
   }
 
   /** Of two random gateways, the one with the larger free share of its capacity. */
@@ -599,7 +548,7 @@ final class ClusterForwarder implements RemoteGateways {
         }
         Error error = failureOf(target, request, failure);
         if (cause instanceof CancellationException) { // no responders: skip it until the directory drops it
-          unreachableUntil.put(target, System.nanoTime() + SKIP_UNREACHABLE_NANOS);
+          absences.skip(target, System.nanoTime());
           unanswered(reply, error, false);
         } else if (cause instanceof NotSent) {
           unanswered(reply, error, false);

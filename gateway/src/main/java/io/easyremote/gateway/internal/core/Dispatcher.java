@@ -44,8 +44,6 @@ final class Dispatcher {
   @GuardedBy("lock")
   private final LostFunctions lostFunctions = new LostFunctions();
   private final long lostFunctionWaitNanos;
-  /** The retry-after of a call to a function whose gateway vanished a moment ago: about a node's reconnect to another gateway. */
-  static final long VANISHED_RETRY_AFTER_MILLIS = 1_000;
   @GuardedBy("lock")
   private int inFlight;
   @GuardedBy("lock")
@@ -104,14 +102,12 @@ final class Dispatcher {
           }
           return queues.offer(call) ? null : Errors.overloaded(function, queues.size(function), NodePicker.retryAfterMillis(offering));
         }
-        // Not unknown: its gateway stopped answering a moment ago, and its nodes may be re-homing. Said only to a caller
+        // Not unknown: another gateway offers it but cannot take it now, or did until a moment ago. Said only to a caller
         // the function's existence is no secret to: a key holder whose scope names it, or anyone on a gateway without keys.
         CallGrant grant = call.request.grant();
-        String vanished = grant == CallGrant.OPEN || grant.principal() != null ? forwarding.vanishedOffering(function) : null;
-        if (vanished != null) {
-          return Errors.of(ErrorCode.UNAVAILABLE, "No gateway offers '" + function + "' right now: gateway '" + vanished
-              + "', which did, stopped answering a moment ago (its nodes may be moving to another gateway); it never ran: retry.")
-              .toBuilder().setRetryAfterMs(VANISHED_RETRY_AFTER_MILLIS).build();
+        Error unserved = grant == CallGrant.OPEN || grant.principal() != null ? forwarding.unserved(call) : null;
+        if (unserved != null) {
+          return unserved;
         }
         return Errors.functionNotFound(function, table.visibleTo(call.request.grant()));
       }

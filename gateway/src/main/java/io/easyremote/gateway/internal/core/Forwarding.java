@@ -147,10 +147,10 @@ final class Forwarding {
     return remote;
   }
 
-  /** A gateway that offered {@code function} and vanished a moment ago ({@link RemoteGateways#vanishedOffering}), or null. */
-  String vanishedOffering(String function) {
+  /** Why no gateway can take the call although the cluster knows its function ({@link RemoteGateways#unserved}), or null. */
+  Error unserved(PendingCall call) {
     RemoteGateways gateways = remote;
-    return gateways == null ? null : gateways.vanishedOffering(function);
+    return gateways == null ? null : gateways.unserved(call.request);
   }
 
   /**

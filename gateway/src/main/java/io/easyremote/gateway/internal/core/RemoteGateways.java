@@ -23,13 +23,15 @@ public interface RemoteGateways {
   }
 
   /**
-   * Why no gateway offers {@code function} for the moment when one did until lately: the id of a
-   * gateway that offers it but has no subscriber on NATS for now, or offered it and vanished from
-   * the cluster without saying goodbye (it stopped heartbeating, or restarted) a moment ago; else
-   * null. A call to such a function fails as UNAVAILABLE (retry) instead of FUNCTION_NOT_FOUND.
-   * Called under the routing lock: quick, no I/O.
+   * Why no gateway can take {@code request}, which {@link #choose} found none for, when the cluster
+   * knows its function: a gateway offers it but had no subscriber on NATS a moment ago, its nodes
+   * for it are not ready, none meets the call's requirements, or a gateway offered it and vanished
+   * without saying goodbye (it stopped heartbeating, or restarted) a moment ago. The call fails with
+   * that error (UNAVAILABLE, retry; NO_NODE_AVAILABLE for requirements) instead of
+   * FUNCTION_NOT_FOUND. Null when no gateway offers it or did lately. Called under the routing lock:
+   * quick, no I/O.
    */
-  default String vanishedOffering(String function) {
+  default io.easyremote.protocol.wire.Error unserved(CallRequestSpec request) {
     return null;
   }
 

@@ -53,22 +53,23 @@ class ClusterForwarderTest {
   }
 
   @Test
-  void vanishedOffering_namesAGatewayThatVanishedWithoutGoodbye_onlyForItsFunctions() {
+  void unserved_namesAGatewayThatVanishedWithoutGoodbye_onlyForItsFunctions() {
     gateway("gw-c", "add", 4, new Object[] {"c1", 0.0});
     gateway("gw-d", "mul", 4, new Object[] {"d1", 0.0});
     forwarder.viewChanged(new DirectoryView(Map.copyOf(gateways)));
-    assertThat(forwarder.vanishedOffering("add")).as("while listed").isNull();
 
     gateways.remove("gw-c"); // expired from the directory: the view before knew what it offered
     forwarder.gatewayVanished("gw-c");
     forwarder.viewChanged(new DirectoryView(Map.copyOf(gateways)));
     assertThat(forwarder.choose(call("add", null))).isNull();
-    assertThat(forwarder.vanishedOffering("add")).isEqualTo("gw-c");
-    assertThat(forwarder.vanishedOffering("mul")).as("offered by a gateway still there").isNull();
-    assertThat(forwarder.vanishedOffering("sub")).as("never offered").isNull();
+    io.easyremote.protocol.wire.Error error = forwarder.unserved(call("add", null));
+    assertThat(io.easyremote.protocol.internal.Wire.fromWire(error.getCode())).isEqualTo(io.easyremote.protocol.ErrorCode.UNAVAILABLE);
+    assertThat(error.getMessage()).contains("'add'", "gw-c", "stopped answering", "never ran");
+    assertThat(error.getRetryAfterMs()).isEqualTo(GatewayAbsences.RETRY_AFTER_MILLIS);
+    assertThat(forwarder.unserved(call("sub", null))).as("never offered").isNull();
 
     forwarder.gatewayVanished("gw-x"); // not in the view before: nothing to remember
-    assertThat(forwarder.vanishedOffering("sub")).isNull();
+    assertThat(forwarder.unserved(call("sub", null))).isNull();
   }
 
   @Test

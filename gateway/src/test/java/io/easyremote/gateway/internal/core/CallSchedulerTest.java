@@ -23,16 +23,18 @@ class CallSchedulerTest {
   }
 
   @Test
-  void functionWhoseGatewayVanished_isUnavailableNamingIt_butUnknownToAnAnonymousCallerOfAGatewayWithKeys() throws Exception {
+  void functionAnotherGatewayCannotTakeNow_failsWithItsError_butIsUnknownToAnAnonymousCallerOfAGatewayWithKeys() throws Exception {
+    io.easyremote.protocol.wire.Error unavailable = Wire.error(ErrorCode.UNAVAILABLE, "No gateway can take 'gone' right now: "
+        + "gateway 'gw-b', which offered it, stopped answering a moment ago; it never ran: retry.");
     scheduler.remoteGateways(new RemoteGateways() {
       @Override
       public String choose(CallRequestSpec request) {
-        return null; // no gateway offers it now
+        return null; // no gateway can take it now
       }
 
       @Override
-      public String vanishedOffering(String function) {
-        return function.equals("gone") ? "gw-b" : null;
+      public io.easyremote.protocol.wire.Error unserved(CallRequestSpec request) {
+        return request.function().equals("gone") ? unavailable : null;
       }
 
       @Override
@@ -42,10 +44,7 @@ class CallSchedulerTest {
     });
     CoreFixture.Outcome open = new CoreFixture.Outcome();
     scheduler.submit(unary("gone", Duration.ofSeconds(5)), open);
-    assertThat(open.code()).isEqualTo(ErrorCode.UNAVAILABLE);
-    assertThat(open.error.getMessage()).contains("'gone'", "gw-b", "never ran");
-    assertThat(open.error.getRetryAfterMs()).isEqualTo(Dispatcher.VANISHED_RETRY_AFTER_MILLIS);
-    assertThat(open.error.getReachedNode()).isFalse();
+    assertThat(open.error).isEqualTo(unavailable);
 
     CoreFixture.Outcome neverOffered = new CoreFixture.Outcome();
     scheduler.submit(unary("typo", Duration.ofSeconds(5)), neverOffered);
