@@ -26,9 +26,14 @@ final class TwoGateways implements AutoCloseable {
 
   /** Starts gateway {@code id} ({@code gw-a} or {@code gw-b}) with {@code access} on port 0. */
   Gateway gateway(String id, Access access) {
-    return add(Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(Duration.ofSeconds(1)).access(access)
+    return gateway(id, access, builder -> builder);
+  }
+
+  /** Starts gateway {@code id} with {@code access} on port 0, its builder tuned by {@code tune} (timeouts, say). */
+  Gateway gateway(String id, Access access, java.util.function.UnaryOperator<Gateway.Builder> tune) {
+    return add(tune.apply(Gateway.builder().port(0).registrationGrace(Duration.ZERO).drainTimeout(Duration.ofSeconds(1)).access(access)
         .cluster(ClusterConfig.builder().servers(nats.urls()).gatewayId(id).userPassword(id, PASSWORD.toCharArray())
-            .secret(SECRET.toCharArray()).build())
+            .secret(SECRET.toCharArray()).build()))
         .build().start());
   }
 

@@ -351,7 +351,7 @@ final class ClusterForwarder implements RemoteGateways {
       }
     }
     if (offers.isEmpty()) {
-      return null;
+      return freeOnly ? null : awaiting(view, request, now);
     }
     if (offers.size() == 1) {
       return offers.get(0).gatewayId();
@@ -364,6 +364,30 @@ final class ClusterForwarder implements RemoteGateways {
           .orElseThrow().gatewayId();
       default -> twoChoices(offers);
     };
+  }
+
+  /**
+   * With no node up for the call anywhere: a reachable gateway with a suspect node for it (silent
+   * for a moment, or lost a moment ago and awaited back), where the call waits as that gateway's
+   * own calls do, instead of failing here at once; null when there is none. A draining node is not
+   * waited for: it is leaving.
+   */
+  private String awaiting(DirectoryView view, CallRequestSpec request, long now) {
+    Requirements requirements = request.requirements();
+    for (FunctionOffer offer : view.offers(request.function())) {
+      GatewayEntry entry = view.gateways().get(offer.gatewayId());
+      if (entry == null || !absences.reachable(offer.gatewayId(), now)) {
+        continue;
+      }
+      for (String id : offer.nodeIds()) {
+        RemoteNode node = entry.nodes().get(id);
+        if (node != null && node.health() == NodeHealth.SUSPECT && labelsMatch(node.labels(), requirements.labels())
+            && (requirements.maxCost() == 0 || node.cost() <= requirements.maxCost())) {
+          return offer.gatewayId();
+        }
+      }
+    }
+    return null;
   }
 
   /** The directory's view after a change: kept, so that a gateway's offers are known once it vanishes from the next view. */

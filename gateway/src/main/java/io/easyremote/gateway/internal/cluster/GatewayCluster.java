@@ -235,10 +235,23 @@ public final class GatewayCluster implements AutoCloseable {
   /** The directory's limit on one spec (a larger one is not shared: the others list the function by name only). */
   private static final int SPEC_LIMIT = 64 << 10;
 
+  /**
+   * The local nodes to list in the directory: those connected, and those lost a moment ago whose
+   * functions calls here still wait for (listed as suspect, with no capacity counted), so that the
+   * other gateways send calls to them here to wait too instead of calling them unknown.
+   */
   private List<LocalNode> localNodes() {
     List<LocalNode> nodes = new ArrayList<>();
     java.util.Set<String> idempotent = status.idempotentFunctions();
-    for (NodeInfo node : status.nodes()) {
+    List<NodeInfo> listed = new ArrayList<>(status.nodes());
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    listed.forEach(node -> ids.add(node.getNodeId()));
+    for (NodeInfo awaited : status.awaitedNodes()) {
+      if (!ids.contains(awaited.getNodeId())) { // one lost between the two reads is listed once, as connected
+        listed.add(awaited);
+      }
+    }
+    for (NodeInfo node : listed) {
       java.util.Set<String> functions = java.util.Set.copyOf(node.getFunctionsList());
       java.util.Set<String> mayRunTwice = new java.util.HashSet<>(functions);
       mayRunTwice.retainAll(idempotent);
@@ -268,7 +281,7 @@ public final class GatewayCluster implements AutoCloseable {
     return switch (state) {
       case "HEALTHY", "WARMING" -> NodeHealth.UP;
       case "DRAINING" -> NodeHealth.DRAINING;
-      default -> NodeHealth.SUSPECT;
+      default -> NodeHealth.SUSPECT; // SUSPECT, EJECTED, and LOST (awaited back)
     };
   }
 

@@ -419,6 +419,18 @@ final class Dispatcher {
     failures.forEach(Runnable::run);
   }
 
+  /** Nodes lost a moment ago, not registered again, whose functions calls still wait for ({@link LostFunctions#awaitedNodes}). */
+  List<NodeSession> awaitedNodes() {
+    lock.lock();
+    try {
+      List<NodeSession> awaited = lostFunctions.awaitedNodes(clock.nanoTime());
+      awaited.removeIf(node -> table.node(node.nodeId) != null);
+      return awaited;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Slots of a lost node were freed without an answer. */
   void released(int calls) {
     lock.lock();

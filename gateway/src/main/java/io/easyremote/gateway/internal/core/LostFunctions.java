@@ -16,19 +16,36 @@ import java.util.Map;
  * A node that drained away is not waited for: its functions were withdrawn.
  *
  * <p>Each entry keeps the spec the lost node declared, so a waiting call passes the same checks
- * (streaming, the caller's grant) as when a node is there. Not thread-safe: used under the
- * routing lock.
+ * (streaming, the caller's grant) as when a node is there. The lost nodes themselves are kept for
+ * as long ({@link #awaitedNodes}): a gateway in a cluster keeps listing them, as not ready, so that
+ * the others send calls to their functions here to wait too instead of calling them unknown. Not
+ * thread-safe: used under the routing lock.
  */
 final class LostFunctions {
   private record Lost(FunctionSpec spec, long untilNanos) {}
 
+  private record LostNode(NodeSession node, long untilNanos) {}
+
   private final Map<String, Lost> byName = new HashMap<>();
+  private final Map<String, LostNode> nodes = new HashMap<>();
 
   /** Calls to the node's functions wait for a node, when none offers them, until {@code untilNanos}. */
   void lost(NodeSession node, long untilNanos) {
     for (Map.Entry<String, FunctionSpec> e : node.functions.entrySet()) {
       byName.put(e.getKey(), new Lost(e.getValue(), untilNanos));
     }
+    nodes.put(node.nodeId, new LostNode(node, untilNanos));
+  }
+
+  /** The nodes lost a moment ago whose functions are still awaited, oldest loss first; some may have registered again since. */
+  List<NodeSession> awaitedNodes(long nowNanos) {
+    List<NodeSession> out = new ArrayList<>(nodes.size());
+    for (LostNode lost : nodes.values()) {
+      if (nowNanos - lost.untilNanos() < 0) {
+        out.add(lost.node());
+      }
+    }
+    return out;
   }
 
   /** The lost node's spec of {@code function} while calls to it wait for a node; else null. */
@@ -47,6 +64,7 @@ final class LostFunctions {
         it.remove();
       }
     }
+    nodes.values().removeIf(lost -> nowNanos - lost.untilNanos() >= 0);
     return over;
   }
 }

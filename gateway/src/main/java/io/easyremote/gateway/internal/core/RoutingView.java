@@ -37,6 +37,14 @@ public final class RoutingView {
     return table.node(nodeId);
   }
 
+  /**
+   * Nodes lost a moment ago (not drained) and not registered again, while calls to their functions
+   * wait for them to reconnect.
+   */
+  public List<NodeSession> awaitedNodes() {
+    return dispatcher.awaitedNodes();
+  }
+
   /** Calls waiting for {@code function}. */
   public int queued(String function) {
     return dispatcher.queued(function);

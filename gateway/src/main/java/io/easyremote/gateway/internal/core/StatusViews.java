@@ -89,6 +89,20 @@ public final class StatusViews {
     });
   }
 
+  /**
+   * Nodes lost a moment ago (not drained) whose functions calls still wait for, in state
+   * {@code LOST} with nothing in flight ({@link RoutingView#awaitedNodes}).
+   */
+  public List<NodeInfo> awaitedNodes() {
+    return scheduler.read(view -> {
+      List<NodeInfo> out = new ArrayList<>();
+      for (NodeSession node : view.awaitedNodes()) {
+        out.add(toWire(node).toBuilder().setState("LOST").setInFlight(0).build());
+      }
+      return out;
+    });
+  }
+
   /** One node, or null when it is not connected. */
   public NodeInfo node(String nodeId) {
     return scheduler.read(view -> {

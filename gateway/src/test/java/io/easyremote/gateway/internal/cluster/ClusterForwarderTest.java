@@ -72,6 +72,27 @@ class ClusterForwarderTest {
     assertThat(forwarder.unserved(call("sub", null))).isNull();
   }
 
+  /** Adds a gateway with one node offering {@code function} in {@code health} (counted healthy only when up). */
+  private void gatewayWithNode(String id, String function, NodeHealth health, Map<String, String> labels) {
+    RemoteNode node = new RemoteNode(id, id + "-node", Set.of(function), 4, health, labels, 0.0);
+    int healthy = health == NodeHealth.UP ? 1 : 0;
+    gateways.put(id, new GatewayEntry(id, Map.of(node.id(), node),
+        Map.of(function, new FunctionOffer(function, id, List.of(node.id()), healthy, 4 * healthy, 4 * healthy))));
+  }
+
+  @Test
+  void choose_noNodeUpAnywhere_goesWhereASuspectNodeIsAwaited_neverToADrainingOne() {
+    gatewayWithNode("gw-b", "echo", NodeHealth.DRAINING, Map.of());
+    assertThat(forwarder.choose(call("echo", null))).as("draining: leaving, not awaited").isNull();
+    gatewayWithNode("gw-c", "echo", NodeHealth.SUSPECT, Map.of("gpu", "a100"));
+    assertThat(forwarder.choose(call("echo", null))).as("lost a moment ago: calls wait for it there").isEqualTo("gw-c");
+    Requirements noGpu = new Requirements(Map.of("gpu", "none"), 0, 0, 0);
+    assertThat(forwarder.choose(call("echo", null, null, noGpu, CallGrant.OPEN))).as("not one it could run on").isNull();
+    assertThat(forwarder.chooseFree(call("echo", null))).as("no free capacity there").isNull();
+    gatewayWithNode("gw-d", "echo", NodeHealth.UP, Map.of());
+    assertThat(forwarder.choose(call("echo", null))).as("a node up is preferred").isEqualTo("gw-d");
+  }
+
   @Test
   void choose_noGatewayOffersIt_isNull_andOneThatDoes_isChosen() {
     assertThat(forwarder.choose(call("add", null))).isNull();

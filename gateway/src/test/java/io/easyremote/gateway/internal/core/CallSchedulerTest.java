@@ -184,10 +184,16 @@ class CallSchedulerTest {
     scheduler.submit(unary("charge", Duration.ofSeconds(5)), outcome);
     assertThat(outcome.completions).as("no FUNCTION_NOT_FOUND while its node reconnects: %s", outcome.error).isZero();
     assertThat(scheduler.queued()).isEqualTo(1);
+    assertThat(awaitedNodeIds()).as("awaited (a cluster lists it as not ready)").containsExactly("a");
 
     CoreFixture.Frames back = new CoreFixture.Frames();
     scheduler.register(hello("a", 1, fn("charge")), back);
     assertThat(back.kinds()).containsExactly(KindCase.WELCOME, KindCase.INVOKE);
+    assertThat(awaitedNodeIds()).as("connected again").isEmpty();
+  }
+
+  private java.util.List<String> awaitedNodeIds() {
+    return scheduler.read(view -> view.awaitedNodes().stream().map(node -> node.nodeId).toList());
   }
 
   @Test
@@ -199,8 +205,10 @@ class CallSchedulerTest {
 
     clock.forward(Duration.ofMillis(CoreFixture.settings().lostFunctionWaitMillis() - 1));
     assertThat(waiting.completions).isZero();
+    assertThat(awaitedNodeIds()).containsExactly("a");
     clock.forward(Duration.ofMillis(1));
     assertThat(waiting.code()).as("long before its deadline").isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
+    assertThat(awaitedNodeIds()).as("no longer awaited").isEmpty();
     CoreFixture.Outcome later = new CoreFixture.Outcome();
     scheduler.submit(unary("charge", Duration.ofSeconds(60)), later);
     assertThat(later.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
@@ -215,6 +223,7 @@ class CallSchedulerTest {
     CoreFixture.Outcome outcome = new CoreFixture.Outcome();
     scheduler.submit(unary("charge", Duration.ofSeconds(5)), outcome);
     assertThat(outcome.code()).as("its functions were withdrawn, not lost").isEqualTo(ErrorCode.FUNCTION_NOT_FOUND);
+    assertThat(awaitedNodeIds()).isEmpty();
   }
 
   @Test
