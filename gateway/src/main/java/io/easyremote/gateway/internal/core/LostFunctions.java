@@ -34,8 +34,17 @@ final class LostFunctions {
     for (Map.Entry<String, FunctionSpec> e : node.functions.entrySet()) {
       byName.put(e.getKey(), new Lost(e.getValue(), untilNanos));
     }
-    nodes.put(node.nodeId, new LostNode(node, untilNanos));
+    if (nodes.size() < MAX_NODES || nodes.containsKey(node.nodeId)) { // a flood of lost nodes: their functions are still awaited
+      nodes.put(node.nodeId, new LostNode(node, untilNanos));
+    }
   }
+
+  /**
+   * The most lost nodes kept at once ({@link #awaitedNodes}), whatever the rate at which nodes are
+   * lost (a flood of short registrations, say): past it, the functions of the nodes lost are still
+   * awaited here, but the other gateways of a cluster do not see those nodes.
+   */
+  static final int MAX_NODES = 1_000;
 
   /** The nodes lost a moment ago whose functions are still awaited, oldest loss first; some may have registered again since. */
   List<NodeSession> awaitedNodes(long nowNanos) {

@@ -192,6 +192,18 @@ class CallSchedulerTest {
     assertThat(awaitedNodeIds()).as("connected again").isEmpty();
   }
 
+  @Test
+  void onNodeGone_aFloodOfLostNodes_keepsAtMostTheLimit_whileTheirFunctionsAreStillAwaited() throws Exception {
+    for (int i = 0; i <= LostFunctions.MAX_NODES; i++) {
+      NodeSession lost = scheduler.register(hello("n" + i, 1, fn("f" + i)), new CoreFixture.Frames());
+      scheduler.onNodeGone(lost, "its stream broke (CANCELLED)");
+    }
+    assertThat(awaitedNodeIds()).hasSize(LostFunctions.MAX_NODES).doesNotContain("n" + LostFunctions.MAX_NODES);
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    scheduler.submit(unary("f" + LostFunctions.MAX_NODES, Duration.ofSeconds(5)), outcome);
+    assertThat(outcome.completions).as("the last node's function is still awaited: %s", outcome.error).isZero();
+  }
+
   private java.util.List<String> awaitedNodeIds() {
     return scheduler.read(view -> view.awaitedNodes().stream().map(node -> node.nodeId).toList());
   }
