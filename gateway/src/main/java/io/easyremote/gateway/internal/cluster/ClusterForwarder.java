@@ -351,7 +351,7 @@ final class ClusterForwarder implements RemoteGateways {
       }
     }
     if (offers.isEmpty()) {
-      return freeOnly ? null : awaiting(view, request, now);
+      return null;
     }
     if (offers.size() == 1) {
       return offers.get(0).gatewayId();
@@ -366,13 +366,13 @@ final class ClusterForwarder implements RemoteGateways {
     };
   }
 
-  /**
-   * With no node up for the call anywhere: a reachable gateway with a suspect node for it (silent
-   * for a moment, or lost a moment ago and awaited back), where the call waits as that gateway's
-   * own calls do, instead of failing here at once; null when there is none. A draining node is not
-   * waited for: it is leaving.
-   */
-  private String awaiting(DirectoryView view, CallRequestSpec request, long now) {
+  @Override
+  public String chooseAwaited(CallRequestSpec request) {
+    if ((request.grant() instanceof PeerGrant peer && !peer.keyHome()) || request.pinnedNode() != null) {
+      return null; // forwarded here already (never a second hop), or bound to its node
+    }
+    long now = System.nanoTime();
+    DirectoryView view = directory.view();
     Requirements requirements = request.requirements();
     for (FunctionOffer offer : view.offers(request.function())) {
       GatewayEntry entry = view.gateways().get(offer.gatewayId());

@@ -102,6 +102,9 @@ final class Dispatcher {
           }
           return queues.offer(call) ? null : Errors.overloaded(function, queues.size(function), NodePicker.retryAfterMillis(offering));
         }
+        if (forwarding.takeAwaited(call)) {
+          return null; // another gateway awaits a node of it: the call waits there
+        }
         // Not unknown: another gateway offers it but cannot take it now, or did until a moment ago. Said only to a caller
         // the function's existence is no secret to: a key holder whose scope names it, or anyone on a gateway without keys.
         CallGrant grant = call.request.grant();

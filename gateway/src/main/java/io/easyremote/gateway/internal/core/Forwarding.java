@@ -173,6 +173,21 @@ final class Forwarding {
   }
 
   /**
+   * Marks the call forwarded to a gateway where it can wait for a node that gateway awaits
+   * ({@link RemoteGateways#chooseAwaited}); false when there is none. Called under the routing lock.
+   */
+  boolean takeAwaited(PendingCall call) {
+    RemoteGateways gateways = remote;
+    String target = gateways == null ? null : gateways.chooseAwaited(call.request);
+    if (target == null) {
+      return false;
+    }
+    call.forwardTo(target);
+    unsent.add(call);
+    return true;
+  }
+
+  /**
    * Marks a keyed call forwarded to its idempotency key's home gateway (sent at the next
    * {@link #flush()}); false outside a cluster, for streams, or when this gateway is its home.
    */

@@ -23,6 +23,17 @@ public interface RemoteGateways {
   }
 
   /**
+   * The gateway to forward {@code request} to, when no node is up for its function anywhere and no
+   * local node is awaited for it, because that gateway lists a suspect node for it (silent for a
+   * moment, or lost a moment ago and awaited back): the call waits there as that gateway's own
+   * calls do. Null when there is none (a draining node is not waited for: it is leaving), or for a
+   * call pinned to a node or forwarded here already. Called under the routing lock: quick, no I/O.
+   */
+  default String chooseAwaited(CallRequestSpec request) {
+    return null;
+  }
+
+  /**
    * Why no gateway can take {@code request}, which {@link #choose} found none for, when the cluster
    * knows its function: a gateway offers it but had no subscriber on NATS a moment ago, its nodes
    * for it are not ready, none meets the call's requirements, or a gateway offered it and vanished

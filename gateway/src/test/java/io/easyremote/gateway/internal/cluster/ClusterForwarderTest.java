@@ -81,16 +81,18 @@ class ClusterForwarderTest {
   }
 
   @Test
-  void choose_noNodeUpAnywhere_goesWhereASuspectNodeIsAwaited_neverToADrainingOne() {
+  void chooseAwaited_goesWhereASuspectNodeIsAwaited_neverToADrainingOne() {
     gatewayWithNode("gw-b", "echo", NodeHealth.DRAINING, Map.of());
-    assertThat(forwarder.choose(call("echo", null))).as("draining: leaving, not awaited").isNull();
+    assertThat(forwarder.chooseAwaited(call("echo", null))).as("draining: leaving, not awaited").isNull();
     gatewayWithNode("gw-c", "echo", NodeHealth.SUSPECT, Map.of("gpu", "a100"));
-    assertThat(forwarder.choose(call("echo", null))).as("lost a moment ago: calls wait for it there").isEqualTo("gw-c");
-    Requirements noGpu = new Requirements(Map.of("gpu", "none"), 0, 0, 0);
-    assertThat(forwarder.choose(call("echo", null, null, noGpu, CallGrant.OPEN))).as("not one it could run on").isNull();
+    assertThat(forwarder.choose(call("echo", null))).as("no node up").isNull();
     assertThat(forwarder.chooseFree(call("echo", null))).as("no free capacity there").isNull();
-    gatewayWithNode("gw-d", "echo", NodeHealth.UP, Map.of());
-    assertThat(forwarder.choose(call("echo", null))).as("a node up is preferred").isEqualTo("gw-d");
+    assertThat(forwarder.chooseAwaited(call("echo", null))).as("lost a moment ago: calls wait for it there").isEqualTo("gw-c");
+    Requirements noGpu = new Requirements(Map.of("gpu", "none"), 0, 0, 0);
+    assertThat(forwarder.chooseAwaited(call("echo", null, null, noGpu, CallGrant.OPEN))).as("not one it could run on").isNull();
+    assertThat(forwarder.chooseAwaited(call("echo", "gw-c-node", null, Requirements.NONE, CallGrant.OPEN))).as("pinned").isNull();
+    assertThat(forwarder.chooseAwaited(call("echo", null, null, Requirements.NONE, new PeerGrant(CallGrant.OPEN))))
+        .as("forwarded here already").isNull();
   }
 
   @Test

@@ -204,6 +204,38 @@ class CallSchedulerTest {
     assertThat(outcome.completions).as("the last node's function is still awaited: %s", outcome.error).isZero();
   }
 
+  @Test
+  void functionAwaitedOnAnotherGateway_isForwardedThere_butOneAwaitedHereWaitsHere() throws Exception {
+    java.util.List<String> forwardedTo = new java.util.ArrayList<>();
+    scheduler.remoteGateways(new RemoteGateways() {
+      @Override
+      public String choose(CallRequestSpec request) {
+        return null; // no node up anywhere
+      }
+
+      @Override
+      public String chooseAwaited(CallRequestSpec request) {
+        return "gw-b";
+      }
+
+      @Override
+      public Runnable forward(String gatewayId, CallRequestSpec request, CallSink reply) {
+        forwardedTo.add(gatewayId + ":" + request.function());
+        return () -> { };
+      }
+    });
+    scheduler.submit(unary("elsewhere", Duration.ofSeconds(5)), new CoreFixture.Outcome());
+    assertThat(forwardedTo).containsExactly("gw-b:elsewhere");
+
+    NodeSession lost = scheduler.register(hello("a", 1, fn("charge")), new CoreFixture.Frames());
+    scheduler.onNodeGone(lost, "its stream broke (CANCELLED)");
+    CoreFixture.Outcome waiting = new CoreFixture.Outcome();
+    scheduler.submit(unary("charge", Duration.ofSeconds(5)), waiting);
+    assertThat(forwardedTo).as("its own node is awaited here").containsExactly("gw-b:elsewhere");
+    assertThat(scheduler.queued()).isEqualTo(1);
+    assertThat(waiting.completions).isZero();
+  }
+
   private java.util.List<String> awaitedNodeIds() {
     return scheduler.read(view -> view.awaitedNodes().stream().map(node -> node.nodeId).toList());
   }
