@@ -46,7 +46,7 @@ final class LostFunctions {
    */
   static final int MAX_NODES = 1_000;
 
-  /** The nodes lost a moment ago whose functions are still awaited, oldest loss first; some may have registered again since. */
+  /** The nodes lost a moment ago whose functions are still awaited, in no order; some may have registered again since. */
   List<NodeSession> awaitedNodes(long nowNanos) {
     List<NodeSession> out = new ArrayList<>(nodes.size());
     for (LostNode lost : nodes.values()) {
