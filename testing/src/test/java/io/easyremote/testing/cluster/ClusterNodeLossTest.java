@@ -8,7 +8,9 @@ import io.easyremote.client.RetryPolicy;
 import io.easyremote.gateway.Access;
 import io.easyremote.gateway.Gateway;
 import io.easyremote.node.ComputeNode;
+import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.NodeInfo;
+import io.easyremote.protocol.RemoteException;
 import io.easyremote.testing.TcpProxy;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +49,29 @@ class ClusterNodeLossTest {
       proxy.resume(); // the node hears its stream was closed, reconnects and registers again
       assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("while lost");
       await().atMost(Duration.ofSeconds(5)).until(() -> "HEALTHY".equals(stateAtA(a)));
+    }
+  }
+
+  @Test
+  void nodeLostByGatewayB_thatNeverComesBack_failsTheWaitingCallAsUnknownWhenTheWaitEnds_andGwAForgetsIt() throws Exception {
+    try (TwoGateways cluster = new TwoGateways()) {
+      Gateway a = cluster.gateway("gw-a", Access.open());
+      Gateway b = cluster.gateway("gw-b", Access.open(),
+          builder -> builder.heartbeatInterval(Duration.ofMillis(200)).nodeTimeout(Duration.ofMillis(1_000)));
+      TcpProxy proxy = cluster.add(TcpProxy.start(b.address()));
+      cluster.add(ComputeNode.builder().gateway(proxy.address()).id("b-node").register("echo", String.class, s -> s).build().start());
+      Client viaA = cluster.add(Client.builder().gateway(a.address()).deadline(Duration.ofSeconds(30)).retry(RetryPolicy.NONE).build());
+      await().atMost(Duration.ofSeconds(5)).until(() -> "HEALTHY".equals(stateAtA(a)));
+
+      proxy.stallUpstream(); // and never resumed
+      await().atMost(Duration.ofSeconds(5)).until(() -> b.nodes().isEmpty() && "SUSPECT".equals(stateAtA(a)));
+      long lost = System.nanoTime();
+      CompletableFuture<String> call = viaA.callAsync("echo", String.class, "in vain");
+      assertThat(call).failsWithin(Duration.ofSeconds(15)).withThrowableThat().havingCause()
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND));
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lost)).as("ms until it failed: the wait, not the deadline")
+          .isBetween(5_000L, 12_000L);
+      await().atMost(Duration.ofSeconds(5)).until(() -> stateAtA(a) == null);
     }
   }
 
