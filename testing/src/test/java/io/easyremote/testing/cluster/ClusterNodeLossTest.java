@@ -29,49 +29,55 @@ class ClusterNodeLossTest {
   @Test
   void nodeLostByGatewayB_callThroughA_waitsAtBForItToReconnect_insteadOfFunctionNotFound() throws Exception {
     try (TwoGateways cluster = new TwoGateways()) {
-      Gateway a = cluster.gateway("gw-a", Access.open());
-      Gateway b = cluster.gateway("gw-b", Access.open(),
-          builder -> builder.heartbeatInterval(Duration.ofMillis(200)).nodeTimeout(Duration.ofMillis(1_000)));
-      TcpProxy proxy = cluster.add(TcpProxy.start(b.address()));
-      cluster.add(ComputeNode.builder().gateway(proxy.address()).id("b-node").register("echo", String.class, s -> s).build().start());
-      Client viaA = cluster.add(Client.builder().gateway(a.address()).deadline(Duration.ofSeconds(20)).retry(RetryPolicy.NONE).build());
-      await().atMost(Duration.ofSeconds(5)).until(() -> a.clusterStats().remoteNodes() == 1);
-      assertThat(viaA.call("echo", String.class, "before")).isEqualTo("before");
+      Setup setup = Setup.start(cluster, Duration.ofSeconds(20));
+      assertThat(setup.viaA().call("echo", String.class, "before")).isEqualTo("before");
 
-      proxy.stallUpstream(); // the node falls silent: gw-b gives it up, and awaits it
-      await().atMost(Duration.ofSeconds(5)).until(() -> b.nodes().isEmpty());
-      await().atMost(Duration.ofSeconds(5)).until(() -> "SUSPECT".equals(stateAtA(a)));
-
-      CompletableFuture<String> call = viaA.callAsync("echo", String.class, "while lost");
-      await().atMost(Duration.ofSeconds(5)).until(() -> call.isDone() || b.queuedCalls() == 1);
+      setup.loseNode();
+      CompletableFuture<String> call = setup.viaA().callAsync("echo", String.class, "while lost");
+      await().atMost(Duration.ofSeconds(5)).until(() -> call.isDone() || setup.b().queuedCalls() == 1);
       assertThat(call).as("forwarded to gw-b, waiting there for its node").isNotDone();
 
-      proxy.resume(); // the node hears its stream was closed, reconnects and registers again
+      setup.proxy().resume(); // the node hears its stream was closed, reconnects and registers again
       assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo("while lost");
-      await().atMost(Duration.ofSeconds(5)).until(() -> "HEALTHY".equals(stateAtA(a)));
+      await().atMost(Duration.ofSeconds(5)).until(() -> "HEALTHY".equals(stateAtA(setup.a())));
     }
   }
 
   @Test
   void nodeLostByGatewayB_thatNeverComesBack_failsTheWaitingCallAsUnknownWhenTheWaitEnds_andGwAForgetsIt() throws Exception {
     try (TwoGateways cluster = new TwoGateways()) {
+      Setup setup = Setup.start(cluster, Duration.ofSeconds(30));
+      setup.loseNode(); // for good
+      long lost = System.nanoTime();
+      CompletableFuture<String> call = setup.viaA().callAsync("echo", String.class, "in vain");
+      assertThat(call).failsWithin(Duration.ofSeconds(15)).withThrowableThat().havingCause()
+          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND));
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lost)).as("ms until it failed: the wait, not the deadline")
+          .isBetween(5_000L, 12_000L);
+      await().atMost(Duration.ofSeconds(5)).until(() -> stateAtA(setup.a()) == null);
+    }
+  }
+
+  /**
+   * gw-a, and gw-b that gives a node up after 1 s of silence; b-node on gw-b behind {@code proxy},
+   * offering {@code echo}, listed at gw-a as HEALTHY; a client of gw-a with {@code deadline}.
+   */
+  private record Setup(Gateway a, Gateway b, TcpProxy proxy, Client viaA) {
+    static Setup start(TwoGateways cluster, Duration deadline) {
       Gateway a = cluster.gateway("gw-a", Access.open());
       Gateway b = cluster.gateway("gw-b", Access.open(),
           builder -> builder.heartbeatInterval(Duration.ofMillis(200)).nodeTimeout(Duration.ofMillis(1_000)));
       TcpProxy proxy = cluster.add(TcpProxy.start(b.address()));
       cluster.add(ComputeNode.builder().gateway(proxy.address()).id("b-node").register("echo", String.class, s -> s).build().start());
-      Client viaA = cluster.add(Client.builder().gateway(a.address()).deadline(Duration.ofSeconds(30)).retry(RetryPolicy.NONE).build());
+      Client viaA = cluster.add(Client.builder().gateway(a.address()).deadline(deadline).retry(RetryPolicy.NONE).build());
       await().atMost(Duration.ofSeconds(5)).until(() -> "HEALTHY".equals(stateAtA(a)));
+      return new Setup(a, b, proxy, viaA);
+    }
 
-      proxy.stallUpstream(); // and never resumed
+    /** The node falls silent: gw-b gives it up and awaits it back, and gw-a lists it as SUSPECT. */
+    void loseNode() {
+      proxy.stallUpstream();
       await().atMost(Duration.ofSeconds(5)).until(() -> b.nodes().isEmpty() && "SUSPECT".equals(stateAtA(a)));
-      long lost = System.nanoTime();
-      CompletableFuture<String> call = viaA.callAsync("echo", String.class, "in vain");
-      assertThat(call).failsWithin(Duration.ofSeconds(15)).withThrowableThat().havingCause()
-          .isInstanceOfSatisfying(RemoteException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FUNCTION_NOT_FOUND));
-      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lost)).as("ms until it failed: the wait, not the deadline")
-          .isBetween(5_000L, 12_000L);
-      await().atMost(Duration.ofSeconds(5)).until(() -> stateAtA(a) == null);
     }
   }
 
