@@ -104,7 +104,7 @@ final class TcpFloorRole implements ChildRole {
   /** Copies what {@code from} gives to {@code to}, as it comes, until either side closes. */
   private static void pump(SocketChannel from, SocketChannel to) {
     ByteBuffer buffer = ByteBuffer.allocateDirect(PUMP_BUFFER);
-    try {
+    try (from; to) { // both closed, whichever side went away
       while (from.read(buffer.clear()) >= 0) {
         buffer.flip();
         while (buffer.hasRemaining()) {
@@ -113,13 +113,6 @@ final class TcpFloorRole implements ChildRole {
       }
     } catch (IOException e) {
       // one side went away
-    } finally {
-      try {
-        from.close();
-        to.close();
-      } catch (IOException e) {
-        // closing anyway
-      }
     }
   }
 

@@ -92,10 +92,10 @@ final class ClusterForwarder implements RemoteGateways {
 
   /**
    * A forward on its way out: its subject, the inbox its answer goes to, the signed message, the
-   * answer it waits for, and whether it left. It is handed to NATS at most once, or dropped before that, never both: the
-   * first of {@link #claimToSend} and {@link #drop} wins, so a caller that gives up on a held
-   * forward and the reconnect that sends it cannot both have their way, and "it never left" stays
-   * true once said.
+   * answer it waits for, and whether it left. It is handed to NATS at most once, or dropped before
+   * that, never both: the first of {@link #claimToSend} and {@link #drop} wins, so a caller that
+   * gives up on a held forward and the reconnect that sends it cannot both have their way, and "it
+   * never left" stays true once said.
    */
   private static final class Outgoing {
     private static final int PENDING = 0;
@@ -381,8 +381,7 @@ final class ClusterForwarder implements RemoteGateways {
       }
       for (String id : offer.nodeIds()) {
         RemoteNode node = entry.nodes().get(id);
-        if (node != null && node.health() == NodeHealth.SUSPECT && labelsMatch(node.labels(), requirements.labels())
-            && (requirements.maxCost() == 0 || node.cost() <= requirements.maxCost())) {
+        if (node != null && node.health() == NodeHealth.SUSPECT && meets(node, requirements)) {
           return offer.gatewayId();
         }
       }
@@ -448,12 +447,16 @@ final class ClusterForwarder implements RemoteGateways {
     }
     for (String id : offer.nodeIds()) {
       RemoteNode node = entry.nodes().get(id);
-      if (node != null && node.health() == NodeHealth.UP && labelsMatch(node.labels(), requirements.labels())
-          && (requirements.maxCost() == 0 || node.cost() <= requirements.maxCost())) {
+      if (node != null && node.health() == NodeHealth.UP && meets(node, requirements)) {
         best = Math.min(best, node.cost());
       }
     }
     return best;
+  }
+
+  /** Whether {@code node} has the call's labels and costs no more than its limit (memory is checked where it runs). */
+  private static boolean meets(RemoteNode node, Requirements requirements) {
+    return labelsMatch(node.labels(), requirements.labels()) && (requirements.maxCost() == 0 || node.cost() <= requirements.maxCost());
   }
 
   private static boolean labelsMatch(Map<String, String> have, Map<String, String> want) {
@@ -624,17 +627,18 @@ final class ClusterForwarder implements RemoteGateways {
     publish(out);
   }
 
-  /** Hands {@code out} to NATS unless it was dropped first; true when it went. */
+  /** Hands {@code out} to NATS unless it was dropped first; true when NATS took it. */
   private boolean publish(Outgoing out) {
     if (!out.claimToSend()) {
       return false; // dropped meanwhile (withdrawn, cancelled, or out of time): its answer has the error
     }
     try {
       connection.publish(out.subject, out.replyTo, out.message);
+      return true;
     } catch (RuntimeException e) {
       out.answer.completeExceptionally(new NotSent(e.toString())); // it never left
+      return false;
     }
-    return true;
   }
 
   /** Publishes the forwards held while the connection was down, each at most once ({@link Outgoing}). */
