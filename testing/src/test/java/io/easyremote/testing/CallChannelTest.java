@@ -232,7 +232,8 @@ class CallChannelTest {
     return metric(cluster, name);
   }
 
-  private static double metric(TestCluster on, String name) throws Exception {
+  /** The value of {@code name} in {@code on}'s gateway's /metrics. */
+  static double metric(TestCluster on, String name) throws Exception {
     String text = Http1.CLIENT.send(HttpRequest.newBuilder(URI.create("http://" + on.address() + "/metrics"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();
     Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(text);

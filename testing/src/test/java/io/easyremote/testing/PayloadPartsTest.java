@@ -65,6 +65,10 @@ class PayloadPartsTest {
       .clientDeadline(Duration.ofSeconds(60))
       .build();
 
+  /**
+   * The 64 MiB argument goes to the gateway on the client's call channel, in parts, and the small
+   * calls go on that same stream between them: they are made by the same client.
+   */
   @Test
   void payloadOf64MiB_withTheLimitRaised_arrivesIntact_whileSmallCallsKeepFlowing() throws Exception {
     byte[] big = new byte[BIG];
@@ -75,12 +79,17 @@ class PayloadPartsTest {
     try (Client small = Client.builder().gateway(cluster.address()).deadline(Duration.ofSeconds(30)).build();
         Client large = Client.builder().gateway(cluster.address()).deadline(Duration.ofSeconds(60)).maxPayloadBytes(LIMIT).build()) {
       assertThat(small.call("echo", String.class, "warm")).isEqualTo("warm");
+      // The first call opens the client's call channel; the gateway's first message there says it reads parts.
+      assertThat(large.call("echo", String.class, "warm")).isEqualTo("warm");
+      double onChannels = CallChannelTest.metric(cluster, "easyremote_call_channel_calls_total");
       CompletableFuture<byte[]> digest = large.callAsync("digest", byte[].class, (Object) big);
       CompletableFuture<byte[]> fetched = large.callAsync("bytes", byte[].class, 20 << 20);
       CompletableFuture.allOf(digest, fetched).whenComplete((v, e) -> bigRunning.set(false));
+      int smallCalls = 0;
       while (bigRunning.get()) {
         long t = System.nanoTime();
-        assertThat(small.call("echo", String.class, "small")).isEqualTo("small");
+        assertThat(large.call("echo", String.class, "small")).isEqualTo("small");
+        smallCalls++;
         if (bigRunning.get()) {
           smallDuring.incrementAndGet();
           smallMillis.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t));
@@ -88,6 +97,8 @@ class PayloadPartsTest {
       }
       assertThat(digest.get(60, TimeUnit.SECONDS)).as("SHA-256 of the 64 MiB payload, on the node").isEqualTo(sha256(big));
       assertThat(fetched.get(60, TimeUnit.SECONDS)).as("a 20 MiB result").isEqualTo(bytes(20 << 20));
+      assertThat(CallChannelTest.metric(cluster, "easyremote_call_channel_calls_total") - onChannels)
+          .as("calls the gateway took on call channels: the 64 MiB one, the 20 MiB one and the small ones").isEqualTo(2 + smallCalls);
     }
     System.out.printf(Locale.ROOT, "Parts: %d small calls completed while 64 MiB in and 20 MiB out crossed; slowest %d ms%n",
         smallDuring.get(), smallMillis.stream().mapToLong(Long::longValue).max().orElse(0));
@@ -213,6 +224,9 @@ class PayloadPartsTest {
       StreamObserver<ChannelRequest> requests = GatewayGrpc.newStub(ClientInterceptors.intercept(channel,
           MetadataUtils.newAttachHeadersInterceptor(headers))).callChannel(reader);
       requests.onNext(channelCall(1, "bytes", "[8388608]"));
+      ChannelReply hello = next(replies, stream.get());
+      assertThat(hello.getReadsParts()).as("the gateway's first message: it reads calls in parts").isTrue();
+      assertThat(hello.getAnswersCount()).isZero();
       ChannelAnswer head = next(replies, stream.get()).getAnswers(0);
       assertThat(head.getId()).isEqualTo(1);
       assertThat(head.getPayloadSize()).as("the whole size, announced with the first part").isGreaterThan(PartQueue.PART_BYTES);
@@ -244,6 +258,146 @@ class PayloadPartsTest {
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * On the wire: a call whose 8 MiB argument comes in parts is run once its last part came, and a
+   * small call sent between two of its parts is answered before it.
+   */
+  @Test
+  void callChannel_aLargeRequestComesInParts_andASmallCallOvertakesIt() throws Exception {
+    byte[] big = new byte[8 << 20];
+    new Random(8).nextBytes(big);
+    try (HandChannel hand = new HandChannel(cluster.address())) {
+      assertThat(hand.next().getReadsParts()).as("the gateway's first message: it reads calls in parts").isTrue();
+      hand.send(bigCall(1, "digest", big.length, ByteString.copyFrom(big, 0, PartQueue.PART_BYTES)));
+      int offset = PartQueue.PART_BYTES;
+      for (int i = 0; i < 3; i++, offset += PartQueue.PART_BYTES) {
+        hand.send(part(1, ByteString.copyFrom(big, offset, PartQueue.PART_BYTES)));
+      }
+      hand.send(channelCall(2, "echo", "[\"small\"]"));
+      ChannelAnswer small = hand.next().getAnswers(0);
+      assertThat(small.getId()).as("the small call, answered while the large one waits for its parts").isEqualTo(2);
+      assertThat(small.getReply().getPayload().getData().toStringUtf8()).isEqualTo("\"small\"");
+      for (; offset < big.length; offset += PartQueue.PART_BYTES) {
+        hand.send(part(1, ByteString.copyFrom(big, offset, Math.min(PartQueue.PART_BYTES, big.length - offset))));
+      }
+      ChannelAnswer digest = hand.next().getAnswers(0);
+      assertThat(digest.getId()).isEqualTo(1);
+      assertThat(digest.getReply().hasError()).as("%s", digest.getReply().getError()).isFalse();
+      String json = digest.getReply().getPayload().getData().toStringUtf8(); // a byte[] result, as JSON: a base64 string
+      assertThat(java.util.Base64.getDecoder().decode(json.substring(1, json.length() - 1)))
+          .as("SHA-256 of the 8 MiB argument, on the node").isEqualTo(sha256(big));
+    }
+  }
+
+  /**
+   * What a caller may get wrong with parts, each answered on its call with the stream still
+   * serving: a size over the gateway's limit, parts past the declared size, a cancel while the
+   * parts come (the parts after it are ignored), and more uploads at once than a stream may hold.
+   */
+  @Test
+  void callChannel_requestsInPartsThatBreakTheRules_areRefusedEachOnItsCall_andTheStreamKeepsServing() throws Exception {
+    ByteString first = ByteString.copyFrom(new byte[PartQueue.PART_BYTES]);
+    try (HandChannel hand = new HandChannel(cluster.address())) {
+      assertThat(hand.next().getReadsParts()).isTrue();
+      hand.send(bigCall(1, "digest", LIMIT + 1L, first));
+      assertThat(hand.nextAnswer().getReply().getError().getCode()).as("declared over the limit")
+          .isEqualTo(io.easyremote.protocol.wire.ErrorCode.PAYLOAD_TOO_LARGE);
+
+      hand.send(bigCall(2, "digest", PartQueue.PART_BYTES + 10L, first));
+      hand.send(part(2, ByteString.copyFrom(new byte[11])));
+      ChannelAnswer overflow = hand.nextAnswer();
+      assertThat(overflow.getId()).isEqualTo(2);
+      assertThat(overflow.getReply().getError().getCode()).as("parts past the declared size")
+          .isEqualTo(io.easyremote.protocol.wire.ErrorCode.INVALID_REQUEST);
+
+      hand.send(bigCall(3, "digest", 4L * PartQueue.PART_BYTES, first));
+      hand.send(ChannelRequest.newBuilder().setCancel(3).build());
+      ChannelAnswer cancelled = hand.nextAnswer();
+      assertThat(cancelled.getId()).isEqualTo(3);
+      assertThat(cancelled.getReply().getError().getCode()).isEqualTo(io.easyremote.protocol.wire.ErrorCode.CANCELLED);
+      for (int i = 0; i < 3; i++) {
+        hand.send(part(3, first)); // ignored: the call is gone
+      }
+
+      for (int id = 10; id < 10 + 17; id++) {
+        hand.send(bigCall(id, "digest", 4L * PartQueue.PART_BYTES, first));
+      }
+      ChannelAnswer seventeenth = hand.nextAnswer();
+      assertThat(seventeenth.getId()).as("the upload one past the stream's 16").isEqualTo(26);
+      assertThat(seventeenth.getReply().getError().getCode()).isEqualTo(io.easyremote.protocol.wire.ErrorCode.OVERLOADED);
+      for (int id = 10; id < 26; id++) {
+        hand.send(ChannelRequest.newBuilder().setCancel(id).build());
+      }
+      for (int i = 0; i < 16; i++) {
+        assertThat(hand.nextAnswer().getReply().getError().getCode()).isEqualTo(io.easyremote.protocol.wire.ErrorCode.CANCELLED);
+      }
+
+      hand.send(channelCall(4, "echo", "[\"still here\"]"));
+      ChannelAnswer echo = hand.nextAnswer();
+      assertThat(echo.getId()).isEqualTo(4);
+      assertThat(echo.getReply().getPayload().getData().toStringUtf8()).isEqualTo("\"still here\"");
+    }
+  }
+
+  /** A call channel spoken by hand, its replies read one message at a time. */
+  private static final class HandChannel implements AutoCloseable {
+    private final ManagedChannel channel;
+    private final LinkedBlockingQueue<ChannelReply> replies = new LinkedBlockingQueue<>();
+    private final java.util.ArrayDeque<ChannelAnswer> answers = new java.util.ArrayDeque<>();
+    private final StreamObserver<ChannelRequest> requests;
+
+    HandChannel(String address) {
+      channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+      requests = GatewayGrpc.newStub(channel).callChannel(new StreamObserver<>() {
+        @Override
+        public void onNext(ChannelReply reply) {
+          replies.add(reply);
+        }
+
+        @Override
+        public void onError(Throwable t) { }
+
+        @Override
+        public void onCompleted() { }
+      });
+    }
+
+    void send(ChannelRequest request) {
+      requests.onNext(request);
+    }
+
+    ChannelReply next() throws InterruptedException {
+      ChannelReply reply = replies.poll(30, TimeUnit.SECONDS);
+      assertThat(reply).as("a message on the call channel").isNotNull();
+      return reply;
+    }
+
+    /** The next answer, whichever message carries it (answers ready together share one). */
+    ChannelAnswer nextAnswer() throws InterruptedException {
+      while (answers.isEmpty()) {
+        answers.addAll(next().getAnswersList());
+      }
+      return answers.poll();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      requests.onCompleted();
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A call to {@code function} with raw bytes, declaring {@code size} bytes, {@code first} being the first part. */
+  private static ChannelRequest bigCall(long id, String function, long size, ByteString first) {
+    return ChannelRequest.newBuilder().setCall(ChannelCall.newBuilder().setId(id).setDeadlineMs(30_000).setPayloadSize(size)
+        .setRequest(CallRequest.newBuilder().setFunction(function)
+            .setPayload(Payload.newBuilder().setData(first).setEncoding(Encoding.BINARY)))).build();
+  }
+
+  private static ChannelRequest part(long id, ByteString data) {
+    return ChannelRequest.newBuilder().setPart(PayloadPart.newBuilder().setCallId(id).setData(data)).build();
   }
 
   private static ChannelRequest channelCall(long id, String function, String json) {

@@ -133,6 +133,16 @@ public final class PartAssembler<H> {
     return new Whole<>(assembly.head, assembly.whole());
   }
 
+  /** How many payloads are being put back together. */
+  public int size() {
+    return assembling.size();
+  }
+
+  /** Whether call {@code callId}'s payload is being put back together. */
+  public boolean assembling(long callId) {
+    return assembling.containsKey(callId);
+  }
+
   /** Forgets call {@code callId}'s payload being assembled: its head, or null when there was none. */
   public H drop(long callId) {
     Assembly<H> assembly = assembling.remove(callId);

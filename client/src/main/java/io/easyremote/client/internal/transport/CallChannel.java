@@ -1,10 +1,12 @@
 package io.easyremote.client.internal.transport;
 
 import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.ByteString;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.internal.Metadata;
 import io.easyremote.protocol.internal.PartAssembler;
+import io.easyremote.protocol.internal.PartQueue;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallReply;
 import io.easyremote.protocol.wire.CallRequest;
@@ -13,9 +15,12 @@ import io.easyremote.protocol.wire.ChannelCall;
 import io.easyremote.protocol.wire.ChannelReply;
 import io.easyremote.protocol.wire.ChannelRequest;
 import io.easyremote.protocol.wire.GatewayGrpc;
+import io.easyremote.protocol.wire.PayloadPart;
 import io.grpc.ClientInterceptors;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.OpenTelemetry;
@@ -60,12 +65,17 @@ import java.util.function.Function;
  *
  * <p>Large answers come in parts ({@code x-easyremote-reply-parts}; see {@code ChannelAnswer}),
  * interleaved with the other answers, and are put back together here, up to
- * {@link GatewayChannel#MAX_INBOUND_MESSAGE_BYTES}.
+ * {@link GatewayChannel#MAX_INBOUND_MESSAGE_BYTES}. Large requests go in parts too, on a stream
+ * whose gateway said it reads them ({@code ChannelReply.reads_parts}, its first message): the
+ * call with its first {@link PartQueue#PART_BYTES}, then the rest, written after every other
+ * message waiting and only while the stream is ready, so small calls pass between the parts of a
+ * large upload. Until such a stream is open (the first large call opens one), large requests go
+ * as their own {@code Gateway.Call}.
  */
 public final class CallChannel {
   /**
-   * Requests larger than this go as their own {@code Gateway.Call}: HTTP/2 interleaves them with
-   * small calls, where on the channel a big upload would hold the calls behind it.
+   * Requests larger than this go on the channel only in parts, to a gateway that reads them, and
+   * otherwise as their own {@code Gateway.Call}: whole, a big upload would hold the calls behind it.
    */
   public static final int MAX_REQUEST_BYTES = 64 << 10;
   /**
@@ -110,8 +120,11 @@ public final class CallChannel {
 
   /** Whether {@code request} goes on the channel: small enough, room on the stream, and a gateway that has one. */
   boolean takes(CallRequest request) {
-    if (unsupported || request.getSerializedSize() > MAX_REQUEST_BYTES) {
+    if (unsupported) {
       return false;
+    }
+    if (request.getSerializedSize() > MAX_REQUEST_BYTES) {
+      return partsLinkWithRoom(true) != null;
     }
     if (links.size() < MAX_LINKS) {
       return true;
@@ -141,16 +154,31 @@ public final class CallChannel {
     Map<String, String> trace = new HashMap<>(2);
     W3CTraceContextPropagator.getInstance().inject(Context.current().with(span), trace, Map::put);
     Pending<T> pending = new Pending<>(id, request, timeLeft, deadline, what, onReply, callbacks, future, span);
-    ChannelRequest message = ChannelRequest.newBuilder().setCall(ChannelCall.newBuilder().setId(id).setRequest(request)
-        .setDeadlineMs(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeLeft.toNanos() + 999_999))).putAllTrace(trace)).build();
+    ByteString payload = request.getPayload().getData();
+    boolean inParts = request.getSerializedSize() > MAX_REQUEST_BYTES && PartQueue.inParts(payload);
+    ChannelCall.Builder call = ChannelCall.newBuilder().setId(id).setRequest(request)
+        .setDeadlineMs(Math.max(1, TimeUnit.NANOSECONDS.toMillis(timeLeft.toNanos() + 999_999))).putAllTrace(trace);
+    if (inParts) {
+      call.setPayloadSize(payload.size())
+          .setRequest(request.toBuilder().setPayload(request.getPayload().toBuilder().setData(PartQueue.firstPart(payload))));
+    }
+    ChannelRequest message = ChannelRequest.newBuilder().setCall(call).build();
     try {
       Link link;
       synchronized (lock) {
-        link = linkWithRoom();
+        link = inParts ? partsLinkWithRoom(false) : linkWithRoom();
+        if (link == null) { // the stream that reads parts broke since takes(): this one goes as Gateway.Call
+          span.end();
+          return Rpc.unary(gateway, GatewayGrpc.getCallMethod(), request, timeLeft, deadline, what, onReply, null, false, callbacks);
+        }
         pending.link = link;
         link.pending.put(id, pending);
       }
-      link.send(message);
+      if (inParts) {
+        link.sendInParts(message, id, payload);
+      } else {
+        link.send(message);
+      }
       if (link.pending.containsKey(id)) { // not refused by the stream (nor answered already): no timer left waiting for nothing
         pending.timeout = timers.schedule(pending::expire, timeLeft.toNanos(), TimeUnit.NANOSECONDS);
       }
@@ -176,6 +204,27 @@ public final class CallChannel {
       return l;
     }
     return links.get(0); // every stream is full (takes() said yes a moment ago): the gateway's limit is higher
+  }
+
+  /**
+   * A stream whose gateway reads calls in parts and that has room, or null. With {@code open}, a
+   * connection with no stream yet opens one, so that the next large call finds out (its first
+   * message says whether the gateway reads parts).
+   */
+  private Link partsLinkWithRoom(boolean open) {
+    for (Link l : links) {
+      if (!l.dead && l.readsParts && l.pending.size() < MAX_IN_FLIGHT) {
+        return l;
+      }
+    }
+    if (open && links.isEmpty()) {
+      synchronized (lock) {
+        if (links.isEmpty()) {
+          links.add(new Link());
+        }
+      }
+    }
+    return null;
   }
 
   /** Stops the deadline timer; the stream itself ends with the gRPC channel. */
@@ -296,9 +345,14 @@ public final class CallChannel {
   }
 
   /** One CallChannel stream and the calls in flight on it. */
-  private final class Link implements StreamObserver<ChannelReply> {
+  private final class Link implements ClientResponseObserver<ChannelRequest, ChannelReply> {
     final ConcurrentHashMap<Long, Pending<?>> pending = new ConcurrentHashMap<>();
-    final StreamObserver<ChannelRequest> requests;
+    final ClientCallStreamObserver<ChannelRequest> requests;
+    /** Whether the gateway said, in its first message, that it reads calls in parts. */
+    volatile boolean readsParts;
+    /** The rest of large requests still to send; guarded by itself. */
+    private final PartQueue uploads = new PartQueue();
+    private volatile boolean uploading;
     /** Messages waiting for the stream, and whether a caller is writing them ({@link #send}). */
     private final java.util.Queue<ChannelRequest> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicBoolean sending = new java.util.concurrent.atomic.AtomicBoolean();
@@ -310,14 +364,41 @@ public final class CallChannel {
     Link() {
       // Callbacks on the event loop that read the reply: a blocking caller is woken from there,
       // with no hand-off through a pool thread first (one thread wake-up less per reply).
-      requests = ClientCalls.asyncBidiStreamingCall(ClientInterceptors.intercept(gateway.channel(),
-              MetadataUtils.newAttachHeadersInterceptor(READS_PARTS))
-          .newCall(GatewayGrpc.getCallChannelMethod(), io.grpc.CallOptions.DEFAULT.withExecutor(MoreExecutors.directExecutor())), this);
+      requests = (ClientCallStreamObserver<ChannelRequest>) ClientCalls.asyncBidiStreamingCall(
+          ClientInterceptors.intercept(gateway.channel(), MetadataUtils.newAttachHeadersInterceptor(READS_PARTS))
+              .newCall(GatewayGrpc.getCallChannelMethod(), io.grpc.CallOptions.DEFAULT.withExecutor(MoreExecutors.directExecutor())),
+          this);
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<ChannelRequest> stream) {
+      stream.setOnReadyHandler(this::drain); // the stream took what was written: the parts that wait go on
     }
 
     void cancel(long id) {
+      dropParts(id);
       if (!dead) {
         send(ChannelRequest.newBuilder().setCancel(id).build());
+      }
+    }
+
+    /** Sends {@code call}, whose payload's first part it carries, then the rest of {@code payload} in parts. */
+    void sendInParts(ChannelRequest call, long id, ByteString payload) {
+      outbox.add(call); // before its parts: drain() writes what the outbox holds before each part
+      synchronized (uploads) {
+        uploads.addRest(id, payload);
+        uploading = true;
+      }
+      drain();
+    }
+
+    /** Forgets what is left to send of call {@code id}'s payload (it was answered, cancelled, or timed out). */
+    private void dropParts(long id) {
+      if (uploading) {
+        synchronized (uploads) {
+          uploads.cancel(id);
+          uploading = !uploads.isEmpty();
+        }
       }
     }
 
@@ -330,18 +411,53 @@ public final class CallChannel {
      */
     void send(ChannelRequest message) {
       outbox.add(message);
-      while (!outbox.isEmpty() && sending.compareAndSet(false, true)) {
+      drain();
+    }
+
+    /**
+     * Writes every message waiting, then parts of large requests while the stream is ready, each
+     * part after whatever was queued meanwhile; whoever finds the stream free does it.
+     */
+    private void drain() {
+      while ((!outbox.isEmpty() || partReady()) && sending.compareAndSet(false, true)) {
         try {
-          for (ChannelRequest m; (m = outbox.poll()) != null; ) {
-            try {
-              requests.onNext(m);
-            } catch (RuntimeException e) {
-              refused(m, e);
+          do {
+            for (ChannelRequest m; (m = outbox.poll()) != null; ) {
+              write(m);
             }
-          }
+          } while (writeNextPart());
         } finally {
           sending.set(false);
         }
+      }
+    }
+
+    private boolean partReady() {
+      return uploading && requests.isReady();
+    }
+
+    /** Writes the next part of a large request if the stream is ready for it; false when none went. */
+    private boolean writeNextPart() {
+      if (!partReady()) {
+        return false;
+      }
+      PartQueue.Part part;
+      synchronized (uploads) {
+        part = uploads.next();
+        uploading = !uploads.isEmpty();
+      }
+      if (part == null) {
+        return false;
+      }
+      write(ChannelRequest.newBuilder().setPart(PayloadPart.newBuilder().setCallId(part.callId()).setData(part.data())).build());
+      return true;
+    }
+
+    private void write(ChannelRequest m) {
+      try {
+        requests.onNext(m);
+      } catch (RuntimeException e) {
+        refused(m, e);
       }
     }
 
@@ -358,6 +474,9 @@ public final class CallChannel {
     @Override
     public void onNext(ChannelReply reply) {
       answered = true;
+      if (reply.getReadsParts()) {
+        readsParts = true;
+      }
       List<Runnable> later = new ArrayList<>(0);
       for (ChannelAnswer answer : reply.getAnswersList()) {
         if (answer.getPayloadSize() > 0) {
@@ -375,6 +494,7 @@ public final class CallChannel {
     }
 
     private void answer(long id, CallReply reply, List<Runnable> later) {
+      dropParts(id); // answered before all its parts went (refused at once): the rest would be wasted
       Pending<?> call = pending.get(id);
       if (call != null && call.claim()) {
         call.answer(reply, later);
@@ -400,7 +520,7 @@ public final class CallChannel {
       }
     }
 
-    private void part(io.easyremote.protocol.wire.PayloadPart part, List<Runnable> later) {
+    private void part(PayloadPart part, List<Runnable> later) {
       try {
         PartAssembler.Whole<ChannelAnswer> whole = parts.add(part.getCallId(), part.getData());
         if (whole != null) {

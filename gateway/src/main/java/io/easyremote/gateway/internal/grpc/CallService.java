@@ -183,7 +183,8 @@ public final class CallService extends GatewayGrpc.GatewayImplBase {
     openChannels.incrementAndGet();
     ctx.log().whenComplete().thenRun(openChannels::decrementAndGet);
     return new ChannelCalls(scheduler, tracing, (ServerCallStreamObserver<ChannelReply>) responses, ctx.eventLoop(),
-        callerOf(ctx), grant, refusal, defaultDeadline, channelCalls, ctx.request().headers().contains(Metadata.REPLY_PARTS.name()));
+        callerOf(ctx), grant, refusal, defaultDeadline, channelCalls, ctx.request().headers().contains(Metadata.REPLY_PARTS.name()),
+        scheduler.maxPayloadBytes());
   }
 
   /**

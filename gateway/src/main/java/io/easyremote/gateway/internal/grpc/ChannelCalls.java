@@ -7,9 +7,11 @@ import io.easyremote.gateway.internal.core.CallSink;
 import io.easyremote.gateway.internal.core.PendingCall;
 import io.easyremote.gateway.internal.tracing.CallTracing;
 import io.easyremote.protocol.ErrorCode;
+import io.easyremote.protocol.internal.PartAssembler;
 import io.easyremote.protocol.internal.PartQueue;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.CallReply;
+import io.easyremote.protocol.wire.CallRequest;
 import io.easyremote.protocol.wire.ChannelAnswer;
 import io.easyremote.protocol.wire.ChannelCall;
 import io.easyremote.protocol.wire.ChannelReply;
@@ -43,13 +45,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>To a caller that reads them ({@code x-easyremote-reply-parts}), an answer whose payload is
  * over {@link PartQueue#PART_BYTES} goes with its first part, and the rest follows in parts written
  * after every other answer and only while the stream is ready: a large result does not hold the
- * answers behind it. (Large calls come as their own {@code Gateway.Call}, which HTTP/2 interleaves.)
+ * answers behind it.
+ *
+ * <p>Large calls come in parts too: the stream's first message says {@code reads_parts}, and a
+ * call whose {@code payload_size} is set is put back together from its {@code PayloadPart}s
+ * ({@link PartAssembler}) before it is checked and scheduled as any other; its deadline counts from
+ * its first part. At most {@link #MAX_ASSEMBLING} payloads are put back together at once per
+ * stream, each within the gateway's payload limit, so one stream holds a bounded amount of
+ * unfinished uploads; a cancel drops one.
  */
 final class ChannelCalls implements StreamObserver<ChannelRequest> {
   /** Calls one stream may have in flight; a client that wants more opens another connection. */
   static final int MAX_IN_FLIGHT = 10_000;
   /** Answers are packed into one message up to about this size (a larger answer goes alone). */
   private static final int MAX_BATCH_BYTES = 256 << 10;
+  /** Payloads in parts one stream may have being put back together at once. */
+  static final int MAX_ASSEMBLING = 16;
 
   private final CallScheduler scheduler;
   private final CallTracing tracing;
@@ -69,6 +80,9 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
   private final PartQueue parts;
   /** Whether parts wait for the stream to be ready (set on the loop). */
   private volatile boolean partsWaiting;
+  /** Calls whose payload comes in parts, until their last part (on the loop: gRPC delivers requests one at a time). */
+  private final PartAssembler<Head> uploads = new PartAssembler<>();
+  private final long maxPayloadBytes;
   private volatile boolean halfClosed;
   private volatile boolean gone;
   private boolean ended;
@@ -80,8 +94,9 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
    */
   ChannelCalls(CallScheduler scheduler, CallTracing tracing, ServerCallStreamObserver<ChannelReply> out, Executor loop,
       String caller, CallGrant grant, String refusal, Duration defaultDeadline, java.util.concurrent.atomic.LongAdder received,
-      boolean replyParts) {
+      boolean replyParts, long maxPayloadBytes) {
     this.received = received;
+    this.maxPayloadBytes = maxPayloadBytes;
     this.parts = replyParts ? new PartQueue() : null;
     this.scheduler = scheduler;
     this.tracing = tracing;
@@ -94,6 +109,18 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
     this.demand = new BatchedDemand(out, loop);
     out.setOnCancelHandler(this::callerGone);
     out.setOnReadyHandler(this::writable);
+    loop.execute(this::hello);
+  }
+
+  /** The stream's first message: this gateway reads calls whose payload comes in parts. Before any answer (both on the loop). */
+  private void hello() {
+    try {
+      if (!gone) {
+        out.onNext(ChannelReply.newBuilder().setReadsParts(true).build());
+      }
+    } catch (RuntimeException e) {
+      callerGone();
+    }
   }
 
   /** The stream can take more: the parts that wait go on (on the loop). */
@@ -108,16 +135,24 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
     demand.took();
     switch (request.getKindCase()) {
       case CALL -> call(request.getCall());
+      case PART -> part(request.getPart());
       case CANCEL -> {
+        if (uploads.drop(request.getCancel()) != null) {
+          finish(request.getCancel(), Wire.error(ErrorCode.CANCELLED, "The caller cancelled the call."));
+          return;
+        }
         java.util.Optional<PendingCall> call = calls.get(request.getCancel());
         if (call != null && call.isPresent()) {
           scheduler.cancel(call.get(), ErrorCode.CANCELLED, "The caller cancelled the call.");
         }
       }
-      default -> answer(0, Wire.error(ErrorCode.INVALID_REQUEST, "Expected a call or a cancel on the call channel; got "
+      default -> answer(0, Wire.error(ErrorCode.INVALID_REQUEST, "Expected a call, a part or a cancel on the call channel; got "
           + request.getKindCase() + "."));
     }
   }
+
+  /** A call as it arrived, and its deadline counted from then: kept while its payload comes in parts. */
+  private record Head(ChannelCall call, long deadlineNanos) { }
 
   private void call(ChannelCall call) {
     received.increment();
@@ -138,6 +173,51 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
     }
     long now = System.nanoTime();
     long deadline = now + (call.getDeadlineMs() > 0 ? Duration.ofMillis(call.getDeadlineMs()) : defaultDeadline).toNanos();
+    if (call.getPayloadSize() > 0) {
+      startUpload(call, deadline);
+    } else {
+      schedule(call, deadline);
+    }
+  }
+
+  /** A call whose payload comes in parts: its id stays taken while they come. */
+  private void startUpload(ChannelCall call, long deadline) {
+    long id = call.getId();
+    long size = call.getPayloadSize();
+    if (size > maxPayloadBytes) {
+      finish(id, Wire.error(ErrorCode.PAYLOAD_TOO_LARGE, "Arguments of '" + call.getRequest().getFunction() + "' are " + size
+          + " bytes; the gateway's limit is " + maxPayloadBytes + " bytes."));
+    } else if (uploads.size() >= MAX_ASSEMBLING) {
+      finish(id, Wire.error(ErrorCode.OVERLOADED, "More than " + MAX_ASSEMBLING
+          + " calls sending their arguments in parts at once on one call channel; wait for some to finish."));
+    } else {
+      try {
+        uploads.start(id, new Head(call, deadline), size, call.getRequest().getPayload().getData(), maxPayloadBytes);
+      } catch (PartAssembler.Refused e) {
+        finish(id, Wire.error(ErrorCode.INVALID_REQUEST, "Call " + Long.toUnsignedString(id) + ": " + e.getMessage() + "."));
+      }
+    }
+  }
+
+  /** The next part of a call's payload; the call is scheduled with its last. Parts of no call in parts are ignored (it was cancelled or refused). */
+  private void part(PayloadPart part) {
+    long id = part.getCallId();
+    try {
+      PartAssembler.Whole<Head> whole = uploads.add(id, part.getData());
+      if (whole != null) {
+        CallRequest request = whole.head().call().getRequest();
+        ChannelCall call = whole.head().call().toBuilder()
+            .setRequest(request.toBuilder().setPayload(request.getPayload().toBuilder().setData(whole.data()))).build();
+        schedule(call, whole.head().deadlineNanos());
+      }
+    } catch (PartAssembler.Refused e) {
+      finish(id, Wire.error(ErrorCode.INVALID_REQUEST, "Call " + Long.toUnsignedString(id) + ": " + e.getMessage() + "."));
+    }
+  }
+
+  /** Checks and schedules a call whose id is taken and whose payload is whole. */
+  private void schedule(ChannelCall call, long deadline) {
+    long id = call.getId();
     CallRequestSpec spec;
     try {
       spec = CallService.toSpec(call.getRequest(), caller, deadline, 0).withGrant(grant);
