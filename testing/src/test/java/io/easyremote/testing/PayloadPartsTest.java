@@ -196,48 +196,22 @@ class PayloadPartsTest {
 
   @Test
   void callChannel_aLargeAnswerComesInParts_andASmallAnswerOvertakesItsRest() throws Exception {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
-    try {
-      io.grpc.Metadata headers = new io.grpc.Metadata();
-      headers.put(io.easyremote.protocol.internal.Metadata.REPLY_PARTS, "1");
-      LinkedBlockingQueue<ChannelReply> replies = new LinkedBlockingQueue<>();
-      AtomicReference<ClientCallStreamObserver<ChannelRequest>> stream = new AtomicReference<>();
-      // Reads one message at a time, when the test asks: what the gateway may send ahead is bounded by HTTP/2's window.
-      ClientResponseObserver<ChannelRequest, ChannelReply> reader = new ClientResponseObserver<>() {
-        @Override
-        public void beforeStart(ClientCallStreamObserver<ChannelRequest> requests) {
-          requests.disableAutoRequestWithInitial(1);
-          stream.set(requests);
-        }
-
-        @Override
-        public void onNext(ChannelReply reply) {
-          replies.add(reply);
-        }
-
-        @Override
-        public void onError(Throwable t) { }
-
-        @Override
-        public void onCompleted() { }
-      };
-      StreamObserver<ChannelRequest> requests = GatewayGrpc.newStub(ClientInterceptors.intercept(channel,
-          MetadataUtils.newAttachHeadersInterceptor(headers))).callChannel(reader);
-      requests.onNext(channelCall(1, "bytes", "[8388608]"));
-      ChannelReply hello = next(replies, stream.get());
+    try (HandChannel hand = new HandChannel(cluster.address(), true)) {
+      hand.send(channelCall(1, "bytes", "[8388608]"));
+      ChannelReply hello = hand.next();
       assertThat(hello.getReadsParts()).as("the gateway's first message: it reads calls in parts").isTrue();
       assertThat(hello.getAnswersCount()).isZero();
-      ChannelAnswer head = next(replies, stream.get()).getAnswers(0);
+      ChannelAnswer head = hand.next().getAnswers(0);
       assertThat(head.getId()).isEqualTo(1);
       assertThat(head.getPayloadSize()).as("the whole size, announced with the first part").isGreaterThan(PartQueue.PART_BYTES);
       assertThat(head.getReply().getPayload().getData().size()).isEqualTo(PartQueue.PART_BYTES);
 
-      requests.onNext(channelCall(2, "echo", "[\"small\"]"));
+      hand.send(channelCall(2, "echo", "[\"small\"]"));
       ByteString.Output data = ByteString.newOutput();
       head.getReply().getPayload().getData().writeTo(data);
       int partsAfterSmall = -1;
       while (data.size() < head.getPayloadSize()) {
-        ChannelReply reply = next(replies, stream.get());
+        ChannelReply reply = hand.next();
         if (reply.getAnswersCount() > 0) {
           assertThat(reply.getAnswers(0).getId()).isEqualTo(2);
           assertThat(reply.getAnswers(0).getReply().getPayload().getData().toStringUtf8()).isEqualTo("\"small\"");
@@ -254,9 +228,6 @@ class PayloadPartsTest {
       String json = data.toByteString().toStringUtf8(); // a byte[] result to JSON arguments: a base64 string
       assertThat(java.util.Base64.getDecoder().decode(json.substring(1, json.length() - 1))).as("the 8 MiB answer, put back together")
           .isEqualTo(bytes(8 << 20));
-      requests.onCompleted();
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
 
@@ -268,7 +239,7 @@ class PayloadPartsTest {
   void callChannel_aLargeRequestComesInParts_andASmallCallOvertakesIt() throws Exception {
     byte[] big = new byte[8 << 20];
     new Random(8).nextBytes(big);
-    try (HandChannel hand = new HandChannel(cluster.address())) {
+    try (HandChannel hand = new HandChannel(cluster.address(), false)) {
       assertThat(hand.next().getReadsParts()).as("the gateway's first message: it reads calls in parts").isTrue();
       hand.send(bigCall(1, "digest", big.length, ByteString.copyFrom(big, 0, PartQueue.PART_BYTES)));
       int offset = PartQueue.PART_BYTES;
@@ -299,7 +270,7 @@ class PayloadPartsTest {
   @Test
   void callChannel_requestsInPartsThatBreakTheRules_areRefusedEachOnItsCall_andTheStreamKeepsServing() throws Exception {
     ByteString first = ByteString.copyFrom(new byte[PartQueue.PART_BYTES]);
-    try (HandChannel hand = new HandChannel(cluster.address())) {
+    try (HandChannel hand = new HandChannel(cluster.address(), false)) {
       assertThat(hand.next().getReadsParts()).isTrue();
       hand.send(bigCall(1, "digest", LIMIT + 1L, first));
       assertThat(hand.nextAnswer().getReply().getError().getCode()).as("declared over the limit")
@@ -341,27 +312,43 @@ class PayloadPartsTest {
     }
   }
 
-  /** A call channel spoken by hand, its replies read one message at a time. */
+  /**
+   * A call channel spoken by hand, its replies read one message at a time, when the test asks:
+   * what the gateway may send ahead is bounded by HTTP/2's window.
+   */
   private static final class HandChannel implements AutoCloseable {
     private final ManagedChannel channel;
     private final LinkedBlockingQueue<ChannelReply> replies = new LinkedBlockingQueue<>();
     private final java.util.ArrayDeque<ChannelAnswer> answers = new java.util.ArrayDeque<>();
+    private final AtomicReference<ClientCallStreamObserver<ChannelRequest>> stream = new AtomicReference<>();
     private final StreamObserver<ChannelRequest> requests;
 
-    HandChannel(String address) {
+    /** @param replyParts whether to open it with {@code x-easyremote-reply-parts} (large answers in parts) */
+    HandChannel(String address, boolean replyParts) {
       channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
-      requests = GatewayGrpc.newStub(channel).callChannel(new StreamObserver<>() {
-        @Override
-        public void onNext(ChannelReply reply) {
-          replies.add(reply);
-        }
+      io.grpc.Metadata headers = new io.grpc.Metadata();
+      if (replyParts) {
+        headers.put(io.easyremote.protocol.internal.Metadata.REPLY_PARTS, "1");
+      }
+      requests = GatewayGrpc.newStub(ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)))
+          .callChannel(new ClientResponseObserver<ChannelRequest, ChannelReply>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<ChannelRequest> requests) {
+              requests.disableAutoRequestWithInitial(1);
+              stream.set(requests);
+            }
 
-        @Override
-        public void onError(Throwable t) { }
+            @Override
+            public void onNext(ChannelReply reply) {
+              replies.add(reply);
+            }
 
-        @Override
-        public void onCompleted() { }
-      });
+            @Override
+            public void onError(Throwable t) { }
+
+            @Override
+            public void onCompleted() { }
+          });
     }
 
     void send(ChannelRequest request) {
@@ -371,6 +358,7 @@ class PayloadPartsTest {
     ChannelReply next() throws InterruptedException {
       ChannelReply reply = replies.poll(30, TimeUnit.SECONDS);
       assertThat(reply).as("a message on the call channel").isNotNull();
+      stream.get().request(1);
       return reply;
     }
 
@@ -404,15 +392,6 @@ class PayloadPartsTest {
     return ChannelRequest.newBuilder().setCall(ChannelCall.newBuilder().setId(id).setDeadlineMs(30_000)
         .setRequest(CallRequest.newBuilder().setFunction(function).setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8(json)))))
         .build();
-  }
-
-  /** The next message of a stream read one message at a time. */
-  private static ChannelReply next(LinkedBlockingQueue<ChannelReply> replies, ClientCallStreamObserver<ChannelRequest> stream)
-      throws InterruptedException {
-    ChannelReply reply = replies.poll(10, TimeUnit.SECONDS);
-    assertThat(reply).as("a message on the call channel").isNotNull();
-    stream.request(1);
-    return reply;
   }
 
   @Test
