@@ -174,12 +174,14 @@ public final class CallChannel {
       Link link;
       synchronized (lock) {
         link = inParts ? partsLinkWithRoom(false) : linkWithRoom();
-        if (link == null) { // the stream that reads parts broke since takes(): this one goes as Gateway.Call
-          span.end();
-          return Rpc.unary(gateway, GatewayGrpc.getCallMethod(), request, timeLeft, deadline, what, onReply, null, false, callbacks);
+        if (link != null) {
+          pending.link = link;
+          link.pending.put(id, pending);
         }
-        pending.link = link;
-        link.pending.put(id, pending);
+      }
+      if (link == null) { // the stream that reads parts broke since takes(): this one goes as Gateway.Call
+        span.end();
+        return Rpc.unary(gateway, GatewayGrpc.getCallMethod(), request, timeLeft, deadline, what, onReply, null, false, callbacks);
       }
       if (inParts) {
         link.sendInParts(message, id, payload);
