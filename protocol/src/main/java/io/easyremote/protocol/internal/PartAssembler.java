@@ -138,11 +138,6 @@ public final class PartAssembler<H> {
     return assembling.size();
   }
 
-  /** Whether call {@code callId}'s payload is being put back together. */
-  public boolean assembling(long callId) {
-    return assembling.containsKey(callId);
-  }
-
   /** Forgets call {@code callId}'s payload being assembled: its head, or null when there was none. */
   public H drop(long callId) {
     Assembly<H> assembly = assembling.remove(callId);

@@ -65,12 +65,12 @@ import java.util.function.Function;
  *
  * <p>Large answers come in parts ({@code x-easyremote-reply-parts}; see {@code ChannelAnswer}),
  * interleaved with the other answers, and are put back together here, up to
- * {@link GatewayChannel#MAX_INBOUND_MESSAGE_BYTES}. Large requests go in parts too, on a stream
- * whose gateway said it reads them ({@code ChannelReply.reads_parts}, its first message): the
- * call with its first {@link PartQueue#PART_BYTES}, then the rest, written after every other
- * message waiting and only while the stream is ready, so small calls pass between the parts of a
- * large upload. Until such a stream is open (the first large call opens one), large requests go
- * as their own {@code Gateway.Call}.
+ * {@link GatewayChannel#MAX_INBOUND_MESSAGE_BYTES}. Requests over {@link #MAX_REQUEST_BYTES} go
+ * only on a stream whose gateway said it reads parts ({@code ChannelReply.reads_parts}, its first
+ * message), in parts when their payload is over {@link PartQueue#PART_BYTES}: the call with its
+ * first part, then the rest, written after every other message waiting and only while the stream
+ * is ready, so small calls pass between the parts of a large upload. Until such a stream is open
+ * (the first large call opens one), large requests go as their own {@code Gateway.Call}.
  */
 public final class CallChannel {
   /**

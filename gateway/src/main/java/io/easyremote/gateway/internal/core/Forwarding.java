@@ -119,13 +119,10 @@ final class Forwarding {
     if (gateways == null || threshold < 0 || queued < threshold || paidCalls || call.request.pinnedNode() != null) {
       return false;
     }
-    String target = gateways.chooseFree(call.request);
-    if (target == null) {
+    if (!forward(call, gateways.chooseFree(call.request))) {
       return false;
     }
     busyForwards++;
-    call.forwardTo(target);
-    unsent.add(call);
     return true;
   }
 
@@ -163,13 +160,7 @@ final class Forwarding {
     if (gateways == null) {
       return false;
     }
-    String target = gateways.choose(call.request);
-    if (target == null) {
-      return false;
-    }
-    call.forwardTo(target);
-    unsent.add(call);
-    return true;
+    return forward(call, gateways.choose(call.request));
   }
 
   /**
@@ -178,13 +169,7 @@ final class Forwarding {
    */
   boolean takeAwaited(PendingCall call) {
     RemoteGateways gateways = remote;
-    String target = gateways == null ? null : gateways.chooseAwaited(call.request);
-    if (target == null) {
-      return false;
-    }
-    call.forwardTo(target);
-    unsent.add(call);
-    return true;
+    return gateways != null && forward(call, gateways.chooseAwaited(call.request));
   }
 
   /**
@@ -196,11 +181,15 @@ final class Forwarding {
     if (gateways == null || call.request.stream() || call.request.idempotencyKey() == null) {
       return false;
     }
-    String home = gateways.keyHome(call.request);
-    if (home == null) {
+    return forward(call, gateways.keyHome(call.request));
+  }
+
+  /** Marks the call forwarded to {@code target}, sent at the next {@link #flush()}; false when there is no target. */
+  private boolean forward(PendingCall call, String target) {
+    if (target == null) {
       return false;
     }
-    call.forwardTo(home);
+    call.forwardTo(target);
     unsent.add(call);
     return true;
   }
