@@ -52,7 +52,12 @@ class LauncherIT {
   private record Run(int exit, String out, String err) {}
 
   private static ProcessBuilder launcher(Map<String, String> env, String... args) {
-    ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of(LAUNCHER.toString()), Stream.of(args)).toList());
+    return launcher(LAUNCHER.toString(), env, args);
+  }
+
+  /** The launcher started as {@code command} (a path to it, or to a link to it). */
+  private static ProcessBuilder launcher(String command, Map<String, String> env, String... args) {
+    ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of(command), Stream.of(args)).toList());
     builder.environment().keySet().removeIf(name -> name.startsWith("EASYREMOTE_") || name.equals("JAVA_OPTS"));
     String java = ProcessHandle.current().info().command().orElseThrow();
     builder.environment().put("JAVA_HOME", Path.of(java).getParent().getParent().toString());
@@ -65,10 +70,14 @@ class LauncherIT {
   }
 
   private static Run run(Map<String, String> env, String... args) throws Exception {
+    return run(launcher(env, args), args);
+  }
+
+  private static Run run(ProcessBuilder launcher, String... args) throws Exception {
     File out = File.createTempFile("launcher-out", ".txt");
     File err = File.createTempFile("launcher-err", ".txt");
     try {
-      Process p = launcher(env, args).redirectOutput(out).redirectError(err).start();
+      Process p = launcher.redirectOutput(out).redirectError(err).start();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 120 s");
@@ -122,6 +131,28 @@ class LauncherIT {
       // an AOT cache, which links what it holds, cannot take them either).
       assertThat(loaded).anyMatch(line -> line.contains(" picocli.CommandLine source: shared objects file"));
     }
+  }
+
+  @Test
+  void throughALinkFromAnotherFolder_runsInTheCallersFolder_andMapsTheSameArchive(@TempDir Path dir) throws Exception {
+    Run first = run("call", "echo", "hi", "--gateway", gateway.address()); // writes the archive unless a test before did
+    assertThat(first.exit()).as(first.err()).isZero();
+    List<String> archives = archives();
+    assertThat(archives).isNotEmpty();
+
+    // ~/bin/easyremote -> repo/easyremote, run as ./easyremote from there: the launcher finds the repository through
+    // the link, and the JVM starts in the caller's folder, where picocli reads the @file of arguments.
+    Files.createSymbolicLink(dir.resolve("easyremote"), LAUNCHER);
+    Files.writeString(dir.resolve("call.args"), "echo there --gateway " + gateway.address());
+    Path classes = dir.resolve("classes.log");
+    ProcessBuilder linked = launcher("./easyremote", Map.of("JAVA_OPTS", "-Xlog:class+load:file=" + classes), "call", "@call.args")
+        .directory(dir.toFile());
+    Run run = run(linked, "call", "@call.args");
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).isEqualTo("\"there\"\n");
+    assertThat(archives()).as("the same archive, not one for another path to the jar").isEqualTo(archives);
+    assertThat(Files.readAllLines(classes)).anyMatch(line -> line.contains(" io.easyremote.client.Client source: shared objects file"));
   }
 
   @Test
