@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -850,11 +851,24 @@ public final class Client implements AutoCloseable {
       if (gateway == null) {
         throw new IllegalStateException("gateway is required: Client.builder().gateway(\"host:port\")");
       }
-      String caller = callerId != null ? callerId : "client-" + UUID.randomUUID();
+      String caller = callerId != null ? callerId : defaultCallerId();
       GatewayChannel channel = GatewayChannel.open(gateway, caller, apiKey, tls ? new GatewayChannel.Tls(trustedCa) : null, openTelemetry,
           callChannel);
       return new Client(Invoker.root(channel, deadline, maxPayloadBytes, retry,
           new io.easyremote.client.internal.stream.StreamWindow(streamWindow, streamWindowBytes)), caller, true);
+    }
+
+    /**
+     * {@code client-} and a random (version 4) UUID. A label for fair queueing and the records, not
+     * a secret: any caller may send any id. So it comes from {@link ThreadLocalRandom}, not from
+     * {@code UUID.randomUUID()}, whose first use sets up a {@code SecureRandom}: about 10 ms of a
+     * cold {@code easyremote call}.
+     */
+    private static String defaultCallerId() {
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      long high = random.nextLong() & ~0xF000L | 0x4000L;
+      long low = random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL | 0x8000_0000_0000_0000L;
+      return "client-" + new UUID(high, low);
     }
   }
 }

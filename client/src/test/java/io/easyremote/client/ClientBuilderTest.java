@@ -76,6 +76,9 @@ class ClientBuilderTest {
       assertThat(client.maxPayloadBytes()).isEqualTo(16 << 20);
       assertThat(client.gateway()).isEqualTo("127.0.0.1:9");
       assertThat(client.callerId()).startsWith("client-");
+      java.util.UUID id = java.util.UUID.fromString(client.callerId().substring("client-".length()));
+      assertThat(id.version()).as("a random UUID's version").isEqualTo(4);
+      assertThat(id.variant()).as("the IETF variant").isEqualTo(2);
       try (Client other = Client.connect("127.0.0.1:9")) {
         assertThat(other.callerId()).isNotEqualTo(client.callerId());
       }
