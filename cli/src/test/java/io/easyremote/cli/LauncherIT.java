@@ -70,17 +70,17 @@ class LauncherIT {
   }
 
   private static Run run(Map<String, String> env, String... args) throws Exception {
-    return run(launcher(env, args), args);
+    return run(launcher(env, args));
   }
 
-  private static Run run(ProcessBuilder launcher, String... args) throws Exception {
+  private static Run run(ProcessBuilder launcher) throws Exception {
     File out = File.createTempFile("launcher-out", ".txt");
     File err = File.createTempFile("launcher-err", ".txt");
     try {
       Process p = launcher.redirectOutput(out).redirectError(err).start();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        throw new AssertionError("easyremote " + String.join(" ", args) + " did not finish within 120 s");
+        throw new AssertionError(String.join(" ", launcher.command()) + " did not finish within 120 s");
       }
       return new Run(p.exitValue(), Files.readString(out.toPath()), Files.readString(err.toPath()));
     } finally {
@@ -147,7 +147,7 @@ class LauncherIT {
     Path classes = dir.resolve("classes.log");
     ProcessBuilder linked = launcher("./easyremote", Map.of("JAVA_OPTS", "-Xlog:class+load:file=" + classes), "call", "@call.args")
         .directory(dir.toFile());
-    Run run = run(linked, "call", "@call.args");
+    Run run = run(linked);
 
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.out()).isEqualTo("\"there\"\n");
