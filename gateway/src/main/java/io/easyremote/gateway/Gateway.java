@@ -383,7 +383,7 @@ public final class Gateway implements AutoCloseable {
     return scheduler.inFlight();
   }
 
-  /** Calls waiting for a free node. */
+  /** Calls waiting for a free node, or for the credits gate to admit them. */
   public int queuedCalls() {
     return scheduler.queued();
   }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.easyremote.client.Client;
+import io.easyremote.client.ResultStream;
 import io.easyremote.gateway.Access;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.Remote;
@@ -19,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -73,6 +75,33 @@ class CreditsTest {
       runs.incrementAndGet();
       return x;
     }
+
+    /** Streams {@code n} items, then waits for {@link #gate} (up to 10 s) before its end. */
+    @Remote
+    public Iterator<Integer> items(int n) {
+      runs.incrementAndGet();
+      return new Iterator<>() {
+        int next;
+
+        @Override
+        public boolean hasNext() {
+          if (next < n) {
+            return true;
+          }
+          try {
+            gate.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return false;
+        }
+
+        @Override
+        public Integer next() {
+          return next++;
+        }
+      };
+    }
   }
 
   /** Set by JUnit before the cluster starts (which reads it), deleted after the cluster has stopped. */
@@ -88,7 +117,7 @@ class CreditsTest {
           .adminKey("ops", OPS)
           .build()))
       .node("paid", n -> n.token(OWNER_TOKEN).maxConcurrency(1).register(new Paid())
-          .price("work", PRICE, 0).price("once", PRICE, 0).price("hold", PRICE, 0))
+          .price("work", PRICE, 0).price("once", PRICE, 0).price("hold", PRICE, 0).price("items", PRICE, 0))
       .build();
 
   @AfterEach
@@ -274,6 +303,9 @@ class CreditsTest {
       long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       assertThat(response.statusCode()).as(response.body()).isEqualTo(504);
       assertThat(response.body()).contains("DEADLINE_EXCEEDED").contains("withheld").doesNotContain("42");
+      JsonNode error = Json.mapper().readTree(response.body());
+      assertThat(error.path("reachedNode").asBoolean()).as("it ran: no client may retry it as if it had not").isTrue();
+      assertThat(error.path("nodeId").asText()).isEqualTo("paid");
       assertThat(tookMillis).as("answered at the deadline, not when the lock went").isLessThan(4_000);
       assertThat(runs.get()).as("the node ran it").isEqualTo(before + 1);
       s.execute("ROLLBACK");
@@ -293,6 +325,34 @@ class CreditsTest {
     assertThat(runs.get()).isEqualTo(before + 1);
     await().atMost(Duration.ofSeconds(10)).until(() -> statement("owner").earned() == 90);
     await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> statement("alice").spent() == PRICE);
+    // Metered once too: the replay ran nowhere (the sums are written within a second: watch past one).
+    await().atMost(Duration.ofSeconds(10)).until(() -> meteredCalls("once") == 1);
+    await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(4)).until(() -> meteredCalls("once") == 1);
+  }
+
+  /** Calls of {@code function} in alice's usage, as {@code GET /api/usage?by=function} reports them. */
+  private long meteredCalls(String function) throws Exception {
+    for (JsonNode row : Json.mapper().readTree(http("GET", "/api/usage?by=function", null, ALICE, null).body()).path("usage")) {
+      if (row.path("key").asText().equals(function)) {
+        return row.path("calls").asLong();
+      }
+    }
+    return 0;
+  }
+
+  @Test
+  void paidStream_cancelledAfterItsItemsArrived_paysThePerCallPrice() throws Exception {
+    grant("alice", 1_000);
+    gate = new CountDownLatch(1);
+    try (Client alice = client(ALICE); ResultStream<Integer> items = alice.stream("items", Integer.class, 20)) {
+      Iterator<Integer> it = items.iterator();
+      for (int i = 0; i < 20; i++) {
+        assertThat(it.next()).isEqualTo(i);
+      }
+    } finally { // closed before its end: cancelled, every item delivered
+      gate.countDown();
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> statement("alice").spent() == PRICE);
   }
 
   @Test

@@ -20,6 +20,8 @@ final class AdmissionStep {
   private final Dispatcher dispatcher;
   private final Consumer<PendingCall> scheduleDeadline;
   private volatile CallAdmission gate;
+  /** Calls the gate has not answered yet: they count as queued ({@link #waiting}). */
+  private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
 
   AdmissionStep(ReentrantLock lock, Dispatcher dispatcher, Consumer<PendingCall> scheduleDeadline) {
     this.lock = lock;
@@ -38,9 +40,18 @@ final class AdmissionStep {
     if (admitted == null) {
       return false;
     }
+    waiting.incrementAndGet();
     scheduleDeadline.accept(call);
-    admitted.whenComplete((refusal, failure) -> answered(call, refusal, failure));
+    admitted.whenComplete((refusal, failure) -> {
+      waiting.decrementAndGet();
+      answered(call, refusal, failure);
+    });
     return true;
+  }
+
+  /** Calls waiting for the gate's answer (a balance being reread, a function's price not known yet). */
+  int waiting() {
+    return waiting.get();
   }
 
   /** The gate answered: route the call unless it was refused, or ended (deadline, cancel) while it waited. */

@@ -121,7 +121,7 @@ public final class CallScheduler {
     }
     if (key != null && !request.stream()) {
       PendingCall follower = call;
-      follower.state(PendingCall.State.FOLLOWING);
+      follower.follow();
       IdempotencyCache.Decision decision = idempotency.leadOrFollow(request.grant().idempotencyScope(), request.function(), key,
           request.payload(), sink, follower.asSink());
       if (decision.refusal() != null) {
@@ -395,6 +395,15 @@ public final class CallScheduler {
 
   // ------------------------------------------------------------------ status and lifecycle
 
+  /**
+   * Whether a call like {@code request} would wait here for a node to come (the start-up grace
+   * after a restart, or its function's nodes lost a moment ago) rather than be routed, forwarded
+   * or refused now: what a gate that needs the function's price waits out.
+   */
+  public boolean waitsForANode(CallRequestSpec request) {
+    return dispatcher.waitsForANode(request);
+  }
+
   /** Runs {@code reader} under the routing lock over a consistent view of the routing state. */
   public <T> T read(Function<RoutingView, T> reader) {
     lock.lock();
@@ -410,9 +419,9 @@ public final class CallScheduler {
     return dispatcher.inFlight();
   }
 
-  /** Calls waiting in queues. */
+  /** Calls waiting in queues, or for the admission gate's answer (the credits gate: a balance reread, a price not known yet). */
   public int queued() {
-    return dispatcher.queued(null);
+    return dispatcher.queued(null) + admission.waiting();
   }
 
   /** Stream items held by front ends for callers that are not ready yet; front ends keep it up to date. */

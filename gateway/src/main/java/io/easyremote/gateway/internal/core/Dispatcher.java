@@ -348,6 +348,27 @@ final class Dispatcher {
     }
   }
 
+  /**
+   * Whether a call like {@code request} would wait here for a node to come (the start-up grace, or
+   * its function's nodes lost a moment ago) rather than be routed, forwarded or refused now.
+   */
+  boolean waitsForANode(CallRequestSpec request) {
+    lock.lock();
+    try {
+      String function = request.function();
+      if (!table.offering(function).isEmpty() || request.pinnedNode() != null) {
+        return false;
+      }
+      RemoteGateways gateways = forwarding.remote();
+      if (gateways != null && gateways.choose(request) != null) {
+        return false;
+      }
+      return grace.active() || lostFunctions.awaited(function, clock.nanoTime()) != null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The gateway listens: the registration grace runs from now. */
   void startGrace() {
     grace.start();

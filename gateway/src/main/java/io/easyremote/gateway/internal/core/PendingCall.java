@@ -29,6 +29,8 @@ public final class PendingCall {
 
   @GuardedBy("routing")
   private State state = State.QUEUED;
+  /** Set (before the call can complete) when it follows an earlier call's outcome: see {@link #follow}. */
+  private volatile boolean replay;
   @GuardedBy("routing")
   private NodeSession node;
   /** Streams: credits granted by the caller and not yet used by items (sent with Invoke when queued). */
@@ -75,6 +77,15 @@ public final class PendingCall {
   }
 
   /** The same call completing into another sink (the leader of an idempotency key). */
+  /**
+   * Makes this call follow the outcome of an earlier one with the same idempotency key
+   * ({@link State#FOLLOWING}): it is never dispatched, and its record says it is a replay.
+   */
+  void follow() {
+    replay = true;
+    state(State.FOLLOWING);
+  }
+
   PendingCall withSink(CallSink other) {
     return new PendingCall(id, request, other, listener, routing, clock);
   }
@@ -334,6 +345,8 @@ public final class PendingCall {
    * can wait for what they make durable (the credits settlement: a caller never sees a paid result
    * that a crash could leave uncharged). Errors and stream ends are not held. A gate still shut at
    * the call's deadline is completed with {@code DEADLINE_EXCEEDED} by the call's own deadline timer.
+   * An error sent instead of a result says that the call reached its node ({@code reached_node}):
+   * it ran, so a client must not retry it as if it had not.
    */
   public void answerAfter(CompletableFuture<Error> gate) {
     this.answerGate = gate;
@@ -341,7 +354,8 @@ public final class PendingCall {
 
   // ---------------------------------------------------------------- completion (any thread, once)
 
-  boolean isCompleted() {
+  /** Whether the call has completed (its caller was answered, or will be: its result may wait for {@link #answerAfter}). */
+  public boolean isCompleted() {
     return completed.get();
   }
 
@@ -387,7 +401,12 @@ public final class PendingCall {
       } else {
         Error error = refusal != null ? refusal : Errors.of(ErrorCode.UNAVAILABLE, "The call to '" + function()
             + "' ran on node '" + nodeId + "' but its result could not be released: " + failure);
-        sink.onError(error.getNodeId().isEmpty() && nodeId != null ? error.toBuilder().setNodeId(nodeId).build() : error);
+        // The node ran it: a client must not take the refusal for a call that never ran and retry a function that is not idempotent.
+        Error.Builder ran = error.toBuilder().setReachedNode(true);
+        if (error.getNodeId().isEmpty() && nodeId != null) {
+          ran.setNodeId(nodeId);
+        }
+        sink.onError(ran.build());
       }
     });
     return true;
@@ -432,7 +451,7 @@ public final class PendingCall {
     long queuedFor = (dispatched == 0 ? now : dispatched) - arrivedNanos;
     try {
       listener.onCompleted(new CallRecord(id, request.function(), nodeId, request.caller(), error, queuedFor, now - arrivedNanos,
-          request.stream(), items, request.grant().principal(), request.payload().getData().size(), bytesOut));
+          request.stream(), items, request.grant().principal(), request.payload().getData().size(), bytesOut, replay));
     } catch (RuntimeException e) {
       LoggerFactory.getLogger(PendingCall.class).warn("A call listener failed", e);
     }

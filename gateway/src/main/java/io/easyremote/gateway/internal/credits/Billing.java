@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  * charge of 0 writes nothing); a longer one has its reservation written once it has run that long,
  * and is settled (or voided) when it completes. A paid call's result reaches its caller only once its charge is committed, so a crash
  * never leaves a result the caller saw uncharged. Free calls (every node offering the function asks 0) never touch the ledger.
+ * A call that would wait for its function's nodes to come back (after a restart, or a moment
+ * after they were lost) waits here instead, and is admitted against their price once they are.
  *
  * <p>Prices are those of the nodes offering the function when the call is admitted (the
  * reservation covers the highest); the node that ran it is charged at its price from then. Nothing
@@ -69,6 +71,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private final Instant started = Instant.now();
   private final String idPrefix;
   private final Map<Long, Billed> open = new ConcurrentHashMap<>();
+  private final Map<Long, WaitingForPrice> waitingForPrice = new ConcurrentHashMap<>();
   private final CallerBudgets budgets;
   private final Map<String, CompletableFuture<Void>> reloading = new ConcurrentHashMap<>();
   /** What each node earned its owner since this gateway started (its share of settled charges). */
@@ -152,6 +155,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     // Balances change elsewhere too when gateways share a store: reload them now and then.
     executor.scheduleWithFixedDelay(this::reloadBudgets, RELOAD_EVERY_MILLIS, RELOAD_EVERY_MILLIS, TimeUnit.MILLISECONDS);
     executor.scheduleWithFixedDelay(this::reserveLongCalls, RESERVE_AFTER_MILLIS / 2, RESERVE_AFTER_MILLIS / 2, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(this::admitWaiting, PRICE_LOOK_MILLIS, PRICE_LOOK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** How often the in-memory balances are reloaded from the ledger (changes made by other gateways). */
@@ -220,9 +224,17 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     String function = call.function();
     String pinned = call.request().pinnedNode();
     Map<String, Offer> offers = scheduler.read(view -> offers(view.offering(function), function, pinned));
+    if (offers.isEmpty() && scheduler.waitsForANode(call.request())) {
+      // No node offers it yet (nodes reconnecting after a restart, or a moment after they were lost):
+      // its price is not known. It waits here for them instead of in the queue, and is admitted
+      // against their price once they are back (a stream's items are not held, so it must be).
+      CompletableFuture<Error> admitted = new CompletableFuture<>();
+      waitingForPrice.put(call.id(), new WaitingForPrice(call, admitted));
+      return admitted;
+    }
     if (offers.isEmpty()) {
-      // No node offers it yet (nodes reconnecting after a restart: the call waits for them). Its
-      // price is known only once it runs, so it is charged then, before its result goes out.
+      // No node here offers it, and it does not wait for one (forwarded to another gateway, or a node
+      // came back as the wait ended). Its price is known only once it runs, so it is charged then, before its result goes out.
       Billed later = new Billed(ledgerId(call.id()), accountOf(call.request().grant().principal()), 0, Price.FREE, Map.of(),
           System.nanoTime(), new AtomicBoolean(true), CompletableFuture.completedFuture(null),
           new CompletableFuture<>());
@@ -277,7 +289,64 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     if (settings.settleBeforeResult()) {
       call.answerAfter(billed.answer());
     }
+    if (call.isCompleted() && open.remove(call.id(), billed)) {
+      // Admitted late (after a reload, or a wait for its price) when its deadline or a cancel had
+      // ended it: its completion may have passed before it was in the table. It never ran: the hold goes back.
+      budgets.refused(caller, maxCharge);
+    }
     return null;
+  }
+
+  /** A call admitted while no node offered its function: it waits for one ({@link #admitWaiting}). */
+  private record WaitingForPrice(PendingCall call, CompletableFuture<Error> admitted) {}
+
+  /** How often calls waiting for their function's price look again ({@link #admitWaiting}). */
+  static final long PRICE_LOOK_MILLIS = 50;
+
+  /**
+   * Admits each call waiting for its function's price whose nodes are back, or that no longer waits
+   * for them (it is then routed as any call: refused as unknown, or forwarded); forgets those that
+   * ended meanwhile (their deadline or a cancel answered them).
+   */
+  private void admitWaiting() {
+    try {
+      admitWaitingNow();
+    } catch (RuntimeException e) {
+      log.warn("Could not admit the calls waiting for their function's price", e); // the next look tries again
+    }
+  }
+
+  private void admitWaitingNow() {
+    for (WaitingForPrice waiting : waitingForPrice.values()) {
+      PendingCall call = waiting.call();
+      if (call.isCompleted()) {
+        waitingForPrice.remove(call.id());
+        continue;
+      }
+      boolean priced = scheduler.read(view -> !view.offering(call.function()).isEmpty());
+      if (!priced && scheduler.waitsForANode(call.request())) {
+        continue;
+      }
+      waitingForPrice.remove(call.id());
+      CompletionStage<Error> again;
+      try {
+        again = admit(call);
+      } catch (RuntimeException e) {
+        waiting.admitted().completeExceptionally(e);
+        continue;
+      }
+      if (again == null) {
+        waiting.admitted().complete(null);
+      } else {
+        again.whenComplete((refusal, failure) -> {
+          if (failure != null) {
+            waiting.admitted().completeExceptionally(failure);
+          } else {
+            waiting.admitted().complete(refusal);
+          }
+        });
+      }
+    }
   }
 
   /** How long a paid call runs before its reservation is written on its own (shorter calls write it with their settlement). */
@@ -383,7 +452,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   public void onCompleted(CallRecord record) {
     Billed billed = open.remove(record.callId());
     String nodeOwner = null;
-    if (record.nodeId() != null) {
+    if (record.nodeId() != null && !record.replay()) { // a replay ran nowhere: the call it repeats was metered
       Offer offer = billed == null ? null : billed.offers().get(record.nodeId());
       nodeOwner = offer != null ? offer.owner() : liveOwner(record.nodeId());
       meter(billed, record, nodeOwner);
@@ -500,7 +569,8 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
    */
   private void chargeUnpriced(Billed billed, CallRecord record, String nodeOwner) {
     Price price = record.nodeId() == null ? Price.FREE : livePrice(record.nodeId(), record.function());
-    long charge = charge(price, Long.MAX_VALUE, record.error(), record.nodeId() != null, TimeUnit.NANOSECONDS.toMillis(record.executionNanos()));
+    long charge = charge(price, Long.MAX_VALUE, record.error(), record.nodeId() != null, TimeUnit.NANOSECONDS.toMillis(record.executionNanos()),
+        record.items());
     if (charge == 0 || nodeOwner == null) {
       billed.answer().complete(null);
       return;
@@ -544,14 +614,20 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
         && le.error() == LedgerError.UNKNOWN_PENDING;
   }
 
-  /** The charge under the policy in docs/credits.md: what the node did for the caller, at most the reservation. */
-  static long charge(Price price, long maxCharge, ErrorCode error, boolean reachedNode, long executionMillis) {
+  /**
+   * The charge under the policy in docs/credits.md: what the node did for the caller, at most the
+   * reservation. {@code items} is what a stream delivered: a stream that delivered any item before
+   * its deadline or its caller's cancel delivered what the per-call price buys, and pays it.
+   */
+  static long charge(Price price, long maxCharge, ErrorCode error, boolean reachedNode, long executionMillis, long items) {
     if (!reachedNode) {
       return 0;
     }
     long perSecondPart = price.perSecond() == 0 ? 0 : multiplyCapped(price.perSecond(), executionMillis) / 1000;
+    boolean delivered = error == null || error == ErrorCode.FUNCTION_FAILED
+        || (items > 0 && (error == ErrorCode.DEADLINE_EXCEEDED || error == ErrorCode.CANCELLED));
     long charge;
-    if (error == null || error == ErrorCode.FUNCTION_FAILED) {
+    if (delivered) {
       charge = perSecondPart > Long.MAX_VALUE - price.perCall() ? Long.MAX_VALUE : price.perCall() + perSecondPart;
     } else if (error == ErrorCode.DEADLINE_EXCEEDED || error == ErrorCode.CANCELLED) {
       charge = perSecondPart;
@@ -570,7 +646,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     Offer offer = record.nodeId() == null ? null : billed.offers().get(record.nodeId());
     Price price = offer != null ? offer.price() : billed.highest();
     return charge(price, billed.maxCharge(), record.error(), record.nodeId() != null,
-        TimeUnit.NANOSECONDS.toMillis(record.executionNanos()));
+        TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.items());
   }
 
   private String liveOwner(String nodeId) {

@@ -144,7 +144,7 @@ public final class QuotaGate implements CallAdmission, CallListener {
 
   @Override
   public void onCompleted(CallRecord record) {
-    if (record.nodeId() == null) {
+    if (record.nodeId() == null || record.replay()) { // a replay ran nowhere
       return;
     }
     String caller = record.principal() == null ? null : access.keyAccount(record.principal());

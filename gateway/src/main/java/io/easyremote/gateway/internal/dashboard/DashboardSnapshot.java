@@ -38,8 +38,13 @@ public final class DashboardSnapshot {
     return this;
   }
 
-  /** The snapshot as of now. */
-  public ObjectNode toJson() {
+  /**
+   * The snapshot as of now.
+   *
+   * @param withCredits whether to add the credits section: every account's balance and spending,
+   *     for an admin only (the rest is also shown to anyone when the gateway's status is public)
+   */
+  public ObjectNode toJson(boolean withCredits) {
     ObjectMapper json = Json.mapper();
     ObjectNode out = json.createObjectNode();
     out.put("at", System.currentTimeMillis());
@@ -64,7 +69,7 @@ public final class DashboardSnapshot {
     functionStats.retainOnly(names);
     out.set("calls", recentCalls.toJson(CALLS_SHOWN));
     java.util.function.Supplier<ObjectNode> section = credits;
-    if (section != null) {
+    if (section != null && withCredits) {
       out.set("credits", section.get());
     }
     return out;

@@ -142,8 +142,9 @@ public final class HttpFrontEnd {
           case "nodes":
             return authorized(ctx, req, Permission.LIST, grant -> json(status.clusterNodes().stream().map(Wire::fromWire).toList()));
           case "dashboard":
-            return authorized(ctx, req, Permission.MONITOR, grant -> HttpResponse.of( // the credits section reads the store
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> json(dashboard.toJson()), ctx.blockingTaskExecutor())));
+            // The credits section reads the store, and names every account's balance: an admin's only, even when status is public.
+            return authorized(ctx, req, Permission.MONITOR, grant -> HttpResponse.of(java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> json(dashboard.toJson(grant.may(Permission.ADMINISTER))), ctx.blockingTaskExecutor())));
           default:
             break; // a call with its arguments in the query
         }

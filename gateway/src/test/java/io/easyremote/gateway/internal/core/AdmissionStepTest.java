@@ -32,8 +32,10 @@ class AdmissionStepTest {
     CoreFixture.Outcome outcome = new CoreFixture.Outcome();
     PendingCall call = submit(outcome, Duration.ofSeconds(5));
     assertThat(frames.kinds()).as("nothing reaches the node before the gate answers").containsExactly(KindCase.WELCOME);
+    assertThat(scheduler.queued()).as("a call waiting for the gate counts as queued").isEqualTo(1);
     verdict.complete(null);
     assertThat(frames.invoked()).containsExactly(call.id);
+    assertThat(scheduler.queued()).isZero();
     assertThat(outcome.completions).isZero();
   }
 
