@@ -22,10 +22,14 @@ import io.easyremote.protocol.wire.PayloadPart;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -52,7 +56,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@link PartAssembler}) before it is checked and scheduled as any other; its deadline counts from
  * its first part. At most {@link #MAX_ASSEMBLING} payloads are put back together at once per
  * stream, each within the gateway's payload limit, so one stream holds a bounded amount of
- * unfinished uploads; a cancel drops one.
+ * unfinished uploads; a cancel drops one, and so does its deadline (answered
+ * {@code DEADLINE_EXCEEDED}): a caller whose parts stop coming cannot hold a slot, or keep a
+ * half-closed stream open, for longer than the call's deadline.
  */
 final class ChannelCalls implements StreamObserver<ChannelRequest> {
   /** Calls one stream may have in flight; a client that wants more opens another connection. */
@@ -65,7 +71,7 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
   private final CallScheduler scheduler;
   private final CallTracing tracing;
   private final ServerCallStreamObserver<ChannelReply> out;
-  private final Executor loop;
+  private final ScheduledExecutorService loop;
   private final String caller;
   private final CallGrant grant;
   private final String refusal;
@@ -82,6 +88,8 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
   private volatile boolean partsWaiting;
   /** Calls whose payload comes in parts, until their last part (on the loop: gRPC delivers requests one at a time). */
   private final PartAssembler<Head> uploads = new PartAssembler<>();
+  /** Each call of {@link #uploads}: the task that ends it at its deadline if its parts are still coming (on the loop). */
+  private final Map<Long, ScheduledFuture<?>> uploadDeadlines = new HashMap<>();
   private final long maxPayloadBytes;
   private volatile boolean halfClosed;
   private volatile boolean gone;
@@ -92,7 +100,7 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
    * @param refusal why the key was refused (each call is answered {@code UNAUTHENTICATED} with it)
    * @param received counts the calls received
    */
-  ChannelCalls(CallScheduler scheduler, CallTracing tracing, ServerCallStreamObserver<ChannelReply> out, Executor loop,
+  ChannelCalls(CallScheduler scheduler, CallTracing tracing, ServerCallStreamObserver<ChannelReply> out, ScheduledExecutorService loop,
       String caller, CallGrant grant, String refusal, Duration defaultDeadline, java.util.concurrent.atomic.LongAdder received,
       boolean replyParts, long maxPayloadBytes) {
     this.received = received;
@@ -137,7 +145,7 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
       case CALL -> call(request.getCall());
       case PART -> part(request.getPart());
       case CANCEL -> {
-        if (uploads.drop(request.getCancel()) != null) {
+        if (endUpload(request.getCancel())) {
           finish(request.getCancel(), Wire.error(ErrorCode.CANCELLED, "The caller cancelled the call."));
           return;
         }
@@ -193,9 +201,38 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
     } else {
       try {
         uploads.start(id, new Head(call, deadline), size, call.getRequest().getPayload().getData(), maxPayloadBytes);
+        uploadDeadlines.put(id, loop.schedule(() -> uploadExpired(id), deadline - System.nanoTime(), TimeUnit.NANOSECONDS));
       } catch (PartAssembler.Refused e) {
         finish(id, Wire.error(ErrorCode.INVALID_REQUEST, "Call " + Long.toUnsignedString(id) + ": " + e.getMessage() + "."));
       }
+    }
+  }
+
+  /**
+   * The deadline of call {@code id} passed while its payload was still coming in parts: nobody
+   * scheduled it, so nothing else would ever answer it or free its id and its upload slot.
+   */
+  private void uploadExpired(long id) {
+    uploadDeadlines.remove(id);
+    if (uploads.drop(id) != null) {
+      finish(id, Wire.error(ErrorCode.DEADLINE_EXCEEDED, "The deadline of call " + Long.toUnsignedString(id)
+          + " passed while its arguments were still coming in parts."));
+    }
+  }
+
+  /** Stops putting call {@code id}'s payload together, and its deadline task; false when it was not coming in parts. */
+  private boolean endUpload(long id) {
+    ScheduledFuture<?> deadline = uploadDeadlines.remove(id);
+    if (deadline != null) {
+      deadline.cancel(false);
+    }
+    return uploads.drop(id) != null;
+  }
+
+  /** The caller went away: every payload still coming in parts is dropped with its deadline task (on the loop). */
+  private void dropUploads() {
+    for (Long id : java.util.List.copyOf(uploadDeadlines.keySet())) {
+      endUpload(id);
     }
   }
 
@@ -205,12 +242,14 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
     try {
       PartAssembler.Whole<Head> whole = uploads.add(id, part.getData());
       if (whole != null) {
+        endUpload(id);
         CallRequest request = whole.head().call().getRequest();
         ChannelCall call = whole.head().call().toBuilder()
             .setRequest(request.toBuilder().setPayload(request.getPayload().toBuilder().setData(whole.data()))).build();
         schedule(call, whole.head().deadlineNanos());
       }
     } catch (PartAssembler.Refused e) {
+      endUpload(id); // the assembler dropped it already; its deadline task goes too
       finish(id, Wire.error(ErrorCode.INVALID_REQUEST, "Call " + Long.toUnsignedString(id) + ": " + e.getMessage() + "."));
     }
   }
@@ -318,6 +357,7 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
   private void callerGone() {
     gone = true;
     outbox.clear();
+    loop.execute(this::dropUploads);
     calls.forEach((id, call) -> call.ifPresent(c -> scheduler.cancel(c, ErrorCode.CANCELLED, "The caller went away.")));
   }
 
