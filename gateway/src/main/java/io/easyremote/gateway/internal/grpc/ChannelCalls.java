@@ -179,13 +179,22 @@ final class ChannelCalls implements StreamObserver<ChannelRequest> {
       finish(id, Wire.error(ErrorCode.UNAUTHENTICATED, refusal));
       return;
     }
-    long now = System.nanoTime();
-    long deadline = now + (call.getDeadlineMs() > 0 ? Duration.ofMillis(call.getDeadlineMs()) : defaultDeadline).toNanos();
+    long deadline = System.nanoTime() + timeoutNanos(call);
     if (call.getPayloadSize() > 0) {
       startUpload(call, deadline);
     } else {
       schedule(call, deadline);
     }
+  }
+
+  /**
+   * The time the caller gave call {@code call}, saturated at {@link Long#MAX_VALUE} nanoseconds
+   * (292 years) as {@code grpc-timeout} is for {@code Call}: a {@code deadline_ms} too large for
+   * nanoseconds must not throw out of {@link #onNext}, which would end the whole stream. Deadlines
+   * are compared by difference, so the sum with {@code nanoTime} may wrap.
+   */
+  private long timeoutNanos(ChannelCall call) {
+    return call.getDeadlineMs() > 0 ? TimeUnit.MILLISECONDS.toNanos(call.getDeadlineMs()) : defaultDeadline.toNanos();
   }
 
   /** A call whose payload comes in parts: its id stays taken while they come. */
