@@ -423,13 +423,21 @@ public final class PendingCall {
     return true;
   }
 
-  /** Streams: completes normally after {@code count} items; false if already completed. */
+  /**
+   * Streams: completes normally after {@code count} items; false if already completed, or if this
+   * is no stream (its sink cannot take an end: the call stays open for its real outcome, or its
+   * deadline, instead of being marked completed and never answered).
+   */
   boolean end(long count, String nodeId) {
+    if (!(sink instanceof StreamSink stream)) {
+      LoggerFactory.getLogger(PendingCall.class).warn("Ignored a stream end for call {} to '{}', which is not a stream", id, function());
+      return false;
+    }
     if (!completed.compareAndSet(false, true)) {
       return false;
     }
     cancelTimer();
-    ((StreamSink) sink).onEnd(count, nodeId);
+    stream.onEnd(count, nodeId);
     record(nodeId, null);
     return true;
   }

@@ -59,8 +59,17 @@ final class StreamRelay {
     call.item(item.getPayload(), node.nodeId);
   }
 
-  /** A streaming call ended on its node, normally or with an error. */
+  /**
+   * A streaming call ended on its node, normally or with an error. A stream end for a plain call is
+   * refused: the node owes that call a {@code Result}, so the call fails with {@code INTERNAL} and
+   * the node's slot comes back (counted as the node's failure).
+   */
   void onEnd(NodeSession node, StreamEnd end) {
+    PendingCall running = node.running(end.getCallId());
+    if (running != null && !running.request.stream()) {
+      endOfPlainCall(node, running);
+      return;
+    }
     PendingCall call = dispatcher.finish(node, end.getCallId(), end.hasError() ? end.getError() : null);
     dispatcher.flush();
     if (call == null) {
@@ -74,6 +83,16 @@ final class StreamRelay {
           .setReachedNode(true).build());
     } else {
       call.end(end.getCount(), node.nodeId);
+    }
+  }
+
+  private void endOfPlainCall(NodeSession node, PendingCall running) {
+    Error error = Errors.of(ErrorCode.INTERNAL, "Node '" + node.nodeId + "' sent a stream end for a call to '" + running.function()
+        + "', a plain function that answers with a Result.").toBuilder().setNodeId(node.nodeId).setReachedNode(true).build();
+    PendingCall call = dispatcher.finish(node, running.id, error);
+    dispatcher.flush();
+    if (call != null) {
+      call.fail(error);
     }
   }
 

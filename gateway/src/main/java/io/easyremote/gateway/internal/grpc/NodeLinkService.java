@@ -128,10 +128,23 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
       session.heard();
       if (frame.getKindCase() == NodeFrame.KindCase.BATCH) {
         for (NodeFrame each : frame.getBatch().getFramesList()) {
-          handle(each);
+          handleGuarded(each);
         }
       } else {
+        handleGuarded(frame);
+      }
+    }
+
+    /**
+     * {@link #handle} one frame, logging a failure instead of throwing it: an exception out of
+     * {@link #onNext} ends the stream with UNKNOWN, failing every call the node runs (and the rest
+     * of a batch) over one frame the gateway could not take.
+     */
+    private void handleGuarded(NodeFrame frame) {
+      try {
         handle(frame);
+      } catch (RuntimeException e) {
+        log.warn("Could not handle a {} frame from {}; ignored it", frame.getKindCase(), session, e);
       }
     }
 

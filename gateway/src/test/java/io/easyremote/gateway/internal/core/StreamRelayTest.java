@@ -1,5 +1,6 @@
 package io.easyremote.gateway.internal.core;
 
+import static io.easyremote.gateway.internal.core.CoreFixture.fn;
 import static io.easyremote.gateway.internal.core.CoreFixture.hello;
 import static io.easyremote.gateway.internal.core.CoreFixture.payload;
 import static io.easyremote.gateway.internal.core.CoreFixture.streaming;
@@ -7,10 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Wire;
+import io.easyremote.protocol.wire.Error;
 import io.easyremote.protocol.wire.GatewayFrame;
 import io.easyremote.protocol.wire.GatewayFrame.KindCase;
+import io.easyremote.protocol.wire.Payload;
 import io.easyremote.protocol.wire.StreamEnd;
 import io.easyremote.protocol.wire.StreamItem;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +88,42 @@ class StreamRelayTest {
     relay.onItem(node.session(), StreamItem.newBuilder().setCallId(999).setPayload(payload("?")).build());
     assertThat(dispatcher.ignoredFrames()).isEqualTo(1);
     assertThat(outcome.items).isEmpty();
+  }
+
+  @Test
+  void end_forAPlainCall_failsItWithInternalAndFreesTheNodesSlot() throws Exception {
+    CoreFixture.FakeNode plainNode = fx.node(hello("p", 1, fn("plain")), null);
+    table.add(plainNode.session(), (f, o, n) -> true, fx.clock.nanoTime());
+    CoreFixture.Outcome plainOutcome = new CoreFixture.Outcome();
+    PendingCall plain = fx.call(2, fx.unary("plain", Duration.ofSeconds(5)), plainOutcome);
+    assertThat(dispatcher.submit(plain)).isNull();
+    dispatcher.flush();
+
+    relay.onEnd(plainNode.session(), StreamEnd.newBuilder().setCallId(plain.id).setCount(0).build());
+
+    assertThat(plainOutcome.code()).isEqualTo(ErrorCode.INTERNAL);
+    assertThat(plainOutcome.error.getMessage()).contains("sent a stream end for a call to 'plain', a plain function");
+    assertThat(plainOutcome.ended).as("no stream end reached the caller of a plain call").isEqualTo(-1);
+    assertThat(plainNode.session().hasFreeSlot()).isTrue();
+  }
+
+  @Test
+  void end_ofAPendingCallWhoseSinkIsNoStream_leavesTheCallOpenForItsOutcome() {
+    AtomicReference<Error> failed = new AtomicReference<>();
+    PendingCall plain = fx.call(3, fx.unary("plain", Duration.ofSeconds(5)), new CallSink() {
+      @Override
+      public void onResult(Payload payload, String nodeId) { }
+
+      @Override
+      public void onError(Error error) {
+        failed.set(error);
+      }
+    });
+
+    assertThat(plain.end(0, "p")).isFalse();
+    assertThat(plain.isCompleted()).isFalse();
+    assertThat(plain.fail(Errors.of(ErrorCode.DEADLINE_EXCEEDED, "late"))).as("its deadline can still answer it").isTrue();
+    assertThat(failed.get()).isNotNull();
   }
 
   @Test
