@@ -138,6 +138,13 @@ public final class PartAssembler<H> {
     return assembling.size();
   }
 
+  /** Forgets every payload being assembled whose call {@code keep} rejects; how many were forgotten. */
+  public int dropUnless(java.util.function.LongPredicate keep) {
+    int before = assembling.size();
+    assembling.keySet().removeIf(callId -> !keep.test(callId));
+    return before - assembling.size();
+  }
+
   /** Forgets call {@code callId}'s payload being assembled: its head, or null when there was none. */
   public H drop(long callId) {
     Assembly<H> assembly = assembling.remove(callId);

@@ -50,6 +50,17 @@ class PartAssemblerTest {
   }
 
   @Test
+  void dropUnless_forgetsThePayloadsOfCallsNotKept_only() throws Exception {
+    assembler.start(1, "one", 4, bytes("ab"), 100);
+    assembler.start(2, "two", 4, bytes("ab"), 100);
+    assembler.start(3, "three", 4, bytes("ab"), 100);
+    assertThat(assembler.dropUnless(id -> id == 2)).isEqualTo(2);
+    assertThat(assembler.size()).isOne();
+    assertThat(assembler.add(2, bytes("cd")).head()).isEqualTo("two");
+    assertThat(assembler.add(1, bytes("cd"))).isNull();
+  }
+
+  @Test
   void largeParts_joinTheWholeWithoutACopy_smallOnesAreCopiedTogether_inOrder() throws Exception {
     int large = PartAssembler.SHARED_MIN_BYTES;
     byte[] first = filled(large, (byte) 1);

@@ -173,7 +173,10 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
         case RESULT -> result(frame.getResult());
         case PART -> part(frame.getPart());
         case STREAM_ITEM -> scheduler.onStreamItem(session, frame.getStreamItem());
-        case STREAM_END -> scheduler.onStreamEnd(session, frame.getStreamEnd());
+        case STREAM_END -> {
+          results.drop(frame.getStreamEnd().getCallId()); // it ends the call: no result in parts can follow
+          scheduler.onStreamEnd(session, frame.getStreamEnd());
+        }
         case HEARTBEAT -> scheduler.onHeartbeat(session, frame.getHeartbeat());
         case DRAIN -> scheduler.onNodeDraining(session);
         case HELLO -> log.debug("Ignored a second Hello from {}", session);
@@ -184,13 +187,18 @@ public final class NodeLinkService extends NodeLinkGrpc.NodeLinkImplBase {
     /**
      * A result, whole or the first part of one whose payload follows in parts. Only a call this node
      * holds is put back together: a result for any other id is ignored and counted at once, so a
-     * node cannot make the gateway keep payloads for calls it was never sent.
+     * node cannot make the gateway keep payloads for calls it was never sent. A whole result ends
+     * the call, so whatever came of an earlier result in parts for it is forgotten; and a new
+     * payload in parts first drops those of calls the node no longer holds (answered, moved on): a
+     * link keeps at most one payload per call in flight, however its node cuts results short.
      */
     private void result(Result result) {
+      results.drop(result.getCallId());
       if (result.getPayloadSize() == 0 || !session.holds(result.getCallId())) {
         scheduler.onResult(session, result);
         return;
       }
+      results.dropUnless(session::holds);
       try {
         results.start(result.getCallId(), result, result.getPayloadSize(), result.getPayload().getData(), scheduler.maxPayloadBytes());
       } catch (PartAssembler.Refused e) {
