@@ -34,8 +34,8 @@ public final class DurationText {
             break;
         }
       }
-    } catch (NumberFormatException | DateTimeParseException e) {
-      // fall through
+    } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
+      // fall through (ArithmeticException: more hours or minutes than a Duration holds)
     }
     throw new IllegalArgumentException("'" + text + "' is not a duration: use 500ms, 5s, 2m, 1h or ISO-8601 like PT5S");
   }

@@ -83,8 +83,14 @@ record HttpOptions(Duration timeout, Strategy strategy, Requirements requirement
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("Bad timeout: it must be > 0, got '" + text + "'");
     }
+    if (timeout.compareTo(MAX_TIMEOUT) > 0) { // as a job's: beyond it, deadlines in nanoseconds overflow
+      throw new IllegalArgumentException("Bad timeout: it may be at most 365 days, got '" + text + "'");
+    }
     return timeout;
   }
+
+  /** The longest timeout a request may ask for, as for a job. */
+  static final Duration MAX_TIMEOUT = Duration.ofDays(365);
 
   private static String firstOf(String a, String b) {
     return a != null ? a : b;

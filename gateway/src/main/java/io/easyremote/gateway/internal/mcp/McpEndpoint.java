@@ -80,6 +80,8 @@ public final class McpEndpoint implements AutoCloseable {
   static final Set<String> SUPPORTED = Set.of("2025-06-18", "2025-03-26", "2024-11-05");
   private static final String SESSION_HEADER = "mcp-session-id";
   private static final int MAX_SESSIONS = 10_000;
+  /** The longest a tool call may run (a node's default timeout beyond it is capped): a year, as for a job. */
+  private static final long MAX_TIMEOUT_MILLIS = Duration.ofDays(365).toMillis();
   private static final Duration SESSION_IDLE = Duration.ofHours(1);
 
   private final CallScheduler scheduler;
@@ -258,7 +260,9 @@ public final class McpEndpoint implements AutoCloseable {
       return json(HttpStatus.OK, error(id, -32603, "Cannot encode the arguments."), null);
     }
     JsonNode progressToken = params.path("_meta").get("progressToken");
-    Duration timeout = spec.getDefaultTimeoutMs() > 0 ? Duration.ofMillis(Math.max(spec.getDefaultTimeoutMs(), defaultDeadline.toMillis()))
+    // The node's default timeout, capped (it comes from the node: a huge one must not overflow the deadline in nanoseconds).
+    Duration timeout = spec.getDefaultTimeoutMs() > 0
+        ? Duration.ofMillis(Math.min(Math.max(spec.getDefaultTimeoutMs(), defaultDeadline.toMillis()), MAX_TIMEOUT_MILLIS))
         : defaultDeadline;
     ctx.setRequestTimeout(timeout.plusSeconds(5));
     boolean streaming = spec.getStreaming();

@@ -46,8 +46,8 @@ class HttpOptionsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"soon", "5", "5x", "ms", "-1s", "0s", "PTxS", ""})
-  void timeout_malformedOrNotPositive_isRejectedNamingTheForms(String text) {
+  @ValueSource(strings = {"soon", "5", "5x", "ms", "-1s", "0s", "PTxS", "", "9223372036854775807ms", "99999999999999999h", "366d", "PT8785H"})
+  void timeout_malformedNotPositiveOrLongerThanAYear_isRejectedNamingTheForms(String text) {
     assertThatThrownBy(() -> query("timeout=" + text)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("Bad timeout: ");
   }
