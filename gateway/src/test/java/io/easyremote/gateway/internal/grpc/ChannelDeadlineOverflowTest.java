@@ -6,12 +6,9 @@ import static io.easyremote.gateway.internal.grpc.RawCallChannel.part;
 import static io.easyremote.gateway.internal.grpc.RawCallChannel.uploadHead;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.easyremote.gateway.Gateway;
 import io.easyremote.protocol.ErrorCode;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A {@code deadline_ms} too large for nanoseconds (over 292 years) is taken as the longest
@@ -19,21 +16,12 @@ import org.junit.jupiter.api.Test;
  * The answer {@code FUNCTION_NOT_FOUND} shows the call got past the deadline check and was routed.
  */
 class ChannelDeadlineOverflowTest {
-  private Gateway gateway;
-
-  @BeforeEach
-  void start() {
-    gateway = Gateway.builder().host("127.0.0.1").port(0).warmup(Duration.ZERO).registrationGrace(Duration.ZERO).build().start();
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
+  @RegisterExtension
+  final LoopbackGateway loopback = new LoopbackGateway();
 
   @Test
   void call_deadlineTooLargeForNanoseconds_isServedAndTheChannelKeepsServing() {
-    RawCallChannel channel = new RawCallChannel(gateway);
+    RawCallChannel channel = new RawCallChannel(loopback.gateway());
     channel.out.onNext(call(1, "nobodyOffersThis", Long.MAX_VALUE));
     channel.out.onNext(call(2, "nobodyOffersThis", 5_000));
 
@@ -44,7 +32,7 @@ class ChannelDeadlineOverflowTest {
 
   @Test
   void upload_deadlineTooLargeForNanoseconds_isServedOnceItsPartsCame() {
-    RawCallChannel channel = new RawCallChannel(gateway);
+    RawCallChannel channel = new RawCallChannel(loopback.gateway());
     channel.out.onNext(uploadHead(1, "nobodyOffersThis", Long.MAX_VALUE, 2 * PART));
     channel.out.onNext(part(1, PART));
 

@@ -7,35 +7,24 @@ import static io.easyremote.gateway.internal.grpc.RawCallChannel.uploadHead;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.easyremote.gateway.Gateway;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.wire.ChannelRequest;
 import java.time.Duration;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A call whose arguments come in parts on a call channel ends at its deadline even when its parts
  * stop coming: nothing else would answer it, free its upload slot or let a half-closed stream end.
  */
 class ChannelUploadDeadlineTest {
-  private Gateway gateway;
-
-  @BeforeEach
-  void start() {
-    gateway = Gateway.builder().host("127.0.0.1").port(0).warmup(Duration.ZERO).registrationGrace(Duration.ZERO).build().start();
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
+  @RegisterExtension
+  final LoopbackGateway loopback = new LoopbackGateway();
 
   @Test
   void upload_partsStop_isAnsweredDeadlineExceededAndTheChannelKeepsServing() {
-    RawCallChannel channel = new RawCallChannel(gateway);
+    RawCallChannel channel = new RawCallChannel(loopback.gateway());
     channel.out.onNext(uploadHead(1, "anything", 300, 2 * PART)); // the second part never comes
 
     assertThat(channel.awaitAnswer(1)).isEqualTo(ErrorCode.DEADLINE_EXCEEDED);
@@ -48,7 +37,7 @@ class ChannelUploadDeadlineTest {
 
   @Test
   void uploads_stalledPastTheirDeadline_freeTheirSlotsForTheNextLargeCall() {
-    RawCallChannel channel = new RawCallChannel(gateway);
+    RawCallChannel channel = new RawCallChannel(loopback.gateway());
     long slots = ChannelCalls.MAX_ASSEMBLING;
     LongStream.rangeClosed(1, slots).forEach(id -> channel.out.onNext(uploadHead(id, "anything", 200, 2 * PART)));
     LongStream.rangeClosed(1, slots).forEach(id -> assertThat(channel.awaitAnswer(id)).isEqualTo(ErrorCode.DEADLINE_EXCEEDED));
@@ -61,7 +50,7 @@ class ChannelUploadDeadlineTest {
 
   @Test
   void halfClosedStream_withAStalledUpload_endsNormallyAfterItsDeadline() throws Exception {
-    RawCallChannel channel = new RawCallChannel(gateway);
+    RawCallChannel channel = new RawCallChannel(loopback.gateway());
     channel.out.onNext(uploadHead(1, "anything", 300, 2 * PART));
     channel.out.onCompleted(); // the caller will send nothing more
 
@@ -72,7 +61,7 @@ class ChannelUploadDeadlineTest {
 
   @Test
   void upload_cancelledWhileItsPartsCome_isAnsweredOnceCancelled_notAgainAtItsDeadline() {
-    RawCallChannel channel = new RawCallChannel(gateway);
+    RawCallChannel channel = new RawCallChannel(loopback.gateway());
     channel.out.onNext(uploadHead(1, "anything", 300, 2 * PART));
     channel.out.onNext(ChannelRequest.newBuilder().setCancel(1).build());
     assertThat(channel.awaitAnswer(1)).isEqualTo(ErrorCode.CANCELLED);

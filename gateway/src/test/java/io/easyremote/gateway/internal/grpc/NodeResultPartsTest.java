@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import io.easyremote.gateway.Gateway;
 import io.easyremote.protocol.wire.Encoding;
 import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.Payload;
@@ -15,9 +14,8 @@ import io.easyremote.protocol.wire.Result;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node's result in parts that the node cuts short with a whole {@code Result} for the same call
@@ -31,22 +29,13 @@ class NodeResultPartsTest {
   private static final int ANNOUNCED = 8 * PART;
   private static final int CALLS = 8;
 
-  private Gateway gateway;
-
-  @BeforeEach
-  void start() {
-    gateway = Gateway.builder().host("127.0.0.1").port(0).warmup(Duration.ZERO).registrationGrace(Duration.ZERO).build().start();
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
+  @RegisterExtension
+  final LoopbackGateway loopback = new LoopbackGateway();
 
   @Test
   void resultInParts_cutShortByAWholeResult_isForgottenOnceTheCallIsAnswered() throws Exception {
-    RawNode node = new RawNode(gateway, "raw", 1, true, "f");
-    RawCallChannel caller = new RawCallChannel(gateway);
+    RawNode node = new RawNode(loopback.gateway(), "raw", 1, true, "f");
+    RawCallChannel caller = new RawCallChannel(loopback.gateway());
     long before = liveInstances(ASSEMBLY);
 
     for (long id = 1; id <= CALLS; id++) {
@@ -62,7 +51,7 @@ class NodeResultPartsTest {
           .setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("\"ok\"")))).build());
       assertThat(caller.awaitAnswer(id)).as("call %d answered by the whole result", id).isNull();
     }
-    assertThat(gateway.inFlightCalls()).isZero();
+    assertThat(loopback.gateway().inFlightCalls()).isZero();
 
     await("the cut-short results forgotten").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
         .until(() -> liveInstances(ASSEMBLY) <= before);

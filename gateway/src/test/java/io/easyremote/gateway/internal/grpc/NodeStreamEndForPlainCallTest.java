@@ -4,38 +4,26 @@ import static io.easyremote.gateway.internal.grpc.RawCallChannel.call;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.easyremote.gateway.Gateway;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.Payload;
 import io.easyremote.protocol.wire.Result;
 import io.easyremote.protocol.wire.StreamEnd;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A node that ends a plain call with a {@code StreamEnd} instead of a {@code Result}: the caller is
  * answered at once ({@code INTERNAL}, naming the mistake), and the node's link and slot keep serving.
  */
 class NodeStreamEndForPlainCallTest {
-  private Gateway gateway;
-
-  @BeforeEach
-  void start() {
-    gateway = Gateway.builder().host("127.0.0.1").port(0).warmup(Duration.ZERO).registrationGrace(Duration.ZERO).build().start();
-  }
-
-  @AfterEach
-  void stop() {
-    gateway.close();
-  }
+  @RegisterExtension
+  final LoopbackGateway loopback = new LoopbackGateway();
 
   @Test
   void streamEnd_forAPlainCall_answersTheCallerInternalAndTheLinkKeepsServing() throws Exception {
-    RawNode node = new RawNode(gateway, "raw", 1, false, "plain");
-    RawCallChannel caller = new RawCallChannel(gateway);
+    RawNode node = new RawNode(loopback.gateway(), "raw", 1, false, "plain");
+    RawCallChannel caller = new RawCallChannel(loopback.gateway());
 
     caller.out.onNext(call(7, "plain", 30_000));
     long first = node.nextInvoke().getCallId();
