@@ -71,7 +71,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private final Instant started = Instant.now();
   private final String idPrefix;
   private final Map<Long, Billed> open = new ConcurrentHashMap<>();
-  private final Map<Long, WaitingForPrice> waitingForPrice = new ConcurrentHashMap<>();
+  private final PriceWait priceWait;
   private final CallerBudgets budgets;
   private final Map<String, CompletableFuture<Void>> reloading = new ConcurrentHashMap<>();
   /** What each node earned its owner since this gateway started (its share of settled charges). */
@@ -125,6 +125,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     this.settings = settings;
     this.idPrefix = settings.gatewayId() + "-" + started.toEpochMilli() + "-";
     this.budgets = new CallerBudgets(ledger::account);
+    this.priceWait = new PriceWait(scheduler, this::admit);
     this.reserved = Counter.builder("easyremote.credits.reserved").description("Credits reserved for paid calls").register(registry);
     this.refused = Counter.builder("easyremote.credits.refused").description("Paid calls refused with INSUFFICIENT_CREDITS").register(registry);
     this.settled = Counter.builder("easyremote.credits.settled.calls").description("Paid calls settled with a charge").register(registry);
@@ -155,7 +156,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     // Balances change elsewhere too when gateways share a store: reload them now and then.
     executor.scheduleWithFixedDelay(this::reloadBudgets, RELOAD_EVERY_MILLIS, RELOAD_EVERY_MILLIS, TimeUnit.MILLISECONDS);
     executor.scheduleWithFixedDelay(this::reserveLongCalls, RESERVE_AFTER_MILLIS / 2, RESERVE_AFTER_MILLIS / 2, TimeUnit.MILLISECONDS);
-    executor.scheduleWithFixedDelay(this::admitWaiting, PRICE_LOOK_MILLIS, PRICE_LOOK_MILLIS, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(priceWait::look, PriceWait.LOOK_MILLIS, PriceWait.LOOK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** How often the in-memory balances are reloaded from the ledger (changes made by other gateways). */
@@ -228,9 +229,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       // No node offers it yet (nodes reconnecting after a restart, or a moment after they were lost):
       // its price is not known. It waits here for them instead of in the queue, and is admitted
       // against their price once they are back (a stream's items are not held, so it must be).
-      CompletableFuture<Error> admitted = new CompletableFuture<>();
-      waitingForPrice.put(call.id(), new WaitingForPrice(call, admitted));
-      return admitted;
+      return priceWait.add(call);
     }
     if (offers.isEmpty()) {
       // No node here offers it, and it does not wait for one (forwarded to another gateway, or a node
@@ -295,58 +294,6 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
       budgets.refused(caller, maxCharge);
     }
     return null;
-  }
-
-  /** A call admitted while no node offered its function: it waits for one ({@link #admitWaiting}). */
-  private record WaitingForPrice(PendingCall call, CompletableFuture<Error> admitted) {}
-
-  /** How often calls waiting for their function's price look again ({@link #admitWaiting}). */
-  static final long PRICE_LOOK_MILLIS = 50;
-
-  /**
-   * Admits each call waiting for its function's price whose nodes are back, or that no longer waits
-   * for them (it is then routed as any call: refused as unknown, or forwarded); forgets those that
-   * ended meanwhile (their deadline or a cancel answered them).
-   */
-  private void admitWaiting() {
-    try {
-      admitWaitingNow();
-    } catch (RuntimeException e) {
-      log.warn("Could not admit the calls waiting for their function's price", e); // the next look tries again
-    }
-  }
-
-  private void admitWaitingNow() {
-    for (WaitingForPrice waiting : waitingForPrice.values()) {
-      PendingCall call = waiting.call();
-      if (call.isCompleted()) {
-        waitingForPrice.remove(call.id());
-        continue;
-      }
-      boolean priced = scheduler.read(view -> !view.offering(call.function()).isEmpty());
-      if (!priced && scheduler.waitsForANode(call.request())) {
-        continue;
-      }
-      waitingForPrice.remove(call.id());
-      CompletionStage<Error> again;
-      try {
-        again = admit(call);
-      } catch (RuntimeException e) {
-        waiting.admitted().completeExceptionally(e);
-        continue;
-      }
-      if (again == null) {
-        waiting.admitted().complete(null);
-      } else {
-        again.whenComplete((refusal, failure) -> {
-          if (failure != null) {
-            waiting.admitted().completeExceptionally(failure);
-          } else {
-            waiting.admitted().complete(refusal);
-          }
-        });
-      }
-    }
   }
 
   /** How long a paid call runs before its reservation is written on its own (shorter calls write it with their settlement). */
