@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Passes a call through the optional {@link CallAdmission} gate (the credits reservation) before
- * it is routed. While the gate has not answered, the call is QUEUED in no queue: its deadline and
- * a cancellation end it, and it is not routed afterwards.
+ * it is routed. While the gate has not answered, the call is QUEUED in no queue: its deadline, a
+ * cancellation and the scheduler's shutdown ({@link #close}) end it, and it is not routed afterwards.
  */
 final class AdmissionStep {
   private static final Logger log = LoggerFactory.getLogger(AdmissionStep.class);
@@ -20,8 +20,8 @@ final class AdmissionStep {
   private final Dispatcher dispatcher;
   private final Consumer<PendingCall> scheduleDeadline;
   private volatile CallAdmission gate;
-  /** Calls the gate has not answered yet: they count as queued ({@link #waiting}). */
-  private final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
+  /** Calls the gate has not answered yet: they count as queued ({@link #waiting}), and the shutdown ends them ({@link #close}). */
+  private final java.util.Set<PendingCall> waiting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   AdmissionStep(ReentrantLock lock, Dispatcher dispatcher, Consumer<PendingCall> scheduleDeadline) {
     this.lock = lock;
@@ -40,10 +40,10 @@ final class AdmissionStep {
     if (admitted == null) {
       return false;
     }
-    waiting.incrementAndGet();
+    waiting.add(call);
     scheduleDeadline.accept(call);
     admitted.whenComplete((refusal, failure) -> {
-      waiting.decrementAndGet();
+      waiting.remove(call);
       answered(call, refusal, failure);
     });
     return true;
@@ -51,7 +51,19 @@ final class AdmissionStep {
 
   /** Calls waiting for the gate's answer (a balance being reread, a function's price not known yet). */
   int waiting() {
-    return waiting.get();
+    return waiting.size();
+  }
+
+  /**
+   * The gateway shuts down: every call still waiting for the gate fails as a queued one does, never
+   * having reached a node (a verdict that comes later routes nothing).
+   */
+  void close() {
+    for (PendingCall call : waiting) {
+      if (call.transition(PendingCall.State.QUEUED, PendingCall.State.DONE)) {
+        call.fail(Errors.shutDownBeforeANode(call.function()));
+      }
+    }
   }
 
   /** The gate answered: route the call unless it was refused, or ended (deadline, cancel) while it waited. */

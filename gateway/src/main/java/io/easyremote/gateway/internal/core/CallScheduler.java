@@ -440,8 +440,9 @@ public final class CallScheduler {
    */
   public void shutdown(Duration drainTimeout) {
     for (PendingCall call : dispatcher.close()) {
-      call.fail(Errors.of(ErrorCode.UNAVAILABLE, "The gateway shut down before '" + call.function() + "' reached a node; retry."));
+      call.fail(Errors.shutDownBeforeANode(call.function()));
     }
+    admission.close();
     GatewayFrame goingAway = GatewayFrame.newBuilder().setDrain(Drain.newBuilder()
         .setReason("the gateway is shutting down").setGraceMs(drainTimeout.toMillis()).setReconnect(true)).build();
     for (NodeSession node : read(view -> new ArrayList<>(view.nodes()))) {

@@ -25,6 +25,11 @@ final class Errors {
     return of(ErrorCode.FUNCTION_NOT_FOUND, "Unknown function '" + function + "'. Registered: " + list(registered) + ".");
   }
 
+  /** A call that had not reached a node when the gateway shut down: safe to retry elsewhere. */
+  static Error shutDownBeforeANode(String function) {
+    return of(ErrorCode.UNAVAILABLE, "The gateway shut down before '" + function + "' reached a node; retry.");
+  }
+
   static Error overloaded(String function, int queued, long retryAfterMillis) {
     return Error.newBuilder()
         .setCode(Wire.toWire(ErrorCode.OVERLOADED))

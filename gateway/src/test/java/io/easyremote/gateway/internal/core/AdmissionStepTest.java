@@ -60,6 +60,17 @@ class AdmissionStepTest {
   }
 
   @Test
+  void shutdownWhileWaiting_failsTheCallUnavailable_andALateVerdictRoutesNothing() throws Exception {
+    CoreFixture.Outcome outcome = new CoreFixture.Outcome();
+    submit(outcome, Duration.ofSeconds(5));
+    scheduler.shutdown(Duration.ZERO);
+    assertThat(outcome.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+    verdict.complete(null);
+    assertThat(frames.invoked()).isEmpty();
+    assertThat(outcome.completions).isEqualTo(1);
+  }
+
+  @Test
   void gateThatFails_answersUnavailable() throws Exception {
     CoreFixture.Outcome outcome = new CoreFixture.Outcome();
     submit(outcome, Duration.ofSeconds(5));
