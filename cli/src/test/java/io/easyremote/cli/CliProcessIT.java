@@ -32,7 +32,7 @@ class CliProcessIT {
   private record Run(int exit, String out, String err) {}
 
   private static List<String> java(String... args) {
-    String jar = System.getProperty("easyremote.jar", "target/easyremote.jar");
+    String jar = Jvm.jarFor(args);
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m"));
     if (Runtime.version().feature() >= 24) {
       command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));

@@ -7,22 +7,42 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 
-/** Runs the shaded {@code easyremote.jar} as separate processes, for the integration tests. */
+/**
+ * Runs the shaded jars as separate processes, for the integration tests: each command from the jar
+ * the launcher runs it from ({@link #jarFor}).
+ */
 final class Jvm {
   static final Pattern LISTENING = Pattern.compile("EasyRemote gateway listening on (127\\.0\\.0\\.1:\\d+)");
+  /** The commands the launcher runs from {@code easyremote-client.jar} (its {@code client_commands}; LauncherIT checks the two agree). */
+  static final Set<String> CLIENT_COMMANDS = Set.of("call", "stream", "map", "broadcast", "nodes", "functions", "drain", "submit", "job",
+      "credits", "grant", "usage");
 
   record Run(int exit, String out, String err) {}
 
   private Jvm() {}
 
+  /**
+   * The jar the launcher runs {@code args} from, absolute: {@code easyremote-node.jar} for {@code node},
+   * {@code easyremote-client.jar} for the client commands, {@code easyremote.jar} (every command's) otherwise.
+   */
+  static String jarFor(String... args) {
+    Path full = Path.of(System.getProperty("easyremote.jar", "target/easyremote.jar")).toAbsolutePath();
+    String command = args.length == 0 ? "" : args[0];
+    if (command.equals("node")) {
+      return full.resolveSibling("easyremote-node.jar").toString();
+    }
+    return CLIENT_COMMANDS.contains(command) ? full.resolveSibling("easyremote-client.jar").toString() : full.toString();
+  }
+
   static List<String> command(String... args) {
-    String jar = System.getProperty("easyremote.jar", "target/easyremote.jar");
+    String jar = jarFor(args);
     // SQLite's driver unpacks its native library per JVM; a JVM killed with SIGKILL leaves its copy behind. Under target/,
     // next to the jar, mvn clean removes those, where java.io.tmpdir would keep them.
     String sqliteTmp = Path.of(jar).toAbsolutePath().getParent().toString();

@@ -9,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,8 +37,9 @@ class LauncherIT {
   void startGatewayAndNode() throws Exception {
     // This build's package phase made the jar; the shade plugin leaves an unchanged one with its old
     // time, which the launcher would take for out of date (and rebuild, inside a test).
-    Path jar = Path.of(System.getProperty("easyremote.jar", "target/easyremote.jar"));
-    Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+    for (String command : List.of("gateway", "node", "call")) { // the three jars
+      Files.setLastModifiedTime(Path.of(Jvm.jarFor(command)), java.nio.file.attribute.FileTime.from(java.time.Instant.now()));
+    }
     gateway = Gateway.builder().port(0).build().start();
     node = ComputeNode.builder().gateway(gateway.address()).id("launcher-node").register("echo", String.class, s -> s).build().start();
   }
@@ -162,6 +166,46 @@ class LauncherIT {
     String options = "@" + LAUNCHER.getParent().resolve("cli/jvm/node.options");
     assertThat(args).contains(options, "-Xmx200m");
     assertThat(args.indexOf("-Xmx200m")).isGreaterThan(args.indexOf(options));
+    assertThat(args).as("a node runs from its own jar").contains(realPath(Jvm.jarFor("node")));
+  }
+
+  @Test
+  void nodeAndClientCommands_runFromTheirSmallerJars_theOthersFromTheFullOne(@TempDir Path dir) throws Exception {
+    int full;
+    try (ZipFile zip = new ZipFile(Jvm.jarFor("gateway"))) {
+      full = zip.size();
+    }
+    for (String command : List.of("node", "call")) {
+      try (ZipFile zip = new ZipFile(Jvm.jarFor(command))) {
+        assertThat(zip.size()).as(command + "'s jar").isLessThan(full / 2);
+        assertThat(zip.stream().map(ZipEntry::getName)).as(command + "'s jar holds none of the gateway's libraries")
+            .noneMatch(name -> name.startsWith("io/easyremote/gateway/") || name.startsWith("com/linecorp/armeria/")
+                || name.startsWith("org/sqlite/") || name.startsWith("io/nats/"));
+      }
+    }
+    // The launcher's list of client commands is the one the other integration tests run from the client jar.
+    String listed = Files.readAllLines(LAUNCHER).stream().filter(line -> line.startsWith("client_commands=")).findFirst().orElseThrow();
+    assertThat(Set.of(listed.replaceAll("^client_commands=\"|\"$", "").trim().split(" "))).isEqualTo(Jvm.CLIENT_COMMANDS);
+
+    Path calls = dir.resolve("call.log");
+    Run call = run(Map.of("EASYREMOTE_CDS", "off", "JAVA_OPTS", "-Xlog:class+load:file=" + calls), "call", "echo", "hi",
+        "--gateway", gateway.address());
+    assertThat(call.exit()).as(call.err()).isZero();
+    assertThat(call.out()).isEqualTo("\"hi\"\n");
+    assertThat(Files.readAllLines(calls)).anyMatch(line -> line.contains(" io.easyremote.client.Client source: ")
+        && line.endsWith("/easyremote-client.jar"));
+
+    Path usage = dir.resolve("usage.log");
+    Run help = run(Map.of("EASYREMOTE_CDS", "off", "JAVA_OPTS", "-Xlog:class+load:file=" + usage), "--help");
+    assertThat(help.exit()).as(help.err()).isZero();
+    assertThat(help.out()).contains("gateway", "keygen", "call");
+    assertThat(Files.readAllLines(usage)).anyMatch(line -> line.contains(" io.easyremote.cli.GatewayCommand source: ")
+        && line.endsWith("/easyremote.jar"));
+  }
+
+  /** {@code path} with its links resolved, as the launcher names its jars. */
+  private static String realPath(String path) throws java.io.IOException {
+    return Path.of(path).toRealPath().toString();
   }
 
   @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.easyremote.gateway.Gateway;
 import io.easyremote.node.ComputeNode;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,12 +47,12 @@ class MapCommandIT {
   }
 
   private static List<String> java(String... args) {
-    String jar = System.getProperty("easyremote.jar", "target/easyremote.jar");
+    String jar = Jvm.jarFor(args);
     List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m"));
     if (Runtime.version().feature() >= 24) {
       command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
     }
-    command.addAll(List.of("-jar", new File(jar).getAbsolutePath()));
+    command.addAll(List.of("-jar", jar));
     command.addAll(List.of(args));
     return command;
   }
