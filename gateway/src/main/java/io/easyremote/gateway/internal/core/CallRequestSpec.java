@@ -39,6 +39,13 @@ public record CallRequestSpec(
         idempotencyKey, maxAttempts, retryNonIdempotent, newGrant);
   }
 
+  /**
+   * The longest timeout a front end accepts for a call or a job (REST's {@code ?timeout=}, a job's,
+   * a node's default for MCP, which is capped): a year, where deadlines in nanoseconds are far
+   * from overflowing.
+   */
+  public static final java.time.Duration MAX_TIMEOUT = java.time.Duration.ofDays(365);
+
   /** Attempts for an idempotent call whose node is lost, when the caller did not say. */
   public static final int DEFAULT_FAILOVER_ATTEMPTS = 3;
 

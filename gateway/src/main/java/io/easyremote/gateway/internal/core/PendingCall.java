@@ -76,7 +76,6 @@ public final class PendingCall {
     this.granted = request.initialCredits();
   }
 
-  /** The same call completing into another sink (the leader of an idempotency key). */
   /**
    * Makes this call follow the outcome of an earlier one with the same idempotency key
    * ({@link State#FOLLOWING}): it is never dispatched, and its record says it is a replay.
@@ -86,6 +85,7 @@ public final class PendingCall {
     state(State.FOLLOWING);
   }
 
+  /** The same call completing into another sink (the leader of an idempotency key). */
   PendingCall withSink(CallSink other) {
     return new PendingCall(id, request, other, listener, routing, clock);
   }

@@ -61,8 +61,7 @@ final class PriceWait {
       waiting.remove(call.id());
       return;
     }
-    boolean offered = scheduler.read(view -> !view.offering(call.function()).isEmpty());
-    if (!offered && scheduler.waitsForANode(call.request())) {
+    if (scheduler.waitsForANode(call.request())) { // false once a node offers its function
       return;
     }
     waiting.remove(call.id());

@@ -2,6 +2,7 @@ package io.easyremote.gateway.internal.http;
 
 import com.linecorp.armeria.common.QueryParams;
 import com.linecorp.armeria.common.RequestHeaders;
+import io.easyremote.gateway.internal.core.CallRequestSpec;
 import io.easyremote.gateway.internal.core.Requirements;
 import io.easyremote.protocol.DurationText;
 import io.easyremote.protocol.Strategy;
@@ -83,14 +84,11 @@ record HttpOptions(Duration timeout, Strategy strategy, Requirements requirement
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("Bad timeout: it must be > 0, got '" + text + "'");
     }
-    if (timeout.compareTo(MAX_TIMEOUT) > 0) { // as a job's: beyond it, deadlines in nanoseconds overflow
+    if (timeout.compareTo(CallRequestSpec.MAX_TIMEOUT) > 0) {
       throw new IllegalArgumentException("Bad timeout: it may be at most 365 days, got '" + text + "'");
     }
     return timeout;
   }
-
-  /** The longest timeout a request may ask for, as for a job. */
-  static final Duration MAX_TIMEOUT = Duration.ofDays(365);
 
   private static String firstOf(String a, String b) {
     return a != null ? a : b;

@@ -25,7 +25,6 @@ import io.easyremote.store.JobRow;
 import io.easyremote.store.JobTable;
 import io.easyremote.store.Store;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -61,7 +60,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobService.class);
-  private static final long MAX_TIMEOUT_MS = Duration.ofDays(365).toMillis();
   /**
    * For this long after start, a job whose function no node offers yet waits for one instead of
    * failing: after a gateway restart its nodes need a while to reconnect (their backoff can exceed
@@ -218,7 +216,7 @@ public final class JobService implements AutoCloseable {
       throw new JobError(ErrorCode.UNAVAILABLE, "The gateway is shutting down; submit the job again once it is back.");
     }
     long timeoutMs = request.getTimeoutMs() > 0 ? request.getTimeoutMs() : settings.defaultTimeout().toMillis();
-    if (timeoutMs > MAX_TIMEOUT_MS) {
+    if (timeoutMs > CallRequestSpec.MAX_TIMEOUT.toMillis()) {
       throw new JobError(ErrorCode.INVALID_REQUEST, "A job's timeout may be at most 365 days, got " + timeoutMs + " ms.");
     }
     FunctionSpec spec = status.spec(function);

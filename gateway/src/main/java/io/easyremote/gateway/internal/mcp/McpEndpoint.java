@@ -80,8 +80,6 @@ public final class McpEndpoint implements AutoCloseable {
   static final Set<String> SUPPORTED = Set.of("2025-06-18", "2025-03-26", "2024-11-05");
   private static final String SESSION_HEADER = "mcp-session-id";
   private static final int MAX_SESSIONS = 10_000;
-  /** The longest a tool call may run (a node's default timeout beyond it is capped): a year, as for a job. */
-  private static final long MAX_TIMEOUT_MILLIS = Duration.ofDays(365).toMillis();
   private static final Duration SESSION_IDLE = Duration.ofHours(1);
 
   private final CallScheduler scheduler;
@@ -262,7 +260,7 @@ public final class McpEndpoint implements AutoCloseable {
     JsonNode progressToken = params.path("_meta").get("progressToken");
     // The node's default timeout, capped (it comes from the node: a huge one must not overflow the deadline in nanoseconds).
     Duration timeout = spec.getDefaultTimeoutMs() > 0
-        ? Duration.ofMillis(Math.min(Math.max(spec.getDefaultTimeoutMs(), defaultDeadline.toMillis()), MAX_TIMEOUT_MILLIS))
+        ? Duration.ofMillis(Math.min(Math.max(spec.getDefaultTimeoutMs(), defaultDeadline.toMillis()), CallRequestSpec.MAX_TIMEOUT.toMillis()))
         : defaultDeadline;
     ctx.setRequestTimeout(timeout.plusSeconds(5));
     boolean streaming = spec.getStreaming();
