@@ -3,7 +3,6 @@ package io.easyremote.gateway.internal.grpc;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import com.linecorp.armeria.client.grpc.GrpcClients;
 import io.easyremote.gateway.Gateway;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Wire;
@@ -18,26 +17,21 @@ import io.easyremote.protocol.wire.PayloadPart;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A caller's {@code CallChannel} driven by hand, frame by frame, so a test can send what the Java
- * client never would. Answers are kept by call id; {@link #ended} completes with the stream's end
- * (null for a normal end, the failure otherwise).
+ * client never would. Answers are kept by call id.
  */
-final class RawCallChannel implements StreamObserver<ChannelReply> {
+final class RawCallChannel extends RawStream<ChannelReply> {
   /** The size of one part of a payload in parts, as the wire protocol cuts them. */
   static final int PART = 128 * 1024;
 
   final Map<Long, ChannelAnswer> answers = new ConcurrentHashMap<>();
-  final CompletableFuture<Throwable> ended = new CompletableFuture<>();
   final StreamObserver<ChannelRequest> out;
 
   RawCallChannel(Gateway gateway) {
-    out = GrpcClients.builder("http://127.0.0.1:" + gateway.port())
-        .maxResponseLength(0).responseTimeoutMillis(0).writeTimeoutMillis(0)
-        .build(GatewayGrpc.GatewayStub.class).callChannel(this);
+    out = stub(gateway, GatewayGrpc.GatewayStub.class).callChannel(this);
   }
 
   /** A call with no arguments to {@code function}. */
@@ -72,15 +66,5 @@ final class RawCallChannel implements StreamObserver<ChannelReply> {
   @Override
   public void onNext(ChannelReply reply) {
     reply.getAnswersList().forEach(a -> answers.put(a.getId(), a));
-  }
-
-  @Override
-  public void onError(Throwable t) {
-    ended.complete(t);
-  }
-
-  @Override
-  public void onCompleted() {
-    ended.complete(null);
   }
 }

@@ -2,7 +2,6 @@ package io.easyremote.gateway.internal.grpc;
 
 import static org.awaitility.Awaitility.await;
 
-import com.linecorp.armeria.client.grpc.GrpcClients;
 import io.easyremote.gateway.Gateway;
 import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.protocol.wire.GatewayFrame;
@@ -12,31 +11,26 @@ import io.easyremote.protocol.wire.NodeFrame;
 import io.easyremote.protocol.wire.NodeLinkGrpc;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A node link driven by hand, frame by frame, so a test can send what a real node never would.
- * The gateway's frames are kept in order (a batch's frames one by one); {@link #ended} completes
- * when the gateway ends the link (null for a normal end, the failure otherwise).
+ * The gateway's frames are kept in order (a batch's frames one by one).
  */
-final class RawNode implements StreamObserver<GatewayFrame> {
+final class RawNode extends RawStream<GatewayFrame> {
   final LinkedBlockingQueue<GatewayFrame> received = new LinkedBlockingQueue<>();
-  final CompletableFuture<Throwable> ended = new CompletableFuture<>();
   final StreamObserver<NodeFrame> out;
 
   /** Connects and registers as node {@code nodeId} with one slot per call of {@code slots}, waiting until the gateway lists it. */
   RawNode(Gateway gateway, String nodeId, int slots, boolean parts, String... functions) {
-    out = GrpcClients.builder("http://127.0.0.1:" + gateway.port())
-        .maxResponseLength(0).responseTimeoutMillis(0).writeTimeoutMillis(0)
-        .build(NodeLinkGrpc.NodeLinkStub.class).connect(this);
+    out = stub(gateway, NodeLinkGrpc.NodeLinkStub.class).connect(this);
     Hello.Builder hello = Hello.newBuilder().setNodeId(nodeId).setMaxConcurrency(slots).setParts(parts);
     for (String function : functions) {
       hello.addFunctions(FunctionSpec.newBuilder().setName(function));
     }
     out.onNext(NodeFrame.newBuilder().setHello(hello).build());
-    await("node " + nodeId + " registered").atMost(Duration.ofSeconds(5)).until(() -> !gateway.nodes().isEmpty());
+    await("node " + nodeId + " registered").atMost(Duration.ofSeconds(5)).until(() -> gateway.nodes().stream().anyMatch(n -> n.id().equals(nodeId)));
   }
 
   /** The next Invoke the gateway sends (other frames are skipped), waiting at most five seconds. */
@@ -57,15 +51,5 @@ final class RawNode implements StreamObserver<GatewayFrame> {
     } else {
       received.add(frame);
     }
-  }
-
-  @Override
-  public void onError(Throwable t) {
-    ended.complete(t);
-  }
-
-  @Override
-  public void onCompleted() {
-    ended.complete(null);
   }
 }
