@@ -160,6 +160,21 @@ class LauncherIT {
   }
 
   @Test
+  void clientCommand_takesHugePagesWhereTheKernelLeavesThemToMadvise_nodeDoesNot(@TempDir Path dir) throws Exception {
+    Path thp = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+    boolean madvise = Files.isReadable(thp) && Files.readString(thp).contains("[madvise]");
+    Path log = dir.resolve("gc.log");
+    Run call = run(Map.of("JAVA_OPTS", "-Xlog:gc+init:file=" + log), "call", "echo", "hi", "--gateway", gateway.address());
+    assertThat(call.exit()).as(call.err()).isZero();
+    assertThat(call.out()).isEqualTo("\"hi\"\n");
+    assertThat(Files.readString(log)).contains(madvise ? "Large Page Support: Enabled (Transparent)" : "Large Page Support: Disabled");
+
+    startNode(Map.of(), "no-huge-pages");
+    assertThat(List.of(running.info().arguments().orElseThrow()))
+        .as("a node's idle memory would be rounded up to 2 MiB pages").doesNotContain("-XX:+UseTransparentHugePages");
+  }
+
+  @Test
   void nodeCommand_getsTheNodeOptions_thenJavaOpts_whichWin() throws Exception {
     startNode(Map.of("JAVA_OPTS", "-Xmx200m"), "launched");
     List<String> args = List.of(running.info().arguments().orElseThrow());
