@@ -43,6 +43,13 @@ final class FootprintScenario implements Scenario {
         section.row("node started by ./easyremote, with its class-data archive", with / 1e6, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         section.note("Nodes started by ./easyremote: RSS after 500 calls and " + LAUNCHED_REST.toSeconds() + " s of rest (the launcher "
             + "trims native memory every 10 s); its archive is written by the node's first run as it exits, and the measured run maps it.");
+        if (with >= without) {
+          // An archive the JVM refuses (written for another jar, or by a run that loaded few classes) leaves
+          // the node's classes to be read from the jar: the row would not measure what it says.
+          section.note("The node with its class-data archive took no less memory than without: the archive in cli/target/cds "
+              + "does not hold this jar's node classes (see docs/footprint.md, \"Class-data archives\"); delete cli/target/cds/node-* "
+              + "and run again.");
+        }
       } else {
         section.note("A node started by ./easyremote did not register within 60 s: its rows are left out.");
       }
