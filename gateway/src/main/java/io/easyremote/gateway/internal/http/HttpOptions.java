@@ -85,7 +85,7 @@ record HttpOptions(Duration timeout, Strategy strategy, Requirements requirement
       throw new IllegalArgumentException("Bad timeout: it must be > 0, got '" + text + "'");
     }
     if (timeout.compareTo(CallRequestSpec.MAX_TIMEOUT) > 0) {
-      throw new IllegalArgumentException("Bad timeout: it may be at most 365 days, got '" + text + "'");
+      throw new IllegalArgumentException("Bad timeout: it may be at most " + CallRequestSpec.MAX_TIMEOUT.toDays() + " days, got '" + text + "'");
     }
     return timeout;
   }

@@ -217,7 +217,7 @@ public final class JobService implements AutoCloseable {
     }
     long timeoutMs = request.getTimeoutMs() > 0 ? request.getTimeoutMs() : settings.defaultTimeout().toMillis();
     if (timeoutMs > CallRequestSpec.MAX_TIMEOUT.toMillis()) {
-      throw new JobError(ErrorCode.INVALID_REQUEST, "A job's timeout may be at most 365 days, got " + timeoutMs + " ms.");
+      throw new JobError(ErrorCode.INVALID_REQUEST, "A job's timeout may be at most " + CallRequestSpec.MAX_TIMEOUT.toDays() + " days, got " + timeoutMs + " ms.");
     }
     FunctionSpec spec = status.spec(function);
     if (spec != null) { // refuse at once what the key may never run; limits apply when it runs
