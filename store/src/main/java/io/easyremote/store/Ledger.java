@@ -3,6 +3,7 @@ package io.easyremote.store;
 import io.easyremote.store.internal.IdShape;
 import io.easyremote.store.internal.LedgerAudit;
 import io.easyremote.store.internal.LedgerEngine;
+import io.easyremote.store.internal.LedgerQueries;
 import io.easyremote.store.internal.Outcome;
 import java.time.Clock;
 import java.time.Instant;
@@ -116,7 +117,7 @@ public final class Ledger {
   /** Creates the account {@code id} (balance 0, never negative) unless it exists; completes with it either way. */
   public CompletableFuture<Account> openAccount(String id) {
     LedgerException bad = checkAccount(id, "account");
-    return bad != null ? CompletableFuture.failedFuture(bad) : write(c -> LedgerEngine.openAccount(c, id, clock.millis()));
+    return bad != null ? CompletableFuture.failedFuture(bad) : write(c -> LedgerQueries.openAccount(c, id, clock.millis()));
   }
 
   /** Grants {@code amount} to {@code account} from the {@link #MINT} (code {@code grant}). */
@@ -294,7 +295,7 @@ public final class Ledger {
 
   /** The account, if it exists. */
   public Optional<Account> account(String id) {
-    return Optional.ofNullable(store.read(c -> LedgerEngine.account(c, id)));
+    return Optional.ofNullable(store.read(c -> LedgerQueries.account(c, id)));
   }
 
   /**
@@ -303,33 +304,33 @@ public final class Ledger {
    * for a cache that those callbacks keep up to date ({@code null} when it does not exist).
    */
   public CompletableFuture<Account> accountInOrder(String id) {
-    return store.write(c -> LedgerEngine.account(c, id));
+    return store.write(c -> LedgerQueries.account(c, id));
   }
 
   /** The transfer, if it exists. */
   public Optional<Transfer> find(String transferId) {
-    return Optional.ofNullable(store.read(c -> engine.find(c, transferId)));
+    return Optional.ofNullable(store.read(c -> LedgerQueries.find(c, transferId)));
   }
 
   /** How a call charged in one request ({@link #chargeCall}) was charged, if it was. */
   public Optional<CallCharge> callCharge(String callId) {
-    return Optional.ofNullable(store.read(c -> engine.findCall(c, callId)));
+    return Optional.ofNullable(store.read(c -> LedgerQueries.findCall(c, callId)));
   }
 
   /** Reservations still open that were made before {@code createdBefore} (tagged {@code tag} unless null), oldest first. */
   public List<Transfer> openPendings(String tag, Instant createdBefore, int limit) {
-    return store.read(c -> engine.openPendings(c, tag, createdBefore.toEpochMilli(), limit));
+    return store.read(c -> LedgerQueries.openPendings(c, tag, createdBefore.toEpochMilli(), limit));
   }
 
   /** The account's statement with its {@code recent} newest transfers, if it exists. */
   public Optional<Statement> statement(String account, int recent) {
     return Optional.ofNullable(store.read(c -> {
-      Account a = LedgerEngine.account(c, account);
+      Account a = LedgerQueries.account(c, account);
       if (a == null) {
         return null;
       }
-      long granted = engine.granted(c, account);
-      return new Statement(a, granted, a.creditsPosted() - granted, a.debitsPosted(), engine.recent(c, account, recent));
+      long granted = LedgerQueries.granted(c, account);
+      return new Statement(a, granted, a.creditsPosted() - granted, a.debitsPosted(), LedgerQueries.recent(c, account, recent));
     }));
   }
 
@@ -340,7 +341,7 @@ public final class Ledger {
    * what its transfers add up to.
    */
   public Audit audit() {
-    return store.read(c -> LedgerAudit.run(engine, c));
+    return store.read(LedgerAudit::run);
   }
 
   // ---------------------------------------------------------------- results

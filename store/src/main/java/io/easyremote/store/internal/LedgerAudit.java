@@ -20,25 +20,25 @@ public final class LedgerAudit {
   private LedgerAudit() {}
 
   /** Runs the audit; see {@link Ledger#audit()}. */
-  public static Ledger.Audit run(LedgerEngine engine, Connection c) throws SQLException {
+  public static Ledger.Audit run(Connection c) throws SQLException {
     boolean autoCommit = c.getAutoCommit();
     c.setAutoCommit(false); // one snapshot (PostgreSQL: one transaction; SQLite WAL: one read transaction)
     try {
-      return audit(engine, c);
+      return audit(c);
     } finally {
       c.rollback();
       c.setAutoCommit(autoCommit);
     }
   }
 
-  private static Ledger.Audit audit(LedgerEngine engine, Connection c) throws SQLException {
+  private static Ledger.Audit audit(Connection c) throws SQLException {
     List<String> problems = new ArrayList<>();
     Map<String, long[]> sums = new HashMap<>(); // debits pending, debits posted, credits pending, credits posted
     Map<String, Transfer> pendings = new HashMap<>();
     TreeSet<String> open = new TreeSet<>();
     Map<String, Transfer> batched = new HashMap<>();
     long[] count = {0};
-    engine.forEachTransfer(c, t -> {
+    LedgerQueries.forEachTransfer(c, t -> {
       count[0]++;
       if (t.id().startsWith(LedgerEngine.BATCHED_PREFIX)) {
         batched.put(t.id(), t);
@@ -81,15 +81,15 @@ public final class LedgerAudit {
         default -> throw new IllegalStateException(t.kind().toString());
       }
     });
-    engine.forEachOpenTally(c, (debit, credit, code, amount) -> {
+    LedgerQueries.forEachOpenTally(c, (debit, credit, code, amount) -> {
       if (!(code.equals("share") || code.equals("fee"))) {
         problems.add("running tally " + debit + " -> " + credit + " is not a share or a fee: " + code);
       }
       sums.computeIfAbsent(debit, k -> new long[4])[1] += amount;
       sums.computeIfAbsent(credit, k -> new long[4])[3] += amount;
     });
-    checkCallCharges(engine, c, batched, problems);
-    List<String> indexed = engine.openPendingIds(c);
+    checkCallCharges(c, batched, problems);
+    List<String> indexed = LedgerQueries.openPendingIds(c);
     if (!indexed.equals(new ArrayList<>(open))) {
       problems.add("the open reservations index holds " + indexed.size() + " ids, the transfers leave " + open.size() + " open");
     }
@@ -97,7 +97,7 @@ public final class LedgerAudit {
     long held = 0;
     long debitsPending = 0;
     long creditsPending = 0;
-    List<Account> accounts = LedgerEngine.accounts(c);
+    List<Account> accounts = LedgerQueries.accounts(c);
     for (Account a : accounts) {
       long[] s = sums.getOrDefault(a.id(), new long[4]);
       if (s[0] != a.debitsPending() || s[1] != a.debitsPosted() || s[2] != a.creditsPending() || s[3] != a.creditsPosted()) {
@@ -132,10 +132,10 @@ public final class LedgerAudit {
   }
 
   /** Each batched transfer is the sum of the calls charged through it, between the same accounts. */
-  private static void checkCallCharges(LedgerEngine engine, Connection c, Map<String, Transfer> batched, List<String> problems)
+  private static void checkCallCharges(Connection c, Map<String, Transfer> batched, List<String> problems)
       throws SQLException {
     Map<String, Long> sums = new HashMap<>();
-    engine.forEachCallCharge(c, call -> {
+    LedgerQueries.forEachCallCharge(c, call -> {
       String[][] parts = {{call.shareTransfer(), call.nodeOwner(), "share"}, {call.feeTransfer(), call.operator(), "fee"}};
       long[] amounts = {call.share(), call.fee()};
       for (int i = 0; i < 2; i++) {

@@ -1,7 +1,5 @@
 package io.easyremote.store.internal;
 
-import io.easyremote.store.Account;
-import io.easyremote.store.CallCharge;
 import io.easyremote.store.Dialect;
 import io.easyremote.store.Ledger;
 import io.easyremote.store.LedgerError;
@@ -17,7 +15,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,11 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * batch per table, in the group commit's transaction. Each request checks everything before it
  * changes anything and a refused one is undone in memory, so a refusal does not disturb the others
  * of its batch; a database failure fails the batch (the group commit retries it alone once).
- * Thread-safe.
+ * What each request does is in {@link TransferRules}; the reads outside batches are in
+ * {@link LedgerQueries}. Thread-safe.
  */
 public final class LedgerEngine {
-  private static final String ACCOUNT_COLUMNS = "id, flags, debits_pending, debits_posted, credits_pending, credits_posted";
-  private static final String TRANSFER_COLUMNS = LedgerTx.TRANSFER_COLUMNS;
   private static final int MAX_BATCH = 512;
   /** The start of the id of a transfer that carries the charges of a batch's calls ({@link Ledger#chargeCall}). */
   public static final String BATCHED_PREFIX = "charges:";
@@ -67,7 +63,7 @@ public final class LedgerEngine {
    */
   private volatile long tallyCloseAt = Long.MIN_VALUE;
 
-  /** Whether the store holds calls charged before migration V5 with transfers of their own ({@link #chargedBeforeV5}). */
+  /** Whether the store holds calls charged before migration V5 with transfers of their own ({@link TransferRules#chargedBeforeV5}). */
   private final boolean directChargesBeforeV5;
 
   /** @param lockRows whether to lock account rows ({@code SELECT ... FOR UPDATE}; PostgreSQL) */
@@ -343,63 +339,6 @@ public final class LedgerEngine {
     }
   }
 
-  /**
-   * A call charged in one request ({@link #chargeDirectly}): its settlement, or its charge, whose
-   * settlement names the batched transfers that carry it, complete once the batch is written.
-   */
-  private record ChargedCall(CallCharge charge, long reserved, Ledger.Settlement ready) {
-    Ledger.Settlement settlement(LedgerTx tx) throws SQLException {
-      if (ready != null) {
-        return ready;
-      }
-      List<Transfer> transfers = new ArrayList<>(2);
-      for (String id : new String[] {charge.shareTransfer(), charge.feeTransfer()}) {
-        Transfer t = tx.written(id);
-        if (t != null) {
-          transfers.add(t);
-        }
-      }
-      return new Ledger.Settlement(charge.callId(), charge.caller(), charge.nodeOwner(), charge.operator(), reserved, charge.charge(),
-          charge.fee(), transfers);
-    }
-  }
-
-  // ---------------------------------------------------------------- accounts
-
-  /** Creates a constrained account unless it exists; returns it either way. */
-  public static Outcome<Account> openAccount(Connection c, String id, long now) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO easyremote_accounts (id, flags, created_at) VALUES (?, ?, ?) "
-        + "ON CONFLICT (id) DO NOTHING")) {
-      s.setString(1, id);
-      s.setInt(2, LedgerTx.CONSTRAINED);
-      s.setLong(3, now);
-      s.executeUpdate();
-    }
-    return Outcome.ok(account(c, id));
-  }
-
-  /** The account, or null. */
-  public static Account account(Connection c, String id) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts WHERE id = ?")) {
-      s.setString(1, id);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? new LedgerTx.AccountRow(r).account() : null;
-      }
-    }
-  }
-
-  /** Every account, by name. */
-  public static List<Account> accounts(Connection c) throws SQLException {
-    List<Account> all = new ArrayList<>();
-    try (PreparedStatement s = c.prepareStatement("SELECT " + ACCOUNT_COLUMNS + " FROM easyremote_accounts ORDER BY id");
-        ResultSet r = s.executeQuery()) {
-      while (r.next()) {
-        all.add(new LedgerTx.AccountRow(r).account());
-      }
-    }
-    return all;
-  }
-
   // ---------------------------------------------------------------- transfers
 
   /** Queues a TRANSFER (posted at once) or a PENDING transfer (reserved), as {@code t} asks; its time is the batch's. */
@@ -414,7 +353,7 @@ public final class LedgerEngine {
 
       @Override
       Outcome<Transfer> run(LedgerTx tx, long now) throws SQLException {
-        return create(tx, new Transfer(t.id(), t.kind(), t.debitAccount(), t.creditAccount(), t.amount(), null, t.code(), t.tag(), now));
+        return TransferRules.create(tx, new Transfer(t.id(), t.kind(), t.debitAccount(), t.creditAccount(), t.amount(), null, t.code(), t.tag(), now));
       }
     });
   }
@@ -431,7 +370,7 @@ public final class LedgerEngine {
 
       @Override
       Outcome<Transfer> run(LedgerTx tx, long now) throws SQLException {
-        return settle(tx, id, pendingId, post, amount, now);
+        return TransferRules.settle(tx, id, pendingId, post, amount, now);
       }
     });
   }
@@ -444,14 +383,14 @@ public final class LedgerEngine {
       void want(List<String> ids, List<String> pendingIds, List<String> accounts, List<String> calls) {
         // The reservation, its settlement, and the payouts' ids (taken if the call was charged directly, without one):
         // a call's reservation is settled under no other id (Ledger refuses call ids elsewhere).
-        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId), shareId(pendingId), feeId(pendingId)));
+        ids.addAll(List.of(pendingId, Ledger.settlementId(pendingId), TransferRules.shareId(pendingId), TransferRules.feeId(pendingId)));
         accounts.addAll(List.of(Ledger.CLEARING, nodeOwner, operator));
         calls.add(callId);
       }
 
       @Override
       Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
-        return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
+        return TransferRules.settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
       }
     });
   }
@@ -459,7 +398,7 @@ public final class LedgerEngine {
   /**
    * Queues a call's charge as one request; see {@link Ledger#chargeCall}. {@code reservation} is the
    * reservation the call would have had: a call reserved earlier under its id is settled, otherwise
-   * the charge is posted straight from the caller ({@link #chargeDirectly}).
+   * the charge is posted straight from the caller ({@link TransferRules#chargeDirectly}).
    */
   public CompletableFuture<Ledger.Settlement> chargeCall(Transfer reservation, String callId, String nodeOwner, long charge, String operator,
       int feeBasisPoints) {
@@ -469,14 +408,14 @@ public final class LedgerEngine {
         String pendingId = reservation.id();
         ids.add(pendingId);
         if (directChargesBeforeV5) {
-          ids.add(shareId(pendingId));
-          ids.add(feeId(pendingId));
+          ids.add(TransferRules.shareId(pendingId));
+          ids.add(TransferRules.feeId(pendingId));
         }
         accounts.addAll(List.of(reservation.debitAccount(), nodeOwner, operator));
         calls.add(callId);
       }
 
-      ChargedCall charged;
+      TransferRules.ChargedCall charged;
 
       @Override
       Outcome<Ledger.Settlement> run(LedgerTx tx, long now) throws SQLException {
@@ -484,11 +423,12 @@ public final class LedgerEngine {
         Transfer earlier = tx.find(reservation.id());
         if (earlier != null) { // reserved before (a long call): settle that reservation, as settleCall does
           if (!earlier.sameAs(reservation)) {
-            return reused(earlier);
+            return TransferRules.reused(earlier);
           }
-          return settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
+          return TransferRules.settleCall(tx, callId, nodeOwner, charge, operator, feeBasisPoints, now);
         }
-        Outcome<ChargedCall> direct = chargeDirectly(tx, reservation, callId, nodeOwner, charge, operator, feeBasisPoints, now);
+        Outcome<TransferRules.ChargedCall> direct = TransferRules.chargeDirectly(tx, reservation, callId, nodeOwner, charge, operator,
+            feeBasisPoints, now, directChargesBeforeV5);
         if (direct.error() != null) {
           return direct.cast();
         }
@@ -501,254 +441,6 @@ public final class LedgerEngine {
         return charged == null || outcome.error() != null ? outcome : Outcome.ok(charged.settlement(tx));
       }
     });
-  }
-
-  /** The id of the node owner's share of a call's charge, {@code pendingId} being the call's reservation id. */
-  static String shareId(String pendingId) {
-    return pendingId + ":share";
-  }
-
-  /** The id of the operator's fee on a call's charge. */
-  static String feeId(String pendingId) {
-    return pendingId + ":fee";
-  }
-
-  /**
-   * Charges a call whose reservation was held in the gateway's memory only: one row itemizes it,
-   * and its share and fee join the batch's transfers from the caller to the node owner and to the
-   * operator ({@link LedgerTx#charge}). The row is the call's at-most-once guard: a repeat finds it
-   * and returns the first charge, or is refused when it charges otherwise; a call charged before
-   * migration V5 has transfers of its own instead ({@link #shareId}, {@link #feeId}), found the
-   * same way (looked for only in a store that holds such calls: migration V6's fact). The caller
-   * must still be able to cover {@code reservation}'s amount, as if it had been reserved. A charge
-   * of 0 writes nothing.
-   */
-  private Outcome<ChargedCall> chargeDirectly(LedgerTx tx, Transfer reservation, String callId, String nodeOwner,
-      long charge, String operator, int feeBasisPoints, long now) throws SQLException {
-    String caller = reservation.debitAccount();
-    long fee = Ledger.fee(charge, feeBasisPoints);
-    long share = charge - fee;
-    CallCharge earlier = tx.findCall(callId);
-    if (earlier != null) {
-      if (!earlier.sameAs(new CallCharge(callId, caller, nodeOwner, operator, charge, fee, null, null, now))) {
-        return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged, with another caller, node "
-            + "owner, operator, charge or fee (" + earlier + ")");
-      }
-      return Outcome.ok(new ChargedCall(earlier, reservation.amount(), null));
-    }
-    if (directChargesBeforeV5) {
-      Outcome<ChargedCall> before = chargedBeforeV5(tx, reservation, callId, nodeOwner, charge, operator, fee, now);
-      if (before != null) {
-        return before;
-      }
-    }
-    if (charge > reservation.amount()) {
-      return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' may cost at most " + reservation.amount()
-          + "; the charge is " + charge);
-    }
-    Map<String, LedgerTx.AccountRow> rows = tx.lock(caller, nodeOwner, operator);
-    for (String account : List.of(caller, nodeOwner, operator)) {
-      if (!rows.containsKey(account)) {
-        return Outcome.refused(LedgerError.UNKNOWN_ACCOUNT, "no account '" + account + "'");
-      }
-    }
-    LedgerTx.AccountRow debit = rows.get(caller);
-    long available = debit.available();
-    if (debit.constrained && reservation.amount() > available) {
-      return Outcome.refused(LedgerError.INSUFFICIENT_CREDITS, "account '" + caller + "' has " + available
-          + " available; call '" + callId + "' may cost " + reservation.amount());
-    }
-    if (charge == 0) {
-      return Outcome.ok(new ChargedCall(null, reservation.amount(),
-          new Ledger.Settlement(callId, caller, nodeOwner, operator, reservation.amount(), 0, 0, List.of())));
-    }
-    try {
-      debit.debitsPosted = Math.addExact(debit.debitsPosted, charge);
-      rows.get(nodeOwner).creditsPosted = Math.addExact(rows.get(nodeOwner).creditsPosted, share);
-      rows.get(operator).creditsPosted = Math.addExact(rows.get(operator).creditsPosted, fee);
-    } catch (ArithmeticException e) {
-      return Outcome.refused(LedgerError.OVERFLOW, "call '" + callId + "''s charge of " + charge + " would overflow an account's totals");
-    }
-    return Outcome.ok(new ChargedCall(tx.charge(callId, caller, nodeOwner, operator, charge, fee, reservation.tag(), now),
-        reservation.amount(), null));
-  }
-
-  /** The charge of a call that {@link #chargeDirectly} wrote before migration V5, as transfers of its own; null if none. */
-  private static Outcome<ChargedCall> chargedBeforeV5(LedgerTx tx, Transfer reservation, String callId, String nodeOwner, long charge,
-      String operator, long fee, long now) throws SQLException {
-    String pendingId = reservation.id();
-    String caller = reservation.debitAccount();
-    Transfer storedShare = tx.find(shareId(pendingId));
-    Transfer storedFee = tx.find(feeId(pendingId));
-    if (storedShare == null && storedFee == null) {
-      return null;
-    }
-    List<Transfer> wanted = new ArrayList<>(2);
-    if (charge - fee > 0) {
-      wanted.add(new Transfer(shareId(pendingId), Transfer.Kind.TRANSFER, caller, nodeOwner, charge - fee, null, "share",
-          reservation.tag(), now));
-    }
-    if (fee > 0) {
-      wanted.add(new Transfer(feeId(pendingId), Transfer.Kind.TRANSFER, caller, operator, fee, null, "fee", reservation.tag(), now));
-    }
-    List<Transfer> stored = new ArrayList<>(2);
-    if (storedShare != null) {
-      stored.add(storedShare);
-    }
-    if (storedFee != null) {
-      stored.add(storedFee);
-    }
-    boolean same = stored.size() == wanted.size();
-    for (int i = 0; same && i < stored.size(); i++) {
-      same = stored.get(i).sameAs(wanted.get(i));
-    }
-    if (!same) {
-      return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged, with another caller, node "
-          + "owner, operator, charge or fee (" + stored + ")");
-    }
-    return Outcome.ok(new ChargedCall(null, reservation.amount(),
-        new Ledger.Settlement(callId, caller, nodeOwner, operator, reservation.amount(), charge, fee, stored)));
-  }
-
-  private static Outcome<Transfer> create(LedgerTx tx, Transfer t) throws SQLException {
-    Map<String, LedgerTx.AccountRow> rows = tx.lock(t.debitAccount(), t.creditAccount());
-    Transfer existing = tx.find(t.id());
-    if (existing != null) {
-      return existing.sameAs(t) ? Outcome.ok(existing) : reused(existing);
-    }
-    LedgerTx.AccountRow debit = rows.get(t.debitAccount());
-    LedgerTx.AccountRow credit = rows.get(t.creditAccount());
-    if (debit == null || credit == null) {
-      return Outcome.refused(LedgerError.UNKNOWN_ACCOUNT, "no account '" + (debit == null ? t.debitAccount() : t.creditAccount()) + "'");
-    }
-    long available = debit.available();
-    if (debit.constrained && t.amount() > available) {
-      return Outcome.refused(LedgerError.INSUFFICIENT_CREDITS, "account '" + debit.id + "' has " + available
-          + " available; transfer '" + t.id() + "' needs " + t.amount());
-    }
-    try {
-      if (t.kind() == Transfer.Kind.PENDING) {
-        debit.debitsPending = Math.addExact(debit.debitsPending, t.amount());
-        credit.creditsPending = Math.addExact(credit.creditsPending, t.amount());
-      } else {
-        debit.debitsPosted = Math.addExact(debit.debitsPosted, t.amount());
-        credit.creditsPosted = Math.addExact(credit.creditsPosted, t.amount());
-      }
-    } catch (ArithmeticException e) {
-      return overflow(t);
-    }
-    tx.insert(List.of(t));
-    return Outcome.ok(t);
-  }
-
-  private static Outcome<Transfer> settle(LedgerTx tx, String id, String pendingId, boolean post, long amount, long now)
-      throws SQLException {
-    Transfer pending = tx.find(pendingId);
-    if (pending == null || pending.kind() != Transfer.Kind.PENDING) {
-      return Outcome.refused(LedgerError.UNKNOWN_PENDING, pending == null ? "no transfer '" + pendingId + "'"
-          : "transfer '" + pendingId + "' is a " + pending.kind() + ", not a PENDING one");
-    }
-    Map<String, LedgerTx.AccountRow> rows = tx.lock(pending.debitAccount(), pending.creditAccount());
-    Transfer wanted = settlement(id, pending, post, post ? amount : pending.amount(), now);
-    Transfer existing = tx.find(id);
-    if (existing != null) {
-      if (existing.sameAs(wanted)) {
-        return Outcome.ok(existing);
-      }
-      return pendingId.equals(existing.pendingId()) ? alreadySettled(existing) : reused(existing);
-    }
-    Transfer earlier = tx.settlementOf(pendingId);
-    if (earlier != null) {
-      return alreadySettled(earlier);
-    }
-    if (post && amount > pending.amount()) {
-      return Outcome.refused(LedgerError.EXCEEDS_PENDING, "transfer '" + pendingId + "' reserved " + pending.amount()
-          + "; post '" + id + "' asks for " + amount);
-    }
-    LedgerTx.AccountRow debit = rows.get(pending.debitAccount());
-    LedgerTx.AccountRow credit = rows.get(pending.creditAccount());
-    debit.debitsPending -= pending.amount();
-    credit.creditsPending -= pending.amount();
-    if (post) {
-      try {
-        debit.debitsPosted = Math.addExact(debit.debitsPosted, amount);
-        credit.creditsPosted = Math.addExact(credit.creditsPosted, amount);
-      } catch (ArithmeticException e) {
-        return overflow(wanted); // the batch undoes the pending part
-      }
-    }
-    tx.insert(List.of(wanted));
-    return Outcome.ok(wanted);
-  }
-
-  private static Outcome<Ledger.Settlement> settleCall(LedgerTx tx, String callId, String nodeOwner, long charge, String operator,
-      int feeBasisPoints, long now) throws SQLException {
-    String pendingId = Ledger.callReservationId(callId);
-    Transfer pending = tx.find(pendingId);
-    if (pending == null || pending.kind() != Transfer.Kind.PENDING || !Ledger.CLEARING.equals(pending.creditAccount())) {
-      return Outcome.refused(LedgerError.UNKNOWN_PENDING, "call '" + callId + "' has no reservation");
-    }
-    long fee = Ledger.fee(charge, feeBasisPoints);
-    long share = charge - fee;
-    Map<String, LedgerTx.AccountRow> rows = tx.lock(pending.debitAccount(), Ledger.CLEARING, nodeOwner, operator);
-    for (String account : List.of(nodeOwner, operator)) {
-      if (!rows.containsKey(account)) {
-        return Outcome.refused(LedgerError.UNKNOWN_ACCOUNT, "no account '" + account + "'");
-      }
-    }
-    List<Transfer> wanted = new ArrayList<>();
-    String settleId = Ledger.settlementId(pendingId);
-    wanted.add(settlement(settleId, pending, charge > 0, charge > 0 ? charge : pending.amount(), now));
-    if (share > 0) {
-      wanted.add(new Transfer(shareId(pendingId), Transfer.Kind.TRANSFER, Ledger.CLEARING, nodeOwner, share, null, "share", null, now));
-    }
-    if (fee > 0) {
-      wanted.add(new Transfer(feeId(pendingId), Transfer.Kind.TRANSFER, Ledger.CLEARING, operator, fee, null, "fee", null, now));
-    }
-    Transfer existing = tx.find(settleId);
-    if (existing != null) {
-      if (!existing.sameAs(wanted.get(0))) {
-        return alreadySettled(existing);
-      }
-      List<Transfer> found = new ArrayList<>(List.of(existing));
-      for (Transfer t : wanted.subList(1, wanted.size())) {
-        Transfer stored = tx.find(t.id());
-        if (stored == null || !stored.sameAs(t)) {
-          return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was settled with another node owner, "
-              + "operator or fee (" + (stored == null ? "no " + t.code() : stored) + ")");
-        }
-        found.add(stored);
-      }
-      return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, found));
-    }
-    CallCharge charged = tx.findCall(callId);
-    if (charged != null) {
-      return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged without its reservation (" + charged + ")");
-    }
-    for (String payout : List.of(shareId(pendingId), feeId(pendingId))) { // as chargeCall wrote it before migration V5
-      Transfer taken = tx.find(payout);
-      if (taken != null) {
-        return Outcome.refused(LedgerError.ALREADY_POSTED, "call '" + callId + "' was already charged without its reservation (" + taken + ")");
-      }
-    }
-    if (charge > pending.amount()) {
-      return Outcome.refused(LedgerError.EXCEEDS_PENDING, "call '" + callId + "' reserved " + pending.amount() + "; the charge is " + charge);
-    }
-    LedgerTx.AccountRow caller = rows.get(pending.debitAccount());
-    LedgerTx.AccountRow clearing = rows.get(Ledger.CLEARING);
-    caller.debitsPending -= pending.amount();
-    clearing.creditsPending -= pending.amount();
-    try {
-      caller.debitsPosted = Math.addExact(caller.debitsPosted, charge);
-      clearing.creditsPosted = Math.addExact(clearing.creditsPosted, charge);
-      clearing.debitsPosted = Math.addExact(clearing.debitsPosted, charge);
-      rows.get(nodeOwner).creditsPosted = Math.addExact(rows.get(nodeOwner).creditsPosted, share);
-      rows.get(operator).creditsPosted = Math.addExact(rows.get(operator).creditsPosted, fee);
-    } catch (ArithmeticException e) {
-      return overflow(wanted.get(0)); // the batch undoes what was changed
-    }
-    tx.insert(wanted);
-    return Outcome.ok(new Ledger.Settlement(callId, pending.debitAccount(), nodeOwner, operator, pending.amount(), charge, fee, wanted));
   }
 
   /**
@@ -780,7 +472,7 @@ public final class LedgerEngine {
     List<Transfer> voids = new ArrayList<>();
     for (String id : ids) {
       tx.begin();
-      Outcome<Transfer> voided = settle(tx, Ledger.settlementId(id), id, false, 0, now);
+      Outcome<Transfer> voided = TransferRules.settle(tx, Ledger.settlementId(id), id, false, 0, now);
       if (voided.error() == null) {
         voids.add(voided.value());
       } else { // its settlement id was taken by another transfer: leave it for an operator, never loop on it
@@ -790,171 +482,5 @@ public final class LedgerEngine {
     }
     tx.flush(null);
     return voids;
-  }
-
-  /** Reservations not yet posted or voided, older than {@code before}, oldest first. */
-  public List<Transfer> openPendings(Connection c, String tag, long before, int limit) throws SQLException {
-    List<Transfer> open = new ArrayList<>();
-    try (PreparedStatement s = c.prepareStatement("SELECT " + prefixed("t.") + " FROM easyremote_open_pendings o "
-        + "JOIN easyremote_transfers t ON t.id = o.id WHERE o.created_at < ?" + (tag == null ? "" : " AND o.tag = ?")
-        + " ORDER BY o.created_at, o.id LIMIT ?")) {
-      s.setLong(1, before);
-      int i = 2;
-      if (tag != null) {
-        s.setString(i++, tag);
-      }
-      s.setInt(i, limit);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          open.add(transfer(r));
-        }
-      }
-    }
-    return open;
-  }
-
-  /** The transfer, or null. */
-  public Transfer find(Connection c, String id) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers WHERE id = ?")) {
-      s.setString(1, id);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? transfer(r) : null;
-      }
-    }
-  }
-
-  /** How call {@code callId} was charged in one request, or null. */
-  public CallCharge findCall(Connection c, String callId) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + LedgerTx.CALL_CHARGE_COLUMNS + " FROM easyremote_call_charges "
-        + "WHERE call_id = ?")) {
-      s.setString(1, callId);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? LedgerTx.callCharge(r) : null;
-      }
-    }
-  }
-
-  /** Every call charged in one request, in no particular order, for the audit. */
-  public void forEachCallCharge(Connection c, SqlConsumer<CallCharge> each) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + LedgerTx.CALL_CHARGE_COLUMNS + " FROM easyremote_call_charges")) {
-      s.setFetchSize(1000);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          each.accept(LedgerTx.callCharge(r));
-        }
-      }
-    }
-  }
-
-  /**
-   * The newest {@code limit} transfers that debit or credit {@code account}, newest first. Through
-   * the per-account indexes, which leave out the clearing account (migration V3): its statement
-   * scans the table.
-   */
-  public List<Transfer> recent(Connection c, String account, int limit) throws SQLException {
-    List<Transfer> list = new ArrayList<>();
-    String where = Ledger.CLEARING.equals(account) ? "debit_account = ? OR credit_account = ?"
-        : "(debit_account = ? AND debit_account <> '" + Ledger.CLEARING + "') OR (credit_account = ? AND credit_account <> '"
-            + Ledger.CLEARING + "')"; // the indexes' own conditions, so that both databases use them
-    try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers "
-        + "WHERE " + where + " ORDER BY seq DESC LIMIT ?")) {
-      s.setString(1, account);
-      s.setString(2, account);
-      s.setInt(3, limit);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          list.add(transfer(r));
-        }
-      }
-    }
-    return list;
-  }
-
-  /** What the mint granted {@code account} in all. */
-  public long granted(Connection c, String account) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT COALESCE(SUM(amount), 0) FROM easyremote_transfers "
-        + "WHERE credit_account = ? AND credit_account <> '" + Ledger.CLEARING + "' AND debit_account = ? AND kind = 'TRANSFER'")) {
-      s.setString(1, account);
-      s.setString(2, Ledger.MINT);
-      try (ResultSet r = s.executeQuery()) {
-        r.next();
-        return r.getLong(1);
-      }
-    }
-  }
-
-  /** Every transfer in the order written, for the audit. */
-  public void forEachTransfer(Connection c, SqlConsumer<Transfer> each) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + TRANSFER_COLUMNS + " FROM easyremote_transfers ORDER BY seq")) {
-      s.setFetchSize(1000);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          each.accept(transfer(r));
-        }
-      }
-    }
-  }
-
-  /** Every running tally ({@code easyremote_open_tallies}), for the audit. */
-  public void forEachOpenTally(Connection c, OpenTallyConsumer each) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT debit_account, credit_account, code, amount FROM easyremote_open_tallies");
-        ResultSet r = s.executeQuery()) {
-      while (r.next()) {
-        each.accept(r.getString(1), r.getString(2), r.getString(3), r.getLong(4));
-      }
-    }
-  }
-
-  /** What {@link #forEachOpenTally} hands over: a running tally's accounts, code and sum. */
-  @FunctionalInterface
-  public interface OpenTallyConsumer {
-    void accept(String debit, String credit, String code, long amount);
-  }
-
-  /** The ids of the reservations the recovery index holds open. */
-  public List<String> openPendingIds(Connection c) throws SQLException {
-    List<String> ids = new ArrayList<>();
-    try (PreparedStatement s = c.prepareStatement("SELECT id FROM easyremote_open_pendings ORDER BY id"); ResultSet r = s.executeQuery()) {
-      while (r.next()) {
-        ids.add(r.getString(1));
-      }
-    }
-    return ids;
-  }
-
-  /** A consumer that may throw {@link SQLException}. */
-  @FunctionalInterface
-  public interface SqlConsumer<T> {
-    void accept(T value) throws SQLException;
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  private static Transfer settlement(String id, Transfer pending, boolean post, long amount, long now) {
-    return new Transfer(id, post ? Transfer.Kind.POST : Transfer.Kind.VOID, pending.debitAccount(), pending.creditAccount(), amount,
-        pending.id(), pending.code(), pending.tag(), now);
-  }
-
-  private static <T> Outcome<T> reused(Transfer existing) {
-    return Outcome.refused(LedgerError.ID_REUSED, "transfer '" + existing.id() + "' exists with other fields: " + existing);
-  }
-
-  private static <T> Outcome<T> alreadySettled(Transfer settlement) {
-    boolean posted = settlement.kind() == Transfer.Kind.POST;
-    return Outcome.refused(posted ? LedgerError.ALREADY_POSTED : LedgerError.ALREADY_VOIDED, "transfer '" + settlement.pendingId()
-        + "' was already " + (posted ? "posted (" + settlement.amount() + ")" : "voided") + " by '" + settlement.id() + "'");
-  }
-
-  private static <T> Outcome<T> overflow(Transfer t) {
-    return Outcome.refused(LedgerError.OVERFLOW, "transfer '" + t.id() + "' of " + t.amount() + " would overflow an account's totals");
-  }
-
-  private static String prefixed(String prefix) {
-    return prefix + TRANSFER_COLUMNS.replace(", ", ", " + prefix);
-  }
-
-  static Transfer transfer(ResultSet r) throws SQLException {
-    return new Transfer(r.getString(1), Transfer.Kind.valueOf(r.getString(2)), r.getString(3), r.getString(4), r.getLong(5),
-        r.getString(6), r.getString(7), r.getString(8), r.getLong(9));
   }
 }

@@ -159,7 +159,7 @@ final class LedgerTx {
       bind(s, bind(s, 1, wantIds), wantPending);
       try (ResultSet r = s.executeQuery()) {
         while (r.next()) {
-          remember(LedgerEngine.transfer(r));
+          remember(LedgerQueries.transfer(r));
         }
       }
     }
