@@ -11,7 +11,6 @@ import io.easyremote.gateway.internal.core.PendingCall;
 import io.easyremote.protocol.ErrorCode;
 import io.easyremote.protocol.internal.Wire;
 import io.easyremote.protocol.wire.Error;
-import io.easyremote.protocol.wire.FunctionSpec;
 import io.easyremote.store.Ledger;
 import io.easyremote.store.LedgerError;
 import io.easyremote.store.LedgerException;
@@ -88,19 +87,6 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private final Counter charged;
   private final Counter fees;
   private final Counter ledgerFailures;
-
-  /** A price: credits per call and per second of execution. */
-  record Price(long perCall, long perSecond) {
-    static final Price FREE = new Price(0, 0);
-
-    static Price of(FunctionSpec spec) {
-      return spec == null ? FREE : new Price(spec.getPricePerCall(), spec.getPricePerSecond());
-    }
-
-    boolean free() {
-      return perCall == 0 && perSecond == 0;
-    }
-  }
 
   /** A node that may run the call: its price and its owner's account, when it was admitted. */
   record Offer(Price price, String owner) {}
@@ -256,7 +242,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
     long deadlineMillis = Math.max(0, TimeUnit.NANOSECONDS.toMillis(call.request().deadlineNanos() - System.nanoTime()));
     long maxCharge;
     try {
-      maxCharge = Math.addExact(highest.perCall(), Math.multiplyExact(highest.perSecond(), seconds(deadlineMillis)));
+      maxCharge = highest.mostFor(deadlineMillis);
     } catch (ArithmeticException e) {
       return CompletableFuture.completedFuture(Wire.error(ErrorCode.INVALID_REQUEST, "The most a call to '" + function
           + "' may cost with a deadline of " + deadlineMillis + " ms overflows: use a shorter deadline."));
@@ -354,7 +340,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
 
   private static Error insufficient(String caller, long maxCharge, String function, Price highest, long deadlineMillis) {
     return Wire.error(ErrorCode.INSUFFICIENT_CREDITS, "Account '" + caller + "' cannot cover the " + maxCharge
-        + " credits a call to '" + function + "' may cost (" + describe(highest) + ", deadline " + deadlineMillis + " ms): "
+        + " credits a call to '" + function + "' may cost (" + highest + ", deadline " + deadlineMillis + " ms): "
         + "ask for a grant, or call with a shorter deadline.");
   }
 
@@ -379,18 +365,9 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
   private static Price highest(Map<String, Offer> offers) {
     Price highest = Price.FREE;
     for (Offer offer : offers.values()) {
-      highest = new Price(Math.max(highest.perCall(), offer.price().perCall()), Math.max(highest.perSecond(), offer.price().perSecond()));
+      highest = highest.max(offer.price());
     }
     return highest;
-  }
-
-  private static String describe(Price p) {
-    return p.perCall() + " per call + " + p.perSecond() + " per second";
-  }
-
-  /** Whole seconds, rounded up: a deadline of 1 ms may still run a second's worth. */
-  private static long seconds(long millis) {
-    return (millis + 999) / 1000;
   }
 
   // ---------------------------------------------------------------- completion
@@ -516,7 +493,7 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
    */
   private void chargeUnpriced(Billed billed, CallRecord record, String nodeOwner) {
     Price price = record.nodeId() == null ? Price.FREE : livePrice(record.nodeId(), record.function());
-    long charge = charge(price, Long.MAX_VALUE, record.error(), record.nodeId() != null, TimeUnit.NANOSECONDS.toMillis(record.executionNanos()),
+    long charge = ChargePolicy.charge(price, Long.MAX_VALUE, record.error(), record.nodeId() != null, TimeUnit.NANOSECONDS.toMillis(record.executionNanos()),
         record.items());
     if (charge == 0 || nodeOwner == null) {
       billed.answer().complete(null);
@@ -561,38 +538,10 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
         && le.error() == LedgerError.UNKNOWN_PENDING;
   }
 
-  /**
-   * The charge under the policy in docs/credits.md: what the node did for the caller, at most the
-   * reservation. {@code items} is what a stream delivered: a stream that delivered any item before
-   * its deadline or its caller's cancel delivered what the per-call price buys, and pays it.
-   */
-  static long charge(Price price, long maxCharge, ErrorCode error, boolean reachedNode, long executionMillis, long items) {
-    if (!reachedNode) {
-      return 0;
-    }
-    long perSecondPart = price.perSecond() == 0 ? 0 : multiplyCapped(price.perSecond(), executionMillis) / 1000;
-    boolean delivered = error == null || error == ErrorCode.FUNCTION_FAILED
-        || (items > 0 && (error == ErrorCode.DEADLINE_EXCEEDED || error == ErrorCode.CANCELLED));
-    long charge;
-    if (delivered) {
-      charge = perSecondPart > Long.MAX_VALUE - price.perCall() ? Long.MAX_VALUE : price.perCall() + perSecondPart;
-    } else if (error == ErrorCode.DEADLINE_EXCEEDED || error == ErrorCode.CANCELLED) {
-      charge = perSecondPart;
-    } else {
-      return 0; // NODE_LOST, node-side and gateway errors, OVERLOADED from the node: not the caller's doing
-    }
-    return Math.max(0, Math.min(charge, maxCharge));
-  }
-
-  private static long multiplyCapped(long a, long b) {
-    long high = Math.multiplyHigh(a, b);
-    return high != 0 ? Long.MAX_VALUE : a * b < 0 ? Long.MAX_VALUE : a * b;
-  }
-
   private static long charge(Billed billed, CallRecord record) {
     Offer offer = record.nodeId() == null ? null : billed.offers().get(record.nodeId());
     Price price = offer != null ? offer.price() : billed.highest();
-    return charge(price, billed.maxCharge(), record.error(), record.nodeId() != null,
+    return ChargePolicy.charge(price, billed.maxCharge(), record.error(), record.nodeId() != null,
         TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.items());
   }
 
