@@ -3,6 +3,7 @@ package io.easyremote.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.easyremote.client.Client;
 import io.easyremote.client.Job;
 import io.easyremote.protocol.ErrorCode;
@@ -10,6 +11,17 @@ import io.easyremote.protocol.Remote;
 import io.easyremote.protocol.RemoteException;
 import io.easyremote.protocol.RemoteFunctionException;
 import io.easyremote.protocol.TypeRef;
+import io.easyremote.protocol.wire.CallRequest;
+import io.easyremote.protocol.wire.JobRef;
+import io.easyremote.protocol.wire.JobState;
+import io.easyremote.protocol.wire.JobStatus;
+import io.easyremote.protocol.wire.JobsGrpc;
+import io.easyremote.protocol.wire.Payload;
+import io.easyremote.protocol.wire.SubmitJobRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -119,5 +131,32 @@ class JobsClientTest {
         .extracting(e -> ((RemoteException) e).code()).isEqualTo(ErrorCode.JOB_NOT_FOUND);
     assertThatThrownBy(() -> nothing.result().orTimeout(20, TimeUnit.SECONDS).join())
         .cause().isInstanceOf(RemoteException.class).extracting(e -> ((RemoteException) e).code()).isEqualTo(ErrorCode.JOB_NOT_FOUND);
+  }
+
+  @Test
+  void rawSubmit_withATimeoutOverAYear_isRefusedBeforeStoring_andAYearIsTaken() throws Exception {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.address()).usePlaintext().build();
+    try {
+      JobsGrpc.JobsBlockingStub jobs = JobsGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+      long year = Duration.ofDays(365).toMillis();
+      for (long tooLong : new long[] {year + 1, Long.MAX_VALUE}) {
+        SubmitJobRequest request = SubmitJobRequest.newBuilder().setCall(addOneAndTwo()).setTimeoutMs(tooLong).build();
+        assertThatThrownBy(() -> jobs.submitJob(request)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).as("timeout %d ms", tooLong).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("INVALID_REQUEST: ").contains("at most 365 days", Long.toString(tooLong));
+        });
+      }
+      JobStatus taken = jobs.submitJob(SubmitJobRequest.newBuilder().setCall(addOneAndTwo()).setTimeoutMs(year).build());
+      assertThat(taken.getJobId()).startsWith("job_");
+      Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+          assertThat(jobs.getJob(JobRef.newBuilder().setJobId(taken.getJobId()).build()).getState())
+              .isEqualTo(JobState.JOB_SUCCEEDED));
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static CallRequest addOneAndTwo() {
+    return CallRequest.newBuilder().setFunction("add").setPayload(Payload.newBuilder().setData(ByteString.copyFromUtf8("[1, 2]"))).build();
   }
 }
