@@ -10,8 +10,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+
 /**
- * The ledger's statements outside its batches: the reads behind {@link io.easyremote.store.Ledger}'s
+ * The ledger's statements outside its batches: the reads behind {@link Ledger}'s
  * queries and the audit, and opening an account. Each runs on the connection it is given, in the
  * transaction its caller chose; none changes a balance.
  */

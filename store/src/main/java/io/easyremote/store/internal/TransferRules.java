@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
 /**
  * What each ledger request does to a batch ({@link LedgerTx}): a transfer created, a reservation
  * settled, a call settled or charged in one request. Each checks everything before it changes
