@@ -449,21 +449,7 @@ public final class LedgerEngine {
    * Returns the voids.
    */
   public List<Transfer> voidDangling(Connection c, String tag, long before, int limit) throws SQLException {
-    List<String> ids = new ArrayList<>();
-    try (PreparedStatement s = c.prepareStatement("SELECT id FROM easyremote_open_pendings WHERE created_at < ?"
-        + (tag == null ? "" : " AND tag = ?") + " ORDER BY created_at, id LIMIT ?")) {
-      s.setLong(1, before);
-      int i = 2;
-      if (tag != null) {
-        s.setString(i++, tag);
-      }
-      s.setInt(i, limit);
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          ids.add(r.getString(1));
-        }
-      }
-    }
+    List<String> ids = LedgerQueries.openPendings(c, tag, before, limit).stream().map(Transfer::id).toList();
     LedgerTx tx = new LedgerTx(c, lockRows, padLists);
     List<String> wanted = new ArrayList<>(ids);
     ids.forEach(id -> wanted.add(Ledger.settlementId(id)));
