@@ -353,7 +353,8 @@ public final class LedgerEngine {
 
       @Override
       Outcome<Transfer> run(LedgerTx tx, long now) throws SQLException {
-        return TransferRules.create(tx, new Transfer(t.id(), t.kind(), t.debitAccount(), t.creditAccount(), t.amount(), null, t.code(), t.tag(), now));
+        return TransferRules.create(tx, new Transfer(t.id(), t.kind(), t.debitAccount(), t.creditAccount(), t.amount(), null, t.code(),
+            t.tag(), now));
       }
     });
   }

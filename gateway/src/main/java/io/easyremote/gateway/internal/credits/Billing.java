@@ -493,8 +493,8 @@ public final class Billing implements CallAdmission, CallListener, AutoCloseable
    */
   private void chargeUnpriced(Billed billed, CallRecord record, String nodeOwner) {
     Price price = record.nodeId() == null ? Price.FREE : livePrice(record.nodeId(), record.function());
-    long charge = ChargePolicy.charge(price, Long.MAX_VALUE, record.error(), record.nodeId() != null, TimeUnit.NANOSECONDS.toMillis(record.executionNanos()),
-        record.items());
+    long charge = ChargePolicy.charge(price, Long.MAX_VALUE, record.error(), record.nodeId() != null,
+        TimeUnit.NANOSECONDS.toMillis(record.executionNanos()), record.items());
     if (charge == 0 || nodeOwner == null) {
       billed.answer().complete(null);
       return;
