@@ -52,8 +52,12 @@ class LauncherBuildIT {
       builder.environment().put("EASYREMOTE_CDS", "off");
       launched.add(builder.start());
     }
-    for (Process p : launched) {
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("a launcher finished").isTrue();
+    try {
+      for (Process p : launched) {
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("a launcher finished").isTrue();
+      }
+    } finally {
+      launched.forEach(Process::destroyForcibly); // none is left running when one hangs
     }
     for (int i = 0; i < launched.size(); i++) {
       assertThat(launched.get(i).exitValue()).as(Files.readString(root.resolve(List.of("gateway", "node", "keygen").get(i) + ".out")))
