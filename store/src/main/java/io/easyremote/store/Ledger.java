@@ -46,8 +46,8 @@ import java.util.concurrent.CompletableFuture;
  * ledger.settleCall("gw1-42", "bob", 120, "operator", 500).join();          // bob gets 114, operator 6, alice 180 back
  * }</pre>
  *
- * <p>Every write goes through {@link Store#write}, so concurrent operations share group commits;
- * the futures complete once committed, or exceptionally with a {@link LedgerException} (refused,
+ * <p>Every write goes through {@link Store#write}, so concurrent operations share group commits
+ * (paced under load: {@link #pacing()}); the futures complete once committed, or exceptionally with a {@link LedgerException} (refused,
  * nothing written) or a {@link StoreException} (the database failed, nothing written). Reads run
  * at once. Thread-safe.
  */
@@ -85,9 +85,17 @@ public final class Ledger {
 
   /** A ledger in {@code store}, stamping transfers with {@code clock}. */
   public Ledger(Store store, Clock clock) {
+    this(store, clock, LedgerEngine.DEFAULT_PACE_NANOS);
+  }
+
+  /**
+   * A ledger whose batches under load start at least {@code paceNanos} apart (see
+   * {@link #pacing()}; tests pick a long pace to observe it).
+   */
+  Ledger(Store store, Clock clock, long paceNanos) {
     this.store = Objects.requireNonNull(store, "store");
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.engine = new LedgerEngine(store, clock, store.dialect() == Dialect.POSTGRESQL);
+    this.engine = new LedgerEngine(store, clock, store.dialect() == Dialect.POSTGRESQL, paceNanos);
   }
 
   /** The store it writes to. */
@@ -343,6 +351,23 @@ public final class Ledger {
   public Audit audit() {
     return store.read(LedgerAudit::run);
   }
+
+  /**
+   * How the writer paced this ledger's batches so far. Under load (a batch of at least 64 requests
+   * and calls) the next batch starts no sooner than 2 ms after it, so that the calls arriving
+   * meanwhile share its commit: fewer, larger commits, each costing the writer about the same CPU.
+   */
+  public Pacing pacing() {
+    return engine.pacing();
+  }
+
+  /**
+   * What {@link #pacing()} reports.
+   *
+   * @param batches the batches that waited for the pace
+   * @param waitedNanos how long they waited, summed
+   */
+  public record Pacing(long batches, long waitedNanos) {}
 
   // ---------------------------------------------------------------- results
 

@@ -492,6 +492,45 @@ class LedgerTest extends OnBothDatabases {
     }
   }
 
+  /**
+   * Pacing, observed with a pace of 400 ms: after a batch of 64 calls the next batch starts no
+   * sooner than the pace after it; after a small batch nothing waits.
+   */
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void underLoad_theBatchAfterALargeOneWaitsForThePace_afterASmallOneNothingWaits(Dialect dialect) {
+    long pace = TimeUnit.MILLISECONDS.toNanos(400);
+    try (Store store = audited(dialect)) {
+      Ledger ledger = new Ledger(store, Clock.systemUTC(), pace);
+      String caller = accounts(ledger, 1_000, "caller").get(0);
+      String owner = accounts(ledger, 0, "owner").get(0);
+      String gw = name("gw");
+      CountDownLatch writerHeld = new CountDownLatch(1);
+      CompletableFuture<Integer> hold = holdWriter(store, writerHeld);
+      List<CompletableFuture<Void>> large = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        large.add(ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0));
+      }
+      long released = System.nanoTime(); // the large batch starts after this
+      writerHeld.countDown();
+      hold.join();
+      large.forEach(CompletableFuture::join);
+      assertThat(ledger.pacing().batches()).as("the first batch follows none").isZero();
+
+      ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0).join();
+      assertThat(System.nanoTime() - released).as("the batch after 64 calls starts a pace after them").isGreaterThanOrEqualTo(pace);
+      assertThat(ledger.pacing().batches()).isEqualTo(1);
+      assertThat(ledger.pacing().waitedNanos()).isPositive().isLessThanOrEqualTo(pace);
+
+      long submitted = System.nanoTime();
+      ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0).join();
+      assertThat(System.nanoTime() - submitted).as("after a batch of one call nothing waits").isLessThan(pace);
+      assertThat(ledger.pacing().batches()).isEqualTo(1);
+      ledger.closeTallies().join();
+      assertThat(available(ledger, caller)).isEqualTo(1_000 - 66);
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("dialects")
   void tallyCall_runningTallies_becomeTransfersWithinASecond_withoutAnotherCall(Dialect dialect) {

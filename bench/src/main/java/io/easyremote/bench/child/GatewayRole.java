@@ -10,7 +10,8 @@ import java.util.Map;
  * the bench's client key and node token ({@link PaidAccess}), a 10% operator fee, and credits minted to the caller
  * ({@code credits-early}: results before their settlement commits); the last says how far the store syncs each commit.
  * Commands: {@code nodes} answers the number of connected nodes, {@code inflight} the calls in flight and queued,
- * {@code audit} the ledger's audit, {@code writer} the store writer's statistics ({@code Store.WriterStats}, in order).
+ * {@code audit} the ledger's audit, {@code writer} the store writer's statistics ({@code Store.WriterStats}, in order, then the
+ * ledger's {@code Pacing}).
  */
 final class GatewayRole implements ChildRole {
   private final int maxPayloadBytes;
@@ -66,11 +67,12 @@ final class GatewayRole implements ChildRole {
       case "audit" -> "audit " + (gateway.ledger() == null ? "off" : gateway.ledger().audit());
       case "writer" -> {
         if (gateway.ledger() == null) {
-          yield "writer 0 0 0 0 0 0";
+          yield "writer 0 0 0 0 0 0 0 0";
         }
         io.easyremote.store.Store.WriterStats w = gateway.ledger().store().writerStats();
+        io.easyremote.store.Ledger.Pacing paced = gateway.ledger().pacing();
         yield "writer " + w.batches() + " " + w.writes() + " " + w.queuedToCommittedNanos() + " " + w.workNanos() + " "
-            + w.commitNanos() + " " + w.completeNanos();
+            + w.commitNanos() + " " + w.completeNanos() + " " + paced.batches() + " " + paced.waitedNanos();
       }
       default -> "error unknown command " + line;
     };
