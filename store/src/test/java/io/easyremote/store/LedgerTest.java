@@ -531,6 +531,39 @@ class LedgerTest extends OnBothDatabases {
     }
   }
 
+  /** A store that closes while a batch waits for its pace still writes that batch before it stops. */
+  @ParameterizedTest
+  @MethodSource("dialects")
+  void aStoreClosingWhileABatchWaitsForThePace_stillWritesIt(Dialect dialect) {
+    long pace = TimeUnit.MILLISECONDS.toNanos(400);
+    String caller;
+    CompletableFuture<Void> paced;
+    long closing;
+    try (Store store = audited(dialect)) {
+      Ledger ledger = new Ledger(store, Clock.systemUTC(), pace);
+      caller = accounts(ledger, 1_000, "caller").get(0);
+      String owner = accounts(ledger, 0, "owner").get(0);
+      String gw = name("gw");
+      CountDownLatch writerHeld = new CountDownLatch(1);
+      CompletableFuture<Integer> hold = holdWriter(store, writerHeld);
+      List<CompletableFuture<Void>> large = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        large.add(ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0));
+      }
+      writerHeld.countDown();
+      hold.join();
+      large.forEach(CompletableFuture::join);
+      paced = ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0);
+      closing = System.nanoTime();
+    } // closes the store while the batch waits
+    assertThat(System.nanoTime() - closing).as("the close waited for the paced batch").isGreaterThan(pace / 4);
+    assertThat(paced).isCompleted();
+    paced.join(); // committed, not failed
+    try (Store store = open(dialect)) {
+      assertThat(available(new Ledger(store), caller)).isEqualTo(1_000 - 65);
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("dialects")
   void tallyCall_runningTallies_becomeTransfersWithinASecond_withoutAnotherCall(Dialect dialect) {
