@@ -47,9 +47,9 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  *
  * <p>Every write goes through {@link Store#write}, so concurrent operations share group commits
- * (paced under load: {@link #pacing()}); the futures complete once committed, or exceptionally with a {@link LedgerException} (refused,
- * nothing written) or a {@link StoreException} (the database failed, nothing written). Reads run
- * at once. Thread-safe.
+ * (paced under load: {@link #pacing()}); the futures complete once committed, or exceptionally
+ * with a {@link LedgerException} (refused, nothing written) or a {@link StoreException} (the
+ * database failed, nothing written). Reads run at once. Thread-safe.
  */
 public final class Ledger {
   /** The system account grants come from: the only one whose balance goes negative. */

@@ -37,10 +37,11 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Under load the batches are paced: a batch that follows one of at least {@link #PACE_FROM}
  * requests and calls starts no sooner than the pace (2 ms by default) after that one started, so
- * that the calls arriving meanwhile share its commit. A commit costs the writer a fixed amount of
- * CPU (on SQLite with {@code synchronous=FULL}, an fsync), so at saturation fewer, larger commits
- * leave more of the machine to the relay; under light load (smaller batches) nothing waits.
- * PostgreSQL's {@code commit_delay} and {@code commit_siblings} do the same. Thread-safe.
+ * that the calls arriving meanwhile share its commit. A commit costs the writer about the same CPU
+ * whatever it carries (on SQLite with {@code synchronous=FULL}, mostly the fsync), so at
+ * saturation fewer, larger commits leave more of the machine to the relay; under light load
+ * (smaller batches) nothing waits. PostgreSQL's {@code commit_delay} and {@code commit_siblings}
+ * do the same. Thread-safe.
  */
 public final class LedgerEngine {
   private static final int MAX_BATCH = 512;
@@ -62,7 +63,7 @@ public final class LedgerEngine {
   private final boolean lockRows;
   private final boolean padLists;
   private final long paceNanos;
-  /** When the last batch took its requests and how many it took (the writer thread's). */
+  /** When the last batch took its requests and how many it took (batches run on the store's writer thread only). */
   private long lastTakenNanos;
   private int lastTaken;
   /** Batches that waited for the pace, and how long in all (written by the writer thread). */
