@@ -493,6 +493,24 @@ class LedgerTest extends OnBothDatabases {
   }
 
   /**
+   * Charges 64 tallied calls of 1 credit in one batch (queued behind a held writer), enough for the
+   * next batch to be paced; returns a time before that batch started.
+   */
+  private static long chargeOneLargeBatch(Store store, Ledger ledger, String caller, String tag, String owner) {
+    CountDownLatch writerHeld = new CountDownLatch(1);
+    CompletableFuture<Integer> hold = holdWriter(store, writerHeld);
+    List<CompletableFuture<Void>> large = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      large.add(ledger.tallyCall(caller, 1, tag, owner, 1, owner, 0));
+    }
+    long released = System.nanoTime();
+    writerHeld.countDown();
+    hold.join();
+    large.forEach(CompletableFuture::join);
+    return released;
+  }
+
+  /**
    * Pacing, observed with a pace of 400 ms: after a batch of 64 calls the next batch starts no
    * sooner than the pace after it; after a small batch nothing waits.
    */
@@ -505,16 +523,7 @@ class LedgerTest extends OnBothDatabases {
       String caller = accounts(ledger, 1_000, "caller").get(0);
       String owner = accounts(ledger, 0, "owner").get(0);
       String gw = name("gw");
-      CountDownLatch writerHeld = new CountDownLatch(1);
-      CompletableFuture<Integer> hold = holdWriter(store, writerHeld);
-      List<CompletableFuture<Void>> large = new ArrayList<>();
-      for (int i = 0; i < 64; i++) {
-        large.add(ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0));
-      }
-      long released = System.nanoTime(); // the large batch starts after this
-      writerHeld.countDown();
-      hold.join();
-      large.forEach(CompletableFuture::join);
+      long released = chargeOneLargeBatch(store, ledger, caller, gw, owner); // the large batch started after this
       assertThat(ledger.pacing().batches()).as("the first batch follows none").isZero();
 
       ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0).join();
@@ -544,15 +553,7 @@ class LedgerTest extends OnBothDatabases {
       caller = accounts(ledger, 1_000, "caller").get(0);
       String owner = accounts(ledger, 0, "owner").get(0);
       String gw = name("gw");
-      CountDownLatch writerHeld = new CountDownLatch(1);
-      CompletableFuture<Integer> hold = holdWriter(store, writerHeld);
-      List<CompletableFuture<Void>> large = new ArrayList<>();
-      for (int i = 0; i < 64; i++) {
-        large.add(ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0));
-      }
-      writerHeld.countDown();
-      hold.join();
-      large.forEach(CompletableFuture::join);
+      chargeOneLargeBatch(store, ledger, caller, gw, owner);
       paced = ledger.tallyCall(caller, 1, gw, owner, 1, owner, 0);
       closing = System.nanoTime();
     } // closes the store while the batch waits
